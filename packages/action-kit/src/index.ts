@@ -1,0 +1,11 @@
+export { ConfigurationError, errorMessage, isConfigurationError, oneLine } from './errors';
+export type { ExecOptions, ExecResult } from './exec';
+export { ExecError, exec } from './exec';
+export type { InputSource, IntegerOptions } from './inputs';
+export { envInputSource, InputReader, inputVariableName } from './inputs';
+export type { LogEntry, Logger, LogLevel } from './logger';
+export { createActionsLogger, createConsoleLogger, nullLogger, RecordingLogger } from './logger';
+export { SecretMasker } from './secrets';
+export { inlineCode, SummaryBuilder, writeSummary } from './summary';
+export type { ActionContext } from './run';
+export { runAction } from './run';

@@ -1,0 +1,81 @@
+import * as core from '@actions/core';
+
+/** Logging as the cores see it; the entry decides where it goes. */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+  /** Runs `fn` inside a collapsible group of the job log. */
+  group<T>(title: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** Writes to the job log through `@actions/core`: annotations for warnings and errors. */
+export function createActionsLogger(): Logger {
+  return {
+    debug: (message) => core.debug(message),
+    info: (message) => core.info(message),
+    warning: (message) => core.warning(message),
+    error: (message) => core.error(message),
+    group: (title, fn) => core.group(title, fn),
+  };
+}
+
+/** Writes plain lines to stderr: for the command line, where there are no workflow commands. */
+export function createConsoleLogger(options: { verbose?: boolean } = {}): Logger {
+  const write = (line: string) => process.stderr.write(`${line}\n`);
+  return {
+    debug: (message) => {
+      if (options.verbose) write(message);
+    },
+    info: write,
+    warning: (message) => write(`warning: ${message}`),
+    error: (message) => write(`error: ${message}`),
+    group: async (title, fn) => {
+      write(title);
+      return fn();
+    },
+  };
+}
+
+export const nullLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warning: () => {},
+  error: () => {},
+  group: (_title, fn) => fn(),
+};
+
+export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'group';
+
+export interface LogEntry {
+  level: LogLevel;
+  message: string;
+}
+
+/** Keeps every line, for tests that assert what a user would read in the log. */
+export class RecordingLogger implements Logger {
+  readonly entries: LogEntry[] = [];
+
+  debug(message: string): void {
+    this.entries.push({ level: 'debug', message });
+  }
+  info(message: string): void {
+    this.entries.push({ level: 'info', message });
+  }
+  warning(message: string): void {
+    this.entries.push({ level: 'warning', message });
+  }
+  error(message: string): void {
+    this.entries.push({ level: 'error', message });
+  }
+  async group<T>(title: string, fn: () => Promise<T>): Promise<T> {
+    this.entries.push({ level: 'group', message: title });
+    return fn();
+  }
+
+  /** Everything logged, one entry per line, for grepping. */
+  get text(): string {
+    return this.entries.map((entry) => `${entry.level}: ${entry.message}`).join('\n');
+  }
+}

@@ -1,0 +1,49 @@
+import * as core from '@actions/core';
+import { errorMessage, isConfigurationError, oneLine } from './errors';
+import { envInputSource, InputReader } from './inputs';
+import type { Logger } from './logger';
+import { createActionsLogger } from './logger';
+import { SecretMasker } from './secrets';
+import { type SummaryBuilder, writeSummary } from './summary';
+
+/** What an action's `main.ts` gets: everything that touches the runner, in one place. */
+export interface ActionContext {
+  inputs: InputReader;
+  logger: Logger;
+  /** Every secret goes through here before it is used. */
+  masker: SecretMasker;
+  /** Sets an output; objects are written as JSON. Secrets are redacted. */
+  setOutput(name: string, value: string | number | boolean | object): void;
+  /** Appends to the job summary; secrets are redacted. */
+  writeSummary(summary: SummaryBuilder): Promise<void>;
+}
+
+/**
+ * Runs an action body the same way for every action: a failure becomes one `::error::`
+ * annotation (redacted, on one line) and exit code 1; a ConfigurationError is the user's to
+ * fix, anything else also gets its stack in the debug log.
+ */
+export async function runAction(body: (context: ActionContext) => Promise<void>): Promise<void> {
+  const masker = new SecretMasker((value) => core.setSecret(value));
+  const logger = createActionsLogger();
+  const context: ActionContext = {
+    inputs: new InputReader(envInputSource()),
+    logger,
+    masker,
+    setOutput: (name, value) => {
+      const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+      core.setOutput(name, masker.redact(text));
+    },
+    writeSummary: async (summary) => {
+      await writeSummary(masker.redact(summary.toString()));
+    },
+  };
+  try {
+    await body(context);
+  } catch (error) {
+    if (!isConfigurationError(error) && error instanceof Error && error.stack) {
+      core.debug(masker.redact(error.stack));
+    }
+    core.setFailed(masker.redact(oneLine(errorMessage(error))));
+  }
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// One run covers unit tests beside the code and the integration / end-to-end tests in test/.
+// CI also writes a JSON report that .ci/run turns into its closing "N passed, N failed" line.
+export default defineConfig({
+  test: {
+    include: ['actions/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    reporters: process.env.FLOW_TEST_REPORT ? ['default', 'json'] : ['default'],
+    outputFile: process.env.FLOW_TEST_REPORT ? { json: process.env.FLOW_TEST_REPORT } : undefined,
+  },
+});
