@@ -41,7 +41,11 @@ export class ExecError extends Error {
  * Runs a program with an argument array — never through a shell, so no input can be read as
  * shell syntax. A non-zero exit throws an ExecError carrying the last lines of stderr.
  */
-export function exec(command: string, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+export function exec(
+  command: string,
+  args: readonly string[],
+  options: ExecOptions = {},
+): Promise<ExecResult> {
   const logger = options.logger ?? nullLogger;
   const redact = (text: string) => options.masker?.redact(text) ?? text;
   const commandLine = redact([command, ...args].map(quoteForDisplay).join(' '));
@@ -81,7 +85,9 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
       }
       const tail = redact(lastLines(result.stderr || result.stdout, 5));
       const how = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
-      reject(new ExecError(`${commandLine} ${how}${tail ? `: ${tail}` : ''}`, exitCode, redact(result.stderr)));
+      reject(
+        new ExecError(`${commandLine} ${how}${tail ? `: ${tail}` : ''}`, exitCode, redact(result.stderr)),
+      );
     });
     child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');

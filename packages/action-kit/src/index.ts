@@ -4,8 +4,14 @@ export { ExecError, exec } from './exec';
 export type { InputSource, IntegerOptions } from './inputs';
 export { envInputSource, InputReader, inputVariableName } from './inputs';
 export type { LogEntry, Logger, LogLevel } from './logger';
-export { createActionsLogger, createConsoleLogger, nullLogger, RecordingLogger } from './logger';
-export { SecretMasker } from './secrets';
-export { inlineCode, SummaryBuilder, writeSummary } from './summary';
+export {
+  createActionsLogger,
+  createConsoleLogger,
+  nullLogger,
+  RecordingLogger,
+  redactingLogger,
+} from './logger';
 export type { ActionContext } from './run';
 export { runAction } from './run';
+export { SecretMasker } from './secrets';
+export { inlineCode, SummaryBuilder, writeSummary } from './summary';

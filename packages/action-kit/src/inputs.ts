@@ -66,7 +66,9 @@ export class InputReader {
     const max = options.max ?? Number.MAX_SAFE_INTEGER;
     const parsed = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
     if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-      throw new ConfigurationError(`Input "${name}" must be a whole number from ${min} to ${max}, got "${value}".`);
+      throw new ConfigurationError(
+        `Input "${name}" must be a whole number from ${min} to ${max}, got "${value}".`,
+      );
     }
     return parsed;
   }

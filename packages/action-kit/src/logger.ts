@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import type { SecretMasker } from './secrets';
 
 /** Logging as the cores see it; the entry decides where it goes. */
 export interface Logger {
@@ -35,6 +36,18 @@ export function createConsoleLogger(options: { verbose?: boolean } = {}): Logger
       write(title);
       return fn();
     },
+  };
+}
+
+/** Passes every message through `masker.redact` first: defence in depth behind the runner's masking. */
+export function redactingLogger(inner: Logger, masker: SecretMasker): Logger {
+  const redact = (message: string) => masker.redact(message);
+  return {
+    debug: (message) => inner.debug(redact(message)),
+    info: (message) => inner.info(redact(message)),
+    warning: (message) => inner.warning(redact(message)),
+    error: (message) => inner.error(redact(message)),
+    group: (title, fn) => inner.group(redact(title), fn),
   };
 }
 

@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { errorMessage, isConfigurationError, oneLine } from './errors';
 import { envInputSource, InputReader } from './inputs';
 import type { Logger } from './logger';
-import { createActionsLogger } from './logger';
+import { createActionsLogger, redactingLogger } from './logger';
 import { SecretMasker } from './secrets';
 import { type SummaryBuilder, writeSummary } from './summary';
 
@@ -25,7 +25,7 @@ export interface ActionContext {
  */
 export async function runAction(body: (context: ActionContext) => Promise<void>): Promise<void> {
   const masker = new SecretMasker((value) => core.setSecret(value));
-  const logger = createActionsLogger();
+  const logger = redactingLogger(createActionsLogger(), masker);
   const context: ActionContext = {
     inputs: new InputReader(envInputSource()),
     logger,

@@ -88,13 +88,22 @@ export async function resolveCommit(
 
   const { payload } = context;
   if (PULL_REQUEST_EVENTS.has(context.eventName)) {
-    return withContext(requireSha(payload.pull_request?.head?.sha, 'pull_request.head.sha'), 'pull_request.head.sha');
+    return withContext(
+      requireSha(payload.pull_request?.head?.sha, 'pull_request.head.sha'),
+      'pull_request.head.sha',
+    );
   }
   if (context.eventName === 'workflow_run') {
-    return withContext(requireSha(payload.workflow_run?.head_sha, 'workflow_run.head_sha'), 'workflow_run.head_sha');
+    return withContext(
+      requireSha(payload.workflow_run?.head_sha, 'workflow_run.head_sha'),
+      'workflow_run.head_sha',
+    );
   }
   if (context.eventName === 'merge_group') {
-    return withContext(requireSha(payload.merge_group?.head_sha, 'merge_group.head_sha'), 'merge_group.head_sha');
+    return withContext(
+      requireSha(payload.merge_group?.head_sha, 'merge_group.head_sha'),
+      'merge_group.head_sha',
+    );
   }
   if (context.eventName === 'push' && context.ref.startsWith('refs/tags/')) {
     // For an annotated tag, `after` is the tag object; head_commit is the commit it points at.
@@ -121,7 +130,9 @@ async function expandSha(value: string, peel: ResolveCommitOptions['peel']): Pro
   if (isFullSha(lower)) return lower;
   if (peel) return peel(`${value}^{commit}`);
   if (!isAbbreviatedSha(lower)) {
-    throw new ConfigurationError(`"${value}" is not a commit sha: give 4 to 40 hex characters, or the full sha.`);
+    throw new ConfigurationError(
+      `"${value}" is not a commit sha: give 4 to 40 hex characters, or the full sha.`,
+    );
   }
   throw new ConfigurationError(
     `"${value}" is an abbreviated sha and there is no git checkout to expand it: pass the full 40-character sha.`,
@@ -130,7 +141,9 @@ async function expandSha(value: string, peel: ResolveCommitOptions['peel']): Pro
 
 function requireSha(value: string | undefined, field: string): string {
   if (value && isFullSha(value)) return value;
-  throw new ConfigurationError(`The event has no commit sha in ${field} (got "${value ?? ''}"); check the workflow's trigger.`);
+  throw new ConfigurationError(
+    `The event has no commit sha in ${field} (got "${value ?? ''}"); check the workflow's trigger.`,
+  );
 }
 
 function pullRequestNumber(context: EventContext): number | undefined {

@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+
+const run = promisify(execFile);
+
+/** An action folder and the path it is released under (`org/flow-actions/<uses>@v1`). */
+export interface ActionPackage {
+  dir: string;
+  /** The released `uses:` path, declared once in the action's package.json as `flowAction.uses`. */
+  uses: string;
+}
+
+const USES_PATH = /^[a-z0-9][a-z0-9-]*$/;
+
+export const repositoryRoot = resolve(import.meta.dirname, '..', '..');
+
+/** Every action under `actions/`, in name order. */
+export async function discoverActions(root: string = repositoryRoot): Promise<ActionPackage[]> {
+  const actionsDir = join(root, 'actions');
+  const entries = await readdir(actionsDir, { withFileTypes: true }).catch(() => []);
+  const dirs = entries.filter((entry) => entry.isDirectory()).map((entry) => join(actionsDir, entry.name));
+  return Promise.all(dirs.sort().map(readActionPackage));
+}
+
+/** Reads and checks an action folder: its released path, and an action.yml that runs on node24. */
+export async function readActionPackage(dir: string): Promise<ActionPackage> {
+  const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
+    flowAction?: { uses?: string };
+  };
+  const uses = manifest.flowAction?.uses;
+  if (!uses || !USES_PATH.test(uses)) {
+    throw new Error(
+      `${dir}/package.json must declare "flowAction": { "uses": "<released path>" } (lower-case, hyphens).`,
+    );
+  }
+  const action = parse(await readFile(join(dir, 'action.yml'), 'utf8')) as {
+    runs?: { using?: string; main?: string };
+  };
+  if (action.runs?.using !== 'node24' || action.runs.main !== 'dist/index.js') {
+    throw new Error(`${dir}/action.yml must have runs.using: node24 and runs.main: dist/index.js.`);
+  }
+  return { dir, uses };
+}
+
+/** Bundles one action with ncc into `<dir>/dist` from a clean folder, so builds are reproducible. */
+export async function buildAction(action: ActionPackage, root: string = repositoryRoot): Promise<void> {
+  const dist = join(action.dir, 'dist');
+  await rm(dist, { recursive: true, force: true });
+  const ncc = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
+  try {
+    await run(process.execPath, [ncc, 'build', 'src/index.ts', '-o', 'dist', '-t', '--quiet', '--no-cache'], {
+      cwd: action.dir,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? '';
+    throw new Error(`Building ${action.dir} failed: ${stderr.trim().split('\n').slice(0, 10).join('\n')}`, {
+      cause: error,
+    });
+  }
+  await stat(join(dist, 'index.js'));
+}
+
+/** Builds several actions, two at a time (the machines have two cores). */
+export async function buildActions(
+  actions: readonly ActionPackage[],
+  root: string = repositoryRoot,
+): Promise<void> {
+  const queue = [...actions];
+  const worker = async () => {
+    for (let action = queue.shift(); action; action = queue.shift()) await buildAction(action, root);
+  };
+  await Promise.all([worker(), worker()]);
+}

@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  buildAction,
+  discoverActions,
+  readActionPackage,
+  repositoryRoot,
+} from '../../scripts/release/actions';
+import { assembleRelease, listTree } from '../../scripts/release/assemble';
+import { FIXTURE_ACTIONS } from '../global-setup';
+
+const fixtureDir = FIXTURE_ACTIONS[0] as string;
+const copies: string[] = [];
+afterAll(() => Promise.all(copies.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+async function sha256(path: string): Promise<string> {
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
+}
+
+/** A copy of the fixture action inside the workspace, so that it resolves the same dependencies. */
+async function copyFixture(name: string, uses: string): Promise<string> {
+  const dir = await mkdtemp(join(repositoryRoot, 'test', 'fixtures', 'actions', `.tmp-${name}-`));
+  copies.push(dir);
+  await cp(fixtureDir, dir, { recursive: true, filter: (source) => !source.includes('/dist') });
+  const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+  manifest.flowAction = { uses };
+  await writeFile(join(dir, 'package.json'), JSON.stringify(manifest));
+  return dir;
+}
+
+describe('release tree', () => {
+  it('has one folder per released path with action.yml and dist/, plus templates and README', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'tree-'));
+    const fixture = await readActionPackage(fixtureDir);
+    const tree = await assembleRelease({ outDir: out, actions: [fixture] });
+    expect(tree.actions).toEqual({ 'echo-fixture': join(out, 'echo-fixture') });
+    const files = await listTree(out);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'README.md',
+        'LICENSE',
+        'echo-fixture/action.yml',
+        'echo-fixture/dist/index.js',
+      ]),
+    );
+    expect(files.filter((file) => file.includes('/src/'))).toEqual([]);
+    expect(await readFile(join(out, 'echo-fixture', 'action.yml'), 'utf8')).toBe(
+      await readFile(join(fixtureDir, 'action.yml'), 'utf8'),
+    );
+  });
+
+  it('builds byte-identical bundles twice in a row', async () => {
+    const fixture = await readActionPackage(fixtureDir);
+    const bundle = join(fixture.dir, 'dist', 'index.js');
+    await buildAction(fixture);
+    const first = await sha256(bundle);
+    await buildAction(fixture);
+    expect(await sha256(bundle)).toBe(first);
+  });
+
+  it('ships every action under actions/, each under the path it declares once', async () => {
+    const actions = await discoverActions();
+    for (const action of actions) {
+      expect(action.dir.startsWith(join(repositoryRoot, 'actions'))).toBe(true);
+      expect(action.uses).toMatch(/^[a-z0-9-]+$/);
+    }
+    expect(new Set(actions.map((a) => a.uses)).size).toBe(actions.length);
+    expect(actions.map((a) => a.uses)).not.toContain('echo-fixture');
+  });
+
+  it('refuses two actions released under one path', async () => {
+    const fixture = await readActionPackage(fixtureDir);
+    const twin = await readActionPackage(await copyFixture('twin', 'echo-fixture'));
+    await expect(
+      assembleRelease({
+        outDir: await mkdtemp(join(tmpdir(), 'tree-')),
+        actions: [fixture, twin],
+        prebuilt: true,
+      }),
+    ).rejects.toThrow(/are both released as "echo-fixture"/);
+  });
+
+  it('refuses an action that does not declare its path or does not run on node24', async () => {
+    const undeclared = await copyFixture('undeclared', 'Not Valid');
+    await expect(readActionPackage(undeclared)).rejects.toThrow(/must declare "flowAction": \{ "uses"/);
+    const node20 = await copyFixture('node20', 'node20');
+    const yml = await readFile(join(node20, 'action.yml'), 'utf8');
+    await writeFile(join(node20, 'action.yml'), yml.replace('using: node24', 'using: node20'));
+    await expect(readActionPackage(node20)).rejects.toThrow(/must have runs.using: node24/);
+  });
+});
