@@ -1,81 +1,74 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 
-const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
+const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
 
-/** `sha256:<hex>` of the bytes. */
-export function digestOf(bytes: Buffer): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-
-/** True for a well-formed `sha256:` digest (lower-case hex, 64 characters): the only algorithm the store writes. */
+/** True for `sha256:<64 lower-case hex>`, the only algorithm the store writes or accepts. */
 export function isDigest(value: unknown): value is string {
   return typeof value === 'string' && DIGEST_PATTERN.test(value);
 }
 
-/** Content whose bytes do not hash to the digest (or size) they were fetched or stored under. */
+/** `sha256:<hex>` of the bytes. */
+export function computeDigest(bytes: Buffer | Uint8Array | string): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/** Content whose bytes do not hash to the digest that names it: never stored, never returned. */
 export class DigestMismatchError extends Error {
   override name = 'DigestMismatchError';
   constructor(
-    message: string,
-    readonly expectedDigest: string,
-    readonly actualDigest: string | undefined,
+    readonly what: string,
+    readonly expected: string,
+    readonly actual: string,
   ) {
-    super(message);
+    super(`${what}: content does not match its digest (expected ${expected}, got ${actual}); refusing it`);
   }
 }
 
-/**
- * A pass-through stream that hashes what flows through it and fails at the end (or as soon as the
- * size is exceeded) when the bytes do not match: consumers never see a silently corrupt blob finish.
- */
-export function createVerifyingStream(expectedDigest: string, expectedSize?: number): Transform {
-  if (!isDigest(expectedDigest)) {
-    throw new Error(
-      `Invalid digest "${expectedDigest}": expected sha256: followed by 64 lower-case hex characters.`,
-    );
+/** A size other than the descriptor's: the content is truncated or padded. */
+export class SizeMismatchError extends Error {
+  override name = 'SizeMismatchError';
+  constructor(
+    readonly what: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`${what}: expected ${expected} bytes, got ${actual}; refusing it`);
   }
+}
+
+export interface VerifyingStreamOptions {
+  /** Expected size in bytes. Default: not checked. */
+  size?: number;
+  /** Names the content in error messages. Default: the digest. */
+  what?: string;
+}
+
+/**
+ * A pass-through stream that hashes what flows through it and fails at the end (before the
+ * consumer sees a clean end) if the bytes do not match `digest` or `size`.
+ */
+export function createVerifyingStream(digest: string, options: VerifyingStreamOptions = {}): Transform {
   const hash = createHash('sha256');
+  const what = options.what ?? digest;
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       seen += chunk.length;
-      if (expectedSize !== undefined && seen > expectedSize) {
-        callback(
-          new DigestMismatchError(
-            `Content of ${expectedDigest} is larger than its declared size ${expectedSize}.`,
-            expectedDigest,
-            undefined,
-          ),
-        );
+      if (options.size !== undefined && seen > options.size) {
+        callback(new SizeMismatchError(what, options.size, seen));
         return;
       }
       hash.update(chunk);
       callback(null, chunk);
     },
     flush(callback: TransformCallback) {
-      if (expectedSize !== undefined && seen !== expectedSize) {
-        callback(
-          new DigestMismatchError(
-            `Content of ${expectedDigest} is ${seen} bytes, expected ${expectedSize}.`,
-            expectedDigest,
-            undefined,
-          ),
-        );
+      if (options.size !== undefined && seen !== options.size) {
+        callback(new SizeMismatchError(what, options.size, seen));
         return;
       }
       const actual = `sha256:${hash.digest('hex')}`;
-      if (actual !== expectedDigest) {
-        callback(
-          new DigestMismatchError(
-            `Content does not match its digest: expected ${expectedDigest}, got ${actual}.`,
-            expectedDigest,
-            actual,
-          ),
-        );
-        return;
-      }
-      callback();
+      callback(actual === digest ? null : new DigestMismatchError(what, digest, actual));
     },
   });
 }
