@@ -1,0 +1,15 @@
+export type { ImmutableTagPolicy } from './immutable-tags';
+export { createImmutableTagPolicy, DEFAULT_IMMUTABLE_PATTERNS, SHA_TAGS } from './immutable-tags';
+export type { RevisionCheck } from './revision';
+export { readRevision, verifyRevision } from './revision';
+export type { PlannedTag, TagChange, TagConflict, TagPlan, TagWriteResult } from './tag-plan';
+export { applyTagPlan, planTags } from './tag-plan';
+export type { Tombstone, TombstoneInput } from './tombstone';
+export {
+  buildTombstoneManifest,
+  readTombstone,
+  TOMBSTONE_ARTIFACT_TYPE,
+  TombstoneAnnotations,
+  writeTombstone,
+  yankedError,
+} from './tombstone';
