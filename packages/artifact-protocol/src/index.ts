@@ -1,3 +1,5 @@
+export type { RegistryInputs } from './action-inputs';
+export { getRegistryInputs, getShaTagInputs } from './action-inputs';
 export type { ImmutableTagPolicy } from './immutable-tags';
 export { createImmutableTagPolicy, DEFAULT_IMMUTABLE_PATTERNS, SHA_TAGS } from './immutable-tags';
 export type { RevisionCheck } from './revision';
