@@ -1,0 +1,6 @@
+export type { ManagedProcess, StopProcessOptions, WaitForHttpOptions } from './processes';
+export { findFreePort, listRunningPids, requireBinary, waitForHttp } from './processes';
+export type { RegistryOptions, RunningRegistry } from './registry';
+export { REGISTRY_BINARY, REGISTRY_INSTALL, startRegistry } from './registry';
+export type { RunningTokenServer, TokenAccess, TokenRequest, TokenServerOptions } from './token-server';
+export { startTokenServer } from './token-server';
