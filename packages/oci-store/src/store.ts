@@ -85,6 +85,12 @@ export interface ArtifactStore {
   /** Deletes a manifest by digest (every tag on it goes with it). */
   deleteManifest(digest: string): Promise<void>;
 
+  /**
+   * Removes one tag and leaves the manifest and its other tags; false when the tag was absent.
+   * Only backends that can (a local layout) implement it: registries delete manifests, not tags.
+   */
+  deleteTag?(tag: string): Promise<boolean>;
+
   hasBlob(digest: string): Promise<boolean>;
 
   /** Streams a blob; the stream fails if its bytes do not hash to `digest`. */
