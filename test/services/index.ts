@@ -4,3 +4,5 @@ export type { RegistryOptions, RunningRegistry } from './registry';
 export { REGISTRY_BINARY, REGISTRY_INSTALL, startRegistry } from './registry';
 export type { RunningTokenServer, TokenAccess, TokenRequest, TokenServerOptions } from './token-server';
 export { startTokenServer } from './token-server';
+export type { RunningVerdaccio, VerdaccioOptions } from './verdaccio';
+export { startVerdaccio, VERDACCIO_INSTALL } from './verdaccio';
