@@ -1,0 +1,117 @@
+import { ConfigurationError } from '@flow-actions/action-kit';
+import { describe, expect, it } from 'vitest';
+import { assertValidTag, formatReference, isValidTag, parseReference } from './reference';
+
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+
+describe('parseReference', () => {
+  it.each([
+    ['ghcr.io/acme/api:v1', { registry: 'ghcr.io', apiHost: 'ghcr.io', repository: 'acme/api', tag: 'v1' }],
+    ['ghcr.io/acme/api', { registry: 'ghcr.io', apiHost: 'ghcr.io', repository: 'acme/api' }],
+    [`ghcr.io/acme/api@${DIGEST}`, { registry: 'ghcr.io', repository: 'acme/api', digest: DIGEST }],
+    [
+      `ghcr.io/acme/api:v1@${DIGEST}`,
+      { registry: 'ghcr.io', repository: 'acme/api', tag: 'v1', digest: DIGEST },
+    ],
+    [
+      '127.0.0.1:5000/api:abc1234',
+      { registry: '127.0.0.1:5000', apiHost: '127.0.0.1:5000', repository: 'api', tag: 'abc1234' },
+    ],
+    ['localhost/team/api', { registry: 'localhost', repository: 'team/api' }],
+    ['localhost:5000/a/b/c:1.0', { registry: 'localhost:5000', repository: 'a/b/c', tag: '1.0' }],
+    ['[::1]:5000/api:v1', { registry: '[::1]:5000', repository: 'api', tag: 'v1' }],
+    [
+      '123.dkr.ecr.eu-west-1.amazonaws.com/api:v1',
+      { registry: '123.dkr.ecr.eu-west-1.amazonaws.com', repository: 'api' },
+    ],
+    ['alpine', { registry: 'docker.io', apiHost: 'registry-1.docker.io', repository: 'library/alpine' }],
+    ['alpine:3', { registry: 'docker.io', repository: 'library/alpine', tag: '3' }],
+    [
+      'acme/api:v1',
+      { registry: 'docker.io', apiHost: 'registry-1.docker.io', repository: 'acme/api', tag: 'v1' },
+    ],
+    ['docker.io/alpine', { registry: 'docker.io', repository: 'library/alpine' }],
+    [
+      'index.docker.io/acme/api',
+      { registry: 'docker.io', apiHost: 'registry-1.docker.io', repository: 'acme/api' },
+    ],
+    ['Ghcr.IO/acme/api', { registry: 'ghcr.io', repository: 'acme/api' }],
+    ['ghcr.io/acme/my_api.v2__x-y', { repository: 'acme/my_api.v2__x-y' }],
+    ['ghcr.io/acme/api:_under.score-1', { tag: '_under.score-1' }],
+    [`ghcr.io/acme/api:${'t'.repeat(128)}`, { tag: 't'.repeat(128) }],
+  ])('%s', (input, expected) => {
+    const reference = parseReference(input);
+    expect(reference.kind).toBe('registry');
+    expect(reference).toMatchObject(expected);
+  });
+
+  it.each([
+    ['oci:/tmp/layout', { kind: 'layout', path: '/tmp/layout' }],
+    ['oci:./layout:v1', { kind: 'layout', path: './layout', tag: 'v1' }],
+    ['oci:layout:abc1234', { kind: 'layout', path: 'layout', tag: 'abc1234' }],
+  ])('%s', (input, expected) => {
+    expect(parseReference(input)).toEqual(expected);
+  });
+
+  it.each([
+    ['', /reference is empty/],
+    [
+      'ghcr.io/Acme/api',
+      /repository "Acme\/api" in "ghcr.io\/Acme\/api" must be lower-case: use "acme\/api"/,
+    ],
+    ['ghcr.io/acme/api:.bad', /tag "\.bad" is invalid/],
+    ['ghcr.io/acme/api:-bad', /tag "-bad" is invalid/],
+    [`ghcr.io/acme/api:${'t'.repeat(129)}`, /tag "t+" is invalid/],
+    ['ghcr.io/acme/api:a/b', /invalid/],
+    ['ghcr.io/acme/api@sha256:abc', /digest "sha256:abc" in "ghcr.io\/acme\/api@sha256:abc" is invalid/],
+    [`ghcr.io/acme/api@sha256:${'A'.repeat(64)}`, /digest .* is invalid/],
+    ['ghcr.io/acme//api', /invalid at ""/],
+    ['ghcr.io/acme/api-', /invalid at "api-"/],
+    ['ghcr.io/', /names no repository/],
+    ['https://ghcr.io/acme/api', /has a URL scheme: write it without "https:\/\/"/],
+    ['bad_host.io:x/api', /registry "bad_host.io:x" .* is not a valid host\[:port\]/],
+    ['oci:', /names no directory/],
+    ['oci:/tmp/x:bad tag', /tag "bad tag" is invalid/],
+    [`ghcr.io/${'a'.repeat(250)}`, /longer than 255 characters/],
+  ])('rejects %j', (input, message) => {
+    expect(() => parseReference(input)).toThrow(ConfigurationError);
+    expect(() => parseReference(input)).toThrow(message);
+  });
+
+  it('names the input an invalid reference came from', () => {
+    expect(() => parseReference('ghcr.io/Acme/api', { inputName: 'image' })).toThrow(
+      /^input image: repository "Acme\/api"/,
+    );
+  });
+
+  it.each([
+    'ghcr.io/acme/api:v1',
+    `ghcr.io/acme/api@${DIGEST}`,
+    'docker.io/library/alpine:3',
+    '127.0.0.1:5000/api',
+    'oci:/tmp/layout:v1',
+  ])('formats %s back to itself', (input) => {
+    expect(formatReference(parseReference(input))).toBe(input);
+  });
+});
+
+describe('tags', () => {
+  it.each([
+    ['v1.2.3', true],
+    ['abc1234', true],
+    ['_x', true],
+    ['A'.repeat(128), true],
+    ['A'.repeat(129), false],
+    ['', false],
+    ['.x', false],
+    ['-x', false],
+    ['x y', false],
+    ['x+y', false],
+  ])('%j valid: %s', (tag, valid) => {
+    expect(isValidTag(tag)).toBe(valid);
+  });
+
+  it('assertValidTag names the input', () => {
+    expect(() => assertValidTag('-x', 'tags')).toThrow('input tags: tag "-x" is invalid');
+  });
+});
