@@ -1,3 +1,11 @@
+export type {
+  BareRepository,
+  CreateBareRepositoryOptions,
+  GitRequest,
+  GitServerOptions,
+  RunningGitServer,
+} from './git-server';
+export { GIT_INSTALL, startGitServer } from './git-server';
 export type { ManagedProcess, StopProcessOptions, WaitForHttpOptions } from './processes';
 export { findFreePort, listRunningPids, requireBinary, waitForHttp } from './processes';
 export type { RegistryOptions, RunningRegistry } from './registry';
