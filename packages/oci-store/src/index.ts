@@ -8,6 +8,10 @@ export {
   TITLE_ANNOTATION,
   unpackArchive,
 } from './archive';
+export type { CopyOptions, CopyResult } from './copy';
+export { copyArtifact } from './copy';
+export type { Credentials, ResolveCredentialsOptions } from './credentials';
+export { resolveCredentials } from './credentials';
 export type { VerifyingStreamOptions } from './digest';
 export {
   computeDigest,
@@ -16,6 +20,8 @@ export {
   isDigest,
   SizeMismatchError,
 } from './digest';
+export type { RegistryErrorDetails, RegistryOperation, SpecError } from './errors';
+export { isRegistryError, parseSpecErrors, RegistryError } from './errors';
 export type { LayoutStoreOptions, OpenLayoutStoreOptions } from './layout-store';
 export { LayoutStore, openLayoutStore, REF_NAME_ANNOTATION } from './layout-store';
 export type { Lineage, LineageOptions } from './lineage';
@@ -24,5 +30,29 @@ export type { Lock, LockOptions } from './lock';
 export { acquireLock, LockTimeoutError, withLock } from './lock';
 export type { MemoryStoreCounters } from './memory-store';
 export { MemoryStore } from './memory-store';
+export type { OpenStoreOptions } from './open-store';
+export { openStore } from './open-store';
+export type { LayoutReference, ParseReferenceOptions, Reference, RegistryReference } from './reference';
+export {
+  apiHostOf,
+  assertValidTag,
+  DOCKER_HUB,
+  formatReference,
+  isDockerHub,
+  isValidTag,
+  parseReference,
+  parseRegistryOnlyReference,
+} from './reference';
+export type { RegistryStoreOptions } from './registry-store';
+export { RegistryStore } from './registry-store';
 export type { ArtifactStore, BlobContent, Descriptor, Manifest, Platform } from './store';
 export { MANIFEST_MEDIA_TYPES, MediaTypes } from './store';
+export type { FetchLike, TransportOptions, TransportRequest } from './transport';
+export {
+  isLoopback,
+  isPlainHttpAllowed,
+  parseChallenge,
+  RegistryTransport,
+  retryAfterMs,
+  USER_AGENT,
+} from './transport';

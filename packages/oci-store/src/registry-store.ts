@@ -1,0 +1,487 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { ReadableStream } from 'node:stream/web';
+import {
+  computeDigest,
+  createVerifyingStream,
+  DigestMismatchError,
+  isDigest,
+  SizeMismatchError,
+} from './digest';
+import { RegistryError } from './errors';
+import type { RegistryReference } from './reference';
+import { assertValidTag } from './reference';
+import type { ArtifactStore, BlobContent, Descriptor, Manifest } from './store';
+import { MANIFEST_MEDIA_TYPES } from './store';
+import type { RegistryTransport } from './transport';
+
+export interface RegistryStoreOptions {
+  /** Blobs up to this size are uploaded in one PUT (a stream is read into memory first). Default: 8 MiB. */
+  monolithicMaxBytes?: number;
+  /** Size of each PATCH of a chunked upload. Default: 8 MiB. */
+  chunkBytes?: number;
+  /** Attempts for a whole blob upload from a Buffer when the registry fails temporarily. Default: 3. */
+  uploadAttempts?: number;
+}
+
+const ACCEPT = MANIFEST_MEDIA_TYPES.join(', ');
+const MIB = 1024 * 1024;
+const MAX_TAG_PAGES = 10_000;
+const TAG_PAGE_SIZE = 100;
+
+/** One repository in a remote OCI registry, spoken to over the distribution API. */
+export class RegistryStore implements ArtifactStore {
+  readonly location: string;
+  /** The registry as users name it (`docker.io`, `127.0.0.1:5000`). */
+  readonly registry: string;
+  readonly repository: string;
+  readonly transport: RegistryTransport;
+  readonly #options: RegistryStoreOptions;
+
+  constructor(
+    reference: Pick<RegistryReference, 'registry' | 'repository'>,
+    transport: RegistryTransport,
+    options: RegistryStoreOptions = {},
+  ) {
+    this.registry = reference.registry;
+    this.repository = reference.repository;
+    this.location = `${reference.registry}/${reference.repository}`;
+    this.transport = transport;
+    this.#options = options;
+  }
+
+  async resolve(reference: string): Promise<Descriptor | undefined> {
+    checkReference(reference);
+    const response = await this.transport.request({
+      method: 'HEAD',
+      url: this.#path(`manifests/${reference}`),
+      headers: { accept: ACCEPT },
+      scopes: [this.#scope('pull')],
+      operation: 'resolve',
+      target: this.#target(reference),
+      accept: [404],
+    });
+    if (response.status === 404) return undefined;
+    const digest = response.headers.get('docker-content-digest');
+    const mediaType = contentType(response);
+    const size = Number(response.headers.get('content-length'));
+    if (digest && isDigest(digest) && mediaType && Number.isFinite(size) && size > 0) {
+      if (isDigest(reference) && digest !== reference)
+        throw new DigestMismatchError(this.#target(reference), reference, digest);
+      return { mediaType, digest, size };
+    }
+    // Some registries omit the digest (or the type) on HEAD: fetch and hash the body instead.
+    const manifest = await this.getManifest(reference);
+    return (
+      manifest && { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.length }
+    );
+  }
+
+  async getManifest(reference: string): Promise<Manifest | undefined> {
+    checkReference(reference);
+    const target = this.#target(reference);
+    const response = await this.transport.request({
+      method: 'GET',
+      url: this.#path(`manifests/${reference}`),
+      headers: { accept: ACCEPT },
+      scopes: [this.#scope('pull')],
+      operation: 'get-manifest',
+      target,
+      accept: [404],
+    });
+    if (response.status === 404) {
+      await response.arrayBuffer().catch(() => undefined);
+      return undefined;
+    }
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const digest = computeDigest(bytes);
+    if (isDigest(reference) && digest !== reference)
+      throw new DigestMismatchError(`manifest ${target}`, reference, digest);
+    const claimed = response.headers.get('docker-content-digest');
+    if (claimed?.startsWith('sha256:') && claimed !== digest)
+      throw new DigestMismatchError(`manifest ${target}`, claimed, digest);
+    const mediaType = contentType(response) ?? mediaTypeFromBody(bytes);
+    if (!mediaType) {
+      throw new RegistryError(
+        `registry ${this.transport.host} sent manifest ${target} without a media type: cannot store it exactly`,
+        {
+          status: response.status,
+          temporary: false,
+          operation: 'get-manifest',
+          url: this.transport.redactUrl(this.#path(`manifests/${reference}`)),
+        },
+      );
+    }
+    return { bytes, mediaType, digest };
+  }
+
+  async putManifest(reference: string, manifest: Pick<Manifest, 'bytes' | 'mediaType'>): Promise<string> {
+    checkReference(reference);
+    const digest = computeDigest(manifest.bytes);
+    if (isDigest(reference) && reference !== digest)
+      throw new DigestMismatchError(`manifest for ${this.#target(reference)}`, reference, digest);
+    const response = await this.transport.request({
+      method: 'PUT',
+      url: this.#path(`manifests/${reference}`),
+      headers: { 'content-type': manifest.mediaType },
+      body: manifest.bytes,
+      scopes: [this.#scope('pull,push')],
+      operation: 'put-manifest',
+      target: this.#target(reference),
+    });
+    await response.arrayBuffer().catch(() => undefined);
+    const stored = response.headers.get('docker-content-digest');
+    if (stored?.startsWith('sha256:') && stored !== digest) {
+      throw new DigestMismatchError(
+        `registry ${this.transport.host} stored manifest ${this.#target(reference)}`,
+        digest,
+        stored,
+      );
+    }
+    return digest;
+  }
+
+  async listTags(): Promise<string[]> {
+    const tags = new Set<string>();
+    const seenUrls = new Set<string>();
+    let url: string | undefined = this.#path(`tags/list?n=${TAG_PAGE_SIZE}`);
+    for (let page = 0; url && page < MAX_TAG_PAGES; page += 1) {
+      seenUrls.add(url);
+      const response = await this.transport.request({
+        method: 'GET',
+        url,
+        scopes: [this.#scope('pull')],
+        operation: 'list-tags',
+        target: this.repository,
+      });
+      const body = (await response.json().catch(() => ({}))) as { tags?: unknown };
+      const pageTags = Array.isArray(body.tags)
+        ? body.tags.filter((tag): tag is string => typeof tag === 'string')
+        : [];
+      const before = tags.size;
+      for (const tag of pageTags) tags.add(tag);
+      // A registry that ignores `last` sends a page we already have: that is the end.
+      if (tags.size === before) break;
+      const next = nextLink(response.headers.get('link'));
+      let candidate: string | undefined;
+      if (next) candidate = this.transport.resolveUrl(next);
+      else if (pageTags.length >= TAG_PAGE_SIZE) {
+        // No Link header but a full page: ask for what follows the last tag, in case there is more.
+        const last = [...pageTags].sort().at(-1) ?? '';
+        candidate = this.#path(`tags/list?n=${TAG_PAGE_SIZE}&last=${encodeURIComponent(last)}`);
+      }
+      url = candidate && !seenUrls.has(candidate) ? candidate : undefined;
+    }
+    return [...tags].sort();
+  }
+
+  async deleteManifest(digest: string): Promise<void> {
+    if (!isDigest(digest)) throw new RangeError(`deleteManifest needs a sha256 digest, got "${digest}"`);
+    const response = await this.transport.request({
+      method: 'DELETE',
+      url: this.#path(`manifests/${digest}`),
+      scopes: [this.#scope('delete'), this.#scope('pull')],
+      operation: 'delete-manifest',
+      target: this.#target(digest),
+      // Already gone is what the caller wanted: deleting twice is not an error.
+      accept: [404],
+    });
+    await response.arrayBuffer().catch(() => undefined);
+  }
+
+  async hasBlob(digest: string): Promise<boolean> {
+    checkDigest(digest);
+    const response = await this.transport.request({
+      method: 'HEAD',
+      url: this.#path(`blobs/${digest}`),
+      scopes: [this.#scope('pull')],
+      operation: 'has-blob',
+      target: this.#target(digest),
+      accept: [404],
+    });
+    return response.status !== 404;
+  }
+
+  async getBlob(digest: string): Promise<BlobContent | undefined> {
+    checkDigest(digest);
+    const response = await this.transport.request({
+      method: 'GET',
+      url: this.#path(`blobs/${digest}`),
+      scopes: [this.#scope('pull')],
+      operation: 'get-blob',
+      target: this.#target(digest),
+      accept: [404],
+    });
+    if (response.status === 404 || !response.body) {
+      await response.arrayBuffer().catch(() => undefined);
+      return undefined;
+    }
+    const length = response.headers.get('content-length');
+    const size = length === null ? Number.NaN : Number(length);
+    const body = Readable.fromWeb(response.body as ReadableStream<Uint8Array>);
+    const verifying = createVerifyingStream(digest, {
+      what: `blob ${this.#target(digest)}`,
+      size: Number.isFinite(size) ? size : undefined,
+    });
+    body.on('error', (error) => verifying.destroy(error));
+    return { stream: body.pipe(verifying), size: Number.isFinite(size) ? size : -1 };
+  }
+
+  async putBlob(digest: string, size: number, content: Buffer | Readable): Promise<void> {
+    checkDigest(digest);
+    if (await this.hasBlob(digest)) {
+      if (content instanceof Readable) content.destroy();
+      return;
+    }
+    const monolithicMax = this.#options.monolithicMaxBytes ?? 8 * MIB;
+    if (Buffer.isBuffer(content) || size <= monolithicMax) {
+      const bytes = Buffer.isBuffer(content)
+        ? content
+        : await readAll(content, size, `blob ${this.#target(digest)}`);
+      verifyBytes(bytes, digest, size, `blob ${this.#target(digest)}`);
+      // A Buffer can be sent again, so a temporary failure restarts the whole upload session.
+      const attempts = Buffer.isBuffer(content) ? (this.#options.uploadAttempts ?? 3) : 1;
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await this.#uploadMonolithic(digest, bytes);
+          return;
+        } catch (error) {
+          if (!(error instanceof RegistryError && error.temporary) || attempt >= attempts) throw error;
+        }
+      }
+    }
+    await this.#uploadChunked(digest, size, content);
+  }
+
+  async mountBlob(digest: string, fromRepository: string): Promise<boolean> {
+    checkDigest(digest);
+    const response = await this.transport.request({
+      method: 'POST',
+      url: this.#path(
+        `blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(fromRepository)}`,
+      ),
+      scopes: [this.#scope('pull,push'), `repository:${fromRepository}:pull`],
+      operation: 'mount-blob',
+      target: this.#target(digest),
+    });
+    await response.arrayBuffer().catch(() => undefined);
+    if (response.status === 201) return true;
+    // 202: the registry opened an upload session instead; cancel it so it does not linger.
+    const location = response.headers.get('location');
+    if (location) await this.#cancelUpload(location, digest);
+    return false;
+  }
+
+  #path(rest: string): string {
+    return `/v2/${this.repository}/${rest}`;
+  }
+
+  #scope(actions: string): string {
+    return `repository:${this.repository}:${actions}`;
+  }
+
+  #target(reference: string): string {
+    return `${this.repository}${isDigest(reference) ? '@' : ':'}${reference}`;
+  }
+
+  async #startUpload(digest: string): Promise<string> {
+    const response = await this.transport.request({
+      method: 'POST',
+      url: this.#path('blobs/uploads/'),
+      scopes: [this.#scope('pull,push')],
+      operation: 'put-blob',
+      target: this.#target(digest),
+    });
+    await response.arrayBuffer().catch(() => undefined);
+    const location = response.headers.get('location');
+    if (!location) {
+      throw new RegistryError(
+        `registry ${this.transport.host} opened an upload for ${this.#target(digest)} without a Location`,
+        {
+          status: response.status,
+          temporary: false,
+          operation: 'put-blob',
+          url: this.transport.redactUrl(this.#path('blobs/uploads/')),
+        },
+      );
+    }
+    return this.transport.resolveUrl(location);
+  }
+
+  async #uploadMonolithic(digest: string, bytes: Buffer): Promise<void> {
+    const location = await this.#startUpload(digest);
+    const response = await this.transport.request({
+      method: 'PUT',
+      url: withDigest(location, digest),
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+      scopes: [this.#scope('pull,push')],
+      operation: 'put-blob',
+      target: this.#target(digest),
+      replayable: false,
+    });
+    await response.arrayBuffer().catch(() => undefined);
+    this.#checkStoredDigest(response, digest);
+  }
+
+  async #uploadChunked(digest: string, size: number, content: Readable): Promise<void> {
+    const chunkBytes = this.#options.chunkBytes ?? 8 * MIB;
+    const target = this.#target(digest);
+    let location = await this.#startUpload(digest);
+    const hash = createHash('sha256');
+    let offset = 0;
+    try {
+      for await (const chunk of chunksOf(content, chunkBytes)) {
+        hash.update(chunk);
+        const response = await this.transport.request({
+          method: 'PATCH',
+          url: location,
+          headers: {
+            'content-type': 'application/octet-stream',
+            'content-range': `${offset}-${offset + chunk.length - 1}`,
+            'content-length': String(chunk.length),
+          },
+          body: chunk,
+          scopes: [this.#scope('pull,push')],
+          operation: 'put-blob',
+          target,
+          replayable: false,
+        });
+        await response.arrayBuffer().catch(() => undefined);
+        offset += chunk.length;
+        const next = response.headers.get('location');
+        if (next) location = this.transport.resolveUrl(next);
+      }
+      const actual = `sha256:${hash.digest('hex')}`;
+      if (offset !== size) throw new SizeMismatchError(`blob ${target}`, size, offset);
+      if (actual !== digest) throw new DigestMismatchError(`blob ${target}`, digest, actual);
+    } catch (error) {
+      content.destroy();
+      await this.#cancelUpload(location, digest);
+      throw error;
+    }
+    const response = await this.transport.request({
+      method: 'PUT',
+      url: withDigest(location, digest),
+      scopes: [this.#scope('pull,push')],
+      operation: 'put-blob',
+      target,
+      replayable: false,
+    });
+    await response.arrayBuffer().catch(() => undefined);
+    this.#checkStoredDigest(response, digest);
+  }
+
+  #checkStoredDigest(response: Response, digest: string): void {
+    const stored = response.headers.get('docker-content-digest');
+    if (stored?.startsWith('sha256:') && stored !== digest) {
+      throw new DigestMismatchError(
+        `registry ${this.transport.host} stored blob ${this.#target(digest)}`,
+        digest,
+        stored,
+      );
+    }
+  }
+
+  async #cancelUpload(location: string, digest: string): Promise<void> {
+    try {
+      const response = await this.transport.request({
+        method: 'DELETE',
+        url: this.transport.resolveUrl(location),
+        scopes: [this.#scope('pull,push')],
+        operation: 'put-blob',
+        target: this.#target(digest),
+        accept: [404, 405],
+        replayable: false,
+      });
+      await response.arrayBuffer().catch(() => undefined);
+    } catch {
+      // Best effort: registries expire abandoned upload sessions on their own.
+    }
+  }
+}
+
+function checkReference(reference: string): void {
+  if (reference.startsWith('sha256:')) checkDigest(reference);
+  else assertValidTag(reference);
+}
+
+function checkDigest(digest: string): void {
+  if (!isDigest(digest))
+    throw new RangeError(
+      `"${digest}" is not a sha256 digest (sha256: followed by 64 lower-case hex characters)`,
+    );
+}
+
+function contentType(response: Response): string | undefined {
+  const value = response.headers.get('content-type');
+  return value ? (value.split(';')[0] ?? '').trim() || undefined : undefined;
+}
+
+function mediaTypeFromBody(bytes: Buffer): string | undefined {
+  try {
+    const parsed = JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown };
+    return typeof parsed.mediaType === 'string' ? parsed.mediaType : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function withDigest(location: string, digest: string): string {
+  const url = new URL(location);
+  url.searchParams.set('digest', digest);
+  return url.toString();
+}
+
+/** The `rel="next"` target of a Link header. */
+export function nextLink(header: string | null): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(',')) {
+    const match = /<([^>]+)>\s*;.*\brel="?next"?/i.exec(part);
+    if (match?.[1]) return match[1];
+  }
+  return undefined;
+}
+
+function verifyBytes(bytes: Buffer, digest: string, size: number, what: string): void {
+  if (bytes.length !== size) throw new SizeMismatchError(what, size, bytes.length);
+  const actual = computeDigest(bytes);
+  if (actual !== digest) throw new DigestMismatchError(what, digest, actual);
+}
+
+async function readAll(stream: Readable, size: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    total += buffer.length;
+    if (total > size) {
+      stream.destroy();
+      throw new SizeMismatchError(what, size, total);
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Re-cuts a stream into chunks of exactly `size` bytes (the last may be shorter). */
+async function* chunksOf(stream: Readable, size: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const chunk of stream) {
+    let buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    while (pendingBytes + buffer.length >= size) {
+      const take = size - pendingBytes;
+      pending.push(buffer.subarray(0, take));
+      yield Buffer.concat(pending, size);
+      buffer = buffer.subarray(take);
+      pending = [];
+      pendingBytes = 0;
+    }
+    if (buffer.length > 0) {
+      pending.push(buffer);
+      pendingBytes += buffer.length;
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+}

@@ -1,0 +1,629 @@
+import { ConfigurationError, type Logger, nullLogger, type SecretMasker } from '@flow-actions/action-kit';
+import packageJson from '../package.json';
+import type { Credentials } from './credentials';
+import { parseSpecErrors, RegistryError, type RegistryOperation } from './errors';
+
+/** The subset of `fetch` the transport uses; tests pass a fake, production uses Node's (undici). */
+export type FetchLike = (url: string, init: RequestInit & { duplex?: 'half' }) => Promise<Response>;
+
+export interface TransportOptions {
+  /** Credentials for this registry. Default: anonymous. */
+  credentials?: Credentials;
+  /** Registries (host[:port]) that may be reached over plain HTTP. Default: none; loopback always may. */
+  insecureRegistries?: readonly string[];
+  /** Redacts secrets from messages; tokens obtained are added to it. Default: a private masker. */
+  masker?: SecretMasker;
+  /** Default: nullLogger. */
+  logger?: Logger;
+  /** Default: `flow-actions/<version>`. */
+  userAgent?: string;
+  /** Default: Node's global fetch, or undici's through `EnvHttpProxyAgent` when a proxy variable applies. */
+  fetch?: FetchLike;
+  /** Source of HTTPS_PROXY / HTTP_PROXY / NO_PROXY. Default: `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Waits between retries; tests pass a recorder. Default: setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Clock for token expiry. Default: Date.now. */
+  now?: () => number;
+  /** Attempts per request for 429, 408, 5xx and resets, the first included. Default: 5. */
+  maxAttempts?: number;
+  /** First backoff step; doubles each attempt, with jitter. Default: 500 ms. */
+  baseDelayMs?: number;
+  /** Longest single wait, also for Retry-After; a longer Retry-After gives up at once. Default: 60 000 ms. */
+  maxDelayMs?: number;
+  /** Jitter source in [0, 1). Default: Math.random. */
+  random?: () => number;
+}
+
+export interface TransportRequest {
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  /** A path such as `/v2/acme/api/tags/list`, or an absolute URL (upload locations, Link headers). */
+  url: string;
+  headers?: Record<string, string>;
+  body?: Buffer;
+  /** Token scopes, e.g. `repository:acme/api:pull,push`. */
+  scopes: readonly string[];
+  operation: RegistryOperation;
+  /** What the request is about, for messages, e.g. `acme/api:v1`. */
+  target: string;
+  /** Statuses handed back to the caller; any other status throws a RegistryError. Default: 2xx. */
+  accept?: readonly number[];
+  /**
+   * False for a part of a streamed upload: it is sent once and never repeated, because the
+   * registry may have consumed it; the caller restarts the upload instead. Default: true.
+   */
+  replayable?: boolean;
+}
+
+type Challenge = { scheme: 'basic' } | { scheme: 'bearer'; realm: string; service?: string };
+
+interface CachedToken {
+  token: string;
+  expiresAt: number;
+}
+
+/** How long a token lives when the token server does not say (the distribution token spec's default). */
+const DEFAULT_TOKEN_SECONDS = 60;
+const TEMPORARY_STATUSES = new Set([408, 429, 500, 502, 503, 504, 507, 520, 521, 522, 523, 524]);
+const RETRYABLE_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+const TLS_ON_PLAIN_HTTP = /wrong version number|packet length too long|ERR_SSL_|EPROTO|http request/i;
+
+export const USER_AGENT = `flow-actions/${packageJson.version}`;
+
+/**
+ * Talks to one registry over the distribution API: picks HTTPS (or HTTP for loopback and
+ * allowed insecure registries), answers auth challenges (Bearer tokens cached per scope set,
+ * or Basic), retries what is safe to repeat with backoff that honours Retry-After, and turns
+ * every other answer into a one-line RegistryError with no secret in it.
+ */
+export class RegistryTransport {
+  /** host[:port] the API is served from. */
+  readonly host: string;
+  /** `https://host` or `http://host`. */
+  readonly baseUrl: string;
+  readonly #options: TransportOptions;
+  readonly #credentials: Credentials | undefined;
+  readonly #masker: SecretMasker | undefined;
+  readonly #logger: Logger;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #now: () => number;
+  readonly #tokens = new Map<string, CachedToken>();
+  readonly #pendingTokens = new Map<string, Promise<string>>();
+  /** How many attempts produced each final response, for messages. */
+  readonly #attempts = new WeakMap<Response, number>();
+  #challenge: Challenge | undefined;
+  #challengeKnown = false;
+  #fetch: Promise<FetchLike> | undefined;
+  /** Requests sent, token requests included: for benchmarks and tests. */
+  requestCount = 0;
+  tokenRequestCount = 0;
+
+  constructor(host: string, options: TransportOptions = {}) {
+    this.host = host;
+    this.#options = options;
+    this.#credentials = options.credentials;
+    this.#masker = options.masker;
+    this.#logger = options.logger ?? nullLogger;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#now = options.now ?? Date.now;
+    this.baseUrl = `${isPlainHttpAllowed(host, options.insecureRegistries ?? []) ? 'http' : 'https'}://${host}`;
+  }
+
+  /** The user the credentials are for, for messages. */
+  get username(): string | undefined {
+    return this.#credentials?.username || undefined;
+  }
+
+  /** Sends a request, authenticating and retrying as needed; throws a RegistryError for unaccepted statuses. */
+  async request(request: TransportRequest): Promise<Response> {
+    const accept = request.accept ?? [];
+    let authorization = await this.#authorization(request);
+    let response = await this.#send(request, authorization);
+    if (response.status === 401 && !accept.includes(401)) {
+      const freshlyAuthorized = authorization?.fresh === true;
+      await this.#learnChallenge(response, request);
+      if (!freshlyAuthorized && request.replayable !== false) {
+        this.#tokens.delete(scopeKey(this.#scopesFor(request)));
+        authorization = await this.#authorization(request);
+        if (authorization) response = await this.#send(request, authorization);
+      }
+    }
+    if (response.ok || accept.includes(response.status)) return response;
+    throw await this.#toError(response, request);
+  }
+
+  /** Learns how the registry wants to be authenticated before a request that cannot be sent twice. */
+  async prepare(request: Pick<TransportRequest, 'scopes' | 'operation' | 'target'>): Promise<void> {
+    if (this.#challengeKnown) return;
+    const response = await this.#send(
+      { method: 'GET', url: '/v2/', scopes: request.scopes, operation: 'ping', target: request.target },
+      undefined,
+    );
+    await response.arrayBuffer().catch(() => undefined);
+    if (response.status === 401)
+      await this.#learnChallenge(response, { ...request, method: 'GET', url: '/v2/' });
+    else this.#challengeKnown = true;
+  }
+
+  /** Resolves a Location or Link target against the registry. */
+  resolveUrl(location: string): string {
+    return new URL(location, `${this.baseUrl}/`).toString();
+  }
+
+  /** Removes secrets and query strings that may hold signed tokens, for messages. */
+  redactUrl(url: string): string {
+    const parsed = new URL(url, `${this.baseUrl}/`);
+    parsed.username = '';
+    parsed.password = '';
+    const kept = new URLSearchParams();
+    for (const [key, value] of parsed.searchParams) {
+      if (['n', 'last', 'digest', 'mount', 'from'].includes(key)) kept.set(key, value);
+      else kept.set(key, '***');
+    }
+    parsed.search = kept.toString();
+    return this.#redact(parsed.toString());
+  }
+
+  /** A RegistryError for a response the caller did not expect (consumes the body). */
+  async toError(response: Response, request: TransportRequest): Promise<RegistryError> {
+    return this.#toError(response, request);
+  }
+
+  #redact(text: string): string {
+    return this.#masker ? this.#masker.redact(text) : text;
+  }
+
+  #scopesFor(request: Pick<TransportRequest, 'scopes'>): string[] {
+    return [...new Set(request.scopes)];
+  }
+
+  async #authorization(request: TransportRequest): Promise<{ header: string; fresh: boolean } | undefined> {
+    const challenge = this.#challenge;
+    if (!challenge) return undefined;
+    if (challenge.scheme === 'basic') {
+      const credentials = this.#credentials;
+      if (!credentials?.password) return undefined;
+      return {
+        header: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
+        fresh: false,
+      };
+    }
+    const scopes = this.#scopesFor(request);
+    const key = scopeKey(scopes);
+    const cached = this.#tokens.get(key);
+    if (cached && cached.expiresAt > this.#now()) return { header: `Bearer ${cached.token}`, fresh: false };
+    // Parallel requests for the same scopes share one token request.
+    let pending = this.#pendingTokens.get(key);
+    if (!pending) {
+      pending = this.#fetchToken(challenge, scopes, request).finally(() => this.#pendingTokens.delete(key));
+      this.#pendingTokens.set(key, pending);
+    }
+    return { header: `Bearer ${await pending}`, fresh: true };
+  }
+
+  async #learnChallenge(
+    response: Response,
+    request: Pick<TransportRequest, 'operation' | 'target' | 'method' | 'url'>,
+  ): Promise<void> {
+    const header = response.headers.get('www-authenticate');
+    const challenge = header ? parseChallenge(header) : undefined;
+    if (!challenge) {
+      throw new RegistryError(
+        `registry ${this.host} answered 401 to ${request.operation} ${request.target} without a usable WWW-Authenticate challenge: check that ${this.host} is an OCI registry`,
+        {
+          status: 401,
+          code: 'UNAUTHORIZED',
+          temporary: false,
+          operation: request.operation,
+          url: this.redactUrl(request.url),
+        },
+      );
+    }
+    this.#challenge = challenge;
+    this.#challengeKnown = true;
+    if (challenge.scheme === 'basic' && !this.#credentials?.password) {
+      throw new RegistryError(
+        `registry ${this.host} requires credentials to ${request.operation} ${request.target} (401 UNAUTHORIZED): log in with docker/login-action or set username and password`,
+        {
+          status: 401,
+          code: 'UNAUTHORIZED',
+          temporary: false,
+          operation: request.operation,
+          url: this.redactUrl(request.url),
+        },
+      );
+    }
+  }
+
+  async #fetchToken(
+    challenge: Extract<Challenge, { scheme: 'bearer' }>,
+    scopes: string[],
+    request: TransportRequest,
+  ): Promise<string> {
+    const credentials = this.#credentials;
+    const url = new URL(challenge.realm);
+    const headers: Record<string, string> = {};
+    let method: 'GET' | 'POST' = 'GET';
+    let body: Buffer | undefined;
+    if (credentials?.identityToken) {
+      // An identity token is an OAuth2 refresh token: exchanged by POST (docker's registry client does the same).
+      method = 'POST';
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: credentials.identityToken,
+        client_id: 'flow-actions',
+      });
+      if (challenge.service) form.set('service', challenge.service);
+      if (scopes.length > 0) form.set('scope', scopes.join(' '));
+      body = Buffer.from(form.toString());
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else {
+      if (challenge.service) url.searchParams.set('service', challenge.service);
+      for (const scope of scopes) url.searchParams.append('scope', scope);
+      if (credentials?.password) {
+        headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+      }
+    }
+    this.tokenRequestCount += 1;
+    const tokenRequest: TransportRequest = {
+      method,
+      url: url.toString(),
+      headers,
+      body,
+      scopes: [],
+      operation: 'token',
+      target: request.target,
+    };
+    const response = await this.#send(tokenRequest, undefined);
+    if (!response.ok) {
+      const error = await this.#toError(response, { ...tokenRequest, operation: request.operation });
+      throw error;
+    }
+    const parsed = (await response.json().catch(() => ({}))) as {
+      token?: unknown;
+      access_token?: unknown;
+      expires_in?: unknown;
+    };
+    const token =
+      typeof parsed.token === 'string'
+        ? parsed.token
+        : typeof parsed.access_token === 'string'
+          ? parsed.access_token
+          : '';
+    if (!token) {
+      throw new RegistryError(
+        `token server for ${this.host} answered without a token: check the registry's auth configuration`,
+        {
+          status: response.status,
+          temporary: false,
+          operation: 'token',
+          url: this.redactUrl(url.toString()),
+        },
+      );
+    }
+    this.#masker?.add(token);
+    const seconds =
+      typeof parsed.expires_in === 'number' && parsed.expires_in > 0
+        ? parsed.expires_in
+        : DEFAULT_TOKEN_SECONDS;
+    // Renew a little early so a token never expires between the check and the request.
+    const margin = Math.min(10, seconds / 10) * 1000;
+    this.#tokens.set(scopeKey(scopes), { token, expiresAt: this.#now() + seconds * 1000 - margin });
+    return token;
+  }
+
+  async #getFetch(): Promise<FetchLike> {
+    if (this.#options.fetch) return this.#options.fetch;
+    this.#fetch ??= createFetch(
+      new URL(this.baseUrl).hostname,
+      this.baseUrl.startsWith('https'),
+      this.#options.env ?? process.env,
+    );
+    return this.#fetch;
+  }
+
+  /** One request with retries for 429, 408, 5xx and resets; returns the last response. */
+  async #send(request: TransportRequest, authorization: { header: string } | undefined): Promise<Response> {
+    const fetchFn = await this.#getFetch();
+    const url = request.url.startsWith('/') ? `${this.baseUrl}${request.url}` : request.url;
+    const maxAttempts = request.replayable === false ? 1 : Math.max(1, this.#options.maxAttempts ?? 5);
+    const headers: Record<string, string> = {
+      'user-agent': this.#options.userAgent ?? USER_AGENT,
+      ...request.headers,
+    };
+    if (authorization) headers.authorization = authorization.header;
+    for (let attempt = 1; ; attempt += 1) {
+      let response: Response;
+      try {
+        this.requestCount += 1;
+        response = await fetchFn(url, {
+          method: request.method,
+          headers,
+          body: request.body,
+          redirect: 'follow',
+        });
+      } catch (error) {
+        const code = networkCode(error);
+        if (attempt < maxAttempts && code && RETRYABLE_NETWORK_CODES.has(code)) {
+          const delay = this.#backoff(attempt);
+          this.#logger.debug(
+            `${request.method} ${this.redactUrl(url)}: ${code}; retrying in ${delay} ms (attempt ${attempt + 1} of ${maxAttempts})`,
+          );
+          await this.#sleep(delay);
+          continue;
+        }
+        throw this.#networkError(error, code, request, url, attempt);
+      }
+      this.#attempts.set(response, attempt);
+      if (!TEMPORARY_STATUSES.has(response.status) || attempt >= maxAttempts) return response;
+      const text = await response.text().catch(() => '');
+      const hinted = retryAfterMs(response.headers.get('retry-after'), text, this.#now());
+      const maxDelay = this.#options.maxDelayMs ?? 60_000;
+      if (hinted !== undefined && hinted > maxDelay) {
+        return new Response(text, {
+          status: response.status,
+          statusText: response.statusText,
+          headers: response.headers,
+        });
+      }
+      const delay = hinted ?? this.#backoff(attempt);
+      this.#logger.debug(
+        `${request.method} ${this.redactUrl(url)}: ${response.status}; retrying in ${delay} ms (attempt ${attempt + 1} of ${maxAttempts})`,
+      );
+      await this.#sleep(delay);
+    }
+  }
+
+  #backoff(attempt: number): number {
+    const base = this.#options.baseDelayMs ?? 500;
+    const max = this.#options.maxDelayMs ?? 60_000;
+    const step = Math.min(max, base * 2 ** (attempt - 1));
+    // Jitter keeps parallel jobs that failed together from retrying together.
+    return Math.round(step * (0.5 + (this.#options.random ?? Math.random)() * 0.5));
+  }
+
+  #networkError(
+    error: unknown,
+    code: string | undefined,
+    request: TransportRequest,
+    url: string,
+    attempts: number,
+  ): Error {
+    const detail = this.#redact(networkDetail(error));
+    const redactedUrl = this.redactUrl(url);
+    if (this.baseUrl.startsWith('https:') && TLS_ON_PLAIN_HTTP.test(`${code ?? ''} ${detail}`)) {
+      return new ConfigurationError(
+        `registry ${this.host} did not answer HTTPS (${detail}): if it is a plain-HTTP registry you trust, list ${this.host} in the insecure-registries input`,
+      );
+    }
+    const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+    const hint =
+      code === 'ECONNREFUSED' || code === 'ENOTFOUND'
+        ? 'check the registry address and that it is running'
+        : 'check the network and the proxy settings, then re-run';
+    return new RegistryError(
+      `could not reach registry ${this.host} for ${request.operation} ${request.target} (${detail})${tries}: ${hint}`,
+      {
+        temporary: code !== undefined && RETRYABLE_NETWORK_CODES.has(code),
+        operation: request.operation,
+        url: redactedUrl,
+      },
+      { cause: error },
+    );
+  }
+
+  async #toError(response: Response, request: TransportRequest): Promise<RegistryError> {
+    const body = request.method === 'HEAD' ? '' : await response.text().catch(() => '');
+    const specErrors = parseSpecErrors(body);
+    const first = specErrors[0];
+    const status = response.status;
+    const code = first?.code ?? defaultCode(status);
+    const detail = first?.message
+      ? `: ${this.#redact(first.message).replace(/\s+/g, ' ').slice(0, 200)}`
+      : '';
+    const what = `${request.operation} ${request.target}`;
+    const user = this.username;
+    const answer = `${status} ${code}`;
+    let message: string;
+    if (status === 401) {
+      message = user
+        ? `registry ${this.host} rejected the credentials for user ${user} (${answer}): check username/password`
+        : `registry ${this.host} requires credentials to ${what} (${answer}): log in with docker/login-action or set username and password`;
+    } else if (status === 403) {
+      message = `registry ${this.host} denied ${what} to ${user ? `user ${user}` : 'anonymous access'} (${answer}${detail}): check that the credentials may ${permissionOf(request.operation)} this repository`;
+    } else if (status === 404 && code === 'NAME_UNKNOWN') {
+      message = `repository ${request.target.split(/[:@]/)[0]} does not exist on registry ${this.host} (${answer}): check the reference`;
+    } else if (status === 404) {
+      message = `registry ${this.host} has no ${request.target} (${answer}): check the reference`;
+    } else if (status === 405 && request.operation === 'delete-manifest') {
+      message = `registry ${this.host} has deletion disabled (${answer}): enable it (distribution: storage.delete.enabled) or delete through the registry's own API`;
+    } else if (TEMPORARY_STATUSES.has(status)) {
+      const attempts = this.#attempts.get(response) ?? 1;
+      const times = attempts > 1 ? `after ${attempts} attempts` : 'and asked for a longer wait than allowed';
+      message = `registry ${this.host} kept answering ${answer}${detail ? ` (${detail.slice(2)})` : ''} to ${what} ${times}: it is overloaded or unavailable; re-run later`;
+    } else {
+      message = `registry ${this.host} refused ${what} (${answer}${detail})`;
+    }
+    return new RegistryError(this.#redact(message), {
+      status,
+      code,
+      temporary: TEMPORARY_STATUSES.has(status),
+      operation: request.operation,
+      url: this.redactUrl(request.url),
+    });
+  }
+}
+
+/** Parses `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`. */
+export function parseChallenge(header: string): Challenge | undefined {
+  const match = /^\s*(\w+)\s*(.*)$/s.exec(header);
+  if (!match) return undefined;
+  const scheme = (match[1] ?? '').toLowerCase();
+  const params: Record<string, string> = {};
+  for (const param of (match[2] ?? '').matchAll(/(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) {
+    params[(param[1] ?? '').toLowerCase()] = (param[2] ?? param[3] ?? '').replace(/\\(.)/g, '$1');
+  }
+  if (scheme === 'basic') return { scheme: 'basic' };
+  if (scheme === 'bearer' && params.realm) {
+    return { scheme: 'bearer', realm: params.realm, service: params.service };
+  }
+  return undefined;
+}
+
+/**
+ * How long a 429/503 asks us to wait: `Retry-After` in seconds or as an HTTP date, else a hint in
+ * the body — GHCR sends `{"errors":[{"code":"TOOMANYREQUESTS","message":"retry-after: 10.3ms, allowed: 2000/minute"}]}`
+ * (a Go duration); others say "try again in N seconds".
+ */
+export function retryAfterMs(header: string | null, body: string, now: number): number | undefined {
+  if (header) {
+    const trimmed = header.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000);
+    const date = Date.parse(trimmed);
+    if (!Number.isNaN(date)) return Math.max(0, date - now);
+  }
+  const goDuration = /retry-after:\s*((?:[\d.]+(?:ns|us|µs|ms|s|m|h))+)/i.exec(body);
+  if (goDuration?.[1]) return Math.ceil(parseGoDuration(goDuration[1]));
+  const phrase = /(?:try again|retry) (?:in|after) (\d+(?:\.\d+)?) ?(?:seconds?|s)\b/i.exec(body);
+  if (phrase?.[1]) return Math.ceil(Number(phrase[1]) * 1000);
+  return undefined;
+}
+
+function parseGoDuration(text: string): number {
+  const unitMs: Record<string, number> = {
+    ns: 1e-6,
+    us: 1e-3,
+    µs: 1e-3,
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000,
+  };
+  let total = 0;
+  for (const part of text.matchAll(/([\d.]+)(ns|us|µs|ms|s|m|h)/g))
+    total += Number(part[1]) * (unitMs[part[2] ?? 's'] ?? 0);
+  return total;
+}
+
+/** Plain HTTP is allowed for loopback (127.0.0.0/8, ::1, localhost) and the listed registries. */
+export function isPlainHttpAllowed(host: string, insecureRegistries: readonly string[]): boolean {
+  const hostname = hostnameOf(host);
+  if (isLoopback(hostname)) return true;
+  return insecureRegistries.some((entry) => {
+    const wanted = entry
+      .trim()
+      .replace(/^[a-z]+:\/\//i, '')
+      .replace(/\/.*$/, '')
+      .toLowerCase();
+    return wanted === host.toLowerCase() || wanted === hostname;
+  });
+}
+
+export function isLoopback(hostname: string): boolean {
+  const name = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return (
+    name === 'localhost' ||
+    name.endsWith('.localhost') ||
+    name === '::1' ||
+    /^127(?:\.\d{1,3}){3}$/.test(name)
+  );
+}
+
+function hostnameOf(host: string): string {
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1).toLowerCase();
+  return host.replace(/:\d+$/, '').toLowerCase();
+}
+
+function scopeKey(scopes: readonly string[]): string {
+  return [...scopes].sort().join(' ');
+}
+
+function permissionOf(operation: RegistryOperation): string {
+  if (operation === 'delete-manifest') return 'delete from';
+  if (operation === 'put-manifest' || operation === 'put-blob' || operation === 'mount-blob')
+    return 'push to';
+  return 'pull from';
+}
+
+function defaultCode(status: number): string {
+  const codes: Record<number, string> = {
+    400: 'BAD_REQUEST',
+    401: 'UNAUTHORIZED',
+    403: 'DENIED',
+    404: 'NOT_FOUND',
+    405: 'UNSUPPORTED',
+    408: 'TIMEOUT',
+    429: 'TOOMANYREQUESTS',
+  };
+  return codes[status] ?? (status >= 500 ? 'UNAVAILABLE' : 'UNKNOWN');
+}
+
+function networkCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth += 1) {
+    if ('code' in current && typeof current.code === 'string') return current.code;
+    current = 'cause' in current ? current.cause : undefined;
+  }
+  return undefined;
+}
+
+function networkDetail(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    parts.push(current.message);
+    current = current.cause;
+  }
+  return (
+    parts
+      .filter((part) => part !== 'fetch failed')
+      .join(': ')
+      .replace(/\s+/g, ' ')
+      .slice(0, 200) || 'connection failed'
+  );
+}
+
+/**
+ * Node's global fetch ignores proxy variables, so when one applies to this host (and it is not
+ * loopback or in NO_PROXY) undici's own fetch is loaded with an EnvHttpProxyAgent. Loading it
+ * only then keeps start-up light.
+ */
+async function createFetch(hostname: string, https: boolean, env: NodeJS.ProcessEnv): Promise<FetchLike> {
+  const httpsProxy = env.HTTPS_PROXY ?? env.https_proxy;
+  const httpProxy = env.HTTP_PROXY ?? env.http_proxy;
+  const noProxy = env.NO_PROXY ?? env.no_proxy ?? '';
+  const proxy = https ? httpsProxy : httpProxy;
+  if (!proxy || isLoopback(hostnameOf(hostname)) || matchesNoProxy(hostname, noProxy))
+    return globalThis.fetch;
+  const undici = await import('undici');
+  const dispatcher = new undici.EnvHttpProxyAgent({ httpProxy, httpsProxy, noProxy });
+  return (url, init) =>
+    undici.fetch(url, {
+      ...(init as Parameters<typeof undici.fetch>[1]),
+      dispatcher,
+    }) as unknown as Promise<Response>;
+}
+
+function matchesNoProxy(hostname: string, noProxy: string): boolean {
+  const host = hostname.toLowerCase();
+  return noProxy
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .some((entry) => {
+      const pattern = entry.toLowerCase().replace(/:\d+$/, '');
+      if (pattern === '*') return true;
+      const bare = pattern.replace(/^\*?\./, '');
+      return host === bare || host.endsWith(`.${bare}`);
+    });
+}
