@@ -47,4 +47,3 @@ export async function openStore(
   const transport = new RegistryTransport(parsed.apiHost, { ...options, credentials, masker, logger });
   return new RegistryStore(parsed, transport, options);
 }
-
