@@ -26,10 +26,21 @@ const running = new Map<number, ManagedProcess>();
 const tempDirs = new Set<string>();
 
 // A test that throws before afterAll, or a worker that exits early, must not leave a registry
-// behind: whatever is still registered dies with this process.
-process.on('exit', () => {
+// behind: whatever is still registered dies with this process, and its temp dirs go.
+process.on('exit', cleanUpAll);
+// A signal skips 'exit' handlers: kill the children, then let the signal do what it would have.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    cleanUpAll();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  });
+}
+
+/** Synchronous on purpose: nothing async runs in an exit handler. */
+function cleanUpAll(): void {
   for (const pid of running.keys()) killGroup(pid, 'SIGKILL');
-});
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+}
 
 /** The pids the kit is still running: for tests that check hygiene. */
 export function listRunningPids(): number[] {
@@ -67,11 +78,6 @@ export async function removeTempDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   tempDirs.delete(dir);
 }
-
-process.on('exit', () => {
-  // Synchronous on purpose: nothing async runs in an exit handler.
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
 
 /**
  * A port that was free a moment ago on 127.0.0.1. Another process may take it before we bind it:
