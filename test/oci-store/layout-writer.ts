@@ -1,0 +1,47 @@
+/**
+ * A second (and third) writer process for the layout lock tests, run as
+ * `node --import tsx layout-writer.ts <mode> <dir> …`:
+ *
+ * - `tags <dir> <prefix> <count>`: puts <count> distinct manifests, all at once, under
+ *   `<prefix>-<n>`, and prints `{ tag: digest }` as JSON.
+ * - `hold <dir>`: takes the index lock, prints `locked`, and waits to be killed.
+ */
+
+import { join } from 'node:path';
+import { acquireLock, LayoutStore, MediaTypes } from '@flow-actions/oci-store';
+
+const EMPTY = Buffer.from('{}');
+const EMPTY_DIGEST = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';
+
+async function writeTags(dir: string, prefix: string, count: number): Promise<void> {
+  const store = new LayoutStore(dir);
+  await store.putBlob(EMPTY_DIGEST, EMPTY.length, EMPTY);
+  const written = await Promise.all(
+    Array.from({ length: count }, async (_, n) => {
+      const tag = `${prefix}-${n}`;
+      const bytes = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaTypes.ociManifest,
+          artifactType: 'application/vnd.flow-actions.test',
+          config: { mediaType: MediaTypes.ociEmpty, digest: EMPTY_DIGEST, size: 2 },
+          layers: [],
+          annotations: { writer: prefix, n: String(n), pid: String(process.pid) },
+        }),
+      );
+      return [tag, await store.putManifest(tag, { bytes, mediaType: MediaTypes.ociManifest })] as const;
+    }),
+  );
+  process.stdout.write(JSON.stringify(Object.fromEntries(written)));
+}
+
+async function hold(dir: string): Promise<void> {
+  await acquireLock(join(dir, 'index.json.lock'));
+  process.stdout.write('locked\n');
+  setInterval(() => undefined, 1_000);
+}
+
+const [mode, dir, prefix, count] = process.argv.slice(2);
+if (mode === 'tags' && dir && prefix && count) await writeTags(dir, prefix, Number(count));
+else if (mode === 'hold' && dir) await hold(dir);
+else throw new Error('usage: layout-writer.ts tags <dir> <prefix> <count> | hold <dir>');
