@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ARCHIVE_ARTIFACT_TYPE,
@@ -76,6 +77,18 @@ describe('packArchive', () => {
     });
     expect(await store.hasBlob(EMPTY_CONFIG_DESCRIPTOR.digest)).toBe(true);
     expect(isArchiveManifest(manifest?.bytes ?? Buffer.alloc(0))).toBe(true);
+  });
+
+  it('streams the file into the store instead of loading it whole', async () => {
+    const received: { digest: string; kind: string }[] = [];
+    class RecordingStore extends LayoutStore {
+      override putBlob(digest: string, size: number, body: Buffer | Readable): Promise<void> {
+        received.push({ digest, kind: Buffer.isBuffer(body) ? 'buffer' : 'stream' });
+        return super.putBlob(digest, size, body);
+      }
+    }
+    const packed = await packArchive(new RecordingStore(store.dir), { file, mediaType: 'application/zip' });
+    expect(received.find((r) => r.digest === packed.layer.digest)?.kind).toBe('stream');
   });
 
   it('is deterministic: the same file and annotations give the same digest', async () => {
