@@ -1,9 +1,18 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listRunningPids, startRegistry } from './index';
+import {
+  awaitReady,
+  createTempDir,
+  removeTempDir,
+  spawnService,
+  startOnFreePort,
+  stopProcess,
+} from './processes';
 
 const repositoryRoot = join(import.meta.dirname, '..', '..');
 
@@ -78,5 +87,47 @@ describe('process hygiene', () => {
     expect(listRunningPids()).toContain(registry.pid);
     await registry.stop();
     expect(listRunningPids()).not.toContain(registry.pid);
+  });
+
+  it('retries on another port when the one it picked was taken in between', async () => {
+    const dir = await createTempDir('port-race');
+    // Someone else binds the first port the kit picks, as a parallel test might.
+    const squatter = createServer();
+    const triedPorts: number[] = [];
+    try {
+      const result = await startOnFreePort('docker-registry', async (port) => {
+        triedPorts.push(port);
+        if (triedPorts.length === 1) {
+          await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
+        }
+        const configFile = join(dir, `config-${port}.yml`);
+        await writeFile(
+          configFile,
+          JSON.stringify({
+            version: 0.1,
+            storage: { filesystem: { rootdirectory: join(dir, 'storage') } },
+            http: { addr: `127.0.0.1:${port}` },
+          }),
+        );
+        const managed = spawnService({
+          name: 'docker-registry',
+          command: '/usr/bin/docker-registry',
+          args: ['serve', configFile],
+          logFile: join(dir, `registry-${port}.log`),
+        });
+        await awaitReady(managed, `http://127.0.0.1:${port}/v2/`);
+        return { managed, port };
+      });
+      expect(triedPorts).toHaveLength(2);
+      expect(result.port).toBe(triedPorts[1]);
+      expect(await readFile(join(dir, `registry-${triedPorts[0]}.log`), 'utf8')).toContain(
+        'address already in use',
+      );
+      expect((await fetch(`http://127.0.0.1:${result.port}/v2/`)).status).toBe(200);
+      await stopProcess(result.managed);
+    } finally {
+      squatter.close();
+      await removeTempDir(dir);
+    }
   });
 });

@@ -224,7 +224,12 @@ export async function waitForHttp(url: string, options: WaitForHttpOptions = {})
       throw new ServiceExitedError(`${options.process.name} exited before it answered on ${url}`);
     }
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      // Give up on a hung probe as soon as the process dies (a squatter may hold the port).
+      const died = new AbortController();
+      void options.process?.exited.then(() => died.abort());
+      const response = await fetch(url, {
+        signal: AbortSignal.any([AbortSignal.timeout(2000), died.signal]),
+      });
       await response.arrayBuffer();
       if (ready(response.status)) return;
       last = `HTTP ${response.status}`;

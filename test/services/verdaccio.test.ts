@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
@@ -35,7 +35,7 @@ describe('verdaccio with the real npm CLI', () => {
     const npmrc = await verdaccio.writeNpmrc(join(work, '.npmrc'));
     expect(await readFile(npmrc, 'utf8')).toContain(`//${verdaccio.host}/:_authToken=`);
     const pkg = join(work, 'pkg');
-    await exec('mkdir', ['-p', pkg]);
+    await mkdir(pkg);
     await writeFile(
       join(pkg, 'package.json'),
       JSON.stringify({ name: '@flow-kit/tiny', version: '1.2.3', description: 'kit test', main: 'index.js' }),
