@@ -126,6 +126,32 @@ describe('fault proxy in front of a real registry', () => {
   });
 });
 
+describe('fault proxy in front of a registry with token auth', () => {
+  let registry: RunningRegistry;
+  let proxy: RunningFaultProxy;
+  beforeAll(async () => {
+    registry = await startRegistry({ auth: 'token' });
+    proxy = await startFaultProxy({ target: registry.url });
+  });
+  afterAll(async () => {
+    await proxy.stop();
+    await registry.stop();
+  });
+
+  it('leaves a realm on another origin alone, so clients fetch tokens straight from the token server', async () => {
+    const challenge = await fetch(`${proxy.url}/v2/`);
+    expect(challenge.headers.get('www-authenticate')).toContain(`realm="${registry.tokenServer?.realm}"`);
+    const client = { url: proxy.url, username: registry.username, password: registry.password };
+    const image = await pushTestImage({ ...client, repository: 'token/app', tag: 'v1' });
+    const manifest = await fetch(`${registry.url}/v2/token/app/manifests/v1`, { method: 'HEAD' });
+    expect(manifest.status).toBe(401);
+    // The probe above, then one challenge per request of the push.
+    expect(proxy.requests.filter((r) => r.status === 401)).toHaveLength(6);
+    expect(proxy.requests.filter((r) => r.status === 201)).toHaveLength(3);
+    expect(image.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
+
 describe('fault proxy header rewriting', () => {
   let target: Server;
   let targetOrigin: string;

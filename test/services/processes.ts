@@ -250,8 +250,12 @@ export class ServiceExitedError extends Error {
   override name = 'ServiceExitedError';
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits at least `ms` by the wall clock (a timer alone may fire a millisecond early). */
+export async function sleep(ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  for (let left = ms; left > 0; left = end - Date.now()) {
+    await new Promise((resolve) => setTimeout(resolve, left));
+  }
 }
 
 /**
