@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { ConfigurationError } from '@flow-actions/action-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ARCHIVE_ARTIFACT_TYPE,
@@ -168,7 +169,11 @@ describe('unpackArchive', () => {
   });
 
   it('says so when the reference is missing', async () => {
-    await expect(unpackArchive(store, 'v9', root)).rejects.toThrow(`No artifact "v9" in oci:${store.dir}.`);
+    const error = await unpackArchive(store, 'v9', root).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toBe(
+      `No artifact "v9" in oci:${store.dir}: check the tag or digest, or pack the archive first.`,
+    );
   });
 
   it('refuses a manifest whose title would escape the destination', async () => {

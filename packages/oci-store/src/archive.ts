@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { ConfigurationError } from '@flow-actions/action-kit';
 import { computeDigest, isDigest } from './digest';
 import type { ArtifactStore, Descriptor } from './store';
 import { MediaTypes } from './store';
@@ -62,21 +63,21 @@ export async function packArchive(store: ArtifactStore, options: PackArchiveOpti
   assertMediaType(options.mediaType, 'media type');
   assertMediaType(artifactType, 'artifact type');
   if (options.tag !== undefined && !TAG_PATTERN.test(options.tag)) {
-    throw new Error(
+    throw new ConfigurationError(
       `Invalid tag "${options.tag}": a tag is 1-128 characters of letters, digits, _ . - and cannot start with . or -.`,
     );
   }
   const title = options.title ?? basename(options.file);
   assertTitle(title);
   const info = await stat(options.file).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(
+    throw new ConfigurationError(
       `Cannot pack ${options.file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}.`,
       {
         cause: error,
       },
     );
   });
-  if (!info.isFile()) throw new Error(`Cannot pack ${options.file}: it is not a regular file.`);
+  if (!info.isFile()) throw new ConfigurationError(`Cannot pack ${options.file}: it is not a regular file.`);
 
   const { digest, size } = await hashFile(options.file);
   const layer: Descriptor = {
@@ -135,10 +136,13 @@ export async function unpackArchive(
   options: UnpackArchiveOptions = {},
 ): Promise<UnpackedArchive> {
   const manifest = await store.getManifest(reference);
-  if (!manifest) throw new Error(`No artifact "${reference}" in ${store.location}.`);
+  if (!manifest)
+    throw new ConfigurationError(
+      `No artifact "${reference}" in ${store.location}: check the tag or digest, or pack the archive first.`,
+    );
   const parsed = parseArchiveManifest(manifest.bytes);
   if (!parsed) {
-    throw new Error(
+    throw new ConfigurationError(
       `${store.location}:${reference} is not an archive artifact (expected an OCI manifest with a non-image config and exactly one layer with an ${TITLE_ANNOTATION} annotation).`,
     );
   }
@@ -152,7 +156,10 @@ export async function unpackArchive(
       () => true,
       () => false,
     );
-    if (exists) throw new Error(`Cannot unpack to ${target}: the file exists; remove it or allow overwrite.`);
+    if (exists)
+      throw new ConfigurationError(
+        `Cannot unpack to ${target}: the file exists; remove it or allow overwrite.`,
+      );
   }
   const blob = await store.getBlob(layer.digest);
   if (!blob) throw new Error(`${store.location}: the layer ${layer.digest} of ${reference} is missing.`);
@@ -237,14 +244,14 @@ async function hashFile(path: string): Promise<{ digest: string; size: number }>
 
 function assertMediaType(value: string, what: string): void {
   if (!MEDIA_TYPE_PATTERN.test(value)) {
-    throw new Error(`Invalid ${what} "${value}": expected type/subtype, e.g. application/zip.`);
+    throw new ConfigurationError(`Invalid ${what} "${value}": expected type/subtype, e.g. application/zip.`);
   }
 }
 
 /** A title becomes a file name on unpack: nothing that could climb out of the destination. */
 function assertTitle(title: string): void {
   if (!title || title === '.' || title === '..' || /[/\\\0]/.test(title)) {
-    throw new Error(
+    throw new ConfigurationError(
       `Invalid archive title "${title}": it must be a plain file name, without path separators or "..".`,
     );
   }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
+import { ConfigurationError } from '@flow-actions/action-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeDigest } from './digest';
 import { LayoutStore, openLayoutStore, REF_NAME_ANNOTATION } from './layout-store';
@@ -216,6 +217,14 @@ describe('LayoutStore', () => {
     const bytes = Buffer.from('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}');
     await expect(store.putManifest(reference, { bytes, mediaType })).rejects.toThrow(message);
     await expect(stat(dir)).rejects.toThrow('ENOENT');
+  });
+
+  it('reports an invalid tag as a ConfigurationError', async () => {
+    const store = new LayoutStore(dir);
+    const bytes = Buffer.from('{}');
+    await expect(
+      store.putManifest('v1 final', { bytes, mediaType: MediaTypes.ociManifest }),
+    ).rejects.toBeInstanceOf(ConfigurationError);
   });
 
   it('refuses a manifest whose declared media type differs from the one given', async () => {

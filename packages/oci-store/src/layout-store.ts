@@ -4,6 +4,7 @@ import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promi
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ConfigurationError } from '@flow-actions/action-kit';
 import { computeDigest, createVerifyingStream, DigestMismatchError, isDigest } from './digest';
 import { type LockOptions, withLock } from './lock';
 import type { ArtifactStore, BlobContent, Descriptor, Manifest } from './store';
@@ -57,7 +58,7 @@ export class LayoutStore implements ArtifactStore {
   private readonly lockOptions: LockOptions;
 
   constructor(dir: string, options: LayoutStoreOptions = {}) {
-    if (!dir) throw new Error('An OCI layout needs a directory: use oci:<dir>.');
+    if (!dir) throw new ConfigurationError('An OCI layout needs a directory: use oci:<dir>.');
     this.dir = resolve(dir);
     this.location = `oci:${this.dir}`;
     this.lockOptions = options.lock ?? {};
@@ -89,7 +90,7 @@ export class LayoutStore implements ArtifactStore {
     const digest = computeDigest(manifest.bytes);
     const tag = isDigest(reference) ? undefined : reference;
     if (tag === undefined && reference !== digest) {
-      throw new Error(
+      throw new ConfigurationError(
         `Cannot put manifest under ${reference} in ${this.location}: its bytes hash to ${digest}; put it by that digest or by a tag.`,
       );
     }
@@ -302,7 +303,7 @@ export class LayoutStore implements ArtifactStore {
       const text = await readFile(path, 'utf8');
       const version = (JSON.parse(text) as { imageLayoutVersion?: unknown }).imageLayoutVersion;
       if (version !== LAYOUT_VERSION) {
-        throw new Error(
+        throw new ConfigurationError(
           `${this.location}: oci-layout declares imageLayoutVersion ${JSON.stringify(version)}; only ${LAYOUT_VERSION} is supported.`,
         );
       }
@@ -424,7 +425,7 @@ export async function openLayoutStore(
   try {
     await stat(join(store.dir, 'oci-layout'));
   } catch {
-    throw new Error(
+    throw new ConfigurationError(
       `${store.location} is not an OCI image layout (no oci-layout file); point at a layout, or create one.`,
     );
   }
@@ -506,7 +507,7 @@ function plainDescriptor(entry: Descriptor): Descriptor {
 
 function assertTag(tag: string, location: string): void {
   if (!TAG_PATTERN.test(tag)) {
-    throw new Error(
+    throw new ConfigurationError(
       `Invalid tag "${tag}" for ${location}: a tag is 1-128 characters of letters, digits, _ . - and cannot start with . or -.`,
     );
   }
@@ -514,13 +515,15 @@ function assertTag(tag: string, location: string): void {
 
 function assertReadableTag(tag: string, location: string): void {
   if (!REF_NAME_PATTERN.test(tag)) {
-    throw new Error(`Invalid reference "${tag}" for ${location}: expected a tag or a sha256: digest.`);
+    throw new ConfigurationError(
+      `Invalid reference "${tag}" for ${location}: expected a tag or a sha256: digest.`,
+    );
   }
 }
 
 function assertDigest(digest: string, location: string): void {
   if (!isDigest(digest)) {
-    throw new Error(
+    throw new ConfigurationError(
       `Invalid digest "${digest}" for ${location}: expected sha256: followed by 64 lower-case hex characters.`,
     );
   }

@@ -1,3 +1,5 @@
+import { ConfigurationError } from '@flow-actions/action-kit';
+
 /**
  * The lineage annotation keys (DESIGN §2) every manifest an action writes carries. The first three
  * are the OCI pre-defined annotations; OCI defines no key for the CI run that built an artifact, so
@@ -40,7 +42,7 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d
 /** The lineage annotations for a manifest; throws a one-line error on malformed input before anything is written. */
 export function buildLineageAnnotations(options: LineageOptions): Record<string, string> {
   if (!FULL_SHA.test(options.revision)) {
-    throw new Error(
+    throw new ConfigurationError(
       `Invalid lineage revision "${options.revision}": expected the full commit sha (40 lower-case hex characters), not a short sha or a ref.`,
     );
   }
@@ -49,11 +51,11 @@ export function buildLineageAnnotations(options: LineageOptions): Record<string,
   let createdText: string;
   if (created instanceof Date) {
     if (Number.isNaN(created.getTime()))
-      throw new Error('Invalid lineage created time: the Date is invalid.');
+      throw new ConfigurationError('Invalid lineage created time: the Date is invalid.');
     createdText = created.toISOString();
   } else {
     if (!RFC3339.test(created) || Number.isNaN(Date.parse(created))) {
-      throw new Error(
+      throw new ConfigurationError(
         `Invalid lineage created time "${created}": expected RFC 3339, e.g. 2026-01-31T12:00:00Z.`,
       );
     }
@@ -107,5 +109,5 @@ function assertUrl(value: string, what: string, expected: string): void {
   } catch {
     ok = false;
   }
-  if (!ok) throw new Error(`Invalid lineage ${what} "${value}": expected ${expected}.`);
+  if (!ok) throw new ConfigurationError(`Invalid lineage ${what} "${value}": expected ${expected}.`);
 }
