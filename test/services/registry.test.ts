@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { exec } from '@flow-actions/action-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +132,9 @@ describe('registry with htpasswd auth', () => {
     await expect(
       skopeoInspect(`${registry.host}/private/app:v1.0.0`, `${registry.username}:nope`),
     ).rejects.toThrow(/unauthorized|authentication required/i);
+    const log = await readFile(registry.logFile, 'utf8');
+    expect(log).toContain('private/app');
+    expect(log).not.toContain(registry.password);
   });
 });
 
@@ -179,6 +183,10 @@ describe('registry with token auth', () => {
     const skopeoRequests = server.requests.slice(before + fetched.length);
     expect(skopeoRequests.length).toBeGreaterThan(0);
     expect(skopeoRequests[0]?.scopes).toEqual(['repository:tokens/app:pull']);
+    const log = await readFile(registry.logFile, 'utf8');
+    expect(log).toContain('tokens/app');
+    expect(log).not.toContain(registry.password);
+    expect(log).not.toMatch(/eyJ[\w-]+\.eyJ/);
   });
 
   it('gives an anonymous request a token that grants nothing, and the registry refuses it', async () => {
