@@ -105,6 +105,14 @@ describe('LayoutStore', () => {
     expect((await readIndex()).manifests.map((m) => m.digest)).toEqual([digest, digest, digest]);
   });
 
+  it('leaves index.json untouched when a tag is put again where it already is', async () => {
+    const store = new LayoutStore(dir);
+    const { bytes } = await putArtifact(store, 'a', 'v1');
+    const before = await stat(join(dir, 'index.json'));
+    await store.putManifest('v1', { bytes, mediaType: MediaTypes.ociManifest });
+    expect((await stat(join(dir, 'index.json'))).ino).toBe(before.ino);
+  });
+
   it('moves a tag to a new digest by replacing its entry in place', async () => {
     const store = new LayoutStore(dir);
     const first = await putArtifact(store, 'one', 'latest');

@@ -119,6 +119,14 @@ export class LayoutStore implements ArtifactStore {
       // A tagged entry makes an untagged one for the same digest redundant.
       const kept = index.manifests.filter((m) => !(m.digest === digest && refName(m) === undefined));
       const at = kept.findIndex((m) => refName(m) === tag);
+      // Re-putting a tag where it already is changes nothing: index.json is not rewritten.
+      if (
+        at >= 0 &&
+        kept.length === index.manifests.length &&
+        JSON.stringify(kept[at]) === JSON.stringify(entry)
+      ) {
+        return false;
+      }
       if (at >= 0) kept[at] = entry;
       else kept.push(entry);
       index.manifests = kept;
