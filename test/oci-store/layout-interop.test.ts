@@ -71,6 +71,18 @@ describe('layouts we write, read by skopeo and umoci', () => {
     expect(await readFile(join(bundle, 'rootfs', 'etc', 'motd'), 'utf8')).toBe('built once\n');
   });
 
+  it('umoci gc reclaims the layers a deleted manifest left, and keeps what is still tagged', async () => {
+    const store = new LayoutStore(dir);
+    const gone = await putTinyImage(store, { tag: 'v1', files: { 'old.txt': 'old\n' } });
+    const kept = await putTinyImage(store, { tag: 'v2', files: { 'new.txt': 'new\n' } });
+    await store.deleteManifest(gone.digest);
+    expect(await store.hasBlob(gone.layerDigest)).toBe(true);
+    await umoci(['gc', '--layout', dir]);
+    expect(await store.hasBlob(gone.layerDigest)).toBe(false);
+    expect(await store.hasBlob(kept.layerDigest)).toBe(true);
+    expect((await store.getManifest('v2'))?.digest).toBe(kept.digest);
+  });
+
   it('a multi-platform index put by digest then by tag is the same index for skopeo', async () => {
     const store = new LayoutStore(dir);
     const amd64 = await putTinyImage(store, { architecture: 'amd64' });
