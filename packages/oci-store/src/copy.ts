@@ -1,9 +1,10 @@
-import { type Logger, nullLogger } from '@flow-actions/action-kit';
+import { errorMessage, type Logger, nullLogger } from '@flow-actions/action-kit';
 import { isDigest } from './digest';
 import { RegistryError } from './errors';
 import { RegistryStore } from './registry-store';
 import type { ArtifactStore, Descriptor, Manifest } from './store';
 import { MediaTypes } from './store';
+import { isTransientError } from './transport';
 
 export interface CopyOptions {
   /** Tags to put the artifact under in the destination. Default: the source reference if it is a tag, else none (stored by digest). */
@@ -125,8 +126,8 @@ export async function copyArtifact(
         break;
       } catch (error) {
         content.stream.destroy();
-        if (!(error instanceof RegistryError && error.temporary) || attempt >= attempts) throw error;
-        logger.debug(`copying ${blob.digest} failed temporarily (${error.message}); starting over`);
+        if (!isTransientError(error) || attempt >= attempts) throw error;
+        logger.debug(`copying ${blob.digest} failed temporarily (${errorMessage(error)}); starting over`);
       }
     }
     result.blobsUploaded += 1;

@@ -51,6 +51,7 @@ export type { FetchLike, TransportOptions, TransportRequest } from './transport'
 export {
   isLoopback,
   isPlainHttpAllowed,
+  isTransientError,
   parseChallenge,
   RegistryTransport,
   retryAfterMs,

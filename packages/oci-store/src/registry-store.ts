@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import {
   computeDigest,
@@ -145,6 +145,8 @@ export class RegistryStore implements ArtifactStore {
     const tags = new Set<string>();
     const seenUrls = new Set<string>();
     let url: string | undefined = this.#path(`tags/list?n=${TAG_PAGE_SIZE}`);
+    // Once a registry has paged with Link headers, a page without one is the last.
+    let pagesWithLink = false;
     for (let page = 0; url && page < MAX_TAG_PAGES; page += 1) {
       seenUrls.add(url);
       const response = await this.transport.request({
@@ -164,8 +166,10 @@ export class RegistryStore implements ArtifactStore {
       if (tags.size === before) break;
       const next = nextLink(response.headers.get('link'));
       let candidate: string | undefined;
-      if (next) candidate = this.transport.resolveUrl(next);
-      else if (pageTags.length >= TAG_PAGE_SIZE) {
+      if (next) {
+        pagesWithLink = true;
+        candidate = this.transport.resolveUrl(next);
+      } else if (!pagesWithLink && pageTags.length >= TAG_PAGE_SIZE) {
         // No Link header but a full page: ask for what follows the last tag, in case there is more.
         const last = [...pageTags].sort().at(-1) ?? '';
         candidate = this.#path(`tags/list?n=${TAG_PAGE_SIZE}&last=${encodeURIComponent(last)}`);
@@ -223,8 +227,9 @@ export class RegistryStore implements ArtifactStore {
       what: `blob ${this.#target(digest)}`,
       size: Number.isFinite(size) ? size : undefined,
     });
-    body.on('error', (error) => verifying.destroy(error));
-    return { stream: body.pipe(verifying), size: Number.isFinite(size) ? size : -1 };
+    // pipeline hands an error of either side to the verifying stream, which the caller reads.
+    const stream = pipeline(body, verifying, () => {});
+    return { stream, size: Number.isFinite(size) ? size : -1 };
   }
 
   async putBlob(digest: string, size: number, content: Buffer | Readable): Promise<void> {

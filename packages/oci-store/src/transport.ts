@@ -465,6 +465,17 @@ export class RegistryTransport {
   }
 }
 
+/**
+ * True for a failure that may pass if the work is started over: a temporary RegistryError, or a
+ * connection that broke (reset, closed, timed out), also in the middle of a body.
+ */
+export function isTransientError(error: unknown): boolean {
+  if (error instanceof RegistryError) return error.temporary;
+  const code = networkCode(error);
+  if (code) return RETRYABLE_NETWORK_CODES.has(code);
+  return error instanceof TypeError && error.message === 'terminated';
+}
+
 /** Parses `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`. */
 export function parseChallenge(header: string): Challenge | undefined {
   const match = /^\s*(\w+)\s*(.*)$/s.exec(header);
@@ -596,18 +607,17 @@ function networkDetail(error: unknown): string {
 
 /**
  * Node's global fetch ignores proxy variables, so when one applies to this host (and it is not
- * loopback or in NO_PROXY) undici's own fetch is loaded with an EnvHttpProxyAgent. Loading it
- * only then keeps start-up light.
+ * loopback or in NO_PROXY) undici's own fetch is loaded with a ProxyAgent for it. Loading it
+ * only then keeps start-up light. (undici's EnvHttpProxyAgent would do the same matching but
+ * prints an "experimental" warning into the job log.)
  */
 async function createFetch(hostname: string, https: boolean, env: NodeJS.ProcessEnv): Promise<FetchLike> {
-  const httpsProxy = env.HTTPS_PROXY ?? env.https_proxy;
-  const httpProxy = env.HTTP_PROXY ?? env.http_proxy;
+  const proxy = https ? (env.HTTPS_PROXY ?? env.https_proxy) : (env.HTTP_PROXY ?? env.http_proxy);
   const noProxy = env.NO_PROXY ?? env.no_proxy ?? '';
-  const proxy = https ? httpsProxy : httpProxy;
   if (!proxy || isLoopback(hostnameOf(hostname)) || matchesNoProxy(hostname, noProxy))
     return globalThis.fetch;
   const undici = await import('undici');
-  const dispatcher = new undici.EnvHttpProxyAgent({ httpProxy, httpsProxy, noProxy });
+  const dispatcher = new undici.ProxyAgent(proxy);
   return (url, init) =>
     undici.fetch(url, {
       ...(init as Parameters<typeof undici.fetch>[1]),
