@@ -18,19 +18,32 @@ export function createImmutableTagPolicy(
   patterns: readonly string[] = DEFAULT_IMMUTABLE_PATTERNS,
   shaOptions: ShaTagOptions = {},
 ): ImmutableTagPolicy {
-  const matchers = patterns.map((pattern) => compilePattern(pattern, shaOptions));
+  const matchers = patterns.map((pattern) => compilePattern(pattern, shaOptions, 'immutable-tags'));
   matchers.push(/^yanked-[0-9a-f]{4,40}$/);
   return (tag) => matchers.some((matcher) => matcher.test(tag));
 }
 
-function compilePattern(pattern: string, shaOptions: ShaTagOptions): RegExp {
+/**
+ * A matcher for tag patterns in the same style as `immutable-tags` (`*`, `?`, `<sha>`), for other
+ * inputs such as yank's `protected-tags`; a bad pattern is a ConfigurationError naming `inputName`.
+ */
+export function createTagPatternMatcher(
+  patterns: readonly string[],
+  shaOptions: ShaTagOptions,
+  inputName: string,
+): (tag: string) => boolean {
+  const matchers = patterns.map((pattern) => compilePattern(pattern, shaOptions, inputName));
+  return (tag) => matchers.some((matcher) => matcher.test(tag));
+}
+
+function compilePattern(pattern: string, shaOptions: ShaTagOptions, inputName: string): RegExp {
   if (pattern === SHA_TAGS) {
     const length = shaOptions.shaLength ?? DEFAULT_SHA_LENGTH;
     return new RegExp(`^${escapeRegExp(shaOptions.tagPrefix ?? '')}[0-9a-f]{${length}}$`);
   }
   if (!/^[A-Za-z0-9_.*?-]+$/.test(pattern)) {
     throw new ConfigurationError(
-      `Input "immutable-tags" has the invalid pattern "${pattern}": use tag characters with * and ?, or ${SHA_TAGS} for sha tags.`,
+      `Input "${inputName}" has the invalid pattern "${pattern}": use tag characters with * and ?, or ${SHA_TAGS} for sha tags.`,
     );
   }
   const source = [...pattern]

@@ -1,7 +1,12 @@
 export type { RegistryInputs } from './action-inputs';
 export { getRegistryInputs, getShaTagInputs } from './action-inputs';
 export type { ImmutableTagPolicy } from './immutable-tags';
-export { createImmutableTagPolicy, DEFAULT_IMMUTABLE_PATTERNS, SHA_TAGS } from './immutable-tags';
+export {
+  createImmutableTagPolicy,
+  createTagPatternMatcher,
+  DEFAULT_IMMUTABLE_PATTERNS,
+  SHA_TAGS,
+} from './immutable-tags';
 export type { RevisionCheck } from './revision';
 export { readRevision, verifyRevision } from './revision';
 export type { PlannedTag, TagChange, TagConflict, TagPlan, TagWriteResult } from './tag-plan';
