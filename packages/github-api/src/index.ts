@@ -1,0 +1,30 @@
+export type {
+  CreateDeploymentOptions,
+  CreateDeploymentStatusOptions,
+  CreatePullRequestOptions,
+  CreateReleaseOptions,
+  DeletePackageVersionOptions,
+  FetchLike,
+  GitHubClientOptions,
+  PackageOptions,
+  PullRequestLookup,
+  UpdatePullRequestOptions,
+} from './client';
+export { GitHubClient } from './client';
+export type { GitHubApiErrorDetails } from './errors';
+export { GitHubApiError, isGitHubApiError } from './errors';
+export type { PageLinks } from './link';
+export { parseLinkHeader } from './link';
+export type { RequiredCheckRow, RequiredCheckState, RequiredChecksResult } from './required-checks';
+export { checkRequiredChecks, evaluateRequiredChecks } from './required-checks';
+export type {
+  CheckRun,
+  CombinedStatus,
+  CommitStatus,
+  Deployment,
+  DeploymentState,
+  DeploymentStatus,
+  PackageVersion,
+  PullRequest,
+  Release,
+} from './types';

@@ -1,0 +1,257 @@
+import { describe, expect, test } from 'vitest';
+import { checkRequiredChecks, evaluateRequiredChecks, type RequiredCheckState } from './required-checks';
+import type { CheckRun, CommitStatus } from './types';
+
+const SHA = '3f786850e387550fdab836ed7e6dc881de23001b';
+let nextId = 1;
+
+function run(
+  name: string,
+  status: string,
+  conclusion: string | null,
+  startedAt = '2026-11-20T10:00:00Z',
+): CheckRun {
+  const id = nextId++;
+  return {
+    id,
+    name,
+    head_sha: SHA,
+    status,
+    conclusion,
+    started_at: startedAt,
+    completed_at: status === 'completed' ? startedAt : null,
+    html_url: `https://github.com/acme/api/runs/${id}`,
+    details_url: `https://github.com/acme/api/actions/runs/9/job/${id}`,
+  };
+}
+
+function status(context: string, state: string, createdAt = '2026-11-20T10:00:00Z'): CommitStatus {
+  const id = nextId++;
+  return {
+    id,
+    context,
+    state,
+    description: `${context} says ${state}`,
+    target_url: `https://ci.example.com/build/${id}`,
+    created_at: createdAt,
+    updated_at: createdAt,
+  };
+}
+
+interface Case {
+  title: string;
+  required: string[];
+  runs: CheckRun[];
+  statuses: CommitStatus[];
+  ok: boolean;
+  states: RequiredCheckState[];
+  /** Fragments the message must contain. */
+  message: string[];
+}
+
+const cases: Case[] = [
+  {
+    title: 'all green check runs',
+    required: ['lint', 'test'],
+    runs: [run('lint', 'completed', 'success'), run('test', 'completed', 'success')],
+    statuses: [],
+    ok: true,
+    states: ['success', 'success'],
+    message: ['all 2 required check(s) are green', '`lint`', '`test`'],
+  },
+  {
+    title: 'neutral and skipped count as green',
+    required: ['docs', 'e2e'],
+    runs: [run('docs', 'completed', 'neutral'), run('e2e', 'completed', 'skipped')],
+    statuses: [],
+    ok: true,
+    states: ['success', 'success'],
+    message: ['all 2 required check(s) are green'],
+  },
+  {
+    title: 'a failing check run blocks and links to it',
+    required: ['lint', 'test'],
+    runs: [run('lint', 'completed', 'success'), run('test', 'completed', 'failure')],
+    statuses: [],
+    ok: false,
+    states: ['success', 'failure'],
+    message: [
+      '1 of 2 required check(s) not green',
+      'failed: `test` (check run failure — https://github.com/',
+    ],
+  },
+  ...['cancelled', 'timed_out', 'action_required', 'startup_failure', 'stale', 'some_future_value'].map(
+    (conclusion): Case => ({
+      title: `conclusion ${conclusion} is a failure`,
+      required: ['build'],
+      runs: [run('build', 'completed', conclusion)],
+      statuses: [],
+      ok: false,
+      states: ['failure'],
+      message: [`\`build\` (check run ${conclusion}`],
+    }),
+  ),
+  ...['queued', 'in_progress', 'waiting', 'requested', 'pending'].map(
+    (runStatus): Case => ({
+      title: `a check run ${runStatus} is pending`,
+      required: ['test'],
+      runs: [run('test', runStatus, null)],
+      statuses: [],
+      ok: false,
+      states: ['pending'],
+      message: [`wait for \`test\` (check run ${runStatus}`],
+    }),
+  ),
+  {
+    title: 'a required name never reported is missing',
+    required: ['lint', 'tset'],
+    runs: [run('lint', 'completed', 'success'), run('test', 'completed', 'success')],
+    statuses: [],
+    ok: false,
+    states: ['success', 'missing'],
+    message: ['never reported on this commit: `tset`', 'typo'],
+  },
+  {
+    title: 'a success after an earlier failure: the newest wins',
+    required: ['test'],
+    runs: [
+      run('test', 'completed', 'failure', '2026-11-20T10:00:00Z'),
+      run('test', 'completed', 'success', '2026-11-20T10:05:00Z'),
+    ],
+    statuses: [],
+    ok: true,
+    states: ['success'],
+    message: ['all 1 required check(s) are green'],
+  },
+  {
+    title: 'a failure after an earlier success: the newest wins, whatever the order given',
+    required: ['test'],
+    runs: [
+      run('test', 'completed', 'failure', '2026-11-20T10:05:00Z'),
+      run('test', 'completed', 'success', '2026-11-20T10:00:00Z'),
+    ],
+    statuses: [],
+    ok: false,
+    states: ['failure'],
+    message: ['failed: `test`'],
+  },
+  {
+    title: 'a re-run in progress after a failure is pending',
+    required: ['test'],
+    runs: [
+      run('test', 'completed', 'failure', '2026-11-20T10:00:00Z'),
+      run('test', 'in_progress', null, '2026-11-20T10:05:00Z'),
+    ],
+    statuses: [],
+    ok: false,
+    states: ['pending'],
+    message: ['wait for `test`'],
+  },
+  {
+    title: 'statuses and check runs mixed',
+    required: ['ci/jenkins', 'lint', 'security/snyk'],
+    runs: [run('lint', 'completed', 'success')],
+    statuses: [status('ci/jenkins', 'success'), status('security/snyk', 'pending')],
+    ok: false,
+    states: ['success', 'success', 'pending'],
+    message: [
+      '1 of 3 required check(s) not green',
+      'wait for `security/snyk` (status pending (security/snyk says pending)',
+    ],
+  },
+  {
+    title: 'the newest status per context wins',
+    required: ['ci/jenkins'],
+    statuses: [
+      status('ci/jenkins', 'success', '2026-11-20T10:09:00Z'),
+      status('ci/jenkins', 'failure', '2026-11-20T10:01:00Z'),
+    ],
+    runs: [],
+    ok: true,
+    states: ['success'],
+    message: ['all 1 required check(s) are green'],
+  },
+  {
+    title: 'status error is a failure',
+    required: ['ci/jenkins'],
+    statuses: [status('ci/jenkins', 'error')],
+    runs: [],
+    ok: false,
+    states: ['failure'],
+    message: ['failed: `ci/jenkins` (status error'],
+  },
+  {
+    title: 'a name reported both as a status and a check run: the newest wins',
+    required: ['deploy-preview'],
+    runs: [run('deploy-preview', 'completed', 'failure', '2026-11-20T10:00:00Z')],
+    statuses: [status('deploy-preview', 'success', '2026-11-20T10:30:00Z')],
+    ok: true,
+    states: ['success'],
+    message: ['green'],
+  },
+  {
+    title: 'failure, pending and missing together are all named',
+    required: ['a', 'b', 'c'],
+    runs: [run('a', 'completed', 'failure'), run('b', 'queued', null)],
+    statuses: [],
+    ok: false,
+    states: ['failure', 'pending', 'missing'],
+    message: ['3 of 3', 'failed: `a`', 'never reported on this commit: `c`', 'wait for `b`'],
+  },
+  {
+    title: 'no required checks',
+    required: [],
+    runs: [run('a', 'completed', 'failure')],
+    statuses: [],
+    ok: true,
+    states: [],
+    message: ['no required checks configured'],
+  },
+  {
+    title: 'names are trimmed and de-duplicated',
+    required: [' lint ', 'lint', ''],
+    runs: [run('lint', 'completed', 'success')],
+    statuses: [],
+    ok: true,
+    states: ['success'],
+    message: ['all 1 required'],
+  },
+];
+
+describe('evaluateRequiredChecks', () => {
+  test.each(cases)('$title', ({ required, runs, statuses, ok, states, message }) => {
+    const result = evaluateRequiredChecks(required, runs, statuses);
+    expect(result.ok).toBe(ok);
+    expect(result.rows.map((row) => row.state)).toEqual(states);
+    for (const fragment of message) expect(result.message).toContain(fragment);
+    expect(result.message).not.toMatch(/\n/);
+  });
+
+  test('rows keep the order and names given', () => {
+    const result = evaluateRequiredChecks(['z', 'a'], [run('a', 'completed', 'success')], []);
+    expect(result.rows).toEqual([
+      { name: 'z', state: 'missing', detail: 'never reported on this commit' },
+      { name: 'a', state: 'success', detail: expect.stringContaining('check run success') },
+    ]);
+  });
+});
+
+describe('checkRequiredChecks', () => {
+  test('fetches both kinds for the ref and names the commit', async () => {
+    const asked: string[] = [];
+    const client = {
+      listCheckRunsForRef: async (ref: string) => {
+        asked.push(`runs ${ref}`);
+        return [run('lint', 'completed', 'success')];
+      },
+      listCommitStatuses: async (ref: string) => {
+        asked.push(`statuses ${ref}`);
+        return [status('ci/jenkins', 'failure')];
+      },
+    };
+    const result = await checkRequiredChecks(client, SHA, ['lint', 'ci/jenkins']);
+    expect(asked.sort()).toEqual([`runs ${SHA}`, `statuses ${SHA}`]);
+    expect(result.ok).toBe(false);
+    expect(result.message).toContain(`(commit ${SHA})`);
+  });
+});

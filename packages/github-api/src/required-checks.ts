@@ -1,0 +1,136 @@
+import type { GitHubClient } from './client';
+import type { CheckRun, CommitStatus } from './types';
+
+export type RequiredCheckState = 'success' | 'failure' | 'pending' | 'missing';
+
+export interface RequiredCheckRow {
+  /** The required name as configured. */
+  name: string;
+  state: RequiredCheckState;
+  /** What was reported, e.g. `check run: failure — https://…`, or why it is missing. */
+  detail: string;
+}
+
+export interface RequiredChecksResult {
+  /** True only when every required name is green. */
+  ok: boolean;
+  /** One row per required name, in the order given. */
+  rows: RequiredCheckRow[];
+  /** One line for the log or the failure: what blocks and what to do, or that all are green. */
+  message: string;
+}
+
+/**
+ * Green conclusions. `neutral` and `skipped` count as green as they do in GitHub's branch
+ * protection: a job skipped by its `if:` or a check that chose not to judge does not block.
+ */
+const GREEN_CONCLUSIONS = new Set(['success', 'neutral', 'skipped']);
+
+interface Report {
+  state: Exclude<RequiredCheckState, 'missing'>;
+  detail: string;
+  /** When it was reported (ms), to find the newest per name. */
+  at: number;
+  id: number;
+}
+
+/**
+ * Decides whether every required check is green. A required name matches a check run's `name`
+ * or a commit status's `context`; when a name was reported several times (re-runs, or both as a
+ * check run and a status) the newest report wins. Green: check run conclusion success, neutral or
+ * skipped; status success. Pending: a check run not completed yet (queued, in_progress, waiting,
+ * requested, pending); status pending. Failure: any other conclusion (failure, cancelled,
+ * timed_out, action_required, startup_failure, stale); status failure or error. A required name
+ * nobody reported is missing, and blocks: it may never come (a typo, a renamed job).
+ */
+export function evaluateRequiredChecks(
+  required: readonly string[],
+  checkRuns: readonly CheckRun[],
+  statuses: readonly CommitStatus[],
+): RequiredChecksResult {
+  const names = [...new Set(required.map((name) => name.trim()).filter(Boolean))];
+  const newest = new Map<string, Report>();
+  const consider = (name: string, report: Report) => {
+    const known = newest.get(name);
+    if (!known || report.at > known.at || (report.at === known.at && report.id > known.id))
+      newest.set(name, report);
+  };
+  for (const run of checkRuns) consider(run.name, reportCheckRun(run));
+  for (const status of statuses) consider(status.context, reportStatus(status));
+
+  const rows: RequiredCheckRow[] = names.map((name) => {
+    const report = newest.get(name);
+    if (!report) return { name, state: 'missing', detail: 'never reported on this commit' };
+    return { name, state: report.state, detail: report.detail };
+  });
+  return { ok: rows.every((row) => row.state === 'success'), rows, message: summarize(rows) };
+}
+
+/** Fetches the check runs and commit statuses of `ref` and evaluates them. Needs `checks: read` and `statuses: read`. */
+export async function checkRequiredChecks(
+  client: Pick<GitHubClient, 'listCheckRunsForRef' | 'listCommitStatuses'>,
+  ref: string,
+  required: readonly string[],
+): Promise<RequiredChecksResult> {
+  if (required.length === 0) return evaluateRequiredChecks(required, [], []);
+  const [checkRuns, statuses] = await Promise.all([
+    client.listCheckRunsForRef(ref),
+    client.listCommitStatuses(ref),
+  ]);
+  const result = evaluateRequiredChecks(required, checkRuns, statuses);
+  return { ...result, message: `${result.message} (commit ${ref})` };
+}
+
+function reportCheckRun(run: CheckRun): Report {
+  const link = run.details_url ?? run.html_url;
+  const where = link ? ` — ${link}` : '';
+  const at = timestamp(run.started_at ?? run.completed_at);
+  if (run.status !== 'completed')
+    return { state: 'pending', detail: `check run ${run.status}${where}`, at, id: run.id };
+  const conclusion = run.conclusion ?? 'none';
+  // Anything not known to be green is red, so a conclusion GitHub adds later cannot slip through.
+  const state = GREEN_CONCLUSIONS.has(conclusion) ? 'success' : 'failure';
+  return { state, detail: `check run ${conclusion}${where}`, at, id: run.id };
+}
+
+function reportStatus(status: CommitStatus): Report {
+  const state = status.state === 'success' ? 'success' : status.state === 'pending' ? 'pending' : 'failure';
+  const description = status.description ? ` (${status.description})` : '';
+  const where = status.target_url ? ` — ${status.target_url}` : '';
+  return {
+    state,
+    detail: `status ${status.state}${description}${where}`,
+    at: timestamp(status.updated_at ?? status.created_at),
+    id: status.id,
+  };
+}
+
+function timestamp(value: string | null | undefined): number {
+  const parsed = value ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(parsed) ? 0 : parsed;
+}
+
+function summarize(rows: readonly RequiredCheckRow[]): string {
+  if (rows.length === 0) return 'no required checks configured';
+  const quote = (row: RequiredCheckRow) => `\`${row.name}\``;
+  const failed = rows.filter((row) => row.state === 'failure');
+  const missing = rows.filter((row) => row.state === 'missing');
+  const pending = rows.filter((row) => row.state === 'pending');
+  if (failed.length + missing.length + pending.length === 0)
+    return `all ${rows.length} required check(s) are green: ${rows.map(quote).join(', ')}`;
+  const parts: string[] = [];
+  if (failed.length > 0)
+    parts.push(
+      `failed: ${failed.map((row) => `${quote(row)} (${row.detail})`).join(', ')} — fix it and re-run that check`,
+    );
+  if (missing.length > 0)
+    parts.push(
+      `never reported on this commit: ${missing.map(quote).join(', ')} — check the name for a typo, or that the check runs on this commit`,
+    );
+  if (pending.length > 0)
+    parts.push(
+      `wait for ${pending.map((row) => `${quote(row)} (${row.detail})`).join(', ')} to finish, then re-run`,
+    );
+  const blocking = failed.length + missing.length + pending.length;
+  return `${blocking} of ${rows.length} required check(s) not green: ${parts.join('; ')}`;
+}

@@ -1,0 +1,106 @@
+/**
+ * The parts of GitHub's REST objects that flow-actions reads. GitHub sends more; these types
+ * name only what the actions use, so a field we rely on is visible here.
+ */
+
+/** A check run (`GET /repos/{owner}/{repo}/commits/{ref}/check-runs`). */
+export interface CheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  /** `queued`, `in_progress`, `completed`, `waiting`, `requested` or `pending`. */
+  status: string;
+  /** Set once `status` is `completed`: `success`, `failure`, `neutral`, `cancelled`, `skipped`, `timed_out`, `action_required`, `stale`, `startup_failure`. */
+  conclusion: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  html_url: string | null;
+  details_url: string | null;
+}
+
+/** One commit status (`GET /repos/{owner}/{repo}/commits/{ref}/statuses`). */
+export interface CommitStatus {
+  id: number;
+  /** `success`, `failure`, `error` or `pending`. */
+  state: string;
+  context: string;
+  description: string | null;
+  target_url: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The combined status of a ref (`GET /repos/{owner}/{repo}/commits/{ref}/status`). */
+export interface CombinedStatus {
+  /** `success`, `failure` or `pending`: GitHub's roll-up of the latest status per context. */
+  state: string;
+  sha: string;
+  total_count: number;
+  statuses: CommitStatus[];
+}
+
+export interface Deployment {
+  id: number;
+  sha: string;
+  ref: string;
+  environment: string;
+  description: string | null;
+  url: string;
+  statuses_url: string;
+  created_at: string;
+}
+
+export type DeploymentState =
+  | 'error'
+  | 'failure'
+  | 'inactive'
+  | 'in_progress'
+  | 'queued'
+  | 'pending'
+  | 'success';
+
+export interface DeploymentStatus {
+  id: number;
+  state: DeploymentState;
+  description: string;
+  environment_url?: string;
+  log_url?: string;
+  url: string;
+}
+
+/** A version of a GitHub Packages package; container versions carry their tags in `metadata`. */
+export interface PackageVersion {
+  id: number;
+  /** For containers the manifest digest (`sha256:…`); for npm the version. */
+  name: string;
+  html_url?: string;
+  created_at: string;
+  updated_at: string;
+  metadata?: {
+    package_type: string;
+    container?: { tags: string[] };
+  };
+}
+
+export interface PullRequest {
+  id: number;
+  number: number;
+  state: string;
+  title: string;
+  body: string | null;
+  html_url: string;
+  url: string;
+  head: { ref: string; sha: string; label: string };
+  base: { ref: string; sha: string; label: string };
+}
+
+export interface Release {
+  id: number;
+  tag_name: string;
+  name: string | null;
+  body?: string | null;
+  prerelease: boolean;
+  draft: boolean;
+  html_url: string;
+  url: string;
+}
