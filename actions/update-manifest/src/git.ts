@@ -1,0 +1,192 @@
+import {
+  ConfigurationError,
+  ExecError,
+  exec,
+  type Logger,
+  nullLogger,
+  type SecretMasker,
+} from '@flow-actions/action-kit';
+import type { Author } from './inputs';
+
+export const GIT_INSTALL = 'apt-get install -y git';
+
+/** What the core needs from git; the integration tests use the real one. */
+export interface ManifestGit {
+  /** The clone's folder. */
+  readonly dir: string;
+  /** Clones `branch` (or the default branch) and returns the branch name. */
+  clone(branch: string | undefined): Promise<string>;
+  head(): Promise<string>;
+  /** `git diff` of the working tree, for the job summary and dry runs. */
+  diff(files: readonly string[]): Promise<string>;
+  /** Commits the files; returns the new commit's sha. */
+  commit(files: readonly string[], message: string): Promise<string>;
+  /** Pushes HEAD to `branch`. A race (the branch moved) is `rejected`, not an error. */
+  push(branch: string, options?: { force?: boolean }): Promise<PushResult>;
+  /** Fetches `branch` and resets the work tree to it, dropping a local commit that lost a race. */
+  resetToRemote(branch: string): Promise<string>;
+}
+
+export type PushResult = { ok: true } | { ok: false; rejected: true; reason: string };
+
+export interface GitClientOptions {
+  /** Where to clone; must not exist or be empty. */
+  dir: string;
+  /** The repository: an http(s) URL without credentials, or a local path. */
+  url: string;
+  /** Sent as Basic auth to `url`'s origin only, through environment configuration. Default: none. */
+  token?: string;
+  author: Author;
+  masker: SecretMasker;
+  /** Default: nowhere. */
+  logger?: Logger;
+  /** The environment git runs in, before ours is added. Default: this process's. */
+  env?: NodeJS.ProcessEnv;
+  /** Default: `git` on PATH. */
+  gitBinary?: string;
+}
+
+/**
+ * Real git over argument arrays. The token reaches git only as `http.<origin>/.extraHeader`
+ * through `GIT_CONFIG_*` variables: never in the remote URL, `.git/config`, a credential store or
+ * a command line, so nothing on disk or in a log holds it.
+ */
+export function createGit(options: GitClientOptions): ManifestGit {
+  const git = options.gitBinary ?? 'git';
+  const env = gitEnvironment(options);
+  const { dir, masker } = options;
+  const logger = options.logger ?? nullLogger;
+  const run = (args: string[], extra: { input?: string; allowFailure?: boolean; cwd?: string } = {}) =>
+    exec(git, args, { cwd: extra.cwd ?? dir, env, logger, masker, ...extra }).catch((error: unknown) => {
+      if (error instanceof ExecError && error.exitCode === -1) {
+        throw new ConfigurationError(`git is not installed or not on PATH: install it (${GIT_INSTALL}).`);
+      }
+      throw error;
+    });
+
+  return {
+    dir,
+    async clone(branch) {
+      const args = ['clone', '--quiet', '--no-tags', '--single-branch'];
+      if (branch) args.push('--branch', branch);
+      if (/^https?:\/\//.test(options.url)) args.push('--depth', '1');
+      const result = await run([...args, '--', options.url, dir], { cwd: '/', allowFailure: true });
+      if (result.exitCode !== 0) throw cloneError(options.url, branch, masker.redact(result.stderr));
+      const current = await run(['symbolic-ref', '--quiet', '--short', 'HEAD'], { allowFailure: true });
+      const name = current.stdout.trim();
+      if (current.exitCode !== 0 || !name) {
+        throw new ConfigurationError(`${options.url} has no commits yet: push a first commit to it.`);
+      }
+      const hasCommit = await run(['rev-parse', '--verify', '--quiet', 'HEAD'], { allowFailure: true });
+      if (hasCommit.exitCode !== 0) {
+        throw new ConfigurationError(`${options.url} has no commits yet: push a first commit to it.`);
+      }
+      return name;
+    },
+    async head() {
+      return (await run(['rev-parse', 'HEAD'])).stdout.trim();
+    },
+    async diff(files) {
+      return (await run(['diff', '--no-color', '--no-ext-diff', '--', ...files])).stdout;
+    },
+    async commit(files, message) {
+      await run(['add', '--', ...files]);
+      await run(['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '-F', '-'], { input: message });
+      return (await run(['rev-parse', 'HEAD'])).stdout.trim();
+    },
+    async push(branch, pushOptions = {}) {
+      const args = ['push', '--porcelain', '--no-verify', 'origin', `HEAD:refs/heads/${branch}`];
+      if (pushOptions.force) args.splice(1, 0, '--force');
+      const result = await run(args, { allowFailure: true });
+      if (result.exitCode === 0) return { ok: true };
+      const output = masker.redact(`${result.stdout}\n${result.stderr}`);
+      if (isRace(output)) return { ok: false, rejected: true, reason: summarizeRejection(output) };
+      throw new Error(`git push to ${options.url} (${branch}) failed: ${summarizeRejection(output)}`);
+    },
+    async resetToRemote(branch) {
+      const depth = /^https?:\/\//.test(options.url) ? ['--depth', '1'] : [];
+      await run([
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        ...depth,
+        'origin',
+        `+refs/heads/${branch}:refs/remotes/origin/${branch}`,
+      ]);
+      await run(['reset', '--quiet', '--hard', `refs/remotes/origin/${branch}`]);
+      return (await run(['rev-parse', 'HEAD'])).stdout.trim();
+    },
+  };
+}
+
+/** git's own words for "someone else pushed first": the only push failures worth re-applying for. */
+export function isRace(output: string): boolean {
+  return (
+    /\[rejected\].*\((fetch first|non-fast-forward)\)/.test(output) ||
+    /\[remote rejected\].*\((cannot lock ref|failed to update ref|incorrect old value)/.test(output) ||
+    /^!\t.*\t\[rejected\] \((fetch first|non-fast-forward)\)/m.test(output)
+  );
+}
+
+function summarizeRejection(output: string): string {
+  const lines = output
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line && line !== 'Done' && !line.startsWith('To '));
+  return lines.slice(-3).join(' | ') || 'no output';
+}
+
+function cloneError(url: string, branch: string | undefined, stderr: string): Error {
+  if (branch && /Remote branch .* not found/.test(stderr)) {
+    return new ConfigurationError(`Branch "${branch}" does not exist in ${url}: check input "branch".`);
+  }
+  if (/Authentication failed|could not read Username|terminal prompts disabled|HTTP 40[13]/i.test(stderr)) {
+    return new ConfigurationError(
+      `Could not authenticate to ${url}: give a "token" that may read and push the manifest repository.`,
+    );
+  }
+  if (/not found|does not appear to be a git repository|does not exist/i.test(stderr)) {
+    return new ConfigurationError(
+      `${url} is not a git repository or is not visible with this token: check input "repository".`,
+    );
+  }
+  return new Error(`git clone of ${url} failed: ${stderr.trim().split(/\r?\n/).slice(-3).join(' | ')}`);
+}
+
+/**
+ * The environment for every git command: no prompts, no hooks or signing from the user's config,
+ * the author, and the token as an HTTP header scoped to the repository's origin.
+ */
+export function gitEnvironment(
+  options: Pick<GitClientOptions, 'url' | 'token' | 'author' | 'env'>,
+): NodeJS.ProcessEnv {
+  const base = { ...(options.env ?? process.env) };
+  const config: [string, string][] = [
+    ['commit.gpgSign', 'false'],
+    ['core.hooksPath', '/dev/null'],
+    // An empty helper list: no credential helper may store or offer a token.
+    ['credential.helper', ''],
+  ];
+  if (options.token && /^https?:\/\//.test(options.url)) {
+    const origin = new URL(options.url).origin;
+    const basic = Buffer.from(`x-access-token:${options.token}`, 'utf8').toString('base64');
+    config.push([`http.${origin}/.extraHeader`, `Authorization: Basic ${basic}`]);
+  }
+  const offset = Number.parseInt(base.GIT_CONFIG_COUNT ?? '0', 10) || 0;
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_ASKPASS: '',
+    SSH_ASKPASS: '',
+    GIT_AUTHOR_NAME: options.author.name,
+    GIT_AUTHOR_EMAIL: options.author.email,
+    GIT_COMMITTER_NAME: options.author.name,
+    GIT_COMMITTER_EMAIL: options.author.email,
+    GIT_CONFIG_COUNT: String(offset + config.length),
+  };
+  config.forEach(([key, value], index) => {
+    env[`GIT_CONFIG_KEY_${offset + index}`] = key;
+    env[`GIT_CONFIG_VALUE_${offset + index}`] = value;
+  });
+  return env;
+}

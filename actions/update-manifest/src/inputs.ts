@@ -1,0 +1,177 @@
+import { isAbsolute, resolve } from 'node:path';
+import { ConfigurationError, type InputReader, type SecretMasker } from '@flow-actions/action-kit';
+import { checkImageTarget, type ImageTarget } from './image-reference';
+import { FORMATS, type FormatInput, parseHelmKey } from './manifest-edit';
+
+export const MODES = ['push', 'pull-request'] as const;
+export type Mode = (typeof MODES)[number];
+
+export const DEFAULT_AUTHOR = 'flow-actions[bot] <flow-actions@users.noreply.github.com>';
+
+/** Where the manifests live: a repository on the GitHub server, or a git repository on disk. */
+export type RepositoryLocation =
+  | { kind: 'github'; owner: string; name: string; url: string }
+  | { kind: 'local'; path: string };
+
+export interface Author {
+  name: string;
+  email: string;
+}
+
+export interface Inputs {
+  repository: RepositoryLocation;
+  token?: string;
+  /** Undefined: the repository's default branch. */
+  branch?: string;
+  /** Relative to the repository root, without `./` or a trailing `/`. */
+  paths: string[];
+  target: ImageTarget;
+  format: FormatInput;
+  helmKeys: string[];
+  mode: Mode;
+  pullRequestBranch?: string;
+  message?: string;
+  author: Author;
+  /** Undefined: the event's commit. */
+  sourceCommit?: string;
+  dryRun: boolean;
+}
+
+/** The runner's variables the inputs are read against. */
+export interface InputEnvironment {
+  /** `GITHUB_SERVER_URL`. Default: https://github.com. */
+  serverUrl?: string;
+  /** `GITHUB_WORKSPACE`, for relative local paths. Default: the current directory. */
+  workspace?: string;
+}
+
+const REPOSITORY_PATTERN = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?$/;
+// A conservative subset of git check-ref-format: no spaces, no `..`, no `@{`, no control characters.
+const BRANCH_PATTERN = /^(?!\/|.*\/$|.*\/\/|.*\.\.|.*@\{|.*\.lock$|.*\/\.|\.)[A-Za-z0-9._/-]+$/;
+
+/** Reads and checks every input before anything is cloned or written. */
+export function getInputs(reader: InputReader, masker: SecretMasker, env: InputEnvironment = {}): Inputs {
+  const token = reader.optional('token');
+  masker.add(token);
+  // git sends the token as Basic auth: the pair and its base64 form are secrets too.
+  if (token) masker.addCredentials('x-access-token', token);
+
+  const repository = parseRepository(reader.required('repository'), env);
+  const branch = reader.optional('branch');
+  if (branch !== undefined) checkBranch(branch, 'branch');
+  const paths = reader.list('path').map(normalizePath);
+  if (paths.length === 0) {
+    throw new ConfigurationError(
+      'Input "path" is required: name the files or folders to update, e.g. envs/stage.',
+    );
+  }
+  const tag = reader.optional('tag');
+  const digest = reader.optional('digest');
+  const target = checkImageTarget({
+    name: reader.required('image'),
+    ...(tag === undefined ? {} : { tag }),
+    ...(digest === undefined ? {} : { digest }),
+  });
+  const format = reader.choice('format', FORMATS, 'auto');
+  const helmKeys = reader.list('helm-key');
+  for (const key of helmKeys) parseHelmKey(key);
+  if (format === 'helm' && helmKeys.length === 0) {
+    throw new ConfigurationError(
+      'Input "format" is helm but "helm-key" is empty: name the value keys, e.g. image.tag.',
+    );
+  }
+  const mode = reader.choice('mode', MODES, 'push');
+  if (mode === 'pull-request' && repository.kind !== 'github') {
+    throw new ConfigurationError(
+      'Input "mode" is pull-request but "repository" is a local path: pull requests need owner/name.',
+    );
+  }
+  if (mode === 'pull-request' && !token) {
+    throw new ConfigurationError(
+      'Input "mode" is pull-request but "token" is empty: give a token that may open pull requests.',
+    );
+  }
+  const pullRequestBranch = reader.optional('pull-request-branch');
+  if (pullRequestBranch !== undefined) checkBranch(pullRequestBranch, 'pull-request-branch');
+  if (pullRequestBranch !== undefined && pullRequestBranch === branch) {
+    throw new ConfigurationError(
+      'Input "pull-request-branch" must differ from "branch": the pull request merges one into the other.',
+    );
+  }
+  const message = reader.optional('message');
+  const sourceCommit = reader.optional('source-commit');
+  if (sourceCommit !== undefined && !/^[0-9a-f]{4,40}$/i.test(sourceCommit)) {
+    throw new ConfigurationError(
+      `Input "source-commit" "${sourceCommit}" is not a commit sha: give 4 to 40 hex characters.`,
+    );
+  }
+  return {
+    repository,
+    ...(token ? { token } : {}),
+    ...(branch ? { branch } : {}),
+    paths,
+    target,
+    format,
+    helmKeys,
+    mode,
+    ...(pullRequestBranch ? { pullRequestBranch } : {}),
+    ...(message ? { message } : {}),
+    author: parseAuthor(reader.optional('author') ?? DEFAULT_AUTHOR),
+    ...(sourceCommit ? { sourceCommit: sourceCommit.toLowerCase() } : {}),
+    dryRun: reader.boolean('dry-run', false),
+  };
+}
+
+export function parseRepository(value: string, env: InputEnvironment = {}): RepositoryLocation {
+  if (value.startsWith('/') || value.startsWith('.')) {
+    const workspace = env.workspace ?? process.cwd();
+    return { kind: 'local', path: isAbsolute(value) ? value : resolve(workspace, value) };
+  }
+  const match = REPOSITORY_PATTERN.exec(value);
+  if (!match?.[1] || !match[2] || value.includes('..')) {
+    throw new ConfigurationError(
+      `Input "repository" "${value}" is neither owner/name nor a local path: write e.g. acme/manifests, or ./manifests for a local repository.`,
+    );
+  }
+  const server = parseServerUrl(env.serverUrl ?? 'https://github.com');
+  return { kind: 'github', owner: match[1], name: match[2], url: `${server}/${match[1]}/${match[2]}.git` };
+}
+
+function parseServerUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(`GITHUB_SERVER_URL "${value}" is not a URL.`);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) {
+    throw new ConfigurationError('GITHUB_SERVER_URL must be an http(s) URL without credentials.');
+  }
+  return value.replace(/\/+$/, '');
+}
+
+export function parseAuthor(value: string): Author {
+  const match = /^([^<>]*[^<>\s])\s*<([^<>\s@]+@[^<>\s@]+)>$/.exec(value.trim());
+  if (!match?.[1] || !match[2]) {
+    throw new ConfigurationError(
+      `Input "author" "${value}" is not "Name <email>": write e.g. deploy-bot <deploy-bot@example.com>.`,
+    );
+  }
+  return { name: match[1], email: match[2] };
+}
+
+function normalizePath(value: string): string {
+  const path = value.replace(/^(\.\/)+/, '').replace(/\/+$/, '') || '.';
+  if (isAbsolute(path) || path.split('/').includes('..')) {
+    throw new ConfigurationError(
+      `Input "path" "${value}" must be relative to the manifest repository and stay inside it (no leading / or ..).`,
+    );
+  }
+  return path;
+}
+
+function checkBranch(value: string, input: string): void {
+  if (!BRANCH_PATTERN.test(value)) {
+    throw new ConfigurationError(`Input "${input}" "${value}" is not a valid branch name.`);
+  }
+}

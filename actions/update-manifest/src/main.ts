@@ -1,0 +1,106 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ActionContext, errorMessage, runAction } from '@flow-actions/action-kit';
+import { readEventContext, resolveCommit } from '@flow-actions/commit-identity';
+import type { Lineage } from './commit-message';
+import { createGit } from './git';
+import { getInputs, type Inputs } from './inputs';
+import { buildSummary } from './summary';
+import { type PullRequestApi, type UpdateResult, updateManifest } from './update';
+
+export function run(): Promise<void> {
+  return runAction(async (context) => {
+    const env = process.env;
+    const inputs = getInputs(context.inputs, context.masker, {
+      ...(env.GITHUB_SERVER_URL ? { serverUrl: env.GITHUB_SERVER_URL } : {}),
+      ...(env.GITHUB_WORKSPACE ? { workspace: env.GITHUB_WORKSPACE } : {}),
+    });
+    const lineage = await readLineage(inputs, context);
+    const repositoryLabel =
+      inputs.repository.kind === 'github'
+        ? `${inputs.repository.owner}/${inputs.repository.name}`
+        : inputs.repository.path;
+    // On a runner the clone stays in RUNNER_TEMP, which the runner empties after the job.
+    const workDir = await mkdtemp(join(env.RUNNER_TEMP ?? tmpdir(), 'update-manifest-'));
+    try {
+      const git = createGit({
+        dir: join(workDir, 'repository'),
+        url: inputs.repository.kind === 'github' ? inputs.repository.url : inputs.repository.path,
+        ...(inputs.token ? { token: inputs.token } : {}),
+        author: inputs.author,
+        masker: context.masker,
+        logger: context.logger,
+      });
+      const pullRequests = await createPullRequests(inputs, context);
+      const result = await updateManifest(
+        {
+          repositoryLabel,
+          ...(inputs.branch ? { branch: inputs.branch } : {}),
+          paths: inputs.paths,
+          target: inputs.target,
+          format: inputs.format,
+          helmKeys: inputs.helmKeys,
+          mode: inputs.mode,
+          ...(inputs.pullRequestBranch ? { pullRequestBranch: inputs.pullRequestBranch } : {}),
+          ...(inputs.message ? { message: inputs.message } : {}),
+          lineage,
+          dryRun: inputs.dryRun,
+        },
+        { git, ...(pullRequests ? { pullRequests } : {}), logger: context.logger },
+      );
+      setOutputs(context, result);
+      await context.writeSummary(
+        buildSummary(result, { repositoryLabel, paths: inputs.paths, target: inputs.target, lineage }),
+      );
+    } finally {
+      if (!env.RUNNER_TEMP) await rm(workDir, { recursive: true, force: true });
+    }
+  });
+}
+
+/** The client is loaded only in pull-request mode: pushes never call the API. */
+async function createPullRequests(
+  inputs: Inputs,
+  context: ActionContext,
+): Promise<PullRequestApi | undefined> {
+  if (inputs.mode !== 'pull-request' || inputs.repository.kind !== 'github' || !inputs.token)
+    return undefined;
+  const { createPullRequestApi } = await import('./github');
+  return createPullRequestApi({
+    token: inputs.token,
+    repository: `${inputs.repository.owner}/${inputs.repository.name}`,
+    masker: context.masker,
+    logger: context.logger,
+  });
+}
+
+/** The trailers' values: the built commit (the input, else the event's), the run and the actor. */
+async function readLineage(inputs: Inputs, context: ActionContext): Promise<Lineage> {
+  const env = process.env;
+  let sourceCommit = inputs.sourceCommit;
+  if (!sourceCommit) {
+    try {
+      sourceCommit = (await resolveCommit(await readEventContext(env))).sha;
+    } catch (error) {
+      context.logger.warning(`No source commit for the Flow-Source-Commit trailer: ${errorMessage(error)}`);
+    }
+  }
+  const server = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
+  const attempt =
+    env.GITHUB_RUN_ATTEMPT && env.GITHUB_RUN_ATTEMPT !== '1' ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : '';
+  return {
+    ...(sourceCommit ? { sourceCommit } : {}),
+    ...(env.GITHUB_REPOSITORY ? { sourceRepository: env.GITHUB_REPOSITORY } : {}),
+    ...(env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? { runUrl: `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${attempt}` }
+      : {}),
+    ...(env.GITHUB_ACTOR ? { actor: env.GITHUB_ACTOR } : {}),
+  };
+}
+
+function setOutputs(context: ActionContext, result: UpdateResult): void {
+  context.setOutput('commit', result.commit ?? '');
+  context.setOutput('changed', result.changedFiles.join('\n'));
+  context.setOutput('pull-request', result.pullRequest?.url ?? '');
+}

@@ -1,0 +1,61 @@
+import { inlineCode, SummaryBuilder } from '@flow-actions/action-kit';
+import { describeArtifact, type Lineage } from './commit-message';
+import type { ImageTarget } from './image-reference';
+import type { UpdateResult } from './update';
+
+export interface SummaryOptions {
+  repositoryLabel: string;
+  paths: readonly string[];
+  target: ImageTarget;
+  lineage: Lineage;
+}
+
+/** What moved where, the commit (or that there was nothing to change) and the pull request. */
+export function buildSummary(result: UpdateResult, options: SummaryOptions): SummaryBuilder {
+  const artifact = inlineCode(describeArtifact(options.target));
+  const where = `${options.paths.map(inlineCode).join(', ')} in ${inlineCode(options.repositoryLabel)}`;
+  const summary = new SummaryBuilder().heading('Update manifest');
+  switch (result.status) {
+    case 'unchanged':
+      summary.paragraph(`Nothing to change: ${where} already point at ${artifact}. No commit was made.`);
+      break;
+    case 'dry-run':
+      summary.paragraph(
+        `Dry run: would point ${where} at ${artifact} on ${inlineCode(result.branch)}. Nothing was committed or pushed.`,
+      );
+      break;
+    case 'pushed':
+      summary.paragraph(
+        `Pointed ${where} at ${artifact}: commit ${inlineCode(result.commit ?? '')} on ${inlineCode(result.branch)}${
+          result.attempts > 1 ? ` (re-applied after ${result.attempts - 1} race(s) with other pushes)` : ''
+        }.`,
+      );
+      break;
+    case 'pull-request':
+      summary.paragraph(
+        `${result.pullRequest?.created ? 'Opened' : 'Updated'} pull request ${result.pullRequest?.url ?? ''} from ${inlineCode(
+          result.pullRequestBranch ?? '',
+        )} into ${inlineCode(result.branch)}: commit ${inlineCode(result.commit ?? '')} points ${where} at ${artifact}.`,
+      );
+      break;
+  }
+  if (result.changes.length > 0) {
+    summary.table(
+      ['file', 'field', 'from', 'to'],
+      result.changes.map((change) => [
+        inlineCode(change.file),
+        inlineCode(change.field),
+        change.from === undefined ? '(unset)' : inlineCode(change.from),
+        change.to === undefined ? '(removed)' : inlineCode(change.to),
+      ]),
+    );
+  }
+  const lineage = [
+    options.lineage.sourceCommit ? `source commit ${inlineCode(options.lineage.sourceCommit)}` : '',
+    options.lineage.runUrl ? `run ${options.lineage.runUrl}` : '',
+    options.lineage.actor ? `by ${inlineCode(options.lineage.actor)}` : '',
+  ].filter(Boolean);
+  if (lineage.length > 0) summary.paragraph(`Lineage: ${lineage.join(', ')}.`);
+  if (result.diff) summary.details('Diff', `\`\`\`diff\n${result.diff.trimEnd()}\n\`\`\``);
+  return summary;
+}
