@@ -239,6 +239,23 @@ describe('RegistryTransport authentication', () => {
   });
 });
 
+describe('RegistryTransport credentials stay with the registry', () => {
+  it('sends no Authorization to another host named by an upload Location', async () => {
+    const registry = tokenRegistry();
+    const { t, seen } = transport(
+      (request) =>
+        request.url.startsWith('https://storage.example/') ? new Response('{}') : registry(request),
+      {
+        credentials: { username: 'robot', password: 'right-pass', source: 'test' },
+      },
+    );
+    await t.request(pull());
+    await t.request({ ...pull(), url: 'https://storage.example/upload/1' });
+    expect(seen.at(-1)?.url).toBe('https://storage.example/upload/1');
+    expect(seen.at(-1)?.headers.authorization).toBeUndefined();
+  });
+});
+
 describe('RegistryTransport retries', () => {
   it('honours Retry-After in seconds on 429 and succeeds', async () => {
     let calls = 0;

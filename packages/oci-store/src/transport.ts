@@ -342,7 +342,9 @@ export class RegistryTransport {
       'user-agent': this.#options.userAgent ?? USER_AGENT,
       ...request.headers,
     };
-    if (authorization) headers.authorization = authorization.header;
+    // Credentials go only to the registry itself, never to another host an upload Location names.
+    if (authorization && new URL(url).origin === new URL(this.baseUrl).origin)
+      headers.authorization = authorization.header;
     for (let attempt = 1; ; attempt += 1) {
       let response: Response;
       try {
