@@ -103,7 +103,6 @@ export class RegistryTransport {
   /** How many attempts produced each final response, for messages. */
   readonly #attempts = new WeakMap<Response, number>();
   #challenge: Challenge | undefined;
-  #challengeKnown = false;
   #fetch: Promise<FetchLike> | undefined;
   /** Requests sent, token requests included: for benchmarks and tests. */
   requestCount = 0;
@@ -141,19 +140,6 @@ export class RegistryTransport {
     }
     if (response.ok || accept.includes(response.status)) return response;
     throw await this.#toError(response, request);
-  }
-
-  /** Learns how the registry wants to be authenticated before a request that cannot be sent twice. */
-  async prepare(request: Pick<TransportRequest, 'scopes' | 'operation' | 'target'>): Promise<void> {
-    if (this.#challengeKnown) return;
-    const response = await this.#send(
-      { method: 'GET', url: '/v2/', scopes: request.scopes, operation: 'ping', target: request.target },
-      undefined,
-    );
-    await response.arrayBuffer().catch(() => undefined);
-    if (response.status === 401)
-      await this.#learnChallenge(response, { ...request, method: 'GET', url: '/v2/' });
-    else this.#challengeKnown = true;
   }
 
   /** Resolves a Location or Link target against the registry. */
@@ -231,7 +217,6 @@ export class RegistryTransport {
       );
     }
     this.#challenge = challenge;
-    this.#challengeKnown = true;
     if (challenge.scheme === 'basic' && !this.#credentials?.password) {
       throw new RegistryError(
         `registry ${this.host} requires credentials to ${request.operation} ${request.target} (401 UNAUTHORIZED): log in with docker/login-action or set username and password`,
@@ -438,7 +423,9 @@ export class RegistryTransport {
     const user = this.username;
     const answer = `${status} ${code}`;
     let message: string;
-    if (status === 401) {
+    if (status === 401 && !user && this.#credentials?.identityToken) {
+      message = `registry ${this.host} rejected the identity token from ${this.#credentials.source} (${answer}): log in again`;
+    } else if (status === 401) {
       message = user
         ? `registry ${this.host} rejected the credentials for user ${user} (${answer}): check username/password`
         : `registry ${this.host} requires credentials to ${what} (${answer}): log in with docker/login-action or set username and password`;
