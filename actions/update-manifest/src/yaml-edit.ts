@@ -1,3 +1,4 @@
+import { ConfigurationError } from '@flow-actions/action-kit';
 import {
   type Document,
   isMap,
@@ -24,7 +25,8 @@ export interface TextEdit {
 
 export type ParsedDocument = Document.Parsed;
 
-export class YamlSyntaxError extends Error {
+/** A manifest that does not parse: the user's to fix, so a ConfigurationError. */
+export class YamlSyntaxError extends ConfigurationError {
   override name = 'YamlSyntaxError';
 }
 

@@ -1,0 +1,106 @@
+import { InputReader, isConfigurationError, SecretMasker } from '@flow-actions/action-kit';
+import { describe, expect, it } from 'vitest';
+import { getInputs } from './inputs';
+
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+const BASE = { repository: 'acme/manifests', path: 'envs/stage', image: 'ghcr.io/acme/api', digest: DIGEST };
+
+function read(values: Record<string, string>, env = { serverUrl: 'http://127.0.0.1:8080' }) {
+  const masker = new SecretMasker();
+  const inputs = getInputs(new InputReader((name) => values[name]), masker, {
+    ...env,
+    workspace: '/work/space',
+  });
+  return { inputs, masker };
+}
+
+function errorOf(values: Record<string, string>): string {
+  try {
+    read(values);
+  } catch (error) {
+    expect(isConfigurationError(error)).toBe(true);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigurationError');
+}
+
+describe('getInputs', () => {
+  it('reads a push deploy with defaults', () => {
+    const { inputs } = read({ ...BASE, tag: '1a2b3c4', path: './envs/stage/, envs/demo\n' });
+    expect(inputs).toEqual({
+      repository: {
+        kind: 'github',
+        owner: 'acme',
+        name: 'manifests',
+        url: 'http://127.0.0.1:8080/acme/manifests.git',
+      },
+      paths: ['envs/stage', 'envs/demo'],
+      target: { name: 'ghcr.io/acme/api', tag: '1a2b3c4', digest: DIGEST },
+      format: 'auto',
+      helmKeys: [],
+      mode: 'push',
+      author: { name: 'flow-actions[bot]', email: 'flow-actions@users.noreply.github.com' },
+      dryRun: false,
+    });
+  });
+
+  it('reads a local repository, Helm keys, a pull request and an author', () => {
+    const { inputs } = read({
+      ...BASE,
+      repository: './manifests',
+      format: 'helm',
+      'helm-key': 'image.tag\nimage.digest',
+      author: 'Deploy Bot <deploy@example.com>',
+      'dry-run': 'true',
+    });
+    expect(inputs.repository).toEqual({ kind: 'local', path: '/work/space/manifests' });
+    expect(inputs.helmKeys).toEqual(['image.tag', 'image.digest']);
+    expect(inputs.author).toEqual({ name: 'Deploy Bot', email: 'deploy@example.com' });
+    expect(inputs.dryRun).toBe(true);
+  });
+
+  it('masks the token, the Basic pair git sends and its base64 form', () => {
+    const token = 'ghs_inputsTestToken12345';
+    const { masker } = read({ ...BASE, token });
+    const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+    expect(masker.redact(`${token} ${basic} x-access-token:${token}`)).toBe('*** *** ***');
+  });
+
+  it.each([
+    [{ digest: '' }, 'Set input "digest" (sha256:…, recommended: pins the exact artifact), "tag", or both.'],
+    [
+      { digest: 'sha256:abc' },
+      'Input "digest" "sha256:abc" is not a digest: give sha256: followed by 64 lower-case hex characters.',
+    ],
+    [{ tag: '-bad' }, /^Input "tag" "-bad" is not a valid tag/],
+    [{ image: 'ghcr.io/acme/api:1.0' }, /^Input "image" must be an image name without tag or digest/],
+    [
+      { format: 'jsonnet' },
+      'Input "format" must be one of "auto", "kustomize", "helm", "kubernetes", got "jsonnet".',
+    ],
+    [
+      { format: 'helm' },
+      'Input "format" is helm but "helm-key" is empty: name the value keys, e.g. image.tag.',
+    ],
+    [{ 'helm-key': 'image..tag' }, /^Input "helm-key" "image\.\.tag" is not a key path/],
+    [{ author: 'deploy-bot' }, /^Input "author" "deploy-bot" is not "Name <email>"/],
+    [{ mode: 'merge' }, 'Input "mode" must be one of "push", "pull-request", got "merge".'],
+    [
+      { mode: 'pull-request', repository: '/srv/manifests', token: 'ghs_x1234' },
+      /pull requests need owner\/name\.$/,
+    ],
+    [{ mode: 'pull-request' }, /^Input "mode" is pull-request but "token" is empty/],
+    [
+      { repository: 'https://github.com/acme/manifests' },
+      /^Input "repository" "https:\/\/github\.com\/acme\/manifests" is neither owner\/name nor a local path/,
+    ],
+    [{ path: '../other' }, /^Input "path" "\.\.\/other" must be relative to the manifest repository/],
+    [{ path: '' }, /^Input "path" is required/],
+    [{ branch: 'main..x' }, 'Input "branch" "main..x" is not a valid branch name.'],
+    [{ 'source-commit': 'xyz' }, /^Input "source-commit" "xyz" is not a commit sha/],
+  ])('refuses %o before anything is cloned', (overrides, message) => {
+    const text = errorOf({ ...BASE, ...overrides });
+    if (typeof message === 'string') expect(text).toBe(message);
+    else expect(text).toMatch(message);
+  });
+});
