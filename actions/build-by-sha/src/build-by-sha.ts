@@ -1,0 +1,317 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigurationError, type Logger, nullLogger } from '@flow-actions/action-kit';
+import {
+  applyTagPlan,
+  createImmutableTagPolicy,
+  type ImmutableTagPolicy,
+  planTags,
+  readTombstone,
+  type TagPlan,
+  type TagWriteResult,
+  type Tombstone,
+  verifyRevision,
+  yankedError,
+} from '@flow-actions/artifact-protocol';
+import { type CommitIdentity, shaTag, shortSha } from '@flow-actions/commit-identity';
+import {
+  type ArtifactStore,
+  buildLineageAnnotations,
+  type CopyResult,
+  type Manifest,
+  packArchive,
+  parseReference,
+} from '@flow-actions/oci-store';
+import type { Builder, BuiltImage } from './builders';
+import type { ImageTarget, Inputs } from './inputs';
+
+export interface BuildByShaRequest extends Inputs {
+  commit: CommitIdentity;
+  /** Repository URL for the lineage, e.g. https://github.com/acme/api. */
+  source: string;
+  /** The CI run, for the lineage. Default: none. */
+  runUrl?: string;
+  /** Build time in the lineage. Default: now. */
+  created?: Date;
+}
+
+export interface BuildByShaDependencies {
+  /** Opens a registry repository or an `oci:` layout (created when missing for destinations). */
+  openStore(reference: string, options?: { create?: boolean }): Promise<ArtifactStore>;
+  /** Called only when an image must be built from a Dockerfile. */
+  getBuilder(): Promise<Builder>;
+  copyArtifact(from: ArtifactStore, to: ArtifactStore, reference: string): Promise<CopyResult>;
+  /** Where builds get their private work directories (removed afterwards), e.g. RUNNER_TEMP. */
+  tempDir: string;
+  /** Default: nullLogger. */
+  logger?: Logger;
+}
+
+export interface ImageOutcome {
+  /** The repository as given. */
+  image: string;
+  digest: string;
+  built: boolean;
+  /** Why it was built or reused, for the summary. */
+  reason: string;
+  /** Every tag written or confirmed, with what it pointed at before. */
+  tags: TagWriteResult[];
+  /** How the artifact was made when built: buildx, buildah, from-oci-layout, archive. */
+  via?: string;
+}
+
+export interface BuildByShaResult {
+  sha: string;
+  tag: string;
+  images: ImageOutcome[];
+}
+
+/** What the first look at a repository found, before anything is built or written. */
+interface Decision {
+  target: ImageTarget;
+  store: ArtifactStore;
+  existing?: Manifest;
+  tombstone?: Tombstone;
+  /** The extra tags as they are now; for a reuse, planned against the existing digest. */
+  extraPlan: TagPlan;
+  reason: string;
+}
+
+/**
+ * Ensures the commit has exactly one artifact per repository under its sha tag (DESIGN §1, §2).
+ * First every repository is looked at — tombstone, then the sha tag, two requests — and every
+ * refusal (yanked, short-sha collision, an immutable extra tag in the way) happens before
+ * anything is built or pushed. Then what is missing is built and pushed, the pushed digest read
+ * back, and the sha, extra and cache tags set; what exists only gets its extra tags.
+ */
+export async function buildBySha(
+  request: BuildByShaRequest,
+  dependencies: BuildByShaDependencies,
+): Promise<BuildByShaResult> {
+  const logger = dependencies.logger ?? nullLogger;
+  const { sha } = request.commit;
+  const tag = shaTag(sha, request.sha);
+  const extraTags = [...request.extraTags, ...(request.latest ? ['latest'] : [])].filter((t) => t !== tag);
+  const policy = createImmutableTagPolicy(undefined, request.sha);
+  const lineage = buildLineageAnnotations({
+    revision: sha,
+    source: request.source,
+    created: request.created ?? new Date(),
+    ...(request.runUrl ? { runUrl: request.runUrl } : {}),
+  });
+
+  const decisions = await Promise.all(
+    request.images.map((target) => decide(target, request, tag, extraTags, policy, dependencies)),
+  );
+
+  const outcomes: ImageOutcome[] = [];
+  for (const decision of decisions) {
+    const { target, store } = decision;
+    if (decision.tombstone) {
+      logger.warning(
+        `${store.location}: commit ${shortSha(sha)} was yanked ("${decision.tombstone.reason}"); going on because allow-yanked is true.`,
+      );
+    }
+    if (decision.existing) {
+      const tags = await applyTagPlan(store, decision.extraPlan, decision.existing);
+      logger.info(
+        `${store.location}:${tag} is ${decision.existing.digest}, ${decision.reason}: nothing built.`,
+      );
+      outcomes.push({
+        image: target.repository,
+        digest: decision.existing.digest,
+        built: false,
+        reason: decision.reason,
+        tags: [{ tag, previous: decision.existing.digest, change: 'unchanged' }, ...tags],
+      });
+      continue;
+    }
+    const made = await makeArtifact(decision, request, tag, lineage, dependencies);
+    // Planned again now that the digest is known: the sha tag's plan also catches a parallel run
+    // that pushed this commit meanwhile (it is immutable, so a different digest is a conflict).
+    const plan = await planTags(store, made.manifest.digest, [tag, ...extraTags], policy);
+    refuseConflicts(store, plan, `pushed ${made.manifest.digest} but did not tag it`);
+    const tags = await applyTagPlan(store, plan, made.manifest);
+    logger.info(`${store.location}:${tag} is ${made.manifest.digest}, built with ${made.via}.`);
+    outcomes.push({
+      image: target.repository,
+      digest: made.manifest.digest,
+      built: true,
+      reason: decision.reason,
+      tags,
+      via: made.via,
+    });
+  }
+  return { sha, tag, images: outcomes };
+}
+
+async function decide(
+  target: ImageTarget,
+  request: BuildByShaRequest,
+  tag: string,
+  extraTags: string[],
+  policy: ImmutableTagPolicy,
+  dependencies: BuildByShaDependencies,
+): Promise<Decision> {
+  const { sha } = request.commit;
+  const store = await dependencies.openStore(target.repository, { create: true });
+  const [tombstone, existing] = await Promise.all([
+    readTombstone(store, sha, request.sha),
+    store.getManifest(tag),
+  ]);
+  if (tombstone && !request.allowYanked) throw yankedError(tombstone);
+  let reason: string;
+  if (existing) {
+    if (request.ifExists === 'fail') {
+      throw new ConfigurationError(
+        `${store.location}:${tag} already exists (${existing.digest}) and if-exists is fail: this commit was built before; set if-exists: skip to reuse it.`,
+      );
+    }
+    // The same manifest the decision fetched: its annotations answer without another request.
+    const check = await verifyRevision(store, existing, sha, tag);
+    reason =
+      check === 'match'
+        ? `already built from ${shortSha(sha)} (revision checked)`
+        : 'already there, without a revision to check';
+    if (check === 'absent') {
+      (dependencies.logger ?? nullLogger).warning(
+        `${store.location}:${tag} carries no org.opencontainers.image.revision: it is reused, but a short-sha collision cannot be ruled out. Images built by this action carry it.`,
+      );
+    }
+  } else {
+    reason = tombstone ? `yanked, rebuilt because allow-yanked is true` : `no ${tag} yet`;
+  }
+  const extraPlan = await planTags(store, existing?.digest ?? '', extraTags, policy);
+  refuseConflicts(store, extraPlan, 'nothing was built or pushed');
+  return {
+    target,
+    store,
+    ...(existing ? { existing } : {}),
+    ...(tombstone ? { tombstone } : {}),
+    extraPlan,
+    reason,
+  };
+}
+
+function refuseConflicts(store: ArtifactStore, plan: TagPlan, consequence: string): void {
+  const conflict = plan.conflicts[0];
+  if (!conflict) return;
+  throw new ConfigurationError(
+    `${store.location}:${conflict.tag} already points at ${conflict.existing} and is immutable: ${consequence}. Drop it from extra-tags, or let a new commit take a new tag.`,
+  );
+}
+
+interface MadeArtifact {
+  manifest: Manifest;
+  via: string;
+}
+
+/** Builds or packs the artifact and pushes it by digest; tags are the caller's. */
+async function makeArtifact(
+  decision: Decision,
+  request: BuildByShaRequest,
+  tag: string,
+  lineage: Record<string, string>,
+  dependencies: BuildByShaDependencies,
+): Promise<MadeArtifact> {
+  const { target, store } = decision;
+  const logger = dependencies.logger ?? nullLogger;
+  if (request.kind === 'archive') {
+    const packed = await packArchive(store, {
+      file: target.path as string,
+      mediaType: target.mediaType as string,
+      annotations: lineage,
+    });
+    return { manifest: await readBack(store, packed.manifest.digest), via: `archive ${target.mediaType}` };
+  }
+  if (target.fromOciLayout) {
+    return {
+      manifest: await pushLayout(target.fromOciLayout, decision, request, dependencies),
+      via: 'from-oci-layout',
+    };
+  }
+
+  const builder = await dependencies.getBuilder();
+  const workDir = await mkdtemp(join(dependencies.tempDir, 'flow-build-by-sha-'));
+  try {
+    const reference = parseReference(target.repository);
+    if (reference.kind === 'layout' && builder.name === 'buildx') {
+      throw new ConfigurationError(
+        `${target.repository} is an OCI layout; buildx pushes only to registries here: set builder: buildah.`,
+      );
+    }
+    logger.info(`Building ${target.repository}:${tag} with ${builder.name} from ${target.file}.`);
+    const built: BuiltImage = await builder.build({
+      context: target.context,
+      file: target.file,
+      ...(target.target ? { target: target.target } : {}),
+      buildArgs: target.buildArgs,
+      platforms: target.platforms,
+      labels: lineage,
+      annotations: lineage,
+      destination: `${target.repository}:${tag}`,
+      registry: reference.kind === 'registry' ? reference.registry : '',
+      workDir,
+    });
+    if (built.kind === 'pushed') {
+      // The builder pushed the sha tag itself: it must read back as the digest it reported.
+      const pushed = await store.getManifest(tag);
+      if (pushed?.digest !== built.digest) {
+        throw new Error(
+          `${builder.name} reported ${built.digest} but ${store.location}:${tag} reads back as ${pushed?.digest ?? 'missing'}: the push did not land.`,
+        );
+      }
+      return { manifest: pushed, via: builder.name };
+    }
+    const manifest = await pushLayout(`oci:${built.layout}:${built.tag}`, decision, request, dependencies);
+    return { manifest, via: builder.name };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Copies an image from an OCI layout to the store, byte for byte (the digest is preserved), after
+ * checking that a revision it carries is this commit's.
+ */
+async function pushLayout(
+  layoutReference: string,
+  decision: Decision,
+  request: BuildByShaRequest,
+  dependencies: BuildByShaDependencies,
+): Promise<Manifest> {
+  const parsed = parseReference(layoutReference);
+  if (parsed.kind !== 'layout') throw new Error(`${layoutReference} is not an OCI layout reference`);
+  const layout = await dependencies.openStore(`oci:${parsed.path}`);
+  const reference = parsed.tag ?? (await onlyTag(layout));
+  const manifest = await layout.getManifest(reference);
+  if (!manifest) {
+    throw new ConfigurationError(
+      `${layout.location} has no image tagged ${reference}: name the tag as oci:<dir>:<tag> in from-oci-layout.`,
+    );
+  }
+  const check = await verifyRevision(layout, manifest, request.commit.sha, reference);
+  if (check === 'absent') {
+    (dependencies.logger ?? nullLogger).warning(
+      `${layout.location}:${reference} carries no org.opencontainers.image.revision; it is pushed as it is, since adding one would change its digest. Label the build with it.`,
+    );
+  }
+  const copied = await dependencies.copyArtifact(layout, decision.store, manifest.digest);
+  return readBack(decision.store, copied.digest);
+}
+
+async function onlyTag(layout: ArtifactStore): Promise<string> {
+  const tags = await layout.listTags();
+  if (tags.length === 1) return tags[0] as string;
+  throw new ConfigurationError(
+    `${layout.location} holds ${tags.length} tagged images (${tags.join(', ') || 'none'}): name one as oci:<dir>:<tag> in from-oci-layout.`,
+  );
+}
+
+/** Reads a pushed manifest back by digest: the store verifies the bytes hash to it. */
+async function readBack(store: ArtifactStore, digest: string): Promise<Manifest> {
+  const manifest = await store.getManifest(digest);
+  if (!manifest)
+    throw new Error(`${store.location}@${digest} was pushed but does not read back: the push did not land.`);
+  return manifest;
+}

@@ -1,0 +1,229 @@
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { ConfigurationError, type ExecOptions, SecretMasker } from '@flow-actions/action-kit';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  BuildahBuilder,
+  type BuildSpec,
+  BuildxBuilder,
+  type Exec,
+  parseBuildxMetadata,
+  selectBuilder,
+} from './builders';
+
+// docker/buildx cannot run here (no daemon): a fake `docker` on PATH records its argv and writes
+// the --metadata-file, which proves the argument array and the digest parsing, not a real build.
+const FAKE_DOCKER = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  'test',
+  'fixtures',
+  'build-by-sha',
+  'fake-docker',
+);
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+
+let workDir: string;
+beforeEach(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'build-by-sha-builders-'));
+});
+
+const spec = (overrides: Partial<BuildSpec> = {}): BuildSpec => ({
+  context: '/ws/services/api',
+  file: '/ws/services/api/Dockerfile',
+  target: 'runtime',
+  buildArgs: ['VERSION=1.2', 'NOTE=a b;$(x)'],
+  platforms: ['linux/amd64', 'linux/arm64'],
+  labels: { 'org.opencontainers.image.revision': 'f'.repeat(40) },
+  annotations: { 'org.opencontainers.image.revision': 'f'.repeat(40) },
+  destination: 'ghcr.io/acme/api:fffffff',
+  registry: 'ghcr.io',
+  workDir,
+  ...overrides,
+});
+
+/** Records calls and answers from a script of exit codes per command. */
+function recordingExec(exitCodes: Record<string, number> = {}) {
+  const calls: { command: string; args: string[]; options?: ExecOptions }[] = [];
+  const run: Exec = async (command, args, options) => {
+    calls.push({ command, args: [...args], ...(options ? { options } : {}) });
+    const key = `${command} ${args.find((a) => !a.startsWith('-') && !a.startsWith('/')) ?? ''}`.trim();
+    const exitCode = exitCodes[key] ?? exitCodes[command] ?? 0;
+    if (exitCode === -1) throw new Error(`Could not start ${command}`);
+    return { exitCode, stdout: '', stderr: '' };
+  };
+  return { calls, run };
+}
+
+describe('BuildxBuilder (fake docker on PATH)', () => {
+  it('runs docker buildx build --push with an argument array and reads the digest from --metadata-file', async () => {
+    const log = join(workDir, 'docker.log');
+    const env = {
+      ...process.env,
+      PATH: `${FAKE_DOCKER}${delimiter}${process.env.PATH}`,
+      FAKE_DOCKER_LOG: log,
+      FAKE_DOCKER_DIGEST: DIGEST,
+    };
+    const masker = new SecretMasker();
+    masker.addCredentials('robot', 's3cret-pass');
+    const builder = new BuildxBuilder({ env, username: 'robot', password: 's3cret-pass', masker });
+    const built = await builder.build(spec());
+    expect(built).toEqual({ kind: 'pushed', digest: DIGEST });
+    const calls = (await readFile(log, 'utf8'))
+      .split('--\n')
+      .filter(Boolean)
+      .map((call) => call.trimEnd().split('\n'));
+    expect(calls[0]).toEqual(['login', '--username', 'robot', '--password-stdin', 'ghcr.io']);
+    // The password went through stdin, never into argv.
+    expect(await readFile(`${log}.stdin`, 'utf8')).toBe('s3cret-pass');
+    expect(calls.flat()).not.toContain('s3cret-pass');
+    expect(calls[1]).toEqual([
+      'buildx',
+      'build',
+      '--file',
+      '/ws/services/api/Dockerfile',
+      '--target',
+      'runtime',
+      '--build-arg',
+      'VERSION=1.2',
+      '--build-arg',
+      'NOTE=a b;$(x)',
+      '--platform',
+      'linux/amd64,linux/arm64',
+      '--label',
+      `org.opencontainers.image.revision=${'f'.repeat(40)}`,
+      '--annotation',
+      `org.opencontainers.image.revision=${'f'.repeat(40)}`,
+      '--tag',
+      'ghcr.io/acme/api:fffffff',
+      '--push',
+      '--metadata-file',
+      join(workDir, 'buildx-metadata.json'),
+      '/ws/services/api',
+    ]);
+  });
+
+  it('fails clearly when buildx writes no digest', () => {
+    expect(() => parseBuildxMetadata('{"containerimage.digest":"sha256:short"}', 'm.json')).toThrow(
+      /no containerimage.digest/,
+    );
+    expect(() => parseBuildxMetadata('{}', 'm.json')).toThrow(
+      'docker buildx wrote no containerimage.digest to m.json: is this buildx 0.9 or later?',
+    );
+    expect(() => parseBuildxMetadata('not json', 'm.json')).toThrow(/no containerimage.digest/);
+    expect(parseBuildxMetadata(`{"containerimage.digest":"${DIGEST}"}`)).toBe(DIGEST);
+  });
+});
+
+describe('BuildahBuilder', () => {
+  it('builds into private vfs storage with chroot isolation, then pushes into an OCI layout', async () => {
+    const { calls, run } = recordingExec();
+    const built = await new BuildahBuilder({ exec: run }).build(spec({ platforms: ['linux/amd64'] }));
+    expect(built).toEqual({ kind: 'layout', layout: join(workDir, 'layout'), tag: 'build' });
+    const storage = [
+      '--storage-driver',
+      'vfs',
+      '--root',
+      join(workDir, 'storage'),
+      '--runroot',
+      join(workDir, 'run'),
+    ];
+    expect(calls.map((c) => [c.command, ...c.args])).toEqual([
+      [
+        'buildah',
+        ...storage,
+        'build',
+        '--isolation',
+        'chroot',
+        '--file',
+        '/ws/services/api/Dockerfile',
+        '--target',
+        'runtime',
+        '--build-arg',
+        'VERSION=1.2',
+        '--build-arg',
+        'NOTE=a b;$(x)',
+        '--platform',
+        'linux/amd64',
+        '--label',
+        `org.opencontainers.image.revision=${'f'.repeat(40)}`,
+        '--annotation',
+        `org.opencontainers.image.revision=${'f'.repeat(40)}`,
+        '--tag',
+        'localhost/flow-build-by-sha:build',
+        '/ws/services/api',
+      ],
+      [
+        'buildah',
+        ...storage,
+        'push',
+        '--quiet',
+        'localhost/flow-build-by-sha:build',
+        `oci:${join(workDir, 'layout')}:build`,
+      ],
+    ]);
+  });
+
+  it('builds several platforms into a manifest list and pushes all of it', async () => {
+    const { calls, run } = recordingExec();
+    await new BuildahBuilder({ exec: run }).build(spec());
+    expect(calls[0]?.args).toEqual(
+      expect.arrayContaining(['--platform', 'linux/amd64,linux/arm64', '--manifest']),
+    );
+    expect(calls[1]?.args.slice(6)).toEqual([
+      'manifest',
+      'push',
+      '--all',
+      'localhost/flow-build-by-sha:build',
+      `oci:${join(workDir, 'layout')}:build`,
+    ]);
+  });
+
+  it('passes credentials for base-image pulls in a 0600 authfile, never on the command line', async () => {
+    const { calls, run } = recordingExec();
+    await new BuildahBuilder({ exec: run, username: 'robot', password: 's3cret-pass' }).build(spec());
+    const args = calls[0]?.args ?? [];
+    const authfile = args[args.indexOf('--authfile') + 1] as string;
+    expect(authfile).toBe(join(workDir, 'auth', 'auth.json'));
+    expect(JSON.parse(await readFile(authfile, 'utf8'))).toEqual({
+      auths: { 'ghcr.io': { auth: Buffer.from('robot:s3cret-pass').toString('base64') } },
+    });
+    expect((await stat(authfile)).mode & 0o777).toBe(0o600);
+    expect(calls.flatMap((c) => c.args).join(' ')).not.toContain('s3cret-pass');
+  });
+});
+
+describe('selectBuilder', () => {
+  it.each([
+    ['auto', {}, 'buildx'],
+    ['auto', { 'docker buildx': 1 }, 'buildah'],
+    ['auto', { docker: -1 }, 'buildah'],
+    ['buildah', {}, 'buildah'],
+    ['buildx', {}, 'buildx'],
+  ] as const)('%s with %j picks %s', async (choice, exitCodes, expected) => {
+    const { run } = recordingExec(exitCodes);
+    expect((await selectBuilder(choice, { exec: run })).name).toBe(expected);
+  });
+
+  it.each([
+    [
+      'auto',
+      { docker: -1, buildah: -1 },
+      'No image builder found: install Docker buildx (docker/setup-buildx-action (or the docker-buildx-plugin package)) or buildah ("sudo apt-get install -y buildah")',
+    ],
+    [
+      'buildah',
+      { buildah: -1 },
+      'builder: buildah was asked for, but buildah is not installed: run "sudo apt-get install -y buildah".',
+    ],
+    ['buildx', { 'docker buildx': 1 }, 'builder: buildx was asked for, but "docker buildx version" fails'],
+  ] as const)('%s with %j is a clear error', async (choice, exitCodes, message) => {
+    const { run } = recordingExec(exitCodes);
+    const selected = selectBuilder(choice, { exec: run });
+    await expect(selected).rejects.toThrow(ConfigurationError);
+    await expect(selected).rejects.toThrow(message);
+  });
+});

@@ -1,0 +1,252 @@
+import { statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { ConfigurationError, type InputReader, type SecretMasker } from '@flow-actions/action-kit';
+import { getRegistryInputs, getShaTagInputs, type RegistryInputs } from '@flow-actions/artifact-protocol';
+import type { ShaTagOptions } from '@flow-actions/commit-identity';
+import { assertValidTag, parseReference } from '@flow-actions/oci-store';
+
+export const KINDS = ['image', 'archive'] as const;
+export type Kind = (typeof KINDS)[number];
+export const BUILDERS = ['auto', 'buildx', 'buildah'] as const;
+export type BuilderChoice = (typeof BUILDERS)[number];
+
+/** One artifact to ensure: where it goes, and how to make it when it is missing. */
+export interface ImageTarget {
+  /** The repository as written, without tag: `ghcr.io/acme/api` or `oci:<dir>`. */
+  repository: string;
+  /** Absolute build context directory. */
+  context: string;
+  /** Absolute Dockerfile path. */
+  file: string;
+  target?: string;
+  /** `KEY=value`, in order. */
+  buildArgs: string[];
+  /** `os/arch[/variant]`; empty: the builder's own platform. */
+  platforms: string[];
+  /** `oci:<dir>[:tag]` of a ready image to push instead of building. */
+  fromOciLayout?: string;
+  /** Absolute path of the file to store (kind archive). */
+  path?: string;
+  /** The archive layer's media type (kind archive). */
+  mediaType?: string;
+}
+
+export interface Inputs {
+  kind: Kind;
+  images: ImageTarget[];
+  builder: BuilderChoice;
+  extraTags: string[];
+  latest: boolean;
+  sha: Required<ShaTagOptions>;
+  ifExists: 'skip' | 'fail';
+  allowYanked: boolean;
+  registry: RegistryInputs;
+}
+
+/** Settings a line of `image` may carry after its reference; each overrides the input of the same name. */
+const LINE_SETTINGS = [
+  'context',
+  'file',
+  'target',
+  'build-arg',
+  'platforms',
+  'from-oci-layout',
+  'path',
+  'media-type',
+] as const;
+type LineSetting = (typeof LINE_SETTINGS)[number];
+
+const BUILD_ARG = /^[A-Za-z_][A-Za-z0-9_]*=/;
+const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/;
+
+/**
+ * Reads and checks every input before anything is looked up, built or written (DESIGN §8 rule 2):
+ * references, tags, the kind, and that every path named exists in the workspace.
+ */
+export function getInputs(reader: InputReader, masker: SecretMasker, workspace: string): Inputs {
+  const registry = getRegistryInputs(reader, masker);
+  const kind = reader.choice('kind', KINDS, 'image');
+  const builder = reader.choice('builder', BUILDERS, 'auto');
+  const ifExists = reader.choice('if-exists', ['skip', 'fail'] as const, 'skip');
+  const extraTags = reader.list('extra-tags');
+  for (const tag of extraTags) assertValidTag(tag, 'extra-tags');
+  const sha = getShaTagInputs(reader);
+
+  const defaults: Record<LineSetting, string[]> = {
+    context: optionalList(reader.optional('context')),
+    file: optionalList(reader.optional('file')),
+    target: optionalList(reader.optional('target')),
+    'build-arg': reader.multiline('build-args'),
+    platforms: optionalList(reader.optional('platforms')),
+    'from-oci-layout': optionalList(reader.optional('from-oci-layout')),
+    path: optionalList(reader.optional('path')),
+    'media-type': optionalList(reader.optional('media-type')),
+  };
+
+  const lines = reader.multiline('image');
+  if (lines.length === 0) {
+    throw new ConfigurationError(
+      'Input "image" is required: name the repository to push to, e.g. ghcr.io/acme/api.',
+    );
+  }
+  const images = lines.map((line, index) =>
+    readImageLine(line, index, lines.length, defaults, kind, workspace),
+  );
+  const repositories = images.map((image) => image.repository);
+  const duplicate = repositories.find((repository, index) => repositories.indexOf(repository) !== index);
+  if (duplicate)
+    throw new ConfigurationError(`Input "image" names ${duplicate} twice: give each repository once.`);
+
+  return {
+    kind,
+    images,
+    builder,
+    extraTags,
+    latest: reader.boolean('latest', false),
+    sha,
+    ifExists,
+    allowYanked: reader.boolean('allow-yanked', false),
+    registry,
+  };
+}
+
+function optionalList(value: string | undefined): string[] {
+  return value === undefined ? [] : [value];
+}
+
+function readImageLine(
+  line: string,
+  index: number,
+  count: number,
+  defaults: Record<LineSetting, string[]>,
+  kind: Kind,
+  workspace: string,
+): ImageTarget {
+  const where = count > 1 ? `Input "image" line ${index + 1}` : 'Input "image"';
+  const [reference = '', ...settings] = line.split(/\s+/);
+  const parsed = parseReference(reference, { inputName: 'image' });
+  const hasVersion = parsed.kind === 'registry' ? parsed.tag || parsed.digest : parsed.tag;
+  if (hasVersion) {
+    throw new ConfigurationError(
+      `${where} names a version: drop the tag or digest from "${reference}"; the sha tag is added for you.`,
+    );
+  }
+
+  const values: Record<LineSetting, string[]> = { ...defaults, 'build-arg': [...defaults['build-arg']] };
+  const seen = new Set<LineSetting>();
+  for (const setting of settings) {
+    const equals = setting.indexOf('=');
+    const key = (equals === -1 ? setting : setting.slice(0, equals)) as LineSetting;
+    if (equals === -1 || !LINE_SETTINGS.includes(key)) {
+      throw new ConfigurationError(
+        `${where} has the unknown setting "${setting}": write key=value with one of ${LINE_SETTINGS.join(', ')}.`,
+      );
+    }
+    const value = setting.slice(equals + 1);
+    if (key === 'build-arg') {
+      // A line's build args add to the input's; the first of a line replaces nothing.
+      values['build-arg'].push(value);
+    } else {
+      if (seen.has(key)) throw new ConfigurationError(`${where} sets "${key}" twice: keep one.`);
+      values[key] = [value];
+    }
+    seen.add(key);
+  }
+
+  const first = (key: LineSetting) => values[key][0] || undefined;
+  const fromWorkspace = (value: string) => (isAbsolute(value) ? value : resolve(workspace, value));
+  const target: ImageTarget = {
+    repository: reference,
+    context: fromWorkspace(first('context') ?? '.'),
+    file: '',
+    buildArgs: values['build-arg'],
+    platforms: (first('platforms') ?? '')
+      .split(',')
+      .map((platform) => platform.trim())
+      .filter(Boolean),
+  };
+  for (const arg of target.buildArgs) {
+    if (!BUILD_ARG.test(arg)) {
+      throw new ConfigurationError(
+        `Build argument "${arg}" is invalid: write KEY=value, one per line in "build-args".`,
+      );
+    }
+  }
+  for (const platform of target.platforms) {
+    if (!PLATFORM.test(platform)) {
+      throw new ConfigurationError(
+        `Platform "${platform}" is invalid: write os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8.`,
+      );
+    }
+  }
+  const stage = first('target');
+  if (stage !== undefined) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(stage)) {
+      throw new ConfigurationError(`Input "target" value "${stage}" is not a build stage name.`);
+    }
+    target.target = stage;
+  }
+
+  if (kind === 'archive') {
+    const path = first('path');
+    if (path === undefined) {
+      throw new ConfigurationError(
+        'Input "path" is required with kind: archive: name the file to store, e.g. .serverless/api.zip.',
+      );
+    }
+    target.path = fromWorkspace(path);
+    requireEntry(target.path, 'file', `Input "path" names ${path}`);
+    target.mediaType = first('media-type') ?? mediaTypeOf(path);
+    return target;
+  }
+
+  const layout = first('from-oci-layout');
+  if (layout !== undefined) {
+    const layoutReference = parseReference(layout.startsWith('oci:') ? layout : `oci:${layout}`, {
+      inputName: 'from-oci-layout',
+    });
+    if (layoutReference.kind !== 'layout')
+      throw new ConfigurationError('Input "from-oci-layout" must name a directory.');
+    const dir = fromWorkspace(layoutReference.path);
+    requireEntry(
+      join(dir, 'index.json'),
+      'file',
+      `Input "from-oci-layout" names ${layoutReference.path}`,
+      'an OCI layout (no index.json)',
+    );
+    target.fromOciLayout = `oci:${dir}${layoutReference.tag ? `:${layoutReference.tag}` : ''}`;
+    return target;
+  }
+
+  requireEntry(target.context, 'directory', `Input "context" names ${first('context') ?? '.'}`);
+  const file = first('file');
+  target.file = file === undefined ? join(target.context, 'Dockerfile') : fromWorkspace(file);
+  requireEntry(target.file, 'file', `The Dockerfile ${file ?? join(first('context') ?? '.', 'Dockerfile')}`);
+  return target;
+}
+
+/** Checks a path exists with the right type; the message says what to do about it. */
+function requireEntry(path: string, type: 'file' | 'directory', what: string, expected?: string): void {
+  let ok = false;
+  try {
+    const info = statSync(path);
+    ok = type === 'file' ? info.isFile() : info.isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    throw new ConfigurationError(
+      `${what}, which is not ${expected ?? `a ${type}`} (looked at ${path}): check the path, relative to the workspace, and that an earlier step created it (actions/checkout, the build).`,
+    );
+  }
+}
+
+/** The media type of an archive from its file name; anything unknown is a plain byte stream. */
+export function mediaTypeOf(path: string): string {
+  const name = path.toLowerCase();
+  if (name.endsWith('.zip')) return 'application/zip';
+  if (name.endsWith('.tar.gz') || name.endsWith('.tgz')) return 'application/gzip';
+  if (name.endsWith('.tar')) return 'application/x-tar';
+  if (name.endsWith('.json')) return 'application/json';
+  return 'application/octet-stream';
+}

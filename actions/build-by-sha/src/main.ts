@@ -1,0 +1,96 @@
+import { tmpdir } from 'node:os';
+import { type ActionContext, ConfigurationError, exec, runAction } from '@flow-actions/action-kit';
+import { type CommitIdentity, readEventContext, resolveCommit } from '@flow-actions/commit-identity';
+import { copyArtifact, githubRunUrl, openStore } from '@flow-actions/oci-store';
+import { type BuildByShaResult, buildBySha } from './build-by-sha';
+import { selectBuilder } from './builders';
+import { getInputs, type Inputs } from './inputs';
+import { buildSummary } from './summary';
+
+export function run(): Promise<void> {
+  return runAction(async (context) => {
+    const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+    const inputs = getInputs(context.inputs, context.masker, workspace);
+    const commit = await eventCommit(workspace);
+    const storeOptions = { ...inputs.registry, masker: context.masker, logger: context.logger };
+    const result = await buildBySha(
+      {
+        ...inputs,
+        commit,
+        source: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? 'unknown/unknown'}`,
+        ...optionalRunUrl(),
+      },
+      {
+        openStore: (reference, options) =>
+          openStore(reference, { ...storeOptions, createLayout: options?.create }),
+        getBuilder: () =>
+          selectBuilder(inputs.builder, {
+            logger: context.logger,
+            masker: context.masker,
+            ...(inputs.registry.username ? { username: inputs.registry.username } : {}),
+            ...(inputs.registry.password ? { password: inputs.registry.password } : {}),
+          }),
+        copyArtifact: (from, to, reference) => copyArtifact(from, to, reference, { logger: context.logger }),
+        tempDir: process.env.RUNNER_TEMP || tmpdir(),
+        logger: context.logger,
+      },
+    );
+    setOutputs(context, inputs, result);
+    await context.writeSummary(buildSummary(result, commit));
+  });
+}
+
+function optionalRunUrl(): { runUrl?: string } {
+  const runUrl = githubRunUrl(process.env);
+  return runUrl ? { runUrl } : {};
+}
+
+/** The event's commit; an annotated tag without head_commit is peeled with git in the checkout. */
+async function eventCommit(workspace: string): Promise<CommitIdentity> {
+  const peel = async (revision: string) => {
+    const result = await exec('git', ['rev-parse', '--verify', '--end-of-options', revision], {
+      cwd: workspace,
+      allowFailure: true,
+    }).catch(() => undefined);
+    const sha = result?.exitCode === 0 ? result.stdout.trim() : '';
+    if (!/^[0-9a-f]{40}$/.test(sha)) {
+      throw new ConfigurationError(
+        `Cannot turn ${revision} into a commit: run actions/checkout before this step.`,
+      );
+    }
+    return sha;
+  };
+  return resolveCommit(await readEventContext(), { peel });
+}
+
+function setOutputs(context: ActionContext, inputs: Inputs, result: BuildByShaResult): void {
+  const first = result.images[0];
+  if (!first) return;
+  context.setOutput('sha', result.sha);
+  context.setOutput('tag', result.tag);
+  context.setOutput('digest', first.digest);
+  context.setOutput('ref', `${first.image}@${first.digest}`);
+  context.setOutput('built', first.built);
+  context.setOutput(
+    'tags',
+    result.images.flatMap((image) => image.tags.map((tag) => `${image.image}:${tag.tag}`)).join('\n'),
+  );
+  context.setOutput(
+    'images',
+    Object.fromEntries(
+      result.images.map((image) => [
+        image.image,
+        {
+          digest: image.digest,
+          built: image.built,
+          reason: image.reason,
+          tags: image.tags.map((tag) => tag.tag),
+        },
+      ]),
+    ),
+  );
+  const built = result.images.filter((image) => image.built).length;
+  context.logger.info(
+    `${result.tag}: ${built} of ${inputs.images.length} image(s) built, ${inputs.images.length - built} reused.`,
+  );
+}

@@ -1,0 +1,30 @@
+import { inlineCode, SummaryBuilder } from '@flow-actions/action-kit';
+import type { CommitIdentity } from '@flow-actions/commit-identity';
+import type { BuildByShaResult } from './build-by-sha';
+
+/** The job summary: the commit, then a row per image — reference, digest, built or reused and why, tags set. */
+export function buildSummary(result: BuildByShaResult, commit: CommitIdentity): SummaryBuilder {
+  const built = result.images.filter((image) => image.built).length;
+  const summary = new SummaryBuilder()
+    .heading(`build-by-sha: ${inlineCode(result.tag)}`)
+    .paragraph(
+      `Commit ${inlineCode(result.sha)} (from ${commit.source}${commit.pullRequest === undefined ? '' : `, pull request #${commit.pullRequest}`}): ${built} built, ${result.images.length - built} reused.`,
+    );
+  summary.table(
+    ['image', 'digest', 'what happened', 'tags'],
+    result.images.map((image) => [
+      inlineCode(image.image),
+      inlineCode(image.digest),
+      `${image.built ? `built with ${image.via ?? 'the builder'}` : 'reused'}: ${image.reason}`,
+      image.tags
+        .map((tag) => {
+          if (tag.change === 'unchanged') return `${inlineCode(tag.tag)} (already there)`;
+          if (tag.change === 'move')
+            return `${inlineCode(tag.tag)} (moved from ${inlineCode(tag.previous ?? '')})`;
+          return `${inlineCode(tag.tag)} (new)`;
+        })
+        .join(', '),
+    ]),
+  );
+  return summary;
+}
