@@ -1,0 +1,215 @@
+import { ConfigurationError, type InputReader, type SecretMasker } from '@flow-actions/action-kit';
+import {
+  createTagPatternMatcher,
+  getRegistryInputs,
+  getShaTagInputs,
+  type RegistryInputs,
+} from '@flow-actions/artifact-protocol';
+import { isFullSha, type ShaTagOptions } from '@flow-actions/commit-identity';
+import { parseReference, type Reference } from '@flow-actions/oci-store';
+import { parseSemver } from './semver';
+
+/** Input names, defined once: action.yml, the code and the tests read the same list. */
+export const INPUTS = [
+  'image',
+  'sha',
+  'reason',
+  'protected-tags',
+  'force',
+  'mode',
+  'backend',
+  'github-token',
+  'ghcr-owner-type',
+  'npm-package',
+  'npm-version',
+  'npm-registry',
+  'npm-token',
+  'username',
+  'password',
+  'insecure-registries',
+  'sha-length',
+  'tag-prefix',
+  'dry-run',
+] as const;
+
+export const OUTPUTS = ['digest', 'deleted', 'tombstone', 'npm', 'images'] as const;
+
+export const MODES = ['delete', 'tombstone-only'] as const;
+export const BACKENDS = ['auto', 'oci', 'ghcr'] as const;
+export const OWNER_TYPES = ['auto', 'org', 'user'] as const;
+export type Mode = (typeof MODES)[number];
+export type Backend = (typeof BACKENDS)[number];
+export type OwnerType = (typeof OWNER_TYPES)[number];
+
+/** `v*` and `prod`: what a deployment runs must not vanish from under it. */
+export const DEFAULT_PROTECTED_TAGS: readonly string[] = ['v*', 'prod'];
+export const DEFAULT_NPM_REGISTRY = 'https://registry.npmjs.org/';
+
+export interface ImageInput {
+  /** As written in the workflow. */
+  image: string;
+  reference: Reference;
+  /** `ghcr` for GHCR's Packages API, `oci` for the registry's DELETE (or a layout). */
+  backend: 'oci' | 'ghcr';
+}
+
+export interface NpmInput {
+  packageName: string;
+  version: string;
+  /** Registry URL, ending in `/`. */
+  registry: string;
+  token?: string;
+}
+
+export interface Inputs {
+  images: ImageInput[];
+  /** The explicit commit, when given; otherwise the event's. */
+  sha?: string;
+  reason: string;
+  protectedPatterns: string[];
+  isProtected: (tag: string) => boolean;
+  force: boolean;
+  mode: Mode;
+  githubToken?: string;
+  ownerType: OwnerType;
+  npm?: NpmInput;
+  registry: RegistryInputs;
+  shaOptions: Required<ShaTagOptions>;
+  dryRun: boolean;
+}
+
+const NPM_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
+const MAX_REASON_LENGTH = 1000;
+
+/** Reads and checks every input, masking secrets at once; any mistake throws before a single request. */
+export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
+  const githubToken = inputs.optional('github-token');
+  masker.add(githubToken);
+  const npmToken = inputs.optional('npm-token');
+  masker.add(npmToken);
+  const registry = getRegistryInputs(inputs, masker);
+
+  const reason = inputs.optional('reason');
+  if (!reason) {
+    throw new ConfigurationError(
+      'Input "reason" is required: say why the commit is yanked (e.g. "stage smoke tests failed"); it is kept in the tombstone.',
+    );
+  }
+  if (reason.length > MAX_REASON_LENGTH) {
+    throw new ConfigurationError(
+      `Input "reason" is ${reason.length} characters long: keep it under ${MAX_REASON_LENGTH} and link to details instead.`,
+    );
+  }
+
+  const sha = inputs.optional('sha')?.toLowerCase();
+  if (sha !== undefined && !isFullSha(sha)) {
+    throw new ConfigurationError(
+      `Input "sha" value "${sha}" is not a full commit sha: give all 40 hex characters (e.g. \${{ github.sha }}), or leave it unset for the event's commit.`,
+    );
+  }
+
+  const shaOptions = getShaTagInputs(inputs);
+  const backend = inputs.choice('backend', BACKENDS, 'auto');
+  const mode = inputs.choice('mode', MODES, 'delete');
+  const ownerType = inputs.choice('ghcr-owner-type', OWNER_TYPES, 'auto');
+  const given = inputs.list('protected-tags');
+  const protectedPatterns = given.length > 0 ? given : [...DEFAULT_PROTECTED_TAGS];
+  const isProtected = createTagPatternMatcher(protectedPatterns, shaOptions, 'protected-tags');
+
+  const images = inputs.list('image').map((image) => readImage(image, backend));
+  const seen = new Set<string>();
+  for (const image of images) {
+    if (seen.has(image.image)) throw new ConfigurationError(`Input "image" lists "${image.image}" twice.`);
+    seen.add(image.image);
+  }
+  if (mode === 'delete' && images.some((image) => image.backend === 'ghcr') && !githubToken) {
+    throw new ConfigurationError(
+      'Input "github-token" is required to delete from GHCR (its registry refuses DELETE; the Packages API is used): pass the workflow token (github.token) with "packages: write" permission.',
+    );
+  }
+
+  const npm = readNpm(inputs, npmToken);
+  if (images.length === 0 && !npm) {
+    throw new ConfigurationError(
+      'Nothing to yank: set "image" (one or more repositories, e.g. ghcr.io/acme/api) and/or "npm-package" with "npm-version".',
+    );
+  }
+
+  return {
+    images,
+    ...(sha ? { sha } : {}),
+    reason,
+    protectedPatterns,
+    isProtected,
+    force: inputs.boolean('force', false),
+    mode,
+    ...(githubToken ? { githubToken } : {}),
+    ownerType,
+    ...(npm ? { npm } : {}),
+    registry,
+    shaOptions,
+    dryRun: inputs.boolean('dry-run', false),
+  };
+}
+
+function readImage(image: string, backend: Backend): ImageInput {
+  const reference = parseReference(image, { inputName: 'image' });
+  if (reference.tag || (reference.kind === 'registry' && reference.digest)) {
+    throw new ConfigurationError(
+      `Input "image" value "${image}" names a tag or digest: give the repository only (e.g. ghcr.io/acme/api); the commit's tag is found from "sha".`,
+    );
+  }
+  const isGhcr = reference.kind === 'registry' && reference.registry === 'ghcr.io';
+  const resolved = backend === 'auto' ? (isGhcr ? 'ghcr' : 'oci') : backend;
+  if (resolved === 'ghcr' && reference.kind !== 'registry') {
+    throw new ConfigurationError(
+      `Input "backend" is ghcr but image "${image}" is a local OCI layout: use backend "oci" or "auto".`,
+    );
+  }
+  if (resolved === 'ghcr' && reference.kind === 'registry' && !reference.repository.includes('/')) {
+    throw new ConfigurationError(
+      `Input "image" value "${image}" has no owner: a GHCR image is ghcr.io/<owner>/<package>.`,
+    );
+  }
+  return { image, reference, backend: resolved };
+}
+
+function readNpm(inputs: InputReader, token: string | undefined): NpmInput | undefined {
+  const packageName = inputs.optional('npm-package');
+  const version = inputs.optional('npm-version');
+  if (!packageName && !version) return undefined;
+  if (!packageName || !version) {
+    throw new ConfigurationError(
+      `Inputs "npm-package" and "npm-version" go together: ${packageName ? '"npm-version"' : '"npm-package"'} is missing.`,
+    );
+  }
+  if (!NPM_NAME.test(packageName)) {
+    throw new ConfigurationError(
+      `Input "npm-package" value "${packageName}" is not an npm package name (lower-case, optionally @scope/name).`,
+    );
+  }
+  if (!parseSemver(version)) {
+    throw new ConfigurationError(
+      `Input "npm-version" value "${version}" is not a semantic version such as 1.4.2 or 2.0.0-rc.1.`,
+    );
+  }
+  const registry = inputs.optional('npm-registry') ?? DEFAULT_NPM_REGISTRY;
+  let url: URL;
+  try {
+    url = new URL(registry);
+  } catch {
+    throw new ConfigurationError(
+      `Input "npm-registry" value "${registry}" is not a URL: give e.g. https://registry.npmjs.org/.`,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigurationError(`Input "npm-registry" must be an http(s) URL, got "${registry}".`);
+  }
+  if (url.username || url.password) {
+    throw new ConfigurationError(
+      'Input "npm-registry" must not carry credentials: pass the token as "npm-token".',
+    );
+  }
+  const normalized = url.href.endsWith('/') ? url.href : `${url.href}/`;
+  return { packageName, version, registry: normalized, ...(token ? { token } : {}) };
+}

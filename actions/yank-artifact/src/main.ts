@@ -1,0 +1,147 @@
+import { type ActionContext, runAction } from '@flow-actions/action-kit';
+import { readEventContext, resolveCommit } from '@flow-actions/commit-identity';
+import { GitHubClient } from '@flow-actions/github-api';
+import { githubRunUrl, openStore } from '@flow-actions/oci-store';
+import { type ArtifactDeleter, createGhcrDeleter, createOciDeleter } from './deleters';
+import { getInputs, type Inputs } from './inputs';
+import { type NpmYankResult, yankNpmVersion } from './npm';
+import { withNpm } from './npm-cli';
+import { buildYankSummary } from './summary';
+import { type YankResult, type YankTarget, yankCommit } from './yank';
+
+export function run(): Promise<void> {
+  return runAction(async (context) => {
+    const inputs = getInputs(context.inputs, context.masker);
+    const identity = await resolveCommit(
+      await readEventContext(),
+      inputs.sha ? { explicitSha: inputs.sha } : {},
+    );
+    const env = process.env;
+    const actor = env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || 'unknown';
+    const runUrl = githubRunUrl(env);
+    const source =
+      env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY
+        ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}`
+        : undefined;
+
+    let images: YankResult | undefined;
+    let npm: NpmYankResult | undefined;
+    try {
+      if (inputs.images.length > 0) {
+        const targets = await openTargets(inputs, context);
+        images = await yankCommit(targets, {
+          sha: identity.sha,
+          reason: inputs.reason,
+          actor,
+          ...(runUrl ? { runUrl } : {}),
+          ...(source ? { source } : {}),
+          shaOptions: inputs.shaOptions,
+          isProtected: inputs.isProtected,
+          force: inputs.force,
+          mode: inputs.mode,
+          dryRun: inputs.dryRun,
+          logger: context.logger,
+        });
+      }
+      if (inputs.npm) {
+        const npmInput = inputs.npm;
+        npm = await withNpm(
+          {
+            registry: npmInput.registry,
+            ...(npmInput.token ? { token: npmInput.token } : {}),
+            masker: context.masker,
+            logger: context.logger,
+          },
+          (runner) =>
+            yankNpmVersion(runner, {
+              packageName: npmInput.packageName,
+              version: npmInput.version,
+              reason: inputs.reason,
+              dryRun: inputs.dryRun,
+            }),
+        );
+      }
+    } finally {
+      if (images || npm) setOutputs(context, images, npm);
+      if (images || npm) {
+        await context.writeSummary(
+          buildYankSummary(images, npm, identity.sha, {
+            reason: inputs.reason,
+            actor,
+            ...(runUrl ? { runUrl } : {}),
+            shaSource: identity.source,
+          }),
+        );
+      }
+    }
+  });
+}
+
+async function openTargets(inputs: Inputs, context: ActionContext): Promise<YankTarget[]> {
+  const github =
+    inputs.githubToken && inputs.images.some((image) => image.backend === 'ghcr')
+      ? new GitHubClient({
+          token: inputs.githubToken,
+          repository: process.env.GITHUB_REPOSITORY ?? 'unknown/unknown',
+          masker: context.masker,
+          logger: context.logger,
+        })
+      : undefined;
+  const targets: YankTarget[] = [];
+  for (const image of inputs.images) {
+    const store = await openStore(image.reference, {
+      ...inputs.registry,
+      masker: context.masker,
+      logger: context.logger,
+      inputName: 'image',
+    });
+    let deleter: ArtifactDeleter = createOciDeleter(store);
+    if (image.backend === 'ghcr' && github && image.reference.kind === 'registry') {
+      deleter = createGhcrDeleter(github, image.reference.repository, { ownerType: inputs.ownerType });
+    }
+    targets.push({ image: image.image, store, deleter });
+  }
+  return targets;
+}
+
+function setOutputs(
+  context: ActionContext,
+  images: YankResult | undefined,
+  npm: NpmYankResult | undefined,
+): void {
+  const results = images?.images ?? [];
+  context.setOutput('digest', results.find((image) => image.plan.artifact)?.plan.artifact?.digest ?? '');
+  context.setOutput('deleted', results.flatMap((image) => image.deleted).join('\n'));
+  context.setOutput('tombstone', results.map((image) => image.tombstone).join('\n'));
+  context.setOutput(
+    'images',
+    Object.fromEntries(
+      results.map((image) => [
+        image.image,
+        {
+          outcome: image.outcome,
+          digest: image.plan.artifact?.digest ?? null,
+          tags: image.plan.tags,
+          deleted: image.deleted,
+          tombstone: image.tombstone,
+        },
+      ]),
+    ),
+  );
+  context.setOutput(
+    'npm',
+    npm
+      ? {
+          package: npm.package,
+          version: npm.version,
+          deprecated: npm.deprecated,
+          distTags: Object.fromEntries(
+            npm.distTags.map((move) => [
+              move.tag,
+              { from: move.from, to: move.to ?? null, action: move.action },
+            ]),
+          ),
+        }
+      : '',
+  );
+}

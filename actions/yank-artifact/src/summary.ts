@@ -1,0 +1,89 @@
+import { inlineCode, SummaryBuilder } from '@flow-actions/action-kit';
+import { shortSha } from '@flow-actions/commit-identity';
+import type { NpmYankResult } from './npm';
+import type { ImageResult, YankResult } from './yank';
+
+export interface SummaryContext {
+  reason: string;
+  actor: string;
+  runUrl?: string;
+  /** Where the sha came from (input, event field). */
+  shaSource?: string;
+}
+
+const OUTCOME_TEXT: Record<ImageResult['outcome'], string> = {
+  yanked: 'yanked',
+  tombstoned: 'tombstone written (no artifact deleted)',
+  'already-yanked': 'already yanked, nothing changed',
+  planned: 'dry run: nothing written',
+};
+
+/** The job summary: what was removed, from where, why and by which run. */
+export function buildYankSummary(
+  result: YankResult | undefined,
+  npm: NpmYankResult | undefined,
+  sha: string,
+  context: SummaryContext,
+): SummaryBuilder {
+  const summary = new SummaryBuilder().heading(
+    `${result?.dryRun || npm?.dryRun ? 'Yank plan (dry run)' : 'Yanked'} ${inlineCode(shortSha(sha))}`,
+  );
+  summary.table(
+    ['', ''],
+    [
+      ['commit', `${inlineCode(sha)}${context.shaSource ? ` (from ${context.shaSource})` : ''}`],
+      ['reason', context.reason],
+      ['by', context.actor],
+      ['run', context.runUrl ?? 'unknown'],
+    ],
+  );
+  for (const image of result?.images ?? []) {
+    const { plan } = image;
+    summary.heading(plan.location, 3);
+    summary.table(
+      ['', ''],
+      [
+        ['outcome', OUTCOME_TEXT[image.outcome]],
+        ['digest', plan.artifact ? inlineCode(plan.artifact.digest) : 'none (no artifact for this commit)'],
+        ['tags on the digest', plan.tags.map(inlineCode).join(', ') || 'none'],
+        ['protected tags', plan.protectedTags.map(inlineCode).join(', ') || 'none'],
+        ['platform manifests deleted', plan.children.map(inlineCode).join(', ') || 'none'],
+        ['platform manifests kept (shared)', plan.sharedChildren.map(inlineCode).join(', ') || 'none'],
+        ['deleted', image.deleted.map(inlineCode).join('<br>') || 'nothing'],
+        ['via', image.via],
+        ['tombstone', `${inlineCode(image.tombstone)}${image.tombstoneWritten ? ' (written now)' : ''}`],
+      ],
+    );
+  }
+  if (npm) {
+    summary.heading(`npm ${npm.package}@${npm.version}`, 3);
+    summary.table(
+      ['', ''],
+      [
+        [
+          'deprecated',
+          npm.deprecated
+            ? 'yes, now'
+            : npm.previousDeprecation === context.reason
+              ? 'already, same reason'
+              : npm.dryRun
+                ? 'would be'
+                : 'no',
+        ],
+        [
+          'dist-tags',
+          npm.distTags
+            .map((move) =>
+              move.action === 'moved'
+                ? `${inlineCode(move.tag)}: ${move.from} → ${move.to}`
+                : move.action === 'removed'
+                  ? `${inlineCode(move.tag)}: removed (no earlier version on the line)`
+                  : `${inlineCode(move.tag)}: kept on ${move.from} (no earlier live version on the line; npm cannot remove latest)`,
+            )
+            .join('<br>') || 'none pointed at it',
+        ],
+      ],
+    );
+  }
+  return summary;
+}

@@ -1,0 +1,239 @@
+import { createTagPatternMatcher, readTombstone } from '@flow-actions/artifact-protocol';
+import { MemoryStore, RegistryError } from '@flow-actions/oci-store';
+import { describe, expect, it } from 'vitest';
+import { seedImage } from '../../../test/support/artifacts';
+import { createOciDeleter } from './deleters';
+import { type YankOptions, yankCommit } from './yank';
+
+const sha = (char: string) => char.repeat(40);
+const options = (overrides: Partial<YankOptions> = {}): YankOptions => ({
+  sha: sha('a'),
+  reason: 'stage smoke tests failed',
+  actor: 'octocat',
+  runUrl: 'https://github.com/acme/app/actions/runs/7',
+  shaOptions: {},
+  isProtected: createTagPatternMatcher(['v*', 'prod'], {}, 'protected-tags'),
+  ...overrides,
+});
+
+/** A store that records every write in order, so tests can see what happened first. */
+function recordingStore(location = 'registry.test/acme/api'): { store: MemoryStore; writes: string[] } {
+  const store = new MemoryStore(location);
+  const writes: string[] = [];
+  store.beforeWrite = (operation, reference) => {
+    if (operation !== 'putBlob') writes.push(`${operation} ${reference}`);
+  };
+  return { store, writes };
+}
+
+async function tag(store: MemoryStore, name: string, digest: string): Promise<void> {
+  const manifest = await store.getManifest(digest);
+  if (!manifest) throw new Error(`no ${digest}`);
+  await store.putManifest(name, manifest);
+}
+
+const target = (store: MemoryStore, image = store.location) => ({
+  image,
+  store,
+  deleter: createOciDeleter(store),
+});
+
+describe('yankCommit', () => {
+  it('writes the tombstone first, then deletes the digest with every tag on it', async () => {
+    const { store, writes } = recordingStore();
+    const yanked = await seedImage(store, { revision: sha('a') });
+    const other = await seedImage(store, { revision: sha('b') });
+    await tag(store, 'rc-1', yanked.digest);
+    await tag(store, 'demo', yanked.digest);
+    await tag(store, 'latest', other.digest);
+    writes.length = 0;
+
+    const result = await yankCommit([target(store)], options());
+
+    const [image] = result.images;
+    expect(image?.outcome).toBe('yanked');
+    expect(image?.plan.artifact?.digest).toBe(yanked.digest);
+    expect(image?.plan.tags).toEqual(['aaaaaaa', 'demo', 'rc-1']);
+    expect(image?.deleted).toEqual([
+      'registry.test/acme/api:aaaaaaa',
+      'registry.test/acme/api:demo',
+      'registry.test/acme/api:rc-1',
+      `registry.test/acme/api@${yanked.digest}`,
+    ]);
+    expect(image?.tombstone).toBe('registry.test/acme/api:yanked-aaaaaaa');
+    expect(writes[0]).toBe('putManifest yanked-aaaaaaa');
+    expect(writes.slice(1)).toEqual(
+      expect.arrayContaining([
+        'deleteTag aaaaaaa',
+        'deleteTag rc-1',
+        'deleteTag demo',
+        `deleteManifest ${yanked.digest}`,
+      ]),
+    );
+    expect(await store.listTags()).toEqual(['bbbbbbb', 'latest', 'yanked-aaaaaaa']);
+    const tombstone = await readTombstone(store, sha('a'));
+    expect(tombstone).toMatchObject({
+      sha: sha('a'),
+      reason: 'stage smoke tests failed',
+      actor: 'octocat',
+      removedDigest: yanked.digest,
+      removedTags: ['aaaaaaa', 'demo', 'rc-1'],
+      runUrl: 'https://github.com/acme/app/actions/runs/7',
+    });
+  });
+
+  it('refuses when a protected tag points at the artifact, naming them, and writes nothing anywhere', async () => {
+    const first = recordingStore('registry.test/acme/api');
+    const second = recordingStore('registry.test/acme/worker');
+    await seedImage(first.store, { revision: sha('a') });
+    const image = await seedImage(second.store, { revision: sha('a') });
+    await tag(second.store, 'v1.2.0', image.digest);
+    await tag(second.store, 'prod', image.digest);
+    first.writes.length = 0;
+    second.writes.length = 0;
+
+    await expect(yankCommit([target(first.store), target(second.store)], options())).rejects.toThrow(
+      'Refusing to yank aaaaaaa: protected tags point at its artifact: registry.test/acme/worker:prod, registry.test/acme/worker:v1.2.0. Deploy something else there first (promote another version), or set force: true to yank it from under them.',
+    );
+    expect([...first.writes, ...second.writes]).toEqual([]);
+    expect(await second.store.resolve('prod')).toBeDefined();
+  });
+
+  it('yanks from under protected tags with force', async () => {
+    const { store } = recordingStore();
+    const image = await seedImage(store, { revision: sha('a') });
+    await tag(store, 'prod', image.digest);
+    const result = await yankCommit([target(store)], options({ force: true }));
+    expect(result.images[0]?.outcome).toBe('yanked');
+    expect(result.images[0]?.plan.protectedTags).toEqual(['prod']);
+    expect(await store.resolve('prod')).toBeUndefined();
+  });
+
+  it('a second yank is a no-op that writes nothing', async () => {
+    const { store, writes } = recordingStore();
+    await seedImage(store, { revision: sha('a') });
+    await yankCommit([target(store)], options());
+    const tombstoneBefore = await store.resolve('yanked-aaaaaaa');
+    writes.length = 0;
+
+    const again = await yankCommit([target(store)], options({ reason: 'a different reason' }));
+
+    expect(again.images[0]?.outcome).toBe('already-yanked');
+    expect(again.images[0]?.deleted).toEqual([]);
+    expect(writes).toEqual([]);
+    expect(await store.resolve('yanked-aaaaaaa')).toEqual(tombstoneBefore);
+  });
+
+  it('a commit with no artifact still gets its tombstone, so a late build cannot appear', async () => {
+    const { store } = recordingStore();
+    const result = await yankCommit([target(store)], options());
+    expect(result.images[0]?.outcome).toBe('tombstoned');
+    expect(result.images[0]?.deleted).toEqual([]);
+    const tombstone = await readTombstone(store, sha('a'));
+    expect(tombstone?.removedDigest).toBeUndefined();
+    expect(tombstone?.removedTags).toEqual([]);
+  });
+
+  it('deletes a multi-platform index and its children, keeping a child another index still uses', async () => {
+    const { store } = recordingStore();
+    const yanked = await seedImage(store, { revision: sha('a'), platforms: ['linux/amd64', 'linux/arm64'] });
+    // Another commit's index that happens to share the arm64 manifest.
+    const shared = yanked.children[1] as string;
+    const sharedManifest = await store.getManifest(shared);
+    const otherIndex = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          { mediaType: sharedManifest?.mediaType, digest: shared, size: sharedManifest?.bytes.length },
+        ],
+      }),
+    );
+    await store.putManifest('bbbbbbb', {
+      bytes: otherIndex,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+    });
+
+    const result = await yankCommit([target(store)], options());
+
+    const plan = result.images[0]?.plan;
+    expect(plan?.children).toEqual([yanked.children[0]]);
+    expect(plan?.sharedChildren).toEqual([shared]);
+    expect(await store.resolve(yanked.digest)).toBeUndefined();
+    expect(await store.resolve(yanked.children[0] as string)).toBeUndefined();
+    expect(await store.resolve(shared)).toBeDefined();
+    expect(result.images[0]?.deleted).toContain(`registry.test/acme/api@${yanked.children[0]}`);
+  });
+
+  it('dry-run plans everything and writes nothing', async () => {
+    const { store, writes } = recordingStore();
+    const image = await seedImage(store, { revision: sha('a') });
+    writes.length = 0;
+    const result = await yankCommit([target(store)], options({ dryRun: true }));
+    expect(result.images[0]).toMatchObject({ outcome: 'planned', tombstoneWritten: false });
+    expect(result.images[0]?.deleted).toEqual([
+      'registry.test/acme/api:aaaaaaa',
+      `registry.test/acme/api@${image.digest}`,
+    ]);
+    expect(writes).toEqual([]);
+  });
+
+  it('tombstone-only writes the tombstone and leaves the artifact', async () => {
+    const { store } = recordingStore();
+    const image = await seedImage(store, { revision: sha('a') });
+    const result = await yankCommit([target(store)], options({ mode: 'tombstone-only' }));
+    expect(result.images[0]?.outcome).toBe('tombstoned');
+    expect(await store.resolve('aaaaaaa')).toMatchObject({ digest: image.digest });
+    expect((await readTombstone(store, sha('a')))?.removedDigest).toBe(image.digest);
+  });
+
+  it('a registry that refuses DELETE (405): the error says the tombstone is written and what remains; a re-run finishes', async () => {
+    const { store, writes } = recordingStore();
+    const image = await seedImage(store, { revision: sha('a') });
+    await tag(store, 'rc-1', image.digest);
+    const unsupported = new RegistryError('registry.test refused DELETE: 405 UNSUPPORTED', {
+      status: 405,
+      code: 'UNSUPPORTED',
+      temporary: false,
+      operation: 'delete-manifest',
+      url: 'http://registry.test',
+    });
+    store.beforeWrite = (operation) => {
+      if (operation === 'deleteManifest' || operation === 'deleteTag') throw unsupported;
+    };
+    // A registry store has no deleteTag: only the manifest DELETE is tried.
+    const registryLike = new Proxy(store, {
+      get: (store, property) => {
+        if (property === 'deleteTag') return undefined;
+        const value = Reflect.get(store, property, store);
+        return typeof value === 'function' ? value.bind(store) : value;
+      },
+    });
+
+    await expect(yankCommit([target(registryLike)], options())).rejects.toThrow(
+      `Deleting registry.test/acme/api@${image.digest} failed: registry.test refused DELETE: 405 UNSUPPORTED. The tombstone registry.test/acme/api:yanked-aaaaaaa is written, so aaaaaaa cannot be rebuilt or promoted; still in the registry: ${image.digest} tagged aaaaaaa, rc-1. The registry has deletion disabled: enable it`,
+    );
+    expect(await readTombstone(store, sha('a'))).toBeDefined();
+
+    store.beforeWrite = (operation, reference) => {
+      if (operation !== 'putBlob') writes.push(`${operation} ${reference}`);
+    };
+    writes.length = 0;
+    const rerun = await yankCommit([target(store)], options());
+    expect(rerun.images[0]?.outcome).toBe('yanked');
+    expect(rerun.images[0]?.tombstoneWritten).toBe(false);
+    expect(writes.filter((write) => write.startsWith('putManifest'))).toEqual([]);
+    expect(await store.resolve('rc-1')).toBeUndefined();
+  });
+
+  it('uses the configured sha length and prefix for the sha tag and the tombstone', async () => {
+    const { store } = recordingStore();
+    await seedImage(store, { revision: sha('c'), tag: 'sha-cccccccccc' });
+    const result = await yankCommit(
+      [target(store)],
+      options({ sha: sha('c'), shaOptions: { shaLength: 10, tagPrefix: 'sha-' } }),
+    );
+    expect(result.images[0]?.plan.tags).toEqual(['sha-cccccccccc']);
+    expect(result.images[0]?.tombstone).toBe('registry.test/acme/api:yanked-cccccccccc');
+  });
+});

@@ -1,0 +1,196 @@
+import { ConfigurationError, errorMessage, type Logger, nullLogger } from '@flow-actions/action-kit';
+import { writeTombstone } from '@flow-actions/artifact-protocol';
+import { type ShaTagOptions, shortSha } from '@flow-actions/commit-identity';
+import type { ArtifactStore } from '@flow-actions/oci-store';
+import type { ArtifactDeleter } from './deleters';
+import { type ImagePlan, mapBounded, planImageYank } from './plan';
+
+export interface YankTarget {
+  /** The image as the user wrote it. */
+  image: string;
+  store: ArtifactStore;
+  deleter: ArtifactDeleter;
+}
+
+export interface YankOptions {
+  /** Full sha of the commit. */
+  sha: string;
+  reason: string;
+  /** Who yanks it, e.g. `GITHUB_ACTOR`. */
+  actor: string;
+  /** The run that yanks it, kept in the tombstone. Default: none. */
+  runUrl?: string;
+  /** The repository URL, kept in the tombstone. Default: none. */
+  source?: string;
+  shaOptions: ShaTagOptions;
+  isProtected: (tag: string) => boolean;
+  /** Yank even when a protected tag points at the artifact. Default: false. */
+  force?: boolean;
+  /** `tombstone-only` writes the tombstone and deletes nothing. Default: `delete`. */
+  mode?: 'delete' | 'tombstone-only';
+  /** Plan and report, write nothing. Default: false. */
+  dryRun?: boolean;
+  /** Default: nullLogger. */
+  logger?: Logger;
+}
+
+export type ImageOutcome =
+  /** Tombstone written, artifact deleted. */
+  | 'yanked'
+  /** Tombstone written; there was no artifact (or `tombstone-only`). */
+  | 'tombstoned'
+  /** Already yanked: tombstone there, no artifact; nothing changed. */
+  | 'already-yanked'
+  /** Dry run: what would happen. */
+  | 'planned';
+
+export interface ImageResult {
+  image: string;
+  plan: ImagePlan;
+  outcome: ImageOutcome;
+  /** `repo:tombstone-tag`. */
+  tombstone: string;
+  /** True when this run wrote the tombstone (false when it was there already, or dry run). */
+  tombstoneWritten: boolean;
+  /** References removed (`repo:tag` for each tag, `repo@digest` for the artifact and its children). */
+  deleted: string[];
+  via: string;
+}
+
+export interface YankResult {
+  sha: string;
+  images: ImageResult[];
+  dryRun: boolean;
+}
+
+/**
+ * Yanks a commit from every repository given: plan all (read only), refuse if a protected tag
+ * points at an artifact, then per repository write the tombstone first and delete after — so a
+ * failure midway leaves a commit that cannot be rebuilt or promoted, and a re-run finishes it.
+ */
+export async function yankCommit(targets: readonly YankTarget[], options: YankOptions): Promise<YankResult> {
+  const logger = options.logger ?? nullLogger;
+  const plans = await mapBounded(targets, 4, (target) =>
+    planImageYank(target.store, {
+      sha: options.sha,
+      shaOptions: options.shaOptions,
+      isProtected: options.isProtected,
+    }),
+  );
+
+  const protectedRefs = plans.flatMap((plan) => plan.protectedTags.map((tag) => `${plan.location}:${tag}`));
+  if (protectedRefs.length > 0 && !options.force) {
+    throw new ConfigurationError(
+      `Refusing to yank ${shortSha(options.sha)}: protected tags point at its artifact: ${protectedRefs.join(', ')}. Deploy something else there first (promote another version), or set force: true to yank it from under them.`,
+    );
+  }
+
+  const images: ImageResult[] = [];
+  for (const [index, target] of targets.entries()) {
+    const plan = plans[index] as ImagePlan;
+    images.push(await yankImage(target, plan, options, logger));
+  }
+  return { sha: options.sha, images, dryRun: options.dryRun ?? false };
+}
+
+async function yankImage(
+  target: YankTarget,
+  plan: ImagePlan,
+  options: YankOptions,
+  logger: Logger,
+): Promise<ImageResult> {
+  const deleteMode = (options.mode ?? 'delete') === 'delete';
+  const artifact = deleteMode ? plan.artifact : undefined;
+  const deleted = artifact
+    ? [
+        ...plan.tags.map((tag) => `${plan.location}:${tag}`),
+        `${plan.location}@${artifact.digest}`,
+        ...plan.children.map((child) => `${plan.location}@${child}`),
+      ]
+    : [];
+  const tombstone = `${plan.location}:${plan.tombstoneTag}`;
+  const result: ImageResult = {
+    image: target.image,
+    plan,
+    outcome: 'planned',
+    tombstone,
+    tombstoneWritten: false,
+    deleted,
+    via: target.deleter.via,
+  };
+  if (options.dryRun) return result;
+  if (plan.existingTombstone && !artifact) {
+    logger.info(
+      `${plan.location}: ${shortSha(options.sha)} is already yanked (${tombstone}); nothing to do.`,
+    );
+    return { ...result, outcome: 'already-yanked' };
+  }
+
+  if (!plan.existingTombstone) {
+    const removed = plan.artifact
+      ? { removedDigest: plan.artifact.digest, removedTags: deleteMode ? plan.tags : [] }
+      : {};
+    await writeTombstone(
+      target.store,
+      {
+        sha: options.sha,
+        reason: options.reason,
+        actor: options.actor,
+        ...removed,
+        ...(options.source ? { source: options.source } : {}),
+        ...(options.runUrl ? { runUrl: options.runUrl } : {}),
+      },
+      options.shaOptions,
+    );
+    result.tombstoneWritten = true;
+    logger.info(`${plan.location}: wrote the tombstone ${tombstone}.`);
+  }
+  if (!artifact) return { ...result, outcome: 'tombstoned' };
+
+  logger.info(
+    `${plan.location}: deleting ${artifact.digest} (tags ${plan.tags.join(', ')}) via ${target.deleter.via}.`,
+  );
+  try {
+    await target.deleter.deleteArtifact(plan);
+  } catch (error) {
+    throw new Error(
+      `Deleting ${plan.location}@${artifact.digest} failed: ${errorMessage(error)}. The tombstone ${tombstone} is written, so ${shortSha(options.sha)} cannot be rebuilt or promoted; still in the registry: ${remaining(plan)}. ${fixFor(error)}`,
+      { cause: error },
+    );
+  }
+  if (target.deleter.verifiable) await verifyGone(target.store, plan, tombstone, options.sha);
+  return { ...result, outcome: 'yanked' };
+}
+
+/** Asks the registry for each removed tag and digest again: a registry that kept one is an error. */
+async function verifyGone(
+  store: ArtifactStore,
+  plan: ImagePlan,
+  tombstone: string,
+  sha: string,
+): Promise<void> {
+  const references = [...plan.tags, ...(plan.artifact ? [plan.artifact.digest] : []), ...plan.children];
+  const left: string[] = [];
+  for (const reference of references) if (await store.resolve(reference)) left.push(reference);
+  if (left.length > 0) {
+    throw new Error(
+      `${plan.location} accepted the delete but still serves ${left.join(', ')}. The tombstone ${tombstone} is written, so ${shortSha(sha)} cannot be rebuilt or promoted; delete those by hand or re-run.`,
+    );
+  }
+}
+
+function remaining(plan: ImagePlan): string {
+  const children = plan.children.length > 0 ? ` and its ${plan.children.length} platform manifests` : '';
+  return `${plan.artifact?.digest} tagged ${plan.tags.join(', ')}${children}`;
+}
+
+function fixFor(error: unknown): string {
+  const status = typeof error === 'object' && error !== null && 'status' in error ? error.status : undefined;
+  if (status === 405) {
+    return 'The registry has deletion disabled: enable it (distribution: storage.delete.enabled: true / REGISTRY_STORAGE_DELETE_ENABLED=true) or delete by hand, then re-run; or use mode: tombstone-only.';
+  }
+  if (status === 401 || status === 403) {
+    return 'The credentials may not delete: give the job delete rights on the repository, then re-run.';
+  }
+  return 'Re-run to finish: yanking is idempotent.';
+}
