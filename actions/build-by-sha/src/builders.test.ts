@@ -121,7 +121,9 @@ describe('BuildxBuilder (fake docker on PATH)', () => {
 describe('BuildahBuilder', () => {
   it('builds into private vfs storage with chroot isolation, then pushes into an OCI layout', async () => {
     const { calls, run } = recordingExec();
-    const built = await new BuildahBuilder({ exec: run }).build(spec({ platforms: ['linux/amd64'] }));
+    const built = await new BuildahBuilder({ exec: run, env: { HOME: workDir } }).build(
+      spec({ platforms: ['linux/amd64'] }),
+    );
     expect(built).toEqual({ kind: 'layout', layout: join(workDir, 'layout'), tag: 'build' });
     const storage = [
       '--storage-driver',
@@ -131,6 +133,7 @@ describe('BuildahBuilder', () => {
       '--runroot',
       join(workDir, 'run'),
     ];
+    const authfile = join(workDir, 'auth', 'auth.json');
     expect(calls.map((c) => [c.command, ...c.args])).toEqual([
       [
         'buildah',
@@ -138,6 +141,8 @@ describe('BuildahBuilder', () => {
         'build',
         '--isolation',
         'chroot',
+        '--authfile',
+        authfile,
         '--file',
         '/ws/services/api/Dockerfile',
         '--target',
@@ -161,15 +166,19 @@ describe('BuildahBuilder', () => {
         ...storage,
         'push',
         '--quiet',
+        '--authfile',
+        authfile,
         'localhost/flow-build-by-sha:build',
         `oci:${join(workDir, 'layout')}:build`,
       ],
     ]);
+    // Without credentials or a Docker config, the authfile is empty rather than absent.
+    expect(JSON.parse(await readFile(authfile, 'utf8'))).toEqual({ auths: {} });
   });
 
   it('builds several platforms into a manifest list and pushes all of it', async () => {
     const { calls, run } = recordingExec();
-    await new BuildahBuilder({ exec: run }).build(spec());
+    await new BuildahBuilder({ exec: run, env: { HOME: workDir } }).build(spec());
     expect(calls[0]?.args).toEqual(
       expect.arrayContaining(['--platform', 'linux/amd64,linux/arm64', '--manifest']),
     );
@@ -177,6 +186,8 @@ describe('BuildahBuilder', () => {
       'manifest',
       'push',
       '--all',
+      '--authfile',
+      join(workDir, 'auth', 'auth.json'),
       'localhost/flow-build-by-sha:build',
       `oci:${join(workDir, 'layout')}:build`,
     ]);
@@ -184,7 +195,12 @@ describe('BuildahBuilder', () => {
 
   it('passes credentials for base-image pulls in a 0600 authfile, never on the command line', async () => {
     const { calls, run } = recordingExec();
-    await new BuildahBuilder({ exec: run, username: 'robot', password: 's3cret-pass' }).build(spec());
+    await new BuildahBuilder({
+      exec: run,
+      username: 'robot',
+      password: 's3cret-pass',
+      env: { HOME: workDir },
+    }).build(spec());
     const args = calls[0]?.args ?? [];
     const authfile = args[args.indexOf('--authfile') + 1] as string;
     expect(authfile).toBe(join(workDir, 'auth', 'auth.json'));

@@ -208,7 +208,8 @@ export class BuildahBuilder implements Builder {
         'build',
         '--isolation',
         'chroot',
-        ...(authfile ? ['--authfile', authfile] : []),
+        '--authfile',
+        authfile,
         ...commonBuildArgs(spec),
         ...(multiPlatform ? ['--manifest', name] : ['--tag', name]),
         spec.context,
@@ -220,25 +221,33 @@ export class BuildahBuilder implements Builder {
     await run(
       'buildah',
       multiPlatform
-        ? [...storage, 'manifest', 'push', '--all', name, destination]
-        : [...storage, 'push', '--quiet', name, destination],
+        ? [...storage, 'manifest', 'push', '--all', '--authfile', authfile, name, destination]
+        : [...storage, 'push', '--quiet', '--authfile', authfile, name, destination],
       common,
     );
     return { kind: 'layout', layout, tag: 'build' };
   }
 
-  async #writeAuthfile(spec: BuildSpec): Promise<string | undefined> {
+  /**
+   * Always an explicit authfile: buildah otherwise reads $DOCKER_CONFIG/config.json and fails when
+   * that file does not exist. Explicit credentials win; else the Docker config, if there is one.
+   */
+  async #writeAuthfile(spec: BuildSpec): Promise<string> {
     const { username, password } = this.#options;
     if (!username || !password) {
-      const dockerConfig = this.#options.env?.DOCKER_CONFIG ?? process.env.DOCKER_CONFIG;
-      const file = dockerConfig ? join(dockerConfig, 'config.json') : undefined;
-      return file && existsSync(file) ? file : undefined;
+      const env = this.#options.env ?? process.env;
+      const configDir = env.DOCKER_CONFIG ?? (env.HOME ? join(env.HOME, '.docker') : undefined);
+      const dockerConfig = configDir ? join(configDir, 'config.json') : undefined;
+      if (dockerConfig && existsSync(dockerConfig)) return dockerConfig;
     }
     const dir = join(spec.workDir, 'auth');
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const file = join(dir, 'auth.json');
-    const auth = Buffer.from(`${username}:${password}`).toString('base64');
-    await writeFile(file, JSON.stringify({ auths: { [spec.registry]: { auth } } }), { mode: 0o600 });
+    const auths =
+      username && password
+        ? { [spec.registry]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } }
+        : {};
+    await writeFile(file, JSON.stringify({ auths }), { mode: 0o600 });
     await chmod(file, 0o600);
     return file;
   }
