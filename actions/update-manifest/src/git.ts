@@ -25,6 +25,14 @@ export interface ManifestGit {
   push(branch: string, options?: { force?: boolean }): Promise<PushResult>;
   /** Fetches `branch` and resets the work tree to it, dropping a local commit that lost a race. */
   resetToRemote(branch: string): Promise<string>;
+  /** The tree and parents of a commit (`HEAD`, or a remote branch fetched first); undefined if the branch does not exist. */
+  describeCommit(revision: { branch: string } | 'HEAD'): Promise<CommitShape | undefined>;
+}
+
+export interface CommitShape {
+  commit: string;
+  tree: string;
+  parents: string[];
 }
 
 export type PushResult = { ok: true } | { ok: false; rejected: true; reason: string };
@@ -115,6 +123,32 @@ export function createGit(options: GitClientOptions): ManifestGit {
       ]);
       await run(['reset', '--quiet', '--hard', `refs/remotes/origin/${branch}`]);
       return (await run(['rev-parse', 'HEAD'])).stdout.trim();
+    },
+    async describeCommit(revision) {
+      let ref = 'HEAD';
+      if (revision !== 'HEAD') {
+        const depth = /^https?:\/\//.test(options.url) ? ['--depth', '1'] : [];
+        ref = `refs/remotes/origin/${revision.branch}`;
+        const fetched = await run(
+          ['fetch', '--quiet', '--no-tags', ...depth, 'origin', `+refs/heads/${revision.branch}:${ref}`],
+          {
+            allowFailure: true,
+          },
+        );
+        if (fetched.exitCode !== 0) {
+          if (/couldn't find remote ref/i.test(fetched.stderr)) return undefined;
+          throw new Error(
+            `git fetch of ${revision.branch} from ${options.url} failed: ${masker.redact(fetched.stderr.trim())}`,
+          );
+        }
+      }
+      const commit = (await run(['rev-parse', ref])).stdout.trim();
+      // The raw object names its parents even in a shallow clone, where rev-parse ^ could not.
+      const raw = (await run(['cat-file', 'commit', commit])).stdout;
+      const header = raw.slice(0, raw.indexOf('\n\n'));
+      const tree = /^tree ([0-9a-f]+)$/m.exec(header)?.[1] ?? '';
+      const parents = [...header.matchAll(/^parent ([0-9a-f]+)$/gm)].map((match) => match[1] ?? '');
+      return { commit, tree, parents };
     },
   };
 }

@@ -124,10 +124,7 @@ export async function updateManifest(
     if (request.mode === 'pull-request' && dependencies.pullRequests) {
       const head =
         request.pullRequestBranch ?? defaultPullRequestBranch(branch, request.paths, request.target.name);
-      // The branch is regenerated from the base each time, so it is replaced, not merged.
-      await git.push(head, { force: true }).then((pushed) => {
-        if (!pushed.ok) throw new Error(`Could not push ${head}: ${pushed.reason}`);
-      });
+      const published = await publishPullRequestBranch(git, head, base);
       const pullRequest = await openOrUpdatePullRequest(dependencies.pullRequests, {
         head,
         base: branch,
@@ -135,7 +132,14 @@ export async function updateManifest(
         body: pullRequestBody(message),
       });
       logger.info(`${pullRequest.created ? 'Opened' : 'Updated'} pull request ${pullRequest.url}.`);
-      return { ...result, status: 'pull-request', commit, diff, pullRequestBranch: head, pullRequest };
+      return {
+        ...result,
+        status: 'pull-request',
+        commit: published,
+        diff,
+        pullRequestBranch: head,
+        pullRequest,
+      };
     }
 
     const pushed = await git.push(branch);
@@ -155,6 +159,20 @@ export async function updateManifest(
     await sleep(delay);
     await git.resetToRemote(branch);
   }
+}
+
+/**
+ * Force-pushes the pull request branch: it is regenerated from the base for each deploy, so it is
+ * replaced, never merged. When the branch already holds the same change on the same base, it is
+ * left as it is, so a re-run does not churn the pull request. Returns the branch's commit.
+ */
+async function publishPullRequestBranch(git: ManifestGit, head: string, base: string): Promise<string> {
+  const local = await git.describeCommit('HEAD');
+  const remote = await git.describeCommit({ branch: head });
+  if (local && remote && remote.tree === local.tree && remote.parents.join() === base) return remote.commit;
+  const pushed = await git.push(head, { force: true });
+  if (!pushed.ok) throw new Error(`Could not push ${head}: ${pushed.reason}`);
+  return local?.commit ?? (await git.head());
 }
 
 async function openOrUpdatePullRequest(
