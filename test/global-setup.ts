@@ -19,7 +19,8 @@ export const FIXTURE_ACTIONS = [join(import.meta.dirname, 'fixtures', 'actions',
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = await mkdtemp(join(tmpdir(), 'flow-release-tree-'));
   const fixtures = await Promise.all(FIXTURE_ACTIONS.map(readActionPackage));
-  await assembleRelease({ outDir: dir, actions: [...(await discoverActions()), ...fixtures] });
+  const only = process.env.FLOW_ACTIONS?.split(',').map((uses) => uses.trim());
+  await assembleRelease({ outDir: dir, actions: [...(await discoverActions(undefined, only)), ...fixtures] });
   project.provide('releaseTree', dir);
   return () => rm(dir, { recursive: true, force: true });
 }

@@ -17,16 +17,23 @@ const USES_PATH = /^[a-z0-9][a-z0-9-]*$/;
 
 export const repositoryRoot = resolve(import.meta.dirname, '..', '..');
 
-/** Every action under `actions/`, in name order. */
-export async function discoverActions(root: string = repositoryRoot): Promise<ActionPackage[]> {
+/**
+ * Every action under `actions/`, in name order. `only` narrows it to some released paths — the
+ * test run honours `FLOW_ACTIONS=promote,yank-artifact` so that work on one action builds one.
+ */
+export async function discoverActions(
+  root: string = repositoryRoot,
+  only?: readonly string[],
+): Promise<ActionPackage[]> {
   const actionsDir = join(root, 'actions');
   const entries = await readdir(actionsDir, { withFileTypes: true }).catch(() => []);
   const dirs = entries.filter((entry) => entry.isDirectory()).map((entry) => join(actionsDir, entry.name));
-  return Promise.all(dirs.sort().map(readActionPackage));
+  const selected: string[] = [];
+  for (const dir of dirs.sort()) if (!only || only.includes(await readUsesPath(dir))) selected.push(dir);
+  return Promise.all(selected.map(readActionPackage));
 }
 
-/** Reads and checks an action folder: its released path, and an action.yml that runs on node24. */
-export async function readActionPackage(dir: string): Promise<ActionPackage> {
+async function readUsesPath(dir: string): Promise<string> {
   const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
     flowAction?: { uses?: string };
   };
@@ -36,6 +43,12 @@ export async function readActionPackage(dir: string): Promise<ActionPackage> {
       `${dir}/package.json must declare "flowAction": { "uses": "<released path>" } (lower-case, hyphens).`,
     );
   }
+  return uses;
+}
+
+/** Reads and checks an action folder: its released path, and an action.yml that runs on node24. */
+export async function readActionPackage(dir: string): Promise<ActionPackage> {
+  const uses = await readUsesPath(dir);
   const action = parse(await readFile(join(dir, 'action.yml'), 'utf8')) as {
     runs?: { using?: string; main?: string };
   };

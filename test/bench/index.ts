@@ -1,8 +1,10 @@
+import { benchPromote } from './promote';
 import { benchRetag } from './retag';
 
 /** `pnpm bench`: each benchmark prints its own table; they run one after another so none shares the machine. */
 async function main(): Promise<void> {
   await benchRetag();
+  await benchPromote();
 }
 
 main().catch((error: unknown) => {

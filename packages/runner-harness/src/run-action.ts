@@ -27,6 +27,8 @@ export interface RunActionOptions {
   apiUrl?: string;
   /** `GITHUB_RUN_ID`. Default: `1`. */
   runId?: string;
+  /** What `${{ github.token }}` in an input default evaluates to. Default: empty. */
+  githubToken?: string;
   /** `GITHUB_ACTOR`. Default: `octocat`. */
   actor?: string;
   /** `GITHUB_WORKSPACE` and the working directory. Default: a fresh temporary folder. */
@@ -64,6 +66,11 @@ export interface ActionRun {
   /** Values registered with `::add-mask::`. */
   masks: string[];
   stdout: string;
+  /**
+   * Stdout as the job log would show it before the runner's masking, without the
+   * `::add-mask::` commands themselves: the place to grep for leaked secrets.
+   */
+  log: string;
   stderr: string;
   durationMs: number;
 }
@@ -114,7 +121,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     if (!options.workspace) await mkdir(workspace);
     const env: Record<string, string> = {
       ...inheritedEnv(),
-      ...inputEnv(metadata, options.inputs ?? {}),
+      ...inputEnv(metadata, options.inputs ?? {}, { 'github.token': options.githubToken ?? '' }),
       ...stateEnv(options.state ?? {}),
       CI: 'true',
       GITHUB_ACTIONS: 'true',
@@ -173,6 +180,10 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
       warnings: messagesOf('warning'),
       masks: messagesOf('add-mask'),
       stdout,
+      log: stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n'),
       stderr,
       durationMs,
     };
@@ -181,15 +192,32 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   }
 }
 
-/** `INPUT_*` for every declared input with a default, then every given input, as the runner does. */
-export function inputEnv(metadata: ActionMetadata, inputs: Record<string, string>): Record<string, string> {
+/**
+ * `INPUT_*` for every declared input with a default, then every given input, as the runner does.
+ * A default that is an expression (`${{ github.token }}`) is evaluated from `contextValues`.
+ */
+export function inputEnv(
+  metadata: ActionMetadata,
+  inputs: Record<string, string>,
+  contextValues: Record<string, string> = {},
+): Record<string, string> {
   const env: Record<string, string> = {};
   const variable = (name: string) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
   for (const [name, input] of Object.entries(metadata.inputs)) {
-    if (input?.default !== undefined) env[variable(name)] = String(input.default);
+    if (input?.default !== undefined)
+      env[variable(name)] = evaluateDefault(String(input.default), contextValues);
   }
   for (const [name, value] of Object.entries(inputs)) env[variable(name)] = value;
   return env;
+}
+
+function evaluateDefault(value: string, contextValues: Record<string, string>): string {
+  return value.replace(/\$\{\{\s*([\w.-]+)\s*\}\}/g, (_match, name: string) => {
+    const evaluated = contextValues[name];
+    if (evaluated === undefined)
+      throw new Error(`The harness cannot evaluate \${{ ${name} }} in an input default.`);
+    return evaluated;
+  });
 }
 
 function stateEnv(state: Record<string, string>): Record<string, string> {

@@ -1,0 +1,91 @@
+import { ConfigurationError, type InputReader, type SecretMasker } from '@flow-actions/action-kit';
+import { getRegistryInputs, getShaTagInputs, type RegistryInputs } from '@flow-actions/artifact-protocol';
+import type { ShaTagOptions } from '@flow-actions/commit-identity';
+import { assertValidTag, parseReference } from '@flow-actions/oci-store';
+
+export interface Inputs {
+  images: string[];
+  toImages: (string | undefined)[];
+  /** Undefined: the event's commit. */
+  from?: string;
+  tags: string[];
+  immutablePatterns: string[];
+  fallback: 'none' | 'nearest-ancestor';
+  ignorePaths: string[];
+  requireChecks: string[];
+  environment?: string;
+  allowYanked: boolean;
+  githubToken?: string;
+  registry: RegistryInputs;
+  sha: Required<ShaTagOptions>;
+  dryRun: boolean;
+}
+
+/** Reads and checks every input before anything is looked up or written. */
+export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
+  const githubToken = inputs.optional('github-token');
+  masker.add(githubToken);
+  const registry = getRegistryInputs(inputs, masker);
+
+  const images = inputs.multiline('image');
+  if (images.length === 0)
+    throw new ConfigurationError('Input "image" is required: name the repository to promote in.');
+  for (const image of images) checkRepository(image, 'image');
+
+  const toImageLines = inputs.multiline('to-image');
+  for (const image of toImageLines) checkRepository(image, 'to-image');
+  if (toImageLines.length > 0 && toImageLines.length !== images.length) {
+    throw new ConfigurationError(
+      `Input "to-image" has ${toImageLines.length} line(s) but "image" has ${images.length}: give one destination per image.`,
+    );
+  }
+
+  const tags = inputs.list('to');
+  if (tags.length === 0)
+    throw new ConfigurationError('Input "to" is required: name the tags to add, e.g. rc-1 or prod.');
+  for (const tag of tags) assertValidTag(tag, 'to');
+
+  const from = inputs.optional('from');
+  if (from?.startsWith('sha256:') && !/^sha256:[0-9a-f]{64}$/.test(from)) {
+    throw new ConfigurationError(
+      `Input "from" digest "${from}" is not sha256: followed by 64 hex characters.`,
+    );
+  }
+  if (from && !from.startsWith('sha256:')) assertValidTag(from, 'from');
+
+  const environment = inputs.optional('environment');
+  const requireChecks = inputs.list('require-checks');
+  if ((environment || requireChecks.length > 0) && !githubToken) {
+    throw new ConfigurationError(
+      `Input "${environment ? 'environment' : 'require-checks'}" calls the GitHub API: set "github-token" (the default is github.token).`,
+    );
+  }
+
+  return {
+    images,
+    toImages: images.map((_, index) => toImageLines[index]),
+    ...(from ? { from } : {}),
+    tags,
+    immutablePatterns: inputs.list('immutable-tags'),
+    fallback: inputs.choice('fallback', ['none', 'nearest-ancestor'] as const, 'none'),
+    ignorePaths: inputs.list('ignore-paths'),
+    requireChecks,
+    ...(environment ? { environment } : {}),
+    allowYanked: inputs.boolean('allow-yanked', false),
+    ...(githubToken ? { githubToken } : {}),
+    registry,
+    sha: getShaTagInputs(inputs),
+    dryRun: inputs.boolean('dry-run', false),
+  };
+}
+
+/** A repository to promote in: a registry repository or an OCI layout, without tag or digest. */
+function checkRepository(image: string, inputName: string): void {
+  const reference = parseReference(image, { inputName });
+  const hasVersion = reference.kind === 'registry' ? reference.tag || reference.digest : reference.tag;
+  if (hasVersion) {
+    throw new ConfigurationError(
+      `Input "${inputName}" names a repository, not a version: drop the tag or digest from "${image}" and use "from"/"to".`,
+    );
+  }
+}

@@ -1,0 +1,306 @@
+import { ConfigurationError, nullLogger } from '@flow-actions/action-kit';
+import { writeTombstone } from '@flow-actions/artifact-protocol';
+import { type ArtifactStore, type CopyResult, computeDigest, MemoryStore } from '@flow-actions/oci-store';
+import { describe, expect, it } from 'vitest';
+import type { GitHistory } from './git-history';
+import { type PromoteDependencies, type PromoteGitHub, type PromoteRequest, promote } from './promote';
+
+const A = 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1';
+const B = 'b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2';
+const C = 'c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3';
+const IMAGE = 'registry.test/acme/api';
+
+/** Puts an image manifest built from `sha` under its sha tag, with bytes that re-serialising would change. */
+async function build(store: MemoryStore, sha: string): Promise<string> {
+  const bytes = Buffer.from(
+    `{"schemaVersion": 2, "mediaType":"application/vnd.oci.image.manifest.v1+json",\n "config": {}, "layers": [],` +
+      ` "annotations": {"org.opencontainers.image.revision": "${sha}"}}`,
+  );
+  return store.putManifest(sha.slice(0, 7), {
+    bytes,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+  });
+}
+
+function request(overrides: Partial<PromoteRequest> = {}): PromoteRequest {
+  return {
+    images: [IMAGE],
+    toImages: [undefined],
+    from: B,
+    tags: ['rc-1'],
+    immutablePatterns: ['<sha>', 'v*', 'rc-*'],
+    fallback: 'none',
+    ignorePaths: ['**/*.md', 'docs/**'],
+    requireChecks: [],
+    allowYanked: false,
+    sha: { shaLength: 7, tagPrefix: '' },
+    dryRun: false,
+    ...overrides,
+  };
+}
+
+/** History A ← B ← C (first parents), with the files each commit changed. */
+function history(changes: Record<string, string[]>): GitHistory {
+  const order = [C, B, A];
+  return {
+    expand: async (revision) => order.find((sha) => sha.startsWith(revision)),
+    firstParentAncestors: async (sha, count) =>
+      order.slice(order.indexOf(sha) + 1, order.indexOf(sha) + 1 + count),
+    changedFiles: async (from, to) => {
+      const files = new Set<string>();
+      for (const sha of order.slice(order.indexOf(to), order.indexOf(from)))
+        for (const f of changes[sha] ?? []) files.add(f);
+      return [...files];
+    },
+  };
+}
+
+function deps(
+  stores: Record<string, MemoryStore>,
+  extra: Partial<PromoteDependencies> = {},
+): PromoteDependencies {
+  return {
+    openStore: async (reference) => {
+      const store = stores[reference];
+      if (!store) throw new Error(`no store ${reference}`);
+      return store;
+    },
+    copyArtifact: async () => {
+      throw new Error('no copy expected');
+    },
+    logger: nullLogger,
+    ...extra,
+  };
+}
+
+describe('promote', () => {
+  it('adds tags with the exact source bytes and no blob request', async () => {
+    const store = new MemoryStore(IMAGE);
+    const digest = await build(store, B);
+    const result = await promote(request({ tags: ['rc-1', 'demo'] }), deps({ [IMAGE]: store }));
+    const [promotion] = result.promotions;
+    expect(promotion?.digest).toBe(digest);
+    expect(result.sourceSha).toBe(B);
+    expect(promotion?.written).toEqual([
+      { tag: 'rc-1', previous: null, change: 'create' },
+      { tag: 'demo', previous: null, change: 'create' },
+    ]);
+    expect(computeDigest((await store.getManifest('demo'))?.bytes ?? '')).toBe(digest);
+    expect(store.counters.blobRequests).toBe(0);
+  });
+
+  it('rc-1, then v1.0.0 from rc-1, then a rollback of prod: previous says where each tag was', async () => {
+    const store = new MemoryStore(IMAGE);
+    const first = await build(store, A);
+    const second = await build(store, B);
+    const stores = { [IMAGE]: store };
+    await promote(request({ from: A, tags: ['v0.9.0', 'prod'] }), deps(stores));
+    await promote(request({ from: B, tags: ['rc-1'] }), deps(stores));
+    const release = await promote(request({ from: 'rc-1', tags: ['v1.0.0', 'prod'] }), deps(stores));
+    expect(release.promotions[0]?.plan.tags.map((t) => [t.tag, t.previous])).toEqual([
+      ['v1.0.0', null],
+      ['prod', first],
+    ]);
+    expect(release.sourceSha).toBe(B);
+    const rollback = await promote(request({ from: 'v0.9.0', tags: ['prod'] }), deps(stores));
+    expect(rollback.promotions[0]?.digest).toBe(first);
+    expect(rollback.promotions[0]?.written).toEqual([{ tag: 'prod', previous: second, change: 'move' }]);
+    expect(store.tags.get('prod')).toBe(first);
+  });
+
+  it('refuses to move an immutable tag, and writes none of the requested tags', async () => {
+    const store = new MemoryStore(IMAGE);
+    const old = await build(store, A);
+    await build(store, B);
+    await store.putManifest('v1.0.0', (await store.getManifest(old)) as { bytes: Buffer; mediaType: string });
+    const attempt = promote(request({ from: B, tags: ['rc-9', 'prod', 'v1.0.0'] }), deps({ [IMAGE]: store }));
+    await expect(attempt).rejects.toThrow(ConfigurationError);
+    await expect(attempt).rejects.toThrow(
+      `Refusing to move immutable tags, so nothing was written: ${IMAGE}:v1.0.0 points at ${old}`,
+    );
+    expect(store.tags.has('rc-9')).toBe(false);
+    expect(store.tags.has('prod')).toBe(false);
+    expect(store.tags.get('v1.0.0')).toBe(old);
+  });
+
+  it('re-promoting to the same tags is a green no-op', async () => {
+    const store = new MemoryStore(IMAGE);
+    await build(store, B);
+    await promote(request({ tags: ['rc-1', 'v1.0.0'] }), deps({ [IMAGE]: store }));
+    store.counters.putManifest = 0;
+    const again = await promote(request({ tags: ['rc-1', 'v1.0.0'] }), deps({ [IMAGE]: store }));
+    expect(again.promotions[0]?.written.map((w) => w.change)).toEqual(['unchanged', 'unchanged']);
+    expect(store.counters.putManifest).toBe(0);
+  });
+
+  describe('a tag on a commit that built nothing', () => {
+    it('without fallback: an error naming the nearest ancestor that has an artifact', async () => {
+      const store = new MemoryStore(IMAGE);
+      await build(store, A);
+      const git = history({ [B]: ['README.md'], [C]: ['docs/guide.md'] });
+      await expect(promote(request({ from: C }), deps({ [IMAGE]: store }, { git }))).rejects.toThrow(
+        `${IMAGE} has no artifact for commit c3c3c3c (tag c3c3c3c). Nearest first-parent ancestors with one: a1a1a1a (2 back).`,
+      );
+    });
+
+    it('with fallback: the ancestor is promoted when only ignored paths changed', async () => {
+      const store = new MemoryStore(IMAGE);
+      const digest = await build(store, A);
+      const git = history({ [B]: ['README.md'], [C]: ['docs/guide.md'] });
+      const result = await promote(
+        request({ from: C, fallback: 'nearest-ancestor' }),
+        deps({ [IMAGE]: store }, { git }),
+      );
+      expect(result.promotions[0]?.digest).toBe(digest);
+      expect(result.promotions[0]?.source.fallbackFrom).toBe(C);
+      expect(result.sourceSha).toBe(A);
+      expect(store.tags.get('rc-1')).toBe(digest);
+    });
+
+    it('with fallback: refused when a source file changed in between', async () => {
+      const store = new MemoryStore(IMAGE);
+      await build(store, A);
+      const git = history({ [B]: ['src/api.ts', 'README.md'], [C]: ['docs/guide.md'] });
+      await expect(
+        promote(request({ from: C, fallback: 'nearest-ancestor' }), deps({ [IMAGE]: store }, { git })),
+      ).rejects.toThrow(
+        /since a1a1a1a \(the nearest ancestor with one\) it changed src\/api.ts, which ignore-paths/,
+      );
+      expect(store.tags.has('rc-1')).toBe(false);
+    });
+
+    it('without git history: says so and how to get it', async () => {
+      const store = new MemoryStore(IMAGE);
+      await expect(promote(request({ from: C }), deps({ [IMAGE]: store }))).rejects.toThrow(
+        /without the git history its ancestors are unknown/,
+      );
+    });
+  });
+
+  it('refuses a yanked source with its reason, unless allow-yanked', async () => {
+    const store = new MemoryStore(IMAGE);
+    await build(store, B);
+    await writeTombstone(store, { sha: B, reason: 'stage smoke test failed', actor: 'ci' });
+    await expect(promote(request(), deps({ [IMAGE]: store }))).rejects.toThrow(/"stage smoke test failed"/);
+    expect(store.tags.has('rc-1')).toBe(false);
+    const forced = await promote(request({ allowYanked: true }), deps({ [IMAGE]: store }));
+    expect(forced.promotions[0]?.source.yankedOverride).toBe(true);
+  });
+
+  it('refuses a yanked source reached through a version tag', async () => {
+    const store = new MemoryStore(IMAGE);
+    await build(store, B);
+    await promote(request({ tags: ['rc-1'] }), deps({ [IMAGE]: store }));
+    await writeTombstone(store, { sha: B, reason: 'bad data migration', actor: 'ci' });
+    await expect(
+      promote(request({ from: 'rc-1', tags: ['v1.0.0'] }), deps({ [IMAGE]: store })),
+    ).rejects.toThrow(/was yanked by ci .*"bad data migration"/);
+  });
+
+  it('checks required checks on the source commit before writing, and records the deployment after', async () => {
+    const store = new MemoryStore(IMAGE);
+    const digest = await build(store, B);
+    const calls: string[] = [];
+    const github: PromoteGitHub = {
+      requireChecks: async (sha, names) => {
+        calls.push(`checks ${sha} ${names.join(',')}`);
+        if (names.includes('e2e'))
+          throw new ConfigurationError('Required check "e2e" is pending on b2b2b2b: wait for it.');
+      },
+      recordDeployment: async (input) => {
+        calls.push(`deploy ${input.sha} ${input.environment} ${input.payload.images[0]?.digest}`);
+        return { id: 42 };
+      },
+    };
+    await expect(
+      promote(request({ requireChecks: ['e2e'], tags: ['prod'] }), deps({ [IMAGE]: store }, { github })),
+    ).rejects.toThrow('wait for it');
+    expect(store.tags.has('prod')).toBe(false);
+    const result = await promote(
+      request({ requireChecks: ['unit'], tags: ['prod'], environment: 'production' }),
+      deps({ [IMAGE]: store }, { github }),
+    );
+    expect(result.deploymentId).toBe(42);
+    expect(calls).toEqual([`checks ${B} e2e`, `checks ${B} unit`, `deploy ${B} production ${digest}`]);
+  });
+
+  it('a dry run plans and writes nothing', async () => {
+    const store = new MemoryStore(IMAGE);
+    await build(store, B);
+    const result = await promote(request({ dryRun: true, tags: ['rc-1', 'prod'] }), deps({ [IMAGE]: store }));
+    expect(result.promotions[0]?.plan.tags.map((t) => t.change)).toEqual(['create', 'create']);
+    expect(store.tags.has('rc-1')).toBe(false);
+  });
+
+  it('copies into another repository first, then tags there', async () => {
+    const source = new MemoryStore(IMAGE);
+    const target = new MemoryStore('other.test/acme/api');
+    const digest = await build(source, B);
+    const copied: string[] = [];
+    const copyArtifact = async (from: ArtifactStore, to: ArtifactStore, ref: string): Promise<CopyResult> => {
+      copied.push(`${from.location} -> ${to.location} ${ref}`);
+      const manifest = await from.getManifest(ref);
+      if (manifest) await to.putManifest(ref, manifest);
+      return {
+        digest: ref,
+        mediaType: '',
+        manifests: 1,
+        blobsMounted: 0,
+        blobsUploaded: 0,
+        blobsSkipped: 0,
+        bytesUploaded: 0,
+      };
+    };
+    const result = await promote(
+      request({ toImages: ['other.test/acme/api'], tags: ['v1.0.0'] }),
+      deps({ [IMAGE]: source, 'other.test/acme/api': target }, { copyArtifact }),
+    );
+    expect(copied).toEqual([`${IMAGE} -> other.test/acme/api ${digest}`]);
+    expect(target.tags.get('v1.0.0')).toBe(digest);
+    expect(source.tags.has('v1.0.0')).toBe(false);
+    expect(result.promotions[0]?.destination).toBe('other.test/acme/api');
+  });
+
+  it('several images: every plan is checked before any image is written', async () => {
+    const api = new MemoryStore(IMAGE);
+    const worker = new MemoryStore('registry.test/acme/worker');
+    await build(api, B);
+    await build(worker, B);
+    await build(worker, A);
+    await worker.putManifest(
+      'v1.0.0',
+      (await worker.getManifest('a1a1a1a')) as { bytes: Buffer; mediaType: string },
+    );
+    await expect(
+      promote(
+        request({
+          images: [IMAGE, 'registry.test/acme/worker'],
+          toImages: [undefined, undefined],
+          tags: ['v1.0.0'],
+        }),
+        deps({ [IMAGE]: api, 'registry.test/acme/worker': worker }),
+      ),
+    ).rejects.toThrow(/registry.test\/acme\/worker:v1.0.0 points at/);
+    expect(api.tags.has('v1.0.0')).toBe(false);
+  });
+
+  it('a short-sha collision under the sha tag is an error, never a silent promotion', async () => {
+    const store = new MemoryStore(IMAGE);
+    await build(store, 'b2b2b2b000000000000000000000000000000000');
+    await expect(promote(request(), deps({ [IMAGE]: store }))).rejects.toThrow(/Short-sha collision/);
+  });
+});
+
+describe('promote by abbreviated sha without a checkout', () => {
+  it('finds the sha tag, reads the revision from the artifact, and still refuses a yanked commit', async () => {
+    const store = new MemoryStore(IMAGE);
+    const digest = await build(store, B);
+    const result = await promote(request({ from: 'b2b2b2b' }), deps({ [IMAGE]: store }));
+    expect(result.promotions[0]?.digest).toBe(digest);
+    expect(result.sourceSha).toBe(B);
+    await writeTombstone(store, { sha: B, reason: 'broken', actor: 'ci' });
+    await expect(
+      promote(request({ from: 'b2b2b2b', tags: ['rc-2'] }), deps({ [IMAGE]: store })),
+    ).rejects.toThrow(/"broken"/);
+  });
+});

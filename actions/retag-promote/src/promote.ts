@@ -1,0 +1,191 @@
+import { ConfigurationError, type Logger } from '@flow-actions/action-kit';
+import {
+  applyTagPlan,
+  createImmutableTagPolicy,
+  planTags,
+  type TagPlan,
+  type TagWriteResult,
+} from '@flow-actions/artifact-protocol';
+import type { ShaTagOptions } from '@flow-actions/commit-identity';
+import type { ArtifactStore, CopyResult } from '@flow-actions/oci-store';
+import type { GitHistory } from './git-history';
+import { compilePathPatterns } from './path-patterns';
+import { parseSourceSpec, type ResolvedSource, resolveSource } from './source';
+
+export interface PromoteRequest {
+  /** Source repositories, as given. */
+  images: string[];
+  /** Destination repositories, one per image; undefined where the image is promoted in place. */
+  toImages: (string | undefined)[];
+  /** `from` as given, or the event's commit sha. */
+  from: string;
+  tags: string[];
+  immutablePatterns: string[];
+  fallback: 'none' | 'nearest-ancestor';
+  ignorePaths: string[];
+  requireChecks: string[];
+  environment?: string;
+  allowYanked: boolean;
+  sha: Required<ShaTagOptions>;
+  dryRun: boolean;
+}
+
+/** What promote needs of GitHub; absent when no input asks for it. */
+export interface PromoteGitHub {
+  /** Throws a ConfigurationError unless every named check is green on the commit. */
+  requireChecks(sha: string, names: readonly string[]): Promise<void>;
+  recordDeployment(input: DeploymentInput): Promise<{ id: number }>;
+}
+
+export interface DeploymentInput {
+  sha: string;
+  environment: string;
+  payload: { images: { image: string; digest: string; tags: string[] }[] };
+}
+
+export interface PromoteDependencies {
+  openStore(reference: string): Promise<ArtifactStore>;
+  copyArtifact(from: ArtifactStore, to: ArtifactStore, digest: string): Promise<CopyResult>;
+  git?: GitHistory;
+  github?: PromoteGitHub;
+  logger: Logger;
+}
+
+export interface ImagePromotion {
+  image: string;
+  destination: string;
+  source: ResolvedSource;
+  digest: string;
+  mediaType: string;
+  plan: TagPlan;
+  /** Set once written; empty on a dry run. */
+  written: TagWriteResult[];
+  copy?: CopyResult;
+}
+
+export interface PromoteResult {
+  promotions: ImagePromotion[];
+  sourceSha?: string;
+  deploymentId?: number;
+  dryRun: boolean;
+}
+
+interface OpenedImage {
+  image: string;
+  destination: string;
+  source: ArtifactStore;
+  target: ArtifactStore;
+}
+
+/**
+ * Promotes by adding tags: resolve every source, refuse yanked ones and failing checks, plan
+ * every tag of every image, and only when no immutable tag would move, write — the exact source
+ * bytes under each tag, each read back — then record the deployment.
+ */
+export async function promote(request: PromoteRequest, deps: PromoteDependencies): Promise<PromoteResult> {
+  const isImmutable = createImmutableTagPolicy(request.immutablePatterns, request.sha);
+  const spec = parseSourceSpec(request.from);
+  const opened = await Promise.all(
+    request.images.map((image, index) => openImage(image, request.toImages[index], deps)),
+  );
+
+  const sources = await Promise.all(
+    opened.map(({ source }) =>
+      resolveSource(source, spec, {
+        sha: request.sha,
+        fallback: request.fallback,
+        isIgnoredPath: compilePathPatterns(request.ignorePaths),
+        allowYanked: request.allowYanked,
+        ...(deps.git ? { git: deps.git } : {}),
+      }),
+    ),
+  );
+
+  const sourceShas = [...new Set(sources.map((source) => source.sha).filter((sha): sha is string => !!sha))];
+  if (request.requireChecks.length > 0) {
+    if (!deps.github) throw new ConfigurationError('Input "require-checks" needs "github-token".');
+    if (sourceShas.length === 0) {
+      throw new ConfigurationError(
+        'Input "require-checks" needs the source commit, but the artifact carries no revision annotation or label.',
+      );
+    }
+    for (const sha of sourceShas) await deps.github.requireChecks(sha, request.requireChecks);
+  }
+
+  const promotions: ImagePromotion[] = await Promise.all(
+    opened.map(async (image, index) => {
+      const source = sources[index] as ResolvedSource;
+      const plan = await planTags(image.target, source.manifest.digest, request.tags, isImmutable);
+      return {
+        image: image.image,
+        destination: image.destination,
+        source,
+        digest: source.manifest.digest,
+        mediaType: source.manifest.mediaType,
+        plan,
+        written: [],
+      };
+    }),
+  );
+
+  const conflicts = promotions.flatMap(({ destination, plan }) =>
+    plan.conflicts.map(
+      (conflict) => `${destination}:${conflict.tag} points at ${conflict.existing}, not ${plan.digest}`,
+    ),
+  );
+  if (conflicts.length > 0) {
+    throw new ConfigurationError(
+      `Refusing to move immutable tags, so nothing was written: ${conflicts.join('; ')}. Promote under a new version, or change immutable-tags if this tag is meant to move.`,
+    );
+  }
+
+  const result: PromoteResult = {
+    promotions,
+    dryRun: request.dryRun,
+    ...(sourceShas[0] ? { sourceSha: sourceShas[0] } : {}),
+  };
+  if (request.dryRun) return result;
+
+  for (const [index, promotion] of promotions.entries()) {
+    const image = opened[index] as OpenedImage;
+    if (image.target !== image.source) {
+      promotion.copy = await deps.copyArtifact(image.source, image.target, promotion.digest);
+    }
+    promotion.written = await applyTagPlan(image.target, promotion.plan, promotion.source.manifest);
+    deps.logger.info(
+      `${promotion.destination}@${promotion.digest}: ${promotion.written.map((w) => `${w.tag} (${w.change})`).join(', ')}`,
+    );
+  }
+
+  if (request.environment) {
+    if (!deps.github) throw new ConfigurationError('Input "environment" needs "github-token".');
+    if (!result.sourceSha) {
+      throw new ConfigurationError(
+        'Input "environment" needs the source commit, but the artifact carries no revision.',
+      );
+    }
+    const deployment = await deps.github.recordDeployment({
+      sha: result.sourceSha,
+      environment: request.environment,
+      payload: {
+        images: promotions.map((p) => ({
+          image: p.destination,
+          digest: p.digest,
+          tags: p.written.map((w) => w.tag),
+        })),
+      },
+    });
+    result.deploymentId = deployment.id;
+  }
+  return result;
+}
+
+async function openImage(
+  image: string,
+  toImage: string | undefined,
+  deps: PromoteDependencies,
+): Promise<OpenedImage> {
+  const source = await deps.openStore(image);
+  const target = toImage && toImage !== image ? await deps.openStore(toImage) : source;
+  return { image, destination: toImage ?? image, source, target };
+}

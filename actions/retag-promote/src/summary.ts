@@ -1,0 +1,60 @@
+import { inlineCode, SummaryBuilder } from '@flow-actions/action-kit';
+import { shortSha } from '@flow-actions/commit-identity';
+import type { PromoteResult } from './promote';
+
+const short = (digest: string | null) => (digest ? `${digest.slice(0, 19)}…` : 'none');
+
+/** The job summary: per image a table of tags moved from → to, and a lineage diagram. */
+export function buildPromoteSummary(result: PromoteResult): SummaryBuilder {
+  const summary = new SummaryBuilder().heading(
+    result.dryRun ? 'Promotion plan (dry run: nothing written)' : 'Promoted',
+  );
+  for (const promotion of result.promotions) {
+    const { source } = promotion;
+    const commit = source.sha ? inlineCode(shortSha(source.sha)) : 'an artifact without revision';
+    summary.paragraph(
+      `${inlineCode(`${promotion.destination}@${promotion.digest}`)} — built from commit ${commit}, found as ${inlineCode(source.reference)}` +
+        (promotion.destination !== promotion.image ? `, copied from ${inlineCode(promotion.image)}` : '') +
+        '.',
+    );
+    if (source.fallbackFrom) {
+      summary.paragraph(
+        `Commit ${inlineCode(shortSha(source.fallbackFrom))} has no artifact of its own; since ${inlineCode(shortSha(source.sha ?? ''))} it changed only ignored paths (${(source.fallbackChanges ?? []).map(inlineCode).join(', ') || 'nothing'}), so that ancestor's artifact was promoted.`,
+      );
+    }
+    if (source.yankedOverride)
+      summary.paragraph('⚠️ The source commit was yanked; allow-yanked let it through.');
+    const rows = promotion.plan.tags.map((tag) => [
+      inlineCode(tag.tag),
+      tag.previous ? inlineCode(short(tag.previous)) : 'new',
+      inlineCode(short(promotion.digest)),
+      tag.change === 'unchanged' ? 'already there' : tag.change === 'move' ? 'moved' : 'created',
+    ]);
+    summary.table(['tag', 'before', 'after', 'what happened'], rows);
+    if (promotion.copy) {
+      const copy = promotion.copy;
+      summary.paragraph(
+        `Copy: ${copy.manifests} manifest(s); blobs ${copy.blobsMounted} mounted, ${copy.blobsUploaded} uploaded (${copy.bytesUploaded} bytes), ${copy.blobsSkipped} already there.`,
+      );
+    }
+    summary.mermaid(lineageDiagram(result, result.promotions.indexOf(promotion)));
+  }
+  if (result.deploymentId !== undefined) summary.paragraph(`Deployment ${result.deploymentId} recorded.`);
+  return summary;
+}
+
+function lineageDiagram(result: PromoteResult, index: number): string {
+  const promotion = result.promotions[index];
+  if (!promotion) return '';
+  const label = (text: string) => `"${text.replace(/"/g, "'")}"`;
+  const lines = ['flowchart LR'];
+  const commit = promotion.source.sha ? `commit ${shortSha(promotion.source.sha)}` : 'unknown commit';
+  lines.push(`  C[${label(commit)}] --> D[${label(short(promotion.digest))}]`);
+  promotion.plan.tags.forEach((tag, tagIndex) => {
+    lines.push(`  D --> T${tagIndex}[${label(tag.tag)}]`);
+    if (tag.previous && tag.previous !== promotion.digest) {
+      lines.push(`  P${tagIndex}[${label(`was ${short(tag.previous)}`)}] -.-> T${tagIndex}`);
+    }
+  });
+  return lines.join('\n');
+}
