@@ -262,13 +262,15 @@ export class GitHubClient {
     return (await response.json()) as DeploymentStatus;
   }
 
-  /** Every version of a package (all pages of 100), newest first. Needs `packages: read`. */
+  /** Every version of a package (all pages), newest first. Needs `packages: read`. */
   async listPackageVersions(options: PackageOptions): Promise<PackageVersion[]> {
     return this.#paginate<PackageVersion>(
       {
         method: 'GET',
         path: `${packagePath(options)}/versions`,
-        query: { per_page: 100, state: 'active' },
+        // GitHub documents per_page and state only for organizations' packages; a user's are
+        // paged by GitHub's default size, following its Link header all the same.
+        query: options.ownerType === 'org' ? { per_page: 100, state: 'active' } : {},
         permission: 'packages: read',
       },
       (body) => body as PackageVersion[],

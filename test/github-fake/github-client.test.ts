@@ -1,0 +1,482 @@
+import {
+  checkRequiredChecks,
+  GitHubApiError,
+  GitHubClient,
+  type GitHubClientOptions,
+  type PackageOptions,
+} from '@flow-actions/github-api';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { type GitHubFake, shaOf, startGitHubFake } from './index';
+
+const TOKEN = 'ghs_clientTestTokenZ8xW2vN5pL';
+
+let fake: GitHubFake;
+let waits: number[];
+
+beforeAll(async () => {
+  fake = await startGitHubFake({ token: TOKEN, repository: 'acme/api' });
+});
+afterAll(async () => {
+  await fake.stop();
+});
+afterEach(() => {
+  // Every request the client sent and every answer the fake gave kept to GitHub's description.
+  expect(fake.schemaViolations).toEqual([]);
+});
+
+function client(options: Partial<GitHubClientOptions> = {}): GitHubClient {
+  waits = [];
+  return new GitHubClient({
+    token: TOKEN,
+    repository: 'acme/api',
+    apiUrl: fake.url,
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+    ...options,
+  });
+}
+
+async function failure(promise: Promise<unknown>): Promise<GitHubApiError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(GitHubApiError);
+  const apiError = error as GitHubApiError;
+  expect(apiError.message).not.toContain(TOKEN);
+  expect(apiError.message).not.toMatch(/\n/);
+  return apiError;
+}
+
+function requestsSince(start: number) {
+  return fake.requests.slice(start);
+}
+
+describe('every method against the fake', () => {
+  test('sends the headers GitHub asks for', async () => {
+    const start = fake.requests.length;
+    await client().listCheckRunsForRef(shaOf('nothing'));
+    const [request] = requestsSince(start);
+    expect(request?.headers).toMatchObject({
+      authorization: `Bearer ${TOKEN}`,
+      accept: 'application/vnd.github+json',
+      'x-github-api-version': '2022-11-28',
+      'user-agent': 'flow-actions',
+    });
+  });
+
+  test('listCheckRunsForRef returns every run of the commit, re-runs included, across pages', async () => {
+    const sha = fake.seed.ref('release/1.2');
+    for (let index = 0; index < 120; index++) fake.seed.checkRun({ name: `job ${index}`, head_sha: sha });
+    fake.seed.checkRun({ name: 'job 0', head_sha: sha, conclusion: 'failure' });
+    fake.seed.checkRun({ name: 'elsewhere', head_sha: shaOf('other') });
+    const start = fake.requests.length;
+    const runs = await client().listCheckRunsForRef('release/1.2');
+    expect(runs).toHaveLength(121);
+    expect(new Set(runs.map((run) => run.head_sha))).toEqual(new Set([sha]));
+    expect(
+      runs
+        .filter((run) => run.name === 'job 0')
+        .map((run) => run.conclusion)
+        .sort(),
+    ).toEqual(['failure', 'success']);
+    expect(requestsSince(start).map((request) => request.url)).toEqual([
+      '/repos/acme/api/commits/release%2F1.2/check-runs?filter=all&per_page=100',
+      '/repositories/1296269/commits/release%2F1.2/check-runs?filter=all&per_page=100&page=2',
+    ]);
+  });
+
+  test('listCommitStatuses and getCombinedStatus', async () => {
+    const sha = shaOf('statuses');
+    fake.seed.status(sha, { context: 'ci/jenkins', state: 'failure', created_at: '2026-11-20T10:00:00Z' });
+    fake.seed.status(sha, { context: 'ci/jenkins', state: 'success', created_at: '2026-11-20T10:05:00Z' });
+    fake.seed.status(sha, { context: 'security/snyk', state: 'pending', created_at: '2026-11-20T10:01:00Z' });
+    const github = client();
+    const statuses = await github.listCommitStatuses(sha);
+    expect(statuses.map((status) => `${status.context}=${status.state}`)).toEqual([
+      'ci/jenkins=success',
+      'security/snyk=pending',
+      'ci/jenkins=failure',
+    ]);
+    const combined = await github.getCombinedStatus(sha);
+    expect(combined).toMatchObject({ state: 'pending', sha, total_count: 2 });
+    expect(combined.statuses.map((status) => `${status.context}=${status.state}`)).toEqual([
+      'ci/jenkins=success',
+      'security/snyk=pending',
+    ]);
+  });
+
+  test('createDeployment and createDeploymentStatus', async () => {
+    const sha = shaOf('deploy me');
+    const github = client();
+    const deployment = await github.createDeployment({
+      ref: sha,
+      environment: 'prod',
+      payload: { digest: `sha256:${'a'.repeat(64)}`, tags: ['v1.2.3'] },
+      description: 'promote v1.2.3',
+    });
+    expect(deployment).toMatchObject({ sha, ref: sha, environment: 'prod', description: 'promote v1.2.3' });
+    const status = await github.createDeploymentStatus(deployment.id, {
+      state: 'success',
+      environmentUrl: 'https://api.acme.example/',
+      logUrl: 'https://github.com/acme/api/actions/runs/42',
+      description: 'v1.2.3 is live',
+    });
+    expect(status).toMatchObject({
+      state: 'success',
+      environment_url: 'https://api.acme.example/',
+      log_url: 'https://github.com/acme/api/actions/runs/42',
+    });
+    const sent = fake.requests.find(
+      (request) => request.url === '/repos/acme/api/deployments' && request.method === 'POST',
+    );
+    expect(JSON.parse(sent?.body ?? '{}')).toMatchObject({ auto_merge: false, required_contexts: [] });
+    expect(fake.state.deploymentStatuses).toMatchObject([{ deploymentId: deployment.id }]);
+  });
+
+  test('createDeployment of an unknown ref names GitHub’s message', async () => {
+    const error = await failure(
+      client().createDeployment({ ref: 'no-such-branch', environment: 'prod', description: 'x' }),
+    );
+    expect(error.status).toBe(422);
+    expect(error.message).toContain('answered 422: No ref found for: no-such-branch');
+  });
+
+  describe('packages', () => {
+    const pkg: PackageOptions = {
+      owner: 'acme',
+      ownerType: 'org',
+      packageType: 'container',
+      packageName: 'team/api',
+    };
+    beforeAll(() => {
+      fake.seed.packageVersions({
+        ...pkg,
+        count: 250,
+        tags: (index) => (index === 3 ? ['abc1234', 'rc-1'] : [shaOf(`commit ${index}`).slice(0, 7)]),
+      });
+    });
+
+    test('listPackageVersions pages through 250 versions with the nested name encoded', async () => {
+      const start = fake.requests.length;
+      const versions = await client().listPackageVersions(pkg);
+      expect(versions).toHaveLength(250);
+      expect(new Set(versions.map((version) => version.id)).size).toBe(250);
+      expect(
+        versions.find((version) => version.metadata?.container?.tags.includes('rc-1'))?.metadata?.container
+          ?.tags,
+      ).toEqual(['abc1234', 'rc-1']);
+      expect(requestsSince(start).map((request) => request.url)).toEqual([
+        '/orgs/acme/packages/container/team%2Fapi/versions?per_page=100&state=active',
+        '/orgs/acme/packages/container/team%2Fapi/versions?per_page=100&state=active&page=2',
+        '/orgs/acme/packages/container/team%2Fapi/versions?per_page=100&state=active&page=3',
+      ]);
+    });
+
+    test('deletePackageVersion removes the version found by tag', async () => {
+      const github = client();
+      const version = (await github.listPackageVersions(pkg)).find((entry) =>
+        entry.metadata?.container?.tags.includes('abc1234'),
+      );
+      expect(version).toBeDefined();
+      await github.deletePackageVersion({ ...pkg, versionId: version?.id ?? 0 });
+      const after = await github.listPackageVersions(pkg);
+      expect(after).toHaveLength(249);
+      expect(after.some((entry) => entry.metadata?.container?.tags.includes('abc1234'))).toBe(false);
+    });
+
+    test('a user-owned npm package: GitHub documents no per_page there, so its default pages are followed', async () => {
+      const npm: PackageOptions = {
+        owner: 'octo',
+        ownerType: 'user',
+        packageType: 'npm',
+        packageName: '@acme/lib',
+      };
+      fake.seed.packageVersions({ ...npm, count: 35, name: (index) => `1.0.${index}` });
+      const github = client();
+      let start = fake.requests.length;
+      const versions = await github.listPackageVersions(npm);
+      expect(versions.map((version) => version.name).slice(0, 3)).toEqual(['1.0.34', '1.0.33', '1.0.32']);
+      expect(versions).toHaveLength(35);
+      expect(requestsSince(start).map((request) => request.url)).toEqual([
+        '/users/octo/packages/npm/%40acme%2Flib/versions',
+        '/users/octo/packages/npm/%40acme%2Flib/versions?page=2',
+      ]);
+      start = fake.requests.length;
+      await github.deletePackageVersion({ ...npm, versionId: versions[0]?.id ?? 0 });
+      expect(requestsSince(start)[0]?.url).toBe(
+        `/users/octo/packages/npm/%40acme%2Flib/versions/${versions[0]?.id}`,
+      );
+    });
+
+    test('a missing package is a 404 that says what to check', async () => {
+      const error = await failure(client().listPackageVersions({ ...pkg, packageName: 'team/nope' }));
+      expect(error.status).toBe(404);
+      expect(error.message).toMatch(
+        /^GitHub API GET \/orgs\/acme\/packages\/container\/team%2Fnope\/versions\?per_page=100&state=active answered 404: Package not found\. — check the repository, ref and names; .*it needs `packages: read`/,
+      );
+    });
+  });
+
+  test('pull requests: find none, create, find it, update it, refuse a duplicate', async () => {
+    const github = client();
+    const lookup = { head: 'flow/deploy-prod', base: 'main' };
+    expect(await github.findOpenPullRequest(lookup)).toBeUndefined();
+    const created = await github.createPullRequest({
+      title: 'Deploy api abc1234 to prod',
+      head: 'flow/deploy-prod',
+      base: 'main',
+      body: 'Lineage: abc1234',
+    });
+    expect(created).toMatchObject({
+      state: 'open',
+      head: { ref: 'flow/deploy-prod' },
+      base: { ref: 'main' },
+    });
+    expect((await github.findOpenPullRequest(lookup))?.number).toBe(created.number);
+    const start = fake.requests.length;
+    const updated = await github.updatePullRequest(created.number, {
+      title: 'Deploy api def5678 to prod',
+      body: 'x',
+    });
+    expect(updated).toMatchObject({ number: created.number, title: 'Deploy api def5678 to prod', body: 'x' });
+    expect(requestsSince(start)[0]).toMatchObject({
+      method: 'PATCH',
+      url: `/repos/acme/api/pulls/${created.number}`,
+    });
+    const error = await failure(
+      github.createPullRequest({ title: 't', head: 'flow/deploy-prod', base: 'main', body: '' }),
+    );
+    expect(error.message).toContain(
+      'answered 422: Validation Failed (A pull request already exists for acme:flow/deploy-prod.)',
+    );
+  });
+
+  test('createRelease', async () => {
+    const github = client();
+    const release = await github.createRelease({
+      tagName: 'v1.4.0',
+      body: '## Changes\n- x',
+      makeLatest: true,
+    });
+    expect(release).toMatchObject({ tag_name: 'v1.4.0', name: 'v1.4.0', prerelease: false, draft: false });
+    const sent = JSON.parse(fake.requests.at(-1)?.body ?? '{}');
+    expect(sent).toEqual({
+      tag_name: 'v1.4.0',
+      name: 'v1.4.0',
+      body: '## Changes\n- x',
+      prerelease: false,
+      make_latest: 'true',
+    });
+    const error = await failure(github.createRelease({ tagName: 'v1.4.0', body: '' }));
+    expect(error.message).toContain('answered 422: Validation Failed (Release tag_name already_exists)');
+  });
+});
+
+describe('errors', () => {
+  test('a wrong token: 401 says what to do and never shows the token', async () => {
+    const wrong = 'ghs_wrongTokenQ1w2e3r4t5y6';
+    const error = await failure(client({ token: wrong }).listCheckRunsForRef(shaOf('x')));
+    expect(error.status).toBe(401);
+    expect(error.message).toContain(
+      'answered 401: Bad credentials — the token is missing, invalid or expired',
+    );
+    expect(error.message).not.toContain(wrong);
+    expect(waits).toEqual([]);
+  });
+
+  test('403 names the permission the token lacks', async () => {
+    fake.failNext({
+      path: /check-runs$/,
+      status: 403,
+      body: JSON.stringify({
+        message: 'Resource not accessible by integration',
+        documentation_url: 'https://docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference',
+        status: '403',
+      }),
+    });
+    const error = await failure(client().listCheckRunsForRef(shaOf('x')));
+    expect(error.message).toContain(
+      'answered 403: Resource not accessible by integration — the token lacks `checks: read`: add `checks: read` to the job',
+    );
+    expect(error.documentationUrl).toBe(
+      'https://docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference',
+    );
+    expect(waits).toEqual([]);
+  });
+});
+
+describe('retries', () => {
+  test('a GET is repeated after 502s with growing waits, then succeeds', async () => {
+    const sha = shaOf('flaky');
+    fake.seed.checkRun({ name: 'lint', head_sha: sha });
+    fake.failNext({ path: /check-runs$/, status: 502, times: 2 });
+    const github = client();
+    const runs = await github.listCheckRunsForRef(sha);
+    expect(runs.map((run) => run.name)).toEqual(['lint']);
+    expect(waits).toEqual([1000, 2000]);
+    expect(github.requestCount).toBe(3);
+  });
+
+  test('retries are capped: the error says how many attempts', async () => {
+    fake.failNext({ path: /check-runs$/, status: 503, times: 3 });
+    const github = client({ maxAttempts: 3 });
+    const error = await failure(github.listCheckRunsForRef(shaOf('down')));
+    expect(error.status).toBe(503);
+    expect(error.temporary).toBe(true);
+    expect(error.message).toContain('(gave up after 3 attempts)');
+    expect(github.requestCount).toBe(3);
+  });
+
+  test('a POST is not replayed after a 502: it may have been done', async () => {
+    fake.failNext({ path: '/repos/acme/api/releases', status: 502 });
+    const github = client();
+    const error = await failure(github.createRelease({ tagName: 'v9.9.9', body: '' }));
+    expect(error.status).toBe(502);
+    expect(github.requestCount).toBe(1);
+    expect(fake.state.releases.some((release) => release.tag_name === 'v9.9.9')).toBe(false);
+  });
+
+  test('429 with Retry-After: even a POST is repeated after the wait asked for', async () => {
+    fake.failNext({ path: '/repos/acme/api/releases', status: 429, headers: { 'retry-after': '7' } });
+    const release = await client().createRelease({ tagName: 'v2.0.0', body: '' });
+    expect(release.tag_name).toBe('v2.0.0');
+    expect(waits).toEqual([7000]);
+  });
+
+  test('a secondary rate limit (403 + Retry-After) is waited out', async () => {
+    fake.failNext({
+      path: /statuses$/,
+      status: 403,
+      headers: { 'retry-after': '3' },
+      body: JSON.stringify({ message: 'You have exceeded a secondary rate limit.', status: '403' }),
+    });
+    await client().listCommitStatuses(shaOf('x'));
+    expect(waits).toEqual([3000]);
+  });
+
+  test('an exhausted primary limit that resets too late fails at once, saying so', async () => {
+    const reset = Math.floor(Date.now() / 1000) + 1800;
+    fake.failNext({
+      path: /statuses$/,
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+      body: JSON.stringify({ message: 'API rate limit exceeded for installation ID 1.', status: '403' }),
+    });
+    const error = await failure(client().listCommitStatuses(shaOf('x')));
+    expect(error.message).toMatch(
+      /answered 403: API rate limit exceeded .* GitHub asks to wait 18\d\d s, longer than the 60 s/,
+    );
+    expect(waits).toEqual([]);
+  });
+
+  test('an exhausted limit that resets soon is waited for', async () => {
+    const now = Date.parse('2026-11-21T12:00:00Z');
+    fake.failNext({
+      path: /statuses$/,
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 20) },
+      body: JSON.stringify({ message: 'API rate limit exceeded for installation ID 1.', status: '403' }),
+    });
+    await client({ now: () => now }).listCommitStatuses(shaOf('x'));
+    expect(waits).toEqual([21_000]);
+  });
+
+  test('other 4xx are never repeated', async () => {
+    fake.failNext({
+      path: /statuses$/,
+      status: 409,
+      body: JSON.stringify({ message: 'Conflict', status: '409' }),
+    });
+    const github = client();
+    const error = await failure(github.listCommitStatuses(shaOf('x')));
+    expect(error.status).toBe(409);
+    expect(github.requestCount).toBe(1);
+  });
+});
+
+describe('the required-checks gate against the fake', () => {
+  const required = ['lint', 'test', 'ci/jenkins'];
+  test.each([
+    {
+      title: 'all green, statuses and check runs mixed',
+      seed: (sha: string) => {
+        fake.seed.checkRun({ name: 'lint', head_sha: sha });
+        fake.seed.checkRun({ name: 'test', head_sha: sha, conclusion: 'skipped' });
+        fake.seed.status(sha, { context: 'ci/jenkins', state: 'success' });
+      },
+      ok: true,
+      states: ['success', 'success', 'success'],
+      message: 'all 3 required check(s) are green',
+    },
+    {
+      title: 'a failing check',
+      seed: (sha: string) => {
+        fake.seed.checkRun({ name: 'lint', head_sha: sha });
+        fake.seed.checkRun({ name: 'test', head_sha: sha, conclusion: 'failure' });
+        fake.seed.status(sha, { context: 'ci/jenkins', state: 'success' });
+      },
+      ok: false,
+      states: ['success', 'failure', 'success'],
+      message: 'failed: `test` (check run failure — https://github.com/acme/api/actions/runs/',
+    },
+    {
+      title: 'a pending check',
+      seed: (sha: string) => {
+        fake.seed.checkRun({ name: 'lint', head_sha: sha });
+        fake.seed.checkRun({ name: 'test', head_sha: sha, status: 'in_progress' });
+        fake.seed.status(sha, { context: 'ci/jenkins', state: 'pending' });
+      },
+      ok: false,
+      states: ['success', 'pending', 'pending'],
+      message: 'wait for `test` (check run in_progress',
+    },
+    {
+      title: 'a missing check',
+      seed: (sha: string) => {
+        fake.seed.checkRun({ name: 'lint', head_sha: sha });
+        fake.seed.checkRun({ name: 'tests', head_sha: sha });
+        fake.seed.status(sha, { context: 'ci/jenkins', state: 'success' });
+      },
+      ok: false,
+      states: ['success', 'missing', 'success'],
+      message: 'never reported on this commit: `test` — check the name for a typo',
+    },
+    {
+      title: 'a success after an earlier failure',
+      seed: (sha: string) => {
+        fake.seed.checkRun({ name: 'lint', head_sha: sha });
+        fake.seed.checkRun({
+          name: 'test',
+          head_sha: sha,
+          conclusion: 'failure',
+          started_at: '2026-11-20T10:00:00Z',
+        });
+        fake.seed.checkRun({
+          name: 'test',
+          head_sha: sha,
+          conclusion: 'success',
+          started_at: '2026-11-20T10:20:00Z',
+        });
+        fake.seed.status(sha, { context: 'ci/jenkins', state: 'error', created_at: '2026-11-20T10:00:00Z' });
+        fake.seed.status(sha, {
+          context: 'ci/jenkins',
+          state: 'success',
+          created_at: '2026-11-20T10:30:00Z',
+        });
+      },
+      ok: true,
+      states: ['success', 'success', 'success'],
+      message: 'all 3 required check(s) are green',
+    },
+  ])('$title', async ({ title, seed, ok, states, message }) => {
+    const sha = shaOf(`gate ${title}`);
+    seed(sha);
+    const result = await checkRequiredChecks(client(), sha, required);
+    expect(result.ok).toBe(ok);
+    expect(result.rows.map((row) => row.state)).toEqual(states);
+    expect(result.message).toContain(message);
+    expect(result.message).toContain(`(commit ${sha})`);
+  });
+});

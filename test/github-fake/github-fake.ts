@@ -1,0 +1,804 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type CheckRunSeed,
+  type DeploymentSeed,
+  type FactoryContext,
+  type JsonRecord,
+  type JsonValue,
+  makeCheckRun,
+  makeDeployment,
+  makeDeploymentStatus,
+  makePackageVersion,
+  makePullRequest,
+  makeRelease,
+  makeRepository,
+  makeStatus,
+  type PackageVersionSeed,
+  type PullRequestSeed,
+  type ReleaseSeed,
+  type StatusSeed,
+  shaOf,
+} from './factories';
+import { getOperation, type OpenApiOperation, validateRequest, validateResponse } from './openapi';
+
+export interface GitHubFakeOptions {
+  /** The only token the fake accepts (as `Bearer` or `token`). */
+  token: string;
+  /** `owner/name` of the one repository the fake serves. Default: `acme/api`. */
+  repository?: string;
+  /** Numeric id of that repository, used in Link headers as GitHub does. Default: 1296269. */
+  repositoryId?: number;
+}
+
+/** The fake's in-memory GitHub; tests push seeded objects (see `seed`) and read what the client did. */
+export interface GitHubFakeState {
+  /** Branch and tag names to commit shas; a full 40-hex sha always resolves to itself. */
+  refs: Map<string, string>;
+  checkRuns: JsonRecord[];
+  /** Commit statuses; GitHub's status object does not name its commit, so the sha is kept beside it. */
+  statuses: { sha: string; status: JsonRecord }[];
+  /** Versions per package, keyed by `packageKey(...)`; served newest (highest id) first. */
+  packageVersions: Map<string, JsonRecord[]>;
+  deployments: JsonRecord[];
+  deploymentStatuses: { deploymentId: number; status: JsonRecord }[];
+  pullRequests: JsonRecord[];
+  releases: JsonRecord[];
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path and query as received (still percent-encoded). */
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  /** The OpenAPI operation it matched, if any. */
+  operationId?: string;
+  status: number;
+}
+
+export interface SchemaViolation {
+  method: string;
+  url: string;
+  operationId: string;
+  where: 'request' | 'response';
+  errors: string[];
+}
+
+/** An answer to send instead of the real one, for retry tests. */
+export interface ScriptedFault {
+  /** Default: any method. */
+  method?: string;
+  /** Matches the path (without query). Default: any path. */
+  path?: string | RegExp;
+  status: number;
+  headers?: Record<string, string>;
+  /** Default: GitHub's error shape with the status text. */
+  body?: string;
+  /** How many requests it answers. Default: 1. */
+  times?: number;
+}
+
+export interface GitHubFake {
+  /** `http://127.0.0.1:PORT`: pass it as `apiUrl` / `GITHUB_API_URL`. */
+  url: string;
+  state: GitHubFakeState;
+  requests: RecordedRequest[];
+  /** Every request or response that broke GitHub's OpenAPI description; tests assert it stays empty. */
+  schemaViolations: SchemaViolation[];
+  /** Builds complete objects and pushes them into `state`. */
+  seed: GitHubFakeSeeder;
+  /** Answers the next matching request(s) with a fault instead. */
+  failNext(fault: ScriptedFault): void;
+  /**
+   * Rewrites a response body just before it is validated and sent: only for proving that the
+   * validation catches a drifted fake. Default: none.
+   */
+  tamper: ((operationId: string, body: JsonValue) => JsonValue) | undefined;
+  stop(): Promise<void>;
+}
+
+export interface PackageVersionsSeed extends Omit<PackageVersionSeed, 'name' | 'tags'> {
+  count: number;
+  /** Tags of version `i` (0 = oldest). Default: `[sha-like tag]`. */
+  tags?: (index: number) => string[];
+  /** Name (digest or version) of version `i`. Default: a sha256 digest. */
+  name?: (index: number) => string;
+}
+
+export interface GitHubFakeSeeder {
+  /** Maps a branch or tag name to a sha; returns the sha. Default sha: derived from the name. */
+  ref(name: string, sha?: string): string;
+  checkRun(seed: CheckRunSeed): JsonRecord;
+  status(sha: string, seed: StatusSeed): JsonRecord;
+  packageVersion(seed: PackageVersionSeed): JsonRecord;
+  /** Seeds `count` versions, oldest first, so that the last seeded is the newest served. */
+  packageVersions(seed: PackageVersionsSeed): JsonRecord[];
+  deployment(seed: DeploymentSeed): JsonRecord;
+  pullRequest(
+    seed: Omit<PullRequestSeed, 'number' | 'headSha' | 'baseSha'> & Partial<PullRequestSeed>,
+  ): JsonRecord;
+  release(seed: ReleaseSeed): JsonRecord;
+}
+
+/** The key of a package's versions in `state.packageVersions`. */
+export function packageKey(
+  seed: Pick<PackageVersionSeed, 'owner' | 'ownerType' | 'packageType' | 'packageName'>,
+): string {
+  return `${seed.ownerType}/${seed.owner}/${seed.packageType}/${seed.packageName}`;
+}
+
+interface Answer {
+  status: number;
+  body?: JsonValue;
+  headers?: Record<string, string>;
+}
+
+interface RouteContext {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: JsonRecord;
+  /** The path the Link header should repeat (GitHub rewrites repository routes to /repositories/{id}). */
+  linkPath: string;
+  operation: OpenApiOperation;
+}
+
+interface Route {
+  method: string;
+  /** The OpenAPI path template. */
+  path: string;
+  handle: (context: RouteContext) => Answer;
+}
+
+const SHA_PATTERN = /^[0-9a-f]{40}$/;
+
+/** Starts the fake on 127.0.0.1 on a free port. */
+export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHubFake> {
+  const repository = options.repository ?? 'acme/api';
+  const [repoOwner, repoName] = repository.split('/');
+  if (!repoOwner || !repoName) throw new Error(`repository "${repository}" is not owner/name`);
+  const repositoryId = options.repositoryId ?? 1296269;
+  let lastId = 1000;
+  const context: FactoryContext = {
+    repository,
+    repositoryId,
+    nextId: () => ++lastId,
+    now: () => new Date(),
+  };
+  const repositoryObject = makeRepository(context);
+  const state: GitHubFakeState = {
+    refs: new Map([['main', shaOf('main')]]),
+    checkRuns: [],
+    statuses: [],
+    packageVersions: new Map(),
+    deployments: [],
+    deploymentStatuses: [],
+    pullRequests: [],
+    releases: [],
+  };
+  const requests: RecordedRequest[] = [];
+  const schemaViolations: SchemaViolation[] = [];
+  const faults: (ScriptedFault & { left: number })[] = [];
+  let baseUrl = '';
+
+  const resolveRef = (ref: string): string | undefined => {
+    const name = ref.replace(/^refs\/(heads|tags)\//, '');
+    if (SHA_PATTERN.test(name)) return name;
+    return state.refs.get(name);
+  };
+
+  const notFound = (operation: OpenApiOperation, message = 'Not Found'): Answer => ({
+    status: 404,
+    body: { message, documentation_url: operation.documentationUrl, status: '404' },
+  });
+
+  const validationFailed = (operation: OpenApiOperation, message: string, errors: JsonRecord[]): Answer => ({
+    status: 422,
+    body: { message, errors, documentation_url: operation.documentationUrl, status: '422' },
+  });
+
+  const isOurRepository = (params: Record<string, string>) =>
+    params.owner?.toLowerCase() === repoOwner.toLowerCase() &&
+    params.repo?.toLowerCase() === repoName.toLowerCase();
+
+  /** Slices `items` the way GitHub does: per_page (default 30, at most 100), page (from 1), and a Link header. */
+  const paginate = <T>(items: T[], route: RouteContext): { page: T[]; headers: Record<string, string> } => {
+    const perPage = Math.min(Math.max(Number(route.query.get('per_page') ?? 30) || 30, 1), 100);
+    const page = Math.max(Number(route.query.get('page') ?? 1) || 1, 1);
+    const lastPage = Math.max(Math.ceil(items.length / perPage), 1);
+    const link = (target: number) => {
+      const query = new URLSearchParams(route.query);
+      query.set('page', String(target));
+      return `<${baseUrl}${route.linkPath}?${query}>`;
+    };
+    const parts: string[] = [];
+    if (page > 1) parts.push(`${link(Math.min(page - 1, lastPage))}; rel="prev"`);
+    if (page < lastPage) parts.push(`${link(page + 1)}; rel="next"`, `${link(lastPage)}; rel="last"`);
+    if (page > 1) parts.push(`${link(1)}; rel="first"`);
+    return {
+      page: items.slice((page - 1) * perPage, page * perPage),
+      headers: parts.length > 0 ? { link: parts.join(', ') } : {},
+    };
+  };
+
+  const statusesFor = (sha: string) =>
+    state.statuses
+      .filter((entry) => entry.sha === sha)
+      .map((entry) => entry.status)
+      .sort(
+        (a, b) => String(b.created_at).localeCompare(String(a.created_at)) || Number(b.id) - Number(a.id),
+      );
+
+  const findPackage = (params: Record<string, string>, ownerType: 'org' | 'user') =>
+    state.packageVersions.get(
+      packageKey({
+        owner: params.org ?? params.username ?? '',
+        ownerType,
+        packageType: params.package_type as 'container' | 'npm',
+        packageName: params.package_name ?? '',
+      }),
+    );
+
+  const listVersions = (ownerType: 'org' | 'user') => (route: RouteContext) => {
+    const versions = findPackage(route.params, ownerType);
+    if (!versions) return notFound(route.operation, 'Package not found.');
+    const sorted = [...versions].sort((a, b) => Number(b.id) - Number(a.id));
+    const { page, headers } = paginate(sorted, route);
+    return { status: 200, body: page, headers };
+  };
+
+  const deleteVersion = (ownerType: 'org' | 'user') => (route: RouteContext) => {
+    const versions = findPackage(route.params, ownerType);
+    const index =
+      versions?.findIndex((version) => String(version.id) === route.params.package_version_id) ?? -1;
+    if (!versions || index < 0) return notFound(route.operation, 'Package version not found.');
+    versions.splice(index, 1);
+    return { status: 204 };
+  };
+
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}',
+      handle: (route) =>
+        isOurRepository(route.params) ? { status: 200, body: repositoryObject } : notFound(route.operation),
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/commits/{ref}/check-runs',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const sha = resolveRef(route.params.ref ?? '');
+        if (!sha)
+          return validationFailed(route.operation, `No commit found for SHA: ${route.params.ref}`, []);
+        const name = route.query.get('check_name');
+        const status = route.query.get('status');
+        let runs = state.checkRuns.filter(
+          (run) => run.head_sha === sha && (!name || run.name === name) && (!status || run.status === status),
+        );
+        if (route.query.get('filter') !== 'all') {
+          // filter=latest (GitHub's default) keeps the most recent run of each name.
+          const newest = new Map<string, JsonRecord>();
+          for (const run of runs) {
+            const known = newest.get(String(run.name));
+            if (!known || Number(run.id) > Number(known.id)) newest.set(String(run.name), run);
+          }
+          runs = [...newest.values()];
+        }
+        runs = [...runs].sort((a, b) => Number(b.id) - Number(a.id));
+        const { page, headers } = paginate(runs, route);
+        return { status: 200, body: { total_count: runs.length, check_runs: page }, headers };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/commits/{ref}/statuses',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const sha = resolveRef(route.params.ref ?? '');
+        const { page, headers } = paginate(sha ? statusesFor(sha) : [], route);
+        return { status: 200, body: page, headers };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/commits/{ref}/status',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const sha = resolveRef(route.params.ref ?? '');
+        if (!sha) return notFound(route.operation, `No commit found for SHA: ${route.params.ref}`);
+        const latest = new Map<string, JsonRecord>();
+        for (const status of statusesFor(sha))
+          if (!latest.has(String(status.context))) latest.set(String(status.context), status);
+        const all = [...latest.values()];
+        const { page } = paginate(all, route);
+        const states = all.map((status) => status.state);
+        const combined = states.some((value) => value === 'failure' || value === 'error')
+          ? 'failure'
+          : states.length === 0 || states.includes('pending')
+            ? 'pending'
+            : 'success';
+        return {
+          status: 200,
+          body: {
+            state: combined,
+            statuses: page.map(({ creator: _unused, ...status }) => status),
+            sha,
+            total_count: all.length,
+            repository: repositoryObject,
+            commit_url: `https://api.github.com/repos/${repository}/commits/${sha}`,
+            url: `https://api.github.com/repos/${repository}/commits/${sha}/status`,
+          },
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/repos/{owner}/{repo}/deployments',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const ref = String(route.body.ref);
+        const sha = resolveRef(ref);
+        if (!sha) return validationFailed(route.operation, `No ref found for: ${ref}`, []);
+        const deployment = makeDeployment(context, {
+          ref,
+          sha,
+          environment: typeof route.body.environment === 'string' ? route.body.environment : 'production',
+          description: typeof route.body.description === 'string' ? route.body.description : null,
+          payload: (route.body.payload as JsonRecord | string | undefined) ?? {},
+          task: typeof route.body.task === 'string' ? route.body.task : 'deploy',
+          production_environment: route.body.production_environment === true,
+          transient_environment: route.body.transient_environment === true,
+        });
+        state.deployments.push(deployment);
+        return { status: 201, body: deployment };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const deploymentId = Number(route.params.deployment_id);
+        const deployment = state.deployments.find((entry) => entry.id === deploymentId);
+        if (!deployment) return notFound(route.operation);
+        const status = makeDeploymentStatus(context, {
+          deploymentId,
+          environment: String(route.body.environment ?? deployment.environment),
+          state: String(route.body.state),
+          description: typeof route.body.description === 'string' ? route.body.description : '',
+          environment_url:
+            typeof route.body.environment_url === 'string' ? route.body.environment_url : undefined,
+          log_url:
+            typeof route.body.log_url === 'string'
+              ? route.body.log_url
+              : typeof route.body.target_url === 'string'
+                ? route.body.target_url
+                : undefined,
+        });
+        state.deploymentStatuses.push({ deploymentId, status });
+        return { status: 201, body: status, headers: { location: String(status.url) } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/orgs/{org}/packages/{package_type}/{package_name}/versions',
+      handle: listVersions('org'),
+    },
+    {
+      method: 'GET',
+      path: '/users/{username}/packages/{package_type}/{package_name}/versions',
+      handle: listVersions('user'),
+    },
+    {
+      method: 'DELETE',
+      path: '/orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}',
+      handle: deleteVersion('org'),
+    },
+    {
+      method: 'DELETE',
+      path: '/users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}',
+      handle: deleteVersion('user'),
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/pulls',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const wanted = route.query.get('state') ?? 'open';
+        const head = route.query.get('head');
+        const base = route.query.get('base');
+        const pulls = state.pullRequests
+          .filter((pull) => wanted === 'all' || pull.state === wanted)
+          .filter((pull) => !head || (pull.head as JsonRecord).label === head)
+          .filter((pull) => !base || (pull.base as JsonRecord).ref === base)
+          .sort((a, b) => Number(b.number) - Number(a.number));
+        const { page, headers } = paginate(pulls, route);
+        return { status: 200, body: page.map(toSimplePullRequest), headers };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/repos/{owner}/{repo}/pulls',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const head = String(route.body.head);
+        const branch = head.includes(':') ? head.slice(head.indexOf(':') + 1) : head;
+        const base = String(route.body.base);
+        const label = `${repoOwner}:${branch}`;
+        const open = state.pullRequests.find(
+          (pull) =>
+            pull.state === 'open' &&
+            (pull.head as JsonRecord).label === label &&
+            (pull.base as JsonRecord).ref === base,
+        );
+        if (open)
+          return validationFailed(route.operation, 'Validation Failed', [
+            {
+              resource: 'PullRequest',
+              code: 'custom',
+              message: `A pull request already exists for ${label}.`,
+            },
+          ]);
+        const pull = seeder.pullRequest({
+          title: String(route.body.title ?? ''),
+          body: typeof route.body.body === 'string' ? route.body.body : null,
+          head: branch,
+          base,
+        });
+        return { status: 201, body: pull, headers: { location: String(pull.url) } };
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/repos/{owner}/{repo}/pulls/{pull_number}',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const pull = state.pullRequests.find((entry) => String(entry.number) === route.params.pull_number);
+        if (!pull) return notFound(route.operation);
+        for (const field of ['title', 'body', 'state'] as const)
+          if (route.body[field] !== undefined) pull[field] = route.body[field] as JsonValue;
+        pull.updated_at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+        return { status: 200, body: pull };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/repos/{owner}/{repo}/releases',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const tag = String(route.body.tag_name);
+        if (state.releases.some((release) => release.tag_name === tag))
+          return validationFailed(route.operation, 'Validation Failed', [
+            { resource: 'Release', code: 'already_exists', field: 'tag_name' },
+          ]);
+        const release = seeder.release({
+          tag_name: tag,
+          name: typeof route.body.name === 'string' ? route.body.name : null,
+          body: typeof route.body.body === 'string' ? route.body.body : null,
+          target_commitish:
+            typeof route.body.target_commitish === 'string' ? route.body.target_commitish : 'main',
+          draft: route.body.draft === true,
+          prerelease: route.body.prerelease === true,
+        });
+        return { status: 201, body: release, headers: { location: String(release.url) } };
+      },
+    },
+  ];
+  const operations = new Map(routes.map((route) => [route, getOperation(route.method, route.path)]));
+
+  const seeder: GitHubFakeSeeder = {
+    ref(name, sha = shaOf(name)) {
+      state.refs.set(name, sha);
+      return sha;
+    },
+    checkRun(seed) {
+      const run = makeCheckRun(context, seed);
+      state.checkRuns.push(run);
+      return run;
+    },
+    status(sha, seed) {
+      const status = makeStatus(context, seed);
+      state.statuses.push({ sha, status });
+      return status;
+    },
+    packageVersion(seed) {
+      const version = makePackageVersion(context, seed);
+      const key = packageKey(seed);
+      const versions = state.packageVersions.get(key) ?? [];
+      versions.push(version);
+      state.packageVersions.set(key, versions);
+      return version;
+    },
+    packageVersions(seed) {
+      const start = Date.parse('2026-01-01T00:00:00Z');
+      return Array.from({ length: seed.count }, (_, index) =>
+        seeder.packageVersion({
+          owner: seed.owner,
+          ownerType: seed.ownerType,
+          packageType: seed.packageType,
+          packageName: seed.packageName,
+          name: seed.name?.(index) ?? `sha256:${shaOf(`${seed.packageName}:${index}`).padEnd(64, '0')}`,
+          tags: seed.tags?.(index) ?? [shaOf(`commit ${index}`).slice(0, 7)],
+          created_at: new Date(start + index * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        }),
+      );
+    },
+    deployment(seed) {
+      const deployment = makeDeployment(context, seed);
+      state.deployments.push(deployment);
+      return deployment;
+    },
+    pullRequest(seed) {
+      const number = Math.max(0, ...state.pullRequests.map((pull) => Number(pull.number))) + 1;
+      const pull = makePullRequest(
+        { ...context, repositoryObject },
+        {
+          number: seed.number ?? number,
+          title: seed.title,
+          body: seed.body,
+          head: seed.head,
+          base: seed.base,
+          headSha: seed.headSha ?? resolveRef(seed.head) ?? shaOf(seed.head),
+          baseSha: seed.baseSha ?? resolveRef(seed.base) ?? shaOf(seed.base),
+          state: seed.state,
+        },
+      );
+      state.pullRequests.push(pull);
+      return pull;
+    },
+    release(seed) {
+      const release = makeRelease(context, seed);
+      state.releases.push(release);
+      return release;
+    },
+  };
+
+  const fake: GitHubFake = {
+    url: '',
+    state,
+    requests,
+    schemaViolations,
+    seed: seeder,
+    failNext(fault) {
+      faults.push({ ...fault, left: fault.times ?? 1 });
+    },
+    tamper: undefined,
+    stop: async () => {},
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const body = await readBody(request);
+    const url = new URL(request.url ?? '/', baseUrl);
+    const method = request.method ?? 'GET';
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([key, value]) => [
+        key,
+        Array.isArray(value) ? value.join(', ') : (value ?? ''),
+      ]),
+    );
+    const record: RecordedRequest = { method, url: request.url ?? '/', headers, body, status: 0 };
+    requests.push(record);
+    const send = (answer: Answer) => {
+      const text = answer.body === undefined ? '' : JSON.stringify(answer.body);
+      record.status = answer.status;
+      response.writeHead(answer.status, {
+        ...(answer.body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+        'x-github-api-version-selected': '2022-11-28',
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '4999',
+        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+        'x-ratelimit-resource': 'core',
+        ...answer.headers,
+      });
+      response.end(text);
+    };
+
+    const fault = faults.find(
+      (entry) =>
+        entry.left > 0 &&
+        (!entry.method || entry.method === method) &&
+        (!entry.path ||
+          (typeof entry.path === 'string' ? entry.path === url.pathname : entry.path.test(url.pathname))),
+    );
+    if (fault) {
+      fault.left--;
+      if (fault.left === 0) faults.splice(faults.indexOf(fault), 1);
+      record.status = fault.status;
+      response.writeHead(fault.status, {
+        'content-type': 'application/json; charset=utf-8',
+        ...fault.headers,
+      });
+      response.end(
+        fault.body ?? JSON.stringify({ message: `Fake fault ${fault.status}`, status: String(fault.status) }),
+      );
+      return;
+    }
+
+    const authorization = headers.authorization ?? '';
+    const presented = /^(?:Bearer|token) (.+)$/i.exec(authorization)?.[1];
+    if (presented !== options.token) {
+      send({
+        status: 401,
+        body: {
+          message: presented === undefined ? 'Requires authentication' : 'Bad credentials',
+          documentation_url: 'https://docs.github.com/rest',
+          status: '401',
+        },
+      });
+      return;
+    }
+    const version = headers['x-github-api-version'];
+    if (version !== undefined && version !== '2022-11-28') {
+      send({
+        status: 400,
+        body: {
+          message: `API version '${version}' is not supported.`,
+          documentation_url: 'https://docs.github.com/rest/overview/api-versions',
+          status: '400',
+        },
+      });
+      return;
+    }
+
+    const { route, params, linkPath } = matchRoute(routes, method, url.pathname, repositoryId, repository);
+    if (!route) {
+      schemaViolations.push({
+        method,
+        url: record.url,
+        operationId: '(none)',
+        where: 'request',
+        errors: [`the fake serves no ${method} ${url.pathname}`],
+      });
+      send({
+        status: 404,
+        body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' },
+      });
+      return;
+    }
+    const operation = operations.get(route) as OpenApiOperation;
+    record.operationId = operation.operationId;
+    const violation = (where: 'request' | 'response', errors: string[]) => {
+      schemaViolations.push({ method, url: record.url, operationId: operation.operationId, where, errors });
+      send({
+        status: 500,
+        body: { message: `fake GitHub: ${where} breaks the OpenAPI description`, errors },
+      });
+    };
+
+    const requestErrors = validateRequest(operation, {
+      pathParams: params,
+      query: url.searchParams,
+      body,
+      alsoAllowed: method === 'GET' ? ['page'] : [],
+    });
+    if (requestErrors.length > 0) return violation('request', requestErrors);
+
+    let answer: Answer;
+    try {
+      answer = route.handle({
+        params,
+        query: url.searchParams,
+        body: body ? (JSON.parse(body) as JsonRecord) : {},
+        linkPath,
+        operation,
+      });
+    } catch (error) {
+      return violation('response', [
+        `the fake failed: ${error instanceof Error ? error.message : String(error)}`,
+      ]);
+    }
+    if (answer.body !== undefined && fake.tamper)
+      answer = { ...answer, body: fake.tamper(operation.operationId, answer.body) };
+    const responseHeaders: Record<string, string> = {
+      ...(answer.body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+      ...answer.headers,
+    };
+    const responseErrors = validateResponse(operation, {
+      status: answer.status,
+      headers: responseHeaders,
+      body: answer.body === undefined ? '' : JSON.stringify(answer.body),
+    });
+    if (responseErrors.length > 0) return violation('response', responseErrors);
+    send(answer);
+  };
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      response.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      response.end(JSON.stringify({ message: `fake GitHub crashed: ${String(error)}` }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
+  fake.url = baseUrl;
+  fake.stop = () =>
+    new Promise<void>((resolve, reject) => {
+      server.closeAllConnections();
+      server.close((error) => (error ? reject(error) : resolve()));
+    });
+  return fake;
+}
+
+/** A pull request as the list endpoint returns it (`pull-request-simple`: no counts or merge state). */
+function toSimplePullRequest(pull: JsonRecord): JsonRecord {
+  const {
+    merged: _merged,
+    mergeable: _mergeable,
+    rebaseable: _rebaseable,
+    mergeable_state: _state,
+    merged_by: _by,
+    comments: _comments,
+    review_comments: _reviews,
+    maintainer_can_modify: _modify,
+    commits: _commits,
+    additions: _additions,
+    deletions: _deletions,
+    changed_files: _files,
+    ...simple
+  } = pull;
+  return simple;
+}
+
+/**
+ * Finds the route for a path, decoding each segment: `team%2Fapi` is one segment `team/api`,
+ * while an unencoded `team/api` is two and matches nothing, as on GitHub. GitHub's Link headers
+ * name repository routes as `/repositories/{id}/…`, so those are served too.
+ */
+function matchRoute(
+  routes: Route[],
+  method: string,
+  pathname: string,
+  repositoryId: number,
+  repository: string,
+): { route?: Route; params: Record<string, string>; linkPath: string } {
+  const segments = pathname.split('/').slice(1);
+  if (segments[0] === 'repositories' && segments[1] === String(repositoryId)) {
+    const [owner = '', repo = ''] = repository.split('/');
+    return matchSegments(routes, method, ['repos', owner, repo, ...segments.slice(2)], segments);
+  }
+  const match = matchSegments(routes, method, segments, segments);
+  if (match.route?.path.startsWith('/repos/{owner}/{repo}/'))
+    match.linkPath = `/repositories/${repositoryId}/${segments.slice(3).join('/')}`;
+  return match;
+}
+
+function matchSegments(
+  routes: Route[],
+  method: string,
+  segments: string[],
+  linkSegments: string[],
+): { route?: Route; params: Record<string, string>; linkPath: string } {
+  const linkPath = `/${linkSegments.join('/')}`;
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const template = route.path.split('/').slice(1);
+    if (template.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    let matched = true;
+    for (const [index, part] of template.entries()) {
+      const segment = segments[index] ?? '';
+      const name = /^\{(.+)\}$/.exec(part)?.[1];
+      if (name) {
+        try {
+          params[name] = decodeURIComponent(segment);
+        } catch {
+          matched = false;
+        }
+      } else if (part !== segment) matched = false;
+      if (!matched) break;
+    }
+    if (matched) return { route, params, linkPath };
+  }
+  return { params: {}, linkPath };
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

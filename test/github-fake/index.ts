@@ -1,0 +1,14 @@
+export type { FactoryContext, JsonRecord, JsonValue } from './factories';
+export { makeRepository, makeUser, shaOf } from './factories';
+export type {
+  GitHubFake,
+  GitHubFakeOptions,
+  GitHubFakeSeeder,
+  GitHubFakeState,
+  PackageVersionsSeed,
+  RecordedRequest,
+  SchemaViolation,
+  ScriptedFault,
+} from './github-fake';
+export { packageKey, startGitHubFake } from './github-fake';
+export { getOperation, validateRequest, validateResponse } from './openapi';
