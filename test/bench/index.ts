@@ -1,3 +1,4 @@
+import { benchBuildBySha } from './build-by-sha';
 import { benchPromote } from './promote';
 import { benchRetag } from './retag';
 
@@ -5,6 +6,7 @@ import { benchRetag } from './retag';
 async function main(): Promise<void> {
   await benchRetag();
   await benchPromote();
+  await benchBuildBySha();
 }
 
 main().catch((error: unknown) => {
