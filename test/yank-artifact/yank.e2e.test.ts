@@ -1,0 +1,397 @@
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readTombstone, writeTombstone, yankedError } from '@flow-actions/artifact-protocol';
+import { type ArtifactStore, openStore } from '@flow-actions/oci-store';
+import { type ActionRun, runAction } from '@flow-actions/runner-harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releasedAction } from '../e2e/release-tree';
+import { type RunningFaultProxy, startFaultProxy } from '../fault-proxy';
+import { type GitHubFake, packageKey, startGitHubFake } from '../github-fake';
+import { type RunningRegistry, startRegistry } from '../services';
+import { seedImage } from '../support/artifacts';
+import { skopeoDigest } from '../support/skopeo';
+
+// End to end: the bundled yank-artifact action, run as the runner runs it (Node 24, INPUT_*,
+// command files), against CNCF distribution on loopback; skopeo is the independent judge of
+// what is gone. build-by-sha and promote, bundled too, must then refuse the yanked commit.
+let registry: RunningRegistry;
+let noDelete: RunningRegistry;
+let proxy: RunningFaultProxy;
+
+beforeAll(async () => {
+  [registry, noDelete] = await Promise.all([startRegistry(), startRegistry({ deleteEnabled: false })]);
+  proxy = await startFaultProxy({ target: registry.url });
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await Promise.all([registry?.stop(), noDelete?.stop()]);
+});
+
+const sha = (char: string) => char.repeat(40);
+const RUN_URL = 'https://github.com/acme/app/actions/runs/4242';
+let repositoryCount = 0;
+/** A fresh repository per test, so tests never see each other's tags. */
+function repository(host: string): string {
+  repositoryCount++;
+  return `${host}/acme/yank-${repositoryCount}`;
+}
+
+function store(reference: string): Promise<ArtifactStore> {
+  return openStore(reference);
+}
+
+async function tag(reference: string, name: string, digest: string): Promise<void> {
+  const repo = await store(reference);
+  const manifest = await repo.getManifest(digest);
+  if (!manifest) throw new Error(`${reference}@${digest} is missing`);
+  await repo.putManifest(name, manifest);
+}
+
+function yank(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
+  return runAction({
+    actionDir: releasedAction('yank-artifact'),
+    inputs,
+    sha: sha('0'),
+    runId: '4242',
+    repository: 'acme/app',
+    env: { DOCKER_CONFIG: join(tmpdir(), 'flow-no-docker-config'), ...env },
+  });
+}
+
+/** Everything a user can read from a run, except the runner's own mask registrations. */
+function printed(run: ActionRun): string {
+  const stdout = run.stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .join('\n');
+  return stdout + run.stderr + run.summary + JSON.stringify(run.outputs);
+}
+
+describe('yank-artifact (bundled action, real registry)', () => {
+  it('deletes the digest with every tag on it, leaves a tombstone, and build-by-sha and promote refuse the commit', async () => {
+    const repo = repository(registry.host);
+    const yanked = await seedImage(await store(repo), { revision: sha('a') });
+    const other = await seedImage(await store(repo), { revision: sha('b') });
+    await tag(repo, 'rc-1', yanked.digest);
+    await tag(repo, 'demo', yanked.digest);
+    await tag(repo, 'latest', other.digest);
+
+    const run = await yank({ image: repo, sha: sha('a'), reason: 'stage smoke tests failed' });
+
+    expect(run.errors).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs.digest).toBe(yanked.digest);
+    expect(run.outputs.deleted?.split('\n')).toEqual([
+      `${repo}:aaaaaaa`,
+      `${repo}:demo`,
+      `${repo}:rc-1`,
+      `${repo}@${yanked.digest}`,
+    ]);
+    expect(run.outputs.tombstone).toBe(`${repo}:yanked-aaaaaaa`);
+    for (const gone of ['aaaaaaa', 'rc-1', 'demo', yanked.digest]) {
+      expect(
+        await skopeoDigest(gone.startsWith('sha256:') ? `${repo}@${gone}` : `${repo}:${gone}`),
+      ).toBeUndefined();
+    }
+    expect(await skopeoDigest(`${repo}:latest`)).toBe(other.digest);
+    expect(await skopeoDigest(`${repo}:bbbbbbb`)).toBe(other.digest);
+    expect(await skopeoDigest(`${repo}:yanked-aaaaaaa`)).toBeDefined();
+
+    const tombstone = await readTombstone(await store(repo), sha('a'));
+    expect(tombstone).toMatchObject({
+      reason: 'stage smoke tests failed',
+      actor: 'octocat',
+      removedDigest: yanked.digest,
+      removedTags: ['aaaaaaa', 'demo', 'rc-1'],
+      runUrl: `${RUN_URL}/attempts/1`,
+    });
+    expect(yankedError(tombstone as NonNullable<typeof tombstone>).message).toContain(
+      'Commit aaaaaaa was yanked by octocat',
+    );
+    expect(run.summary).toContain('stage smoke tests failed');
+    expect(run.summary).toContain(RUN_URL);
+    expect(run.summary).toContain(`\`${yanked.digest}\``);
+    expect(run.summary).toContain('`rc-1`');
+
+    const promote = await runAction({
+      actionDir: releasedAction('promote'),
+      inputs: { image: repo, from: sha('a'), to: 'rc-2' },
+      env: { DOCKER_CONFIG: join(tmpdir(), 'flow-no-docker-config') },
+    });
+    expect(promote.exitCode).toBe(1);
+    expect(promote.errors.join('\n')).toContain('Commit aaaaaaa was yanked by octocat');
+    expect(promote.errors.join('\n')).toContain('stage smoke tests failed');
+
+    const workspace = await mkdtemp(join(tmpdir(), 'flow-yank-build-'));
+    await writeFile(join(workspace, 'api.zip'), 'late build');
+    const build = await runAction({
+      actionDir: releasedAction('build-by-sha'),
+      inputs: { image: repo, kind: 'archive', path: 'api.zip' },
+      sha: sha('a'),
+      workspace,
+      env: { DOCKER_CONFIG: join(tmpdir(), 'flow-no-docker-config') },
+    });
+    expect(build.exitCode).toBe(1);
+    expect(build.errors.join('\n')).toContain('Commit aaaaaaa was yanked by octocat');
+    expect(await skopeoDigest(`${repo}:aaaaaaa`)).toBeUndefined();
+  });
+
+  it('a multi-platform index: the index and its platform manifests are gone by digest', async () => {
+    const repo = repository(registry.host);
+    const yanked = await seedImage(await store(repo), {
+      revision: sha('c'),
+      platforms: ['linux/amd64', 'linux/arm64'],
+    });
+    const run = await yank({ image: repo, sha: sha('c'), reason: 'broken on arm64' });
+    expect(run.errors).toEqual([]);
+    expect(run.outputs.deleted?.split('\n')).toEqual([
+      `${repo}:ccccccc`,
+      `${repo}@${yanked.digest}`,
+      ...yanked.children.map((child) => `${repo}@${child}`),
+    ]);
+    for (const digest of [yanked.digest, ...yanked.children]) {
+      expect(await skopeoDigest(`${repo}@${digest}`)).toBeUndefined();
+    }
+  });
+
+  it('a protected tag on the digest: refused without force, listing it, nothing written; done with force', async () => {
+    const repo = repository(registry.host);
+    const image = await seedImage(await store(repo), { revision: sha('d') });
+    await tag(repo, 'v1.4.0', image.digest);
+    await tag(repo, 'prod', image.digest);
+
+    const refused = await yank({ image: repo, sha: sha('d'), reason: 'late finding' });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.errors).toEqual([
+      `Refusing to yank ddddddd: protected tags point at its artifact: ${repo}:prod, ${repo}:v1.4.0. Deploy something else there first (promote another version), or set force: true to yank it from under them.`,
+    ]);
+    expect(await skopeoDigest(`${repo}:prod`)).toBe(image.digest);
+    expect(await skopeoDigest(`${repo}:yanked-ddddddd`)).toBeUndefined();
+
+    const forced = await yank({ image: repo, sha: sha('d'), reason: 'late finding', force: 'true' });
+    expect(forced.errors).toEqual([]);
+    expect(forced.exitCode).toBe(0);
+    for (const gone of ['ddddddd', 'v1.4.0', 'prod'])
+      expect(await skopeoDigest(`${repo}:${gone}`)).toBeUndefined();
+  });
+
+  it('a second yank is a green no-op: nothing written, the tombstone unchanged', async () => {
+    const repo = repository(proxy.host);
+    await seedImage(await store(repo), { revision: sha('e') });
+    expect((await yank({ image: repo, sha: sha('e'), reason: 'flaky migration' })).exitCode).toBe(0);
+    const tombstone = await skopeoDigest(`${repo}:yanked-eeeeeee`);
+    proxy.reset();
+
+    const again = await yank({ image: repo, sha: sha('e'), reason: 'flaky migration' });
+
+    expect(again.errors).toEqual([]);
+    expect(again.exitCode).toBe(0);
+    expect(again.outputs.deleted).toBe('');
+    expect(JSON.parse(again.outputs.images ?? '{}')[repo].outcome).toBe('already-yanked');
+    expect(proxy.requests.filter((request) => !['GET', 'HEAD'].includes(request.method))).toEqual([]);
+    expect(await skopeoDigest(`${repo}:yanked-eeeeeee`)).toBe(tombstone);
+    expect(again.summary).toContain('already yanked, nothing changed');
+  });
+
+  it('a commit with no artifact still gets its tombstone, so a late build cannot appear', async () => {
+    const repo = repository(registry.host);
+    await seedImage(await store(repo), { revision: sha('1') });
+    const run = await yank({ image: repo, sha: sha('f'), reason: 'bad config, never built' });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs.digest).toBe('');
+    expect(run.outputs.deleted).toBe('');
+    expect((await readTombstone(await store(repo), sha('f')))?.reason).toBe('bad config, never built');
+    expect(await skopeoDigest(`${repo}:1111111`)).toBeDefined();
+  });
+
+  it('a registry with deletion disabled (405): the error says the tombstone was written and what remains', async () => {
+    const repo = repository(noDelete.host);
+    const image = await seedImage(await store(repo), { revision: sha('a') });
+    await tag(repo, 'rc-3', image.digest);
+    const run = await yank({ image: repo, sha: sha('a'), reason: 'stage failed' });
+    expect(run.exitCode).toBe(1);
+    const [error] = run.errors;
+    expect(error).toContain(`Deleting ${repo}@${image.digest} failed:`);
+    expect(error).toContain('405');
+    expect(error).toContain(
+      `The tombstone ${repo}:yanked-aaaaaaa is written, so aaaaaaa cannot be rebuilt or promoted; still in the registry: ${image.digest} tagged aaaaaaa, rc-3.`,
+    );
+    expect(error).toContain('The registry has deletion disabled');
+    expect(await skopeoDigest(`${repo}:aaaaaaa`)).toBe(image.digest);
+    expect((await readTombstone(await store(repo), sha('a')))?.removedDigest).toBe(image.digest);
+  });
+
+  it.each([
+    [{ sha: sha('a') }, 'Input "reason" is required'],
+    [{ sha: 'abc123', reason: 'x' }, 'Input "sha" value "abc123" is not a full commit sha'],
+    [
+      { sha: sha('a'), reason: 'x', backend: 'artifactory' },
+      'Input "backend" must be one of "auto", "oci", "ghcr", got "artifactory".',
+    ],
+  ])('bad inputs are rejected before any request: %j', async (inputs, message) => {
+    const repo = repository(proxy.host);
+    proxy.reset();
+    const run = await yank({ image: repo, ...inputs });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([expect.stringContaining(message)]);
+    expect(proxy.requests).toEqual([]);
+  });
+
+  it('dry-run plans and summarises, writing nothing', async () => {
+    const repo = repository(proxy.host);
+    const image = await seedImage(await store(repo), { revision: sha('2') });
+    proxy.reset();
+    const run = await yank({ image: repo, sha: sha('2'), reason: 'just looking', 'dry-run': 'true' });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs.deleted?.split('\n')).toEqual([`${repo}:2222222`, `${repo}@${image.digest}`]);
+    expect(run.summary).toContain('Yank plan (dry run)');
+    expect(proxy.requests.filter((request) => !['GET', 'HEAD'].includes(request.method))).toEqual([]);
+    expect(await skopeoDigest(`${repo}:2222222`)).toBe(image.digest);
+  });
+});
+
+describe('yank-artifact on GHCR (Packages API fake checked against the OpenAPI description)', () => {
+  let github: GitHubFake;
+  const token = 'ghs_yankFakeToken123456';
+  beforeAll(async () => {
+    github = await startGitHubFake({ token, repository: 'acme/app' });
+  });
+  afterAll(() => github?.stop());
+
+  // GitHub pages an organization's versions 100 at a time (per_page), a user's by its default 30.
+  it.each([
+    ['org', 3],
+    ['user', 9],
+  ] as const)(
+    '%s package: finds the version among 250 in a nested package, deletes it and its platform versions (%i pages)',
+    async (ownerType, pages) => {
+      const repo = `${registry.host}/acme/team/api-${ownerType}`;
+      const image = await seedImage(await store(repo), {
+        revision: sha('9'),
+        platforms: ['linux/amd64', 'linux/arm64'],
+      });
+      const seed = {
+        owner: 'acme',
+        ownerType,
+        packageType: 'container' as const,
+        packageName: `team/api-${ownerType}`,
+      };
+      const encoded = `team%2Fapi-${ownerType}`;
+      // Oldest first: the yanked commit's versions end up on the last page.
+      github.seed.packageVersion({ ...seed, name: image.children[0] as string });
+      github.seed.packageVersion({ ...seed, name: image.children[1] as string });
+      const target = github.seed.packageVersion({ ...seed, name: image.digest, tags: ['9999999', 'rc-5'] });
+      github.seed.packageVersions({ ...seed, count: 247 });
+      github.requests.length = 0;
+
+      const run = await yank(
+        { image: repo, sha: sha('9'), reason: 'cve in base image', backend: 'ghcr', 'github-token': token },
+        { GITHUB_API_URL: github.url },
+      );
+
+      expect(run.errors).toEqual([]);
+      expect(run.exitCode).toBe(0);
+      const remaining = github.state.packageVersions.get(packageKey(seed)) ?? [];
+      expect(remaining).toHaveLength(247);
+      expect(remaining.map((version) => version.name)).not.toContain(image.digest);
+      expect(remaining.map((version) => version.name)).not.toContain(image.children[0]);
+      const scope = ownerType === 'org' ? 'orgs' : 'users';
+      const deletes = github.requests
+        .filter((request) => request.method === 'DELETE')
+        .map((request) => request.url);
+      expect(deletes).toEqual([
+        `/${scope}/acme/packages/container/${encoded}/versions/${target.id}`,
+        expect.stringMatching(new RegExp(`^/${scope}/acme/packages/container/${encoded}/versions/\\d+$`)),
+        expect.stringMatching(new RegExp(`^/${scope}/acme/packages/container/${encoded}/versions/\\d+$`)),
+      ]);
+      const lists = github.requests
+        .filter((request) => request.method === 'GET')
+        .map((request) => request.url);
+      expect(lists[0]).toMatch(new RegExp(`^/orgs/acme/packages/container/${encoded}/versions`));
+      expect(lists.filter((url) => url.startsWith(`/${scope}/`))).toHaveLength(pages);
+      expect(github.schemaViolations).toEqual([]);
+      expect(await skopeoDigest(`${repo}:yanked-9999999`)).toBeDefined();
+      expect(run.summary).toContain('GitHub Packages API');
+      expect(printed(run)).not.toContain(token);
+    },
+  );
+});
+
+describe('yank-artifact on npm (verdaccio, real npm CLI)', () => {
+  it('deprecates the version with the reason and moves latest back; the token is never left behind', async () => {
+    const { startVerdaccio } = await import('../services');
+    const { exec } = await import('@flow-actions/action-kit');
+    const verdaccio = await startVerdaccio();
+    try {
+      const npmrc = await verdaccio.writeNpmrc(
+        join(await mkdtemp(join(tmpdir(), 'flow-yank-npmrc-')), '.npmrc'),
+      );
+      const npm = (args: string[], cwd?: string) =>
+        exec('npm', [...args, '--userconfig', npmrc], { ...(cwd ? { cwd } : {}) });
+      for (const version of ['1.0.0', '1.1.0', '1.2.0']) {
+        const dir = await mkdtemp(join(tmpdir(), 'flow-yank-pkg-'));
+        await writeFile(join(dir, 'package.json'), JSON.stringify({ name: '@acme/lib', version }));
+        await npm(['publish'], dir);
+      }
+      const runnerTemp = await mkdtemp(join(tmpdir(), 'flow-yank-runner-temp-'));
+
+      const run = await yank(
+        {
+          'npm-package': '@acme/lib',
+          'npm-version': '1.2.0',
+          'npm-registry': verdaccio.url,
+          'npm-token': verdaccio.token,
+          reason: 'stage smoke tests failed',
+          sha: sha('a'),
+        },
+        { RUNNER_TEMP: runnerTemp },
+      );
+
+      expect(run.errors).toEqual([]);
+      expect(run.exitCode).toBe(0);
+      expect(JSON.parse(run.outputs.npm ?? '{}')).toEqual({
+        package: '@acme/lib',
+        version: '1.2.0',
+        deprecated: true,
+        distTags: { latest: { from: '1.2.0', to: '1.1.0', action: 'moved' } },
+      });
+      expect((await npm(['view', '@acme/lib', 'dist-tags.latest'])).stdout.trim()).toBe('1.1.0');
+      expect(JSON.parse((await npm(['view', '@acme/lib@1.2.0', 'deprecated', '--json'])).stdout)).toBe(
+        'stage smoke tests failed',
+      );
+      expect(run.summary).toContain('`latest`: 1.2.0 → 1.1.0');
+      expect(await readdir(runnerTemp)).toEqual([]);
+      expect(printed(run)).not.toContain(verdaccio.token);
+
+      const again = await yank(
+        {
+          'npm-package': '@acme/lib',
+          'npm-version': '1.2.0',
+          'npm-registry': verdaccio.url,
+          'npm-token': verdaccio.token,
+          reason: 'stage smoke tests failed',
+          sha: sha('a'),
+        },
+        { RUNNER_TEMP: runnerTemp },
+      );
+      expect(again.exitCode).toBe(0);
+      expect(JSON.parse(again.outputs.npm ?? '{}')).toMatchObject({ deprecated: false, distTags: {} });
+    } finally {
+      await verdaccio.stop();
+    }
+  });
+});
+
+// A pre-existing tombstone written by hand is honoured: the action does not overwrite it.
+describe('yank-artifact with a tombstone written elsewhere', () => {
+  it('keeps the first tombstone and still deletes the artifact', async () => {
+    const repo = repository(registry.host);
+    const image = await seedImage(await store(repo), { revision: sha('3') });
+    await writeTombstone(await store(repo), { sha: sha('3'), reason: 'first reason', actor: 'alice' });
+    const run = await yank({ image: repo, sha: sha('3'), reason: 'second reason' });
+    expect(run.exitCode).toBe(0);
+    expect(await skopeoDigest(`${repo}@${image.digest}`)).toBeUndefined();
+    expect((await readTombstone(await store(repo), sha('3')))?.reason).toBe('first reason');
+  });
+});
