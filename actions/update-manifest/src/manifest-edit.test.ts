@@ -91,6 +91,25 @@ describe('kustomize overlays', () => {
     expect(update).toMatchObject({ matched: true, changes: [], content: before });
   });
 
+  it.each([
+    ['1234567', '"1234567"'],
+    ['yes', '"yes"'],
+    ['0e12345', '"0e12345"'],
+    ['a1b2c3d', 'a1b2c3d'],
+  ])('writes tag %s as %s so that YAML 1.1 and 1.2 both read a string', (tag, text) => {
+    const before = 'images:\n  - name: ghcr.io/acme/api\n    newTag: old\n';
+    const update = editManifest('kustomization.yaml', before, options({ tag, digest: undefined }));
+    expect(update.content).toBe(`images:\n  - name: ghcr.io/acme/api\n    newTag: ${text}\n`);
+  });
+
+  it('keeps CRLF line endings when it adds a line', () => {
+    const before = 'images:\r\n  - name: ghcr.io/acme/api # api\r\n    newTag: old\r\nresources: []\r\n';
+    const update = editManifest('kustomization.yaml', before, options());
+    expect(update.content).toBe(
+      `images:\r\n  - name: ghcr.io/acme/api # api\r\n    newTag: 1a2b3c4\r\n    digest: ${NEW}\r\nresources: []\r\n`,
+    );
+  });
+
   it('quotes a tag that would otherwise read back as a number', () => {
     const before = 'images:\n  - name: ghcr.io/acme/api\n    newTag: v1\n';
     const update = editManifest('kustomization.yaml', before, options({ tag: '1.10', digest: undefined }));

@@ -78,8 +78,12 @@ export function scalarString(node: unknown): string | undefined {
 export function formatScalar(value: string, style: Scalar.Type | undefined): string {
   if (style === 'QUOTE_SINGLE') return `'${value.replace(/'/g, "''")}'`;
   if (style === 'QUOTE_DOUBLE') return JSON.stringify(value);
-  const plain = stringify(value, { lineWidth: 0 }).replace(/\n$/, '');
-  return plain.includes('\n') ? JSON.stringify(value) : plain;
+  // Helm and kubectl read YAML 1.1 (where `yes` and `on` are booleans), kustomize 1.2: a plain
+  // value must be a string in both.
+  const plainInBoth = (['1.1', '1.2'] as const).every(
+    (version) => stringify(value, { version, lineWidth: 0 }) === `${value}\n`,
+  );
+  return plainInBoth ? value : JSON.stringify(value);
 }
 
 /** Replaces a scalar's text, keeping its quoting style and whatever comment follows it. */
@@ -115,10 +119,11 @@ export function setMapValue(source: string, map: YAMLMap, key: string, value: st
   const lastEnd = pairValueEnd(last);
   if (map.flow) return { start: lastEnd, end: lastEnd, text: `, ${text}` };
   const indent = ' '.repeat(columnOf(source, requireRange(first.key as Node)[0]));
-  if (source[lastEnd - 1] === '\n') return { start: lastEnd, end: lastEnd, text: `${indent}${text}\n` };
+  const eol = source.includes('\r\n') ? '\r\n' : '\n';
+  if (source[lastEnd - 1] === '\n') return { start: lastEnd, end: lastEnd, text: `${indent}${text}${eol}` };
   const lineEnd = source.indexOf('\n', lastEnd);
-  if (lineEnd < 0) return { start: source.length, end: source.length, text: `\n${indent}${text}` };
-  return { start: lineEnd + 1, end: lineEnd + 1, text: `${indent}${text}\n` };
+  if (lineEnd < 0) return { start: source.length, end: source.length, text: `${eol}${indent}${text}` };
+  return { start: lineEnd + 1, end: lineEnd + 1, text: `${indent}${text}${eol}` };
 }
 
 /** Removes `key: value` from a map, with its line in a block map. Undefined when the key is absent. */
