@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 afterEach(() => {
   // Every request the client sent and every answer the fake gave kept to GitHub's description.
-  expect(fake.schemaViolations).toEqual([]);
+  expect(fake.schemaViolations.splice(0)).toEqual([]);
 });
 
 function client(options: Partial<GitHubClientOptions> = {}): GitHubClient {
@@ -128,11 +128,25 @@ describe('every method against the fake', () => {
       environment_url: 'https://api.acme.example/',
       log_url: 'https://github.com/acme/api/actions/runs/42',
     });
+    const long = await github.createDeploymentStatus(deployment.id, {
+      state: 'inactive',
+      description: 'x'.repeat(300),
+    });
+    expect(long.description).toBe(`${'x'.repeat(139)}…`);
+    const refused = await fetch(`${fake.url}/repos/acme/api/deployments/${deployment.id}/statuses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ state: 'success', description: 'y'.repeat(141) }),
+    });
+    expect(refused.status).toBe(422);
     const sent = fake.requests.find(
       (request) => request.url === '/repos/acme/api/deployments' && request.method === 'POST',
     );
     expect(JSON.parse(sent?.body ?? '{}')).toMatchObject({ auto_merge: false, required_contexts: [] });
-    expect(fake.state.deploymentStatuses).toMatchObject([{ deploymentId: deployment.id }]);
+    expect(fake.state.deploymentStatuses).toMatchObject([
+      { deploymentId: deployment.id },
+      { deploymentId: deployment.id },
+    ]);
   });
 
   test('createDeployment of an unknown ref names GitHub’s message', async () => {

@@ -106,6 +106,26 @@ describe('the OpenAPI validation bites', () => {
     ]);
   });
 
+  test('a URL field must be a URI; GitHub’s own "" for an unset one passes', async () => {
+    const deployment = fake.seed.deployment({ ref: 'main', sha: shaOf('main'), environment: 'prod' });
+    const operation = getOperation('POST', '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses');
+    const check = (fields: Record<string, string>) =>
+      validateResponse(operation, {
+        status: 201,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify({
+          ...deployment,
+          state: 'success',
+          deployment_url: deployment.url,
+          description: '',
+          target_url: '',
+          ...fields,
+        }),
+      });
+    expect(check({})).toEqual([]);
+    expect(check({ target_url: 'not a url' })).toEqual(['body/target_url must match format "uri"']);
+  });
+
   test('an unknown query parameter or an out-of-range value is a violation', () => {
     const operation = getOperation('GET', '/repos/{owner}/{repo}/commits/{ref}/check-runs');
     const errors = validateRequest(operation, {

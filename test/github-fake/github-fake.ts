@@ -362,6 +362,15 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
         const deploymentId = Number(route.params.deployment_id);
         const deployment = state.deployments.find((entry) => entry.id === deploymentId);
         if (!deployment) return notFound(route.operation);
+        if (typeof route.body.description === 'string' && [...route.body.description].length > 140)
+          return validationFailed(route.operation, 'Validation Failed', [
+            {
+              resource: 'DeploymentStatus',
+              code: 'custom',
+              field: 'description',
+              message: 'description is too long (maximum is 140 characters)',
+            },
+          ]);
         const status = makeDeploymentStatus(context, {
           deploymentId,
           environment: String(route.body.environment ?? deployment.environment),

@@ -64,6 +64,7 @@ export interface CreateDeploymentStatusOptions {
   environmentUrl?: string;
   /** The run that deployed it. Default: none. */
   logUrl?: string;
+  /** Cut to GitHub's 140 characters (with an ellipsis) rather than refused. */
   description: string;
 }
 
@@ -130,6 +131,8 @@ const SECONDARY_LIMIT_WAIT_MS = 60_000;
 /** A server that keeps sending `rel="next"` must not keep us paging for ever. */
 const MAX_PAGES = 1000;
 const USER_AGENT = 'flow-actions';
+/** GitHub refuses a longer deployment status description with 422. */
+const DEPLOYMENT_STATUS_DESCRIPTION_MAX = 140;
 
 /**
  * A small GitHub REST client on the global fetch: the few calls flow-actions makes, all pages,
@@ -250,7 +253,10 @@ export class GitHubClient {
     deploymentId: number,
     options: CreateDeploymentStatusOptions,
   ): Promise<DeploymentStatus> {
-    const body: Record<string, unknown> = { state: options.state, description: options.description };
+    const body: Record<string, unknown> = {
+      state: options.state,
+      description: truncate(options.description, DEPLOYMENT_STATUS_DESCRIPTION_MAX),
+    };
     if (options.environmentUrl) body.environment_url = options.environmentUrl;
     if (options.logUrl) body.log_url = options.logUrl;
     const response = await this.#request({
@@ -504,6 +510,11 @@ export class GitHubClient {
   #redact(text: string): string {
     return this.#masker.redact(text);
   }
+}
+
+function truncate(text: string, max: number): string {
+  const characters = [...text];
+  return characters.length <= max ? text : `${characters.slice(0, max - 1).join('')}…`;
 }
 
 function packagePath(options: PackageOptions): string {
