@@ -6,6 +6,9 @@ import { FORMATS, type FormatInput, parseHelmKey } from './manifest-edit';
 export const MODES = ['push', 'pull-request'] as const;
 export type Mode = (typeof MODES)[number];
 
+/** The outputs `action.yml` declares; main.ts sets exactly these. */
+export const OUTPUTS = { commit: 'commit', changed: 'changed', pullRequest: 'pull-request' } as const;
+
 export const DEFAULT_AUTHOR = 'flow-actions[bot] <flow-actions@users.noreply.github.com>';
 
 /** Where the manifests live: a repository on the GitHub server, or a git repository on disk. */

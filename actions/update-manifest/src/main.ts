@@ -5,7 +5,7 @@ import { type ActionContext, errorMessage, runAction } from '@flow-actions/actio
 import { readEventContext, resolveCommit } from '@flow-actions/commit-identity';
 import type { Lineage } from './commit-message';
 import { createGit } from './git';
-import { getInputs, type Inputs } from './inputs';
+import { getInputs, type Inputs, OUTPUTS } from './inputs';
 import { buildSummary } from './summary';
 import { type PullRequestApi, type UpdateResult, updateManifest } from './update';
 
@@ -100,7 +100,7 @@ async function readLineage(inputs: Inputs, context: ActionContext): Promise<Line
 }
 
 function setOutputs(context: ActionContext, result: UpdateResult): void {
-  context.setOutput('commit', result.commit ?? '');
-  context.setOutput('changed', result.changedFiles.join('\n'));
-  context.setOutput('pull-request', result.pullRequest?.url ?? '');
+  context.setOutput(OUTPUTS.commit, result.commit ?? '');
+  context.setOutput(OUTPUTS.changed, result.changedFiles.join('\n'));
+  context.setOutput(OUTPUTS.pullRequest, result.pullRequest?.url ?? '');
 }

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputReader, SecretMasker } from '@flow-actions/action-kit';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { getInputs, OUTPUTS } from './inputs';
+
+const metadata = parse(readFileSync(join(import.meta.dirname, '..', 'action.yml'), 'utf8')) as {
+  inputs: Record<string, { default?: string }>;
+  outputs: Record<string, unknown>;
+  runs: { using: string; main: string };
+};
+
+describe('action.yml', () => {
+  it('declares exactly the inputs the action reads, and the defaults parse', () => {
+    const asked = new Set<string>();
+    const values: Record<string, string> = {
+      repository: 'acme/manifests',
+      path: 'envs/stage',
+      image: 'ghcr.io/acme/api',
+      tag: '1a2b3c4',
+      token: 'ghs_metadataTest1234',
+      mode: 'pull-request',
+      'pull-request-branch': 'deploy/stage',
+      message: 'deploy',
+      branch: 'main',
+      'source-commit': 'abc1234',
+    };
+    const source = (name: string) => {
+      asked.add(name);
+      return values[name] ?? metadata.inputs[name]?.default;
+    };
+    getInputs(new InputReader(source), new SecretMasker());
+    expect([...asked].sort()).toEqual(Object.keys(metadata.inputs).sort());
+  });
+
+  it('declares exactly the outputs the action sets, on node24', () => {
+    expect(Object.keys(metadata.outputs).sort()).toEqual(Object.values(OUTPUTS).sort());
+    expect(metadata.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
+  });
+});
