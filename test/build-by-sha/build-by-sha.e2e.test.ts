@@ -4,7 +4,7 @@ import { delimiter, join } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
 import { writeTombstone } from '@flow-actions/artifact-protocol';
 import { openStore } from '@flow-actions/oci-store';
-import { type ActionRun, runAction } from '@flow-actions/runner-harness';
+import { type ActionRun, readActionMetadata, runAction } from '@flow-actions/runner-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releasedAction } from '../e2e/release-tree';
 import { type RunningFaultProxy, startFaultProxy } from '../fault-proxy';
@@ -115,6 +115,9 @@ describe('build-by-sha (bundled action, buildah, real registry)', () => {
       'org.opencontainers.image.source': 'https://github.com/acme/app',
     });
     expect(first.summary).toContain(`| \`${image}\` | \`${digest}\` | built with buildah: no 6113728 yet |`);
+    // Every output action.yml declares is set, and nothing else.
+    const metadata = await readActionMetadata(releasedAction('build-by-sha'));
+    expect(Object.keys(first.outputs).sort()).toEqual(Object.keys(metadata.outputs).sort());
 
     proxy.reset();
     const second = await build({ image });
@@ -279,6 +282,28 @@ describe('build-by-sha (bundled action, buildah, real registry)', () => {
       proxy.requests.filter((r) => r.path.includes(`${api.slice(proxy.host.length + 1)}/`)),
     ).toHaveLength(2);
     expect(run.summary).toContain('1 built, 1 reused');
+  });
+
+  it('retries a registry hiccup; a push that keeps failing leaves a state a re-run completes', async () => {
+    const image = repository();
+    const tagPut = { method: 'PUT', path: /\/manifests\/6113728$/ };
+    proxy.script({ ...tagPut, status: 503, retryAfter: '0', times: 1 });
+    const retried = await build({ image });
+    expect(retried.errors).toEqual([]);
+    expect(await skopeoDigest(`${image}:6113728`)).toBe(retried.outputs.digest);
+
+    const broken = repository();
+    const rule = proxy.script({ ...tagPut, status: 500 });
+    const failed = await build({ image: broken });
+    expect(failed.exitCode).toBe(1);
+    expect(failed.errors[0]).toMatch(/500/);
+    expect(rule.hits).toBeGreaterThan(1);
+    expect(await skopeoDigest(`${broken}:6113728`)).toBeUndefined();
+    proxy.reset();
+    const rerun = await build({ image: broken });
+    expect(rerun.errors).toEqual([]);
+    expect(rerun.outputs.built).toBe('true');
+    expect(await skopeoDigest(`${broken}:6113728`)).toBe(rerun.outputs.digest);
   });
 
   it('a short-sha collision is a clear error and nothing is pushed', async () => {
