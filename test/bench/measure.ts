@@ -9,11 +9,12 @@ export function median(values: readonly number[]): number {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-/** Wall time of a whole process, from spawn to exit, in milliseconds; throws on a non-zero exit. */
+/** Wall time of a whole process, from spawn to exit, in milliseconds; throws unless it exits `expectedExit`. */
 export function timeProcess(
   command: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
+  expectedExit = 0,
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -24,7 +25,7 @@ export function timeProcess(
     });
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code === 0) resolve(performance.now() - started);
+      if (code === expectedExit) resolve(performance.now() - started);
       else reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim().slice(-500)}`));
     });
   });

@@ -13,5 +13,13 @@ export {
 } from './logger';
 export type { ActionContext } from './run';
 export { runAction } from './run';
+export {
+  appendCommandFile,
+  issueCommand,
+  setFailed,
+  setOutput,
+  setSecret,
+  writeLine,
+} from './runner-commands';
 export { SecretMasker } from './secrets';
 export { inlineCode, SummaryBuilder, writeSummary } from './summary';

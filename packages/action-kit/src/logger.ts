@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import { issueCommand, writeLine } from './runner-commands';
 import type { SecretMasker } from './secrets';
 
 /** Logging as the cores see it; the entry decides where it goes. */
@@ -11,14 +11,21 @@ export interface Logger {
   group<T>(title: string, fn: () => Promise<T>): Promise<T>;
 }
 
-/** Writes to the job log through `@actions/core`: annotations for warnings and errors. */
+/** Writes to the job log with workflow commands: annotations for warnings and errors, collapsible groups. */
 export function createActionsLogger(): Logger {
   return {
-    debug: (message) => core.debug(message),
-    info: (message) => core.info(message),
-    warning: (message) => core.warning(message),
-    error: (message) => core.error(message),
-    group: (title, fn) => core.group(title, fn),
+    debug: (message) => issueCommand('debug', {}, message),
+    info: (message) => writeLine(message),
+    warning: (message) => issueCommand('warning', {}, message),
+    error: (message) => issueCommand('error', {}, message),
+    group: async (title, fn) => {
+      issueCommand('group', {}, title);
+      try {
+        return await fn();
+      } finally {
+        issueCommand('endgroup', {}, '');
+      }
+    },
   };
 }
 

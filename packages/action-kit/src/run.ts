@@ -1,8 +1,8 @@
-import * as core from '@actions/core';
 import { errorMessage, isConfigurationError, oneLine } from './errors';
 import { envInputSource, InputReader } from './inputs';
 import type { Logger } from './logger';
 import { createActionsLogger, redactingLogger } from './logger';
+import { issueCommand, setFailed, setOutput, setSecret } from './runner-commands';
 import { SecretMasker } from './secrets';
 import { type SummaryBuilder, writeSummary } from './summary';
 
@@ -24,7 +24,7 @@ export interface ActionContext {
  * fix, anything else also gets its stack in the debug log.
  */
 export async function runAction(body: (context: ActionContext) => Promise<void>): Promise<void> {
-  const masker = new SecretMasker((value) => core.setSecret(value));
+  const masker = new SecretMasker(setSecret);
   const logger = redactingLogger(createActionsLogger(), masker);
   const context: ActionContext = {
     inputs: new InputReader(envInputSource()),
@@ -32,7 +32,7 @@ export async function runAction(body: (context: ActionContext) => Promise<void>)
     masker,
     setOutput: (name, value) => {
       const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
-      core.setOutput(name, masker.redact(text));
+      setOutput(name, masker.redact(text));
     },
     writeSummary: async (summary) => {
       await writeSummary(masker.redact(summary.toString()));
@@ -42,8 +42,8 @@ export async function runAction(body: (context: ActionContext) => Promise<void>)
     await body(context);
   } catch (error) {
     if (!isConfigurationError(error) && error instanceof Error && error.stack) {
-      core.debug(masker.redact(error.stack));
+      issueCommand('debug', {}, masker.redact(error.stack));
     }
-    core.setFailed(masker.redact(oneLine(errorMessage(error))));
+    setFailed(masker.redact(oneLine(errorMessage(error))));
   }
 }
