@@ -132,6 +132,21 @@ describe('build-by-sha (bundled action, buildah, real registry)', () => {
     expect(second.summary).toContain('reused: already built from 6113728 (revision checked)');
   });
 
+  it('builds into a local OCI layout (oci:<dir>) with no registry at all; skopeo reads it', async () => {
+    const ws = await workspace();
+    const run = await build({ image: 'oci:out/layout', 'extra-tags': 'develop' }, { workspace: ws });
+    expect(run.errors).toEqual([]);
+    expect(run.outputs).toMatchObject({
+      built: 'true',
+      tags: 'oci:out/layout:6113728\noci:out/layout:develop',
+    });
+    const inspected = await exec('skopeo', ['inspect', `oci:${join(ws, 'out', 'layout')}:6113728`]);
+    expect(JSON.parse(inspected.stdout).Labels['org.opencontainers.image.revision']).toBe(SHA);
+    expect(JSON.parse(inspected.stdout).Digest).toBe(run.outputs.digest);
+    const again = await build({ image: 'oci:out/layout' }, { workspace: ws });
+    expect(again.outputs).toMatchObject({ built: 'false', digest: run.outputs.digest });
+  });
+
   it('platforms: buildah builds a multi-platform index, pushed whole and reused whole', async () => {
     const image = repository();
     const run = await build({ image, platforms: 'linux/amd64,linux/arm64' });
