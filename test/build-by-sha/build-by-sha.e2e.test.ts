@@ -147,6 +147,38 @@ describe('build-by-sha (bundled action, buildah, real registry)', () => {
     expect(again.outputs).toMatchObject({ built: 'false', digest: run.outputs.digest });
   });
 
+  it('an annotated tag push without head_commit builds the tagged commit, peeled with git, not the tag object', async () => {
+    const ws = await workspace();
+    const git = (...args: string[]) => exec('git', ['-C', ws, ...args]);
+    await git('init', '-q');
+    await git(
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@example.com',
+      'commit',
+      '-q',
+      '--allow-empty',
+      '-m',
+      'x',
+    );
+    await git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'tag', '-a', 'v1.0.0', '-m', 'release');
+    const commit = (await git('rev-parse', 'HEAD')).stdout.trim();
+    const tagObject = (await git('rev-parse', 'v1.0.0')).stdout.trim();
+    expect(tagObject).not.toBe(commit);
+    const run = await build(
+      { image: repository(), kind: 'archive', path: 'hello.txt' },
+      {
+        workspace: ws,
+        sha: tagObject,
+        payload: { ref: 'refs/tags/v1.0.0' },
+        env: { GITHUB_REF: 'refs/tags/v1.0.0' },
+      },
+    );
+    expect(run.errors).toEqual([]);
+    expect(run.outputs).toMatchObject({ sha: commit, tag: commit.slice(0, 7) });
+  });
+
   it('platforms: buildah builds a multi-platform index, pushed whole and reused whole', async () => {
     const image = repository();
     const run = await build({ image, platforms: 'linux/amd64,linux/arm64' });
