@@ -48,3 +48,96 @@ describe('GitHubClient options', () => {
     expect(masker.redact(`Bearer ${TOKEN}`)).toBe('Bearer ***');
   });
 });
+
+describe('GitHubClient transport (no network: a scripted fetch)', () => {
+  type Step = Response | Error;
+  function scripted(steps: Step[]) {
+    const calls: { url: string; init: RequestInit }[] = [];
+    const waits: number[] = [];
+    const github = new GitHubClient({
+      token: TOKEN,
+      repository: 'acme/api',
+      apiUrl: 'https://api.github.com',
+      fetch: async (url, init) => {
+        calls.push({ url, init });
+        const step = steps.shift();
+        if (!step) throw new Error('no more scripted answers');
+        if (step instanceof Error) throw step;
+        return step;
+      },
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    return { github, calls, waits };
+  }
+  const json = (body: unknown, init: ResponseInit = {}) =>
+    new Response(JSON.stringify(body), {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      ...init,
+    });
+  const reset = () => new TypeError('fetch failed', { cause: new Error('read ECONNRESET') });
+
+  test('a reset on a GET is retried', async () => {
+    const { github, calls, waits } = scripted([reset(), json([])]);
+    expect(await github.listCommitStatuses('main')).toEqual([]);
+    expect(calls).toHaveLength(2);
+    expect(waits).toEqual([1000]);
+  });
+
+  test('a reset on a POST is not replayed, and the message says what happened', async () => {
+    const { github, calls } = scripted([reset(), json({})]);
+    const error = await github
+      .createRelease({ tagName: 'v1.0.0', body: '' })
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ status: undefined, temporary: true });
+    expect(String(error)).toContain(
+      'GitHub API POST /repos/acme/api/releases could not reach api.github.com after 1 attempt(s): fetch failed (read ECONNRESET)',
+    );
+    expect(calls).toHaveLength(1);
+  });
+
+  test('a next page on another host is refused: the token goes nowhere else', async () => {
+    const { github, calls } = scripted([
+      json([], { headers: { link: '<https://evil.example/steal?page=2>; rel="next"' } }),
+    ]);
+    await expect(github.listCommitStatuses('main')).rejects.toThrow(
+      'sent a next page on another host (https://evil.example): refused',
+    );
+    expect(calls.map((call) => call.url)).toEqual([
+      'https://api.github.com/repos/acme/api/commits/main/statuses?per_page=100',
+    ]);
+  });
+
+  test('a Link that points back at a page already read stops the loop', async () => {
+    const self = '<https://api.github.com/repos/acme/api/commits/main/statuses?per_page=100>; rel="next"';
+    const { github } = scripted([json([], { headers: { link: self } })]);
+    await expect(github.listCommitStatuses('main')).rejects.toThrow('kept paging (1 pages): giving up');
+  });
+
+  test('a 403 without rate-limit signs is not repeated', async () => {
+    const { github, calls } = scripted([
+      json({ message: 'Must have admin rights to Repository.' }, { status: 403 }),
+    ]);
+    await expect(
+      github.deletePackageVersion({
+        owner: 'acme',
+        ownerType: 'org',
+        packageType: 'container',
+        packageName: 'api',
+        versionId: 7,
+      }),
+    ).rejects.toThrow(
+      'answered 403: Must have admin rights to Repository. — the token lacks `packages: write`: add `packages: write`',
+    );
+    expect(calls).toHaveLength(1);
+  });
+
+  test('the token never shows, even when GitHub echoes it', async () => {
+    const { github } = scripted([json({ message: `token ${TOKEN} is revoked` }, { status: 401 })]);
+    const error = await github.listCommitStatuses('main').catch((caught: unknown) => caught);
+    expect(String(error)).toContain('answered 401: token *** is revoked');
+    expect(String(error)).not.toContain(TOKEN);
+  });
+});
