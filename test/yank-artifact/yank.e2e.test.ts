@@ -137,6 +137,42 @@ describe('yank-artifact (bundled action, real registry)', () => {
     expect(await skopeoDigest(`${repo}:aaaaaaa`)).toBeUndefined();
   });
 
+  it.each(['htpasswd', 'token'] as const)(
+    'yanks from every repository given on a registry with %s auth; the password never shows',
+    async (auth) => {
+      const secured = await startRegistry({ auth });
+      try {
+        const credentials = { username: secured.username ?? '', password: secured.password ?? '' };
+        const repos = [`${secured.host}/acme/api`, `${secured.host}/acme/worker`];
+        const seeded = [];
+        for (const repo of repos)
+          seeded.push(await seedImage(await openStore(repo, credentials), { revision: sha('7') }));
+
+        const run = await yank({
+          image: repos.join('\n'),
+          sha: sha('7'),
+          reason: 'bad release',
+          ...credentials,
+        });
+
+        expect(run.errors).toEqual([]);
+        expect(run.exitCode).toBe(0);
+        expect(run.outputs.tombstone?.split('\n')).toEqual(repos.map((repo) => `${repo}:yanked-7777777`));
+        expect(run.outputs.deleted?.split('\n')).toEqual(
+          repos.flatMap((repo, index) => [`${repo}:7777777`, `${repo}@${seeded[index]?.digest}`]),
+        );
+        for (const repo of repos) {
+          const check = await openStore(repo, credentials);
+          expect(await check.resolve('7777777')).toBeUndefined();
+          expect((await readTombstone(check, sha('7')))?.reason).toBe('bad release');
+        }
+        expect(printed(run)).not.toContain(credentials.password);
+      } finally {
+        await secured.stop();
+      }
+    },
+  );
+
   it('a multi-platform index: the index and its platform manifests are gone by digest', async () => {
     const repo = repository(registry.host);
     const yanked = await seedImage(await store(repo), {
@@ -217,7 +253,10 @@ describe('yank-artifact (bundled action, real registry)', () => {
     expect(error).toContain(
       `The tombstone ${repo}:yanked-aaaaaaa is written, so aaaaaaa cannot be rebuilt or promoted; still in the registry: ${image.digest} tagged aaaaaaa, rc-3.`,
     );
-    expect(error).toContain('The registry has deletion disabled');
+    expect(error).toContain('has deletion disabled (405 UNSUPPORTED)');
+    expect(error).toContain('Once deletion is enabled (or the artifact deleted by hand), re-run');
+    expect(run.summary).toContain('tombstone written, deleting failed (see the error)');
+    expect(run.outputs.tombstone).toBe(`${repo}:yanked-aaaaaaa`);
     expect(await skopeoDigest(`${repo}:aaaaaaa`)).toBe(image.digest);
     expect((await readTombstone(await store(repo), sha('a')))?.removedDigest).toBe(image.digest);
   });

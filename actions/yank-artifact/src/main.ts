@@ -7,7 +7,7 @@ import { getInputs, type Inputs } from './inputs';
 import { type NpmYankResult, yankNpmVersion } from './npm';
 import { withNpm } from './npm-cli';
 import { buildYankSummary } from './summary';
-import { type YankResult, type YankTarget, yankCommit } from './yank';
+import { YankError, type YankResult, type YankTarget, yankCommit } from './yank';
 
 export function run(): Promise<void> {
   return runAction(async (context) => {
@@ -41,6 +41,10 @@ export function run(): Promise<void> {
           mode: inputs.mode,
           dryRun: inputs.dryRun,
           logger: context.logger,
+        }).catch((error: unknown) => {
+          // What was done before the failure still goes to the summary and the outputs.
+          if (error instanceof YankError) images = error.result;
+          throw error;
         });
       }
       if (inputs.npm) {

@@ -16,6 +16,7 @@ const OUTCOME_TEXT: Record<ImageResult['outcome'], string> = {
   tombstoned: 'tombstone written (no artifact deleted)',
   'already-yanked': 'already yanked, nothing changed',
   planned: 'dry run: nothing written',
+  failed: 'tombstone written, deleting failed (see the error)',
 };
 
 /** The job summary: what was removed, from where, why and by which run. */

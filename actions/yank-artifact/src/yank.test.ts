@@ -211,7 +211,7 @@ describe('yankCommit', () => {
     });
 
     await expect(yankCommit([target(registryLike)], options())).rejects.toThrow(
-      `Deleting registry.test/acme/api@${image.digest} failed: registry.test refused DELETE: 405 UNSUPPORTED. The tombstone registry.test/acme/api:yanked-aaaaaaa is written, so aaaaaaa cannot be rebuilt or promoted; still in the registry: ${image.digest} tagged aaaaaaa, rc-1. The registry has deletion disabled: enable it`,
+      `Deleting registry.test/acme/api@${image.digest} failed: registry.test refused DELETE: 405 UNSUPPORTED. The tombstone registry.test/acme/api:yanked-aaaaaaa is written, so aaaaaaa cannot be rebuilt or promoted; still in the registry: ${image.digest} tagged aaaaaaa, rc-1. Once deletion is enabled (or the artifact deleted by hand), re-run: yanking is idempotent.`,
     );
     expect(await readTombstone(store, sha('a'))).toBeDefined();
 

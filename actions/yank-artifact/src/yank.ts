@@ -42,7 +42,9 @@ export type ImageOutcome =
   /** Already yanked: tombstone there, no artifact; nothing changed. */
   | 'already-yanked'
   /** Dry run: what would happen. */
-  | 'planned';
+  | 'planned'
+  /** The tombstone is there but deleting failed: see the error. */
+  | 'failed';
 
 export interface ImageResult {
   image: string;
@@ -61,6 +63,18 @@ export interface YankResult {
   sha: string;
   images: ImageResult[];
   dryRun: boolean;
+}
+
+/** A yank that failed after it had started writing: `result` says what was done, for the summary. */
+export class YankError extends Error {
+  override name = 'YankError';
+  constructor(
+    message: string,
+    readonly result: YankResult,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /**
@@ -85,12 +99,12 @@ export async function yankCommit(targets: readonly YankTarget[], options: YankOp
     );
   }
 
-  const images: ImageResult[] = [];
+  const result: YankResult = { sha: options.sha, images: [], dryRun: options.dryRun ?? false };
   for (const [index, target] of targets.entries()) {
     const plan = plans[index] as ImagePlan;
-    images.push(await yankImage(target, plan, options, logger));
+    result.images.push(await yankImage(target, plan, options, logger, result));
   }
-  return { sha: options.sha, images, dryRun: options.dryRun ?? false };
+  return result;
 }
 
 async function yankImage(
@@ -98,6 +112,7 @@ async function yankImage(
   plan: ImagePlan,
   options: YankOptions,
   logger: Logger,
+  done: YankResult,
 ): Promise<ImageResult> {
   const deleteMode = (options.mode ?? 'delete') === 'delete';
   const artifact = deleteMode ? plan.artifact : undefined;
@@ -150,33 +165,42 @@ async function yankImage(
   logger.info(
     `${plan.location}: deleting ${artifact.digest} (tags ${plan.tags.join(', ')}) via ${target.deleter.via}.`,
   );
+  const failed = (message: string, cause: unknown) =>
+    new YankError(
+      message,
+      { ...done, images: [...done.images, { ...result, outcome: 'failed', deleted: [] }] },
+      { cause },
+    );
   try {
     await target.deleter.deleteArtifact(plan);
   } catch (error) {
-    throw new Error(
-      `Deleting ${plan.location}@${artifact.digest} failed: ${errorMessage(error)}. The tombstone ${tombstone} is written, so ${shortSha(options.sha)} cannot be rebuilt or promoted; still in the registry: ${remaining(plan)}. ${fixFor(error)}`,
-      { cause: error },
+    throw failed(
+      `Deleting ${plan.location}@${artifact.digest} failed: ${withoutFinalStop(errorMessage(error))}. The tombstone ${tombstone} is written, so ${shortSha(options.sha)} cannot be rebuilt or promoted; still in the registry: ${remaining(plan)}. ${fixFor(error)}`,
+      error,
     );
   }
-  if (target.deleter.verifiable) await verifyGone(target.store, plan, tombstone, options.sha);
+  if (target.deleter.verifiable) {
+    const left = await findRemaining(target.store, plan);
+    if (left.length > 0) {
+      throw failed(
+        `${plan.location} accepted the delete but still serves ${left.join(', ')}. The tombstone ${tombstone} is written, so ${shortSha(options.sha)} cannot be rebuilt or promoted; delete those by hand, or re-run.`,
+        undefined,
+      );
+    }
+  }
   return { ...result, outcome: 'yanked' };
 }
 
-/** Asks the registry for each removed tag and digest again: a registry that kept one is an error. */
-async function verifyGone(
-  store: ArtifactStore,
-  plan: ImagePlan,
-  tombstone: string,
-  sha: string,
-): Promise<void> {
+/** Asks the registry for each removed tag and digest again: what it still serves was not deleted. */
+async function findRemaining(store: ArtifactStore, plan: ImagePlan): Promise<string[]> {
   const references = [...plan.tags, ...(plan.artifact ? [plan.artifact.digest] : []), ...plan.children];
   const left: string[] = [];
   for (const reference of references) if (await store.resolve(reference)) left.push(reference);
-  if (left.length > 0) {
-    throw new Error(
-      `${plan.location} accepted the delete but still serves ${left.join(', ')}. The tombstone ${tombstone} is written, so ${shortSha(sha)} cannot be rebuilt or promoted; delete those by hand or re-run.`,
-    );
-  }
+  return left;
+}
+
+function withoutFinalStop(message: string): string {
+  return message.replace(/[.\s]+$/, '');
 }
 
 function remaining(plan: ImagePlan): string {
@@ -187,7 +211,7 @@ function remaining(plan: ImagePlan): string {
 function fixFor(error: unknown): string {
   const status = typeof error === 'object' && error !== null && 'status' in error ? error.status : undefined;
   if (status === 405) {
-    return 'The registry has deletion disabled: enable it (distribution: storage.delete.enabled: true / REGISTRY_STORAGE_DELETE_ENABLED=true) or delete by hand, then re-run; or use mode: tombstone-only.';
+    return 'Once deletion is enabled (or the artifact deleted by hand), re-run: yanking is idempotent. To keep the artifact and only block it, use mode: tombstone-only.';
   }
   if (status === 401 || status === 403) {
     return 'The credentials may not delete: give the job delete rights on the repository, then re-run.';
