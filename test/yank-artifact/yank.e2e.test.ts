@@ -9,7 +9,7 @@ import { releasedAction } from '../e2e/release-tree';
 import { type RunningFaultProxy, startFaultProxy } from '../fault-proxy';
 import { type GitHubFake, packageKey, startGitHubFake } from '../github-fake';
 import { type RunningRegistry, startRegistry } from '../services';
-import { seedImage } from '../support/artifacts';
+import { type SeededImage, seedImage } from '../support/artifacts';
 import { skopeoDigest } from '../support/skopeo';
 
 // End to end: the bundled yank-artifact action, run as the runner runs it (Node 24, INPUT_*,
@@ -144,7 +144,7 @@ describe('yank-artifact (bundled action, real registry)', () => {
       try {
         const credentials = { username: secured.username ?? '', password: secured.password ?? '' };
         const repos = [`${secured.host}/acme/api`, `${secured.host}/acme/worker`];
-        const seeded = [];
+        const seeded: SeededImage[] = [];
         for (const repo of repos)
           seeded.push(await seedImage(await openStore(repo, credentials), { revision: sha('7') }));
 
