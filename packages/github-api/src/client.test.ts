@@ -141,3 +141,15 @@ describe('GitHubClient transport (no network: a scripted fetch)', () => {
     expect(String(error)).not.toContain(TOKEN);
   });
 });
+
+test('a 200 that is not JSON (a proxy page) is an error that says so', async () => {
+  const github = new GitHubClient({
+    token: TOKEN,
+    repository: 'acme/api',
+    apiUrl: 'https://api.github.com',
+    fetch: async () => new Response('<html>Sign in to the proxy</html>', { status: 200 }),
+  });
+  await expect(github.createRelease({ tagName: 'v1', body: '' })).rejects.toThrow(
+    'GitHub API POST /repos/acme/api/releases answered 200 with a body that is not JSON ("<html>Sign in to the proxy</html>"): check GITHUB_API_URL and any proxy in between',
+  );
+});

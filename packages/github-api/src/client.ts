@@ -154,6 +154,8 @@ export class GitHubClient {
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
   readonly #now: () => number;
+  /** The URL each successful response answered, for messages (a Response built by a test has none). */
+  readonly #urls = new WeakMap<Response, string>();
 
   constructor(options: GitHubClientOptions) {
     this.#masker = options.masker ?? new SecretMasker();
@@ -202,7 +204,7 @@ export class GitHubClient {
       query: { per_page: 100 },
       permission: 'statuses: read',
     });
-    return (await response.json()) as CombinedStatus;
+    return (await this.#json(response, 'GET')) as CombinedStatus;
   }
 
   /** Every commit status on `ref`, newest first, all pages. Needs `statuses: read`. */
@@ -237,7 +239,7 @@ export class GitHubClient {
     });
     // 202 means GitHub merged the default branch instead of deploying: only possible with autoMerge.
     if (response.status === 202) {
-      const body = (await response.json()) as { message?: string };
+      const body = (await this.#json(response, 'POST')) as { message?: string };
       throw new GitHubApiError(
         oneLine(
           `GitHub did not create a deployment of ${options.ref}: ${body.message ?? 'it merged the default branch first'}; deploy with autoMerge false`,
@@ -245,7 +247,7 @@ export class GitHubClient {
         { status: 202, method: 'POST', path: `${this.#repoPath()}/deployments`, temporary: false },
       );
     }
-    return (await response.json()) as Deployment;
+    return (await this.#json(response, 'POST')) as Deployment;
   }
 
   /** Adds a status to a deployment. Needs `deployments: write`. */
@@ -265,7 +267,7 @@ export class GitHubClient {
       body,
       permission: 'deployments: write',
     });
-    return (await response.json()) as DeploymentStatus;
+    return (await this.#json(response, 'POST')) as DeploymentStatus;
   }
 
   /** Every version of a package (all pages), newest first. Needs `packages: read`. */
@@ -316,7 +318,7 @@ export class GitHubClient {
       body: { title: options.title, head: options.head, base: options.base, body: options.body },
       permission: 'pull-requests: write',
     });
-    return (await response.json()) as PullRequest;
+    return (await this.#json(response, 'POST')) as PullRequest;
   }
 
   /** Changes the title and/or body of a pull request. Needs `pull-requests: write`. */
@@ -330,7 +332,7 @@ export class GitHubClient {
       body,
       permission: 'pull-requests: write',
     });
-    return (await response.json()) as PullRequest;
+    return (await this.#json(response, 'PATCH')) as PullRequest;
   }
 
   /** Publishes a release for `tagName`. Needs `contents: write`. */
@@ -350,7 +352,26 @@ export class GitHubClient {
       body,
       permission: 'contents: write',
     });
-    return (await response.json()) as Release;
+    return (await this.#json(response, 'POST')) as Release;
+  }
+
+  /** A 2xx body that is not JSON (a proxy's HTML page, a cut connection) is an error that says so. */
+  async #json(response: Response, method: Method): Promise<unknown> {
+    const text = await response.text();
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      const path = this.#pathOf(this.#urls.get(response) ?? (response.url || this.apiUrl));
+      throw new GitHubApiError(
+        this.#redact(
+          oneLine(
+            `GitHub API ${method} ${path} answered ${response.status} with a body that is not JSON (${JSON.stringify(text.slice(0, 80))}): check GITHUB_API_URL and any proxy in between`,
+          ),
+        ),
+        { status: response.status, method, path, temporary: false },
+        { cause: error },
+      );
+    }
   }
 
   #repoPath(): string {
@@ -369,7 +390,7 @@ export class GitHubClient {
         );
       seen.add(url);
       const response = await this.#send(spec, url);
-      items.push(...pick(await response.json()));
+      items.push(...pick(await this.#json(response, spec.method)));
       const next: string | undefined = parseLinkHeader(response.headers.get('link')).next;
       url = next === undefined ? undefined : this.#checkSameOrigin(next, spec);
     }
@@ -436,7 +457,10 @@ export class GitHubClient {
         await this.#sleep(wait);
         continue;
       }
-      if (response.ok) return response;
+      if (response.ok) {
+        this.#urls.set(response, url);
+        return response;
+      }
       const text = await response.text().catch(() => '');
       const wait = this.#retryWait(spec.method, response, text, attempt);
       if (wait === undefined || attempt >= this.#maxAttempts || wait > this.#maxDelayMs)
