@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
@@ -37,6 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy?.stop();
   await Promise.all([registry?.stop(), secured?.stop()]);
+  if (temp) await rm(temp, { recursive: true, force: true });
 });
 
 let count = 0;

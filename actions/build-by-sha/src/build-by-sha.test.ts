@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError, RecordingLogger } from '@flow-actions/action-kit';
@@ -11,7 +11,7 @@ import {
   MemoryStore,
   unpackArchive,
 } from '@flow-actions/oci-store';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuildByShaDependencies, type BuildByShaRequest, buildBySha } from './build-by-sha';
 import type { Builder, BuildSpec } from './builders';
 import type { ImageTarget } from './inputs';
@@ -26,6 +26,7 @@ let tempDir: string;
 beforeAll(async () => {
   tempDir = await mkdtemp(join(tmpdir(), 'build-by-sha-core-'));
 });
+afterAll(() => rm(tempDir, { recursive: true, force: true }));
 
 /** Puts a one-layer image with these annotations (and the same labels) under `reference`. */
 async function putImage(
@@ -309,7 +310,7 @@ describe('buildBySha', () => {
     const unpacked = await unpackArchive(store, '6113728', out);
     expect(unpacked.annotations['org.opencontainers.image.revision']).toBe(SHA);
     expect(unpacked.layer.mediaType).toBe('application/zip');
-    const { readFile } = await import('node:fs/promises');
+
     expect((await readFile(unpacked.path)).equals(content)).toBe(true);
     expect(w.builder.specs).toEqual([]);
   });

@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { ConfigurationError, type ExecOptions, SecretMasker } from '@flow-actions/action-kit';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   BuildahBuilder,
   type BuildSpec,
@@ -30,6 +30,7 @@ let workDir: string;
 beforeEach(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'build-by-sha-builders-'));
 });
+afterEach(() => rm(workDir, { recursive: true, force: true }));
 
 const spec = (overrides: Partial<BuildSpec> = {}): BuildSpec => ({
   context: '/ws/services/api',

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError, InputReader, SecretMasker } from '@flow-actions/action-kit';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getInputs } from './inputs';
 
 let workspace: string;
@@ -15,6 +15,7 @@ beforeAll(async () => {
   await mkdir(join(workspace, 'layout'));
   await writeFile(join(workspace, 'layout', 'index.json'), '{"schemaVersion":2,"manifests":[]}');
 });
+afterAll(() => rm(workspace, { recursive: true, force: true }));
 
 const read = (values: Record<string, string>) =>
   getInputs(new InputReader((name) => values[name]), new SecretMasker(), workspace);
