@@ -1,8 +1,9 @@
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exec } from '@flow-actions/action-kit';
 import { readTombstone, writeTombstone, yankedError } from '@flow-actions/artifact-protocol';
-import { type ArtifactStore, openStore } from '@flow-actions/oci-store';
+import { type ArtifactStore, computeDigest, openStore } from '@flow-actions/oci-store';
 import { type ActionRun, runAction } from '@flow-actions/runner-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releasedAction } from '../e2e/release-tree';
@@ -57,6 +58,16 @@ function yank(inputs: Record<string, string>, env: Record<string, string> = {}):
     repository: 'acme/app',
     env: { DOCKER_CONFIG: join(tmpdir(), 'flow-no-docker-config'), ...env },
   });
+}
+
+/** Files in `dir` (not recursive) whose text contains `secret`; a missing dir has none. */
+async function filesContaining(dir: string, secret: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const hits: string[] = [];
+  for (const name of names) {
+    if ((await readFile(join(dir, name), 'utf8').catch(() => '')).includes(secret)) hits.push(name);
+  }
+  return hits;
 }
 
 /** Everything a user can read from a run, except the runner's own mask registrations. */
@@ -172,6 +183,29 @@ describe('yank-artifact (bundled action, real registry)', () => {
       }
     },
   );
+
+  it('a local OCI layout: the tags and the manifest leave index.json; skopeo no longer finds them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flow-yank-layout-'));
+    const layout = await openStore(`oci:${dir}`, { createLayout: true });
+    const image = await seedImage(layout, { revision: sha('5') });
+    await tag(`oci:${dir}`, 'rc-9', image.digest);
+    const other = await seedImage(layout, { revision: sha('6') });
+
+    const run = await yank({ image: `oci:${dir}`, sha: sha('5'), reason: 'layout yank' });
+
+    expect(run.errors).toEqual([]);
+    expect(run.outputs.deleted?.split('\n')).toEqual([
+      `oci:${dir}:5555555`,
+      `oci:${dir}:rc-9`,
+      `oci:${dir}@${image.digest}`,
+    ]);
+    const inspect = (reference: string) =>
+      exec('skopeo', ['inspect', '--raw', `oci:${dir}:${reference}`], { allowFailure: true });
+    expect((await inspect('5555555')).exitCode).not.toBe(0);
+    expect((await inspect('rc-9')).exitCode).not.toBe(0);
+    expect(computeDigest(Buffer.from((await inspect('6666666')).stdout))).toBe(other.digest);
+    expect((await inspect('yanked-5555555')).exitCode).toBe(0);
+  });
 
   it('a multi-platform index: the index and its platform manifests are gone by digest', async () => {
     const repo = repository(registry.host);
@@ -360,7 +394,6 @@ describe('yank-artifact on GHCR (Packages API fake checked against the OpenAPI d
 describe('yank-artifact on npm (verdaccio, real npm CLI)', () => {
   it('deprecates the version with the reason and moves latest back; the token is never left behind', async () => {
     const { startVerdaccio } = await import('../services');
-    const { exec } = await import('@flow-actions/action-kit');
     const verdaccio = await startVerdaccio();
     try {
       const npmrc = await verdaccio.writeNpmrc(
@@ -401,6 +434,7 @@ describe('yank-artifact on npm (verdaccio, real npm CLI)', () => {
       );
       expect(run.summary).toContain('`latest`: 1.2.0 → 1.1.0');
       expect(await readdir(runnerTemp)).toEqual([]);
+      expect(await filesContaining(join(homedir(), '.npm', '_logs'), verdaccio.token)).toEqual([]);
       expect(printed(run)).not.toContain(verdaccio.token);
 
       const again = await yank(
