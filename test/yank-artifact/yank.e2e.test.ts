@@ -262,6 +262,12 @@ describe('yank-artifact (bundled action, real registry)', () => {
     expect(proxy.requests.filter((request) => !['GET', 'HEAD'].includes(request.method))).toEqual([]);
     expect(await skopeoDigest(`${repo}:yanked-eeeeeee`)).toBe(tombstone);
     expect(again.summary).toContain('already yanked, nothing changed');
+
+    // distribution 2.x still lists the deleted tags; yanking the next commit resolves past them.
+    const next = await seedImage(await store(repo), { revision: sha('4') });
+    const third = await yank({ image: repo, sha: sha('4'), reason: 'also broken' });
+    expect(third.errors).toEqual([]);
+    expect(third.outputs.deleted?.split('\n')).toEqual([`${repo}:4444444`, `${repo}@${next.digest}`]);
   });
 
   it('a commit with no artifact still gets its tombstone, so a late build cannot appear', async () => {
