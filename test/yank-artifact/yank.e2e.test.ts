@@ -270,6 +270,30 @@ describe('yank-artifact (bundled action, real registry)', () => {
     expect(third.outputs.deleted?.split('\n')).toEqual([`${repo}:4444444`, `${repo}@${next.digest}`]);
   });
 
+  it('a DELETE answered 503 is retried; when it keeps failing, the tombstone stands and a re-run completes', async () => {
+    const repo = repository(proxy.host);
+    const first = await seedImage(await store(repo), { revision: sha('8') });
+    proxy.reset();
+    proxy.script({ method: 'DELETE', path: /\/manifests\//, status: 503, times: 1 });
+    const retried = await yank({ image: repo, sha: sha('8'), reason: 'flaky registry' });
+    expect(retried.errors).toEqual([]);
+    expect(proxy.requests.filter((r) => r.method === 'DELETE').map((r) => r.status)).toEqual([503, 202]);
+    expect(await skopeoDigest(`${repo}@${first.digest}`)).toBeUndefined();
+
+    const second = await seedImage(await store(repo), { revision: sha('9') });
+    proxy.script({ method: 'DELETE', path: /\/manifests\//, status: 503, times: 5 });
+    const failed = await yank({ image: repo, sha: sha('9'), reason: 'flaky registry' });
+    expect(failed.exitCode).toBe(1);
+    expect(failed.errors[0]).toContain(`The tombstone ${repo}:yanked-9999999 is written`);
+    expect(await skopeoDigest(`${repo}:9999999`)).toBe(second.digest);
+
+    const rerun = await yank({ image: repo, sha: sha('9'), reason: 'flaky registry' });
+    expect(rerun.errors).toEqual([]);
+    expect(rerun.outputs.deleted?.split('\n')).toEqual([`${repo}:9999999`, `${repo}@${second.digest}`]);
+    expect(await skopeoDigest(`${repo}:9999999`)).toBeUndefined();
+    expect((await readTombstone(await store(repo), sha('9')))?.removedDigest).toBe(second.digest);
+  });
+
   it('a commit with no artifact still gets its tombstone, so a late build cannot appear', async () => {
     const repo = repository(registry.host);
     await seedImage(await store(repo), { revision: sha('1') });
