@@ -101,6 +101,25 @@ describe('GHCR deleter', () => {
     );
   });
 
+  it('a re-run while GHCR still serves a deleted version from its cache is not an error', async () => {
+    const api = new FakePackagesApi([version(8, digest(6), ['yanked-aaaaaaa'])], 'org');
+    const deleter = createGhcrDeleter(api, 'acme/api', { ownerType: 'org' });
+    const existingTombstone = {
+      sha: 'a'.repeat(40),
+      reason: 'r',
+      actor: 'a',
+      yankedAt: '2026-01-01T00:00:00Z',
+      removedDigest: digest(5),
+      removedTags: ['aaaaaaa'],
+      reference: 'ghcr.io/acme/api:yanked-aaaaaaa',
+      digest: digest(6),
+    };
+    await deleter.deleteArtifact(
+      plan({ artifact: { mediaType: 'x', digest: digest(5), size: 1 }, existingTombstone }),
+    );
+    expect(api.calls).toEqual(['list org acme api']);
+  });
+
   it('does not fall back to the user endpoint on errors other than 404', async () => {
     const api: PackagesApi = {
       listPackageVersions: async () => {

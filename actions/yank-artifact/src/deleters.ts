@@ -93,6 +93,9 @@ export function createGhcrDeleter(
       const top =
         versions.find((version) => version.metadata?.container?.tags.includes(plan.shaTag)) ??
         versions.find((version) => version.name === artifact.digest);
+      // Yanked before and gone from the API: GHCR's registry may serve a deleted version from its
+      // cache for a while, which is no reason to fail a re-run.
+      if (!top && plan.existingTombstone) return;
       if (!top) {
         throw new Error(
           `GitHub lists no version of ${owner}/${packageName} tagged ${plan.shaTag} or named ${artifact.digest} among ${versions.length} versions, though the registry serves it; check that "image" names the package GitHub knows, then re-run.`,
