@@ -213,13 +213,15 @@ describe('yank-artifact (bundled action, real registry)', () => {
       revision: sha('c'),
       platforms: ['linux/amd64', 'linux/arm64'],
     });
-    const run = await yank({ image: repo, sha: sha('c'), reason: 'broken on arm64' });
+    // A manual yank may give the short sha: the artifact's revision annotation expands it.
+    const run = await yank({ image: repo, sha: 'ccccccc', reason: 'broken on arm64' });
     expect(run.errors).toEqual([]);
     expect(run.outputs.deleted?.split('\n')).toEqual([
       `${repo}:ccccccc`,
       `${repo}@${yanked.digest}`,
       ...yanked.children.map((child) => `${repo}@${child}`),
     ]);
+    expect((await readTombstone(await store(repo), sha('c')))?.sha).toBe(sha('c'));
     for (const digest of [yanked.digest, ...yanked.children]) {
       expect(await skopeoDigest(`${repo}@${digest}`)).toBeUndefined();
     }
@@ -327,7 +329,8 @@ describe('yank-artifact (bundled action, real registry)', () => {
 
   it.each([
     [{ sha: sha('a') }, 'Input "reason" is required'],
-    [{ sha: 'abc123', reason: 'x' }, 'Input "sha" value "abc123" is not a full commit sha'],
+    [{ sha: 'abc123', reason: 'x' }, 'Input "sha" value "abc123" is shorter than sha-length (7)'],
+    [{ sha: 'not-a-sha', reason: 'x' }, 'Input "sha" value "not-a-sha" is not a commit sha'],
     [
       { sha: sha('a'), reason: 'x', backend: 'artifactory' },
       'Input "backend" must be one of "auto", "oci", "ghcr", got "artifactory".',

@@ -5,7 +5,7 @@ import {
   getShaTagInputs,
   type RegistryInputs,
 } from '@flow-actions/artifact-protocol';
-import { isFullSha, type ShaTagOptions } from '@flow-actions/commit-identity';
+import { isAbbreviatedSha, type ShaTagOptions } from '@flow-actions/commit-identity';
 import { parseReference, type Reference } from '@flow-actions/oci-store';
 import { parseSemver } from './semver';
 
@@ -63,7 +63,7 @@ export interface NpmInput {
 
 export interface Inputs {
   images: ImageInput[];
-  /** The explicit commit, when given; otherwise the event's. */
+  /** The explicit commit, full or abbreviated, when given; otherwise the event's. */
   sha?: string;
   reason: string;
   protectedPatterns: string[];
@@ -102,13 +102,18 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
   }
 
   const sha = inputs.optional('sha')?.toLowerCase();
-  if (sha !== undefined && !isFullSha(sha)) {
+  if (sha !== undefined && !isAbbreviatedSha(sha)) {
     throw new ConfigurationError(
-      `Input "sha" value "${sha}" is not a full commit sha: give all 40 hex characters (e.g. \${{ github.sha }}), or leave it unset for the event's commit.`,
+      `Input "sha" value "${sha}" is not a commit sha: give the full 40 hex characters (e.g. \${{ github.sha }}) or an abbreviation of at least sha-length, or leave it unset for the event's commit.`,
     );
   }
 
   const shaOptions = getShaTagInputs(inputs);
+  if (sha !== undefined && sha.length < shaOptions.shaLength) {
+    throw new ConfigurationError(
+      `Input "sha" value "${sha}" is shorter than sha-length (${shaOptions.shaLength}): give at least ${shaOptions.shaLength} characters, or the full 40-character sha.`,
+    );
+  }
   const backend = inputs.choice('backend', BACKENDS, 'auto');
   const mode = inputs.choice('mode', MODES, 'delete');
   const ownerType = inputs.choice('ghcr-owner-type', OWNER_TYPES, 'auto');

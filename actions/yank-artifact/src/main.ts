@@ -2,6 +2,7 @@ import { type ActionContext, runAction } from '@flow-actions/action-kit';
 import { readEventContext, resolveCommit } from '@flow-actions/commit-identity';
 import { GitHubClient } from '@flow-actions/github-api';
 import { githubRunUrl, openStore } from '@flow-actions/oci-store';
+import { expandShortSha } from './commit';
 import { type ArtifactDeleter, createGhcrDeleter, createOciDeleter } from './deleters';
 import { getInputs, type Inputs } from './inputs';
 import { type NpmYankResult, yankNpmVersion } from './npm';
@@ -12,10 +13,16 @@ import { YankError, type YankResult, type YankTarget, yankCommit } from './yank'
 export function run(): Promise<void> {
   return runAction(async (context) => {
     const inputs = getInputs(context.inputs, context.masker);
-    const identity = await resolveCommit(
-      await readEventContext(),
-      inputs.sha ? { explicitSha: inputs.sha } : {},
-    );
+    const targets = await openTargets(inputs, context);
+    // An abbreviated sha is expanded through the artifacts' revision annotations: reads only.
+    const explicitSha = inputs.sha
+      ? await expandShortSha(
+          targets.map((target) => target.store),
+          inputs.sha,
+          inputs.shaOptions,
+        )
+      : undefined;
+    const identity = await resolveCommit(await readEventContext(), explicitSha ? { explicitSha } : {});
     const env = process.env;
     const actor = env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || 'unknown';
     const runUrl = githubRunUrl(env);
@@ -27,8 +34,7 @@ export function run(): Promise<void> {
     let images: YankResult | undefined;
     let npm: NpmYankResult | undefined;
     try {
-      if (inputs.images.length > 0) {
-        const targets = await openTargets(inputs, context);
+      if (targets.length > 0) {
         images = await yankCommit(targets, {
           sha: identity.sha,
           reason: inputs.reason,

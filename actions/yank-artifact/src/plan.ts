@@ -1,4 +1,4 @@
-import { readTombstone, type Tombstone } from '@flow-actions/artifact-protocol';
+import { readTombstone, type Tombstone, verifyRevision } from '@flow-actions/artifact-protocol';
 import { type ShaTagOptions, shaTag, tombstoneTag } from '@flow-actions/commit-identity';
 import { type ArtifactStore, type Descriptor, MediaTypes } from '@flow-actions/oci-store';
 
@@ -20,6 +20,8 @@ export interface ImagePlan {
   sharedChildren: string[];
   /** The tombstone already there, when the commit was yanked before. */
   existingTombstone?: Tombstone;
+  /** `match` when the artifact names this commit as its revision, `absent` when it names none. */
+  revision?: 'match' | 'absent';
 }
 
 export interface PlanOptions {
@@ -56,6 +58,9 @@ export async function planImageYank(store: ArtifactStore, options: PlanOptions):
     ...(existingTombstone ? { existingTombstone } : {}),
   };
   if (!artifact) return plan;
+  // A short-sha collision must never delete another commit's artifact: the revision decides.
+  const manifest = await store.getManifest(artifact.digest);
+  if (manifest) plan.revision = await verifyRevision(store, manifest, options.sha, tag);
 
   // A registry that deleted a manifest may still list its tags (distribution 2.x): resolving
   // each tag, not trusting the list, is what tells which ones really point at the digest.
