@@ -92,6 +92,13 @@ export async function yankCommit(targets: readonly YankTarget[], options: YankOp
     }),
   );
 
+  for (const plan of plans) {
+    if (plan.revision === 'absent') {
+      logger.warning(
+        `${plan.location}:${plan.shaTag} carries no revision annotation or label, so it cannot be checked against ${options.sha}; yanking it as the commit's artifact.`,
+      );
+    }
+  }
   const protectedRefs = plans.flatMap((plan) => plan.protectedTags.map((tag) => `${plan.location}:${tag}`));
   if (protectedRefs.length > 0 && !options.force) {
     throw new ConfigurationError(
