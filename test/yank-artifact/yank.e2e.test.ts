@@ -483,6 +483,30 @@ describe('yank-artifact on npm (verdaccio, real npm CLI)', () => {
       );
       expect(again.exitCode).toBe(0);
       expect(JSON.parse(again.outputs.npm ?? '{}')).toMatchObject({ deprecated: false, distTags: {} });
+
+      // With images too, npm is checked first: a version that was never published fails before
+      // any image is touched.
+      const repo = repository(registry.host);
+      const image = await seedImage(await store(repo), { revision: sha('b') });
+      const wrong = await yank(
+        {
+          image: repo,
+          'npm-package': '@acme/lib',
+          'npm-version': '1.9.0',
+          'npm-registry': verdaccio.url,
+          'npm-token': verdaccio.token,
+          reason: 'stage smoke tests failed',
+          sha: sha('b'),
+        },
+        { RUNNER_TEMP: runnerTemp },
+      );
+      expect(wrong.exitCode).toBe(1);
+      expect(wrong.errors).toEqual([
+        'npm has no @acme/lib@1.9.0 (published: 1.0.0, 1.1.0, 1.2.0): check "npm-version".',
+      ]);
+      expect(await skopeoDigest(`${repo}:bbbbbbb`)).toBe(image.digest);
+      expect(await skopeoDigest(`${repo}:yanked-bbbbbbb`)).toBeUndefined();
+      expect(await readdir(runnerTemp)).toEqual([]);
     } finally {
       await verdaccio.stop();
     }

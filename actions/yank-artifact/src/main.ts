@@ -5,7 +5,7 @@ import { githubRunUrl, openStore } from '@flow-actions/oci-store';
 import { expandShortSha } from './commit';
 import { type ArtifactDeleter, createGhcrDeleter, createOciDeleter } from './deleters';
 import { getInputs, type Inputs } from './inputs';
-import { type NpmYankResult, yankNpmVersion } from './npm';
+import { applyNpmYank, type NpmYankResult, planNpmYank } from './npm';
 import { withNpm } from './npm-cli';
 import { buildYankSummary } from './summary';
 import { YankError, type YankResult, type YankTarget, yankCommit } from './yank';
@@ -33,43 +33,49 @@ export function run(): Promise<void> {
 
     let images: YankResult | undefined;
     let npm: NpmYankResult | undefined;
+    const yankImages = async () => {
+      if (targets.length === 0) return;
+      images = await yankCommit(targets, {
+        sha: identity.sha,
+        reason: inputs.reason,
+        actor,
+        ...(runUrl ? { runUrl } : {}),
+        ...(source ? { source } : {}),
+        shaOptions: inputs.shaOptions,
+        isProtected: inputs.isProtected,
+        force: inputs.force,
+        mode: inputs.mode,
+        dryRun: inputs.dryRun,
+        logger: context.logger,
+      }).catch((error: unknown) => {
+        // What was done before the failure still goes to the summary and the outputs.
+        if (error instanceof YankError) images = error.result;
+        throw error;
+      });
+    };
     try {
-      if (targets.length > 0) {
-        images = await yankCommit(targets, {
-          sha: identity.sha,
-          reason: inputs.reason,
-          actor,
-          ...(runUrl ? { runUrl } : {}),
-          ...(source ? { source } : {}),
-          shaOptions: inputs.shaOptions,
-          isProtected: inputs.isProtected,
-          force: inputs.force,
-          mode: inputs.mode,
-          dryRun: inputs.dryRun,
+      const npmInput = inputs.npm;
+      if (!npmInput) {
+        await yankImages();
+      } else {
+        const session = {
+          registry: npmInput.registry,
+          ...(npmInput.token ? { token: npmInput.token } : {}),
+          masker: context.masker,
           logger: context.logger,
-        }).catch((error: unknown) => {
-          // What was done before the failure still goes to the summary and the outputs.
-          if (error instanceof YankError) images = error.result;
-          throw error;
+        };
+        await withNpm(session, async (runner) => {
+          const options = {
+            packageName: npmInput.packageName,
+            version: npmInput.version,
+            reason: inputs.reason,
+            dryRun: inputs.dryRun,
+          };
+          // npm is checked (reads only) before any image is touched: a wrong version fails first.
+          const plan = await planNpmYank(runner, options);
+          await yankImages();
+          npm = inputs.dryRun ? plan : await applyNpmYank(runner, plan, inputs.reason);
         });
-      }
-      if (inputs.npm) {
-        const npmInput = inputs.npm;
-        npm = await withNpm(
-          {
-            registry: npmInput.registry,
-            ...(npmInput.token ? { token: npmInput.token } : {}),
-            masker: context.masker,
-            logger: context.logger,
-          },
-          (runner) =>
-            yankNpmVersion(runner, {
-              packageName: npmInput.packageName,
-              version: npmInput.version,
-              reason: inputs.reason,
-              dryRun: inputs.dryRun,
-            }),
-        );
       }
     } finally {
       if (images || npm) setOutputs(context, images, npm);

@@ -40,6 +40,12 @@ export interface NpmYankResult {
  * kept (and reported); another tag is removed. Running it twice changes nothing the second time.
  */
 export async function yankNpmVersion(npm: NpmRunner, options: NpmYankOptions): Promise<NpmYankResult> {
+  const plan = await planNpmYank(npm, options);
+  return options.dryRun ? plan : applyNpmYank(npm, plan, options.reason);
+}
+
+/** Reads only: checks the package and version exist and decides what deprecating it would change. */
+export async function planNpmYank(npm: NpmRunner, options: NpmYankOptions): Promise<NpmYankResult> {
   const { packageName, version } = options;
   const spec = `${packageName}@${version}`;
   const info = await viewJson<{ 'dist-tags'?: Record<string, string>; versions?: string[] | string }>(
@@ -63,7 +69,6 @@ export async function yankNpmVersion(npm: NpmRunner, options: NpmYankOptions): P
     distTags: [],
     dryRun: options.dryRun ?? false,
   };
-
   const pointing = Object.entries(info['dist-tags'] ?? {}).filter(([, target]) => target === version);
   if (pointing.length > 0) {
     const target = await findReplacement(npm, packageName, versions, yanked);
@@ -73,15 +78,23 @@ export async function yankNpmVersion(npm: NpmRunner, options: NpmYankOptions): P
       else result.distTags.push({ tag, from: version, action: 'removed' });
     }
   }
-  if (options.dryRun) return result;
+  return result;
+}
 
-  if (deprecation !== options.reason) {
-    await run(npm, ['deprecate', spec, options.reason]);
+/** Carries out a plan: deprecates (unless already with this reason), then moves or removes the tags. */
+export async function applyNpmYank(
+  npm: NpmRunner,
+  plan: NpmYankResult,
+  reason: string,
+): Promise<NpmYankResult> {
+  const result = { ...plan, distTags: [...plan.distTags], dryRun: false };
+  if (plan.previousDeprecation !== reason) {
+    await run(npm, ['deprecate', `${plan.package}@${plan.version}`, reason]);
     result.deprecated = true;
   }
   for (const move of result.distTags) {
-    if (move.action === 'moved') await run(npm, ['dist-tag', 'add', `${packageName}@${move.to}`, move.tag]);
-    if (move.action === 'removed') await run(npm, ['dist-tag', 'rm', packageName, move.tag]);
+    if (move.action === 'moved') await run(npm, ['dist-tag', 'add', `${plan.package}@${move.to}`, move.tag]);
+    if (move.action === 'removed') await run(npm, ['dist-tag', 'rm', plan.package, move.tag]);
   }
   return result;
 }
