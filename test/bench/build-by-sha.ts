@@ -2,7 +2,6 @@
 // round trips, buildah) on the skip path — the commit is already built — against a rebuild of the
 // same image on a fresh repository, in one run; and the skip path against `skopeo inspect --raw` of
 // the sha tag, the cheapest independent "is it there" check. Requests counted through a proxy.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,39 +11,13 @@ import { readActionPackage } from '../../scripts/release/actions';
 import { assembleRelease } from '../../scripts/release/assemble';
 import { startFaultProxy } from '../fault-proxy';
 import { requireBinary, startRegistry } from '../services';
+import { benchEnv, median, timeProcess } from './measure';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const PAYLOAD_BYTES = 4 * 1024 * 1024;
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'build-by-sha', 'context');
 
-/** Child processes run without NODE_EXTRA_CA_CERTS: it adds ~45 ms to every Node start here. */
-const { NODE_EXTRA_CA_CERTS: _dropped, ...childEnv } = process.env;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-/** Wall time of a whole process, spawn to exit; throws on a non-zero exit. */
-function timeProcess(command: string, args: readonly string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(command, args, { env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(performance.now() - started)
-        : reject(new Error(`${command} exited ${code}: ${stderr.trim()}`)),
-    );
-  });
-}
+const childEnv = benchEnv();
 
 function check(run: ActionRun, built: 'true' | 'false'): void {
   if (run.exitCode !== 0) throw new Error(`build-by-sha failed: ${run.errors.join(' ')}`);
@@ -97,15 +70,14 @@ export async function benchBuildBySha(): Promise<void> {
 
       proxy.reset();
       skopeo.push(
-        await timeProcess('skopeo', [
-          'inspect',
-          '--raw',
-          '--tls-verify=false',
-          `docker://${image}:${sha.slice(0, 7)}`,
-        ]),
+        await timeProcess(
+          'skopeo',
+          ['inspect', '--raw', '--tls-verify=false', `docker://${image}:${sha.slice(0, 7)}`],
+          childEnv,
+        ),
       );
       skopeoRequests = proxy.requests.length;
-      nodeStart.push(await timeProcess(resolveNode24(), ['-e', '0']));
+      nodeStart.push(await timeProcess(resolveNode24(), ['-e', '0'], childEnv));
     }
 
     const ms = (value: number) => `${value.toFixed(0)} ms`;

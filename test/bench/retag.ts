@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +6,7 @@ import { exec } from '@flow-actions/action-kit';
 import { computeDigest, MediaTypes, openStore } from '@flow-actions/oci-store';
 import { type RunningFaultProxy, startFaultProxy } from '../fault-proxy';
 import { requireBinary, startRegistry } from '../services';
+import { median, printTable, timeProcess } from './measure';
 
 /**
  * `pnpm bench`: retagging a 20-layer image through the registry API, ours against skopeo, on
@@ -28,26 +28,8 @@ interface Measure {
   requests: number;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
 function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} exited ${code}: ${stderr.trim()}`)),
-    );
-  });
+  return timeProcess(command, args, childEnv).then(() => undefined);
 }
 
 async function measure(proxy: RunningFaultProxy, operation: () => Promise<void>): Promise<Measure> {
@@ -164,20 +146,15 @@ export async function benchRetag(): Promise<void> {
       if ((await verify.resolve(tag))?.digest !== digest)
         throw new Error(`tag ${tag} does not point at ${digest}`);
     }
-    printTable(['added latency', 'retag by', 'median ms', 'ratio vs skopeo', 'requests'], rows);
+    printTable(
+      'retag to a new tag in the same repository',
+      ['added latency', 'retag by', 'median ms', 'ratio vs skopeo', 'requests'],
+      rows,
+    );
     console.log(`\nall ${tags.length} tags point at ${digest}`);
   } finally {
     await proxy.stop();
     await registry.stop();
     await rm(work, { recursive: true, force: true });
   }
-}
-
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i >= 2 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of rows) console.log(line(row));
 }
