@@ -1,0 +1,90 @@
+import { ConfigurationError, type InputReader, type SecretMasker } from '@flow-actions/action-kit';
+import { isRangeLikeTag, isWellFormedTag } from './versions';
+
+export interface Inputs {
+  /** Directories or globs; empty: the workspace's public packages. */
+  packages: string[];
+  /** Registry URL ending in `/`. */
+  registry: string;
+  token?: string;
+  requiredChecks: string[];
+  /** `auto` or a tag name. */
+  distTag: string;
+  provenance: boolean;
+  access?: 'public' | 'restricted';
+  dryRun: boolean;
+  githubToken?: string;
+}
+
+export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
+
+/** Reads and checks every input before anything is packed, looked up or published. */
+export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
+  const token = inputs.optional('token');
+  masker.add(token);
+  const githubToken = inputs.optional('github-token');
+  masker.add(githubToken);
+
+  const registry = parseRegistry(inputs.optional('registry') ?? DEFAULT_REGISTRY);
+  const dryRun = inputs.boolean('dry-run', false);
+  if (token && /[\r\n\s]/.test(token))
+    throw new ConfigurationError(
+      'Input "token" contains whitespace or a line break: pass the bare npm token.',
+    );
+  if (!token && !dryRun)
+    throw new ConfigurationError(
+      'Input "token" is required to publish: pass an npm automation token from a repository secret (e.g. secrets.NPM_TOKEN).',
+    );
+
+  const distTag = inputs.optional('dist-tag') ?? 'auto';
+  if (distTag !== 'auto') {
+    if (!isWellFormedTag(distTag))
+      throw new ConfigurationError(
+        `Input "dist-tag" "${distTag}" is not a tag npm accepts: use letters, digits, ".", "-" and "_", or auto.`,
+      );
+    if (isRangeLikeTag(distTag))
+      throw new ConfigurationError(
+        `Input "dist-tag" "${distTag}" reads as a semver range to npm (npm install pkg@${distTag} would match versions): choose a word such as next or latest-1, or auto.`,
+      );
+  }
+  const access = inputs.choice('access', ['', 'public', 'restricted'] as const, '');
+  const requiredChecks = inputs.list('required-checks');
+  if (requiredChecks.length > 0 && !githubToken)
+    throw new ConfigurationError(
+      'Input "required-checks" reads checks through the GitHub API: set "github-token" (the default is github.token).',
+    );
+
+  return {
+    packages: inputs.list('packages'),
+    registry,
+    ...(token ? { token } : {}),
+    requiredChecks,
+    distTag,
+    provenance: inputs.boolean('provenance', false),
+    ...(access ? { access } : {}),
+    dryRun,
+    ...(githubToken ? { githubToken } : {}),
+  };
+}
+
+/** An http(s) URL, normalised to end in `/`; plain http only on loopback, since the token goes with every request. */
+export function parseRegistry(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(`Input "registry" "${value}" is not a URL: use e.g. ${DEFAULT_REGISTRY}.`);
+  }
+  if (url.username || url.password)
+    throw new ConfigurationError('Input "registry" holds credentials: put the token in "token" instead.');
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw new ConfigurationError(
+      `Input "registry" "${value}" must use https (plain http only on loopback): the token would travel in clear.`,
+    );
+  if (url.search || url.hash)
+    throw new ConfigurationError(
+      `Input "registry" "${value}" has a query or fragment: give the registry's base URL.`,
+    );
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
+}

@@ -1,0 +1,311 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type ActionRun, runAction } from '@flow-actions/runner-harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releasedAction } from '../e2e/release-tree';
+import { type RunningFaultProxy, startFaultProxy } from '../fault-proxy';
+import { type GitHubFake, startGitHubFake } from '../github-fake';
+import { type RunningVerdaccio, startVerdaccio } from '../services';
+import { editPackage, makeTempDir, makeWorkspace, npmView, readAllFiles, removeTempDirs } from './support';
+
+// End to end: the bundled npm-publish-gate, run as the runner runs it, publishing with the real
+// npm CLI to verdaccio on loopback behind a fault proxy; the GitHub fake serves the checks.
+let verdaccio: RunningVerdaccio;
+let proxy: RunningFaultProxy;
+let github: GitHubFake;
+const GITHUB_TOKEN = 'ghs_npmGateFakeToken0123456789';
+const REPOSITORY = 'acme/packages';
+
+beforeAll(async () => {
+  verdaccio = await startVerdaccio();
+  proxy = await startFaultProxy({ target: verdaccio.url });
+  github = await startGitHubFake({ token: GITHUB_TOKEN, repository: REPOSITORY });
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await github?.stop();
+  await verdaccio?.stop();
+  await removeTempDirs();
+});
+
+let scopes = 0;
+/** A fresh scope per test: tests share the registry, never a package. */
+function scope(): string {
+  scopes++;
+  return `gate${scopes}`;
+}
+
+const sha = (char: string) => char.repeat(40);
+
+interface GateRun extends ActionRun {
+  runnerTemp: string;
+}
+
+async function publishGate(
+  workspace: string,
+  inputs: Record<string, string> = {},
+  options: { sha?: string; env?: Record<string, string> } = {},
+): Promise<GateRun> {
+  const runnerTemp = await makeTempDir('runner-temp');
+  const run = await runAction({
+    actionDir: releasedAction('npm-publish-gate'),
+    apiUrl: github.url,
+    githubToken: GITHUB_TOKEN,
+    repository: REPOSITORY,
+    workspace,
+    inputs: { registry: proxy.url, token: verdaccio.token, ...inputs },
+    sha: options.sha ?? sha('a'),
+    env: { RUNNER_TEMP: runnerTemp, ...options.env },
+  });
+  return { ...run, runnerTemp };
+}
+
+const view = (spec: string, field: string) => npmView(verdaccio.url, spec, field);
+const puts = () => proxy.requests.filter((r) => r.method === 'PUT').map((r) => decodeURIComponent(r.path));
+
+/** The token must appear nowhere a user or a later step could read it. */
+async function expectNoToken(run: GateRun, workspace: string): Promise<void> {
+  const token = verdaccio.token;
+  expect(run.log).not.toContain(token);
+  expect(run.stderr).not.toContain(token);
+  expect(run.summary).not.toContain(token);
+  expect(JSON.stringify(run.outputs)).not.toContain(token);
+  expect(run.masks).toContain(token);
+  for (const dir of [workspace, run.runnerTemp]) {
+    const leaks = (await readAllFiles(dir)).filter((file) => file.text.includes(token)).map((f) => f.path);
+    expect(leaks).toEqual([]);
+  }
+  // Nothing of ours is left in RUNNER_TEMP: the npmrc, cache and staging folders are gone.
+  expect(await readAllFiles(run.runnerTemp)).toEqual([]);
+}
+
+describe('npm-publish-gate (bundled action, verdaccio, real npm)', () => {
+  it('publishes a two-package workspace in dependency order; the re-run is green and publishes nothing', async () => {
+    const s = scope();
+    const workspace = await makeWorkspace(s);
+    proxy.reset();
+    const first = await publishGate(workspace);
+    expect(first.errors).toEqual([]);
+    expect(first.exitCode).toBe(0);
+    expect(JSON.parse(first.outputs.published ?? '').map((p: { name: string }) => p.name)).toEqual([
+      `@${s}/core`,
+      `@${s}/cli`,
+    ]);
+    expect(puts()).toEqual([`/@${s}/core`, `/@${s}/cli`]);
+    expect(await view(`@${s}/cli@1.0.0`, 'dependencies')).toEqual({ [`@${s}/core`]: '^1.0.0' });
+    expect(await view(`@${s}/cli`, 'dist-tags')).toEqual({ latest: '1.0.0' });
+    expect(await view(`@${s}/tools`, 'versions')).toBeUndefined();
+    expect(JSON.parse(first.outputs['dist-tags'] ?? '')).toEqual({
+      [`@${s}/core`]: { latest: '1.0.0' },
+      [`@${s}/cli`]: { latest: '1.0.0' },
+    });
+    // The repository is untouched and no lifecycle script ran.
+    expect(await readFile(join(workspace, 'packages', 'cli', 'package.json'), 'utf8')).toContain(
+      '"workspace:^"',
+    );
+    expect(existsSync(join(workspace, 'packages', 'cli', 'SCRIPT-RAN'))).toBe(false);
+    expect(first.summary).toContain(`| \`@${s}/cli\` | 1.0.0 | internal dependencies | ✅ pass |`);
+    await expectNoToken(first, workspace);
+
+    proxy.reset();
+    const again = await publishGate(workspace);
+    expect(again.errors).toEqual([]);
+    expect(again.exitCode).toBe(0);
+    expect(JSON.parse(again.outputs.published ?? '')).toEqual([]);
+    expect(JSON.parse(again.outputs.skipped ?? '')).toEqual([
+      { name: `@${s}/core`, version: '1.0.0', reason: 'already published with the same tarball' },
+      { name: `@${s}/cli`, version: '1.0.0', reason: 'already published with the same tarball' },
+    ]);
+    expect(puts()).toEqual([]);
+    await expectNoToken(again, workspace);
+  });
+
+  it('a prerelease goes to its own tag and latest stays; a hotfix 1.4.1 after 2.0.0 leaves latest at 2.0.0', async () => {
+    const s = scope();
+    const workspace = await makeWorkspace(s);
+    const core = `@${s}/core`;
+    const release = async (version: string) => {
+      await editPackage(workspace, 'core', (m) => {
+        m.version = version;
+      });
+      return publishGate(workspace, { packages: 'packages/core' });
+    };
+    for (const version of ['1.4.0', '2.0.0']) expect((await release(version)).exitCode).toBe(0);
+
+    const beta = await release('2.1.0-beta.1');
+    expect(beta.errors).toEqual([]);
+    expect(JSON.parse(beta.outputs.published ?? '')[0]).toMatchObject({
+      version: '2.1.0-beta.1',
+      tag: 'beta',
+    });
+    expect(await view(core, 'dist-tags')).toEqual({ latest: '2.0.0', beta: '2.1.0-beta.1' });
+
+    const hotfix = await release('1.4.1');
+    expect(hotfix.errors).toEqual([]);
+    expect(JSON.parse(hotfix.outputs.published ?? '')[0]).toMatchObject({
+      version: '1.4.1',
+      tag: 'latest-1',
+    });
+    expect(await view(core, 'dist-tags')).toEqual({
+      latest: '2.0.0',
+      beta: '2.1.0-beta.1',
+      'latest-1': '1.4.1',
+    });
+    expect(hotfix.summary).toContain('latest-1: older line: latest stays at 2.0.0');
+
+    const below = await release('1.3.9');
+    expect(below.exitCode).toBe(1);
+    expect(below.errors).toEqual([
+      `Nothing was published: ${core}@1.3.9 is below 1.4.1, the highest 1.x published: bump the version above 1.4.1.`,
+    ]);
+    expect(((await view(core, 'versions')) as string[]).sort()).toEqual([
+      '1.4.0',
+      '1.4.1',
+      '2.0.0',
+      '2.1.0-beta.1',
+    ]);
+  });
+
+  it.each([
+    {
+      name: 'a failing check',
+      seed: (commit: string) =>
+        github.seed.checkRun({ name: 'stage-cd', head_sha: commit, conclusion: 'failure' }),
+      message: /failed: `stage-cd` \(check run failure.*fix it and re-run that check/,
+    },
+    {
+      name: 'a pending check',
+      seed: (commit: string) =>
+        github.seed.checkRun({ name: 'stage-cd', head_sha: commit, status: 'in_progress' }),
+      message: /wait for `stage-cd` \(check run in_progress.*to finish, then re-run/,
+    },
+    {
+      name: 'a pending status',
+      seed: (commit: string) => github.seed.status(commit, { context: 'stage-cd', state: 'pending' }),
+      message: /wait for `stage-cd` \(status pending/,
+    },
+  ])('$name blocks with a clear message and nothing is published', async ({ seed, message }) => {
+    const s = scope();
+    const workspace = await makeWorkspace(s);
+    const commit = sha(String(scopes % 10));
+    seed(commit);
+    github.seed.checkRun({ name: 'unit', head_sha: commit, conclusion: 'success' });
+    proxy.reset();
+    const run = await publishGate(workspace, { 'required-checks': 'unit, stage-cd' }, { sha: commit });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(/^Nothing was published: 1 of 2 required check\(s\) not green: /);
+    expect(run.errors[0]).toMatch(message);
+    expect(run.errors[0]).toContain(`(commit ${commit})`);
+    expect(puts()).toEqual([]);
+    expect(await view(`@${s}/core`, 'versions')).toBeUndefined();
+    expect(run.summary).toContain('**Blocked — nothing was published.**');
+    expect(run.summary).toMatch(/\| \(commit\) \| {2}\| required checks \| ❌ fail \|/);
+    expect(github.schemaViolations).toEqual([]);
+  });
+
+  it('green required checks let the publish through', async () => {
+    const s = scope();
+    const workspace = await makeWorkspace(s);
+    const commit = sha('e');
+    github.seed.checkRun({ name: 'stage-cd', head_sha: commit, conclusion: 'success' });
+    github.seed.status(commit, { context: 'ci/lint', state: 'success' });
+    const run = await publishGate(workspace, { 'required-checks': 'stage-cd\nci/lint' }, { sha: commit });
+    expect(run.errors).toEqual([]);
+    expect(JSON.parse(run.outputs.published ?? '')).toHaveLength(2);
+    expect(run.summary).toContain('all 2 required check(s) are green');
+    expect(github.schemaViolations).toEqual([]);
+  });
+
+  it('the same version with different content fails and publishes nothing', async () => {
+    const s = scope();
+    const workspace = await makeWorkspace(s);
+    expect((await publishGate(workspace, { packages: 'packages/core' })).exitCode).toBe(0);
+    const integrity = await view(`@${s}/core@1.0.0`, 'dist.integrity');
+    await writeFile(join(workspace, 'packages', 'core', 'index.js'), 'exports.greet = () => "changed";\n');
+    proxy.reset();
+    const run = await publishGate(workspace);
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(
+      new RegExp(
+        `^Nothing was published: @${s}/core@1\\.0\\.0 is already published with different content \\(registry sha512-.{12}…, this build sha512-.{12}…\\): a version never changes; bump the version\\.$`,
+      ),
+    );
+    expect(puts()).toEqual([]);
+    expect(await view(`@${s}/core@1.0.0`, 'dist.integrity')).toBe(integrity);
+    expect(await view(`@${s}/cli`, 'versions')).toBeUndefined();
+  });
+
+  it('a publish that fails midway lists what went out; the re-run publishes only the rest and ends green', async () => {
+    const s = scope();
+    const workspace = await makeWorkspace(s);
+    proxy.reset();
+    // npm tries a publish 3 times (fetch-retries 2, measured): three 503s make the second
+    // package's publish fail once.
+    const fault = proxy.script({
+      method: 'PUT',
+      path: new RegExp(`/@${s}%2fcli$`, 'i'),
+      status: 503,
+      times: 3,
+    });
+    // npm's own retry settings from the step's env are honoured; short waits keep the test quick.
+    const quickRetries = {
+      npm_config_fetch_retry_mintimeout: '50',
+      npm_config_fetch_retry_maxtimeout: '100',
+    };
+    const first = await publishGate(workspace, {}, { env: quickRetries });
+    expect(first.exitCode).toBe(1);
+    expect(first.errors).toHaveLength(1);
+    expect(first.errors[0]).toMatch(
+      new RegExp(
+        `^Publishing @${s}/cli@1\\.0\\.0 failed after @${s}/core@1\\.0\\.0 went out: npm publish failed \\(npm exit 1\\): npm error code E503 \\| npm error 503 Service Unavailable - PUT .*\\. Re-run the job to publish the rest\\.$`,
+      ),
+    );
+    expect(JSON.parse(first.outputs.published ?? '').map((p: { name: string }) => p.name)).toEqual([
+      `@${s}/core`,
+    ]);
+    expect(first.summary).toContain('**Partly published:**');
+    expect(first.summary).toContain('Re-run the job');
+    expect(await view(`@${s}/cli`, 'versions')).toBeUndefined();
+    expect(fault.hits).toBe(3);
+    await expectNoToken(first, workspace);
+
+    proxy.reset();
+    const again = await publishGate(workspace);
+    expect(again.errors).toEqual([]);
+    expect(again.exitCode).toBe(0);
+    expect(JSON.parse(again.outputs.published ?? '').map((p: { name: string }) => p.name)).toEqual([
+      `@${s}/cli`,
+    ]);
+    expect(JSON.parse(again.outputs.skipped ?? '')).toEqual([
+      { name: `@${s}/core`, version: '1.0.0', reason: 'already published with the same tarball' },
+    ]);
+    expect(puts()).toEqual([`/@${s}/cli`]);
+    expect(await view(`@${s}/cli@1.0.0`, 'dependencies')).toEqual({ [`@${s}/core`]: '^1.0.0' });
+  });
+
+  it('provenance without id-token: write fails before anything is published', async () => {
+    const s = scope();
+    const workspace = await makeWorkspace(s);
+    proxy.reset();
+    const run = await publishGate(workspace, { provenance: 'true' });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([
+      'Nothing was published: provenance needs an OIDC token, and this job has none: add "permissions: id-token: write" to the job (ACTIONS_ID_TOKEN_REQUEST_URL is unset).',
+    ]);
+    expect(puts()).toEqual([]);
+  });
+
+  it('refuses a dist-tag npm would read as a range before touching the registry', async () => {
+    const workspace = await makeWorkspace(scope());
+    proxy.reset();
+    const run = await publishGate(workspace, { 'dist-tag': 'v2' });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([
+      'Input "dist-tag" "v2" reads as a semver range to npm (npm install pkg@v2 would match versions): choose a word such as next or latest-1, or auto.',
+    ]);
+    expect(proxy.requests).toEqual([]);
+  });
+});
