@@ -18,6 +18,9 @@ export interface Inputs {
 
 export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
 
+/** Output names, defined once: action.yml is checked against them. */
+export const OUTPUTS = { published: 'published', skipped: 'skipped', distTags: 'dist-tags' } as const;
+
 /** Reads and checks every input before anything is packed, looked up or published. */
 export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
   const token = inputs.optional('token');

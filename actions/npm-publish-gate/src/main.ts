@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type ActionContext, ConfigurationError, runAction } from '@flow-actions/action-kit';
 import { readEventContext, resolveCommit } from '@flow-actions/commit-identity';
-import { getInputs } from './inputs';
+import { getInputs, OUTPUTS } from './inputs';
 import { withNpm } from './npm-cli';
 import { type PublishGateResult, runPublishGate } from './publish';
 import { stageAndPack } from './stage';
@@ -68,9 +68,9 @@ export function run(): Promise<void> {
 
 function setOutputs(context: ActionContext, result: PublishGateResult): void {
   context.setOutput(
-    'published',
+    OUTPUTS.published,
     result.published.map((p) => ({ name: p.name, version: p.version, tag: p.tag, integrity: p.integrity })),
   );
-  context.setOutput('skipped', result.skipped);
-  context.setOutput('dist-tags', result.distTags);
+  context.setOutput(OUTPUTS.skipped, result.skipped);
+  context.setOutput(OUTPUTS.distTags, result.distTags);
 }
