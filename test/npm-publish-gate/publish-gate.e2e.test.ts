@@ -45,7 +45,7 @@ interface GateRun extends ActionRun {
 async function publishGate(
   workspace: string,
   inputs: Record<string, string> = {},
-  options: { sha?: string; env?: Record<string, string> } = {},
+  options: { sha?: string; env?: Record<string, string>; eventName?: string; payload?: object } = {},
 ): Promise<GateRun> {
   const runnerTemp = await makeTempDir('runner-temp');
   const run = await runAction({
@@ -56,6 +56,8 @@ async function publishGate(
     workspace,
     inputs: { registry: proxy.url, token: verdaccio.token, ...inputs },
     sha: options.sha ?? sha('a'),
+    ...(options.eventName ? { eventName: options.eventName } : {}),
+    ...(options.payload ? { payload: options.payload } : {}),
     env: { RUNNER_TEMP: runnerTemp, ...options.env },
   });
   return { ...run, runnerTemp };
@@ -205,17 +207,55 @@ describe('npm-publish-gate (bundled action, verdaccio, real npm)', () => {
     expect(github.schemaViolations).toEqual([]);
   });
 
-  it('green required checks let the publish through', async () => {
+  it('green required checks on the workflow_run head commit let the publish through', async () => {
     const s = scope();
     const workspace = await makeWorkspace(s);
     const commit = sha('e');
+    // GITHUB_SHA of a workflow_run is the default branch's head, not the commit stage CD ran on.
+    github.seed.checkRun({ name: 'stage-cd', head_sha: sha('f'), conclusion: 'failure' });
     github.seed.checkRun({ name: 'stage-cd', head_sha: commit, conclusion: 'success' });
     github.seed.status(commit, { context: 'ci/lint', state: 'success' });
-    const run = await publishGate(workspace, { 'required-checks': 'stage-cd\nci/lint' }, { sha: commit });
+    const run = await publishGate(
+      workspace,
+      { 'required-checks': 'stage-cd\nci/lint' },
+      { sha: sha('f'), eventName: 'workflow_run', payload: { workflow_run: { head_sha: commit } } },
+    );
     expect(run.errors).toEqual([]);
     expect(JSON.parse(run.outputs.published ?? '')).toHaveLength(2);
-    expect(run.summary).toContain('all 2 required check(s) are green');
+    expect(run.summary).toContain(
+      `all 2 required check(s) are green: \`stage-cd\`, \`ci/lint\` (commit ${commit})`,
+    );
+    expect(run.summary).toContain(`Commit \`${commit}\``);
     expect(github.schemaViolations).toEqual([]);
+  });
+
+  it('an internal dependency neither published nor in the run blocks', async () => {
+    const s = scope();
+    const workspace = await makeWorkspace(s);
+    proxy.reset();
+    const run = await publishGate(workspace, { packages: 'packages/cli' });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([
+      `Nothing was published: @${s}/cli needs @${s}/core@1.0.0 is not published and not in this run: add it to "packages" or publish it first.`,
+    ]);
+    expect(puts()).toEqual([]);
+  });
+
+  it('a dry run evaluates every gate, runs npm publish --dry-run and publishes nothing, without a token', async () => {
+    const s = scope();
+    const workspace = await makeWorkspace(s);
+    proxy.reset();
+    const run = await publishGate(workspace, { token: '', 'dry-run': 'true' });
+    expect(run.errors).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.outputs.published ?? '')).toEqual([]);
+    expect(JSON.parse(run.outputs.skipped ?? '')).toEqual([
+      { name: `@${s}/core`, version: '1.0.0', reason: 'dry run: would publish under latest' },
+      { name: `@${s}/cli`, version: '1.0.0', reason: 'dry run: would publish under latest' },
+    ]);
+    expect(run.summary).toContain('## npm publish gate (dry run)');
+    expect(puts()).toEqual([]);
+    expect(await view(`@${s}/core`, 'versions')).toBeUndefined();
   });
 
   it('the same version with different content fails and publishes nothing', async () => {
