@@ -40,6 +40,7 @@ const sha = (char: string) => char.repeat(40);
 
 interface GateRun extends ActionRun {
   runnerTemp: string;
+  home: string;
 }
 
 async function publishGate(
@@ -48,6 +49,8 @@ async function publishGate(
   options: { sha?: string; env?: Record<string, string>; eventName?: string; payload?: object } = {},
 ): Promise<GateRun> {
   const runnerTemp = await makeTempDir('runner-temp');
+  // A HOME of its own, so a file npm might leave in ~ (~/.npm, ~/.npmrc) is seen.
+  const home = await makeTempDir('home');
   const run = await runAction({
     actionDir: releasedAction('npm-publish-gate'),
     apiUrl: github.url,
@@ -58,9 +61,9 @@ async function publishGate(
     sha: options.sha ?? sha('a'),
     ...(options.eventName ? { eventName: options.eventName } : {}),
     ...(options.payload ? { payload: options.payload } : {}),
-    env: { RUNNER_TEMP: runnerTemp, ...options.env },
+    env: { RUNNER_TEMP: runnerTemp, HOME: home, ...options.env },
   });
-  return { ...run, runnerTemp };
+  return { ...run, runnerTemp, home };
 }
 
 const view = (spec: string, field: string) => npmView(verdaccio.url, spec, field);
@@ -74,12 +77,13 @@ async function expectNoToken(run: GateRun, workspace: string): Promise<void> {
   expect(run.summary).not.toContain(token);
   expect(JSON.stringify(run.outputs)).not.toContain(token);
   expect(run.masks).toContain(token);
-  for (const dir of [workspace, run.runnerTemp]) {
+  for (const dir of [workspace, run.runnerTemp, run.home]) {
     const leaks = (await readAllFiles(dir)).filter((file) => file.text.includes(token)).map((f) => f.path);
     expect(leaks).toEqual([]);
   }
   // Nothing of ours is left in RUNNER_TEMP: the npmrc, cache and staging folders are gone.
   expect(await readAllFiles(run.runnerTemp)).toEqual([]);
+  expect(await readAllFiles(run.home)).toEqual([]);
 }
 
 describe('npm-publish-gate (bundled action, verdaccio, real npm)', () => {
