@@ -202,7 +202,11 @@ export async function runPublishGate(
       break;
     }
   }
-  for (const f of facts) result.distTags[f.name] = await deps.npm.distTags(f.name);
+  // Only a publish moves a dist-tag: the others are as read before.
+  const moved = new Set(result.published.map((p) => p.name));
+  if (result.failed) moved.add(result.failed.name);
+  for (const f of facts)
+    result.distTags[f.name] = moved.has(f.name) ? await deps.npm.distTags(f.name) : f.registry.distTags;
   return result;
 }
 
