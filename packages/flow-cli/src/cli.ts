@@ -1,0 +1,217 @@
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import {
+  createConsoleLogger,
+  errorMessage,
+  isConfigurationError,
+  type Logger,
+  oneLine,
+  redactingLogger,
+  SecretMasker,
+} from '@flow-actions/action-kit';
+import {
+  type Command,
+  type CommandContext,
+  ExitCode,
+  type OptionSpec,
+  type ParsedArguments,
+  UsageError,
+} from './command';
+import { buildCommand } from './commands/build';
+import { inspectCommand } from './commands/inspect';
+import { promoteCommand } from './commands/promote';
+import { updateManifestCommand } from './commands/update-manifest';
+import { yankCommand } from './commands/yank';
+import { toFlagWording } from './inputs';
+import { formatTable } from './output';
+
+/** Every command, in the order `flow --help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  buildCommand,
+  promoteCommand,
+  yankCommand,
+  updateManifestCommand,
+  inspectCommand,
+];
+
+/** Where the CLI writes and what it runs against; every field defaults to the process's own. */
+export interface CliOptions {
+  /** Default: process.stdout. */
+  stdout?: (text: string) => void;
+  /** Default: process.stderr. */
+  stderr?: (text: string) => void;
+  /** Default: process.cwd(). */
+  cwd?: string;
+  /** Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Default: a console logger on stderr (with `--verbose`, debug lines too). */
+  logger?: Logger;
+}
+
+const COMMON_OPTIONS: Record<string, OptionSpec> = {
+  json: { type: 'boolean', description: 'Print one JSON object on stdout and nothing else there.' },
+  verbose: { type: 'boolean', description: 'Log every request and command on stderr.' },
+  help: { type: 'boolean', description: 'Show this help.' },
+};
+
+const EXIT_CODES_HELP = [
+  'Exit codes:',
+  '  0  success (a dry run included)',
+  '  1  the operation was refused or failed (a protocol refusal, a registry or git error)',
+  '  2  usage error (unknown command or option, missing or malformed value)',
+];
+
+/** Runs `flow <argv>` and returns the exit code; never calls process.exit. */
+export async function runCli(argv: readonly string[], options: CliOptions = {}): Promise<number> {
+  const stdout = options.stdout ?? ((text: string) => process.stdout.write(text));
+  const stderr = options.stderr ?? ((text: string) => process.stderr.write(text));
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const target = name === 'help' ? COMMANDS.find((command) => command.name === rest[0]) : undefined;
+    stdout(`${target ? commandHelp(target) : mainHelp()}\n`);
+    return ExitCode.success;
+  }
+  if (name === '--version') {
+    stdout('flow 0.1.0\n');
+    return ExitCode.success;
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (!command) {
+    stderr(
+      `flow: unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(', ')}; see flow --help)\n`,
+    );
+    return ExitCode.usage;
+  }
+
+  const masker = new SecretMasker();
+  let json = false;
+  try {
+    const args = parseCommandLine(command, rest);
+    if (args.values.help) {
+      stdout(`${commandHelp(command)}\n`);
+      return ExitCode.success;
+    }
+    json = args.values.json === true;
+    const logger = redactingLogger(
+      options.logger ?? createConsoleLogger({ verbose: args.values.verbose === true }),
+      masker,
+    );
+    const context: CommandContext = {
+      cwd: options.cwd ?? process.cwd(),
+      env: options.env ?? process.env,
+      logger,
+      masker,
+    };
+    const output = await command.run(args, context);
+    if (json) {
+      stdout(`${masker.redact(JSON.stringify(output.json, null, 2))}\n`);
+    } else {
+      const lines = [...output.lines, '', ...formatTable(output.table)];
+      stdout(`${masker.redact(lines.join('\n'))}\n`);
+    }
+    return ExitCode.success;
+  } catch (error) {
+    const text = oneLine(errorMessage(error));
+    const message = masker.redact(isConfigurationError(error) ? toFlagWording(text) : text);
+    if (error instanceof UsageError) {
+      stderr(`flow ${command.name}: ${message} (see flow ${command.name} --help)\n`);
+      return ExitCode.usage;
+    }
+    stderr(`flow ${command.name}: ${isConfigurationError(error) ? '' : 'failed: '}${message}\n`);
+    if (json) stdout(`${JSON.stringify({ ok: false, error: message })}\n`);
+    return ExitCode.failed;
+  }
+}
+
+/** Strict parsing: an unknown flag, a missing value or a stray argument is a usage error. */
+export function parseCommandLine(command: Command, argv: readonly string[]): ParsedArguments {
+  const options: ParseArgsOptionsConfig = Object.fromEntries(
+    Object.entries({ ...command.options, ...COMMON_OPTIONS }).map(([name, spec]) => [
+      name,
+      { type: spec.type, ...(spec.multiple ? { multiple: true } : {}) },
+    ]),
+  );
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
+    if (values.help) return { values, positionals };
+    const expected = command.positionals ?? [];
+    if (positionals.length > expected.length) {
+      throw new UsageError(
+        expected.length === 0
+          ? `unexpected argument "${positionals[expected.length]}"`
+          : `unexpected argument "${positionals[expected.length]}" after <${expected.join('> <')}>`,
+      );
+    }
+    if (positionals.length < expected.length) {
+      throw new UsageError(`missing <${expected[positionals.length]}>`);
+    }
+    return { values, positionals };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(describeParseError(error));
+  }
+}
+
+/** node:util's parse errors, shortened to the CLI's one-line form. */
+function describeParseError(error: unknown): string {
+  const message = errorMessage(error);
+  const code = (error as { code?: string }).code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const flag = /'([^']+)'/.exec(message)?.[1] ?? '?';
+    return `unknown option ${flag}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const flag = /--[a-z-]+/.exec(message)?.[0] ?? 'an option';
+    return message.includes('argument missing') ? `${flag} needs a value` : `${flag} takes no value`;
+  }
+  return oneLine(message);
+}
+
+export function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  return [
+    'flow: the delivery protocol on the command line. Build once per commit, promote by tag,',
+    'never rebuild, yank what failed. The same cores as the GitHub actions, on any registry',
+    'or an OCI layout (oci:<dir>).',
+    '',
+    'Usage: flow <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    '',
+    'Every command takes --json (one JSON object on stdout; progress goes to stderr) and --help.',
+    'Credentials: the Docker config ($DOCKER_CONFIG or ~/.docker/config.json), or --username/--password.',
+    '',
+    ...EXIT_CODES_HELP,
+  ].join('\n');
+}
+
+export function commandHelp(command: Command): string {
+  const options = { ...command.options, ...COMMON_OPTIONS };
+  const flags = Object.entries(options).map(([name, spec]) => {
+    const value = spec.type === 'string' ? ` <${name === 'sha' ? 'commit' : 'value'}>` : '';
+    return { flag: `--${name}${value}`, spec };
+  });
+  const width = Math.max(...flags.map(({ flag }) => flag.length));
+  return [
+    `Usage: flow ${command.name} ${command.usage}`,
+    '',
+    command.summary,
+    ...(command.details ? ['', ...command.details] : []),
+    '',
+    'Options:',
+    ...flags.map(({ flag, spec }) => {
+      const extras = [
+        spec.multiple ? 'repeatable' : '',
+        spec.defaultText ? `default: ${spec.defaultText}` : '',
+      ].filter(Boolean);
+      return `  ${flag.padEnd(width)}  ${spec.description}${extras.length ? ` (${extras.join('; ')})` : ''}`;
+    }),
+    '',
+    ...EXIT_CODES_HELP,
+  ].join('\n');
+}

@@ -1,0 +1,64 @@
+import type { Logger, SecretMasker } from '@flow-actions/action-kit';
+import type { Table } from './output';
+
+/** Exit codes, the same for every command (documented in `flow --help` and the README). */
+export const ExitCode = {
+  /** The command did what it was asked (a dry run included). */
+  success: 0,
+  /** The operation was refused or failed: a protocol refusal, a registry or git error. */
+  failed: 1,
+  /** The command line is wrong: unknown command or option, a missing or malformed value. */
+  usage: 2,
+} as const;
+
+/** One flag. Names are the action's input names, kebab-case. */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  /** Repeatable: each occurrence adds a line, like a multi-line action input. Default: false. */
+  multiple?: boolean;
+  /** Shown in `--help`. */
+  description: string;
+  /** Shown in `--help` after the description, e.g. `7`. Default: none. */
+  defaultText?: string;
+}
+
+/** What a command needs at run time; `runCli` builds it, tests may pass their own. */
+export interface CommandContext {
+  /** Directory relative paths and `git rev-parse HEAD` are taken from. */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Progress and logs: stderr, never stdout. */
+  logger: Logger;
+  masker: SecretMasker;
+}
+
+/** What a command returns: a JSON object for `--json`, else a few lines and a table. */
+export interface CommandOutput {
+  json: Record<string, unknown>;
+  lines: string[];
+  table: Table;
+}
+
+export interface ParsedArguments {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+}
+
+export interface Command {
+  name: string;
+  /** One line for `flow --help`. */
+  summary: string;
+  /** The synopsis after `flow <name>`, e.g. `--image <repo> --to <tag> [options]`. */
+  usage: string;
+  /** Paragraphs printed under the synopsis in `--help`. */
+  details?: string[];
+  options: Record<string, OptionSpec>;
+  /** Names of positional arguments, in order; none when absent. */
+  positionals?: string[];
+  run(args: ParsedArguments, context: CommandContext): Promise<CommandOutput>;
+}
+
+/** A wrong command line: printed as one line with a pointer to `--help`, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

@@ -1,0 +1,126 @@
+import { InputReader } from '@flow-actions/action-kit';
+import { shortSha } from '@flow-actions/commit-identity';
+import { copyArtifact } from '@flow-actions/oci-store';
+import { promote } from '@flow-actions/retag-promote/core';
+import { openGitHistory } from '@flow-actions/retag-promote/git-history';
+import { getInputs } from '@flow-actions/retag-promote/inputs';
+import type { Command } from '../command';
+import {
+  createFlagInputSource,
+  createStoreOpener,
+  currentCommit,
+  REGISTRY_OPTIONS,
+  readInputs,
+  SHA_OPTIONS,
+} from '../inputs';
+import { shortDigest } from '../output';
+
+export const promoteCommand: Command = {
+  name: 'promote',
+  summary: 'Add tags to an existing artifact through the registry API: exact digest, nothing rebuilt.',
+  usage: '--image <repo> --to <tag> [--from <commit|tag|digest>] [options]',
+  details: [
+    'A rollback is a promote of the older version: flow promote --image ghcr.io/acme/api --from v1.4.2 --to prod',
+    'Without --from, the commit checked out in the current directory (git rev-parse HEAD) is promoted.',
+    'The GitHub-only inputs (require-checks, environment, github-token) are left to the action.',
+  ],
+  options: {
+    image: {
+      type: 'string',
+      multiple: true,
+      description: 'Repository to promote in: registry/repo or oci:<dir>.',
+    },
+    from: {
+      type: 'string',
+      description: 'What to promote: a commit sha (full or short), a tag, or sha256:<digest>.',
+      defaultText: 'git rev-parse HEAD',
+    },
+    to: { type: 'string', multiple: true, description: 'Tag to add (repeatable, or comma-separated).' },
+    'to-image': {
+      type: 'string',
+      multiple: true,
+      description: 'Destination repository, one per --image, to promote across repositories.',
+    },
+    'immutable-tags': {
+      type: 'string',
+      multiple: true,
+      description: 'Patterns of tags that never move.',
+      defaultText: 'sha tags, v*, rc-*',
+    },
+    fallback: {
+      type: 'string',
+      description: 'none, or nearest-ancestor: use the nearest first-parent ancestor that has an artifact.',
+      defaultText: 'none',
+    },
+    'ignore-paths': {
+      type: 'string',
+      multiple: true,
+      description: 'With the fallback: paths whose changes need no new artifact.',
+    },
+    'allow-yanked': { type: 'boolean', description: 'Promote a yanked commit anyway.' },
+    'dry-run': { type: 'boolean', description: 'Plan and report; write nothing.' },
+    ...SHA_OPTIONS,
+    ...REGISTRY_OPTIONS,
+  },
+  async run(args, context) {
+    const inputs = readInputs(() => getInputs(new InputReader(createFlagInputSource(args)), context.masker));
+    const git = await openGitHistory(context.cwd, context.logger);
+    const from = inputs.from ?? (await currentCommit(undefined, context));
+    const openStore = createStoreOpener(inputs.registry, context, context.masker);
+    context.logger.info(
+      `${inputs.dryRun ? 'Planning' : 'Promoting'} ${from} in ${inputs.images.join(', ')} to ${inputs.tags.join(', ')}…`,
+    );
+    const result = await promote(
+      { ...inputs, from },
+      {
+        openStore: (reference) => openStore(reference),
+        copyArtifact: (source, target, digest) =>
+          copyArtifact(source, target, digest, { logger: context.logger }),
+        ...(git ? { git } : {}),
+        logger: context.logger,
+      },
+    );
+    const first = result.promotions[0];
+    const lines = [
+      `${result.dryRun ? 'Would promote' : 'Promoted'} ${result.sourceSha ? `commit ${shortSha(result.sourceSha)}` : from} (${shortDigest(first?.digest)}) to ${inputs.tags.join(', ')}.`,
+      ...result.promotions
+        .filter((promotion) => promotion.source.fallbackFrom)
+        .map(
+          (promotion) =>
+            `${promotion.image}: ${shortSha(promotion.source.fallbackFrom ?? '')} has no artifact; used its ancestor ${shortSha(promotion.source.sha ?? '')}.`,
+        ),
+    ];
+    return {
+      json: {
+        ok: true,
+        dryRun: result.dryRun,
+        sourceSha: result.sourceSha ?? null,
+        images: result.promotions.map((promotion) => ({
+          image: promotion.image,
+          destination: promotion.destination,
+          digest: promotion.digest,
+          source: promotion.source.reference,
+          fallbackFrom: promotion.source.fallbackFrom ?? null,
+          tags: promotion.plan.tags.map((tag) => ({
+            tag: tag.tag,
+            previous: tag.previous,
+            change: tag.change,
+          })),
+        })),
+      },
+      lines,
+      table: {
+        columns: ['image', 'tag', 'change', 'from', 'to'],
+        rows: result.promotions.flatMap((promotion) =>
+          promotion.plan.tags.map((tag) => [
+            promotion.destination,
+            tag.tag,
+            result.dryRun && tag.change !== 'unchanged' ? `would ${tag.change}` : tag.change,
+            shortDigest(tag.previous ?? undefined),
+            shortDigest(promotion.digest),
+          ]),
+        ),
+      },
+    };
+  },
+};

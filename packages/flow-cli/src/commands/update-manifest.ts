@@ -1,0 +1,135 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputReader } from '@flow-actions/action-kit';
+import { shortSha } from '@flow-actions/commit-identity';
+import { updateManifest } from '@flow-actions/update-manifest/core';
+import { createGit } from '@flow-actions/update-manifest/git';
+import { getInputs } from '@flow-actions/update-manifest/inputs';
+import type { Command } from '../command';
+import { createFlagInputSource, currentCommit, readInputs } from '../inputs';
+
+export const updateManifestCommand: Command = {
+  name: 'update-manifest',
+  summary:
+    'Point an environment in a GitOps manifest repository at an artifact; commit with lineage and push.',
+  usage:
+    '--repository <owner/name|path> --path <dir> --image <name> (--tag <tag> | --digest <digest>) [options]',
+  details: [
+    'Edits kustomize images:, Helm values keys or plain Kubernetes manifests, keeping comments; pushes with retry on races.',
+    'The Flow-Source-Commit trailer names --source-commit, else the commit checked out here (if any).',
+    'Pull-request mode calls the GitHub API and is left to the action.',
+  ],
+  options: {
+    repository: {
+      type: 'string',
+      description: 'The manifest repository: owner/name on GitHub, or a local path or URL.',
+    },
+    token: { type: 'string', description: 'Token to clone and push an owner/name repository (masked).' },
+    branch: {
+      type: 'string',
+      description: 'Branch to update.',
+      defaultText: "the repository's default branch",
+    },
+    path: { type: 'string', multiple: true, description: 'File or folder to update, e.g. envs/stage.' },
+    image: {
+      type: 'string',
+      description: 'The image name as written in the manifests, e.g. ghcr.io/acme/api.',
+    },
+    tag: { type: 'string', description: 'The tag to point at.' },
+    digest: { type: 'string', description: 'The digest to point at (pins the tag too when both are given).' },
+    format: { type: 'string', description: 'auto, kustomize, helm or kubernetes.', defaultText: 'auto' },
+    'helm-key': { type: 'string', multiple: true, description: 'Helm values key to set, e.g. image.tag.' },
+    message: {
+      type: 'string',
+      description: 'The commit subject.',
+      defaultText: 'deploy <image> <tag> to <path>',
+    },
+    author: {
+      type: 'string',
+      description: 'Commit author, "Name <email>".',
+      defaultText: 'flow-actions[bot]',
+    },
+    'source-commit': {
+      type: 'string',
+      description: 'The commit the artifact was built from.',
+      defaultText: 'git rev-parse HEAD',
+    },
+    'dry-run': { type: 'boolean', description: 'Show the change; commit and push nothing.' },
+  },
+  async run(args, context) {
+    const inputs = readInputs(() =>
+      getInputs(new InputReader(createFlagInputSource(args)), context.masker, { workspace: context.cwd }),
+    );
+    const sourceCommit =
+      inputs.sourceCommit ?? (await currentCommit(undefined, context).catch(() => undefined));
+    const actor = context.env.FLOW_ACTOR || context.env.USER;
+    const lineage = { ...(sourceCommit ? { sourceCommit } : {}), ...(actor ? { actor } : {}) };
+    const repositoryLabel =
+      inputs.repository.kind === 'github'
+        ? `${inputs.repository.owner}/${inputs.repository.name}`
+        : inputs.repository.path;
+    const workDir = await mkdtemp(join(context.env.TMPDIR || tmpdir(), 'flow-update-manifest-'));
+    try {
+      const git = createGit({
+        dir: join(workDir, 'repository'),
+        url: inputs.repository.kind === 'github' ? inputs.repository.url : inputs.repository.path,
+        ...(inputs.token ? { token: inputs.token } : {}),
+        author: inputs.author,
+        masker: context.masker,
+        logger: context.logger,
+      });
+      context.logger.info(`Cloning ${repositoryLabel}…`);
+      const result = await updateManifest(
+        {
+          repositoryLabel,
+          ...(inputs.branch ? { branch: inputs.branch } : {}),
+          paths: inputs.paths,
+          target: inputs.target,
+          format: inputs.format,
+          helmKeys: inputs.helmKeys,
+          mode: 'push',
+          ...(inputs.message ? { message: inputs.message } : {}),
+          lineage,
+          dryRun: inputs.dryRun,
+        },
+        { git, logger: context.logger },
+      );
+      const verb = {
+        pushed: 'Pushed',
+        unchanged: 'Nothing to change on',
+        'dry-run': 'Would update',
+        'pull-request': 'Opened a pull request on',
+      }[result.status];
+      return {
+        json: {
+          ok: true,
+          status: result.status,
+          repository: repositoryLabel,
+          branch: result.branch,
+          commit: result.commit ?? null,
+          base: result.base,
+          attempts: result.attempts,
+          changedFiles: result.changedFiles,
+          changes: result.changes,
+          diff: result.diff,
+        },
+        lines: [
+          `${verb} ${repositoryLabel} ${result.branch}${result.commit ? ` (commit ${shortSha(result.commit)}${result.attempts > 1 ? `, ${result.attempts} attempts` : ''})` : ''}.`,
+          ...(result.status === 'dry-run' && result.diff ? ['', result.diff.trimEnd()] : []),
+        ],
+        table: {
+          columns: ['file', 'field', 'from', 'to'],
+          rows: result.changes.map((change) => [
+            change.file,
+            change.field,
+            change.from ?? '-',
+            change.to ?? '-',
+          ]),
+        },
+      };
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  },
+};

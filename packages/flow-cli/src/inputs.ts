@@ -1,0 +1,109 @@
+import { exec, type InputSource, isConfigurationError, type SecretMasker } from '@flow-actions/action-kit';
+import type { RegistryInputs } from '@flow-actions/artifact-protocol';
+import { type OpenStoreOptions, openStore } from '@flow-actions/oci-store';
+import type { CommandContext, OptionSpec, ParsedArguments } from './command';
+import { UsageError } from './command';
+
+/** The flags every registry-facing command takes, named like the actions' inputs. */
+export const REGISTRY_OPTIONS: Record<string, OptionSpec> = {
+  username: {
+    type: 'string',
+    description: 'Registry user; wins over the Docker config. Needs --password.',
+    defaultText: 'from $DOCKER_CONFIG/config.json or ~/.docker/config.json',
+  },
+  password: {
+    type: 'string',
+    description: 'Registry password or token (masked in every message). Needs --username.',
+  },
+  'insecure-registries': {
+    type: 'string',
+    multiple: true,
+    description: 'A registry spoken to over plain HTTP besides loopback ones (repeatable).',
+  },
+};
+
+export const SHA_OPTIONS: Record<string, OptionSpec> = {
+  'sha-length': {
+    type: 'string',
+    description: 'Hex characters of the sha in a sha tag (4-40).',
+    defaultText: '7',
+  },
+  'tag-prefix': {
+    type: 'string',
+    description: 'Put before the short sha in a sha tag.',
+    defaultText: 'none',
+  },
+};
+
+/**
+ * The parsed flags as an action input source: a repeated flag becomes a multi-line input, a
+ * boolean flag `true`. The actions' own `getInputs` then reads and checks them, so the command
+ * line accepts exactly what the action accepts.
+ */
+export function createFlagInputSource(args: ParsedArguments): InputSource {
+  return (name) => {
+    const value = args.values[name];
+    if (value === undefined) return undefined;
+    if (Array.isArray(value)) return value.join('\n');
+    return String(value);
+  };
+}
+
+/**
+ * Runs an action's input reader; its errors are usage errors, reworded from the action's terms
+ * (`Input "to"`, `with:`) into the command line's (`--to`).
+ */
+export function readInputs<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (isConfigurationError(error)) throw new UsageError(toFlagWording(error.message));
+    throw error;
+  }
+}
+
+/** `Input "to" is required: set it under "with:" in the workflow step.` → `--to is required: …`. */
+export function toFlagWording(message: string): string {
+  return message
+    .replace(/: set it under "with:" in the workflow step\./, ': pass it.')
+    .replace(/Inputs? "([a-z-]+)"(?: and "([a-z-]+)")?/g, (_match, first: string, second?: string) =>
+      second ? `--${first} and --${second}` : `--${first}`,
+    )
+    .replace(/"([a-z][a-z-]*)" is missing/g, '--$1 is missing')
+    .replace(/set ([a-z][a-z-]*): true/g, 'pass --$1');
+}
+
+/** The commit the command is about: `--sha`, else `git rev-parse HEAD` in the working directory. */
+export async function currentCommit(explicit: string | undefined, context: CommandContext): Promise<string> {
+  if (explicit) return explicit;
+  const result = await exec('git', ['rev-parse', '--verify', 'HEAD'], {
+    cwd: context.cwd,
+    allowFailure: true,
+  }).catch(() => undefined);
+  const sha = result?.exitCode === 0 ? result.stdout.trim() : '';
+  if (!/^[0-9a-f]{40}$/.test(sha)) {
+    throw new UsageError(
+      `no commit given and ${context.cwd} is not a git checkout with a HEAD: pass --sha <commit>`,
+    );
+  }
+  return sha;
+}
+
+/** The repository URL for lineage: `--source`, else git's `origin` as https, else undefined. */
+export async function repositoryUrl(context: CommandContext): Promise<string | undefined> {
+  const result = await exec('git', ['remote', 'get-url', 'origin'], {
+    cwd: context.cwd,
+    allowFailure: true,
+  }).catch(() => undefined);
+  const url = result?.exitCode === 0 ? result.stdout.trim() : '';
+  const ssh = /^git@([^:]+):(.+?)(?:\.git)?$/.exec(url);
+  if (ssh) return `https://${ssh[1]}/${ssh[2]}`;
+  if (/^https?:\/\//.test(url)) return url.replace(/\.git$/, '').replace(/\/\/[^@/]*@/, '//');
+  return undefined;
+}
+
+/** Opens stores the way the actions do: Docker config credentials unless --username/--password. */
+export function createStoreOpener(registry: RegistryInputs, context: CommandContext, masker: SecretMasker) {
+  return (reference: string, options: OpenStoreOptions = {}) =>
+    openStore(reference, { ...registry, ...options, masker, logger: context.logger, env: context.env });
+}
