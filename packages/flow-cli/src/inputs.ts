@@ -70,6 +70,7 @@ export function toFlagWording(message: string): string {
       second ? `--${first} and --${second}` : `--${first}`,
     )
     .replace(/"([a-z][a-z-]*)" is missing/g, '--$1 is missing')
+    .replace(/\binput ([a-z][a-z-]*):/g, '--$1:')
     .replace(/set ([a-z][a-z-]*): true/g, 'pass --$1');
 }
 

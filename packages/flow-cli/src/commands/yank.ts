@@ -55,6 +55,8 @@ export const yankCommand: Command = {
     ...REGISTRY_OPTIONS,
   },
   async run(args, context) {
+    // The action also yanks npm versions without images; the command line yanks images only.
+    if (!args.values.image) throw new UsageError('--image is required: name the repository to yank from');
     const inputs = readInputs(() =>
       getInputs(
         new InputReader(createFlagInputSource({ ...args, values: { ...args.values, backend: 'oci' } })),

@@ -1,0 +1,188 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RecordingLogger } from '@flow-actions/action-kit';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { COMMANDS, runCli } from './cli';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+
+/** Runs the CLI in this process, as a test would read its two streams. */
+async function flow(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const logger = new RecordingLogger();
+  const exitCode = await runCli(argv, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    logger,
+    cwd: '/nonexistent-flow-cwd',
+    env: { PATH: process.env.PATH },
+  });
+  return { exitCode, stdout, stderr, logger };
+}
+
+/** The action inputs a command leaves to the action, each for a reason its --help states. */
+const LEFT_TO_THE_ACTION: Record<string, { action: string; inputs: string[] }> = {
+  build: { action: 'build-by-sha', inputs: [] },
+  promote: { action: 'retag-promote', inputs: ['require-checks', 'environment', 'github-token'] },
+  yank: {
+    action: 'yank-artifact',
+    inputs: [
+      'backend',
+      'github-token',
+      'ghcr-owner-type',
+      'npm-package',
+      'npm-version',
+      'npm-registry',
+      'npm-token',
+    ],
+  },
+  'update-manifest': { action: 'update-manifest', inputs: ['mode', 'pull-request-branch'] },
+};
+
+describe('flow --help', () => {
+  it('lists every command and the exit codes, and exits 0', async () => {
+    const run = await flow('--help');
+    expect(run.exitCode).toBe(0);
+    for (const command of COMMANDS) expect(run.stdout).toMatch(new RegExp(`^  ${command.name} +\\S`, 'm'));
+    expect(run.stdout).toContain('  0  success');
+    expect(run.stdout).toContain('  1  the operation was refused or failed');
+    expect(run.stdout).toContain('  2  usage error');
+    expect(run.stderr).toBe('');
+  });
+
+  it('runs with no arguments as --help', async () => {
+    expect((await flow()).stdout).toBe((await flow('--help')).stdout);
+  });
+
+  it.each(COMMANDS.map((command) => command.name))(
+    'flow %s --help shows its usage and every flag',
+    async (name) => {
+      const run = await flow(name, '--help');
+      const command = COMMANDS.find((c) => c.name === name);
+      expect(run.exitCode).toBe(0);
+      expect(run.stdout.split('\n')[0]).toBe(`Usage: flow ${name} ${command?.usage}`);
+      for (const flag of [...Object.keys(command?.options ?? {}), 'json', 'help']) {
+        expect(run.stdout).toMatch(new RegExp(`^  --${flag}\\b`, 'm'));
+      }
+      expect(run.stdout).toContain('2  usage error');
+      expect((await flow('help', name)).stdout).toBe(run.stdout);
+    },
+  );
+});
+
+describe('flags mirror the action inputs', () => {
+  it.each(Object.keys(LEFT_TO_THE_ACTION))('flow %s has a flag for every input of its action', (name) => {
+    const { action, inputs: left } = LEFT_TO_THE_ACTION[name] as { action: string; inputs: string[] };
+    const metadata = parse(readFileSync(join(ROOT, 'actions', action, 'action.yml'), 'utf8')) as {
+      inputs: Record<string, unknown>;
+    };
+    const flags = Object.keys(COMMANDS.find((command) => command.name === name)?.options ?? {});
+    const missing = Object.keys(metadata.inputs).filter(
+      (input) => !flags.includes(input) && !left.includes(input),
+    );
+    expect(missing).toEqual([]);
+    for (const input of left) expect(flags).not.toContain(input);
+  });
+});
+
+describe('bad command lines: one line on stderr, exit 2, nothing on stdout', () => {
+  it.each([
+    [
+      ['promte'],
+      'flow: unknown command "promte" (commands: build, promote, yank, update-manifest, inspect; see flow --help)',
+    ],
+    [['promote', '--frm', 'x'], 'flow promote: unknown option --frm (see flow promote --help)'],
+    [['promote', '--image'], 'flow promote: --image needs a value (see flow promote --help)'],
+    [
+      ['promote', '--dry-run=yes', '--image', 'oci:x', '--to', 'a'],
+      'flow promote: --dry-run takes no value (see flow promote --help)',
+    ],
+    [['promote', 'extra'], 'flow promote: unexpected argument "extra" (see flow promote --help)'],
+    [
+      ['promote', '--to', 'prod'],
+      'flow promote: --image is required: name the repository to promote in. (see flow promote --help)',
+    ],
+    [
+      ['promote', '--image', 'oci:x', '--to', 'bad tag!'],
+      'flow promote: --to: tag "bad tag!" is invalid: a tag is 1 to 128 characters',
+    ],
+    [
+      ['promote', '--image', 'oci:x', '--to', 'a', '--sha-length', '99'],
+      'flow promote: --sha-length must be a whole number from 4 to 40, got "99". (see flow promote --help)',
+    ],
+    [
+      ['promote', '--image', 'oci:x', '--to', 'a', '--fallback', 'nearest'],
+      'flow promote: --fallback must be one of "none", "nearest-ancestor", got "nearest". (see flow promote --help)',
+    ],
+    [
+      ['build', '--kind', 'tarball', '--image', 'oci:x'],
+      'flow build: --kind must be one of "image", "archive", got "tarball".',
+    ],
+    [
+      ['build', '--image', 'oci:x', '--username', 'me'],
+      'flow build: --username and --password go together: --password is missing.',
+    ],
+    [['yank', '--image', 'oci:x'], 'flow yank: --reason is required'],
+    [
+      ['yank', '--reason', 'r', '--image', 'oci:x', '--sha', 'zz'],
+      'flow yank: --sha value "zz" is not a commit sha',
+    ],
+    [
+      ['yank', '--reason', 'r'],
+      'flow yank: --image is required: name the repository to yank from (see flow yank --help)',
+    ],
+    [
+      ['update-manifest', '--path', 'envs/stage'],
+      'flow update-manifest: --repository is required: pass it. (see flow update-manifest --help)',
+    ],
+    [['inspect', 'oci:x'], 'flow inspect: missing <commit|tag|digest> (see flow inspect --help)'],
+    [['inspect', 'oci:x:v1', 'abc1234'], 'flow inspect: <image> names a repository, not a version'],
+    [['inspect', 'oci:x', 'abc1'], 'flow inspect: commit "abc1" is shorter than --sha-length (7)'],
+    [
+      ['inspect', 'Not A Ref', 'abc1234'],
+      'flow inspect: --image: repository "library/Not A Ref" in "Not A Ref" must be lower-case',
+    ],
+  ])('flow %j', async (argv, message) => {
+    const run = await flow(...argv);
+    expect(run.exitCode).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(run.stderr.slice(0, message.length)).toBe(message);
+    expect(run.logger.entries).toEqual([]);
+  });
+
+  it('an error in --json mode still goes to stderr, with no JSON for a usage error', async () => {
+    const run = await flow('promote', '--json', '--nope');
+    expect(run.exitCode).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('flow promote: unknown option --nope (see flow promote --help)\n');
+  });
+
+  it('never repeats a password in an error', async () => {
+    const run = await flow('build', '--image', 'oci:x', '--password', 'hunter2-secret-value');
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain('--username and --password go together');
+    expect(run.stderr).not.toContain('hunter2-secret-value');
+  });
+
+  it('without --sha and outside a git checkout, says how to name the commit', async () => {
+    const run = await flow(
+      'yank',
+      '--image',
+      'oci:/nonexistent-flow-layout',
+      '--reason',
+      'r',
+      '--mode',
+      'tombstone-only',
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/^flow yank: /);
+    expect(run.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+});
