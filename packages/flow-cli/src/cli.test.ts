@@ -89,6 +89,20 @@ describe('flags mirror the action inputs', () => {
     expect(missing).toEqual([]);
     for (const input of left) expect(flags).not.toContain(input);
   });
+
+  it.each(Object.keys(LEFT_TO_THE_ACTION))('flow %s uses the action.yml default of every input', (name) => {
+    const { action } = LEFT_TO_THE_ACTION[name] as { action: string };
+    const metadata = parse(readFileSync(join(ROOT, 'actions', action, 'action.yml'), 'utf8')) as {
+      inputs: Record<string, { default?: string }>;
+    };
+    const options = COMMANDS.find((command) => command.name === name)?.options ?? {};
+    for (const [flag, spec] of Object.entries(options)) {
+      const actionDefault = metadata.inputs[flag]?.default ?? '';
+      // Booleans are false when absent on both sides; a GitHub expression has no command-line value.
+      if (spec.type === 'boolean' || actionDefault.includes('${{')) continue;
+      expect({ flag, default: spec.default ?? '' }).toEqual({ flag, default: actionDefault });
+    }
+  });
 });
 
 describe('bad command lines: one line on stderr, exit 2, nothing on stdout', () => {

@@ -207,7 +207,9 @@ export function commandHelp(command: Command): string {
     ...flags.map(({ flag, spec }) => {
       const extras = [
         spec.multiple ? 'repeatable' : '',
-        spec.defaultText ? `default: ${spec.defaultText}` : '',
+        spec.default || spec.defaultText
+          ? `default: ${(spec.default || spec.defaultText)?.trim().replace(/\n/g, ', ')}`
+          : '',
       ].filter(Boolean);
       return `  ${flag.padEnd(width)}  ${spec.description}${extras.length ? ` (${extras.join('; ')})` : ''}`;
     }),

@@ -18,7 +18,12 @@ export interface OptionSpec {
   multiple?: boolean;
   /** Shown in `--help`. */
   description: string;
-  /** Shown in `--help` after the description, e.g. `7`. Default: none. */
+  /**
+   * The value used when the flag is absent: the action.yml default of the input, so the command
+   * line and the action behave alike (a test compares them). Default: none.
+   */
+  default?: string;
+  /** Shown in `--help` when the default is not a plain value, e.g. `git rev-parse HEAD`. Default: none. */
   defaultText?: string;
 }
 

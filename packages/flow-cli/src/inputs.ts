@@ -26,24 +26,26 @@ export const SHA_OPTIONS: Record<string, OptionSpec> = {
   'sha-length': {
     type: 'string',
     description: 'Hex characters of the sha in a sha tag (4-40).',
-    defaultText: '7',
+    default: '7',
   },
   'tag-prefix': {
     type: 'string',
     description: 'Put before the short sha in a sha tag.',
-    defaultText: 'none',
   },
 };
 
 /**
  * The parsed flags as an action input source: a repeated flag becomes a multi-line input, a
- * boolean flag `true`. The actions' own `getInputs` then reads and checks them, so the command
+ * boolean flag `true`, an absent flag its action.yml default. The actions' own `getInputs` then reads and checks them, so the command
  * line accepts exactly what the action accepts.
  */
-export function createFlagInputSource(args: ParsedArguments): InputSource {
+export function createFlagInputSource(
+  args: ParsedArguments,
+  options: Record<string, OptionSpec>,
+): InputSource {
   return (name) => {
     const value = args.values[name];
-    if (value === undefined) return undefined;
+    if (value === undefined) return options[name]?.default;
     if (Array.isArray(value)) return value.join('\n');
     return String(value);
   };

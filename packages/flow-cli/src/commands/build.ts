@@ -47,8 +47,8 @@ export const buildCommand: Command = {
       description: 'Repository URL for the lineage.',
       defaultText: "git's origin remote",
     },
-    kind: { type: 'string', description: 'image or archive.', defaultText: 'image' },
-    context: { type: 'string', description: 'Build context directory.', defaultText: '.' },
+    kind: { type: 'string', description: 'image or archive.', default: 'image' },
+    context: { type: 'string', description: 'Build context directory.', default: '.' },
     file: { type: 'string', description: 'Dockerfile.', defaultText: '<context>/Dockerfile' },
     'build-args': { type: 'string', multiple: true, description: 'KEY=value build argument.' },
     platforms: {
@@ -57,7 +57,7 @@ export const buildCommand: Command = {
       defaultText: "the builder's own",
     },
     target: { type: 'string', description: 'Dockerfile stage to build.' },
-    builder: { type: 'string', description: 'auto, buildx or buildah.', defaultText: 'auto' },
+    builder: { type: 'string', description: 'auto, buildx or buildah.', default: 'auto' },
     'from-oci-layout': {
       type: 'string',
       description: 'oci:<dir>[:tag] of a ready image to push instead of building.',
@@ -70,14 +70,18 @@ export const buildCommand: Command = {
     },
     'extra-tags': { type: 'string', multiple: true, description: 'Moving tags to set as well, e.g. pr-42.' },
     latest: { type: 'boolean', description: 'Also tag latest.' },
-    'if-exists': { type: 'string', description: 'skip (reuse the artifact) or fail.', defaultText: 'skip' },
+    'if-exists': { type: 'string', description: 'skip (reuse the artifact) or fail.', default: 'skip' },
     'allow-yanked': { type: 'boolean', description: 'Build a yanked commit anyway.' },
     ...SHA_OPTIONS,
     ...REGISTRY_OPTIONS,
   },
   async run(args, context) {
     const inputs = readInputs(() =>
-      getInputs(new InputReader(createFlagInputSource(args)), context.masker, context.cwd),
+      getInputs(
+        new InputReader(createFlagInputSource(args, buildCommand.options)),
+        context.masker,
+        context.cwd,
+      ),
     );
     const sha = await currentCommit(
       typeof args.values.sha === 'string' ? args.values.sha : undefined,

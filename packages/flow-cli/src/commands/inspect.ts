@@ -34,7 +34,7 @@ export const inspectCommand: Command = {
   options: { ...SHA_OPTIONS, ...REGISTRY_OPTIONS },
   async run(args, context) {
     const [image = '', wanted = ''] = args.positionals;
-    const reader = new InputReader(createFlagInputSource(args));
+    const reader = new InputReader(createFlagInputSource(args, inspectCommand.options));
     const { registry, sha } = readInputs(() => ({
       registry: getRegistryInputs(reader, context.masker),
       sha: getShaTagInputs(reader),

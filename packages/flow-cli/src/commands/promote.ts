@@ -45,17 +45,18 @@ export const promoteCommand: Command = {
       type: 'string',
       multiple: true,
       description: 'Patterns of tags that never move.',
-      defaultText: 'sha tags, v*, rc-*',
+      default: '<sha>, v*, rc-*',
     },
     fallback: {
       type: 'string',
       description: 'none, or nearest-ancestor: use the nearest first-parent ancestor that has an artifact.',
-      defaultText: 'none',
+      default: 'none',
     },
     'ignore-paths': {
       type: 'string',
       multiple: true,
       description: 'With the fallback: paths whose changes need no new artifact.',
+      default: '**/*.md, **/*.mdx, docs/**, LICENSE, LICENSE.*, .github/ISSUE_TEMPLATE/**',
     },
     'allow-yanked': { type: 'boolean', description: 'Promote a yanked commit anyway.' },
     'dry-run': { type: 'boolean', description: 'Plan and report; write nothing.' },
@@ -63,7 +64,9 @@ export const promoteCommand: Command = {
     ...REGISTRY_OPTIONS,
   },
   async run(args, context) {
-    const inputs = readInputs(() => getInputs(new InputReader(createFlagInputSource(args)), context.masker));
+    const inputs = readInputs(() =>
+      getInputs(new InputReader(createFlagInputSource(args, promoteCommand.options)), context.masker),
+    );
     const git = await openGitHistory(context.cwd, context.logger);
     const from = inputs.from ?? (await currentCommit(undefined, context));
     const openStore = createStoreOpener(inputs.registry, context, context.masker);

@@ -38,7 +38,7 @@ export const updateManifestCommand: Command = {
     },
     tag: { type: 'string', description: 'The tag to point at.' },
     digest: { type: 'string', description: 'The digest to point at (pins the tag too when both are given).' },
-    format: { type: 'string', description: 'auto, kustomize, helm or kubernetes.', defaultText: 'auto' },
+    format: { type: 'string', description: 'auto, kustomize, helm or kubernetes.', default: 'auto' },
     'helm-key': { type: 'string', multiple: true, description: 'Helm values key to set, e.g. image.tag.' },
     message: {
       type: 'string',
@@ -48,7 +48,7 @@ export const updateManifestCommand: Command = {
     author: {
       type: 'string',
       description: 'Commit author, "Name <email>".',
-      defaultText: 'flow-actions[bot]',
+      default: 'flow-actions[bot] <flow-actions@users.noreply.github.com>',
     },
     'source-commit': {
       type: 'string',
@@ -59,7 +59,9 @@ export const updateManifestCommand: Command = {
   },
   async run(args, context) {
     const inputs = readInputs(() =>
-      getInputs(new InputReader(createFlagInputSource(args)), context.masker, { workspace: context.cwd }),
+      getInputs(new InputReader(createFlagInputSource(args, updateManifestCommand.options)), context.masker, {
+        workspace: context.cwd,
+      }),
     );
     const sourceCommit =
       inputs.sourceCommit ?? (await currentCommit(undefined, context).catch(() => undefined));

@@ -42,13 +42,13 @@ export const yankCommand: Command = {
       type: 'string',
       multiple: true,
       description: 'Tags that refuse the yank unless --force.',
-      defaultText: 'v*, prod',
+      default: 'v*\nprod\n',
     },
     force: { type: 'boolean', description: 'Yank even when a protected tag points at the artifact.' },
     mode: {
       type: 'string',
       description: 'delete, or tombstone-only (write the tombstone, delete nothing).',
-      defaultText: 'delete',
+      default: 'delete',
     },
     'dry-run': { type: 'boolean', description: 'Plan and report; write nothing.' },
     ...SHA_OPTIONS,
@@ -59,7 +59,9 @@ export const yankCommand: Command = {
     if (!args.values.image) throw new UsageError('--image is required: name the repository to yank from');
     const inputs = readInputs(() =>
       getInputs(
-        new InputReader(createFlagInputSource({ ...args, values: { ...args.values, backend: 'oci' } })),
+        new InputReader(
+          createFlagInputSource({ ...args, values: { ...args.values, backend: 'oci' } }, yankCommand.options),
+        ),
         context.masker,
       ),
     );

@@ -1,0 +1,513 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exec } from '@flow-actions/action-kit';
+import { computeDigest, openStore } from '@flow-actions/oci-store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningRegistry, startRegistry } from '../services';
+import { seedImage } from '../support/artifacts';
+import { skopeoDigest } from '../support/skopeo';
+
+// The flow command run as a user runs it: a real process (tsx on the package's bin), its exit
+// code, stdout and stderr; against OCI layouts (no server) and the real registry on loopback.
+const ROOT = join(import.meta.dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const BIN = join(ROOT, 'packages', 'flow-cli', 'src', 'bin.ts');
+
+interface FlowRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+let work: string;
+let dockerConfig: string;
+
+function flow(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<FlowRun> {
+  return new Promise((resolve) => {
+    execFile(
+      TSX,
+      [BIN, ...args],
+      {
+        cwd: options.cwd ?? work,
+        env: {
+          PATH: process.env.PATH,
+          HOME: work,
+          DOCKER_CONFIG: dockerConfig,
+          FLOW_ACTOR: 'alice',
+          ...options.env,
+        },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => {
+        const code = error && typeof error.code === 'number' ? error.code : error ? -1 : 0;
+        resolve({ exitCode: code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Parses --json output: stdout must be exactly one JSON object. */
+function json(run: FlowRun): Record<string, unknown> {
+  expect(run.stdout.trim().startsWith('{')).toBe(true);
+  return JSON.parse(run.stdout) as Record<string, unknown>;
+}
+
+/** The digest skopeo, an independent client, reads from an OCI layout tag; undefined when absent. */
+async function skopeoLayoutDigest(dir: string, tag: string): Promise<string | undefined> {
+  const result = await exec('skopeo', ['inspect', '--raw', `oci:${dir}:${tag}`], { allowFailure: true });
+  if (result.exitCode !== 0) return undefined;
+  return computeDigest(Buffer.from(result.stdout, 'utf8'));
+}
+
+function git(args: string[], cwd: string) {
+  return exec('git', args, {
+    cwd,
+    env: {
+      PATH: process.env.PATH,
+      HOME: cwd,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_AUTHOR_NAME: 'Alice',
+      GIT_AUTHOR_EMAIL: 'alice@example.com',
+      GIT_COMMITTER_NAME: 'Alice',
+      GIT_COMMITTER_EMAIL: 'alice@example.com',
+    },
+  });
+}
+
+/** A checkout with one commit per message; returns the shas, oldest first. */
+async function createCheckout(dir: string, messages: string[]): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  await git(['init', '-q', '-b', 'main'], dir);
+  await git(['remote', 'add', 'origin', 'git@github.com:acme/app.git'], dir);
+  const shas: string[] = [];
+  for (const message of messages) {
+    await writeFile(join(dir, 'app.zip'), `bundle of ${message}`);
+    await git(['add', 'app.zip'], dir);
+    await git(['commit', '-q', '-m', message], dir);
+    shas.push((await git(['rev-parse', 'HEAD'], dir)).stdout.trim());
+  }
+  return shas;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'flow-cli-'));
+  dockerConfig = join(work, 'docker');
+  await mkdir(dockerConfig);
+  await writeFile(join(dockerConfig, 'config.json'), '{"auths":{}}');
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('flow on an OCI layout: build, promote, roll back, inspect, yank', () => {
+  let checkout: string;
+  let layout: string;
+  let shas: string[];
+
+  beforeAll(async () => {
+    checkout = join(work, 'checkout');
+    layout = join(work, 'layout');
+    shas = await createCheckout(checkout, ['first', 'second']);
+  });
+
+  it('builds the checked-out commit once, then reuses it', async () => {
+    const [first, second] = shas as [string, string];
+    await git(['checkout', '-q', first], checkout);
+    const built = await flow(
+      ['build', '--image', `oci:${layout}`, '--kind', 'archive', '--path', 'app.zip'],
+      {
+        cwd: checkout,
+      },
+    );
+    expect(built.stderr).toContain(`Ensuring the artifact of commit ${first.slice(0, 7)}`);
+    expect(built.exitCode).toBe(0);
+    const lines = built.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(`Commit ${first.slice(0, 7)} (tag ${first.slice(0, 7)}): 1 built, 0 reused.`);
+    const digest = await skopeoLayoutDigest(layout, first.slice(0, 7));
+    expect(digest).toMatch(/^sha256:/);
+    expect(lines.at(-2)).toMatch(/^IMAGE +TAG +CHANGE +DIGEST$/);
+    expect(lines.at(-1)).toBe(`oci:${layout}  ${first.slice(0, 7)}  create  new → ${digest?.slice(0, 19)}`);
+
+    const again = await flow(
+      ['build', '--image', `oci:${layout}`, '--kind', 'archive', '--path', 'app.zip', '--json'],
+      {
+        cwd: checkout,
+      },
+    );
+    expect(again.exitCode).toBe(0);
+    const result = json(again);
+    expect(result).toMatchObject({ ok: true, sha: first, tag: first.slice(0, 7) });
+    expect(result.images).toEqual([
+      expect.objectContaining({ image: `oci:${layout}`, digest, built: false }),
+    ]);
+
+    const other = await flow(
+      [
+        'build',
+        '--image',
+        `oci:${layout}`,
+        '--kind',
+        'archive',
+        '--path',
+        'app.zip',
+        '--sha',
+        second,
+        '--json',
+      ],
+      { cwd: checkout },
+    );
+    expect(other.exitCode).toBe(0);
+    expect(json(other)).toMatchObject({ sha: second, images: [expect.objectContaining({ built: true })] });
+  });
+
+  it('promotes by tag with the exact digest, refuses to move an immutable tag, rolls prod back', async () => {
+    const [first, second] = shas as [string, string];
+    const firstDigest = await skopeoLayoutDigest(layout, first.slice(0, 7));
+    const secondDigest = await skopeoLayoutDigest(layout, second.slice(0, 7));
+
+    const rc = await flow([
+      'promote',
+      '--image',
+      `oci:${layout}`,
+      '--from',
+      first,
+      '--to',
+      'rc-1',
+      '--to',
+      'prod',
+      '--json',
+    ]);
+    expect(rc.exitCode).toBe(0);
+    expect(json(rc)).toEqual({
+      ok: true,
+      dryRun: false,
+      sourceSha: first,
+      images: [
+        {
+          image: `oci:${layout}`,
+          destination: `oci:${layout}`,
+          digest: firstDigest,
+          source: first.slice(0, 7),
+          fallbackFrom: null,
+          tags: [
+            { tag: 'rc-1', previous: null, change: 'create' },
+            { tag: 'prod', previous: null, change: 'create' },
+          ],
+        },
+      ],
+    });
+    expect(await skopeoLayoutDigest(layout, 'rc-1')).toBe(firstDigest);
+
+    const moved = await flow([
+      'promote',
+      '--image',
+      `oci:${layout}`,
+      '--from',
+      second.slice(0, 7),
+      '--to',
+      'rc-1,prod',
+    ]);
+    expect(moved.exitCode).toBe(1);
+    expect(moved.stdout).toBe('');
+    expect(moved.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^flow promote: Refusing to move immutable tags, so nothing was written: oci:.*:rc-1 points at sha256:/,
+    );
+    expect(await skopeoLayoutDigest(layout, 'prod')).toBe(firstDigest);
+
+    const forward = await flow([
+      'promote',
+      '--image',
+      `oci:${layout}`,
+      '--from',
+      second.slice(0, 7),
+      '--to',
+      'prod',
+    ]);
+    expect(forward.exitCode).toBe(0);
+    const rollback = await flow(['promote', '--image', `oci:${layout}`, '--from', 'rc-1', '--to', 'prod']);
+    expect(rollback.exitCode).toBe(0);
+    const lines = rollback.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(`Promoted commit ${first.slice(0, 7)} (${firstDigest?.slice(0, 19)}) to prod.`);
+    expect(lines.at(-2)).toMatch(/^IMAGE +TAG +CHANGE +FROM +TO$/);
+    expect(lines.at(-1)).toBe(
+      `oci:${layout}  prod  move    ${secondDigest?.slice(0, 19)}  ${firstDigest?.slice(0, 19)}`,
+    );
+    expect(await skopeoLayoutDigest(layout, 'prod')).toBe(firstDigest);
+  });
+
+  it('a dry run plans and writes nothing', async () => {
+    const [, second] = shas as [string, string];
+    const run = await flow([
+      'promote',
+      '--image',
+      `oci:${layout}`,
+      '--from',
+      second,
+      '--to',
+      'demo',
+      '--dry-run',
+      '--json',
+    ]);
+    expect(run.exitCode).toBe(0);
+    expect(json(run)).toMatchObject({
+      dryRun: true,
+      images: [{ tags: [{ tag: 'demo', change: 'create' }] }],
+    });
+    expect(await skopeoLayoutDigest(layout, 'demo')).toBeUndefined();
+  });
+
+  it('inspects a commit and a tag: digest, every tag on it, lineage', async () => {
+    const [first] = shas as [string];
+    const digest = await skopeoLayoutDigest(layout, 'prod');
+    const byCommit = await flow(['inspect', `oci:${layout}`, first.slice(0, 9), '--json']);
+    expect(byCommit.exitCode).toBe(0);
+    expect(json(byCommit)).toMatchObject({
+      ok: true,
+      reference: first.slice(0, 7),
+      digest,
+      tags: [first.slice(0, 7), 'prod', 'rc-1'],
+      lineage: { revision: first, source: 'https://github.com/acme/app' },
+      tombstone: null,
+    });
+
+    const byTag = await flow(['inspect', `oci:${layout}`, 'prod']);
+    expect(byTag.exitCode).toBe(0);
+    const lines = byTag.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(`oci:${layout}:prod → ${digest}`);
+    expect(lines).toContain(`  commit      ${first}`);
+    expect(lines.slice(-4)).toEqual([
+      'TAG      DIGEST',
+      `${first.slice(0, 7)}  ${digest?.slice(0, 19)}`,
+      `prod     ${digest?.slice(0, 19)}`,
+      `rc-1     ${digest?.slice(0, 19)}`,
+    ]);
+
+    const missing = await flow(['inspect', `oci:${layout}`, 'v9.9.9']);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `flow inspect: oci:${layout} has no artifact under v9.9.9: check the name, or build the commit first (flow build).`,
+    );
+  });
+
+  it('yank refuses a protected tag, then with --force leaves a tombstone that build, promote and inspect honour', async () => {
+    const [first] = shas as [string];
+    const refused = await flow([
+      'yank',
+      '--image',
+      `oci:${layout}`,
+      '--sha',
+      first.slice(0, 7),
+      '--reason',
+      'stage smoke failed',
+    ]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr.trimEnd().split('\n').at(-1)).toMatch(/^flow yank: .*prod/);
+    expect(await skopeoLayoutDigest(layout, 'prod')).toBeDefined();
+
+    const yanked = await flow(
+      ['yank', '--image', `oci:${layout}`, '--reason', 'stage smoke failed', '--force', '--json'],
+      { cwd: checkout },
+    );
+    expect(yanked.exitCode).toBe(0);
+    expect(json(yanked)).toMatchObject({
+      sha: first,
+      images: [
+        {
+          outcome: 'yanked',
+          tags: [first.slice(0, 7), 'prod', 'rc-1'],
+          tombstone: `oci:${layout}:yanked-${first.slice(0, 7)}`,
+        },
+      ],
+    });
+    expect(await skopeoLayoutDigest(layout, 'prod')).toBeUndefined();
+
+    const inspected = await flow(['inspect', `oci:${layout}`, first.slice(0, 7)]);
+    expect(inspected.exitCode).toBe(0);
+    expect(inspected.stdout).toContain(`oci:${layout}:${first.slice(0, 7)} → no artifact (yanked)`);
+    expect(inspected.stdout).toMatch(
+      new RegExp(`YANKED commit ${first.slice(0, 7)} by alice at \\S+: "stage smoke failed"`),
+    );
+
+    const rebuilt = await flow(
+      ['build', '--image', `oci:${layout}`, '--kind', 'archive', '--path', 'app.zip'],
+      {
+        cwd: checkout,
+      },
+    );
+    expect(rebuilt.exitCode).toBe(1);
+    expect(rebuilt.stdout).toBe('');
+    expect(rebuilt.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `^flow build: Commit ${first.slice(0, 7)} was yanked by alice .*"stage smoke failed".*pass --allow-yanked`,
+      ),
+    );
+
+    const promoted = await flow([
+      'promote',
+      '--image',
+      `oci:${layout}`,
+      '--from',
+      first,
+      '--to',
+      'prod',
+      '--json',
+    ]);
+    expect(promoted.exitCode).toBe(1);
+    expect(json(promoted)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('was yanked by alice'),
+    });
+  });
+});
+
+describe('flow against the real registry, credentials from the Docker config', () => {
+  let registry: RunningRegistry;
+  const sha = 'c'.repeat(40);
+
+  beforeAll(async () => {
+    registry = await startRegistry({ auth: 'htpasswd' });
+    const auth = Buffer.from(`${registry.username}:${registry.password}`).toString('base64');
+    await writeFile(
+      join(dockerConfig, 'config.json'),
+      JSON.stringify({ auths: { [registry.host]: { auth } } }),
+    );
+  });
+  afterAll(async () => {
+    await writeFile(join(dockerConfig, 'config.json'), '{"auths":{}}');
+    await registry?.stop();
+  });
+
+  it('promotes, inspects and yanks in a registry repository; skopeo agrees', async () => {
+    const repo = `${registry.host}/acme/api`;
+    const store = await openStore(repo, { username: registry.username, password: registry.password });
+    const seeded = await seedImage(store, { revision: sha, platforms: ['linux/amd64', 'linux/arm64'] });
+
+    const promoted = await flow([
+      'promote',
+      '--image',
+      repo,
+      '--from',
+      sha.slice(0, 7),
+      '--to',
+      'demo',
+      '--json',
+    ]);
+    expect(promoted.stderr).not.toContain(registry.password as string);
+    expect(promoted.exitCode).toBe(0);
+    expect(json(promoted)).toMatchObject({ sourceSha: sha, images: [{ digest: seeded.digest }] });
+    expect(await skopeoDigestWithCredentials(`${repo}:demo`)).toBe(seeded.digest);
+
+    const inspected = await flow(['inspect', repo, sha.slice(0, 7), '--json']);
+    expect(inspected.exitCode).toBe(0);
+    expect(json(inspected)).toMatchObject({
+      digest: seeded.digest,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      tags: [sha.slice(0, 7), 'demo'],
+      lineage: { revision: sha },
+    });
+
+    const yanked = await flow(['yank', '--image', repo, '--sha', sha, '--reason', 'broken in stage']);
+    expect(yanked.exitCode).toBe(0);
+    const lines = yanked.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(`Yanked commit ${sha.slice(0, 7)}: "broken in stage".`);
+    expect(lines.at(-1)).toBe(
+      `${repo}  yanked   ${seeded.digest.slice(0, 19)}  ${sha.slice(0, 7)}, demo  yanked-${sha.slice(0, 7)}`,
+    );
+    expect(await skopeoDigestWithCredentials(`${repo}:demo`)).toBeUndefined();
+  });
+
+  it('wrong credentials fail with one line, exit 1, and never show the password', async () => {
+    const password = 'wrong-password-0123456789';
+    const run = await flow([
+      'inspect',
+      `${registry.host}/acme/api`,
+      'demo',
+      '--username',
+      'flow-user',
+      '--password',
+      password,
+    ]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).not.toContain(password);
+    expect(run.stderr.trimEnd().split('\n').at(-1)).toMatch(/^flow inspect: failed: .*401/);
+  });
+
+  async function skopeoDigestWithCredentials(reference: string): Promise<string | undefined> {
+    const previous = process.env.REGISTRY_AUTH_FILE;
+    process.env.REGISTRY_AUTH_FILE = join(dockerConfig, 'config.json');
+    try {
+      return await skopeoDigest(reference);
+    } finally {
+      if (previous === undefined) delete process.env.REGISTRY_AUTH_FILE;
+      else process.env.REGISTRY_AUTH_FILE = previous;
+    }
+  }
+});
+
+describe('flow update-manifest against a local manifest repository', () => {
+  it('points stage at a tag and digest, commits with lineage, pushes; a dry run pushes nothing', async () => {
+    const seed = join(work, 'manifests-seed');
+    const bare = join(work, 'manifests.git');
+    await mkdir(join(seed, 'envs', 'stage'), { recursive: true });
+    await git(['init', '-q', '-b', 'main'], seed);
+    await writeFile(
+      join(seed, 'envs', 'stage', 'kustomization.yaml'),
+      'resources:\n  - ../../base\nimages:\n  # pinned by CI\n  - name: ghcr.io/acme/api\n    newTag: "0f0f0f0"\n',
+    );
+    await git(['add', '.'], seed);
+    await git(['commit', '-q', '-m', 'stage'], seed);
+    await git(['clone', '-q', '--bare', seed, bare], work);
+    const head = async () =>
+      (await git(['--git-dir', bare, 'rev-parse', 'refs/heads/main'], work)).stdout.trim();
+    const before = await head();
+    const digest = `sha256:${'d'.repeat(64)}`;
+    const args = [
+      'update-manifest',
+      '--repository',
+      bare,
+      '--path',
+      'envs/stage',
+      '--image',
+      'ghcr.io/acme/api',
+    ];
+
+    const dry = await flow([...args, '--tag', 'abc1234', '--dry-run']);
+    expect(dry.exitCode).toBe(0);
+    expect(dry.stdout).toContain('+    newTag: "abc1234"');
+    expect(await head()).toBe(before);
+
+    const run = await flow([
+      ...args,
+      '--tag',
+      'abc1234',
+      '--digest',
+      digest,
+      '--source-commit',
+      'c'.repeat(40),
+      '--json',
+    ]);
+    expect(run.exitCode).toBe(0);
+    const result = json(run);
+    expect(result).toMatchObject({
+      ok: true,
+      status: 'pushed',
+      branch: 'main',
+      changedFiles: ['envs/stage/kustomization.yaml'],
+    });
+    expect(result.commit).toBe(await head());
+    const file = (await git(['--git-dir', bare, 'show', 'main:envs/stage/kustomization.yaml'], work)).stdout;
+    expect(file).toContain('  # pinned by CI\n');
+    expect(file).toContain('newTag: "abc1234"');
+    expect(file).toContain(`digest: ${digest}`);
+    const message = (await git(['--git-dir', bare, 'log', '-1', '--format=%B', 'main'], work)).stdout;
+    expect(message).toContain(`Flow-Source-Commit: ${'c'.repeat(40)}`);
+
+    const again = await flow([...args, '--tag', 'abc1234', '--digest', digest]);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout.split('\n')[0]).toBe(`Nothing to change on ${bare} main.`);
+    expect(await head()).toBe(result.commit);
+  });
+});
