@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
 import { computeDigest, openStore } from '@flow-actions/oci-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningRegistry, startRegistry } from '../services';
+import {
+  makeTempDir,
+  makeWorkspace,
+  npmView,
+  readAllFiles,
+  removeTempDirs,
+} from '../npm-publish-gate/support';
+import { type RunningRegistry, type RunningVerdaccio, startRegistry, startVerdaccio } from '../services';
 import { seedImage } from '../support/artifacts';
 import { skopeoDigest } from '../support/skopeo';
 
@@ -509,5 +516,80 @@ describe('flow update-manifest against a local manifest repository', () => {
     expect(again.exitCode).toBe(0);
     expect(again.stdout.split('\n')[0]).toBe(`Nothing to change on ${bare} main.`);
     expect(await head()).toBe(result.commit);
+  });
+});
+
+describe('flow publish against verdaccio with the real npm', () => {
+  let verdaccio: RunningVerdaccio;
+
+  beforeAll(async () => {
+    verdaccio = await startVerdaccio();
+  });
+  afterAll(async () => {
+    await verdaccio?.stop();
+    await removeTempDirs();
+  });
+
+  it('publishes the workspace in dependency order with the token from $NPM_TOKEN; the re-run skips; nothing leaks', async () => {
+    const workspace = await makeWorkspace('flowcli');
+    const home = await makeTempDir('home');
+    const env = { NPM_TOKEN: verdaccio.token, HOME: home };
+    const args = ['publish', '--registry', verdaccio.url, '--sha', 'e'.repeat(40)];
+
+    const dry = await flow([...args, '--dry-run', '--json'], { cwd: workspace, env });
+    expect(dry.exitCode).toBe(0);
+    expect(json(dry)).toMatchObject({ ok: true, dryRun: true, published: [] });
+    expect(await npmView(verdaccio.url, '@flowcli/core', 'versions')).toBeUndefined();
+
+    const run = await flow(args, { cwd: workspace, env });
+    expect(run.exitCode).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(`Commit eeeeeee: 2 package(s) published to ${verdaccio.url}/.`);
+    expect(lines.slice(-3)).toEqual([
+      'PACKAGE        VERSION  DECISION  TAG OR REASON',
+      '@flowcli/core  1.0.0    publish   latest',
+      '@flowcli/cli   1.0.0    publish   latest',
+    ]);
+    expect(await npmView(verdaccio.url, '@flowcli/cli@1.0.0', 'dependencies')).toEqual({
+      '@flowcli/core': '^1.0.0',
+    });
+
+    const again = await flow([...args, '--json'], { cwd: workspace, env });
+    expect(again.exitCode).toBe(0);
+    expect(json(again)).toMatchObject({
+      published: [],
+      skipped: [
+        { name: '@flowcli/core', reason: 'already published with the same tarball' },
+        { name: '@flowcli/cli', reason: 'already published with the same tarball' },
+      ],
+    });
+    for (const output of [dry, run, again])
+      expect(output.stdout + output.stderr).not.toContain(verdaccio.token);
+    const leaks = [...(await readAllFiles(workspace)), ...(await readAllFiles(home))].filter((file) =>
+      file.text.includes(verdaccio.token),
+    );
+    expect(leaks).toEqual([]);
+  });
+
+  it('a version already published with other content blocks: the table, then one line on stderr, exit 1', async () => {
+    const workspace = await makeWorkspace('flowcli2');
+    const env = { NPM_TOKEN: verdaccio.token };
+    const args = [
+      'publish',
+      '--registry',
+      verdaccio.url,
+      '--sha',
+      'f'.repeat(40),
+      '--packages',
+      'packages/core',
+    ];
+    expect((await flow(args, { cwd: workspace, env })).exitCode).toBe(0);
+    await writeFile(join(workspace, 'packages', 'core', 'index.js'), 'module.exports = "changed";\n');
+    const blocked = await flow(args, { cwd: workspace, env });
+    expect(blocked.exitCode).toBe(1);
+    expect(blocked.stdout.split('\n')[0]).toBe('Commit fffffff: a gate failed, nothing was published.');
+    expect(blocked.stdout).toMatch(/@flowcli2\/core +1\.0\.0 +fail +\S/);
+    expect(blocked.stderr.trimEnd().split('\n').at(-1)).toMatch(/^flow publish: Nothing was published: /);
+    expect(await npmView(verdaccio.url, '@flowcli2/core', 'versions')).toEqual(['1.0.0']);
   });
 });

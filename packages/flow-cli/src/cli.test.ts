@@ -43,6 +43,7 @@ const LEFT_TO_THE_ACTION: Record<string, { action: string; inputs: string[] }> =
     ],
   },
   'update-manifest': { action: 'update-manifest', inputs: ['mode', 'pull-request-branch'] },
+  publish: { action: 'npm-publish-gate', inputs: ['required-checks', 'github-token'] },
 };
 
 describe('flow --help', () => {
@@ -109,7 +110,7 @@ describe('bad command lines: one line on stderr, exit 2, nothing on stdout', () 
   it.each([
     [
       ['promte'],
-      'flow: unknown command "promte" (commands: build, promote, yank, update-manifest, inspect; see flow --help)',
+      'flow: unknown command "promte" (commands: build, promote, yank, update-manifest, publish, inspect; see flow --help)',
     ],
     [['promote', '--frm', 'x'], 'flow promote: unknown option --frm (see flow promote --help)'],
     [['promote', '--image'], 'flow promote: --image needs a value (see flow promote --help)'],
@@ -155,6 +156,15 @@ describe('bad command lines: one line on stderr, exit 2, nothing on stdout', () 
       ['update-manifest', '--path', 'envs/stage'],
       'flow update-manifest: --repository is required: pass it. (see flow update-manifest --help)',
     ],
+    [
+      ['publish', '--sha', 'a'.repeat(40)],
+      'flow publish: --token is required to publish: pass an npm automation token',
+    ],
+    [
+      ['publish', '--dry-run', '--dist-tag', '1.x'],
+      'flow publish: --dist-tag "1.x" reads as a semver range to npm',
+    ],
+    [['publish', '--dry-run', '--registry', 'http://npm.example.com/'], 'flow publish: --registry'],
     [['inspect', 'oci:x'], 'flow inspect: missing <commit|tag|digest> (see flow inspect --help)'],
     [['inspect', 'oci:x:v1', 'abc1234'], 'flow inspect: <image> names a repository, not a version'],
     [['inspect', 'oci:x', 'abc1'], 'flow inspect: commit "abc1" is shorter than --sha-length (7)'],

@@ -19,6 +19,7 @@ import {
 import { buildCommand } from './commands/build';
 import { inspectCommand } from './commands/inspect';
 import { promoteCommand } from './commands/promote';
+import { publishCommand } from './commands/publish';
 import { updateManifestCommand } from './commands/update-manifest';
 import { yankCommand } from './commands/yank';
 import { toFlagWording } from './inputs';
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   promoteCommand,
   yankCommand,
   updateManifestCommand,
+  publishCommand,
   inspectCommand,
 ];
 
@@ -107,6 +109,10 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
     } else {
       const lines = [...output.lines, '', ...formatTable(output.table)];
       stdout(`${masker.redact(lines.join('\n'))}\n`);
+    }
+    if (output.failure) {
+      stderr(`flow ${command.name}: ${masker.redact(toFlagWording(oneLine(output.failure)))}\n`);
+      return ExitCode.failed;
     }
     return ExitCode.success;
   } catch (error) {

@@ -42,6 +42,11 @@ export interface CommandOutput {
   json: Record<string, unknown>;
   lines: string[];
   table: Table;
+  /**
+   * Set when the command reports what it found and still fails (a gate that blocked): the output
+   * is printed, then this one line goes to stderr and the exit code is 1. Default: success.
+   */
+  failure?: string;
 }
 
 export interface ParsedArguments {
