@@ -16,11 +16,11 @@ import { type RunningRegistry, type RunningVerdaccio, startRegistry, startVerdac
 import { seedImage } from '../support/artifacts';
 import { skopeoDigest } from '../support/skopeo';
 
-// The flow command run as a user runs it: a real process (tsx on the package's bin), its exit
-// code, stdout and stderr; against OCI layouts (no server) and the real registry on loopback.
+// The flow command run as a user runs it: a real process (node on the package's bin launcher),
+// its exit code, stdout and stderr; against OCI layouts (no server), the real registry on
+// loopback, a local manifest repository and verdaccio.
 const ROOT = join(import.meta.dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const BIN = join(ROOT, 'packages', 'flow-cli', 'src', 'bin.ts');
+const LAUNCHER = join(ROOT, 'packages', 'flow-cli', 'bin', 'flow.js');
 
 interface FlowRun {
   exitCode: number;
@@ -34,8 +34,8 @@ let dockerConfig: string;
 function flow(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<FlowRun> {
   return new Promise((resolve) => {
     execFile(
-      TSX,
-      [BIN, ...args],
+      process.execPath,
+      [LAUNCHER, ...args],
       {
         cwd: options.cwd ?? work,
         env: {
@@ -106,6 +106,25 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
+});
+
+describe('the flow bin', () => {
+  it('runs from any directory and prints the exit codes in its help', async () => {
+    const run = await flow(['--help'], { cwd: tmpdir() });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('Usage: flow <command> [options]');
+    expect(run.stdout).toContain('  2  usage error');
+    expect(run.stderr).toBe('');
+  });
+
+  it('exits 2 with one line for an unknown option', async () => {
+    const run = await flow(['inspect', 'oci:x', 'prod', '--frm', 'x']);
+    expect(run).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'flow inspect: unknown option --frm (see flow inspect --help)\n',
+    });
+  });
 });
 
 describe('flow on an OCI layout: build, promote, roll back, inspect, yank', () => {
