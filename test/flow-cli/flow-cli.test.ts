@@ -444,6 +444,45 @@ describe('flow against the real registry, credentials from the Docker config', (
     expect(await skopeoDigestWithCredentials(`${repo}:demo`)).toBeUndefined();
   });
 
+  it('builds by pushing a ready OCI layout to the registry, exact digest; the re-run reuses it', async () => {
+    const layout = join(work, 'ready-layout');
+    const ready = await openStore(`oci:${layout}`, { createLayout: true });
+    const seeded = await seedImage(ready, { revision: sha, tag: 'ready' });
+    const repo = `${registry.host}/acme/web`;
+    const args = [
+      'build',
+      '--image',
+      repo,
+      '--from-oci-layout',
+      `oci:${layout}:ready`,
+      '--sha',
+      sha,
+      '--source',
+      'https://github.com/acme/web',
+    ];
+
+    const built = await flow([...args, '--json']);
+    expect(built.exitCode).toBe(0);
+    const result = json(built) as { images: { digest: string; built: boolean }[] };
+    expect(result.images).toEqual([expect.objectContaining({ built: true })]);
+    // The ready image is pushed as its exact bytes: same digest, its own lineage.
+    const digest = result.images[0]?.digest;
+    expect(digest).toBe(seeded.digest);
+    expect(await skopeoDigestWithCredentials(`${repo}:${sha.slice(0, 7)}`)).toBe(digest);
+
+    const inspected = json(await flow(['inspect', repo, sha, '--json']));
+    expect(inspected).toMatchObject({
+      digest,
+      lineage: { revision: sha, source: 'https://github.com/acme/app' },
+    });
+
+    const again = await flow(args);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout.split('\n')[0]).toBe(
+      `Commit ${sha.slice(0, 7)} (tag ${sha.slice(0, 7)}): 0 built, 1 reused.`,
+    );
+  });
+
   it('wrong credentials fail with one line, exit 1, and never show the password', async () => {
     const password = 'wrong-password-0123456789';
     const run = await flow([
