@@ -263,6 +263,15 @@ describe('flow on an OCI layout: build, promote, roll back, inspect, yank', () =
     expect(await skopeoLayoutDigest(layout, 'prod')).toBe(firstDigest);
   });
 
+  it('without --from outside a git checkout, says how to name the commit: one line, exit 2', async () => {
+    const run = await flow(['promote', '--image', `oci:${layout}`, '--to', 'demo'], { cwd: tmpdir() });
+    expect(run.exitCode).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `flow promote: no commit given and ${tmpdir()} is not a git checkout with a HEAD: pass --from <commit> (see flow promote --help)`,
+    );
+  });
+
   it('a dry run plans and writes nothing', async () => {
     const [, second] = shas as [string, string];
     const run = await flow([

@@ -194,19 +194,4 @@ describe('bad command lines: one line on stderr, exit 2, nothing on stdout', () 
     expect(run.stderr).toContain('--username and --password go together');
     expect(run.stderr).not.toContain('hunter2-secret-value');
   });
-
-  it('without --sha and outside a git checkout, says how to name the commit', async () => {
-    const run = await flow(
-      'yank',
-      '--image',
-      'oci:/nonexistent-flow-layout',
-      '--reason',
-      'r',
-      '--mode',
-      'tombstone-only',
-    );
-    expect(run.exitCode).toBe(1);
-    expect(run.stderr).toMatch(/^flow yank: /);
-    expect(run.stderr.split('\n').filter(Boolean)).toHaveLength(1);
-  });
 });

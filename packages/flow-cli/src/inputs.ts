@@ -76,8 +76,15 @@ export function toFlagWording(message: string): string {
     .replace(/set ([a-z][a-z-]*): true/g, 'pass --$1');
 }
 
-/** The commit the command is about: `--sha`, else `git rev-parse HEAD` in the working directory. */
-export async function currentCommit(explicit: string | undefined, context: CommandContext): Promise<string> {
+/**
+ * The commit the command is about: the flag's value, else `git rev-parse HEAD` in the working
+ * directory. `flag` names the flag in the error. Default: `sha`.
+ */
+export async function currentCommit(
+  explicit: string | undefined,
+  context: CommandContext,
+  flag = 'sha',
+): Promise<string> {
   if (explicit) return explicit;
   const result = await exec('git', ['rev-parse', '--verify', 'HEAD'], {
     cwd: context.cwd,
@@ -86,7 +93,7 @@ export async function currentCommit(explicit: string | undefined, context: Comma
   const sha = result?.exitCode === 0 ? result.stdout.trim() : '';
   if (!/^[0-9a-f]{40}$/.test(sha)) {
     throw new UsageError(
-      `no commit given and ${context.cwd} is not a git checkout with a HEAD: pass --sha <commit>`,
+      `no commit given and ${context.cwd} is not a git checkout with a HEAD: pass --${flag} <commit>`,
     );
   }
   return sha;

@@ -68,7 +68,7 @@ export const promoteCommand: Command = {
       getInputs(new InputReader(createFlagInputSource(args, promoteCommand.options)), context.masker),
     );
     const git = await openGitHistory(context.cwd, context.logger);
-    const from = inputs.from ?? (await currentCommit(undefined, context));
+    const from = inputs.from ?? (await currentCommit(undefined, context, 'from'));
     const openStore = createStoreOpener(inputs.registry, context, context.masker);
     context.logger.info(
       `${inputs.dryRun ? 'Planning' : 'Promoting'} ${from} in ${inputs.images.join(', ')} to ${inputs.tags.join(', ')}…`,
