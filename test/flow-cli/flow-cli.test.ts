@@ -492,6 +492,43 @@ describe('flow against the real registry, credentials from the Docker config', (
     );
   });
 
+  it('matrix lists the test-runner versions from the registry, each with its image', async () => {
+    const runner = `${registry.host}/acme/runner`;
+    const store = await openStore(runner, { username: registry.username, password: registry.password });
+    for (const tag of ['1.0.0', '1.1.0', '1.1.1', '1.2.0', 'latest']) {
+      await seedImage(store, { revision: 'b'.repeat(40), tag });
+    }
+    const checkout = join(work, 'runner-checkout');
+    await mkdir(checkout);
+    await writeFile(join(checkout, 'package.json'), '{"name":"runner","version":"1.2.0"}\n');
+    const run = await flow(
+      [
+        'matrix',
+        '--runner-image',
+        runner,
+        '--compatible-version',
+        '1.1.0',
+        '--policy',
+        'minors',
+        '--breaking-check',
+        'false',
+        '--json',
+      ],
+      { cwd: checkout },
+    );
+    expect(run.exitCode).toBe(0);
+    expect(json(run)).toMatchObject({
+      matrix: {
+        include: [
+          { version: '1.1.0', image: `${runner}:1.1.0`, role: 'compat' },
+          { version: '1.1.1', image: `${runner}:1.1.1`, role: 'compat' },
+          { version: '1.2.0', image: `${runner}:1.2.0`, role: 'current' },
+        ],
+      },
+      floor: '1.1.0',
+    });
+  });
+
   it('wrong credentials fail with one line, exit 1, and never show the password', async () => {
     const password = 'wrong-password-0123456789';
     const run = await flow([
@@ -583,6 +620,69 @@ describe('flow update-manifest against a local manifest repository', () => {
     expect(again.exitCode).toBe(0);
     expect(again.stdout.split('\n')[0]).toBe(`Nothing to change on ${bare} main.`);
     expect(await head()).toBe(result.commit);
+  });
+});
+
+describe('flow matrix on a git checkout', () => {
+  let checkout: string;
+  const commit = (message: string) => git(['commit', '-q', '--allow-empty', '-m', message], checkout);
+
+  beforeAll(async () => {
+    checkout = join(work, 'matrix-checkout');
+    await mkdir(checkout);
+    await git(['init', '-q', '-b', 'main'], checkout);
+    await writeFile(join(checkout, 'package.json'), '{"name":"runner","version":"1.3.0"}\n');
+    await git(['add', 'package.json'], checkout);
+    for (const [message, tag] of [
+      ['feat: one', 'v1.0.0'],
+      ['fix: two', 'v1.0.1'],
+      ['feat: three', 'v1.1.0'],
+      ['feat: four', 'v1.2.0'],
+    ] as const) {
+      await commit(message);
+      await git(['tag', tag], checkout);
+    }
+    await commit('chore: five');
+  });
+
+  it('minors: the floor a.0.0, the latest patch of each minor, the version under test; a table', async () => {
+    const run = await flow(['matrix', '--policy', 'minors'], { cwd: checkout });
+    expect(run.exitCode).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      'Matrix for 1.3.0: floor 1.0.0 (1.0.0, the first release of major 1), policy minors, 5 version(s) from the git tags of the checkout.',
+    );
+    expect(lines[1]).toBe('Breaking check v1.0.0..HEAD: 4 commit(s), 0 breaking.');
+    expect(lines.slice(-5).map((line) => line.split(/\s{2,}/).slice(0, 2))).toEqual([
+      ['1.0.0', 'compat'],
+      ['1.0.1', 'compat'],
+      ['1.1.0', 'compat'],
+      ['1.2.0', 'compat'],
+      ['1.3.0 (unreleased)', 'current'],
+    ]);
+  });
+
+  it('a breaking commit while the floor shares the major fails with one line, exit 1; --breaking-check false gives the matrix', async () => {
+    await commit('feat!: drop the old API');
+    const run = await flow(['matrix', '--json'], { cwd: checkout });
+    expect(run.exitCode).toBe(1);
+    expect(json(run)).toMatchObject({ ok: false, error: expect.stringContaining('feat!: drop the old API') });
+    expect(run.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^flow matrix: 1 breaking commit\(s\) in v1\.0\.0\.\.HEAD \([0-9a-f]{7} "feat!: drop the old API"\), but the floor 1\.0\.0 .* share major 1/,
+    );
+
+    const unchecked = await flow(['matrix', '--breaking-check', 'false', '--json'], { cwd: checkout });
+    expect(unchecked.exitCode).toBe(0);
+    expect(json(unchecked)).toMatchObject({
+      matrix: {
+        include: [
+          { version: '1.0.0', role: 'compat' },
+          { version: '1.3.0', role: 'current' },
+        ],
+      },
+      versions: ['1.0.0', '1.3.0'],
+      breakingCheck: null,
+    });
   });
 });
 

@@ -44,6 +44,7 @@ const LEFT_TO_THE_ACTION: Record<string, { action: string; inputs: string[] }> =
   },
   'update-manifest': { action: 'update-manifest', inputs: ['mode', 'pull-request-branch'] },
   publish: { action: 'npm-publish-gate', inputs: ['required-checks', 'github-token'] },
+  matrix: { action: 'backcompat-matrix', inputs: [] },
 };
 
 describe('flow --help', () => {
@@ -110,7 +111,7 @@ describe('bad command lines: one line on stderr, exit 2, nothing on stdout', () 
   it.each([
     [
       ['promte'],
-      'flow: unknown command "promte" (commands: build, promote, yank, update-manifest, publish, inspect; see flow --help)',
+      'flow: unknown command "promte" (commands: build, promote, yank, update-manifest, matrix, publish, inspect; see flow --help)',
     ],
     [['promote', '--frm', 'x'], 'flow promote: unknown option --frm (see flow promote --help)'],
     [['promote', '--image'], 'flow promote: --image needs a value (see flow promote --help)'],
@@ -165,6 +166,23 @@ describe('bad command lines: one line on stderr, exit 2, nothing on stdout', () 
       'flow publish: --dist-tag "1.x" reads as a semver range to npm',
     ],
     [['publish', '--dry-run', '--registry', 'http://npm.example.com/'], 'flow publish: --registry'],
+    [
+      ['matrix', '--policy', 'newest'],
+      'flow matrix: --policy must be one of "pinned", "major-floor", "minors", "last-n", got "newest".',
+    ],
+    [['matrix', '--version', 'one'], 'flow matrix: --version'],
+    [
+      ['matrix', '--breaking-check', 'maybe'],
+      'flow matrix: --breaking-check must be true or false, got "maybe".',
+    ],
+    [
+      ['matrix', '--compatible-version', '1.0.0', '--compatible-version-from', 'Makefile:x'],
+      'flow matrix: --compatible-version and --compatible-version-from both name the floor: keep one.',
+    ],
+    [
+      ['matrix', '--versions-from', 'registry'],
+      'flow matrix: --versions-from registry lists the tags of "runner-image", which is not set',
+    ],
     [['inspect', 'oci:x'], 'flow inspect: missing <commit|tag|digest> (see flow inspect --help)'],
     [['inspect', 'oci:x:v1', 'abc1234'], 'flow inspect: <image> names a repository, not a version'],
     [['inspect', 'oci:x', 'abc1'], 'flow inspect: commit "abc1" is shorter than --sha-length (7)'],

@@ -18,6 +18,7 @@ import {
 } from './command';
 import { buildCommand } from './commands/build';
 import { inspectCommand } from './commands/inspect';
+import { matrixCommand } from './commands/matrix';
 import { promoteCommand } from './commands/promote';
 import { publishCommand } from './commands/publish';
 import { updateManifestCommand } from './commands/update-manifest';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   promoteCommand,
   yankCommand,
   updateManifestCommand,
+  matrixCommand,
   publishCommand,
   inspectCommand,
 ];

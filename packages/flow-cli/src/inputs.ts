@@ -68,6 +68,7 @@ export function readInputs<T>(read: () => T): T {
 export function toFlagWording(message: string): string {
   return message
     .replace(/: set it under "with:" in the workflow step\./, ': pass it.')
+    .replace(/Input "([a-z-]+): ([^"]+)"/g, '--$1 $2')
     .replace(/Inputs? "([a-z-]+)"(?: and "([a-z-]+)")?/g, (_match, first: string, second?: string) =>
       second ? `--${first} and --${second}` : `--${first}`,
     )

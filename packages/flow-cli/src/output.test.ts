@@ -48,6 +48,7 @@ describe('toFlagWording', () => {
       'Fix forward with a new commit, or set allow-yanked: true to override.',
       'Fix forward with a new commit, or pass --allow-yanked to override.',
     ],
+    ['Input "versions-from: git" needs a checkout', '--versions-from git needs a checkout'],
     ['Registry answered 500', 'Registry answered 500'],
   ])('%s', (message, expected) => {
     expect(toFlagWording(message)).toBe(expected);
