@@ -529,7 +529,7 @@ describe('flow against the real registry, credentials from the Docker config', (
     });
   });
 
-  it('wrong credentials fail with one line, exit 1, and never show the password', async () => {
+  it('wrong credentials fail with one line, exit 1, and never show the password, even with --verbose', async () => {
     const password = 'wrong-password-0123456789';
     const run = await flow([
       'inspect',
@@ -539,6 +539,7 @@ describe('flow against the real registry, credentials from the Docker config', (
       'flow-user',
       '--password',
       password,
+      '--verbose',
     ]);
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toBe('');
