@@ -10,6 +10,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // These import JSON without import attributes; vite's transform handles that, Node alone does not.
+    server: { deps: { inline: ['@actions/workflow-parser', '@actions/expressions'] } },
     reporters: process.env.FLOW_TEST_REPORT ? ['default', 'json'] : ['default'],
     outputFile: process.env.FLOW_TEST_REPORT ? { json: process.env.FLOW_TEST_REPORT } : undefined,
   },
