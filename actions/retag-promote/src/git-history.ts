@@ -20,7 +20,7 @@ export async function openGitHistory(dir: string, logger: Logger): Promise<GitHi
     logger,
     allowFailure: true,
   }).catch(() => undefined);
-  if (!probe || probe.exitCode !== 0) return undefined;
+  if (probe?.exitCode !== 0) return undefined;
   const shallow = probe.stdout.trim() === 'true';
   return {
     async expand(revision) {
