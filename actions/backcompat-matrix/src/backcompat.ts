@@ -58,7 +58,7 @@ export async function computeBackcompat(
       ? `registry repository ${inputs.runnerImage}`
       : inputs.versionsFrom === 'npm'
         ? `npm package ${inputs.npmPackage}`
-        : 'the git tags of the checkout';
+        : 'git tags of the checkout';
   if (available.unparsed.length > 0) {
     deps.logger.info(
       `${available.unparsed.length} name(s) at the ${sourceName} are not semantic versions and were left out: ${preview(available.unparsed)}`,
