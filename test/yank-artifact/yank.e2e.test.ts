@@ -433,7 +433,10 @@ describe('yank-artifact on npm (verdaccio, real npm CLI)', () => {
         join(await mkdtemp(join(tmpdir(), 'flow-yank-npmrc-')), '.npmrc'),
       );
       const npm = (args: string[], cwd?: string) =>
-        exec('npm', [...args, '--userconfig', npmrc], { ...(cwd ? { cwd } : {}) });
+        // --registry explicitly: under `pnpm test`, npm_config_registry in the environment wins over the npmrc.
+        exec('npm', [...args, '--userconfig', npmrc, '--registry', `${verdaccio.url}/`], {
+          ...(cwd ? { cwd } : {}),
+        });
       for (const version of ['1.0.0', '1.1.0', '1.2.0']) {
         const dir = await mkdtemp(join(tmpdir(), 'flow-yank-pkg-'));
         await writeFile(join(dir, 'package.json'), JSON.stringify({ name: '@acme/lib', version }));
