@@ -2,6 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 // One run covers unit tests beside the code and the integration / end-to-end tests in test/.
 // CI also writes a JSON report that .ci/run turns into its closing "N passed, N failed" line.
+// `pnpm test` exports npm_config_registry=https://registry.npmjs.org/, which would win over the
+// npmrc files tests write for verdaccio; the workers inherit this process's environment.
+delete process.env.npm_config_registry;
+
 export default defineConfig({
   test: {
     include: ['actions/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -651,7 +651,7 @@ describe('flow matrix on a git checkout', () => {
     expect(run.exitCode).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(
-      'Matrix for 1.3.0: floor 1.0.0 (1.0.0, the first release of major 1), policy minors, 5 version(s) from the git tags of the checkout.',
+      'Matrix for 1.3.0: floor 1.0.0 (1.0.0, the first release of major 1), policy minors, 5 version(s) from git tags of the checkout.',
     );
     expect(lines[1]).toBe('Breaking check v1.0.0..HEAD: 4 commit(s), 0 breaking.');
     expect(lines.slice(-5).map((line) => line.split(/\s{2,}/).slice(0, 2))).toEqual([
