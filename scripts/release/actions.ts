@@ -58,13 +58,20 @@ export async function readActionPackage(dir: string): Promise<ActionPackage> {
   return { dir, uses };
 }
 
-/** Bundles one action with ncc into `<dir>/dist` from a clean folder, so builds are reproducible. */
-export async function buildAction(action: ActionPackage, root: string = repositoryRoot): Promise<void> {
-  const dist = join(action.dir, 'dist');
+/**
+ * Bundles one action with ncc from a clean folder, so builds are reproducible. The bundle goes to
+ * `<dir>/dist` unless `dist` names another folder: the test run builds straight into its own
+ * release tree, so two runs on one machine never write the same files.
+ */
+export async function buildAction(
+  action: ActionPackage,
+  root: string = repositoryRoot,
+  dist: string = join(action.dir, 'dist'),
+): Promise<void> {
   await rm(dist, { recursive: true, force: true });
   const ncc = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
   try {
-    await run(process.execPath, [ncc, 'build', 'src/index.ts', '-o', 'dist', '-t', '--quiet', '--no-cache'], {
+    await run(process.execPath, [ncc, 'build', 'src/index.ts', '-o', dist, '-t', '--quiet', '--no-cache'], {
       cwd: action.dir,
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -77,14 +84,19 @@ export async function buildAction(action: ActionPackage, root: string = reposito
   await stat(join(dist, 'index.js'));
 }
 
-/** Builds several actions, two at a time (the machines have two cores). */
+/**
+ * Builds several actions, two at a time (the machines have two cores). `distFor` picks each
+ * bundle's folder; by default the action's own `dist/`.
+ */
 export async function buildActions(
   actions: readonly ActionPackage[],
   root: string = repositoryRoot,
+  distFor: (action: ActionPackage) => string = (action) => join(action.dir, 'dist'),
 ): Promise<void> {
   const queue = [...actions];
   const worker = async () => {
-    for (let action = queue.shift(); action; action = queue.shift()) await buildAction(action, root);
+    for (let action = queue.shift(); action; action = queue.shift())
+      await buildAction(action, root, distFor(action));
   };
   await Promise.all([worker(), worker()]);
 }

@@ -9,7 +9,7 @@ export interface AssembleOptions {
   root?: string;
   /** The actions to ship. Default: every action under `actions/`. */
   actions?: readonly ActionPackage[];
-  /** Skip the build and use the `dist/` folders as they are. Default: false. */
+  /** Skip the build and copy the actions' `dist/` folders as they are. Default: false. */
   prebuilt?: boolean;
 }
 
@@ -38,16 +38,17 @@ export async function assembleRelease(options: AssembleOptions): Promise<Release
       throw new Error(`"${action.uses}" clashes with a top-level file of the tree.`);
     seen.set(action.uses, action.dir);
   }
-  if (!options.prebuilt) await buildActions(actions, root);
-
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
+  // Bundles are built straight into the tree: the checkout's dist/ folders are left alone, so
+  // assembling never races with another build or test run on the same checkout.
+  if (!options.prebuilt) await buildActions(actions, root, (action) => join(outDir, action.uses, 'dist'));
   const tree: ReleaseTree = { dir: outDir, actions: {} };
   for (const action of actions) {
     const target = join(outDir, action.uses);
     await mkdir(target, { recursive: true });
     await cp(join(action.dir, 'action.yml'), join(target, 'action.yml'));
-    await cp(join(action.dir, 'dist'), join(target, 'dist'), { recursive: true });
+    if (options.prebuilt) await cp(join(action.dir, 'dist'), join(target, 'dist'), { recursive: true });
     const readme = join(action.dir, 'README.md');
     if (await exists(readme)) await cp(readme, join(target, 'README.md'));
     tree.actions[action.uses] = target;

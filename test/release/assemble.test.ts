@@ -56,11 +56,25 @@ describe('release tree', () => {
 
   it('builds byte-identical bundles twice in a row', async () => {
     const fixture = await readActionPackage(fixtureDir);
-    const bundle = join(fixture.dir, 'dist', 'index.js');
-    await buildAction(fixture);
-    const first = await sha256(bundle);
-    await buildAction(fixture);
-    expect(await sha256(bundle)).toBe(first);
+    const out = await mkdtemp(join(tmpdir(), 'bundles-'));
+    copies.push(out);
+    await buildAction(fixture, repositoryRoot, join(out, 'first'));
+    await buildAction(fixture, repositoryRoot, join(out, 'second'));
+    const first = await sha256(join(out, 'first', 'index.js'));
+    expect(await sha256(join(out, 'second', 'index.js'))).toBe(first);
+  });
+
+  it("leaves the checkout's dist/ folders alone when it builds the tree", async () => {
+    const fixture = await readActionPackage(await copyFixture('untouched', 'untouched'));
+    const out = await mkdtemp(join(tmpdir(), 'tree-'));
+    copies.push(out);
+    await assembleRelease({ outDir: out, actions: [fixture] });
+    expect(await listTree(join(out, 'untouched'))).toEqual([
+      'action.yml',
+      'dist/index.js',
+      'dist/package.json',
+    ]);
+    await expect(readFile(join(fixture.dir, 'dist', 'index.js'))).rejects.toThrow(/ENOENT/);
   });
 
   it('ships every action under actions/, each under the path it declares once', async () => {
