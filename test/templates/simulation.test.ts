@@ -1,0 +1,528 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exec } from '@flow-actions/action-kit';
+import { readTombstone } from '@flow-actions/artifact-protocol';
+import { openStore } from '@flow-actions/oci-store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releasedAction } from '../e2e/release-tree';
+import { skopeoDigest } from '../support/skopeo';
+import { dispatch, pullRequest, pushTag, pushToMain, workflowRunCompleted } from './simulation/events';
+import type { JobRun, StandIn, StandIns, StepRun, WorkflowRun } from './simulation/runner';
+import { checkout, dockerLogin, pretend, script } from './simulation/stand-ins';
+import { ACTOR, type Commit, SECRETS, startWorld, type World } from './simulation/world';
+
+// The templates run as a product repository would run them: one story from a pull request to a
+// rollback and a yank, then an npm release. Every step of ours runs as the runner runs it (the
+// bundled action on Node 24) with its inputs evaluated by GitHub's expression engine from the
+// event and the earlier steps' outputs, against the real registry, a real git manifest repository
+// and verdaccio. The steps that are not ours are stood in for, and each story lists them.
+
+let world: World;
+let temp: string;
+let authFile: string;
+/** What the `gh` shim of the release-notes step recorded, per release. */
+let releases: string;
+/** `matrix.version` as each leg of npm-release's test job saw it. */
+const testedRunnerVersions: string[] = [];
+
+const commits: Record<string, Commit> = {};
+const digests: Record<string, string> = {};
+
+beforeAll(async () => {
+  world = await startWorld(releasedAction);
+  temp = await mkdtemp(join(tmpdir(), 'flow-templates-story-'));
+  releases = join(temp, 'releases');
+  authFile = join(temp, 'auth.json');
+  const auth = Buffer.from(`${ACTOR}:${SECRETS.GITHUB_TOKEN}`).toString('base64');
+  await writeFile(authFile, JSON.stringify({ auths: { [world.registry.host]: { auth } } }));
+  await publishTestRunner(['1.0.0', '1.0.1', '1.1.0', '2.0.0-beta.1']);
+  commits.start = await world.commit(
+    {
+      Dockerfile: 'FROM scratch\nCOPY greeting.txt /greeting.txt\n',
+      'greeting.txt': 'hi\n',
+      'package.json': packageJson('1.0.0'),
+    },
+    'chore: start the api',
+  );
+}, 180_000);
+afterAll(async () => {
+  await world?.stop();
+  if (temp) await rm(temp, { recursive: true, force: true });
+});
+
+/** Versions of the test-runner package, published with the real npm CLI. */
+async function publishTestRunner(versions: string[]): Promise<void> {
+  const npmrc = await world.verdaccio.writeNpmrc(join(temp, '.npmrc'));
+  for (const version of versions) {
+    const dir = await mkdtemp(join(temp, 'runner-'));
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: '@acme/test-runner', version }));
+    await exec(
+      'npm',
+      ['publish', '--userconfig', npmrc, '--registry', `${world.verdaccio.url}/`, '--tag', 'any'],
+      {
+        cwd: dir,
+      },
+    );
+  }
+}
+
+function packageJson(version: string): string {
+  return `${JSON.stringify({ name: '@acme/api-client', version, description: 'Client of the acme API.', license: 'MIT' }, null, 2)}\n`;
+}
+
+/** The third-party actions every template uses, plus the story's own stand-ins for `run:` steps. */
+function standIns(extra: StandIns = {}): StandIns {
+  return {
+    'actions/checkout': checkout(world.app),
+    'docker/login-action': dockerLogin(),
+    'actions/setup-node': pretend('installs Node 22; the runner has Node already'),
+    ...extra,
+  };
+}
+
+/** gh as the release-notes step calls it: records its arguments and the notes file. */
+function ghShim(): StandIn {
+  return script({
+    gh: [
+      '#!/usr/bin/env bash',
+      'set -e',
+      `out="${releases}/$3"`,
+      'mkdir -p "$out"',
+      'printf "%s\\n" "$@" > "$out/args"',
+      '[ -n "$GH_TOKEN" ] && echo yes > "$out/token-given"',
+      'while [ $# -gt 0 ]; do if [ "$1" = --notes-file ]; then cp "$2" "$out/notes.md"; fi; shift; done',
+      '',
+    ].join('\n'),
+  });
+}
+
+function job(run: WorkflowRun, id: string): JobRun {
+  const found = run.jobs.filter((candidate) => candidate.id === id);
+  if (found.length !== 1) throw new Error(`expected one run of job ${id}, got ${found.length}`);
+  return found[0] as JobRun;
+}
+
+function step(run: WorkflowRun, jobId: string, label: string): StepRun {
+  const found = job(run, jobId).steps.find((candidate) => candidate.label === label);
+  if (!found) throw new Error(`job ${jobId} has no step ${label}`);
+  return found;
+}
+
+/** A job by its id, a matrix leg by its name (`Test with 1.0.0`). */
+const jobKey = (done: JobRun) => (done.matrix ? done.name : done.id);
+
+/** The outcome of each job. */
+function results(run: WorkflowRun): Record<string, string> {
+  return Object.fromEntries(run.jobs.map((done) => [jobKey(done), done.result]));
+}
+
+/** The steps that were stood in for, as `job: step — what stood in`. */
+function listStandIns(run: WorkflowRun): string[] {
+  return run.jobs.flatMap((done) =>
+    done.steps
+      .filter((candidate) => candidate.kind === 'stand-in' && candidate.outcome !== 'skipped')
+      .map((candidate) => `${jobKey(done)}: ${candidate.label} — ${candidate.standIn}`),
+  );
+}
+
+/** The errors of a failed step of ours, for messages when an expectation fails. */
+function explain(run: WorkflowRun): string {
+  return run.jobs
+    .flatMap((done) => done.steps)
+    .filter((candidate) => candidate.outcome === 'failure' && candidate.action)
+    .map(
+      (candidate) =>
+        `${candidate.label}: ${candidate.action?.errors.join(' | ')}\n${candidate.action?.stderr}`,
+    )
+    .join('\n');
+}
+
+async function manifestAt(environment: string): Promise<string> {
+  const { stdout } = await exec('git', [
+    '--git-dir',
+    world.manifests.path,
+    'show',
+    `main:envs/${environment}/kustomization.yaml`,
+  ]);
+  return stdout;
+}
+
+async function registryDigest(image: string, tag: string): Promise<string | undefined> {
+  return skopeoDigest(`${image}:${tag}`, { authFile });
+}
+
+async function tombstoneOf(image: string, sha: string) {
+  const store = await openStore(image, { username: ACTOR, password: SECRETS.GITHUB_TOKEN });
+  return readTombstone(store, sha);
+}
+
+const short = (commit: Commit | undefined) => (commit?.sha ?? '').slice(0, 7);
+const head = async () => (await exec('git', ['-C', world.app, 'rev-parse', 'main'])).stdout.trim();
+
+describe('templates, simulated on the bundled actions against real services', () => {
+  it('pull-request: a draft runs CI only; made ready, its head is built into develop as <sha> and pr-7', async () => {
+    const base = commits.start as Commit;
+    commits.A = await world.commit({ 'greeting.txt': 'hello\n' }, 'feat(api): greet callers', 'greeting');
+    const A = commits.A;
+    const merge = await world.mergeCommit(7, A.sha);
+    const event = (action: 'opened' | 'ready_for_review', draft: boolean) =>
+      pullRequest({ action, number: 7, head: A, branch: 'greeting', merge, base: base.sha, draft });
+    const extra = standIns({ Test: pretend('npm ci && npm test, the adopter’s CI') });
+
+    const draft = await world.run('pull-request', event('opened', true), extra);
+    expect(results(draft)).toEqual({ ci: 'success', build: 'skipped' });
+    expect(await registryDigest(world.values.DEVELOP_IMAGE as string, 'pr-7')).toBeUndefined();
+
+    const ready = await world.run('pull-request', event('ready_for_review', false), extra);
+    expect(results(ready), explain(ready)).toEqual({ ci: 'success', build: 'success' });
+    const build = step(ready, 'build', 'build');
+    // The head commit, never GitHub's merge commit.
+    expect(build.inputs).toEqual({ image: world.values.DEVELOP_IMAGE, 'extra-tags': 'pr-7' });
+    expect(build.action?.outputs).toMatchObject({ sha: A.sha, tag: short(A), built: 'true' });
+    const digest = job(ready, 'build').outputs.digest as string;
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(await registryDigest(world.values.DEVELOP_IMAGE as string, short(A))).toBe(digest);
+    expect(await registryDigest(world.values.DEVELOP_IMAGE as string, 'pr-7')).toBe(digest);
+    // Nothing reaches the release repository from a pull request.
+    expect(await registryDigest(world.values.IMAGE as string, short(A))).toBeUndefined();
+
+    const fork = pullRequest({
+      action: 'opened',
+      number: 8,
+      head: A,
+      branch: 'greeting',
+      merge,
+      base: base.sha,
+      draft: false,
+      headRepository: 'someone/api',
+    });
+    expect(results(await world.run('pull-request', fork, extra))).toEqual({
+      ci: 'success',
+      build: 'skipped',
+    });
+    expect(listStandIns(ready)).toEqual([
+      'ci: actions/checkout — git fetch from the local app repository (all history and tags when fetch-depth is 0)',
+      'ci: actions/setup-node — not run: installs Node 22; the runner has Node already (success)',
+      'ci: Test — not run: npm ci && npm test, the adopter’s CI (success)',
+      'build: actions/checkout — git fetch from the local app repository (all history and tags when fetch-depth is 0)',
+      'build: docker/login-action — writes the registry credentials to ~/.docker/config.json, as docker login does',
+    ]);
+  });
+
+  it('main: the merged head is built into the release image, stage points at its digest, checks pass', async () => {
+    const A = commits.A as Commit;
+    await world.fastForward('greeting');
+    const run = await world.run('main', pushToMain(A, commits.start?.sha as string), mainStandIns('success'));
+    expect(results(run), explain(run)).toEqual({
+      build: 'success',
+      'deploy-stage': 'success',
+      'stage-checks': 'success',
+      yank: 'skipped',
+    });
+    digests.A = job(run, 'build').outputs.digest as string;
+    expect(await registryDigest(world.values.IMAGE as string, short(A))).toBe(digests.A);
+    expect(step(run, 'deploy-stage', 'deploy').inputs).toMatchObject({
+      repository: 'acme/manifests',
+      path: 'envs/stage',
+      tag: short(A),
+      digest: digests.A,
+      'source-commit': A.sha,
+    });
+    expect(await manifestAt('stage')).toContain(`newTag: "${short(A)}"`);
+    expect(await manifestAt('stage')).toContain(`digest: ${digests.A}`);
+    // GitHub records the job as a check run of the commit: promote and publish require it.
+    expect(checkRun('Stage checks', A.sha)).toBe('success');
+    expect(listStandIns(run)).toEqual([
+      'build: actions/checkout — git fetch from the local app repository (all history and tags when fetch-depth is 0)',
+      'build: docker/login-action — writes the registry credentials to ~/.docker/config.json, as docker login does',
+      'stage-checks: actions/checkout — git fetch from the local app repository (all history and tags when fetch-depth is 0)',
+      'stage-checks: Stage checks (replace me) — its own script, run with bash',
+    ]);
+  });
+
+  it('main: a docs-only push starts nothing (paths-ignore)', async () => {
+    commits.B = await world.commit({ 'docs/greetings.md': '# Greetings\n' }, 'docs: explain greetings');
+    const run = await world.run(
+      'main',
+      pushToMain(commits.B, commits.A?.sha as string),
+      mainStandIns('success'),
+    );
+    expect(run.trigger).toEqual({
+      runs: false,
+      reason: 'every changed path is filtered out (docs/greetings.md)',
+    });
+    expect(run.jobs).toEqual([]);
+  });
+
+  it('promote: rc-1 on the docs-only commit promotes its nearest built ancestor and points demo at it', async () => {
+    const B = commits.B as Commit;
+    const run = await world.run('promote', pushTag('rc-1', B, await world.tag('rc-1', B.sha)), standIns());
+    expect(results(run), explain(run)).toEqual({ demo: 'success', prod: 'skipped' });
+    const promote = step(run, 'demo', 'promote');
+    expect(promote.action?.outputs).toMatchObject({ digest: digests.A, 'source-sha': commits.A?.sha });
+    expect(await registryDigest(world.values.IMAGE as string, 'rc-1')).toBe(digests.A);
+    expect(await manifestAt('demo')).toContain('newTag: "rc-1"');
+    expect(await manifestAt('demo')).toContain(`digest: ${digests.A}`);
+  });
+
+  it('promote: v1.0.0 (annotated) goes to prod with latest, records the deployment, publishes notes', async () => {
+    const B = commits.B as Commit;
+    const tagObject = await world.tag('v1.0.0', B.sha, true);
+    expect(tagObject).not.toBe(B.sha);
+    const run = await world.run('promote', pushTag('v1.0.0', B, tagObject), promoteStandIns());
+    expect(results(run), explain(run)).toEqual({ demo: 'skipped', prod: 'success' });
+    for (const tag of ['v1.0.0', 'latest', 'prod'])
+      expect(await registryDigest(world.values.IMAGE as string, tag)).toBe(digests.A);
+    expect(await manifestAt('prod')).toContain('newTag: "v1.0.0"');
+    expect(await manifestAt('prod')).toContain(`digest: ${digests.A}`);
+    expect(deployments('prod').at(-1)).toMatchObject({ sha: commits.A?.sha });
+    const notes = await readFile(join(releases, 'v1.0.0', 'notes.md'), 'utf8');
+    expect(notes).toContain('Changes since the first commit.');
+    expect(notes).toContain(`### Features\n\n- feat(api): greet callers (${short(commits.A)})`);
+    expect(notes).not.toContain('docs: explain greetings');
+    expect((await readFile(join(releases, 'v1.0.0', 'args'), 'utf8')).split('\n')).toEqual(
+      expect.arrayContaining(['release', 'create', 'v1.0.0', '--verify-tag', '--notes-file']),
+    );
+    expect(await readFile(join(releases, 'v1.0.0', 'token-given'), 'utf8')).toBe('yes\n');
+  });
+
+  it('main: a commit whose stage checks fail is yanked; its rc tag is then refused', async () => {
+    commits.C = await world.commit({ 'greeting.txt': 'hello, world\n' }, 'feat(api): greet the world');
+    const C = commits.C;
+    const run = await world.run('main', pushToMain(C, commits.B?.sha as string), mainStandIns('failure'));
+    expect(results(run), explain(run)).toEqual({
+      build: 'success',
+      'deploy-stage': 'success',
+      'stage-checks': 'failure',
+      yank: 'success',
+    });
+    expect(checkRun('Stage checks', C.sha)).toBe('failure');
+    expect(step(run, 'yank', 'yank').inputs).toMatchObject({ sha: C.sha, image: world.values.IMAGE });
+    expect(await registryDigest(world.values.IMAGE as string, short(C))).toBeUndefined();
+    expect((await tombstoneOf(world.values.IMAGE as string, C.sha))?.reason).toMatch(
+      /^Stage checks failed in http:\/\/127\.0\.0\.1:\d+\/acme\/api\/actions\/runs\/\d+$/,
+    );
+
+    const demoBefore = await manifestAt('demo');
+    const rc = await world.run('promote', pushTag('rc-2', C, await world.tag('rc-2', C.sha)), standIns());
+    expect(results(rc)).toEqual({ demo: 'failure', prod: 'skipped' });
+    expect(step(rc, 'demo', 'promote').action?.errors.join('\n')).toMatch(/yanked/);
+    expect(step(rc, 'demo', 'deploy').outcome).toBe('skipped');
+    expect(await registryDigest(world.values.IMAGE as string, 'rc-2')).toBeUndefined();
+    expect(await manifestAt('demo')).toBe(demoBefore);
+  });
+
+  it('main then promote: the fix passes stage and v1.1.0 goes to prod with notes since v1.0.0', async () => {
+    commits.D = await world.commit(
+      { 'greeting.txt': 'hello again\n', 'package.json': packageJson('1.1.0') },
+      'fix(api): keep the greeting short',
+    );
+    const D = commits.D;
+    const main = await world.run('main', pushToMain(D, commits.C?.sha as string), mainStandIns('success'));
+    expect(results(main), explain(main)).toMatchObject({ build: 'success', 'stage-checks': 'success' });
+    digests.D = job(main, 'build').outputs.digest as string;
+
+    const run = await world.run(
+      'promote',
+      pushTag('v1.1.0', D, await world.tag('v1.1.0', D.sha, true)),
+      promoteStandIns(),
+    );
+    expect(results(run), explain(run)).toEqual({ demo: 'skipped', prod: 'success' });
+    expect(await registryDigest(world.values.IMAGE as string, 'prod')).toBe(digests.D);
+    expect(await manifestAt('prod')).toContain(`digest: ${digests.D}`);
+    const notes = await readFile(join(releases, 'v1.1.0', 'notes.md'), 'utf8');
+    expect(notes).toContain('Changes since v1.0.0.');
+    expect(notes).toContain(`### Features\n\n- feat(api): greet the world (${short(commits.C)})`);
+    expect(notes).toContain(`### Fixes\n\n- fix(api): keep the greeting short (${short(D)})`);
+    expect(notes).not.toContain('greet callers');
+  });
+
+  it('rollback: v1.0.0 becomes prod again — the same digest, never rebuilt', async () => {
+    const run = await world.run('rollback', dispatch({ version: 'v1.0.0' }, await head()), standIns());
+    expect(results(run), explain(run)).toEqual({ rollback: 'success' });
+    expect(await registryDigest(world.values.IMAGE as string, 'prod')).toBe(digests.A);
+    expect(await registryDigest(world.values.IMAGE as string, 'latest')).toBe(digests.A);
+    expect(await registryDigest(world.values.IMAGE as string, 'v1.1.0')).toBe(digests.D);
+    const prod = await manifestAt('prod');
+    expect(prod).toContain('newTag: "v1.0.0"');
+    expect(prod).toContain(`digest: ${digests.A}`);
+    const { stdout: subject } = await exec('git', [
+      '--git-dir',
+      world.manifests.path,
+      'log',
+      '-1',
+      '--format=%s',
+    ]);
+    expect(subject.trim()).toBe('Roll prod back to v1.0.0');
+    expect(deployments('prod').at(-1)).toMatchObject({ sha: commits.A?.sha });
+    expect(listStandIns(run)).toEqual([
+      'rollback: docker/login-action — writes the registry credentials to ~/.docker/config.json, as docker login does',
+    ]);
+  });
+
+  it('npm-release: after Main succeeds, the test job runs over backcompat-matrix’s legs, then the gate publishes', async () => {
+    const D = commits.D as Commit;
+    const failed = await world.run(
+      'npm-release',
+      workflowRunCompleted('Main', 'failure', D, D.sha),
+      npmStandIns(),
+    );
+    expect(results(failed)).toEqual({ matrix: 'skipped', test: 'skipped', publish: 'skipped' });
+
+    const run = await world.run(
+      'npm-release',
+      workflowRunCompleted('Main', 'success', D, D.sha),
+      npmStandIns(),
+    );
+    expect(results(run), explain(run)).toEqual({
+      matrix: 'success',
+      'Test with 1.0.0': 'success',
+      'Test with 1.1.0': 'success',
+      publish: 'success',
+    });
+    expect(JSON.parse(job(run, 'matrix').outputs.matrix as string)).toEqual({
+      include: [
+        { version: '1.0.0', role: 'compat' },
+        { version: '1.1.0', role: 'current' },
+      ],
+    });
+    // Each leg's step saw its own matrix.version, evaluated from the matrix job's output.
+    expect(testedRunnerVersions).toEqual(['1.0.0', '1.1.0']);
+    expect(JSON.parse(step(run, 'publish', 'publish').action?.outputs.published ?? '')).toEqual([
+      expect.objectContaining({ name: '@acme/api-client', version: '1.1.0', tag: 'latest' }),
+    ]);
+    const { stdout } = await exec('npm', [
+      'view',
+      '@acme/api-client@1.1.0',
+      'version',
+      '--registry',
+      `${world.verdaccio.url}/`,
+    ]);
+    expect(stdout.trim()).toBe('1.1.0');
+    expect(listStandIns(run)).toEqual([
+      'matrix: actions/checkout — git fetch from the local app repository (all history and tags when fetch-depth is 0)',
+      'Test with 1.0.0: actions/checkout — git fetch from the local app repository (all history and tags when fetch-depth is 0)',
+      'Test with 1.0.0: actions/setup-node — not run: installs Node 22; the runner has Node already (success)',
+      'Test with 1.0.0: Test — not run: npm ci, npm install of the test-runner at matrix.version, npm test (success)',
+      'Test with 1.1.0: actions/checkout — git fetch from the local app repository (all history and tags when fetch-depth is 0)',
+      'Test with 1.1.0: actions/setup-node — not run: installs Node 22; the runner has Node already (success)',
+      'Test with 1.1.0: Test — not run: npm ci, npm install of the test-runner at matrix.version, npm test (success)',
+      'publish: actions/checkout — git fetch from the local app repository (all history and tags when fetch-depth is 0)',
+    ]);
+  });
+
+  it('yank: a dispatch deletes the commit from the release and develop images and leaves tombstones', async () => {
+    commits.E = await world.commit({ 'greeting.txt': 'bye\n' }, 'feat(api): say goodbye', 'farewell');
+    const E = commits.E;
+    const merge = await world.mergeCommit(9, E.sha);
+    const pr = pullRequest({
+      action: 'opened',
+      number: 9,
+      head: E,
+      branch: 'farewell',
+      merge,
+      base: commits.D?.sha as string,
+      draft: false,
+    });
+    const extra = standIns({ Test: pretend('npm ci && npm test, the adopter’s CI') });
+    expect(results(await world.run('pull-request', pr, extra))).toEqual({ ci: 'success', build: 'success' });
+    await world.fastForward('farewell');
+    const main = await world.run('main', pushToMain(E, commits.D?.sha as string), mainStandIns('success'));
+    expect(results(main), explain(main)).toMatchObject({ build: 'success', 'stage-checks': 'success' });
+    const images = [world.values.IMAGE as string, world.values.DEVELOP_IMAGE as string];
+    for (const image of images) expect(await registryDigest(image, short(E))).toBeDefined();
+
+    const run = await world.run(
+      'yank',
+      dispatch({ sha: E.sha, reason: 'says goodbye to everyone' }, E.sha),
+      standIns(),
+    );
+    expect(results(run), explain(run)).toEqual({ yank: 'success' });
+    expect(step(run, 'yank', 'yank').inputs).toEqual({
+      image: `${images.join('\n')}\n`,
+      sha: E.sha,
+      reason: 'says goodbye to everyone',
+      force: 'false',
+    });
+    for (const image of images) {
+      expect(await registryDigest(image, short(E))).toBeUndefined();
+      expect((await tombstoneOf(image, E.sha))?.reason).toBe('says goodbye to everyone');
+    }
+    // The moving pr-9 tag named the same manifest: it went with it.
+    expect(await registryDigest(world.values.DEVELOP_IMAGE as string, 'pr-9')).toBeUndefined();
+
+    // Never rebuilt: main again on the yanked commit stops at build-by-sha.
+    const again = await world.run('main', pushToMain(E, commits.D?.sha as string), mainStandIns('success'));
+    expect(results(again)).toEqual({
+      build: 'failure',
+      'deploy-stage': 'skipped',
+      'stage-checks': 'skipped',
+      yank: 'skipped',
+    });
+    expect(step(again, 'build', 'build').action?.errors.join('\n')).toMatch(/yanked/);
+    expect(await registryDigest(world.values.IMAGE as string, short(E))).toBeUndefined();
+  });
+
+  it('yank: a released commit is refused unless force is set; nothing is deleted', async () => {
+    const D = commits.D as Commit;
+    const run = await world.run(
+      'yank',
+      dispatch({ sha: D.sha, reason: 'second thoughts' }, await head()),
+      standIns(),
+    );
+    expect(results(run)).toEqual({ yank: 'failure' });
+    expect(step(run, 'yank', 'yank').action?.errors.join('\n')).toMatch(/v1\.1\.0.*force/s);
+    expect(await registryDigest(world.values.IMAGE as string, short(D))).toBe(digests.D);
+    expect(await tombstoneOf(world.values.IMAGE as string, D.sha)).toBeUndefined();
+  });
+
+  it('no secret appears in any log, output, summary or error of any step of ours; each was masked', async () => {
+    const secrets = [SECRETS.GITHUB_TOKEN, SECRETS.MANIFEST_TOKEN, world.verdaccio.token];
+    const flowSteps = world.runs
+      .flatMap((run) => run.jobs.flatMap((done) => done.steps))
+      .filter((s) => s.action);
+    expect(flowSteps.length).toBeGreaterThan(20);
+    for (const done of flowSteps) {
+      const action = done.action;
+      if (!action) continue;
+      const visible = [action.log, action.stderr, action.summary, JSON.stringify(action.outputs)].join('\n');
+      for (const secret of secrets) expect(visible).not.toContain(secret);
+      for (const value of Object.values(done.inputs ?? {}))
+        if (secrets.includes(value)) expect(action.masks).toContain(value);
+    }
+  });
+});
+
+function mainStandIns(stageChecks: 'success' | 'failure'): StandIns {
+  return standIns({
+    'Stage checks (replace me)':
+      stageChecks === 'success' ? script() : pretend('the adopter’s stage checks', 'failure'),
+  });
+}
+
+function npmStandIns(): StandIns {
+  return standIns({
+    Test: {
+      description: 'not run: npm ci, npm install of the test-runner at matrix.version, npm test (success)',
+      async run({ env }) {
+        testedRunnerVersions.push(env.RUNNER_VERSION ?? '');
+        return 'success';
+      },
+    },
+  });
+}
+
+function promoteStandIns(): StandIns {
+  return standIns({ 'Release notes': ghShim() });
+}
+
+/** The conclusion of the newest check run of that name on a commit, as the fake GitHub holds it. */
+function checkRun(name: string, sha: string): unknown {
+  return world.github.state.checkRuns.filter((run) => run.name === name && run.head_sha === sha).at(-1)
+    ?.conclusion;
+}
+
+function deployments(environment: string) {
+  return world.github.state.deployments.filter((deployment) => deployment.environment === environment);
+}

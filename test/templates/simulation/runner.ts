@@ -1,0 +1,346 @@
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type ActionRun, runAction } from '@flow-actions/runner-harness';
+import { needsOf, OUR_ACTION, type Workflow, type WorkflowJob, type WorkflowStep } from '../templates';
+import { condition, interpolate, interpolateString, type Scope, type Status } from './expressions';
+import { matchTrigger, type Trigger, type WorkflowEvent } from './triggers';
+
+// A runner for the templates: jobs in the order their needs allow, `if:` decided with GitHub's
+// expression engine, matrices expanded, every step of ours run as the runner runs it (the bundled
+// action on Node 24 through the runner harness) and every other step handed to a stand-in that
+// the story names — so the steps that were not really run are always listed.
+
+export type Outcome = 'success' | 'failure' | 'skipped';
+
+/** What a step that is not one of our actions gets to work with. */
+export interface StepContext {
+  step: WorkflowStep;
+  /** `with:`, evaluated. */
+  with: Record<string, string>;
+  /** Workflow, job and step `env:`, evaluated, plus the runner's GITHUB_* variables. */
+  env: Record<string, string>;
+  /** The job's checkout folder (`GITHUB_WORKSPACE`). */
+  workspace: string;
+  /** The job's home folder: a fresh runner's `~`. */
+  home: string;
+  event: WorkflowEvent;
+}
+
+/** Something that does a non-flow step's work, or says plainly that it does not. */
+export interface StandIn {
+  /** What stands in, as the run lists it. */
+  description: string;
+  run(context: StepContext): Promise<Outcome>;
+}
+
+/** Stand-ins by `uses:` without its version (`actions/checkout`) or, for `run:` steps, by `name:`. */
+export type StandIns = Readonly<Record<string, StandIn>>;
+
+export interface StepRun {
+  /** The step's name, else its id, else its `uses:` without the version. */
+  label: string;
+  kind: 'flow' | 'stand-in';
+  outcome: Outcome;
+  /** For a step of ours: the inputs it received, evaluated. */
+  inputs?: Record<string, string>;
+  /** For a step of ours: the run, with outputs, summary, annotations and log. */
+  action?: ActionRun;
+  /** For any other step: what stood in for it. */
+  standIn?: string;
+}
+
+export interface JobRun {
+  id: string;
+  /** The job's `name:`, evaluated (matrix legs differ by it): the check run GitHub shows. */
+  name: string;
+  matrix?: Record<string, unknown>;
+  result: Outcome;
+  outputs: Record<string, string>;
+  steps: StepRun[];
+}
+
+export interface WorkflowRun {
+  trigger: Trigger;
+  /** Every job, matrix legs one by one, in the order they ran (skipped ones included). */
+  jobs: JobRun[];
+}
+
+export interface RunnerSettings {
+  /** `owner/name` of the repository the workflow runs in. */
+  repository: string;
+  serverUrl: string;
+  apiUrl: string;
+  /** `github.token`, also `secrets.GITHUB_TOKEN`. */
+  token: string;
+  actor: string;
+  runId: number;
+  secrets: Readonly<Record<string, string>>;
+  /** The folder of a released action by its `uses:` path (`promote`). */
+  actionDir(uses: string): string;
+  standIns: StandIns;
+  /** Where each job gets its workspace and home, as a fresh runner would. */
+  temp: string;
+  /** Told of each job as it concludes: GitHub records it as a check run named after it. */
+  onJobConcluded?(job: JobRun, event: WorkflowEvent): Promise<void> | void;
+}
+
+/** Runs a workflow for an event: nothing when `on:` does not match it, every job otherwise. */
+export async function runWorkflow(
+  workflow: Workflow,
+  event: WorkflowEvent,
+  settings: RunnerSettings,
+): Promise<WorkflowRun> {
+  const trigger = matchTrigger(workflow.on, event);
+  const run: WorkflowRun = { trigger, jobs: [] };
+  if (!trigger.runs) return run;
+  const github = githubContext(workflow, event, settings);
+  const base = {
+    github,
+    inputs: trigger.inputs,
+    secrets: { GITHUB_TOKEN: settings.token, ...settings.secrets },
+  };
+  const workflowEnv = evaluateEnv(workflow.env, { contexts: { ...base, env: {} }, status: PASSING });
+  const results = new Map<string, JobRun[]>();
+  for (const [id, job] of jobsInOrder(workflow)) {
+    const needs = Object.fromEntries(
+      needsOf(job).map((need) => [need, needContext(results.get(need) ?? [], workflow.jobs[need])]),
+    );
+    const status = jobStatus(id, workflow, results);
+    const scope: Scope = { contexts: { ...base, env: workflowEnv, needs, matrix: {}, vars: {} }, status };
+    const legs: JobRun[] = [];
+    if (!condition(job.if, scope)) {
+      legs.push({ id, name: jobName(id, job, scope), result: 'skipped', outputs: {}, steps: [] });
+    } else {
+      for (const matrix of matrixLegs(job, scope)) {
+        const legScope: Scope = { ...scope, contexts: { ...scope.contexts, matrix } };
+        legs.push(await runJob(id, job, legScope, matrix, event, settings));
+      }
+    }
+    results.set(id, legs);
+    for (const leg of legs) {
+      run.jobs.push(leg);
+      await settings.onJobConcluded?.(leg, event);
+    }
+  }
+  return run;
+}
+
+const PASSING: Status = { success: true, failure: false };
+
+async function runJob(
+  id: string,
+  job: WorkflowJob,
+  scope: Scope,
+  matrix: Record<string, unknown> | undefined,
+  event: WorkflowEvent,
+  settings: RunnerSettings,
+): Promise<JobRun> {
+  const folder = await mkdtemp(join(settings.temp, `job-${id}-`));
+  const workspace = join(folder, 'workspace');
+  const home = join(folder, 'home');
+  await Promise.all([mkdir(workspace), mkdir(home)]);
+  const github = { ...(scope.contexts.github as Record<string, unknown>), job: id, workspace };
+  const jobEnv = { ...(scope.contexts.env as Record<string, string>), ...evaluateEnv(job.env, scope) };
+  const steps: Record<string, { outputs: Record<string, string>; outcome: Outcome; conclusion: Outcome }> =
+    {};
+  const record: JobRun = {
+    id,
+    name: jobName(id, job, scope),
+    ...(matrix ? { matrix } : {}),
+    result: 'success',
+    outputs: {},
+    steps: [],
+  };
+  for (const [index, step] of (job.steps ?? []).entries()) {
+    const failed = record.steps.some((done) => done.outcome === 'failure');
+    const stepScope: Scope = {
+      contexts: { ...scope.contexts, github, env: jobEnv, steps },
+      status: { success: !failed, failure: failed },
+    };
+    const label = step.name ?? step.id ?? step.uses?.replace(/@.*$/, '') ?? `step ${index + 1}`;
+    let done: StepRun;
+    if (!condition(step.if, stepScope)) {
+      done = { label, kind: OUR_ACTION.test(step.uses ?? '') ? 'flow' : 'stand-in', outcome: 'skipped' };
+    } else {
+      const env = { ...jobEnv, ...evaluateEnv(step.env, stepScope) };
+      const inputs = Object.fromEntries(
+        Object.entries(step.with ?? {}).map(([name, value]) => [name, interpolateString(value, stepScope)]),
+      );
+      const runnerEnv = { ...env, ...runnerVariables(github, id), HOME: home };
+      done = await runStep(step, label, inputs, runnerEnv, { workspace, home, event }, settings);
+    }
+    record.steps.push(done);
+    if (step.id) {
+      const outputs = done.action?.outputs ?? {};
+      steps[step.id] = { outputs, outcome: done.outcome, conclusion: done.outcome };
+    }
+  }
+  if (record.steps.some((done) => done.outcome === 'failure')) record.result = 'failure';
+  const outputScope: Scope = { contexts: { ...scope.contexts, github, env: jobEnv, steps }, status: PASSING };
+  for (const [name, value] of Object.entries(job.outputs ?? {}))
+    record.outputs[name] = interpolateString(value, outputScope);
+  return record;
+}
+
+async function runStep(
+  step: WorkflowStep,
+  label: string,
+  inputs: Record<string, string>,
+  env: Record<string, string>,
+  job: Pick<StepContext, 'workspace' | 'home' | 'event'>,
+  settings: RunnerSettings,
+): Promise<StepRun> {
+  const ours = OUR_ACTION.exec(step.uses ?? '');
+  if (ours?.[1]) {
+    const action = await runAction({
+      actionDir: settings.actionDir(ours[1]),
+      inputs,
+      eventName: job.event.name,
+      payload: job.event.payload,
+      sha: job.event.sha,
+      ref: job.event.ref,
+      repository: settings.repository,
+      serverUrl: settings.serverUrl,
+      apiUrl: settings.apiUrl,
+      runId: String(settings.runId),
+      githubToken: settings.token,
+      actor: settings.actor,
+      workspace: job.workspace,
+      env,
+      timeoutMs: 90_000,
+    });
+    return { label, kind: 'flow', outcome: action.exitCode === 0 ? 'success' : 'failure', inputs, action };
+  }
+  const key = step.uses ? step.uses.replace(/@.*$/, '') : (step.name ?? '');
+  const standIn = settings.standIns[key];
+  if (!standIn) throw new Error(`No stand-in for step "${label}": give one under "${key}".`);
+  const outcome = await standIn.run({ ...job, step, with: inputs, env });
+  return { label, kind: 'stand-in', outcome, standIn: standIn.description };
+}
+
+/** The `github` context: what the expressions of a template read about the run and its event. */
+function githubContext(workflow: Workflow, event: WorkflowEvent, settings: RunnerSettings) {
+  const pull = event.payload.pull_request as { head?: { ref?: string }; base?: { ref?: string } } | undefined;
+  const refName = event.ref.replace(/^refs\/(heads|tags)\//, '').replace(/^refs\//, '');
+  return {
+    event_name: event.name,
+    event: event.payload,
+    sha: event.sha,
+    ref: event.ref,
+    ref_name: refName,
+    ref_type: event.ref.startsWith('refs/tags/') ? 'tag' : 'branch',
+    head_ref: pull?.head?.ref ?? '',
+    base_ref: pull?.base?.ref ?? '',
+    repository: settings.repository,
+    repository_owner: settings.repository.split('/')[0],
+    server_url: settings.serverUrl,
+    api_url: settings.apiUrl,
+    run_id: String(settings.runId),
+    run_number: '1',
+    run_attempt: '1',
+    actor: settings.actor,
+    triggering_actor: settings.actor,
+    workflow: workflow.name,
+    token: settings.token,
+  };
+}
+
+/** The GITHUB_* variables the harness does not set itself from the run options. */
+function runnerVariables(github: Record<string, unknown>, jobId: string): Record<string, string> {
+  return {
+    GITHUB_WORKFLOW: String(github.workflow),
+    GITHUB_JOB: jobId,
+    GITHUB_REF_NAME: String(github.ref_name),
+    GITHUB_REF_TYPE: String(github.ref_type),
+    GITHUB_HEAD_REF: String(github.head_ref),
+    GITHUB_BASE_REF: String(github.base_ref),
+  };
+}
+
+function evaluateEnv(env: Record<string, string> | undefined, scope: Scope): Record<string, string> {
+  const evaluated: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env ?? {})) evaluated[name] = interpolateString(value, scope);
+  return evaluated;
+}
+
+function jobName(id: string, job: WorkflowJob, scope: Scope): string {
+  return job.name === undefined ? id : interpolateString(job.name, scope);
+}
+
+/** Jobs in declaration order, each after everything it needs; a cycle or unknown need is an error. */
+function jobsInOrder(workflow: Workflow): [string, WorkflowJob][] {
+  const ordered: [string, WorkflowJob][] = [];
+  const placed = new Set<string>();
+  const visit = (id: string, path: string[]) => {
+    if (placed.has(id)) return;
+    const job = workflow.jobs[id];
+    if (!job) throw new Error(`jobs.${path.at(-1)} needs "${id}", which is not a job.`);
+    if (path.includes(id)) throw new Error(`jobs form a cycle: ${[...path, id].join(' → ')}.`);
+    for (const need of needsOf(job)) visit(need, [...path, id]);
+    placed.add(id);
+    ordered.push([id, job]);
+  };
+  for (const id of Object.keys(workflow.jobs)) visit(id, []);
+  return ordered;
+}
+
+/** `needs.<job>`: its result (the worst leg's) and its outputs (the last leg that set each). */
+function needContext(legs: readonly JobRun[], job: WorkflowJob | undefined) {
+  const result = legs.some((leg) => leg.result === 'failure')
+    ? 'failure'
+    : legs.every((leg) => leg.result === 'skipped')
+      ? 'skipped'
+      : 'success';
+  const outputs: Record<string, string> = {};
+  for (const name of Object.keys(job?.outputs ?? {}))
+    for (const leg of legs) if (leg.outputs[name]) outputs[name] = leg.outputs[name];
+  return { result, outputs };
+}
+
+/**
+ * What the status functions answer for a job: success() when every job it needs succeeded,
+ * failure() when any job before it, however far up, failed.
+ */
+function jobStatus(id: string, workflow: Workflow, results: ReadonlyMap<string, JobRun[]>): Status {
+  const direct = needsOf(workflow.jobs[id] as WorkflowJob);
+  const success = direct.every((need) => (results.get(need) ?? []).every((leg) => leg.result === 'success'));
+  const ancestors = new Set<string>();
+  const collect = (job: string) => {
+    for (const need of needsOf(workflow.jobs[job] as WorkflowJob)) {
+      ancestors.add(need);
+      collect(need);
+    }
+  };
+  collect(id);
+  const failure = [...ancestors].some((job) =>
+    (results.get(job) ?? []).some((leg) => leg.result === 'failure'),
+  );
+  return { success, failure };
+}
+
+/** The legs of a job: one without a matrix; the matrix's combinations, or its `include` list. */
+function matrixLegs(job: WorkflowJob, scope: Scope): (Record<string, unknown> | undefined)[] {
+  const written = job.strategy?.matrix;
+  if (written === undefined) return [undefined];
+  const matrix = (typeof written === 'string' ? interpolate(written, scope) : written) as Record<
+    string,
+    unknown
+  >;
+  if (!matrix || typeof matrix !== 'object')
+    throw new Error(`strategy.matrix is not an object: ${String(matrix)}.`);
+  const { include, exclude, ...axes } = matrix as { include?: Record<string, unknown>[]; exclude?: unknown };
+  if (exclude !== undefined) throw new Error('The simulated runner does not expand matrix exclude.');
+  let legs: Record<string, unknown>[] = [{}];
+  for (const [axis, values] of Object.entries(axes)) {
+    if (!Array.isArray(values)) throw new Error(`strategy.matrix.${axis} is not a list.`);
+    legs = legs.flatMap((leg) => values.map((value) => ({ ...leg, [axis]: value })));
+  }
+  if (include !== undefined) {
+    if (Object.keys(axes).length > 0)
+      throw new Error('The simulated runner expands include only without axes.');
+    legs = include;
+  }
+  if (legs.length === 0 || (legs.length === 1 && Object.keys(legs[0] ?? {}).length === 0))
+    throw new Error('strategy.matrix expands to no job: GitHub fails such a run.');
+  return legs;
+}

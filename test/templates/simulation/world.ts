@@ -1,0 +1,201 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exec } from '@flow-actions/action-kit';
+import { type GitHubFake, startGitHubFake } from '../../github-fake';
+import {
+  type BareRepository,
+  type RunningGitServer,
+  type RunningRegistry,
+  type RunningVerdaccio,
+  startGitServer,
+  startRegistry,
+  startVerdaccio,
+} from '../../services';
+import { readTemplate, type Workflow } from '../templates';
+import { type JobRun, runWorkflow, type StandIns, type WorkflowRun } from './runner';
+import { DEFAULT_BRANCH, type WorkflowEvent } from './triggers';
+
+// The world a template runs in, all of it real and on loopback: the registry (htpasswd, deletes
+// on), the GitOps manifest repository behind git's smart HTTP with a token, verdaccio, the
+// OpenAPI-checked GitHub fake for check runs and deployments, and the app repository itself.
+
+export const REPOSITORY = 'acme/api';
+export const MANIFEST_REPOSITORY = 'acme/manifests';
+export const ACTOR = 'release-bot';
+/** Random per run: tests grep every log and output for them. */
+export const SECRETS = {
+  GITHUB_TOKEN: `ghs_${random(36)}`,
+  MANIFEST_TOKEN: `github_pat_${random(40)}`,
+};
+
+function random(length: number): string {
+  let text = '';
+  while (text.length < length) text += Math.random().toString(36).slice(2);
+  return text.slice(0, length);
+}
+
+export interface Commit {
+  sha: string;
+  subject: string;
+  changedFiles: string[];
+}
+
+export interface World {
+  registry: RunningRegistry;
+  git: RunningGitServer;
+  verdaccio: RunningVerdaccio;
+  github: GitHubFake;
+  manifests: BareRepository;
+  /** The app's working repository: what actions/checkout fetches from. */
+  app: string;
+  /** The adopter's values, set once at the top of each template. */
+  values: Record<string, string>;
+  /** A commit on the app's main branch (or on `branch`). */
+  commit(files: Record<string, string>, subject: string, branch?: string): Promise<Commit>;
+  /** A tag in the app repository; annotated ones get their own object, as `git tag -a` makes. */
+  tag(name: string, sha: string, annotated?: boolean): Promise<string>;
+  /** Merges a branch into main the way a fast-forward merge of its pull request does. */
+  fastForward(branch: string): Promise<void>;
+  /** GitHub's merge commit for a pull request head: `refs/pull/<n>/merge`. */
+  mergeCommit(number: number, head: string): Promise<string>;
+  /** Runs a template, adopted with `values`, for an event; each job is recorded as a check run. */
+  run(template: string, event: WorkflowEvent, standIns: StandIns): Promise<WorkflowRun>;
+  /** Every run so far, for the leak check. */
+  runs: WorkflowRun[];
+  stop(): Promise<void>;
+}
+
+export async function startWorld(actionDir: (uses: string) => string): Promise<World> {
+  const temp = await mkdtemp(join(tmpdir(), 'flow-templates-'));
+  const [registry, git, verdaccio, github] = await Promise.all([
+    startRegistry({ auth: 'htpasswd', deleteEnabled: true, username: ACTOR, password: SECRETS.GITHUB_TOKEN }),
+    startGitServer({ token: SECRETS.MANIFEST_TOKEN }),
+    startVerdaccio(),
+    startGitHubFake({ token: SECRETS.GITHUB_TOKEN, repository: REPOSITORY }),
+  ]);
+  const values = {
+    REGISTRY: registry.host,
+    IMAGE: `${registry.host}/acme/api`,
+    DEVELOP_IMAGE: `${registry.host}/acme/api-develop`,
+    MANIFEST_REPOSITORY,
+    TEST_RUNNER_PACKAGE: '@acme/test-runner',
+    NPM_REGISTRY: `${verdaccio.url}/`,
+  };
+  const manifests = await git.createBareRepository(MANIFEST_REPOSITORY, {
+    files: Object.fromEntries(
+      ['stage', 'demo', 'prod'].map((environment) => [
+        `envs/${environment}/kustomization.yaml`,
+        kustomization(environment, values.IMAGE),
+      ]),
+    ),
+  });
+  const app = join(temp, 'app');
+  await mkdir(app);
+  const git_ = (...args: string[]) =>
+    exec('git', ['-C', app, '-c', 'user.name=Dev', '-c', 'user.email=dev@example.com', ...args]);
+  await git_('init', '-q', '-b', DEFAULT_BRANCH);
+  // actions/checkout fetches single commits by sha, as GitHub allows.
+  await git_('config', 'uploadpack.allowAnySHA1InWant', 'true');
+  const runs: WorkflowRun[] = [];
+
+  const world: World = {
+    registry,
+    git,
+    verdaccio,
+    github,
+    manifests,
+    app,
+    values,
+    runs,
+    async commit(files, subject, branch = DEFAULT_BRANCH) {
+      const current = (await git_('symbolic-ref', '--short', 'HEAD')).stdout.trim();
+      if (current !== branch) await git_('checkout', '-q', '-B', branch);
+      for (const [file, content] of Object.entries(files)) {
+        await mkdir(join(app, file, '..'), { recursive: true });
+        await writeFile(join(app, file), content);
+      }
+      await git_('add', '.');
+      await git_('commit', '-qm', subject);
+      const sha = (await git_('rev-parse', 'HEAD')).stdout.trim();
+      if (branch !== DEFAULT_BRANCH) await git_('checkout', '-q', DEFAULT_BRANCH);
+      return { sha, subject, changedFiles: Object.keys(files) };
+    },
+    async tag(name, sha, annotated = false) {
+      await git_('tag', ...(annotated ? ['-a', '-m', name] : []), name, sha);
+      return (await git_('rev-parse', `refs/tags/${name}`)).stdout.trim();
+    },
+    async fastForward(branch) {
+      await git_('merge', '-q', '--ff-only', branch);
+    },
+    async mergeCommit(number, head) {
+      const tree = (await git_('rev-parse', `${head}^{tree}`)).stdout.trim();
+      const base = (await git_('rev-parse', DEFAULT_BRANCH)).stdout.trim();
+      const merge = (
+        await git_('commit-tree', tree, '-p', base, '-p', head, '-m', `Merge ${head} into ${base}`)
+      ).stdout.trim();
+      await git_('update-ref', `refs/pull/${number}/merge`, merge);
+      return merge;
+    },
+    async run(name, event, standIns) {
+      const template = await readTemplate(name);
+      const run = await runWorkflow(adopt(template.workflow, values), event, {
+        repository: REPOSITORY,
+        serverUrl: git.url,
+        apiUrl: github.url,
+        token: SECRETS.GITHUB_TOKEN,
+        actor: ACTOR,
+        runId: 1000 + runs.length,
+        secrets: { MANIFEST_TOKEN: SECRETS.MANIFEST_TOKEN, NPM_TOKEN: verdaccio.token },
+        actionDir,
+        standIns,
+        temp,
+        onJobConcluded: (job, concluded) => recordCheckRun(github, job, concluded),
+      });
+      runs.push(run);
+      return run;
+    },
+    async stop() {
+      await Promise.all([registry.stop(), git.stop(), verdaccio.stop(), github.stop()]);
+      await rm(temp, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
+
+/**
+ * The adopter's part: the values the template marks CHANGE at its top. A template that names a
+ * value we do not know, or hides one elsewhere, fails the story that needs it.
+ */
+function adopt(workflow: Workflow, values: Record<string, string>): Workflow {
+  const env = Object.fromEntries(
+    Object.entries(workflow.env ?? {}).map(([name, value]) => [name, values[name] ?? value]),
+  );
+  return { ...workflow, env };
+}
+
+/** GitHub shows every job as a check run on the commit it ran for (a pull request's head). */
+async function recordCheckRun(github: GitHubFake, job: JobRun, event: WorkflowEvent): Promise<void> {
+  const pull = event.payload.pull_request as { head?: { sha?: string } } | undefined;
+  github.seed.checkRun({
+    name: job.name,
+    head_sha: pull?.head?.sha ?? event.sha,
+    status: 'completed',
+    conclusion: job.result,
+  });
+}
+
+function kustomization(environment: string, image: string): string {
+  return [
+    `# ${environment}: pinned by CI (flow-actions/update-manifest).`,
+    'apiVersion: kustomize.config.k8s.io/v1beta1',
+    'kind: Kustomization',
+    `namespace: api-${environment}`,
+    'resources:',
+    '  - ../../base',
+    'images:',
+    `  - name: ${image}`,
+    '    newTag: "0000000"',
+    '',
+  ].join('\n');
+}
