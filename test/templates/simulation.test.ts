@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings hold workflow ${{ }} expressions, not JavaScript templates
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -359,6 +360,24 @@ describe('templates, simulated on the bundled actions against real services', ()
     expect(listStandIns(run)).toEqual([
       'rollback: docker/login-action — writes the registry credentials to ~/.docker/config.json, as docker login does',
     ]);
+  });
+
+  it('a broken copy of rollback.yml fails in the simulation, where the static checks cannot see it', async () => {
+    const prodBefore = await manifestAt('prod');
+    const tagBefore = await registryDigest(world.values.IMAGE as string, 'prod');
+    // Every input still exists and every output read is real: only the value is wrong.
+    const run = await world.run(
+      'rollback',
+      dispatch({ version: 'v1.1.0' }, await head()),
+      standIns(),
+      (text) => text.replace('from: ${{ inputs.version }}', 'from: ${{ github.ref_name }}'),
+    );
+    expect(results(run)).toEqual({ rollback: 'failure' });
+    expect(step(run, 'rollback', 'promote').inputs?.from).toBe('main');
+    expect(step(run, 'rollback', 'promote').action?.errors).toHaveLength(1);
+    expect(step(run, 'rollback', 'deploy').outcome).toBe('skipped');
+    expect(await manifestAt('prod')).toBe(prodBefore);
+    expect(await registryDigest(world.values.IMAGE as string, 'prod')).toBe(tagBefore);
   });
 
   it('npm-release: after Main succeeds, the test job runs over backcompat-matrix’s legs, then the gate publishes', async () => {

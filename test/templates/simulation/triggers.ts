@@ -33,7 +33,8 @@ type Filters = Record<string, string[] | string | undefined> & {
 /** The default branch of every simulated repository, for `$default-branch`. */
 export const DEFAULT_BRANCH = 'main';
 
-export function matchTrigger(on: Record<string, unknown>, event: WorkflowEvent): Trigger {
+export function matchTrigger(written: unknown, event: WorkflowEvent): Trigger {
+  const on = triggersOf(written);
   if (!(event.name in on)) return { runs: false, reason: `on: has no ${event.name}` };
   const filters = (on[event.name] ?? {}) as Filters;
   switch (event.name) {
@@ -48,6 +49,14 @@ export function matchTrigger(on: Record<string, unknown>, event: WorkflowEvent):
     default:
       return { runs: true, inputs: {} };
   }
+}
+
+/** `on: push`, `on: [push, pull_request]` and the mapping form, as one mapping. */
+function triggersOf(written: unknown): Record<string, unknown> {
+  if (typeof written === 'string') return { [written]: null };
+  if (Array.isArray(written)) return Object.fromEntries(written.map((name) => [String(name), null]));
+  if (written && typeof written === 'object') return written as Record<string, unknown>;
+  throw new Error(`on: must name events, not ${JSON.stringify(written)}.`);
 }
 
 function matchPush(filters: Filters, event: WorkflowEvent): Trigger {

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
+import { parse } from 'yaml';
 import { type GitHubFake, startGitHubFake } from '../../github-fake';
 import {
   type BareRepository,
@@ -59,8 +60,16 @@ export interface World {
   fastForward(branch: string): Promise<void>;
   /** GitHub's merge commit for a pull request head: `refs/pull/<n>/merge`. */
   mergeCommit(number: number, head: string): Promise<string>;
-  /** Runs a template, adopted with `values`, for an event; each job is recorded as a check run. */
-  run(template: string, event: WorkflowEvent, standIns: StandIns): Promise<WorkflowRun>;
+  /**
+   * Runs a template, adopted with `values`, for an event; each job is recorded as a check run.
+   * `edit` changes the template's text first: for proving that a broken copy fails.
+   */
+  run(
+    template: string,
+    event: WorkflowEvent,
+    standIns: StandIns,
+    edit?: (text: string) => string,
+  ): Promise<WorkflowRun>;
   /** Every run so far, for the leak check. */
   runs: WorkflowRun[];
   stop(): Promise<void>;
@@ -137,9 +146,10 @@ export async function startWorld(actionDir: (uses: string) => string): Promise<W
       await git_('update-ref', `refs/pull/${number}/merge`, merge);
       return merge;
     },
-    async run(name, event, standIns) {
+    async run(name, event, standIns, edit) {
       const template = await readTemplate(name);
-      const run = await runWorkflow(adopt(template.workflow, values), event, {
+      const workflow = edit ? (parse(edit(template.text)) as Workflow) : template.workflow;
+      const run = await runWorkflow(adopt(workflow, values), event, {
         repository: REPOSITORY,
         serverUrl: git.url,
         apiUrl: github.url,

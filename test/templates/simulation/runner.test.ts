@@ -1,0 +1,281 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings hold workflow ${{ }} expressions, not JavaScript templates
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { Workflow } from '../templates';
+import { condition, interpolate, interpolateString, type Scope } from './expressions';
+import { type Outcome, type RunnerSettings, runWorkflow, type StandIn } from './runner';
+import { globToRegExp, matchTrigger, type WorkflowEvent } from './triggers';
+
+// The simulated runner decides what GitHub's runner decides: which workflows an event starts,
+// which jobs and steps run, what each expression gives. These tables pin it down without any
+// service, so a story that passes does so for the right reasons.
+
+const scope = (contexts: Record<string, unknown>, failure = false): Scope => ({
+  contexts,
+  status: { success: !failure, failure },
+});
+
+describe('expressions (GitHub’s engine)', () => {
+  const contexts = {
+    github: { ref_name: 'rc-1', event: { pull_request: { draft: false, number: 7 } } },
+    needs: { matrix: { outputs: { matrix: '{"include":[{"version":"1.0.0"}]}' }, result: 'success' } },
+    inputs: { force: false },
+    env: { IMAGE: 'registry/acme/api' },
+  };
+
+  it.each([
+    ['${{ github.ref_name }}', 'rc-1'],
+    ['pr-${{ github.event.pull_request.number }}', 'pr-7'],
+    ['${{ env.IMAGE }}:${{ github.ref_name }}', 'registry/acme/api:rc-1'],
+    ['${{ inputs.force }}', 'false'],
+    ['no expression', 'no expression'],
+    ['${{ github.event.nothing }}', ''],
+  ])('%s → %s', (text, expected) => {
+    expect(interpolateString(text, scope(contexts))).toBe(expected);
+  });
+
+  it('keeps the type of a value that is one expression: fromJSON gives the matrix object', () => {
+    expect(interpolate('${{ fromJSON(needs.matrix.outputs.matrix) }}', scope(contexts))).toEqual({
+      include: [{ version: '1.0.0' }],
+    });
+  });
+
+  it.each([
+    [undefined, false, true],
+    [undefined, true, false],
+    ["${{ startsWith(github.ref_name, 'rc-') }}", false, true],
+    ["startsWith(github.ref_name, 'v')", false, false],
+    ["${{ startsWith(github.ref_name, 'rc-') }}", true, false],
+    ["${{ !cancelled() && needs.matrix.result == 'success' }}", true, true],
+    ['${{ failure() }}', true, true],
+    ['${{ always() }}', true, true],
+    ['${{ !github.event.pull_request.draft }}', false, true],
+  ] as const)('if: %s (something failed before: %s) → %s', (text, failed, expected) => {
+    expect(condition(text, scope(contexts, failed))).toBe(expected);
+  });
+
+  it('rejects what GitHub rejects: an unknown function', () => {
+    expect(() => interpolate('${{ frobnicate() }}', scope(contexts))).toThrow();
+  });
+});
+
+describe('triggers', () => {
+  const push = (ref: string, changedFiles?: string[]): WorkflowEvent => ({
+    name: 'push',
+    ref,
+    sha: 'a'.repeat(40),
+    payload: {},
+    ...(changedFiles ? { changedFiles } : {}),
+  });
+  const main = { push: { branches: ['$default-branch'], 'paths-ignore': ['**.md', 'docs/**'] } };
+  const tags = { push: { tags: ['rc-*', 'v*'] } };
+
+  it.each([
+    [main, push('refs/heads/main', ['src/a.ts', 'README.md']), true],
+    [main, push('refs/heads/main', ['README.md', 'docs/x/y.png']), false],
+    [main, push('refs/heads/feature', ['src/a.ts']), false],
+    [main, push('refs/tags/v1.0.0'), false],
+    [tags, push('refs/tags/rc-1'), true],
+    [tags, push('refs/tags/v1.2.3'), true],
+    [tags, push('refs/tags/release-1'), false],
+    [tags, push('refs/heads/main', ['src/a.ts']), false],
+  ])('%j starts on %j: %s', (on, event, runs) => {
+    expect(matchTrigger(on, event).runs).toBe(runs);
+  });
+
+  it('pull_request activity types, with GitHub’s defaults when none are listed', () => {
+    const event = (action: string): WorkflowEvent => ({
+      name: 'pull_request',
+      ref: '',
+      sha: '',
+      payload: { action },
+    });
+    expect(matchTrigger({ pull_request: null }, event('opened')).runs).toBe(true);
+    expect(matchTrigger({ pull_request: null }, event('ready_for_review')).runs).toBe(false);
+    expect(
+      matchTrigger({ pull_request: { types: ['ready_for_review'] } }, event('ready_for_review')).runs,
+    ).toBe(true);
+  });
+
+  it('workflow_dispatch: typed inputs with defaults; a missing required one or a bad boolean is an error', () => {
+    const on = {
+      workflow_dispatch: {
+        inputs: {
+          sha: { required: true, type: 'string' },
+          force: { required: false, type: 'boolean', default: false },
+        },
+      },
+    };
+    const event = (inputs: Record<string, string>): WorkflowEvent => ({
+      name: 'workflow_dispatch',
+      ref: 'refs/heads/main',
+      sha: '',
+      payload: { inputs },
+    });
+    expect(matchTrigger(on, event({ sha: 'abc' }))).toEqual({
+      runs: true,
+      inputs: { sha: 'abc', force: false },
+    });
+    expect(matchTrigger(on, event({ sha: 'abc', force: 'true' }))).toEqual({
+      runs: true,
+      inputs: { sha: 'abc', force: true },
+    });
+    expect(() => matchTrigger(on, event({}))).toThrow('workflow_dispatch input "sha" is required.');
+    expect(() => matchTrigger(on, event({ sha: 'a', force: 'yes' }))).toThrow(/is a boolean/);
+    expect(() => matchTrigger(on, event({ sha: 'a', other: 'x' }))).toThrow(
+      'workflow_dispatch has no input "other".',
+    );
+  });
+
+  it('workflow_run: the named workflow, completed, on the listed branch', () => {
+    const on = { workflow_run: { workflows: ['Main'], types: ['completed'], branches: ['$default-branch'] } };
+    const event = (name: string, branch: string): WorkflowEvent => ({
+      name: 'workflow_run',
+      ref: 'refs/heads/main',
+      sha: '',
+      payload: { action: 'completed', workflow_run: { name, head_branch: branch } },
+    });
+    expect(matchTrigger(on, event('Main', 'main')).runs).toBe(true);
+    expect(matchTrigger(on, event('Other', 'main')).runs).toBe(false);
+    expect(matchTrigger(on, event('Main', 'feature')).runs).toBe(false);
+  });
+
+  it.each([
+    ['**.md', 'docs/a/b.md', true],
+    ['*.md', 'docs/a.md', false],
+    ['docs/**', 'docs/a/b.png', true],
+    ['v*', 'v1.2.3', true],
+    ['rc-*', 'rc-1/x', false],
+  ])('glob %s matches %s: %s', (pattern, path, matches) => {
+    expect(globToRegExp(pattern).test(path)).toBe(matches);
+  });
+});
+
+describe('runWorkflow', () => {
+  let temp: string;
+  beforeAll(async () => {
+    temp = await mkdtemp(join(tmpdir(), 'flow-runner-unit-'));
+  });
+  afterAll(() => rm(temp, { recursive: true, force: true }));
+
+  /** A stand-in that records what it saw and ends as told. */
+  function recorder(seen: string[], outcome: Outcome = 'success'): StandIn {
+    return {
+      description: `records (${outcome})`,
+      run: async ({ env, step }) => {
+        seen.push(`${step.name}:${env.WHO ?? ''}`);
+        return outcome;
+      },
+    };
+  }
+
+  function settings(standIns: Record<string, StandIn>): RunnerSettings {
+    return {
+      repository: 'acme/api',
+      serverUrl: 'http://127.0.0.1:9',
+      apiUrl: 'http://127.0.0.1:9',
+      token: 'token',
+      actor: 'dev',
+      runId: 1,
+      secrets: {},
+      actionDir: () => {
+        throw new Error('no action of ours in this workflow');
+      },
+      standIns,
+      temp,
+    };
+  }
+
+  const event: WorkflowEvent = { name: 'push', ref: 'refs/heads/main', sha: 'a'.repeat(40), payload: {} };
+
+  it('orders jobs by needs, skips dependants of a failure, runs failure() jobs, expands include matrices', async () => {
+    const workflow = parse(`
+name: t
+on: push
+jobs:
+  last:
+    needs: [legs, cleanup]
+    if: \${{ always() }}
+    runs-on: x
+    steps: [{ name: last, run: x }]
+  first:
+    runs-on: x
+    steps:
+      - { name: fails, run: x }
+      - { name: never, run: x }
+      - { name: after-failure, if: failure(), run: x }
+  legs:
+    needs: first
+    runs-on: x
+    strategy: { matrix: { include: [{ who: a }, { who: b }] } }
+    name: Leg \${{ matrix.who }}
+    env: { WHO: '\${{ matrix.who }}' }
+    steps: [{ name: leg, run: x }]
+  cleanup:
+    needs: first
+    if: \${{ failure() }}
+    runs-on: x
+    steps: [{ name: cleanup, run: x }]
+`) as Workflow;
+    const seen: string[] = [];
+    const run = await runWorkflow(
+      workflow,
+      event,
+      settings({
+        fails: recorder(seen, 'failure'),
+        never: recorder(seen),
+        'after-failure': recorder(seen),
+        leg: recorder(seen),
+        cleanup: recorder(seen),
+        last: recorder(seen),
+      }),
+    );
+    expect(run.jobs.map((job) => [job.id, job.result])).toEqual([
+      ['first', 'failure'],
+      ['legs', 'skipped'],
+      ['cleanup', 'success'],
+      ['last', 'success'],
+    ]);
+    expect(seen).toEqual(['fails:', 'after-failure:', 'cleanup:', 'last:']);
+    expect(run.jobs[0]?.steps.map((step) => step.outcome)).toEqual(['failure', 'skipped', 'success']);
+
+    const passing = await runWorkflow(
+      workflow,
+      event,
+      settings({ fails: recorder([]), never: recorder([]), leg: recorder(seen), last: recorder([]) }),
+    );
+    expect(passing.jobs.map((job) => [job.name, job.result])).toEqual([
+      ['first', 'success'],
+      ['Leg a', 'success'],
+      ['Leg b', 'success'],
+      ['cleanup', 'skipped'],
+      ['last', 'success'],
+    ]);
+    expect(seen.slice(-2)).toEqual(['leg:a', 'leg:b']);
+  });
+
+  it('refuses a step nobody stands in for, naming it', async () => {
+    const workflow = parse(
+      'name: t\non: push\njobs:\n  a:\n    runs-on: x\n    steps: [{ name: Deploy, run: x }]\n',
+    );
+    await expect(runWorkflow(workflow as Workflow, event, settings({}))).rejects.toThrow(
+      'No stand-in for step "Deploy": give one under "Deploy".',
+    );
+  });
+
+  it('an event the workflow does not listen to runs nothing, and says why', async () => {
+    expect(matchTrigger(['push', 'pull_request'], event).runs).toBe(true);
+    expect(matchTrigger('pull_request', event)).toEqual({ runs: false, reason: 'on: has no push' });
+    const workflow = parse(
+      'name: t\non: { push: { tags: [v*] } }\njobs:\n  a:\n    runs-on: x\n    steps: []\n',
+    );
+    const run = await runWorkflow(workflow as Workflow, event, settings({}));
+    expect(run).toEqual({
+      trigger: { runs: false, reason: 'branch main: on.push filters tags only' },
+      jobs: [],
+    });
+  });
+});
