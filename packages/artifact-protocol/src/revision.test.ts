@@ -59,6 +59,22 @@ describe('readRevision / verifyRevision', () => {
     );
   });
 
+  it('names the shared short sha behind a tag prefix too', async () => {
+    const store = new MemoryStore('registry.test/acme/app');
+    const image = await imageWithLabel(store, OTHER);
+    await expect(verifyRevision(store, image, SHA, 'build-6113728')).rejects.toThrow(
+      `(both start with 6113728). Use a longer sha-length so the tags differ.`,
+    );
+  });
+
+  it('any other tag built from another commit is the wrong artifact, not a collision', async () => {
+    const store = new MemoryStore('oci:/tmp/layout');
+    const image = await imageWithLabel(store, OTHER);
+    await expect(verifyRevision(store, image, SHA, 'ready')).rejects.toThrow(
+      `Wrong commit: oci:/tmp/layout:ready was built from commit ${OTHER}, not ${SHA}. Point the input at the artifact built from 6113728.`,
+    );
+  });
+
   it('reports an artifact without lineage as absent', async () => {
     const store = new MemoryStore();
     const manifest = await put(store, 'x', { schemaVersion: 2 });

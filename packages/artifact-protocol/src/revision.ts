@@ -56,7 +56,25 @@ export async function verifyRevision(
   const revision = await readRevision(store, manifest);
   if (revision === undefined) return 'absent';
   if (revision === sha) return 'match';
+  const shared = sharedShortSha(tag, sha, revision);
+  if (shared) {
+    throw new ConfigurationError(
+      `Short-sha collision: ${store.location}:${tag} was built from commit ${revision}, not ${sha} (both start with ${shared}). Use a longer sha-length so the tags differ.`,
+    );
+  }
   throw new ConfigurationError(
-    `Short-sha collision: ${store.location}:${tag} was built from commit ${revision}, not ${sha} (both start with ${shortSha(sha, tag.length)}). Use a longer sha-length so the tags differ.`,
+    `Wrong commit: ${store.location}:${tag} was built from commit ${revision}, not ${sha}. Point the input at the artifact built from ${shortSha(sha)}.`,
   );
+}
+
+/**
+ * The short sha both commits share when the tag ends with it (a sha tag, with or without a
+ * tag prefix): then two commits met under one tag. Undefined for any other tag.
+ */
+function sharedShortSha(tag: string, sha: string, revision: string): string | undefined {
+  for (let length = Math.min(tag.length, sha.length); length >= 4; length--) {
+    const prefix = sha.slice(0, length);
+    if (tag.endsWith(prefix)) return revision.startsWith(prefix) ? prefix : undefined;
+  }
+  return undefined;
 }
