@@ -1,7 +1,10 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec, type Logger, type SecretMasker } from '@flow-actions/action-kit';
+import {
+  type NpmResult,
+  type NpmRunner,
+  type NpmSessionOptions,
+  withNpmSession,
+} from '@flow-actions/npm-runner';
 import type { RegistryState } from './gates';
 
 export interface PublishOptions {
@@ -32,18 +35,8 @@ export interface NpmClient {
   publish(tarball: string, options: PublishOptions): Promise<void>;
 }
 
-export interface NpmSessionOptions {
-  /** Registry URL ending in `/`. */
-  registry: string;
-  /** Written only into the temporary npmrc. Default: anonymous. */
-  token?: string;
-  masker: SecretMasker;
-  logger: Logger;
-  /** Where the npmrc, npm's cache and the staging folders go. Default: `RUNNER_TEMP`, else the OS temp dir. */
-  tempDir?: string;
-  /** The npm executable. Default: `npm` on PATH. */
-  npmBinary?: string;
-}
+export type { NpmSessionOptions } from '@flow-actions/npm-runner';
+export { NPM_INSTALL_HINT } from '@flow-actions/npm-runner';
 
 export interface NpmSession {
   npm: NpmClient;
@@ -51,87 +44,26 @@ export interface NpmSession {
   workDir: string;
 }
 
-/** npm settings a step's `env:` may still give: retries, timeouts and proxies. */
-const NETWORK_SETTINGS =
-  /^(fetch_retries|fetch_retry_factor|fetch_retry_mintimeout|fetch_retry_maxtimeout|fetch_timeout|proxy|https_proxy|noproxy|maxsockets)$/i;
-
-export const NPM_INSTALL_HINT =
-  'npm is not on PATH: install Node.js with npm before this step (actions/setup-node, or apt-get install -y npm)';
-
 /**
- * Runs `body` with an npm client whose user config is a temporary npmrc outside the repository
- * (`registry=` and `//host/path/:_authToken=`, mode 600) and whose cache is temporary too; both
- * are removed afterwards whatever happens, so the token is never left on disk nor seen on a
- * command line. npm writes no debug log files (`logs-max=0`).
+ * Runs `body` with the gate's npm client over a shared npm session: the token only in a
+ * temporary npmrc (mode 600) in `RUNNER_TEMP`, the registry given explicitly, no inherited
+ * `npm_config_*` but network ones; everything removed afterwards whatever happens.
  */
-export async function withNpm<T>(
+export function withNpm<T>(
   options: NpmSessionOptions,
   body: (session: NpmSession) => Promise<T>,
 ): Promise<T> {
-  const dir = await mkdtemp(
-    join(options.tempDir ?? process.env.RUNNER_TEMP ?? tmpdir(), 'flow-npm-publish-'),
+  return withNpmSession({ tempPrefix: 'flow-npm-publish-', ...options }, ({ run, dir }) =>
+    body({ npm: createNpmClient(run), workDir: join(dir, 'work') }),
   );
-  try {
-    const npmrc = join(dir, 'npmrc');
-    const url = new URL(options.registry);
-    const lines = [`registry=${options.registry}`];
-    if (options.token) lines.push(`//${url.host}${url.pathname}:_authToken=${options.token}`);
-    await writeFile(npmrc, `${lines.join('\n')}\n`, { mode: 0o600 });
-    await chmod(npmrc, 0o600);
-    // Of the job's npm settings only network ones pass (retries, timeouts, proxies): another
-    // userconfig, registry or token would override ours.
-    const env: NodeJS.ProcessEnv = {};
-    for (const [key, value] of Object.entries(process.env)) {
-      const npmSetting = /^npm_config_(.*)$/i.exec(key)?.[1];
-      if (npmSetting !== undefined && !NETWORK_SETTINGS.test(npmSetting)) continue;
-      if (key !== 'NODE_AUTH_TOKEN') env[key] = value;
-    }
-    Object.assign(env, {
-      NPM_CONFIG_USERCONFIG: npmrc,
-      npm_config_cache: join(dir, 'cache'),
-      npm_config_logs_max: '0',
-      npm_config_update_notifier: 'false',
-      npm_config_fund: 'false',
-      npm_config_audit: 'false',
-    });
-    const run = async (args: readonly string[], cwd: string) => {
-      try {
-        const result = await exec(options.npmBinary ?? 'npm', [...args, '--registry', options.registry], {
-          env,
-          cwd,
-          logger: options.logger,
-          masker: options.masker,
-          allowFailure: true,
-        });
-        return {
-          exitCode: result.exitCode,
-          stdout: options.masker.redact(result.stdout),
-          stderr: options.masker.redact(result.stderr),
-        };
-      } catch (error) {
-        if (error instanceof Error && /is not installed or not on PATH/.test(error.message))
-          throw new Error(NPM_INSTALL_HINT, { cause: error });
-        throw error;
-      }
-    };
-    const work = join(dir, 'work');
-    return await body({ npm: createNpmClient(run, dir), workDir: work });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
-type Run = (
-  args: readonly string[],
-  cwd: string,
-) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
-
-function createNpmClient(run: Run, sessionDir: string): NpmClient {
-  const fail = (what: string, result: { exitCode: number; stdout: string; stderr: string }) =>
+function createNpmClient(run: NpmRunner): NpmClient {
+  const fail = (what: string, result: NpmResult) =>
     new Error(`${what} failed (npm exit ${result.exitCode}): ${tail(result.stderr || result.stdout)}`);
 
   const viewJson = async (spec: string, fields: string[]): Promise<unknown> => {
-    const result = await run(['view', spec, ...fields, '--json'], sessionDir);
+    const result = await run(['view', spec, ...fields, '--json']);
     if (result.exitCode !== 0) {
       if (/E404|404 Not Found|is not in this registry/.test(result.stdout + result.stderr)) return undefined;
       throw fail(`npm view ${spec}`, result);
@@ -157,16 +89,15 @@ function createNpmClient(run: Run, sessionDir: string): NpmClient {
     },
     distTags,
     async listPackFiles(dir) {
-      const result = await run(['pack', '--dry-run', '--json', '--ignore-scripts'], dir);
+      const result = await run(['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: dir });
       if (result.exitCode !== 0) throw fail(`npm pack --dry-run in ${dir}`, result);
       const [entry] = parsePackJson(result.stdout);
       return (entry?.files ?? []).map((file) => file.path);
     },
     async pack(dir, destination) {
-      const result = await run(
-        ['pack', '--json', '--ignore-scripts', '--pack-destination', destination],
-        dir,
-      );
+      const result = await run(['pack', '--json', '--ignore-scripts', '--pack-destination', destination], {
+        cwd: dir,
+      });
       if (result.exitCode !== 0) throw fail(`npm pack in ${dir}`, result);
       const [entry] = parsePackJson(result.stdout);
       if (!entry?.filename || !entry.integrity)
@@ -179,7 +110,7 @@ function createNpmClient(run: Run, sessionDir: string): NpmClient {
       if (options.access) args.push('--access', options.access);
       if (options.provenance) args.push('--provenance');
       if (options.dryRun) args.push('--dry-run');
-      const result = await run(args, sessionDir);
+      const result = await run(args);
       if (result.exitCode !== 0) throw fail(`npm publish`, result);
     },
   };

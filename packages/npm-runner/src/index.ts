@@ -1,0 +1,2 @@
+export type { NpmResult, NpmRunner, NpmRunOptions, NpmSession, NpmSessionOptions } from './npm-runner';
+export { NPM_INSTALL_HINT, npmEnvironment, npmrcText, withNpmSession } from './npm-runner';
