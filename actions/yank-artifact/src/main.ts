@@ -1,12 +1,12 @@
 import { type ActionContext, runAction } from '@flow-actions/action-kit';
 import { readEventContext, resolveCommit } from '@flow-actions/commit-identity';
 import { GitHubClient } from '@flow-actions/github-api';
+import { withNpmSession } from '@flow-actions/npm-runner';
 import { githubRunUrl, openStore } from '@flow-actions/oci-store';
 import { expandShortSha } from './commit';
 import { type ArtifactDeleter, createGhcrDeleter, createOciDeleter } from './deleters';
 import { getInputs, type Inputs } from './inputs';
 import { applyNpmYank, type NpmYankResult, planNpmYank } from './npm';
-import { withNpm } from './npm-cli';
 import { buildYankSummary } from './summary';
 import { YankError, type YankResult, type YankTarget, yankCommit } from './yank';
 
@@ -63,8 +63,9 @@ export function run(): Promise<void> {
           ...(npmInput.token ? { token: npmInput.token } : {}),
           masker: context.masker,
           logger: context.logger,
+          tempPrefix: 'flow-yank-npm-',
         };
-        await withNpm(session, async (runner) => {
+        await withNpmSession(session, async ({ run: runner }) => {
           const options = {
             packageName: npmInput.packageName,
             version: npmInput.version,

@@ -1,10 +1,8 @@
 import { ConfigurationError } from '@flow-actions/action-kit';
+import type { NpmRunner } from '@flow-actions/npm-runner';
 import { compareSemver, parseSemver, type Semver } from './semver';
 
-/** Runs the npm CLI with an argument array against the configured registry; never a shell. */
-export type NpmRunner = (
-  args: readonly string[],
-) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
+export type { NpmRunner } from '@flow-actions/npm-runner';
 
 export interface NpmYankOptions {
   packageName: string;
