@@ -5,7 +5,8 @@ import { copyArtifact, openStore } from '@flow-actions/oci-store';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningFaultProxy, startFaultProxy } from '../fault-proxy';
 import { type RunningRegistry, startRegistry } from '../services';
-import { buildImageManifest, buildIndex, type Fixture, pushFixture, skopeoDigest } from './registry-fixtures';
+import { skopeoDigest } from '../support/skopeo';
+import { buildImageManifest, buildIndex, type Fixture, pushFixture } from './registry-fixtures';
 
 let first: RunningRegistry;
 let second: RunningRegistry;

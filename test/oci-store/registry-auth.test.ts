@@ -6,7 +6,8 @@ import { copyArtifact, openStore, RegistryError } from '@flow-actions/oci-store'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningFaultProxy, startFaultProxy } from '../fault-proxy';
 import { type RunningRegistry, startRegistry } from '../services';
-import { buildImageManifest, pushFixture, skopeoDigest } from './registry-fixtures';
+import { skopeoDigest } from '../support/skopeo';
+import { buildImageManifest, pushFixture } from './registry-fixtures';
 
 describe('Basic auth (htpasswd)', () => {
   let registry: RunningRegistry;

@@ -4,15 +4,8 @@ import { join } from 'node:path';
 import { type ArtifactStore, computeDigest, openStore } from '@flow-actions/oci-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningRegistry, startRegistry } from '../services';
-import {
-  buildImageManifest,
-  buildIndex,
-  type Fixture,
-  pushFixture,
-  runSkopeo,
-  skopeoDigest,
-  writeLayout,
-} from './registry-fixtures';
+import { runSkopeo, skopeoDigest } from '../support/skopeo';
+import { buildImageManifest, buildIndex, type Fixture, pushFixture, writeLayout } from './registry-fixtures';
 
 let registry: RunningRegistry;
 let work: string;

@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exec } from '@flow-actions/action-kit';
 import { type ArtifactStore, computeDigest, MediaTypes } from '@flow-actions/oci-store';
-import { requireBinary } from '../services';
 
-export const SKOPEO_INSTALL = 'apt-get install -y skopeo';
 export const DOCKER_LAYER = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
 
 /** A blob with its descriptor fields. */
@@ -124,31 +120,4 @@ export async function writeLayout(dir: string, artifact: Fixture, tag: string): 
     ],
   };
   await writeFile(join(dir, 'index.json'), JSON.stringify(index));
-}
-
-/** Runs skopeo with an environment free of NODE_EXTRA_CA_CERTS (it slows node, not skopeo, but keeps runs alike). */
-export async function runSkopeo(args: readonly string[]): Promise<string> {
-  const skopeo = await requireBinary('skopeo', SKOPEO_INSTALL);
-  const { NODE_EXTRA_CA_CERTS: _unused, ...env } = process.env;
-  const result = await exec(skopeo, args, { env });
-  return result.stdout;
-}
-
-/** The digest skopeo computes for the manifest it fetches (`inspect --raw` then `manifest-digest`). */
-export async function skopeoDigest(reference: string, options: { creds?: string } = {}): Promise<string> {
-  const raw = await runSkopeo([
-    'inspect',
-    '--raw',
-    '--tls-verify=false',
-    ...(options.creds ? ['--creds', options.creds] : []),
-    `docker://${reference}`,
-  ]);
-  const dir = await mkdtemp(join(tmpdir(), 'flow-skopeo-'));
-  try {
-    const file = join(dir, 'manifest.json');
-    await writeFile(file, raw);
-    return (await runSkopeo(['manifest-digest', file])).trim();
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }

@@ -1,24 +1,48 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
-import { computeDigest } from '@flow-actions/oci-store';
+import { requireBinary } from '../services';
+
+// skopeo is the independent client: what it reads from a registry, and the digest it computes
+// itself, are what we check our writes against. If skopeo disagrees with us, we are wrong.
+
+export const SKOPEO_INSTALL = 'apt-get install -y skopeo';
 
 export interface SkopeoOptions {
+  /** `user:password` for the registry (`--creds`). Default: none. */
+  creds?: string;
   /** A Docker config.json with the registry's credentials (`--authfile`). Default: none. */
   authFile?: string;
 }
 
+/** Runs skopeo with an environment free of NODE_EXTRA_CA_CERTS (it slows node, not skopeo, but keeps runs alike). */
+export async function runSkopeo(args: readonly string[]): Promise<string> {
+  const skopeo = await requireBinary('skopeo', SKOPEO_INSTALL);
+  const { NODE_EXTRA_CA_CERTS: _unused, ...env } = process.env;
+  const result = await exec(skopeo, args, { env });
+  return result.stdout;
+}
+
 /**
- * The digest skopeo — an independent client — sees for a reference on a loopback registry, or
- * undefined when skopeo cannot find it. If skopeo disagrees with us, we are wrong.
+ * The digest skopeo computes (`inspect --raw`, then `manifest-digest`) for a reference on a
+ * loopback registry, or undefined when skopeo finds no such manifest.
  */
 export async function skopeoDigest(
   reference: string,
   options: SkopeoOptions = {},
 ): Promise<string | undefined> {
-  const auth = options.authFile ? ['--authfile', options.authFile] : [];
+  const auth = [
+    ...(options.creds ? ['--creds', options.creds] : []),
+    ...(options.authFile ? ['--authfile', options.authFile] : []),
+  ];
+  const skopeo = await requireBinary('skopeo', SKOPEO_INSTALL);
+  const { NODE_EXTRA_CA_CERTS: _unused, ...env } = process.env;
   const result = await exec(
-    'skopeo',
+    skopeo,
     ['inspect', '--raw', '--tls-verify=false', ...auth, `docker://${reference}`],
     {
+      env,
       allowFailure: true,
     },
   );
@@ -26,5 +50,12 @@ export async function skopeoDigest(
     if (/manifest unknown|not found|MANIFEST_UNKNOWN|NAME_UNKNOWN/i.test(result.stderr)) return undefined;
     throw new Error(`skopeo inspect ${reference} failed: ${result.stderr.trim()}`);
   }
-  return computeDigest(Buffer.from(result.stdout, 'utf8'));
+  const dir = await mkdtemp(join(tmpdir(), 'flow-skopeo-'));
+  try {
+    const file = join(dir, 'manifest.json');
+    await writeFile(file, result.stdout);
+    return (await runSkopeo(['manifest-digest', file])).trim();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
