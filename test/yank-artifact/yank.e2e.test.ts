@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec } from '@flow-actions/action-kit';
+import { type ExecResult, exec } from '@flow-actions/action-kit';
 import { readTombstone, writeTombstone, yankedError } from '@flow-actions/artifact-protocol';
 import { type ArtifactStore, computeDigest, openStore } from '@flow-actions/oci-store';
 import { type ActionRun, runAction } from '@flow-actions/runner-harness';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releasedAction } from '../e2e/release-tree';
 import { type RunningFaultProxy, startFaultProxy } from '../fault-proxy';
 import { type GitHubFake, packageKey, startGitHubFake } from '../github-fake';
-import { type RunningRegistry, startRegistry } from '../services';
+import { type RunningRegistry, type RunningVerdaccio, startRegistry, startVerdaccio } from '../services';
 import { type SeededImage, seedImage } from '../support/artifacts';
 import { skopeoDigest } from '../support/skopeo';
 
@@ -425,94 +425,121 @@ describe('yank-artifact on GHCR (Packages API fake checked against the OpenAPI d
 });
 
 describe('yank-artifact on npm (verdaccio, real npm CLI)', () => {
-  it('deprecates the version with the reason and moves latest back; the token is never left behind', async () => {
-    const { startVerdaccio } = await import('../services');
-    const verdaccio = await startVerdaccio();
-    try {
-      const npmrc = await verdaccio.writeNpmrc(
-        join(await mkdtemp(join(tmpdir(), 'flow-yank-npmrc-')), '.npmrc'),
-      );
-      const npm = (args: string[], cwd?: string) =>
-        // --registry explicitly: under `pnpm test`, npm_config_registry in the environment wins over the npmrc.
-        exec('npm', [...args, '--userconfig', npmrc, '--registry', `${verdaccio.url}/`], {
-          ...(cwd ? { cwd } : {}),
-        });
-      for (const version of ['1.0.0', '1.1.0', '1.2.0']) {
-        const dir = await mkdtemp(join(tmpdir(), 'flow-yank-pkg-'));
-        await writeFile(join(dir, 'package.json'), JSON.stringify({ name: '@acme/lib', version }));
-        await npm(['publish'], dir);
-      }
-      const runnerTemp = await mkdtemp(join(tmpdir(), 'flow-yank-runner-temp-'));
-
-      const run = await yank(
-        {
-          'npm-package': '@acme/lib',
-          'npm-version': '1.2.0',
-          'npm-registry': verdaccio.url,
-          'npm-token': verdaccio.token,
-          reason: 'stage smoke tests failed',
-          sha: sha('a'),
-        },
-        { RUNNER_TEMP: runnerTemp },
-      );
-
-      expect(run.errors).toEqual([]);
-      expect(run.exitCode).toBe(0);
-      expect(JSON.parse(run.outputs.npm ?? '{}')).toEqual({
-        package: '@acme/lib',
-        version: '1.2.0',
-        deprecated: true,
-        distTags: { latest: { from: '1.2.0', to: '1.1.0', action: 'moved' } },
+  let verdaccio: RunningVerdaccio;
+  let npm: (args: string[], cwd?: string) => Promise<ExecResult>;
+  beforeAll(async () => {
+    verdaccio = await startVerdaccio();
+    const npmrc = await verdaccio.writeNpmrc(
+      join(await mkdtemp(join(tmpdir(), 'flow-yank-npmrc-')), '.npmrc'),
+    );
+    npm = (args, cwd) =>
+      // --registry explicitly: under `pnpm test`, npm_config_registry in the environment wins over the npmrc.
+      exec('npm', [...args, '--userconfig', npmrc, '--registry', `${verdaccio.url}/`], {
+        ...(cwd ? { cwd } : {}),
       });
-      expect((await npm(['view', '@acme/lib', 'dist-tags.latest'])).stdout.trim()).toBe('1.1.0');
-      expect(JSON.parse((await npm(['view', '@acme/lib@1.2.0', 'deprecated', '--json'])).stdout)).toBe(
-        'stage smoke tests failed',
-      );
-      expect(run.summary).toContain('`latest`: 1.2.0 → 1.1.0');
-      expect(await readdir(runnerTemp)).toEqual([]);
-      expect(await filesContaining(join(homedir(), '.npm', '_logs'), verdaccio.token)).toEqual([]);
-      expect(printed(run)).not.toContain(verdaccio.token);
+  });
+  afterAll(() => verdaccio?.stop());
 
-      const again = await yank(
-        {
-          'npm-package': '@acme/lib',
-          'npm-version': '1.2.0',
-          'npm-registry': verdaccio.url,
-          'npm-token': verdaccio.token,
-          reason: 'stage smoke tests failed',
-          sha: sha('a'),
-        },
-        { RUNNER_TEMP: runnerTemp },
-      );
-      expect(again.exitCode).toBe(0);
-      expect(JSON.parse(again.outputs.npm ?? '{}')).toMatchObject({ deprecated: false, distTags: {} });
-
-      // With images too, npm is checked first: a version that was never published fails before
-      // any image is touched.
-      const repo = repository(registry.host);
-      const image = await seedImage(await store(repo), { revision: sha('b') });
-      const wrong = await yank(
-        {
-          image: repo,
-          'npm-package': '@acme/lib',
-          'npm-version': '1.9.0',
-          'npm-registry': verdaccio.url,
-          'npm-token': verdaccio.token,
-          reason: 'stage smoke tests failed',
-          sha: sha('b'),
-        },
-        { RUNNER_TEMP: runnerTemp },
-      );
-      expect(wrong.exitCode).toBe(1);
-      expect(wrong.errors).toEqual([
-        'npm has no @acme/lib@1.9.0 (published: 1.0.0, 1.1.0, 1.2.0): check "npm-version".',
-      ]);
-      expect(await skopeoDigest(`${repo}:bbbbbbb`)).toBe(image.digest);
-      expect(await skopeoDigest(`${repo}:yanked-bbbbbbb`)).toBeUndefined();
-      expect(await readdir(runnerTemp)).toEqual([]);
-    } finally {
-      await verdaccio.stop();
+  async function publish(name: string, versions: string[]): Promise<void> {
+    for (const version of versions) {
+      const dir = await mkdtemp(join(tmpdir(), 'flow-yank-pkg-'));
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ name, version }));
+      await npm(['publish'], dir);
     }
+  }
+
+  const reason = 'stage smoke tests failed';
+
+  /** Yanks `name@version` from verdaccio with the token; `inputs` adds to or overrides the npm inputs. */
+  function yankNpm(
+    name: string,
+    version: string,
+    env: Record<string, string>,
+    inputs: Record<string, string> = {},
+  ): Promise<ActionRun> {
+    return yank(
+      {
+        'npm-package': name,
+        'npm-version': version,
+        'npm-registry': verdaccio.url,
+        'npm-token': verdaccio.token,
+        reason,
+        sha: sha('a'),
+        ...inputs,
+      },
+      env,
+    );
+  }
+
+  /** The run deprecated `name@version` with the reason and moved `latest` back to `previous`; verdaccio agrees. */
+  async function expectDeprecated(run: ActionRun, name: string, version: string, previous: string) {
+    expect(run.errors).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.outputs.npm ?? '{}')).toEqual({
+      package: name,
+      version,
+      deprecated: true,
+      distTags: { latest: { from: version, to: previous, action: 'moved' } },
+    });
+    expect((await npm(['view', name, 'dist-tags.latest'])).stdout.trim()).toBe(previous);
+    expect(JSON.parse((await npm(['view', `${name}@${version}`, 'deprecated', '--json'])).stdout)).toBe(
+      reason,
+    );
+  }
+
+  it('deprecates the version with the reason and moves latest back; the token is never left behind', async () => {
+    await publish('@acme/lib', ['1.0.0', '1.1.0', '1.2.0']);
+    const runnerTemp = await mkdtemp(join(tmpdir(), 'flow-yank-runner-temp-'));
+
+    const run = await yankNpm('@acme/lib', '1.2.0', { RUNNER_TEMP: runnerTemp });
+
+    await expectDeprecated(run, '@acme/lib', '1.2.0', '1.1.0');
+    expect(run.summary).toContain('`latest`: 1.2.0 → 1.1.0');
+    expect(await readdir(runnerTemp)).toEqual([]);
+    expect(await filesContaining(join(homedir(), '.npm', '_logs'), verdaccio.token)).toEqual([]);
+    expect(printed(run)).not.toContain(verdaccio.token);
+
+    const again = await yankNpm('@acme/lib', '1.2.0', { RUNNER_TEMP: runnerTemp });
+    expect(again.exitCode).toBe(0);
+    expect(JSON.parse(again.outputs.npm ?? '{}')).toMatchObject({ deprecated: false, distTags: {} });
+
+    // With images too, npm is checked first: a version that was never published fails before
+    // any image is touched.
+    const repo = repository(registry.host);
+    const image = await seedImage(await store(repo), { revision: sha('b') });
+    const wrong = await yankNpm(
+      '@acme/lib',
+      '1.9.0',
+      { RUNNER_TEMP: runnerTemp },
+      { image: repo, sha: sha('b') },
+    );
+    expect(wrong.exitCode).toBe(1);
+    expect(wrong.errors).toEqual([
+      'npm has no @acme/lib@1.9.0 (published: 1.0.0, 1.1.0, 1.2.0): check "npm-version".',
+    ]);
+    expect(await skopeoDigest(`${repo}:bbbbbbb`)).toBe(image.digest);
+    expect(await skopeoDigest(`${repo}:yanked-bbbbbbb`)).toBeUndefined();
+    expect(await readdir(runnerTemp)).toEqual([]);
+  });
+
+  it('an inherited npm_config_registry (pnpm exports one) or userconfig does not redirect npm: the yank reaches npm-registry', async () => {
+    await publish('@acme/env', ['2.0.0', '2.1.0']);
+    const dead = 'http://127.0.0.1:9/';
+    // Another npmrc with a wrong token for the same registry: honoured, the deprecation would get a 401.
+    const elsewhere = join(await mkdtemp(join(tmpdir(), 'flow-yank-other-npmrc-')), '.npmrc');
+    await writeFile(elsewhere, `registry=${dead}\n//${verdaccio.host}/:_authToken=npm_notTheToken\n`);
+    const runnerTemp = await mkdtemp(join(tmpdir(), 'flow-yank-runner-temp-'));
+
+    const run = await yankNpm('@acme/env', '2.1.0', {
+      RUNNER_TEMP: runnerTemp,
+      npm_config_registry: dead,
+      // npm takes the last of these in the environment's order: this one would beat the action's.
+      NPM_CONFIG_USERCONFIG: elsewhere,
+      npm_config_userconfig: elsewhere,
+    });
+
+    await expectDeprecated(run, '@acme/env', '2.1.0', '2.0.0');
+    expect(await readdir(runnerTemp)).toEqual([]);
   });
 });
 
