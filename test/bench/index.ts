@@ -1,12 +1,28 @@
+import { benchBackcompatMatrix } from './backcompat-matrix';
 import { benchBuildBySha } from './build-by-sha';
 import { benchPromote } from './promote';
 import { benchRetag } from './retag';
 
-/** `pnpm bench`: each benchmark prints its own table; they run one after another so none shares the machine. */
+const BENCHES: Record<string, () => Promise<void>> = {
+  retag: benchRetag,
+  promote: benchPromote,
+  'build-by-sha': benchBuildBySha,
+  'backcompat-matrix': benchBackcompatMatrix,
+};
+
+/**
+ * `pnpm bench [name…]`: each benchmark prints its own table; they run one after another so none
+ * shares the machine. No name runs them all.
+ */
 async function main(): Promise<void> {
-  await benchRetag();
-  await benchPromote();
-  await benchBuildBySha();
+  const names = process.argv.slice(2).filter((arg) => arg !== '--');
+  const unknown = names.filter((name) => !(name in BENCHES));
+  if (unknown.length > 0) {
+    throw new Error(
+      `Unknown benchmark ${unknown.join(', ')}: choose from ${Object.keys(BENCHES).join(', ')}.`,
+    );
+  }
+  for (const name of names.length > 0 ? names : Object.keys(BENCHES)) await BENCHES[name]?.();
 }
 
 main().catch((error: unknown) => {
