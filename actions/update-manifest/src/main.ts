@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { type ActionContext, errorMessage, runAction } from '@flow-actions/action-kit';
 import { readEventContext, resolveCommit } from '@flow-actions/commit-identity';
 import type { Lineage } from './commit-message';
-import { createGit } from './git';
 import { getInputs, type Inputs, OUTPUTS } from './inputs';
+import { createManifestGit, repositoryLabel, toUpdateRequest } from './request';
 import { buildSummary } from './summary';
 import { type PullRequestApi, type UpdateResult, updateManifest } from './update';
 
@@ -17,41 +17,24 @@ export function run(): Promise<void> {
       ...(env.GITHUB_WORKSPACE ? { workspace: env.GITHUB_WORKSPACE } : {}),
     });
     const lineage = await readLineage(inputs, context);
-    const repositoryLabel =
-      inputs.repository.kind === 'github'
-        ? `${inputs.repository.owner}/${inputs.repository.name}`
-        : inputs.repository.path;
     // On a runner the clone stays in RUNNER_TEMP, which the runner empties after the job.
     const workDir = await mkdtemp(join(env.RUNNER_TEMP ?? tmpdir(), 'update-manifest-'));
     try {
-      const git = createGit({
-        dir: join(workDir, 'repository'),
-        url: inputs.repository.kind === 'github' ? inputs.repository.url : inputs.repository.path,
-        ...(inputs.token ? { token: inputs.token } : {}),
-        author: inputs.author,
-        masker: context.masker,
+      const git = createManifestGit(inputs, join(workDir, 'repository'), context);
+      const pullRequests = await createPullRequests(inputs, context);
+      const result = await updateManifest(toUpdateRequest(inputs, lineage), {
+        git,
+        ...(pullRequests ? { pullRequests } : {}),
         logger: context.logger,
       });
-      const pullRequests = await createPullRequests(inputs, context);
-      const result = await updateManifest(
-        {
-          repositoryLabel,
-          ...(inputs.branch ? { branch: inputs.branch } : {}),
-          paths: inputs.paths,
-          target: inputs.target,
-          format: inputs.format,
-          helmKeys: inputs.helmKeys,
-          mode: inputs.mode,
-          ...(inputs.pullRequestBranch ? { pullRequestBranch: inputs.pullRequestBranch } : {}),
-          ...(inputs.message ? { message: inputs.message } : {}),
-          lineage,
-          dryRun: inputs.dryRun,
-        },
-        { git, ...(pullRequests ? { pullRequests } : {}), logger: context.logger },
-      );
       setOutputs(context, result);
       await context.writeSummary(
-        buildSummary(result, { repositoryLabel, paths: inputs.paths, target: inputs.target, lineage }),
+        buildSummary(result, {
+          repositoryLabel: repositoryLabel(inputs),
+          paths: inputs.paths,
+          target: inputs.target,
+          lineage,
+        }),
       );
     } finally {
       if (!env.RUNNER_TEMP) await rm(workDir, { recursive: true, force: true });

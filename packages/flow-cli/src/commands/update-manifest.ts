@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { InputReader } from '@flow-actions/action-kit';
 import { shortSha } from '@flow-actions/commit-identity';
 import { updateManifest } from '@flow-actions/update-manifest/core';
-import { createGit } from '@flow-actions/update-manifest/git';
 import { getInputs } from '@flow-actions/update-manifest/inputs';
+import { createManifestGit, repositoryLabel, toUpdateRequest } from '@flow-actions/update-manifest/request';
 import type { Command } from '../command';
 import { createFlagInputSource, currentCommit, readInputs } from '../inputs';
 
@@ -67,36 +67,15 @@ export const updateManifestCommand: Command = {
       inputs.sourceCommit ?? (await currentCommit(undefined, context).catch(() => undefined));
     const actor = context.env.FLOW_ACTOR || context.env.USER;
     const lineage = { ...(sourceCommit ? { sourceCommit } : {}), ...(actor ? { actor } : {}) };
-    const repositoryLabel =
-      inputs.repository.kind === 'github'
-        ? `${inputs.repository.owner}/${inputs.repository.name}`
-        : inputs.repository.path;
+    const label = repositoryLabel(inputs);
     const workDir = await mkdtemp(join(context.env.TMPDIR || tmpdir(), 'flow-update-manifest-'));
     try {
-      const git = createGit({
-        dir: join(workDir, 'repository'),
-        url: inputs.repository.kind === 'github' ? inputs.repository.url : inputs.repository.path,
-        ...(inputs.token ? { token: inputs.token } : {}),
-        author: inputs.author,
-        masker: context.masker,
+      const git = createManifestGit(inputs, join(workDir, 'repository'), context);
+      context.logger.info(`Cloning ${label}…`);
+      const result = await updateManifest(toUpdateRequest(inputs, lineage, 'push'), {
+        git,
         logger: context.logger,
       });
-      context.logger.info(`Cloning ${repositoryLabel}…`);
-      const result = await updateManifest(
-        {
-          repositoryLabel,
-          ...(inputs.branch ? { branch: inputs.branch } : {}),
-          paths: inputs.paths,
-          target: inputs.target,
-          format: inputs.format,
-          helmKeys: inputs.helmKeys,
-          mode: 'push',
-          ...(inputs.message ? { message: inputs.message } : {}),
-          lineage,
-          dryRun: inputs.dryRun,
-        },
-        { git, logger: context.logger },
-      );
       const verb = {
         pushed: 'Pushed',
         unchanged: 'Nothing to change on',
@@ -107,7 +86,7 @@ export const updateManifestCommand: Command = {
         json: {
           ok: true,
           status: result.status,
-          repository: repositoryLabel,
+          repository: label,
           branch: result.branch,
           commit: result.commit ?? null,
           base: result.base,
@@ -117,7 +96,7 @@ export const updateManifestCommand: Command = {
           diff: result.diff,
         },
         lines: [
-          `${verb} ${repositoryLabel} ${result.branch}${result.commit ? ` (commit ${shortSha(result.commit)}${result.attempts > 1 ? `, ${result.attempts} attempts` : ''})` : ''}.`,
+          `${verb} ${label} ${result.branch}${result.commit ? ` (commit ${shortSha(result.commit)}${result.attempts > 1 ? `, ${result.attempts} attempts` : ''})` : ''}.`,
           ...(result.status === 'dry-run' && result.diff ? ['', result.diff.trimEnd()] : []),
         ],
         table: {

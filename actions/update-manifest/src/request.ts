@@ -1,0 +1,48 @@
+import type { Logger, SecretMasker } from '@flow-actions/action-kit';
+import type { Lineage } from './commit-message';
+import { createGit, type ManifestGit } from './git';
+import type { Inputs, Mode } from './inputs';
+import type { UpdateRequest } from './update';
+
+// From the inputs to the core's request and git client: one place for the action's entry and
+// for `flow update-manifest`, so that both update a repository the same way.
+
+/** How messages name the manifest repository: `owner/name`, or the local path. */
+export function repositoryLabel(inputs: Pick<Inputs, 'repository'>): string {
+  return inputs.repository.kind === 'github'
+    ? `${inputs.repository.owner}/${inputs.repository.name}`
+    : inputs.repository.path;
+}
+
+/** The git client that clones the manifest repository into `dir`, with the token if any. */
+export function createManifestGit(
+  inputs: Pick<Inputs, 'repository' | 'token' | 'author'>,
+  dir: string,
+  context: { masker: SecretMasker; logger: Logger },
+): ManifestGit {
+  return createGit({
+    dir,
+    url: inputs.repository.kind === 'github' ? inputs.repository.url : inputs.repository.path,
+    ...(inputs.token ? { token: inputs.token } : {}),
+    author: inputs.author,
+    masker: context.masker,
+    logger: context.logger,
+  });
+}
+
+/** The core's request: what to change where, with the lineage for the commit's trailers. */
+export function toUpdateRequest(inputs: Inputs, lineage: Lineage, mode: Mode = inputs.mode): UpdateRequest {
+  return {
+    repositoryLabel: repositoryLabel(inputs),
+    ...(inputs.branch ? { branch: inputs.branch } : {}),
+    paths: inputs.paths,
+    target: inputs.target,
+    format: inputs.format,
+    helmKeys: inputs.helmKeys,
+    mode,
+    ...(inputs.pullRequestBranch ? { pullRequestBranch: inputs.pullRequestBranch } : {}),
+    ...(inputs.message ? { message: inputs.message } : {}),
+    lineage,
+    dryRun: inputs.dryRun,
+  };
+}
