@@ -1,9 +1,9 @@
 import { tmpdir } from 'node:os';
 import { type ActionContext, ConfigurationError, exec, runAction } from '@flow-actions/action-kit';
 import { type CommitIdentity, readEventContext, resolveCommit } from '@flow-actions/commit-identity';
-import { copyArtifact, githubRunUrl, openStore } from '@flow-actions/oci-store';
+import { githubRunUrl, openStore } from '@flow-actions/oci-store';
 import { type BuildByShaResult, buildBySha } from './build-by-sha';
-import { selectBuilder } from './builders';
+import { createBuildDependencies } from './dependencies';
 import { getInputs, type Inputs } from './inputs';
 import { buildSummary } from './summary';
 
@@ -20,20 +20,13 @@ export function run(): Promise<void> {
         source: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? 'unknown/unknown'}`,
         ...optionalRunUrl(),
       },
-      {
+      createBuildDependencies(inputs, {
         openStore: (reference, options) =>
           openStore(reference, { ...storeOptions, createLayout: options?.create }),
-        getBuilder: () =>
-          selectBuilder(inputs.builder, {
-            logger: context.logger,
-            masker: context.masker,
-            ...(inputs.registry.username ? { username: inputs.registry.username } : {}),
-            ...(inputs.registry.password ? { password: inputs.registry.password } : {}),
-          }),
-        copyArtifact: (from, to, reference) => copyArtifact(from, to, reference, { logger: context.logger }),
         tempDir: process.env.RUNNER_TEMP || tmpdir(),
         logger: context.logger,
-      },
+        masker: context.masker,
+      }),
     );
     setOutputs(context, inputs, result);
     await context.writeSummary(buildSummary(result, commit));

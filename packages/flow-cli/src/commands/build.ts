@@ -1,10 +1,9 @@
 import { tmpdir } from 'node:os';
 import { InputReader } from '@flow-actions/action-kit';
-import { selectBuilder } from '@flow-actions/build-by-sha/builders';
 import { buildBySha } from '@flow-actions/build-by-sha/core';
+import { createBuildDependencies } from '@flow-actions/build-by-sha/dependencies';
 import { getInputs } from '@flow-actions/build-by-sha/inputs';
 import { shortSha } from '@flow-actions/commit-identity';
-import { copyArtifact } from '@flow-actions/oci-store';
 import type { Command } from '../command';
 import {
   createFlagInputSource,
@@ -98,19 +97,12 @@ export const buildCommand: Command = {
     );
     const result = await buildBySha(
       { ...inputs, commit: { sha, source: 'input' }, source },
-      {
+      createBuildDependencies(inputs, {
         openStore: (reference, options) => openStore(reference, { createLayout: options?.create }),
-        getBuilder: () =>
-          selectBuilder(inputs.builder, {
-            logger: context.logger,
-            masker: context.masker,
-            ...(inputs.registry.username ? { username: inputs.registry.username } : {}),
-            ...(inputs.registry.password ? { password: inputs.registry.password } : {}),
-          }),
-        copyArtifact: (from, to, reference) => copyArtifact(from, to, reference, { logger: context.logger }),
         tempDir: context.env.TMPDIR || tmpdir(),
         logger: context.logger,
-      },
+        masker: context.masker,
+      }),
     );
     const built = result.images.filter((image) => image.built).length;
     return {
