@@ -8,7 +8,7 @@ import { type ArtifactDeleter, createGhcrDeleter, createOciDeleter } from './del
 import { getInputs, type Inputs } from './inputs';
 import { applyNpmYank, type NpmYankResult, planNpmYank } from './npm';
 import { buildYankSummary } from './summary';
-import { YankError, type YankResult, type YankTarget, yankCommit } from './yank';
+import { YankError, type YankResult, type YankTarget, yankCommit, yankOptions } from './yank';
 
 export function run(): Promise<void> {
   return runAction(async (context) => {
@@ -35,19 +35,16 @@ export function run(): Promise<void> {
     let npm: NpmYankResult | undefined;
     const yankImages = async () => {
       if (targets.length === 0) return;
-      images = await yankCommit(targets, {
-        sha: identity.sha,
-        reason: inputs.reason,
-        actor,
-        ...(runUrl ? { runUrl } : {}),
-        ...(source ? { source } : {}),
-        shaOptions: inputs.shaOptions,
-        isProtected: inputs.isProtected,
-        force: inputs.force,
-        mode: inputs.mode,
-        dryRun: inputs.dryRun,
-        logger: context.logger,
-      }).catch((error: unknown) => {
+      images = await yankCommit(
+        targets,
+        yankOptions(inputs, {
+          sha: identity.sha,
+          actor,
+          ...(runUrl ? { runUrl } : {}),
+          ...(source ? { source } : {}),
+          logger: context.logger,
+        }),
+      ).catch((error: unknown) => {
         // What was done before the failure still goes to the summary and the outputs.
         if (error instanceof YankError) images = error.result;
         throw error;

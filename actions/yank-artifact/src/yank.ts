@@ -34,6 +34,35 @@ export interface YankOptions {
   logger?: Logger;
 }
 
+/** Who yanks which commit, from where: what the entry or the CLI knows besides the inputs. */
+export interface YankRun {
+  sha: string;
+  actor: string;
+  runUrl?: string;
+  source?: string;
+  logger?: Logger;
+}
+
+/** The core's options from the inputs and the run: one mapping for the action and `flow yank`. */
+export function yankOptions(
+  inputs: Pick<YankOptions, 'reason' | 'shaOptions' | 'isProtected' | 'force' | 'mode' | 'dryRun'>,
+  run: YankRun,
+): YankOptions {
+  return {
+    sha: run.sha,
+    reason: inputs.reason,
+    actor: run.actor,
+    ...(run.runUrl ? { runUrl: run.runUrl } : {}),
+    ...(run.source ? { source: run.source } : {}),
+    shaOptions: inputs.shaOptions,
+    isProtected: inputs.isProtected,
+    force: inputs.force,
+    mode: inputs.mode,
+    dryRun: inputs.dryRun,
+    ...(run.logger ? { logger: run.logger } : {}),
+  };
+}
+
 export type ImageOutcome =
   /** Tombstone written, artifact deleted. */
   | 'yanked'

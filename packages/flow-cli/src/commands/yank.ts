@@ -1,7 +1,7 @@
 import { InputReader } from '@flow-actions/action-kit';
 import { shortSha } from '@flow-actions/commit-identity';
 import { expandShortSha } from '@flow-actions/yank-artifact/commit';
-import { yankCommit } from '@flow-actions/yank-artifact/core';
+import { yankCommit, yankOptions } from '@flow-actions/yank-artifact/core';
 import { createOciDeleter } from '@flow-actions/yank-artifact/deleters';
 import { getInputs } from '@flow-actions/yank-artifact/inputs';
 import { type Command, UsageError } from '../command';
@@ -82,18 +82,15 @@ export const yankCommand: Command = {
       : await currentCommit(undefined, context);
     const source = await repositoryUrl(context);
     context.logger.info(`${inputs.dryRun ? 'Planning the yank of' : 'Yanking'} commit ${shortSha(sha)}…`);
-    const result = await yankCommit(targets, {
-      sha,
-      reason: inputs.reason,
-      actor: context.env.FLOW_ACTOR || context.env.USER || 'unknown',
-      ...(source ? { source } : {}),
-      shaOptions: inputs.shaOptions,
-      isProtected: inputs.isProtected,
-      force: inputs.force,
-      mode: inputs.mode,
-      dryRun: inputs.dryRun,
-      logger: context.logger,
-    });
+    const result = await yankCommit(
+      targets,
+      yankOptions(inputs, {
+        sha,
+        actor: context.env.FLOW_ACTOR || context.env.USER || 'unknown',
+        ...(source ? { source } : {}),
+        logger: context.logger,
+      }),
+    );
     return {
       json: {
         ok: true,
