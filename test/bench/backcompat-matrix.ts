@@ -13,13 +13,9 @@ import { openStore } from '@flow-actions/oci-store';
 import { type ActionRun, resolveNode24, runAction } from '@flow-actions/runner-harness';
 import { computeBackcompat } from '../../actions/backcompat-matrix/src/backcompat';
 import { GIT_LOG_FORMAT } from '../../actions/backcompat-matrix/src/breaking';
+import { createBackcompatDependencies } from '../../actions/backcompat-matrix/src/dependencies';
 import { getInputs } from '../../actions/backcompat-matrix/src/inputs';
 import { planMatrix } from '../../actions/backcompat-matrix/src/plan';
-import {
-  listNpmVersions,
-  listRegistryVersions,
-  openGitRepository,
-} from '../../actions/backcompat-matrix/src/sources';
 import { parseVersions } from '../../actions/backcompat-matrix/src/versions';
 import { readActionPackage } from '../../scripts/release/actions';
 import { assembleRelease } from '../../scripts/release/assemble';
@@ -219,20 +215,10 @@ async function runCore(testCase: Case, env: NodeJS.ProcessEnv): Promise<string> 
   const inputs = getInputs(new InputReader((name) => testCase.inputs[name]), masker);
   const logger = nullLogger;
   try {
-    const { plan } = await computeBackcompat(inputs, {
-      readFile: (path) => readFile(join(testCase.workspace, path), 'utf8').catch(() => undefined),
-      openGit: (purpose) => openGitRepository(testCase.workspace, purpose, logger),
-      listVersions: () =>
-        inputs.versionsFrom === 'npm'
-          ? listNpmVersions(inputs.npmPackage as string, {
-              ...(inputs.npmRegistry ? { registry: inputs.npmRegistry } : {}),
-              env,
-              logger,
-              masker,
-            })
-          : listRegistryVersions(inputs.runnerImage as string, { registry: inputs.registry, logger, masker }),
-      logger,
-    });
+    const { plan } = await computeBackcompat(
+      inputs,
+      createBackcompatDependencies(inputs, testCase.workspace, { logger, masker, env }),
+    );
     if (testCase.fails) throw new Error(`${testCase.label}: expected a failure, got a matrix`);
     return `${plan.entries.length} entries`;
   } catch (error) {

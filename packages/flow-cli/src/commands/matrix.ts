@@ -1,14 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { InputReader } from '@flow-actions/action-kit';
 import { computeBackcompat } from '@flow-actions/backcompat-matrix/core';
+import { createBackcompatDependencies } from '@flow-actions/backcompat-matrix/dependencies';
 import { getInputs } from '@flow-actions/backcompat-matrix/inputs';
 import { toMatrix } from '@flow-actions/backcompat-matrix/plan';
-import {
-  listNpmVersions,
-  listRegistryVersions,
-  openGitRepository,
-} from '@flow-actions/backcompat-matrix/sources';
 import { shortSha } from '@flow-actions/commit-identity';
 import type { Command } from '../command';
 import { createFlagInputSource, REGISTRY_OPTIONS, readInputs } from '../inputs';
@@ -72,23 +66,10 @@ export const matrixCommand: Command = {
       getInputs(new InputReader(createFlagInputSource(args, matrixCommand.options)), context.masker),
     );
     context.logger.info(`Listing released versions from ${inputs.versionsFrom}…`);
-    const result = await computeBackcompat(inputs, {
-      readFile: (path) => readFile(join(context.cwd, path), 'utf8').catch(() => undefined),
-      openGit: (purpose) => openGitRepository(context.cwd, purpose, context.logger),
-      listVersions: () =>
-        inputs.versionsFrom === 'npm'
-          ? listNpmVersions(inputs.npmPackage as string, {
-              ...(inputs.npmRegistry ? { registry: inputs.npmRegistry } : {}),
-              logger: context.logger,
-              masker: context.masker,
-            })
-          : listRegistryVersions(inputs.runnerImage as string, {
-              registry: inputs.registry,
-              logger: context.logger,
-              masker: context.masker,
-            }),
-      logger: context.logger,
-    });
+    const result = await computeBackcompat(
+      inputs,
+      createBackcompatDependencies(inputs, context.cwd, context),
+    );
     const { plan, breakingCheck } = result;
     const lines = [
       `Matrix for ${plan.current}: floor ${plan.floor} (${plan.floorFrom}), policy ${plan.policy}, ${plan.entries.length} version(s) from ${plan.sourceName}.`,

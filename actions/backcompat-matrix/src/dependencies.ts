@@ -1,0 +1,37 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger, SecretMasker } from '@flow-actions/action-kit';
+import type { BackcompatDependencies } from './backcompat';
+import type { Inputs } from './inputs';
+import { listNpmVersions, listRegistryVersions, openGitRepository } from './sources';
+
+/**
+ * The core's sources, wired from the inputs against a checkout: one place for the action's entry
+ * and for `flow matrix`, so that both read files, tags and released versions the same way.
+ */
+export function createBackcompatDependencies(
+  inputs: Pick<Inputs, 'versionsFrom' | 'npmPackage' | 'npmRegistry' | 'runnerImage' | 'registry'>,
+  workspace: string,
+  context: {
+    logger: Logger;
+    masker: SecretMasker;
+    /** The environment npm runs in. Default: this process's. */
+    env?: NodeJS.ProcessEnv;
+  },
+): BackcompatDependencies {
+  const { logger, masker, env } = context;
+  return {
+    readFile: (path) => readFile(join(workspace, path), 'utf8').catch(() => undefined),
+    openGit: (purpose) => openGitRepository(workspace, purpose, logger),
+    listVersions: () =>
+      inputs.versionsFrom === 'npm'
+        ? listNpmVersions(inputs.npmPackage as string, {
+            ...(inputs.npmRegistry ? { registry: inputs.npmRegistry } : {}),
+            ...(env ? { env } : {}),
+            logger,
+            masker,
+          })
+        : listRegistryVersions(inputs.runnerImage as string, { registry: inputs.registry, logger, masker }),
+    logger,
+  };
+}
