@@ -1,9 +1,10 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isConfigurationError, RecordingLogger, SecretMasker } from '@flow-actions/action-kit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGit, type ManifestGit } from '../../actions/update-manifest/src/git';
+import { type RevertRequest, revertManifestCommit } from '../../actions/update-manifest/src/revert';
 import { type UpdateRequest, updateManifest } from '../../actions/update-manifest/src/update';
 import { type BareRepository, type RunningGitServer, startGitServer } from '../services';
 import {
@@ -322,5 +323,127 @@ describe('update-manifest against real git over smart HTTP with a token', () => 
     });
     expect(result.status).toBe('pushed');
     expect(await headOf(repo.path)).toBe(result.commit);
+  });
+});
+
+/** Commits straight to the bare repository (a person editing it, or many deploys elsewhere). */
+async function commitTo(files: Record<string, string>, message: string, count = 1): Promise<string> {
+  const dir = await mkdtemp(join(work, 'hand-'));
+  const as = ['-c', 'user.name=Ops', '-c', 'user.email=ops@example.com'];
+  await git(['clone', '--quiet', repo.path, dir]);
+  for (let index = 0; index < count; index++) {
+    for (const [file, content] of Object.entries(files))
+      await writeFile(join(dir, file), count === 1 ? content : `${content}# ${index}\n`);
+    await git([...as, 'commit', '--quiet', '-am', count === 1 ? message : `${message} ${index}`], dir);
+  }
+  await git(['push', '--quiet', 'origin', 'HEAD:main'], dir);
+  return headOf(repo.path);
+}
+
+const fileAt = async (revision: string, path: string) =>
+  (await git(['--git-dir', repo.path, 'show', `${revision}:${path}`])).stdout;
+
+function revertRequest(commit: string, overrides: Partial<RevertRequest> = {}): RevertRequest {
+  return {
+    repositoryLabel: 'acme/manifests',
+    commit,
+    paths: ['envs/stage'],
+    lineage: {
+      sourceCommit: SOURCE,
+      runUrl: 'https://github.com/acme/api/actions/runs/43',
+      actor: 'octocat',
+    },
+    dryRun: false,
+    ...overrides,
+  };
+}
+
+describe('update-manifest revert against real git over smart HTTP', () => {
+  it('puts the files of a deploy back, with Flow-Reverts; a re-run has nothing to do', async () => {
+    const before = await fileAt('main', 'envs/stage/kustomization.yaml');
+    const deploy = await updateManifest(request(), { git: clientFor('deploy') });
+    const result = await revertManifestCommit(revertRequest(deploy.commit as string), {
+      git: clientFor('revert'),
+    });
+    expect(result).toMatchObject({
+      status: 'pushed',
+      branch: 'main',
+      base: deploy.commit,
+      attempts: 1,
+      changedFiles: ['envs/stage/kustomization.yaml'],
+      reverted: { commit: deploy.commit, subject: 'Deploy ghcr.io/acme/api:1a2b3c4 to envs/stage' },
+    });
+    expect(await headOf(repo.path)).toBe(result.commit);
+    expect(await fileAt('main', 'envs/stage/kustomization.yaml')).toBe(before);
+    expect(await trailersOf(repo.path, result.commit as string)).toEqual({
+      'Flow-Reverts': deploy.commit,
+      'Flow-Source-Commit': SOURCE,
+      'Flow-Run-Url': 'https://github.com/acme/api/actions/runs/43',
+      'Flow-Actor': 'octocat',
+    });
+    const { stdout } = await git(['--git-dir', repo.path, 'log', '-1', '--format=%B', 'main']);
+    expect(stdout).toMatch(
+      /^Revert "Deploy ghcr\.io\/acme\/api:1a2b3c4 to envs\/stage"\n\nThis reverts commit [0-9a-f]{40}\./,
+    );
+    expect(await filesContaining(join(work, 'revert'), [TOKEN, BASIC])).toEqual([]);
+
+    const again = await revertManifestCommit(revertRequest(deploy.commit as string), {
+      git: clientFor('again'),
+    });
+    expect(again).toMatchObject({ status: 'unchanged', changedFiles: [] });
+    expect(await headOf(repo.path)).toBe(result.commit);
+  });
+
+  it('reaches a deploy behind more history than the shallow clone holds', async () => {
+    const deploy = await updateManifest(request(), { git: clientFor('deploy') });
+    // 120 later commits elsewhere: the revert's clone (depth 1) has to deepen three times.
+    const readme = await fileAt('main', 'README.md');
+    await commitTo({ 'README.md': readme }, 'docs: note', 120);
+    const result = await revertManifestCommit(revertRequest(deploy.commit as string), {
+      git: clientFor('revert'),
+    });
+    expect(result.status).toBe('pushed');
+    expect(await fileAt('main', 'envs/stage/kustomization.yaml')).toBe(
+      await fileAt(`${deploy.commit}^`, 'envs/stage/kustomization.yaml'),
+    );
+  });
+
+  it('dry-run shows the diff and pushes nothing', async () => {
+    const deploy = await updateManifest(request(), { git: clientFor('deploy') });
+    const result = await revertManifestCommit(revertRequest(deploy.commit as string, { dryRun: true }), {
+      git: clientFor('revert'),
+    });
+    expect(result.status).toBe('dry-run');
+    expect(result.diff).toContain(`-    digest: ${NEW}`);
+    expect(result.diff).toContain(`+    digest: ${OLD}`);
+    expect(await headOf(repo.path)).toBe(deploy.commit);
+  });
+
+  it('refuses, before writing anything, what it cannot undo safely', async () => {
+    const deploy = await updateManifest(request(), { git: clientFor('deploy') });
+    const both = await updateManifest(
+      request({ paths: ['envs/stage', 'envs/prod'], target: { name: 'ghcr.io/acme/api', digest: OLD } }),
+      {
+        git: clientFor('both'),
+      },
+    );
+    const outside = await failure(
+      revertManifestCommit(revertRequest(both.commit as string), { git: clientFor('a') }),
+    );
+    expect(outside.message).toBe(
+      `Commit ${both.commit} of acme/manifests also changed envs/prod/kustomization.yaml, outside envs/stage: revert it by hand, or name those paths in "path".`,
+    );
+    const changedSince = await failure(
+      revertManifestCommit(revertRequest(deploy.commit as string), { git: clientFor('b') }),
+    );
+    expect(changedSince.message).toBe(
+      `envs/stage/kustomization.yaml in acme/manifests changed again after ${deploy.commit}: reverting would undo those changes too; put it back by hand.`,
+    );
+    const unknown = 'f'.repeat(40);
+    const missing = await failure(revertManifestCommit(revertRequest(unknown), { git: clientFor('c') }));
+    expect(missing.message).toBe(
+      `Commit ${unknown} is not on branch main of acme/manifests: give a commit of that branch in "revert" (the commit output of the deploy step).`,
+    );
+    expect(await headOf(repo.path)).toBe(both.commit);
   });
 });

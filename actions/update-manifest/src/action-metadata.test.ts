@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InputReader, SecretMasker } from '@flow-actions/action-kit';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { getInputs, OUTPUTS } from './inputs';
+import { getInputs, getRevertInputs, OUTPUTS } from './inputs';
 
 const metadata = parse(readFileSync(join(import.meta.dirname, '..', 'action.yml'), 'utf8')) as {
   inputs: Record<string, { default?: string }>;
@@ -30,6 +30,8 @@ describe('action.yml', () => {
       asked.add(name);
       return values[name] ?? metadata.inputs[name]?.default;
     };
+    // An update reads "revert" (empty) first, then everything else.
+    expect(getRevertInputs(new InputReader(source), new SecretMasker())).toBeUndefined();
     getInputs(new InputReader(source), new SecretMasker());
     expect([...asked].sort()).toEqual(Object.keys(metadata.inputs).sort());
   });

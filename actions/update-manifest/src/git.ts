@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   ConfigurationError,
   ExecError,
@@ -9,6 +11,9 @@ import {
 import type { Author } from './inputs';
 
 export const GIT_INSTALL = 'apt-get install -y git';
+/** How a shallow clone looks for an older commit: this many commits at a time, then all. */
+const HISTORY_STEP = 50;
+const HISTORY_ROUNDS = 4;
 
 /** What the core needs from git; the integration tests use the real one. */
 export interface ManifestGit {
@@ -27,6 +32,15 @@ export interface ManifestGit {
   resetToRemote(branch: string): Promise<string>;
   /** The tree and parents of a commit (`HEAD`, or a remote branch fetched first); undefined if the branch does not exist. */
   describeCommit(revision: { branch: string } | 'HEAD'): Promise<CommitShape | undefined>;
+  /**
+   * Whether `commit` is in the history of HEAD, fetching more of a shallow clone's history until
+   * it is found or the history ends.
+   */
+  reaches(commit: string): Promise<boolean>;
+  /** The files a commit changed against its first parent, and its subject. */
+  describeChange(commit: string): Promise<{ files: string[]; subject: string; parents: number }>;
+  /** A file's content at a revision; undefined when it does not exist there. */
+  fileAt(revision: string, path: string): Promise<string | undefined>;
 }
 
 export interface CommitShape {
@@ -123,6 +137,36 @@ export function createGit(options: GitClientOptions): ManifestGit {
       ]);
       await run(['reset', '--quiet', '--hard', `refs/remotes/origin/${branch}`]);
       return (await run(['rev-parse', 'HEAD'])).stdout.trim();
+    },
+    async reaches(commit) {
+      // Found, and not the shallow clone's boundary, where its parents (what a revert restores) are cut.
+      const found = async () => {
+        const ancestor = await run(['merge-base', '--is-ancestor', commit, 'HEAD'], { allowFailure: true });
+        if (ancestor.exitCode !== 0) return false;
+        const boundary = await readFile(join(dir, '.git', 'shallow'), 'utf8').catch(() => '');
+        return !boundary.split('\n').includes(commit);
+      };
+      for (let round = 0; round < HISTORY_ROUNDS; round++) {
+        if (await found()) return true;
+        const shallow = (await run(['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true';
+        if (!shallow) return false;
+        // A deploy being undone is recent: deepen a little at a time, then take the rest.
+        const deepen = round < HISTORY_ROUNDS - 1 ? ['--deepen', String(HISTORY_STEP)] : ['--unshallow'];
+        await run(['fetch', '--quiet', '--no-tags', ...deepen, 'origin']);
+      }
+      return found();
+    },
+    async describeChange(commit) {
+      const parents =
+        (await run(['rev-list', '--parents', '-n', '1', commit])).stdout.trim().split(' ').length - 1;
+      const subject = (await run(['log', '-1', '--format=%s', commit])).stdout.trim();
+      const changed = await run(['diff-tree', '--no-commit-id', '--name-only', '-r', '-z', '--root', commit]);
+      const files = changed.stdout.split('\0').filter(Boolean);
+      return { files, subject, parents };
+    },
+    async fileAt(revision, path) {
+      const result = await run(['show', `${revision}:${path}`], { allowFailure: true });
+      return result.exitCode === 0 ? result.stdout : undefined;
     },
     async describeCommit(revision) {
       let ref = 'HEAD';

@@ -1,6 +1,6 @@
 import { InputReader, isConfigurationError, SecretMasker } from '@flow-actions/action-kit';
 import { describe, expect, it } from 'vitest';
-import { getInputs } from './inputs';
+import { getInputs, getRevertInputs } from './inputs';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const BASE = { repository: 'acme/manifests', path: 'envs/stage', image: 'ghcr.io/acme/api', digest: DIGEST };
@@ -102,5 +102,58 @@ describe('getInputs', () => {
     const text = errorOf({ ...BASE, ...overrides });
     if (typeof message === 'string') expect(text).toBe(message);
     else expect(text).toMatch(message);
+  });
+});
+
+describe('getRevertInputs', () => {
+  const SHA = 'C0FFEE00c0ffee00c0ffee00c0ffee00c0ffee00';
+  const REVERT = {
+    repository: 'acme/manifests',
+    path: 'envs/stage',
+    revert: SHA,
+    token: 'ghs_revertInputs12345',
+  };
+  const readRevert = (values: Record<string, string>) =>
+    getRevertInputs(new InputReader((name) => values[name]), new SecretMasker(), {
+      serverUrl: 'https://github.com',
+    });
+
+  it('is undefined without "revert": the inputs of an update are read instead', () => {
+    expect(readRevert(BASE)).toBeUndefined();
+  });
+
+  it('reads the commit to undo with where, as whom and with which token', () => {
+    expect(readRevert({ ...REVERT, message: 'Put stage back', 'dry-run': 'true' })).toEqual({
+      repository: {
+        kind: 'github',
+        owner: 'acme',
+        name: 'manifests',
+        url: 'https://github.com/acme/manifests.git',
+      },
+      token: 'ghs_revertInputs12345',
+      paths: ['envs/stage'],
+      message: 'Put stage back',
+      author: { name: 'flow-actions[bot]', email: 'flow-actions@users.noreply.github.com' },
+      dryRun: true,
+      revert: SHA.toLowerCase(),
+    });
+  });
+
+  it.each([
+    [
+      { revert: 'c0ffee0' },
+      'Input "revert" "c0ffee0" is not a full commit sha: pass the commit output of the deploy step (40 hex characters).',
+    ],
+    [
+      { image: 'ghcr.io/acme/api', digest: DIGEST },
+      'Input "revert" undoes a commit and cannot be combined with "image", "digest": leave them empty (mode push).',
+    ],
+    [
+      { mode: 'pull-request' },
+      'Input "revert" undoes a commit and cannot be combined with "mode": leave them empty (mode push).',
+    ],
+    [{ path: '' }, 'Input "path" is required: name the files or folders to update, e.g. envs/stage.'],
+  ])('refuses %j in one line', (values, message) => {
+    expect(() => readRevert({ ...REVERT, ...values })).toThrow(message);
   });
 });

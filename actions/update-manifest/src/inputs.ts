@@ -21,23 +21,12 @@ export interface Author {
   email: string;
 }
 
-export interface Inputs {
-  repository: RepositoryLocation;
-  token?: string;
-  /** Undefined: the repository's default branch. */
-  branch?: string;
-  /** Relative to the repository root, without `./` or a trailing `/`. */
-  paths: string[];
+export interface Inputs extends CommonInputs {
   target: ImageTarget;
   format: FormatInput;
   helmKeys: string[];
   mode: Mode;
   pullRequestBranch?: string;
-  message?: string;
-  author: Author;
-  /** Undefined: the event's commit. */
-  sourceCommit?: string;
-  dryRun: boolean;
 }
 
 /** The runner's variables the inputs are read against. */
@@ -52,8 +41,22 @@ const REPOSITORY_PATTERN = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?$/;
 // A conservative subset of git check-ref-format: no spaces, no `..`, no `@{`, no control characters.
 const BRANCH_PATTERN = /^(?!\/|.*\/$|.*\/\/|.*\.\.|.*@\{|.*\.lock$|.*\/\.|\.)[A-Za-z0-9._/-]+$/;
 
-/** Reads and checks every input before anything is cloned or written. */
-export function getInputs(reader: InputReader, masker: SecretMasker, env: InputEnvironment = {}): Inputs {
+/** The inputs both an update and a revert read: where, as whom, with which token. */
+export interface CommonInputs {
+  repository: RepositoryLocation;
+  token?: string;
+  /** Undefined: the repository's default branch. */
+  branch?: string;
+  /** Relative to the repository root, without `./` or a trailing `/`. */
+  paths: string[];
+  message?: string;
+  author: Author;
+  /** Undefined: the event's commit. */
+  sourceCommit?: string;
+  dryRun: boolean;
+}
+
+function getCommonInputs(reader: InputReader, masker: SecretMasker, env: InputEnvironment): CommonInputs {
   const token = reader.optional('token');
   masker.add(token);
   // git sends the token as Basic auth: the pair and its base64 form are secrets too.
@@ -68,6 +71,62 @@ export function getInputs(reader: InputReader, masker: SecretMasker, env: InputE
       'Input "path" is required: name the files or folders to update, e.g. envs/stage.',
     );
   }
+  const message = reader.optional('message');
+  const sourceCommit = reader.optional('source-commit');
+  if (sourceCommit !== undefined && !/^[0-9a-f]{4,40}$/i.test(sourceCommit)) {
+    throw new ConfigurationError(
+      `Input "source-commit" "${sourceCommit}" is not a commit sha: give 4 to 40 hex characters.`,
+    );
+  }
+  return {
+    repository,
+    ...(token ? { token } : {}),
+    ...(branch ? { branch } : {}),
+    paths,
+    ...(message ? { message } : {}),
+    author: parseAuthor(reader.optional('author') ?? DEFAULT_AUTHOR),
+    ...(sourceCommit ? { sourceCommit: sourceCommit.toLowerCase() } : {}),
+    dryRun: reader.boolean('dry-run', false),
+  };
+}
+
+export interface RevertInputs extends CommonInputs {
+  /** The manifest commit to undo (full sha, lower case). */
+  revert: string;
+}
+
+/** The inputs of a revert, or undefined when "revert" is empty (an update then). */
+export function getRevertInputs(
+  reader: InputReader,
+  masker: SecretMasker,
+  env: InputEnvironment = {},
+): RevertInputs | undefined {
+  const revert = reader.optional('revert');
+  if (revert === undefined) return undefined;
+  if (!/^[0-9a-f]{40}$/i.test(revert)) {
+    throw new ConfigurationError(
+      `Input "revert" "${revert}" is not a full commit sha: pass the commit output of the deploy step (40 hex characters).`,
+    );
+  }
+  const conflicting = ['image', 'tag', 'digest', 'helm-key', 'pull-request-branch'].filter(
+    (name) => reader.optional(name) !== undefined,
+  );
+  if (conflicting.length > 0 || reader.choice('mode', MODES, 'push') !== 'push') {
+    const names = [...conflicting, ...(conflicting.length === 0 ? ['mode'] : [])];
+    throw new ConfigurationError(
+      `Input "revert" undoes a commit and cannot be combined with ${names.map((name) => `"${name}"`).join(', ')}: leave them empty (mode push).`,
+    );
+  }
+  return { ...getCommonInputs(reader, masker, env), revert: revert.toLowerCase() };
+}
+
+/** Reads and checks every input before anything is cloned or written. */
+export function getInputs(reader: InputReader, masker: SecretMasker, env: InputEnvironment = {}): Inputs {
+  const { repository, token, branch, paths, message, author, sourceCommit, dryRun } = getCommonInputs(
+    reader,
+    masker,
+    env,
+  );
   const tag = reader.optional('tag');
   const digest = reader.optional('digest');
   const target = checkImageTarget({
@@ -101,13 +160,6 @@ export function getInputs(reader: InputReader, masker: SecretMasker, env: InputE
       'Input "pull-request-branch" must differ from "branch": the pull request merges one into the other.',
     );
   }
-  const message = reader.optional('message');
-  const sourceCommit = reader.optional('source-commit');
-  if (sourceCommit !== undefined && !/^[0-9a-f]{4,40}$/i.test(sourceCommit)) {
-    throw new ConfigurationError(
-      `Input "source-commit" "${sourceCommit}" is not a commit sha: give 4 to 40 hex characters.`,
-    );
-  }
   return {
     repository,
     ...(token ? { token } : {}),
@@ -119,9 +171,9 @@ export function getInputs(reader: InputReader, masker: SecretMasker, env: InputE
     mode,
     ...(pullRequestBranch ? { pullRequestBranch } : {}),
     ...(message ? { message } : {}),
-    author: parseAuthor(reader.optional('author') ?? DEFAULT_AUTHOR),
-    ...(sourceCommit ? { sourceCommit: sourceCommit.toLowerCase() } : {}),
-    dryRun: reader.boolean('dry-run', false),
+    author,
+    ...(sourceCommit ? { sourceCommit } : {}),
+    dryRun,
   };
 }
 

@@ -4,22 +4,31 @@ import { join } from 'node:path';
 import { type ActionContext, errorMessage, runAction } from '@flow-actions/action-kit';
 import { readEventContext, resolveCommit } from '@flow-actions/commit-identity';
 import type { Lineage } from './commit-message';
-import { getInputs, type Inputs, OUTPUTS } from './inputs';
+import {
+  type CommonInputs,
+  getInputs,
+  getRevertInputs,
+  type Inputs,
+  OUTPUTS,
+  type RevertInputs,
+} from './inputs';
 import { createManifestGit, repositoryLabel, toUpdateRequest } from './request';
-import { buildSummary } from './summary';
+import { revertManifestCommit } from './revert';
+import { buildRevertSummary, buildSummary } from './summary';
 import { type PullRequestApi, type UpdateResult, updateManifest } from './update';
 
 export function run(): Promise<void> {
   return runAction(async (context) => {
     const env = process.env;
-    const inputs = getInputs(context.inputs, context.masker, {
+    const runner = {
       ...(env.GITHUB_SERVER_URL ? { serverUrl: env.GITHUB_SERVER_URL } : {}),
       ...(env.GITHUB_WORKSPACE ? { workspace: env.GITHUB_WORKSPACE } : {}),
-    });
+    };
+    const revert = getRevertInputs(context.inputs, context.masker, runner);
+    if (revert) return runRevert(revert, context);
+    const inputs = getInputs(context.inputs, context.masker, runner);
     const lineage = await readLineage(inputs, context);
-    // On a runner the clone stays in RUNNER_TEMP, which the runner empties after the job.
-    const workDir = await mkdtemp(join(env.RUNNER_TEMP ?? tmpdir(), 'update-manifest-'));
-    try {
+    await inWorkDir(async (workDir) => {
       const git = createManifestGit(inputs, join(workDir, 'repository'), context);
       const pullRequests = await createPullRequests(inputs, context);
       const result = await updateManifest(toUpdateRequest(inputs, lineage), {
@@ -36,10 +45,44 @@ export function run(): Promise<void> {
           lineage,
         }),
       );
-    } finally {
-      if (!env.RUNNER_TEMP) await rm(workDir, { recursive: true, force: true });
-    }
+    });
   });
+}
+
+/** `revert`: the deploy commit named is undone, the same outputs say what was written. */
+async function runRevert(inputs: RevertInputs, context: ActionContext): Promise<void> {
+  const lineage = await readLineage(inputs, context);
+  const label = repositoryLabel(inputs);
+  await inWorkDir(async (workDir) => {
+    const result = await revertManifestCommit(
+      {
+        repositoryLabel: label,
+        ...(inputs.branch ? { branch: inputs.branch } : {}),
+        commit: inputs.revert,
+        paths: inputs.paths,
+        ...(inputs.message ? { message: inputs.message } : {}),
+        lineage,
+        dryRun: inputs.dryRun,
+      },
+      { git: createManifestGit(inputs, join(workDir, 'repository'), context), logger: context.logger },
+    );
+    setOutputs(context, {
+      changedFiles: result.changedFiles,
+      ...(result.commit ? { commit: result.commit } : {}),
+    });
+    await context.writeSummary(buildRevertSummary(result, { repositoryLabel: label, paths: inputs.paths }));
+  });
+}
+
+/** The clone's folder: in RUNNER_TEMP on a runner, which the runner empties after the job. */
+async function inWorkDir(work: (dir: string) => Promise<void>): Promise<void> {
+  const runnerTemp = process.env.RUNNER_TEMP;
+  const workDir = await mkdtemp(join(runnerTemp ?? tmpdir(), 'update-manifest-'));
+  try {
+    await work(workDir);
+  } finally {
+    if (!runnerTemp) await rm(workDir, { recursive: true, force: true });
+  }
 }
 
 /** The client is loaded only in pull-request mode: pushes never call the API. */
@@ -59,7 +102,10 @@ async function createPullRequests(
 }
 
 /** The trailers' values: the built commit (the input, else the event's), the run and the actor. */
-async function readLineage(inputs: Inputs, context: ActionContext): Promise<Lineage> {
+async function readLineage(
+  inputs: Pick<CommonInputs, 'sourceCommit'>,
+  context: ActionContext,
+): Promise<Lineage> {
   const env = process.env;
   let sourceCommit = inputs.sourceCommit;
   if (!sourceCommit) {
@@ -82,7 +128,10 @@ async function readLineage(inputs: Inputs, context: ActionContext): Promise<Line
   };
 }
 
-function setOutputs(context: ActionContext, result: UpdateResult): void {
+function setOutputs(
+  context: ActionContext,
+  result: Pick<UpdateResult, 'commit' | 'changedFiles' | 'pullRequest'>,
+): void {
   context.setOutput(OUTPUTS.commit, result.commit ?? '');
   context.setOutput(OUTPUTS.changed, result.changedFiles.join('\n'));
   context.setOutput(OUTPUTS.pullRequest, result.pullRequest?.url ?? '');

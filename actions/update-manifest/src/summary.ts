@@ -1,6 +1,7 @@
 import { inlineCode, SummaryBuilder } from '@flow-actions/action-kit';
 import { describeArtifact, type Lineage } from './commit-message';
 import type { ImageTarget } from './image-reference';
+import type { RevertResult } from './revert';
 import type { UpdateResult } from './update';
 
 export interface SummaryOptions {
@@ -56,6 +57,36 @@ export function buildSummary(result: UpdateResult, options: SummaryOptions): Sum
     options.lineage.actor ? `by ${inlineCode(options.lineage.actor)}` : '',
   ].filter(Boolean);
   if (lineage.length > 0) summary.paragraph(`Lineage: ${lineage.join(', ')}.`);
+  if (result.diff) summary.details('Diff', `\`\`\`diff\n${result.diff.trimEnd()}\n\`\`\``);
+  return summary;
+}
+
+/** What a revert put back: the commit undone, the revert commit (or why there was none), the diff. */
+export function buildRevertSummary(
+  result: RevertResult,
+  options: Pick<SummaryOptions, 'repositoryLabel' | 'paths'>,
+): SummaryBuilder {
+  const undone = `${inlineCode(result.reverted.commit.slice(0, 12))} (${result.reverted.subject})`;
+  const where = `${options.paths.map(inlineCode).join(', ')} in ${inlineCode(options.repositoryLabel)}`;
+  const summary = new SummaryBuilder().heading('Update manifest: revert');
+  switch (result.status) {
+    case 'unchanged':
+      summary.paragraph(`Nothing to revert: ${undone} is already undone on ${inlineCode(result.branch)}.`);
+      break;
+    case 'dry-run':
+      summary.paragraph(
+        `Dry run: would undo ${undone} in ${where} on ${inlineCode(result.branch)}. Nothing was committed or pushed.`,
+      );
+      break;
+    case 'pushed':
+      summary.paragraph(
+        `Undid ${undone} in ${where}: commit ${inlineCode(result.commit ?? '')} on ${inlineCode(result.branch)}${
+          result.attempts > 1 ? ` (re-applied after ${result.attempts - 1} race(s) with other pushes)` : ''
+        }.`,
+      );
+      break;
+  }
+  if (result.changedFiles.length > 0) summary.list(result.changedFiles.map(inlineCode));
   if (result.diff) summary.details('Diff', `\`\`\`diff\n${result.diff.trimEnd()}\n\`\`\``);
   return summary;
 }

@@ -1,0 +1,188 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ConfigurationError, type Logger, nullLogger } from '@flow-actions/action-kit';
+import { type Lineage, TRAILERS } from './commit-message';
+import type { ManifestGit } from './git';
+import { DEFAULT_MAX_ATTEMPTS } from './update';
+
+// Undoing a deploy: the files a deploy commit changed go back to what they were before it, when
+// nothing touched them since. It is how main.yml puts stage back after yanking a commit whose
+// stage checks failed, so that stage never points at an artifact that no longer exists.
+
+export interface RevertRequest {
+  /** For messages: `owner/name` or the local path. */
+  repositoryLabel: string;
+  /** Undefined: the default branch. */
+  branch?: string;
+  /** The commit to undo (full sha). */
+  commit: string;
+  /** The folders or files the commit may have changed: anything else is refused. */
+  paths: string[];
+  /** The commit subject. Default: `Revert "<subject of the commit>"`. */
+  message?: string;
+  lineage: Lineage;
+  dryRun: boolean;
+}
+
+export interface RevertDependencies {
+  git: ManifestGit;
+  /** Default: nowhere. */
+  logger?: Logger;
+  /** Default: setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Default: Math.random. */
+  random?: () => number;
+  /** Pushes tried before giving up on a branch that keeps moving. Default: 5. */
+  maxAttempts?: number;
+}
+
+export interface RevertResult {
+  /** `pushed`: reverted now; `unchanged`: already reverted; `dry-run`: shown, not written. */
+  status: 'pushed' | 'unchanged' | 'dry-run';
+  branch: string;
+  /** The revert commit written; undefined when nothing was committed. */
+  commit?: string;
+  base: string;
+  /** The commit undone and its subject. */
+  reverted: { commit: string; subject: string };
+  changedFiles: string[];
+  diff: string;
+  attempts: number;
+}
+
+/** The trailer that names the commit a revert undid. */
+export const REVERTS_TRAILER = 'Flow-Reverts';
+
+/**
+ * Puts back the files `commit` changed, as they were before it, and pushes (re-applied on the new
+ * head when another push won the race). Refused, before anything is written, when the commit is
+ * not on the branch, is a merge, changed files outside `paths`, or when a file changed again
+ * since. A commit already undone is a success with nothing to do.
+ */
+export async function revertManifestCommit(
+  request: RevertRequest,
+  dependencies: RevertDependencies,
+): Promise<RevertResult> {
+  const { git } = dependencies;
+  const logger = dependencies.logger ?? nullLogger;
+  const sleep = dependencies.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
+  const random = dependencies.random ?? Math.random;
+  const maxAttempts = dependencies.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const where = `${request.repositoryLabel}`;
+
+  const branch = await git.clone(request.branch);
+  for (let attempt = 1; ; attempt++) {
+    const base = await git.head();
+    if (!(await git.reaches(request.commit))) {
+      throw new ConfigurationError(
+        `Commit ${request.commit} is not on branch ${branch} of ${where}: give a commit of that branch in "revert" (the commit output of the deploy step).`,
+      );
+    }
+    const change = await git.describeChange(request.commit);
+    if (change.parents !== 1) {
+      throw new ConfigurationError(
+        `Commit ${request.commit} of ${where} is ${change.parents === 0 ? 'the first commit' : 'a merge'}: only a deploy commit with one parent can be reverted.`,
+      );
+    }
+    const outside = change.files.filter((file) => !request.paths.some((path) => isInside(file, path)));
+    if (outside.length > 0) {
+      throw new ConfigurationError(
+        `Commit ${request.commit} of ${where} also changed ${outside.join(', ')}, outside ${request.paths.join(', ')}: revert it by hand, or name those paths in "path".`,
+      );
+    }
+    const plan = await planRevert(git, request.commit, change.files, where);
+    const reverted = { commit: request.commit, subject: change.subject };
+    const result = { branch, base, reverted, attempts: attempt };
+    if (plan.length === 0) {
+      logger.info(`Nothing to revert: the changes of ${request.commit} are already undone on ${branch}.`);
+      return { ...result, status: 'unchanged', changedFiles: [], diff: '' };
+    }
+    for (const file of plan) await putBack(git.dir, file.path, file.before);
+    const changedFiles = plan.map((file) => file.path);
+    const diff = await git.diff(changedFiles);
+    if (request.dryRun) return { ...result, status: 'dry-run', changedFiles, diff };
+
+    const commit = await git.commit(changedFiles, buildRevertMessage(request, change.subject));
+    const pushed = await git.push(branch);
+    if (pushed.ok) {
+      logger.info(`Pushed ${commit} to ${branch}: ${request.commit} reverted.`);
+      return { ...result, status: 'pushed', commit, changedFiles, diff };
+    }
+    if (attempt >= maxAttempts) {
+      throw new Error(
+        `Branch ${branch} of ${where} moved on each of ${maxAttempts} pushes (${pushed.reason}); re-run the job to revert on the newest head.`,
+      );
+    }
+    const delay = Math.round((250 + random() * 750) * attempt);
+    logger.info(
+      `Another push reached ${branch} first (${pushed.reason}); reverting on the new head in ${delay} ms.`,
+    );
+    await sleep(delay);
+    await git.resetToRemote(branch);
+  }
+}
+
+interface FileRevert {
+  path: string;
+  /** The content before the commit; undefined when the commit created the file. */
+  before: string | undefined;
+}
+
+/**
+ * The files to put back: each must still be as the commit left it. One already as it was before
+ * the commit needs nothing; one changed again since is a conflict, refused.
+ */
+async function planRevert(
+  git: ManifestGit,
+  commit: string,
+  files: string[],
+  where: string,
+): Promise<FileRevert[]> {
+  const plan: FileRevert[] = [];
+  for (const path of files) {
+    const [before, after, now] = await Promise.all([
+      git.fileAt(`${commit}^`, path),
+      git.fileAt(commit, path),
+      git.fileAt('HEAD', path),
+    ]);
+    if (now === before) continue;
+    if (now !== after) {
+      throw new ConfigurationError(
+        `${path} in ${where} changed again after ${commit}: reverting would undo those changes too; put it back by hand.`,
+      );
+    }
+    plan.push({ path, before });
+  }
+  return plan;
+}
+
+async function putBack(dir: string, path: string, content: string | undefined): Promise<void> {
+  const file = join(dir, path);
+  if (content === undefined) {
+    await rm(file, { force: true });
+    return;
+  }
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, content);
+}
+
+function isInside(file: string, path: string): boolean {
+  return path === '.' || file === path || file.startsWith(`${path}/`);
+}
+
+/** `Revert "<subject>"`, git's own line naming the commit, and the lineage trailers. */
+export function buildRevertMessage(
+  request: Pick<RevertRequest, 'commit' | 'message' | 'lineage'>,
+  subject: string,
+): string {
+  const trailers: [string, string | undefined][] = [
+    [REVERTS_TRAILER, request.commit],
+    [TRAILERS.sourceCommit, request.lineage.sourceCommit],
+    [TRAILERS.sourceRepository, request.lineage.sourceRepository],
+    [TRAILERS.runUrl, request.lineage.runUrl],
+    [TRAILERS.actor, request.lineage.actor],
+  ];
+  const title = (request.message ?? `Revert "${subject}"`).replace(/\s*\r?\n\s*/g, ' ').trim();
+  const lines = trailers.flatMap(([key, value]) => (value ? [`${key}: ${value}`] : []));
+  return `${title}\n\nThis reverts commit ${request.commit}.\n\n${lines.join('\n')}\n`;
+}
