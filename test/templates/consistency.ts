@@ -49,6 +49,8 @@ export function checkConsistency(workflow: Workflow, actions: ReadonlyMap<string
         const action = match?.[1] ? actions.get(match[1]) : undefined;
         if (!action) {
           problems.push(`${where}: uses ${uses}, which is not one of our actions at @v1`);
+          // The step exists; what it outputs is unknown, so reads of it are not reported again.
+          if (step.id) stepActions.set(step.id, undefined);
           continue;
         }
         if (step.id) stepActions.set(step.id, action);

@@ -288,9 +288,10 @@ describe('templates, simulated on the bundled actions against real services', ()
     expect(await readFile(join(releases, 'v1.0.0', 'token-given'), 'utf8')).toBe('yes\n');
   });
 
-  it('main: a commit whose stage checks fail is yanked; its rc tag is then refused', async () => {
+  it('main: a commit whose stage checks fail is yanked and stage put back; its rc tag is then refused', async () => {
     commits.C = await world.commit({ 'greeting.txt': 'hello, world\n' }, 'feat(api): greet the world');
     const C = commits.C;
+    const stageBefore = await manifestAt('stage');
     const run = await world.run('main', pushToMain(C, commits.B?.sha as string), mainStandIns('failure'));
     expect(results(run), explain(run)).toEqual({
       build: 'success',
@@ -299,6 +300,23 @@ describe('templates, simulated on the bundled actions against real services', ()
       yank: 'success',
     });
     expect(checkRun('Stage checks', C.sha)).toBe('failure');
+    // The deploy of C happened before its checks; once C is yanked, stage is put back on A.
+    const deployCommit = job(run, 'deploy-stage').outputs.commit as string;
+    expect(deployCommit).toMatch(/^[0-9a-f]{40}$/);
+    expect(step(run, 'yank', 'Put stage back').inputs).toMatchObject({
+      revert: deployCommit,
+      path: 'envs/stage',
+    });
+    expect(await manifestAt('stage')).toBe(stageBefore);
+    expect(stageBefore).toContain(`digest: ${digests.A}`);
+    const { stdout: restored } = await exec('git', [
+      '--git-dir',
+      world.manifests.path,
+      'log',
+      '-1',
+      '--format=%s%n%(trailers:key=Flow-Reverts,valueonly)',
+    ]);
+    expect(restored.trim().split('\n')).toEqual([`Put stage back; ${short(C)} was yanked`, deployCommit]);
     expect(step(run, 'yank', 'yank').inputs).toMatchObject({ sha: C.sha, image: world.values.IMAGE });
     expect(await registryDigest(world.values.IMAGE as string, short(C))).toBeUndefined();
     expect((await tombstoneOf(world.values.IMAGE as string, C.sha))?.reason).toMatch(
