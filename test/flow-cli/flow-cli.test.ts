@@ -621,6 +621,26 @@ describe('flow update-manifest against a local manifest repository', () => {
     expect(again.exitCode).toBe(0);
     expect(again.stdout.split('\n')[0]).toBe(`Nothing to change on ${bare} main.`);
     expect(await head()).toBe(result.commit);
+
+    // --revert undoes that deploy: the file is back as it was, and a second revert has nothing to do.
+    const original = (await git(['--git-dir', bare, 'show', `${before}:envs/stage/kustomization.yaml`], work))
+      .stdout;
+    const revertArgs = ['update-manifest', '--repository', bare, '--path', 'envs/stage', '--revert'];
+    const mixed = await flow([...revertArgs, result.commit as string, '--image', 'ghcr.io/acme/api']);
+    expect(mixed.exitCode).toBe(2);
+    expect(mixed.stderr).toContain('cannot be combined with "image"');
+    const reverted = await flow([...revertArgs, result.commit as string]);
+    expect(reverted.exitCode).toBe(0);
+    expect(reverted.stdout.split('\n')[0]).toMatch(
+      new RegExp(
+        `^Reverted ${(result.commit as string).slice(0, 7)} "Deploy ghcr.io/acme/api:abc1234 to envs/stage" on .* main \\(commit [0-9a-f]{7}\\)\\.$`,
+      ),
+    );
+    expect((await git(['--git-dir', bare, 'show', 'main:envs/stage/kustomization.yaml'], work)).stdout).toBe(
+      original,
+    );
+    const twice = await flow([...revertArgs, result.commit as string]);
+    expect(twice.stdout.split('\n')[0]).toMatch(/^Already reverted /);
   });
 });
 

@@ -12,7 +12,7 @@ import {
   OUTPUTS,
   type RevertInputs,
 } from './inputs';
-import { createManifestGit, repositoryLabel, toUpdateRequest } from './request';
+import { createManifestGit, repositoryLabel, toRevertRequest, toUpdateRequest } from './request';
 import { revertManifestCommit } from './revert';
 import { buildRevertSummary, buildSummary } from './summary';
 import { type PullRequestApi, type UpdateResult, updateManifest } from './update';
@@ -54,18 +54,10 @@ async function runRevert(inputs: RevertInputs, context: ActionContext): Promise<
   const lineage = await readLineage(inputs, context);
   const label = repositoryLabel(inputs);
   await inWorkDir(async (workDir) => {
-    const result = await revertManifestCommit(
-      {
-        repositoryLabel: label,
-        ...(inputs.branch ? { branch: inputs.branch } : {}),
-        commit: inputs.revert,
-        paths: inputs.paths,
-        ...(inputs.message ? { message: inputs.message } : {}),
-        lineage,
-        dryRun: inputs.dryRun,
-      },
-      { git: createManifestGit(inputs, join(workDir, 'repository'), context), logger: context.logger },
-    );
+    const result = await revertManifestCommit(toRevertRequest(inputs, lineage), {
+      git: createManifestGit(inputs, join(workDir, 'repository'), context),
+      logger: context.logger,
+    });
     setOutputs(context, {
       changedFiles: result.changedFiles,
       ...(result.commit ? { commit: result.commit } : {}),

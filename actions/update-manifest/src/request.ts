@@ -1,14 +1,15 @@
 import type { Logger, SecretMasker } from '@flow-actions/action-kit';
 import type { Lineage } from './commit-message';
 import { createGit, type ManifestGit } from './git';
-import type { Inputs, Mode } from './inputs';
+import type { CommonInputs, Inputs, Mode, RevertInputs } from './inputs';
+import type { RevertRequest } from './revert';
 import type { UpdateRequest } from './update';
 
 // From the inputs to the core's request and git client: one place for the action's entry and
 // for `flow update-manifest`, so that both update a repository the same way.
 
 /** How messages name the manifest repository: `owner/name`, or the local path. */
-export function repositoryLabel(inputs: Pick<Inputs, 'repository'>): string {
+export function repositoryLabel(inputs: Pick<CommonInputs, 'repository'>): string {
   return inputs.repository.kind === 'github'
     ? `${inputs.repository.owner}/${inputs.repository.name}`
     : inputs.repository.path;
@@ -16,7 +17,7 @@ export function repositoryLabel(inputs: Pick<Inputs, 'repository'>): string {
 
 /** The git client that clones the manifest repository into `dir`, with the token if any. */
 export function createManifestGit(
-  inputs: Pick<Inputs, 'repository' | 'token' | 'author'>,
+  inputs: Pick<CommonInputs, 'repository' | 'token' | 'author'>,
   dir: string,
   context: { masker: SecretMasker; logger: Logger },
 ): ManifestGit {
@@ -41,6 +42,19 @@ export function toUpdateRequest(inputs: Inputs, lineage: Lineage, mode: Mode = i
     helmKeys: inputs.helmKeys,
     mode,
     ...(inputs.pullRequestBranch ? { pullRequestBranch: inputs.pullRequestBranch } : {}),
+    ...(inputs.message ? { message: inputs.message } : {}),
+    lineage,
+    dryRun: inputs.dryRun,
+  };
+}
+
+/** The revert's request: which deploy commit to undo, within which paths. */
+export function toRevertRequest(inputs: RevertInputs, lineage: Lineage): RevertRequest {
+  return {
+    repositoryLabel: repositoryLabel(inputs),
+    ...(inputs.branch ? { branch: inputs.branch } : {}),
+    commit: inputs.revert,
+    paths: inputs.paths,
     ...(inputs.message ? { message: inputs.message } : {}),
     lineage,
     dryRun: inputs.dryRun,

@@ -3,10 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputReader } from '@flow-actions/action-kit';
 import { shortSha } from '@flow-actions/commit-identity';
+import type { Lineage } from '@flow-actions/update-manifest/commit-message';
 import { updateManifest } from '@flow-actions/update-manifest/core';
-import { getInputs } from '@flow-actions/update-manifest/inputs';
-import { createManifestGit, repositoryLabel, toUpdateRequest } from '@flow-actions/update-manifest/request';
-import type { Command } from '../command';
+import {
+  type CommonInputs,
+  getInputs,
+  getRevertInputs,
+  type RevertInputs,
+} from '@flow-actions/update-manifest/inputs';
+import {
+  createManifestGit,
+  repositoryLabel,
+  toRevertRequest,
+  toUpdateRequest,
+} from '@flow-actions/update-manifest/request';
+import { revertManifestCommit } from '@flow-actions/update-manifest/revert';
+import type { Command, CommandContext, CommandOutput } from '../command';
 import { createFlagInputSource, currentCommit, readInputs } from '../inputs';
 
 export const updateManifestCommand: Command = {
@@ -19,6 +31,7 @@ export const updateManifestCommand: Command = {
     'Edits kustomize images:, Helm values keys or plain Kubernetes manifests, keeping comments; pushes with retry on races.',
     'The Flow-Source-Commit trailer names --source-commit, else the commit checked out here (if any).',
     'Pull-request mode calls the GitHub API and is left to the action.',
+    '--revert <commit> undoes a deploy commit instead: its files under --path go back as they were, refused if changed since.',
   ],
   options: {
     repository: {
@@ -37,6 +50,10 @@ export const updateManifestCommand: Command = {
       description: 'The image name as written in the manifests, e.g. ghcr.io/acme/api.',
     },
     tag: { type: 'string', description: 'The tag to point at.' },
+    revert: {
+      type: 'string',
+      description: 'Undo this deploy commit (full sha) instead of pointing at an artifact.',
+    },
     digest: { type: 'string', description: 'The digest to point at (pins the tag too when both are given).' },
     format: { type: 'string', description: 'auto, kustomize, helm or kubernetes.', default: 'auto' },
     'helm-key': { type: 'string', multiple: true, description: 'Helm values key to set, e.g. image.tag.' },
@@ -58,15 +75,12 @@ export const updateManifestCommand: Command = {
     'dry-run': { type: 'boolean', description: 'Show the change; commit and push nothing.' },
   },
   async run(args, context) {
-    const inputs = readInputs(() =>
-      getInputs(new InputReader(createFlagInputSource(args, updateManifestCommand.options)), context.masker, {
-        workspace: context.cwd,
-      }),
-    );
-    const sourceCommit =
-      inputs.sourceCommit ?? (await currentCommit(undefined, context).catch(() => undefined));
-    const actor = context.env.FLOW_ACTOR || context.env.USER;
-    const lineage = { ...(sourceCommit ? { sourceCommit } : {}), ...(actor ? { actor } : {}) };
+    const source = createFlagInputSource(args, updateManifestCommand.options);
+    const runner = { workspace: context.cwd };
+    const revert = readInputs(() => getRevertInputs(new InputReader(source), context.masker, runner));
+    if (revert) return revertDeploy(revert, context);
+    const inputs = readInputs(() => getInputs(new InputReader(source), context.masker, runner));
+    const lineage = await cliLineage(inputs, context);
     const label = repositoryLabel(inputs);
     const workDir = await mkdtemp(join(context.env.TMPDIR || tmpdir(), 'flow-update-manifest-'));
     try {
@@ -114,3 +128,53 @@ export const updateManifestCommand: Command = {
     }
   },
 };
+
+/** The trailers' values on the command line: --source-commit else HEAD here, and $FLOW_ACTOR or $USER. */
+async function cliLineage(
+  inputs: Pick<CommonInputs, 'sourceCommit'>,
+  context: CommandContext,
+): Promise<Lineage> {
+  const sourceCommit =
+    inputs.sourceCommit ?? (await currentCommit(undefined, context).catch(() => undefined));
+  const actor = context.env.FLOW_ACTOR || context.env.USER;
+  return { ...(sourceCommit ? { sourceCommit } : {}), ...(actor ? { actor } : {}) };
+}
+
+/** `--revert`: the deploy commit is undone in the manifest repository. */
+async function revertDeploy(inputs: RevertInputs, context: CommandContext): Promise<CommandOutput> {
+  const lineage = await cliLineage(inputs, context);
+  const label = repositoryLabel(inputs);
+  const workDir = await mkdtemp(join(context.env.TMPDIR || tmpdir(), 'flow-update-manifest-'));
+  try {
+    context.logger.info(`Cloning ${label}…`);
+    const result = await revertManifestCommit(toRevertRequest(inputs, lineage), {
+      git: createManifestGit(inputs, join(workDir, 'repository'), context),
+      logger: context.logger,
+    });
+    const verb = { pushed: 'Reverted', unchanged: 'Already reverted', 'dry-run': 'Would revert' }[
+      result.status
+    ];
+    return {
+      json: {
+        ok: true,
+        status: result.status,
+        repository: label,
+        branch: result.branch,
+        commit: result.commit ?? null,
+        reverted: result.reverted,
+        changedFiles: result.changedFiles,
+        diff: result.diff,
+      },
+      lines: [
+        `${verb} ${shortSha(result.reverted.commit)} "${result.reverted.subject}" on ${label} ${result.branch}${result.commit ? ` (commit ${shortSha(result.commit)})` : ''}.`,
+        ...(result.status === 'dry-run' && result.diff ? ['', result.diff.trimEnd()] : []),
+      ],
+      table: {
+        columns: ['file', 'reverted'],
+        rows: result.changedFiles.map((file) => [file, result.reverted.commit]),
+      },
+    };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
