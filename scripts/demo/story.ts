@@ -181,11 +181,24 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     'feat: faster start',
   );
   const builtC = await build(C);
-  await deploy('stage', builtC.outputs.tag ?? '', builtC.outputs.digest ?? '', C);
+  const stageC = await deploy('stage', builtC.outputs.tag ?? '', builtC.outputs.digest ?? '', C);
   const yank = await succeed(
     'yank-artifact',
     { image: store, reason: 'stage smoke test failed: /health answered 500' },
     { name: 'workflow_dispatch', ref: 'refs/heads/main', sha: C, payload: { inputs: { sha: C } } },
+  );
+  // As main.yml does: stage must not point at the artifact just deleted, so its deploy is undone.
+  const restored = await succeed(
+    'update-manifest',
+    {
+      repository: manifests,
+      branch: 'main',
+      path: 'environments/stage',
+      revert: stageC,
+      message: `Put stage back; ${short(C)} was yanked`,
+      author: 'flow-demo <flow-demo@example.com>',
+    },
+    pushTo('refs/heads/main', C),
   );
   await git(app, 'tag', 'v1.1.0', C);
   const refused = await run('promote', { image: store, to: 'v1.1.0, prod' }, pushTo('refs/tags/v1.1.0', C));
@@ -194,6 +207,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   say(`4. commit ${short(C)} "feat: faster start" fails its stage check`, [
     `build-by-sha     built ${store}:${short(C)} → ${shortDigest(builtC.outputs.digest ?? '')}; deployed to stage`,
     `yank-artifact    deleted ${short(C)}, left ${yank.outputs.tombstone ?? ''}`,
+    `update-manifest  stage put back on ${short(A)}: reverted ${short(stageC)} (manifest commit ${short(restored.outputs.commit ?? '')})`,
     `promote v1.1.0   refused: ${refused.errors[0] ?? ''}`,
   ]);
 

@@ -44,8 +44,10 @@ describe('pnpm demo', () => {
     const log = (await exec('git', ['-C', result.manifests, 'log', '--format=%s', 'main'])).stdout
       .trim()
       .split('\n');
-    // The seed commit and seven deploys: stage A, demo, prod v1.0.0, stage C, stage D, prod v1.1.0, the rollback.
-    expect(log).toHaveLength(1 + 7);
+    // The seed commit, seven deploys (stage A, demo, prod v1.0.0, stage C, stage D, prod v1.1.0, the
+    // rollback) and the revert of stage C after its yank.
+    expect(log).toHaveLength(1 + 8);
+    expect(log).toContain(`Put stage back; ${result.commits.C.slice(0, 7)} was yanked`);
     expect(log[0]).toBe('Deploy registry.example/acme/app:v1.0.0 to environments/prod');
 
     // What a person reads: the refusal quotes the tombstone, the rollback says nothing was rebuilt.
