@@ -130,6 +130,9 @@ describe('the flow bin', () => {
 describe('flow on an OCI layout: build, promote, roll back, inspect, yank', () => {
   let checkout: string;
   let layout: string;
+  /** `flow promote --image oci:<layout> …` */
+  const promote = (args: string[], options?: Parameters<typeof flow>[1]) =>
+    flow(['promote', '--image', `oci:${layout}`, ...args], options);
   let shas: string[];
 
   beforeAll(async () => {
@@ -193,18 +196,7 @@ describe('flow on an OCI layout: build, promote, roll back, inspect, yank', () =
     const firstDigest = await skopeoLayoutDigest(layout, first.slice(0, 7));
     const secondDigest = await skopeoLayoutDigest(layout, second.slice(0, 7));
 
-    const rc = await flow([
-      'promote',
-      '--image',
-      `oci:${layout}`,
-      '--from',
-      first,
-      '--to',
-      'rc-1',
-      '--to',
-      'prod',
-      '--json',
-    ]);
+    const rc = await promote(['--from', first, '--to', 'rc-1', '--to', 'prod', '--json']);
     expect(rc.exitCode).toBe(0);
     expect(json(rc)).toEqual({
       ok: true,
@@ -226,15 +218,7 @@ describe('flow on an OCI layout: build, promote, roll back, inspect, yank', () =
     });
     expect(await skopeoLayoutDigest(layout, 'rc-1')).toBe(firstDigest);
 
-    const moved = await flow([
-      'promote',
-      '--image',
-      `oci:${layout}`,
-      '--from',
-      second.slice(0, 7),
-      '--to',
-      'rc-1,prod',
-    ]);
+    const moved = await promote(['--from', second.slice(0, 7), '--to', 'rc-1,prod']);
     expect(moved.exitCode).toBe(1);
     expect(moved.stdout).toBe('');
     expect(moved.stderr.trimEnd().split('\n').at(-1)).toMatch(
@@ -242,17 +226,9 @@ describe('flow on an OCI layout: build, promote, roll back, inspect, yank', () =
     );
     expect(await skopeoLayoutDigest(layout, 'prod')).toBe(firstDigest);
 
-    const forward = await flow([
-      'promote',
-      '--image',
-      `oci:${layout}`,
-      '--from',
-      second.slice(0, 7),
-      '--to',
-      'prod',
-    ]);
+    const forward = await promote(['--from', second.slice(0, 7), '--to', 'prod']);
     expect(forward.exitCode).toBe(0);
-    const rollback = await flow(['promote', '--image', `oci:${layout}`, '--from', 'rc-1', '--to', 'prod']);
+    const rollback = await promote(['--from', 'rc-1', '--to', 'prod']);
     expect(rollback.exitCode).toBe(0);
     const lines = rollback.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(`Promoted commit ${first.slice(0, 7)} (${firstDigest?.slice(0, 19)}) to prod.`);
@@ -264,7 +240,7 @@ describe('flow on an OCI layout: build, promote, roll back, inspect, yank', () =
   });
 
   it('without --from outside a git checkout, says how to name the commit: one line, exit 2', async () => {
-    const run = await flow(['promote', '--image', `oci:${layout}`, '--to', 'demo'], { cwd: tmpdir() });
+    const run = await promote(['--to', 'demo'], { cwd: tmpdir() });
     expect(run.exitCode).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr.trimEnd().split('\n').at(-1)).toBe(
@@ -274,17 +250,7 @@ describe('flow on an OCI layout: build, promote, roll back, inspect, yank', () =
 
   it('a dry run plans and writes nothing', async () => {
     const [, second] = shas as [string, string];
-    const run = await flow([
-      'promote',
-      '--image',
-      `oci:${layout}`,
-      '--from',
-      second,
-      '--to',
-      'demo',
-      '--dry-run',
-      '--json',
-    ]);
+    const run = await promote(['--from', second, '--to', 'demo', '--dry-run', '--json']);
     expect(run.exitCode).toBe(0);
     expect(json(run)).toMatchObject({
       dryRun: true,
@@ -379,16 +345,7 @@ describe('flow on an OCI layout: build, promote, roll back, inspect, yank', () =
       ),
     );
 
-    const promoted = await flow([
-      'promote',
-      '--image',
-      `oci:${layout}`,
-      '--from',
-      first,
-      '--to',
-      'prod',
-      '--json',
-    ]);
+    const promoted = await promote(['--from', first, '--to', 'prod', '--json']);
     expect(promoted.exitCode).toBe(1);
     expect(json(promoted)).toMatchObject({
       ok: false,
