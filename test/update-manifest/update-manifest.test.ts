@@ -446,4 +446,33 @@ describe('update-manifest revert against real git over smart HTTP', () => {
     );
     expect(await headOf(repo.path)).toBe(both.commit);
   });
+
+  it('revert-deploy-of undoes the current deploy of that app commit, and only that', async () => {
+    const before = await fileAt('main', 'envs/stage/kustomization.yaml');
+    const deploy = await updateManifest(request(), { git: clientFor('deploy') });
+    const readme = await fileAt('main', 'README.md');
+    await commitTo({ 'README.md': readme }, 'docs: note', 60);
+    const byOf = (sha: string, name: string) =>
+      revertManifestCommit(revertRequest('', { commit: undefined, deployOf: sha }), { git: clientFor(name) });
+
+    const other = await byOf('b'.repeat(40), 'other');
+    expect(other).toMatchObject({ status: 'unchanged', changedFiles: [] });
+    expect(other.reverted).toBeUndefined();
+
+    const reverted = await byOf(SOURCE, 'of');
+    expect(reverted).toMatchObject({ status: 'pushed', reverted: { commit: deploy.commit } });
+    expect(await fileAt('main', 'envs/stage/kustomization.yaml')).toBe(before);
+    expect((await trailersOf(repo.path, reverted.commit as string))['Flow-Reverts']).toBe(deploy.commit);
+
+    // The revert carries Flow-Source-Commit too; it is never taken for a deploy to undo.
+    const again = await byOf(SOURCE, 'again');
+    expect(again).toMatchObject({ status: 'unchanged' });
+    expect(await headOf(repo.path)).toBe(reverted.commit);
+
+    // Stage now runs another commit: a yank of SOURCE leaves it alone.
+    await updateManifest(request({ lineage: { sourceCommit: 'd'.repeat(40) } }), { git: clientFor('newer') });
+    const newer = await headOf(repo.path);
+    expect(await byOf(SOURCE, 'late')).toMatchObject({ status: 'unchanged' });
+    expect(await headOf(repo.path)).toBe(newer);
+  });
 });

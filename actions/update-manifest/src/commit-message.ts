@@ -22,6 +22,8 @@ export const TRAILERS = {
   sourceRepository: 'Flow-Source-Repository',
   runUrl: 'Flow-Run-Url',
   actor: 'Flow-Actor',
+  /** On a revert: the deploy commit it undid. */
+  reverts: 'Flow-Reverts',
 } as const;
 
 export interface CommitMessageOptions {

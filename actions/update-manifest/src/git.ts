@@ -8,6 +8,7 @@ import {
   nullLogger,
   type SecretMasker,
 } from '@flow-actions/action-kit';
+import { TRAILERS } from './commit-message';
 import type { Author } from './inputs';
 
 export const GIT_INSTALL = 'apt-get install -y git';
@@ -37,10 +38,23 @@ export interface ManifestGit {
    * it is found or the history ends.
    */
   reaches(commit: string): Promise<boolean>;
+  /**
+   * The newest commit that changed any of `paths` and carries a deploy's trailers
+   * (`Flow-Source-Commit`, or `Flow-Reverts` for a revert); undefined when none did.
+   */
+  lastDeploy(paths: readonly string[]): Promise<Deploy | undefined>;
   /** The files a commit changed against its first parent, and its subject. */
   describeChange(commit: string): Promise<{ files: string[]; subject: string; parents: number }>;
   /** A file's content at a revision; undefined when it does not exist there. */
   fileAt(revision: string, path: string): Promise<string | undefined>;
+}
+
+export interface Deploy {
+  commit: string;
+  /** Its `Flow-Source-Commit` trailer: the app commit it deployed. */
+  sourceCommit?: string;
+  /** Its `Flow-Reverts` trailer: the deploy it undid. */
+  reverts?: string;
 }
 
 export interface CommitShape {
@@ -85,6 +99,22 @@ export function createGit(options: GitClientOptions): ManifestGit {
       }
       throw error;
     });
+
+  const shallowBoundary = async () =>
+    (await readFile(join(dir, '.git', 'shallow'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  /**
+   * Fetches more of a shallow clone's history until `found` holds or the history ends: a little
+   * at a time (what a revert looks for is recent), then the rest.
+   */
+  const deepenUntil = async (found: () => Promise<boolean>): Promise<boolean> => {
+    for (let round = 0; round < HISTORY_ROUNDS; round++) {
+      if (await found()) return true;
+      if ((await shallowBoundary()).length === 0) return false;
+      const deepen = round < HISTORY_ROUNDS - 1 ? ['--deepen', String(HISTORY_STEP)] : ['--unshallow'];
+      await run(['fetch', '--quiet', '--no-tags', ...deepen, 'origin']);
+    }
+    return found();
+  };
 
   return {
     dir,
@@ -139,22 +169,33 @@ export function createGit(options: GitClientOptions): ManifestGit {
       return (await run(['rev-parse', 'HEAD'])).stdout.trim();
     },
     async reaches(commit) {
-      // Found, and not the shallow clone's boundary, where its parents (what a revert restores) are cut.
-      const found = async () => {
+      return deepenUntil(async () => {
         const ancestor = await run(['merge-base', '--is-ancestor', commit, 'HEAD'], { allowFailure: true });
-        if (ancestor.exitCode !== 0) return false;
-        const boundary = await readFile(join(dir, '.git', 'shallow'), 'utf8').catch(() => '');
-        return !boundary.split('\n').includes(commit);
-      };
-      for (let round = 0; round < HISTORY_ROUNDS; round++) {
-        if (await found()) return true;
-        const shallow = (await run(['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true';
-        if (!shallow) return false;
-        // A deploy being undone is recent: deepen a little at a time, then take the rest.
-        const deepen = round < HISTORY_ROUNDS - 1 ? ['--deepen', String(HISTORY_STEP)] : ['--unshallow'];
-        await run(['fetch', '--quiet', '--no-tags', ...deepen, 'origin']);
-      }
-      return found();
+        return ancestor.exitCode === 0 && !(await shallowBoundary()).includes(commit);
+      });
+    },
+    async lastDeploy(paths) {
+      let last: Deploy | undefined;
+      const format = `%H%x00%(trailers:key=${TRAILERS.sourceCommit},valueonly)%x00%(trailers:key=${TRAILERS.reverts},valueonly)%x1e`;
+      await deepenUntil(async () => {
+        const { stdout } = await run(['log', `--format=${format}`, 'HEAD', '--', ...paths]);
+        const boundary = await shallowBoundary();
+        last = undefined;
+        for (const record of stdout.split('\x1e')) {
+          const [commit = '', sourceCommit = '', reverts = ''] = record.trim().split('\0');
+          // The shallow boundary has no parents here, so it seems to have added every file.
+          if (!commit || boundary.includes(commit)) break;
+          if (!sourceCommit.trim() && !reverts.trim()) continue;
+          last = {
+            commit,
+            ...(sourceCommit.trim() ? { sourceCommit: sourceCommit.trim() } : {}),
+            ...(reverts.trim() ? { reverts: reverts.trim() } : {}),
+          };
+          break;
+        }
+        return last !== undefined;
+      });
+      return last;
     },
     async describeChange(commit) {
       const parents =

@@ -139,10 +139,28 @@ describe('getRevertInputs', () => {
     });
   });
 
+  it('reads the app commit whose deploy is undone instead', () => {
+    const inputs = readRevert({ ...REVERT, revert: '', 'revert-deploy-of': SHA });
+    expect(inputs).toMatchObject({ revertDeployOf: SHA.toLowerCase(), paths: ['envs/stage'] });
+    expect(inputs).not.toHaveProperty('revert');
+  });
+
   it.each([
     [
       { revert: 'c0ffee0' },
       'Input "revert" "c0ffee0" is not a full commit sha: pass the commit output of the deploy step (40 hex characters).',
+    ],
+    [
+      { revert: '', 'revert-deploy-of': 'main' },
+      'Input "revert-deploy-of" "main" is not a full commit sha: pass the app commit (40 hex characters).',
+    ],
+    [
+      { 'revert-deploy-of': SHA },
+      'Inputs "revert" and "revert-deploy-of" name two things to undo: give one (the deploy commit, or the app commit it deployed).',
+    ],
+    [
+      { revert: '', 'revert-deploy-of': SHA, tag: 'v1' },
+      'Input "revert-deploy-of" undoes a commit and cannot be combined with "tag": leave them empty (mode push).',
     ],
     [
       { image: 'ghcr.io/acme/api', digest: DIGEST },

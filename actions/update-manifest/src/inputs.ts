@@ -91,33 +91,48 @@ function getCommonInputs(reader: InputReader, masker: SecretMasker, env: InputEn
 }
 
 export interface RevertInputs extends CommonInputs {
-  /** The manifest commit to undo (full sha, lower case). */
-  revert: string;
+  /** The manifest commit to undo (full sha, lower case); or else `revertDeployOf`. */
+  revert?: string;
+  /** The app commit whose current deploy is undone (full sha, lower case); or else `revert`. */
+  revertDeployOf?: string;
 }
 
-/** The inputs of a revert, or undefined when "revert" is empty (an update then). */
+/** The inputs of a revert, or undefined when "revert" and "revert-deploy-of" are empty (an update then). */
 export function getRevertInputs(
   reader: InputReader,
   masker: SecretMasker,
   env: InputEnvironment = {},
 ): RevertInputs | undefined {
   const revert = reader.optional('revert');
-  if (revert === undefined) return undefined;
-  if (!/^[0-9a-f]{40}$/i.test(revert)) {
+  const revertDeployOf = reader.optional('revert-deploy-of');
+  if (revert === undefined && revertDeployOf === undefined) return undefined;
+  if (revert !== undefined && revertDeployOf !== undefined) {
     throw new ConfigurationError(
-      `Input "revert" "${revert}" is not a full commit sha: pass the commit output of the deploy step (40 hex characters).`,
+      'Inputs "revert" and "revert-deploy-of" name two things to undo: give one (the deploy commit, or the app commit it deployed).',
+    );
+  }
+  const [name, value] =
+    revert !== undefined ? ['revert', revert] : ['revert-deploy-of', revertDeployOf ?? ''];
+  if (!/^[0-9a-f]{40}$/i.test(value)) {
+    throw new ConfigurationError(
+      name === 'revert'
+        ? `Input "revert" "${value}" is not a full commit sha: pass the commit output of the deploy step (40 hex characters).`
+        : `Input "revert-deploy-of" "${value}" is not a full commit sha: pass the app commit (40 hex characters).`,
     );
   }
   const conflicting = ['image', 'tag', 'digest', 'helm-key', 'pull-request-branch'].filter(
-    (name) => reader.optional(name) !== undefined,
+    (input) => reader.optional(input) !== undefined,
   );
   if (conflicting.length > 0 || reader.choice('mode', MODES, 'push') !== 'push') {
     const names = [...conflicting, ...(conflicting.length === 0 ? ['mode'] : [])];
     throw new ConfigurationError(
-      `Input "revert" undoes a commit and cannot be combined with ${names.map((name) => `"${name}"`).join(', ')}: leave them empty (mode push).`,
+      `Input "${name}" undoes a commit and cannot be combined with ${names.map((input) => `"${input}"`).join(', ')}: leave them empty (mode push).`,
     );
   }
-  return { ...getCommonInputs(reader, masker, env), revert: revert.toLowerCase() };
+  return {
+    ...getCommonInputs(reader, masker, env),
+    ...(name === 'revert' ? { revert: value.toLowerCase() } : { revertDeployOf: value.toLowerCase() }),
+  };
 }
 
 /** Reads and checks every input before anything is cloned or written. */

@@ -62,7 +62,13 @@ async function runRevert(inputs: RevertInputs, context: ActionContext): Promise<
       changedFiles: result.changedFiles,
       ...(result.commit ? { commit: result.commit } : {}),
     });
-    await context.writeSummary(buildRevertSummary(result, { repositoryLabel: label, paths: inputs.paths }));
+    await context.writeSummary(
+      buildRevertSummary(result, {
+        repositoryLabel: label,
+        paths: inputs.paths,
+        ...(inputs.revertDeployOf ? { deployOf: inputs.revertDeployOf } : {}),
+      }),
+    );
   });
 }
 

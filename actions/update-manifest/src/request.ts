@@ -48,12 +48,13 @@ export function toUpdateRequest(inputs: Inputs, lineage: Lineage, mode: Mode = i
   };
 }
 
-/** The revert's request: which deploy commit to undo, within which paths. */
+/** The revert's request: which deploy to undo (by its commit, or by the app commit it deployed), within which paths. */
 export function toRevertRequest(inputs: RevertInputs, lineage: Lineage): RevertRequest {
   return {
     repositoryLabel: repositoryLabel(inputs),
     ...(inputs.branch ? { branch: inputs.branch } : {}),
-    commit: inputs.revert,
+    ...(inputs.revert ? { commit: inputs.revert } : {}),
+    ...(inputs.revertDeployOf ? { deployOf: inputs.revertDeployOf } : {}),
     paths: inputs.paths,
     ...(inputs.message ? { message: inputs.message } : {}),
     lineage,

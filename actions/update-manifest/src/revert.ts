@@ -14,8 +14,13 @@ export interface RevertRequest {
   repositoryLabel: string;
   /** Undefined: the default branch. */
   branch?: string;
-  /** The commit to undo (full sha). */
-  commit: string;
+  /** The deploy commit to undo (full sha). Give this or `deployOf`. */
+  commit?: string;
+  /**
+   * Undo the environment's current deploy if it deployed this app commit (full sha), whatever
+   * manifest commit did it: how a yank by hand puts an environment back. Give this or `commit`.
+   */
+  deployOf?: string;
   /** The folders or files the commit may have changed: anything else is refused. */
   paths: string[];
   /** The commit subject. Default: `Revert "<subject of the commit>"`. */
@@ -43,15 +48,12 @@ export interface RevertResult {
   /** The revert commit written; undefined when nothing was committed. */
   commit?: string;
   base: string;
-  /** The commit undone and its subject. */
-  reverted: { commit: string; subject: string };
+  /** The commit undone and its subject; undefined when `deployOf` found no deploy of that commit. */
+  reverted?: { commit: string; subject: string };
   changedFiles: string[];
   diff: string;
   attempts: number;
 }
-
-/** The trailer that names the commit a revert undid. */
-export const REVERTS_TRAILER = 'Flow-Reverts';
 
 /**
  * Puts back the files `commit` changed, as they were before it, and pushes (re-applied on the new
@@ -70,31 +72,35 @@ export async function revertManifestCommit(
   const maxAttempts = dependencies.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const where = `${request.repositoryLabel}`;
 
+  if ((request.commit === undefined) === (request.deployOf === undefined))
+    throw new Error('revertManifestCommit needs exactly one of commit and deployOf');
   const branch = await git.clone(request.branch);
   for (let attempt = 1; ; attempt++) {
     const base = await git.head();
-    if (!(await git.reaches(request.commit))) {
+    const target = request.commit ?? (await currentDeployOf(git, request, branch, logger));
+    if (!target) return { branch, base, attempts: attempt, status: 'unchanged', changedFiles: [], diff: '' };
+    if (!(await git.reaches(target))) {
       throw new ConfigurationError(
-        `Commit ${request.commit} is not on branch ${branch} of ${where}: give a commit of that branch in "revert" (the commit output of the deploy step).`,
+        `Commit ${target} is not on branch ${branch} of ${where}: give a commit of that branch in "revert" (the commit output of the deploy step).`,
       );
     }
-    const change = await git.describeChange(request.commit);
+    const change = await git.describeChange(target);
     if (change.parents !== 1) {
       throw new ConfigurationError(
-        `Commit ${request.commit} of ${where} is ${change.parents === 0 ? 'the first commit' : 'a merge'}: only a deploy commit with one parent can be reverted.`,
+        `Commit ${target} of ${where} is ${change.parents === 0 ? 'the first commit' : 'a merge'}: only a deploy commit with one parent can be reverted.`,
       );
     }
     const outside = change.files.filter((file) => !request.paths.some((path) => isInside(file, path)));
     if (outside.length > 0) {
       throw new ConfigurationError(
-        `Commit ${request.commit} of ${where} also changed ${outside.join(', ')}, outside ${request.paths.join(', ')}: revert it by hand, or name those paths in "path".`,
+        `Commit ${target} of ${where} also changed ${outside.join(', ')}, outside ${request.paths.join(', ')}: revert it by hand, or name those paths in "path".`,
       );
     }
-    const plan = await planRevert(git, request.commit, change.files, where);
-    const reverted = { commit: request.commit, subject: change.subject };
+    const plan = await planRevert(git, target, change.files, where);
+    const reverted = { commit: target, subject: change.subject };
     const result = { branch, base, reverted, attempts: attempt };
     if (plan.length === 0) {
-      logger.info(`Nothing to revert: the changes of ${request.commit} are already undone on ${branch}.`);
+      logger.info(`Nothing to revert: the changes of ${target} are already undone on ${branch}.`);
       return { ...result, status: 'unchanged', changedFiles: [], diff: '' };
     }
     for (const file of plan) await putBack(git.dir, file.path, file.before);
@@ -102,10 +108,13 @@ export async function revertManifestCommit(
     const diff = await git.diff(changedFiles);
     if (request.dryRun) return { ...result, status: 'dry-run', changedFiles, diff };
 
-    const commit = await git.commit(changedFiles, buildRevertMessage(request, change.subject));
+    const commit = await git.commit(
+      changedFiles,
+      buildRevertMessage({ ...request, commit: target }, change.subject),
+    );
     const pushed = await git.push(branch);
     if (pushed.ok) {
-      logger.info(`Pushed ${commit} to ${branch}: ${request.commit} reverted.`);
+      logger.info(`Pushed ${commit} to ${branch}: ${target} reverted.`);
       return { ...result, status: 'pushed', commit, changedFiles, diff };
     }
     if (attempt >= maxAttempts) {
@@ -120,6 +129,29 @@ export async function revertManifestCommit(
     await sleep(delay);
     await git.resetToRemote(branch);
   }
+}
+
+/**
+ * The manifest commit of the environment's current deploy when it deployed `deployOf`; undefined
+ * (nothing to do) when the environment runs another commit, or its deploy was already reverted.
+ */
+async function currentDeployOf(
+  git: ManifestGit,
+  request: RevertRequest,
+  branch: string,
+  logger: Logger,
+): Promise<string | undefined> {
+  const deploy = await git.lastDeploy(request.paths);
+  if (deploy && !deploy.reverts && deploy.sourceCommit === request.deployOf) return deploy.commit;
+  const now = !deploy
+    ? 'no deploy'
+    : deploy.reverts
+      ? `the revert ${deploy.commit} of ${deploy.reverts}`
+      : `a deploy of ${deploy.sourceCommit}`;
+  logger.info(
+    `Nothing to revert: the last change to ${request.paths.join(', ')} on ${branch} is ${now}, not a deploy of ${request.deployOf}.`,
+  );
+  return undefined;
 }
 
 interface FileRevert {
@@ -172,11 +204,11 @@ function isInside(file: string, path: string): boolean {
 
 /** `Revert "<subject>"`, git's own line naming the commit, and the lineage trailers. */
 export function buildRevertMessage(
-  request: Pick<RevertRequest, 'commit' | 'message' | 'lineage'>,
+  request: Pick<RevertRequest, 'message' | 'lineage'> & { commit: string },
   subject: string,
 ): string {
   const trailers: [string, string | undefined][] = [
-    [REVERTS_TRAILER, request.commit],
+    [TRAILERS.reverts, request.commit],
     [TRAILERS.sourceCommit, request.lineage.sourceCommit],
     [TRAILERS.sourceRepository, request.lineage.sourceRepository],
     [TRAILERS.runUrl, request.lineage.runUrl],

@@ -64,11 +64,16 @@ export function buildSummary(result: UpdateResult, options: SummaryOptions): Sum
 /** What a revert put back: the commit undone, the revert commit (or why there was none), the diff. */
 export function buildRevertSummary(
   result: RevertResult,
-  options: Pick<SummaryOptions, 'repositoryLabel' | 'paths'>,
+  options: Pick<SummaryOptions, 'repositoryLabel' | 'paths'> & { deployOf?: string },
 ): SummaryBuilder {
-  const undone = `${inlineCode(result.reverted.commit.slice(0, 12))} (${result.reverted.subject})`;
   const where = `${options.paths.map(inlineCode).join(', ')} in ${inlineCode(options.repositoryLabel)}`;
   const summary = new SummaryBuilder().heading('Update manifest: revert');
+  if (!result.reverted) {
+    return summary.paragraph(
+      `Nothing to revert: ${where} does not run a deploy of ${inlineCode(options.deployOf ?? '')} on ${inlineCode(result.branch)}.`,
+    );
+  }
+  const undone = `${inlineCode(result.reverted.commit.slice(0, 12))} (${result.reverted.subject})`;
   switch (result.status) {
     case 'unchanged':
       summary.paragraph(`Nothing to revert: ${undone} is already undone on ${inlineCode(result.branch)}.`);

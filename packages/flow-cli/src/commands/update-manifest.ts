@@ -54,6 +54,10 @@ export const updateManifestCommand: Command = {
       type: 'string',
       description: 'Undo this deploy commit (full sha) instead of pointing at an artifact.',
     },
+    'revert-deploy-of': {
+      type: 'string',
+      description: 'Undo the current deploy of --path if it deployed this app commit (full sha).',
+    },
     digest: { type: 'string', description: 'The digest to point at (pins the tag too when both are given).' },
     format: { type: 'string', description: 'auto, kustomize, helm or kubernetes.', default: 'auto' },
     'helm-key': { type: 'string', multiple: true, description: 'Helm values key to set, e.g. image.tag.' },
@@ -151,6 +155,7 @@ async function revertDeploy(inputs: RevertInputs, context: CommandContext): Prom
       git: createManifestGit(inputs, join(workDir, 'repository'), context),
       logger: context.logger,
     });
+    const reverted = result.reverted;
     const verb = { pushed: 'Reverted', unchanged: 'Already reverted', 'dry-run': 'Would revert' }[
       result.status
     ];
@@ -161,17 +166,19 @@ async function revertDeploy(inputs: RevertInputs, context: CommandContext): Prom
         repository: label,
         branch: result.branch,
         commit: result.commit ?? null,
-        reverted: result.reverted,
+        reverted: reverted ?? null,
         changedFiles: result.changedFiles,
         diff: result.diff,
       },
       lines: [
-        `${verb} ${shortSha(result.reverted.commit)} "${result.reverted.subject}" on ${label} ${result.branch}${result.commit ? ` (commit ${shortSha(result.commit)})` : ''}.`,
+        reverted
+          ? `${verb} ${shortSha(reverted.commit)} "${reverted.subject}" on ${label} ${result.branch}${result.commit ? ` (commit ${shortSha(result.commit)})` : ''}.`
+          : `Nothing to revert: ${inputs.paths.join(', ')} on ${label} ${result.branch} does not run a deploy of ${shortSha(inputs.revertDeployOf ?? '')}.`,
         ...(result.status === 'dry-run' && result.diff ? ['', result.diff.trimEnd()] : []),
       ],
       table: {
         columns: ['file', 'reverted'],
-        rows: result.changedFiles.map((file) => [file, result.reverted.commit]),
+        rows: result.changedFiles.map((file) => [file, reverted?.commit ?? '']),
       },
     };
   } finally {
