@@ -465,6 +465,7 @@ describe('templates, simulated on the bundled actions against real services', ()
     const extra = standIns({ Test: pretend('npm ci && npm test, the adopter’s CI') });
     expect(results(await world.run('pull-request', pr, extra))).toEqual({ ci: 'success', build: 'success' });
     await world.fastForward('farewell');
+    const stageOnD = await manifestAt('stage');
     const main = await world.run('main', pushToMain(E, commits.D?.sha as string), mainStandIns('success'));
     expect(results(main), explain(main)).toMatchObject({ build: 'success', 'stage-checks': 'success' });
     const images = [world.values.IMAGE as string, world.values.DEVELOP_IMAGE as string];
@@ -488,6 +489,12 @@ describe('templates, simulated on the bundled actions against real services', ()
     }
     // The moving pr-9 tag named the same manifest: it went with it.
     expect(await registryDigest(world.values.DEVELOP_IMAGE as string, 'pr-9')).toBeUndefined();
+    // Stage ran E: its deploy is undone, so stage runs D again. Demo runs rc-1: nothing to do.
+    expect(await manifestAt('stage')).not.toContain(short(E));
+    expect(await manifestAt('stage')).toBe(stageOnD);
+    expect(step(run, 'yank', 'Put stage back').action?.outputs.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(step(run, 'yank', 'Put demo back')).toMatchObject({ outcome: 'success' });
+    expect(step(run, 'yank', 'Put demo back').action?.outputs.commit).toBe('');
 
     // Never rebuilt: main again on the yanked commit stops at build-by-sha.
     const again = await world.run('main', pushToMain(E, commits.D?.sha as string), mainStandIns('success'));
@@ -510,6 +517,7 @@ describe('templates, simulated on the bundled actions against real services', ()
     );
     expect(results(run)).toEqual({ yank: 'failure' });
     expect(step(run, 'yank', 'yank').action?.errors.join('\n')).toMatch(/v1\.1\.0.*force/s);
+    expect(step(run, 'yank', 'Put stage back').outcome).toBe('skipped');
     expect(await registryDigest(world.values.IMAGE as string, short(D))).toBe(digests.D);
     expect(await tombstoneOf(world.values.IMAGE as string, D.sha)).toBeUndefined();
   });
