@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   type GitHubFake,
   getOperation,
+  permits,
   shaOf,
   startGitHubFake,
+  toPermissions,
   validateRequest,
   validateResponse,
 } from './index';
@@ -245,4 +247,33 @@ describe('pagination as GitHub does it', () => {
 
 test('every answer above kept to the description', () => {
   expect(fake.schemaViolations).toEqual([]);
+});
+
+describe('the token’s permissions, as a job’s permissions: grant them', () => {
+  test('an operation beyond them is answered 403 as GitHub does; within them it is served', async () => {
+    const sha = shaOf('permissions');
+    fake.seed.checkRun({ name: 'Stage checks', head_sha: sha });
+    try {
+      fake.permissions = { contents: 'read' };
+      const refused = await get(`/repos/acme/api/commits/${sha}/check-runs`);
+      expect(refused.status).toBe(403);
+      expect(refused.body.message).toBe('Resource not accessible by integration');
+      // Metadata needs no permission.
+      expect((await get('/repos/acme/api')).status).toBe(200);
+      fake.permissions = { contents: 'read', checks: 'read' };
+      expect((await get(`/repos/acme/api/commits/${sha}/check-runs`)).status).toBe(200);
+    } finally {
+      fake.permissions = undefined;
+    }
+  });
+
+  test('write covers read; read-all and write-all expand to every scope', () => {
+    const path = '/repos/{owner}/{repo}/deployments';
+    expect(permits({ deployments: 'read' }, 'POST', path)).toBe(false);
+    expect(permits({ deployments: 'write' }, 'POST', path)).toBe(true);
+    expect(permits(toPermissions('read-all'), 'GET', '/repos/{owner}/{repo}/pulls')).toBe(true);
+    expect(permits(toPermissions('read-all'), 'POST', '/repos/{owner}/{repo}/releases')).toBe(false);
+    expect(permits(toPermissions('write-all'), 'POST', '/repos/{owner}/{repo}/releases')).toBe(true);
+    expect(toPermissions({})).toEqual({});
+  });
 });

@@ -21,6 +21,7 @@ import {
   shaOf,
 } from './factories';
 import { getOperation, type OpenApiOperation, validateRequest, validateResponse } from './openapi';
+import { type Permissions, permits } from './permissions';
 
 export interface GitHubFakeOptions {
   /** The only token the fake accepts (as `Bearer` or `token`). */
@@ -95,6 +96,12 @@ export interface GitHubFake {
    * validation catches a drifted fake. Default: none.
    */
   tamper: ((operationId: string, body: JsonValue) => JsonValue) | undefined;
+  /**
+   * The permissions the token is granted, as a job's `permissions:` grants them to its
+   * GITHUB_TOKEN; an operation beyond them is answered 403 as GitHub does. Default: undefined,
+   * everything allowed (a personal token).
+   */
+  permissions: Permissions | undefined;
   stop(): Promise<void>;
 }
 
@@ -573,6 +580,7 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
       faults.push({ ...fault, left: fault.times ?? 1 });
     },
     tamper: undefined,
+    permissions: undefined,
     stop: async () => {},
   };
 
@@ -667,6 +675,17 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
     }
     const operation = operations.get(route) as OpenApiOperation;
     record.operationId = operation.operationId;
+    if (fake.permissions && !permits(fake.permissions, route.method, route.path)) {
+      send({
+        status: 403,
+        body: {
+          message: 'Resource not accessible by integration',
+          documentation_url: 'https://docs.github.com/rest',
+          status: '403',
+        },
+      });
+      return;
+    }
     const violation = (where: 'request' | 'response', errors: string[]) => {
       schemaViolations.push({ method, url: record.url, operationId: operation.operationId, where, errors });
       send({

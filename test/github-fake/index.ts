@@ -12,3 +12,5 @@ export type {
 } from './github-fake';
 export { packageKey, startGitHubFake } from './github-fake';
 export { getOperation, validateRequest, validateResponse } from './openapi';
+export type { PermissionLevel, Permissions } from './permissions';
+export { permits, REQUIRED_PERMISSIONS, toPermissions } from './permissions';

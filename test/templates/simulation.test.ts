@@ -398,6 +398,21 @@ describe('templates, simulated on the bundled actions against real services', ()
     expect(await registryDigest(world.values.IMAGE as string, 'prod')).toBe(tagBefore);
   });
 
+  it('a job whose permissions: lack what its steps call fails: rollback.yml without deployments: write', async () => {
+    const run = await world.run(
+      'rollback',
+      dispatch({ version: 'v1.0.0' }, await head()),
+      standIns(),
+      (text) => text.replace('      deployments: write\n', ''),
+    );
+    expect(results(run)).toEqual({ rollback: 'failure' });
+    // The promote step's own error names the permission to add.
+    expect(step(run, 'rollback', 'promote').action?.errors.join('\n')).toMatch(
+      /answered 403: Resource not accessible by integration — .*deployments: write/,
+    );
+    expect(step(run, 'rollback', 'deploy').outcome).toBe('skipped');
+  });
+
   it('npm-release: after Main succeeds, the test job runs over backcompat-matrix’s legs, then the gate publishes', async () => {
     const D = commits.D as Commit;
     const failed = await world.run(

@@ -257,6 +257,43 @@ jobs:
     expect(seen.slice(-2)).toEqual(['leg:a', 'leg:b']);
   });
 
+  it('gives each job what its permissions: grant, the job’s replacing the workflow’s', async () => {
+    const workflow = parse(`
+name: t
+on: push
+permissions: { contents: read, checks: read }
+jobs:
+  own:
+    runs-on: x
+    permissions: { deployments: write }
+    steps: [{ name: look, run: x }]
+  inherited:
+    runs-on: x
+    steps: [{ name: look, run: x }]
+`) as Workflow;
+    const granted: Record<string, unknown> = {};
+    const started: string[] = [];
+    await runWorkflow(workflow, event, {
+      ...settings({
+        look: {
+          description: 'records the permissions',
+          run: async ({ permissions, env }) => {
+            granted[env.GITHUB_JOB ?? ''] = permissions;
+            return 'success';
+          },
+        },
+      }),
+      onJobStarted: (id) => {
+        started.push(id);
+      },
+    });
+    expect(granted).toEqual({
+      own: { deployments: 'write' },
+      inherited: { contents: 'read', checks: 'read' },
+    });
+    expect(started).toEqual(['own', 'inherited']);
+  });
+
   it('refuses a step nobody stands in for, naming it', async () => {
     const workflow = parse(
       'name: t\non: push\njobs:\n  a:\n    runs-on: x\n    steps: [{ name: Deploy, run: x }]\n',

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ActionRun, runAction } from '@flow-actions/runner-harness';
+import { type Permissions, toPermissions } from '../../github-fake';
 import { needsOf, OUR_ACTION, type Workflow, type WorkflowJob, type WorkflowStep } from '../templates';
 import { condition, interpolate, interpolateString, type Scope, type Status } from './expressions';
 import { matchTrigger, type Trigger, type WorkflowEvent } from './triggers';
@@ -24,6 +25,8 @@ export interface StepContext {
   /** The job's home folder: a fresh runner's `~`. */
   home: string;
   event: WorkflowEvent;
+  /** What the job's GITHUB_TOKEN is granted (`permissions:` of the job, else of the workflow). */
+  permissions: Permissions;
 }
 
 /** Something that does a non-flow step's work, or says plainly that it does not. */
@@ -80,6 +83,8 @@ export interface RunnerSettings {
   standIns: StandIns;
   /** Where each job gets its workspace and home, as a fresh runner would. */
   temp: string;
+  /** Told of each job before it runs, with what its GITHUB_TOKEN is granted. */
+  onJobStarted?(id: string, permissions: Permissions): Promise<void> | void;
   /** Told of each job as it concludes: GitHub records it as a check run named after it. */
   onJobConcluded?(job: JobRun, event: WorkflowEvent): Promise<void> | void;
 }
@@ -111,9 +116,12 @@ export async function runWorkflow(
     if (!condition(job.if, scope)) {
       legs.push({ id, name: jobName(id, job, scope), result: 'skipped', outputs: {}, steps: [] });
     } else {
+      // A job's permissions replace the workflow's; with neither, the repository default (read).
+      const permissions = toPermissions(job.permissions ?? workflow.permissions ?? 'read-all');
       for (const matrix of matrixLegs(job, scope)) {
         const legScope: Scope = { ...scope, contexts: { ...scope.contexts, matrix } };
-        legs.push(await runJob(id, job, legScope, matrix, event, settings));
+        await settings.onJobStarted?.(id, permissions);
+        legs.push(await runJob({ id, job, matrix, permissions }, legScope, event, settings));
       }
     }
     results.set(id, legs);
@@ -127,11 +135,16 @@ export async function runWorkflow(
 
 const PASSING: Status = { success: true, failure: false };
 
+interface JobToRun {
+  id: string;
+  job: WorkflowJob;
+  matrix: Record<string, unknown> | undefined;
+  permissions: Permissions;
+}
+
 async function runJob(
-  id: string,
-  job: WorkflowJob,
+  { id, job, matrix, permissions }: JobToRun,
   scope: Scope,
-  matrix: Record<string, unknown> | undefined,
   event: WorkflowEvent,
   settings: RunnerSettings,
 ): Promise<JobRun> {
@@ -167,7 +180,7 @@ async function runJob(
         Object.entries(step.with ?? {}).map(([name, value]) => [name, interpolateString(value, stepScope)]),
       );
       const runnerEnv = { ...env, ...runnerVariables(github, id), HOME: home };
-      done = await runStep(step, label, inputs, runnerEnv, { workspace, home, event }, settings);
+      done = await runStep(step, label, inputs, runnerEnv, { workspace, home, event, permissions }, settings);
     }
     record.steps.push(done);
     if (step.id) {
@@ -187,7 +200,7 @@ async function runStep(
   label: string,
   inputs: Record<string, string>,
   env: Record<string, string>,
-  job: Pick<StepContext, 'workspace' | 'home' | 'event'>,
+  job: Pick<StepContext, 'workspace' | 'home' | 'event' | 'permissions'>,
   settings: RunnerSettings,
 ): Promise<StepRun> {
   const ours = OUR_ACTION.exec(step.uses ?? '');

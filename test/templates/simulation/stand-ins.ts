@@ -13,7 +13,13 @@ import type { Outcome, StandIn, StepContext } from './runner';
 export function checkout(appRepository: string): StandIn {
   return {
     description: 'git fetch from the local app repository (all history and tags when fetch-depth is 0)',
-    async run({ with: inputs, workspace, event }) {
+    async run({ with: inputs, workspace, event, permissions }) {
+      if (permissions.contents !== 'read' && permissions.contents !== 'write') {
+        console.error(
+          'actions/checkout: the job grants no "contents: read"; a private repository cannot be cloned.',
+        );
+        return 'failure';
+      }
       const ref = inputs.ref || event.sha;
       const git = (...args: string[]) => exec('git', ['-C', workspace, ...args]);
       await git('init', '-q');

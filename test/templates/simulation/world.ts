@@ -160,6 +160,10 @@ export async function startWorld(actionDir: (uses: string) => string): Promise<W
         actionDir,
         standIns,
         temp,
+        // The fake grants the running job's GITHUB_TOKEN exactly what its permissions: say.
+        onJobStarted: (_, permissions) => {
+          github.permissions = permissions;
+        },
         onJobConcluded: (job, concluded) => recordCheckRun(github, job, concluded),
       });
       runs.push(run);

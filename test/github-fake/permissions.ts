@@ -1,0 +1,60 @@
+// What the GITHUB_TOKEN of a job must be granted, under `permissions:`, for each operation the
+// fake serves — from GitHub's "Permissions required for GitHub Apps" reference, which the
+// workflow token follows. The repository's metadata is always readable.
+
+export type PermissionLevel = 'none' | 'read' | 'write';
+
+/** A job's `permissions:` as a map (`{}` grants nothing; `read-all`/`write-all` are expanded). */
+export type Permissions = Readonly<Record<string, PermissionLevel>>;
+
+export const REQUIRED_PERMISSIONS: Readonly<Record<string, [scope: string, level: PermissionLevel]>> = {
+  'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': ['checks', 'read'],
+  'GET /repos/{owner}/{repo}/commits/{ref}/statuses': ['statuses', 'read'],
+  'GET /repos/{owner}/{repo}/commits/{ref}/status': ['statuses', 'read'],
+  'POST /repos/{owner}/{repo}/deployments': ['deployments', 'write'],
+  'POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses': ['deployments', 'write'],
+  'GET /orgs/{org}/packages/{package_type}/{package_name}/versions': ['packages', 'read'],
+  'GET /users/{username}/packages/{package_type}/{package_name}/versions': ['packages', 'read'],
+  'DELETE /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}': [
+    'packages',
+    'write',
+  ],
+  'DELETE /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}': [
+    'packages',
+    'write',
+  ],
+  'GET /repos/{owner}/{repo}/pulls': ['pull-requests', 'read'],
+  'POST /repos/{owner}/{repo}/pulls': ['pull-requests', 'write'],
+  'PATCH /repos/{owner}/{repo}/pulls/{pull_number}': ['pull-requests', 'write'],
+  'POST /repos/{owner}/{repo}/releases': ['contents', 'write'],
+};
+
+const RANK: Record<PermissionLevel, number> = { none: 0, read: 1, write: 2 };
+
+/** Whether `granted` allows the operation; operations not listed need no permission. */
+export function permits(granted: Permissions, method: string, path: string): boolean {
+  const required = REQUIRED_PERMISSIONS[`${method} ${path}`];
+  if (!required) return true;
+  const [scope, level] = required;
+  return RANK[granted[scope] ?? 'none'] >= RANK[level];
+}
+
+/** A workflow's or job's `permissions:` value as a map. */
+export function toPermissions(written: unknown): Permissions {
+  const scopes = [
+    'actions',
+    'checks',
+    'contents',
+    'deployments',
+    'id-token',
+    'issues',
+    'packages',
+    'pages',
+    'pull-requests',
+    'statuses',
+  ];
+  if (written === 'read-all') return Object.fromEntries(scopes.map((scope) => [scope, 'read' as const]));
+  if (written === 'write-all') return Object.fromEntries(scopes.map((scope) => [scope, 'write' as const]));
+  if (written && typeof written === 'object') return written as Permissions;
+  return {};
+}
