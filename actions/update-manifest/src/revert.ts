@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { ConfigurationError, type Logger, nullLogger } from '@flow-actions/action-kit';
 import { type Lineage, TRAILERS } from './commit-message';
 import type { ManifestGit } from './git';
-import { DEFAULT_MAX_ATTEMPTS } from './update';
+import { type RaceSettings, startOverAfterRace } from './race';
 
 // Undoing a deploy: the files a deploy commit changed go back to what they were before it, when
 // nothing touched them since. It is how main.yml puts stage back after yanking a commit whose
@@ -29,17 +29,7 @@ export interface RevertRequest {
   dryRun: boolean;
 }
 
-export interface RevertDependencies {
-  git: ManifestGit;
-  /** Default: nowhere. */
-  logger?: Logger;
-  /** Default: setTimeout. */
-  sleep?: (ms: number) => Promise<void>;
-  /** Default: Math.random. */
-  random?: () => number;
-  /** Pushes tried before giving up on a branch that keeps moving. Default: 5. */
-  maxAttempts?: number;
-}
+export type RevertDependencies = RaceSettings;
 
 export interface RevertResult {
   /** `pushed`: reverted now; `unchanged`: already reverted; `dry-run`: shown, not written. */
@@ -67,9 +57,6 @@ export async function revertManifestCommit(
 ): Promise<RevertResult> {
   const { git } = dependencies;
   const logger = dependencies.logger ?? nullLogger;
-  const sleep = dependencies.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
-  const random = dependencies.random ?? Math.random;
-  const maxAttempts = dependencies.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const where = `${request.repositoryLabel}`;
 
   if ((request.commit === undefined) === (request.deployOf === undefined))
@@ -117,17 +104,13 @@ export async function revertManifestCommit(
       logger.info(`Pushed ${commit} to ${branch}: ${target} reverted.`);
       return { ...result, status: 'pushed', commit, changedFiles, diff };
     }
-    if (attempt >= maxAttempts) {
-      throw new Error(
-        `Branch ${branch} of ${where} moved on each of ${maxAttempts} pushes (${pushed.reason}); re-run the job to revert on the newest head.`,
-      );
-    }
-    const delay = Math.round((250 + random() * 750) * attempt);
-    logger.info(
-      `Another push reached ${branch} first (${pushed.reason}); reverting on the new head in ${delay} ms.`,
-    );
-    await sleep(delay);
-    await git.resetToRemote(branch);
+    await startOverAfterRace(dependencies, {
+      attempt,
+      branch,
+      where,
+      reason: pushed.reason,
+      work: 'revert',
+    });
   }
 }
 

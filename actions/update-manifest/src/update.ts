@@ -1,10 +1,11 @@
-import { type Logger, nullLogger } from '@flow-actions/action-kit';
+import { nullLogger } from '@flow-actions/action-kit';
 import { buildCommitMessage, describeArtifact, type Lineage } from './commit-message';
 import { collectManifestFiles, planFileUpdates, writeFileUpdates } from './files';
 import type { ManifestGit } from './git';
 import type { ImageTarget } from './image-reference';
 import type { Mode } from './inputs';
 import type { FieldChange, FormatInput } from './manifest-edit';
+import { type RaceSettings, startOverAfterRace } from './race';
 
 export interface PullRequestRef {
   number: number;
@@ -36,18 +37,9 @@ export interface UpdateRequest {
   dryRun: boolean;
 }
 
-export interface UpdateDependencies {
-  git: ManifestGit;
+export interface UpdateDependencies extends RaceSettings {
   /** Needed in pull-request mode only. */
   pullRequests?: PullRequestApi;
-  /** Default: nowhere. */
-  logger?: Logger;
-  /** Default: setTimeout. */
-  sleep?: (ms: number) => Promise<void>;
-  /** Default: Math.random. */
-  random?: () => number;
-  /** Pushes tried before giving up on a branch that keeps moving. Default: 5. */
-  maxAttempts?: number;
 }
 
 export type UpdateStatus = 'pushed' | 'pull-request' | 'unchanged' | 'dry-run';
@@ -71,8 +63,6 @@ export interface UpdateResult {
   pullRequest?: PullRequestRef & { created: boolean };
 }
 
-export const DEFAULT_MAX_ATTEMPTS = 5;
-
 /**
  * Clones the manifest repository, edits the matching image fields, commits with lineage
  * trailers and pushes. When another deploy pushed first, it fetches the new head, re-applies the
@@ -84,9 +74,6 @@ export async function updateManifest(
 ): Promise<UpdateResult> {
   const { git } = dependencies;
   const logger = dependencies.logger ?? nullLogger;
-  const sleep = dependencies.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
-  const random = dependencies.random ?? Math.random;
-  const maxAttempts = dependencies.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   if (request.mode === 'pull-request' && !dependencies.pullRequests) {
     throw new Error('pull-request mode needs a pull request API client');
   }
@@ -147,17 +134,13 @@ export async function updateManifest(
       logger.info(`Pushed ${commit} to ${branch}.`);
       return { ...result, status: 'pushed', commit, diff };
     }
-    if (attempt >= maxAttempts) {
-      throw new Error(
-        `Branch ${branch} of ${request.repositoryLabel} moved on each of ${maxAttempts} pushes (${pushed.reason}); re-run the job to apply the change on the newest head.`,
-      );
-    }
-    const delay = Math.round((250 + random() * 750) * attempt);
-    logger.info(
-      `Another push reached ${branch} first (${pushed.reason}); re-applying on the new head in ${delay} ms.`,
-    );
-    await sleep(delay);
-    await git.resetToRemote(branch);
+    await startOverAfterRace(dependencies, {
+      attempt,
+      branch,
+      where: request.repositoryLabel,
+      reason: pushed.reason,
+      work: 'update',
+    });
   }
 }
 
