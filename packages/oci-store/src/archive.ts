@@ -5,6 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ConfigurationError } from '@flow-actions/action-kit';
 import { computeDigest, isDigest } from './digest';
+import { isValidTag } from './reference';
 import type { ArtifactStore, Descriptor } from './store';
 import { MediaTypes } from './store';
 
@@ -28,7 +29,6 @@ export const EMPTY_CONFIG_DESCRIPTOR: Descriptor = {
 
 // RFC 6838: type/subtype with restricted characters, optional +suffix; no parameters.
 const MEDIA_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
-const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
 export interface PackArchiveOptions {
   /** Path of the file to pack. Required. */
@@ -62,7 +62,7 @@ export async function packArchive(store: ArtifactStore, options: PackArchiveOpti
   const artifactType = options.artifactType ?? ARCHIVE_ARTIFACT_TYPE;
   assertMediaType(options.mediaType, 'media type');
   assertMediaType(artifactType, 'artifact type');
-  if (options.tag !== undefined && !TAG_PATTERN.test(options.tag)) {
+  if (options.tag !== undefined && !isValidTag(options.tag)) {
     throw new ConfigurationError(
       `Invalid tag "${options.tag}": a tag is 1-128 characters of letters, digits, _ . - and cannot start with . or -.`,
     );

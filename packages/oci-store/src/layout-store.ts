@@ -7,14 +7,13 @@ import { pipeline } from 'node:stream/promises';
 import { ConfigurationError } from '@flow-actions/action-kit';
 import { computeDigest, createVerifyingStream, DigestMismatchError, isDigest } from './digest';
 import { type LockOptions, withLock } from './lock';
+import { isValidTag } from './reference';
 import type { ArtifactStore, BlobContent, Descriptor, Manifest } from './store';
 import { MANIFEST_MEDIA_TYPES, MediaTypes } from './store';
 
 /** The annotation that names a tag in an OCI image layout's index.json (skopeo's and umoci's convention). */
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 
-/** A tag as registries accept it (OCI distribution spec): what this store writes. */
-const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 /** Names other tools may have written (OCI ref.name grammar, plus `_`): what this store reads. */
 const REF_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._:@+/-]{0,254}$/;
 /** Registries commonly cap manifests at 4 MiB; a bigger "manifest" is not one. */
@@ -514,7 +513,7 @@ function plainDescriptor(entry: Descriptor): Descriptor {
 }
 
 function assertTag(tag: string, location: string): void {
-  if (!TAG_PATTERN.test(tag)) {
+  if (!isValidTag(tag)) {
     throw new ConfigurationError(
       `Invalid tag "${tag}" for ${location}: a tag is 1-128 characters of letters, digits, _ . - and cannot start with . or -.`,
     );
