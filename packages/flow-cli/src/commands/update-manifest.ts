@@ -5,6 +5,7 @@ import { InputReader } from '@flow-actions/action-kit';
 import { shortSha } from '@flow-actions/commit-identity';
 import type { Lineage } from '@flow-actions/update-manifest/commit-message';
 import { updateManifest } from '@flow-actions/update-manifest/core';
+import type { ManifestGit } from '@flow-actions/update-manifest/git';
 import {
   type CommonInputs,
   getInputs,
@@ -50,6 +51,9 @@ export const updateManifestCommand: Command = {
       description: 'The image name as written in the manifests, e.g. ghcr.io/acme/api.',
     },
     tag: { type: 'string', description: 'The tag to point at.' },
+    digest: { type: 'string', description: 'The digest to point at (pins the tag too when both are given).' },
+    format: { type: 'string', description: 'auto, kustomize, helm or kubernetes.', default: 'auto' },
+    'helm-key': { type: 'string', multiple: true, description: 'Helm values key to set, e.g. image.tag.' },
     revert: {
       type: 'string',
       description: 'Undo this deploy commit (full sha) instead of pointing at an artifact.',
@@ -58,9 +62,6 @@ export const updateManifestCommand: Command = {
       type: 'string',
       description: 'Undo the current deploy of --path if it deployed this app commit (full sha).',
     },
-    digest: { type: 'string', description: 'The digest to point at (pins the tag too when both are given).' },
-    format: { type: 'string', description: 'auto, kustomize, helm or kubernetes.', default: 'auto' },
-    'helm-key': { type: 'string', multiple: true, description: 'Helm values key to set, e.g. image.tag.' },
     message: {
       type: 'string',
       description: 'The commit subject.',
@@ -84,52 +85,39 @@ export const updateManifestCommand: Command = {
     const revert = readInputs(() => getRevertInputs(new InputReader(source), context.masker, runner));
     if (revert) return revertDeploy(revert, context);
     const inputs = readInputs(() => getInputs(new InputReader(source), context.masker, runner));
-    const lineage = await cliLineage(inputs, context);
     const label = repositoryLabel(inputs);
-    const workDir = await mkdtemp(join(context.env.TMPDIR || tmpdir(), 'flow-update-manifest-'));
-    try {
-      const git = createManifestGit(inputs, join(workDir, 'repository'), context);
-      context.logger.info(`Cloning ${label}…`);
-      const result = await updateManifest(toUpdateRequest(inputs, lineage, 'push'), {
-        git,
-        logger: context.logger,
-      });
-      const verb = {
-        pushed: 'Pushed',
-        unchanged: 'Nothing to change on',
-        'dry-run': 'Would update',
-        'pull-request': 'Opened a pull request on',
-      }[result.status];
-      return {
-        json: {
-          ok: true,
-          status: result.status,
-          repository: label,
-          branch: result.branch,
-          commit: result.commit ?? null,
-          base: result.base,
-          attempts: result.attempts,
-          changedFiles: result.changedFiles,
-          changes: result.changes,
-          diff: result.diff,
-        },
-        lines: [
-          `${verb} ${label} ${result.branch}${result.commit ? ` (commit ${shortSha(result.commit)}${result.attempts > 1 ? `, ${result.attempts} attempts` : ''})` : ''}.`,
-          ...(result.status === 'dry-run' && result.diff ? ['', result.diff.trimEnd()] : []),
-        ],
-        table: {
-          columns: ['file', 'field', 'from', 'to'],
-          rows: result.changes.map((change) => [
-            change.file,
-            change.field,
-            change.from ?? '-',
-            change.to ?? '-',
-          ]),
-        },
-      };
-    } finally {
-      await rm(workDir, { recursive: true, force: true });
-    }
+    const result = await withClone(inputs, context, async (git, lineage) =>
+      updateManifest(toUpdateRequest(inputs, lineage, 'push'), { git, logger: context.logger }),
+    );
+    const verb = {
+      pushed: 'Pushed',
+      unchanged: 'Nothing to change on',
+      'dry-run': 'Would update',
+      'pull-request': 'Opened a pull request on',
+    }[result.status];
+    return {
+      json: {
+        ...outcome(result, label),
+        base: result.base,
+        attempts: result.attempts,
+        changedFiles: result.changedFiles,
+        changes: result.changes,
+        diff: result.diff,
+      },
+      lines: [
+        `${verb} ${label} ${result.branch}${result.commit ? ` (commit ${shortSha(result.commit)}${result.attempts > 1 ? `, ${result.attempts} attempts` : ''})` : ''}.`,
+        ...dryRunDiff(result),
+      ],
+      table: {
+        columns: ['file', 'field', 'from', 'to'],
+        rows: result.changes.map((change) => [
+          change.file,
+          change.field,
+          change.from ?? '-',
+          change.to ?? '-',
+        ]),
+      },
+    };
   },
 };
 
@@ -144,44 +132,66 @@ async function cliLineage(
   return { ...(sourceCommit ? { sourceCommit } : {}), ...(actor ? { actor } : {}) };
 }
 
-/** `--revert`: the deploy commit is undone in the manifest repository. */
-async function revertDeploy(inputs: RevertInputs, context: CommandContext): Promise<CommandOutput> {
+/**
+ * Clones the manifest repository into a temporary folder (removed afterwards) and runs `work` on
+ * it with the lineage for the trailers: the same for an update and a revert.
+ */
+async function withClone<T>(
+  inputs: CommonInputs,
+  context: CommandContext,
+  work: (git: ManifestGit, lineage: Lineage) => Promise<T>,
+): Promise<T> {
   const lineage = await cliLineage(inputs, context);
-  const label = repositoryLabel(inputs);
   const workDir = await mkdtemp(join(context.env.TMPDIR || tmpdir(), 'flow-update-manifest-'));
   try {
-    context.logger.info(`Cloning ${label}…`);
-    const result = await revertManifestCommit(toRevertRequest(inputs, lineage), {
-      git: createManifestGit(inputs, join(workDir, 'repository'), context),
-      logger: context.logger,
-    });
-    const reverted = result.reverted;
-    const verb = { pushed: 'Reverted', unchanged: 'Already reverted', 'dry-run': 'Would revert' }[
-      result.status
-    ];
-    return {
-      json: {
-        ok: true,
-        status: result.status,
-        repository: label,
-        branch: result.branch,
-        commit: result.commit ?? null,
-        reverted: reverted ?? null,
-        changedFiles: result.changedFiles,
-        diff: result.diff,
-      },
-      lines: [
-        reverted
-          ? `${verb} ${shortSha(reverted.commit)} "${reverted.subject}" on ${label} ${result.branch}${result.commit ? ` (commit ${shortSha(result.commit)})` : ''}.`
-          : `Nothing to revert: ${inputs.paths.join(', ')} on ${label} ${result.branch} does not run a deploy of ${shortSha(inputs.revertDeployOf ?? '')}.`,
-        ...(result.status === 'dry-run' && result.diff ? ['', result.diff.trimEnd()] : []),
-      ],
-      table: {
-        columns: ['file', 'reverted'],
-        rows: result.changedFiles.map((file) => [file, reverted?.commit ?? '']),
-      },
-    };
+    context.logger.info(`Cloning ${repositoryLabel(inputs)}…`);
+    return await work(createManifestGit(inputs, join(workDir, 'repository'), context), lineage);
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/** What `--json` says first of either: whether and where a commit was written. */
+function outcome(result: { status: string; branch: string; commit?: string }, label: string) {
+  return {
+    ok: true,
+    status: result.status,
+    repository: label,
+    branch: result.branch,
+    commit: result.commit ?? null,
+  };
+}
+
+function dryRunDiff(result: { status: string; diff: string }): string[] {
+  return result.status === 'dry-run' && result.diff ? ['', result.diff.trimEnd()] : [];
+}
+
+/** `--revert`: the deploy commit is undone in the manifest repository. */
+async function revertDeploy(inputs: RevertInputs, context: CommandContext): Promise<CommandOutput> {
+  const label = repositoryLabel(inputs);
+  const result = await withClone(inputs, context, (git, lineage) =>
+    revertManifestCommit(toRevertRequest(inputs, lineage), { git, logger: context.logger }),
+  );
+  const reverted = result.reverted;
+  const verb = { pushed: 'Reverted', unchanged: 'Already reverted', 'dry-run': 'Would revert' }[
+    result.status
+  ];
+  return {
+    json: {
+      ...outcome(result, label),
+      reverted: reverted ?? null,
+      changedFiles: result.changedFiles,
+      diff: result.diff,
+    },
+    lines: [
+      reverted
+        ? `${verb} ${shortSha(reverted.commit)} "${reverted.subject}" on ${label} ${result.branch}${result.commit ? ` (commit ${shortSha(result.commit)})` : ''}.`
+        : `Nothing to revert: ${inputs.paths.join(', ')} on ${label} ${result.branch} does not run a deploy of ${shortSha(inputs.revertDeployOf ?? '')}.`,
+      ...dryRunDiff(result),
+    ],
+    table: {
+      columns: ['file', 'reverted'],
+      rows: result.changedFiles.map((file) => [file, reverted?.commit ?? '']),
+    },
+  };
 }
