@@ -236,16 +236,6 @@ describe('yankCommit', () => {
     expect(writes).toEqual([]);
   });
 
-  it('a short-sha collision (the tag names another commit) is refused before any write', async () => {
-    const { store, writes } = recordingStore();
-    await seedImage(store, { revision: `aaaaaaa${'b'.repeat(33)}` });
-    writes.length = 0;
-    await expect(yankCommit([target(store)], options())).rejects.toThrow(
-      `Short-sha collision: registry.test/acme/api:aaaaaaa was built from commit aaaaaaa${'b'.repeat(33)}, not ${sha('a')}`,
-    );
-    expect(writes).toEqual([]);
-  });
-
   it('uses the configured sha length and prefix for the sha tag and the tombstone', async () => {
     const { store } = recordingStore();
     await seedImage(store, { revision: sha('c'), tag: 'sha-cccccccccc' });
