@@ -1,24 +1,14 @@
 import { ConfigurationError, type InputReader, type SecretMasker } from '@flow-actions/action-kit';
 import { getRegistryInputs, getShaTagInputs, type RegistryInputs } from '@flow-actions/artifact-protocol';
-import type { ShaTagOptions } from '@flow-actions/commit-identity';
 import { assertValidTag, parseReference } from '@flow-actions/oci-store';
+import type { PromoteRequest } from './promote';
 
-export interface Inputs {
-  images: string[];
-  toImages: (string | undefined)[];
+/** The promote request as given: `from` may be absent (the event's commit), plus the API and registry inputs. */
+export interface Inputs extends Omit<PromoteRequest, 'from'> {
   /** Undefined: the event's commit. */
   from?: string;
-  tags: string[];
-  immutablePatterns: string[];
-  fallback: 'none' | 'nearest-ancestor';
-  ignorePaths: string[];
-  requireChecks: string[];
-  environment?: string;
-  allowYanked: boolean;
   githubToken?: string;
   registry: RegistryInputs;
-  sha: Required<ShaTagOptions>;
-  dryRun: boolean;
 }
 
 /** Reads and checks every input before anything is looked up or written. */
