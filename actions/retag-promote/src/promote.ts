@@ -85,6 +85,7 @@ interface OpenedImage {
 export async function promote(request: PromoteRequest, deps: PromoteDependencies): Promise<PromoteResult> {
   const isImmutable = createImmutableTagPolicy(request.immutablePatterns, request.sha);
   const spec = parseSourceSpec(request.from);
+  const isIgnoredPath = compilePathPatterns(request.ignorePaths);
   const opened = await Promise.all(
     request.images.map((image, index) => openImage(image, request.toImages[index], deps)),
   );
@@ -94,7 +95,7 @@ export async function promote(request: PromoteRequest, deps: PromoteDependencies
       resolveSource(source, spec, {
         sha: request.sha,
         fallback: request.fallback,
-        isIgnoredPath: compilePathPatterns(request.ignorePaths),
+        isIgnoredPath,
         allowYanked: request.allowYanked,
         ...(deps.git ? { git: deps.git } : {}),
       }),
