@@ -161,30 +161,17 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
         }
       } else if (grantType === 'refresh_token') {
         user = refreshTokens.get(form.get('refresh_token') ?? '');
-      } else {
-        requests.push({
-          method: 'POST',
-          flow,
-          service: requestService,
-          scopes,
-          granted: [],
-          status: 400,
-          at,
-        });
-        sendJson(response, 400, { error: 'unsupported_grant_type' });
+      }
+      const refuse = (status: number, error: string) => {
+        requests.push({ method: 'POST', flow, service: requestService, scopes, granted: [], status, at });
+        sendJson(response, status, { error });
+      };
+      if (grantType !== 'password' && grantType !== 'refresh_token') {
+        refuse(400, 'unsupported_grant_type');
         return;
       }
       if (!user) {
-        requests.push({
-          method: 'POST',
-          flow,
-          service: requestService,
-          scopes,
-          granted: [],
-          status: 401,
-          at,
-        });
-        sendJson(response, 401, { error: 'invalid_grant' });
+        refuse(401, 'invalid_grant');
         return;
       }
       const granted = grant(scopes);
