@@ -1,15 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputReader, SecretMasker } from '@flow-actions/action-kit';
+import { readActionMetadata } from '@flow-actions/runner-harness';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { getInputs, OUTPUTS } from './inputs';
 
-const metadata = parse(readFileSync(join(import.meta.dirname, '..', 'action.yml'), 'utf8')) as {
-  inputs: Record<string, { default?: string }>;
-  outputs: Record<string, unknown>;
-  runs: { using: string; main: string };
-};
+const metadata = await readActionMetadata(join(import.meta.dirname, '..'));
 
 describe('action.yml', () => {
   it('declares exactly the inputs the action reads, and the defaults parse', () => {

@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputReader, SecretMasker } from '@flow-actions/action-kit';
+import { readActionMetadata } from '@flow-actions/runner-harness';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { getInputs, INPUTS, OUTPUTS } from './inputs';
 
 const SHA = 'a'.repeat(40);
@@ -104,10 +103,7 @@ describe('getInputs', () => {
   });
 
   it('names exactly the inputs and outputs that action.yml declares', async () => {
-    const metadata = parse(await readFile(join(import.meta.dirname, '..', 'action.yml'), 'utf8')) as {
-      inputs: Record<string, unknown>;
-      outputs: Record<string, unknown>;
-    };
+    const metadata = await readActionMetadata(join(import.meta.dirname, '..'));
     expect(Object.keys(metadata.inputs).sort()).toEqual([...INPUTS].sort());
     expect(Object.keys(metadata.outputs).sort()).toEqual([...OUTPUTS].sort());
   });
