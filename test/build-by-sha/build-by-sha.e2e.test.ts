@@ -90,6 +90,23 @@ async function skopeoRaw(reference: string): Promise<Record<string, unknown>> {
   return JSON.parse(result.stdout);
 }
 
+/** Builds the workspace with buildah outside the action (revision annotated) into an OCI layout. */
+async function buildahIntoLayout(ws: string, name: string, destination: string): Promise<void> {
+  const storage = ['--storage-driver', 'vfs', '--root', join(ws, '.s'), '--runroot', join(ws, '.r')];
+  await exec('buildah', [
+    ...storage,
+    'build',
+    '--isolation',
+    'chroot',
+    '--annotation',
+    `org.opencontainers.image.revision=${SHA}`,
+    '--tag',
+    name,
+    ws,
+  ]);
+  await exec('buildah', [...storage, 'push', '--quiet', name, destination]);
+}
+
 const writes = () => proxy.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD');
 
 describe('build-by-sha (bundled action, buildah, real registry)', () => {
@@ -266,25 +283,7 @@ describe('build-by-sha (bundled action, buildah, real registry)', () => {
   it('from-oci-layout: a layout buildah wrote is pushed with its digest preserved', async () => {
     const image = repository();
     const ws = await workspace();
-    const storage = ['--storage-driver', 'vfs', '--root', join(ws, '.s'), '--runroot', join(ws, '.r')];
-    await exec('buildah', [
-      ...storage,
-      'build',
-      '--isolation',
-      'chroot',
-      '--annotation',
-      `org.opencontainers.image.revision=${SHA}`,
-      '--tag',
-      'localhost/elsewhere:1',
-      ws,
-    ]);
-    await exec('buildah', [
-      ...storage,
-      'push',
-      '--quiet',
-      'localhost/elsewhere:1',
-      `oci:${join(ws, 'out')}:v1`,
-    ]);
+    await buildahIntoLayout(ws, 'localhost/elsewhere:1', `oci:${join(ws, 'out')}:v1`);
     const index = JSON.parse(await readFile(join(ws, 'out', 'index.json'), 'utf8'));
     const layoutDigest = index.manifests[0].digest as string;
 
@@ -438,20 +437,8 @@ describe('build-by-sha with buildx (fake docker CLI that really pushes with skop
   it('runs docker buildx build --push, takes the digest from --metadata-file and verifies it by reading back', async () => {
     const image = repository();
     const ws = await workspace();
-    const storage = ['--storage-driver', 'vfs', '--root', join(ws, '.s'), '--runroot', join(ws, '.r')];
-    await exec('buildah', [
-      ...storage,
-      'build',
-      '--isolation',
-      'chroot',
-      '--annotation',
-      `org.opencontainers.image.revision=${SHA}`,
-      '--tag',
-      'localhost/buildx-stand-in:1',
-      ws,
-    ]);
     const layout = join(ws, 'prebuilt');
-    await exec('buildah', [...storage, 'push', '--quiet', 'localhost/buildx-stand-in:1', `oci:${layout}:1`]);
+    await buildahIntoLayout(ws, 'localhost/buildx-stand-in:1', `oci:${layout}:1`);
     const log = join(ws, 'docker.log');
     const run = await build(
       { image, builder: 'auto', 'extra-tags': 'develop' },
