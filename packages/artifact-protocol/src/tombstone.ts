@@ -1,6 +1,12 @@
 import { ConfigurationError } from '@flow-actions/action-kit';
 import { type ShaTagOptions, shortSha, tombstoneTag } from '@flow-actions/commit-identity';
-import { type ArtifactStore, computeDigest, LineageAnnotations, MediaTypes } from '@flow-actions/oci-store';
+import {
+  type ArtifactStore,
+  EMPTY_CONFIG,
+  EMPTY_CONFIG_DESCRIPTOR,
+  LineageAnnotations,
+  MediaTypes,
+} from '@flow-actions/oci-store';
 
 /** The artifact type of a tombstone manifest (DESIGN §2). */
 export const TOMBSTONE_ARTIFACT_TYPE = 'application/vnd.flow-actions.tombstone.v1';
@@ -12,14 +18,6 @@ export const TombstoneAnnotations = {
   removedDigest: 'dev.flow-actions.yank.removed-digest',
   removedTags: 'dev.flow-actions.yank.removed-tags',
 } as const;
-
-/** The OCI empty descriptor's content, `{}`: config and only layer of a blob-less artifact. */
-const EMPTY_JSON = Buffer.from('{}');
-const EMPTY_DESCRIPTOR = {
-  mediaType: MediaTypes.ociEmpty,
-  digest: computeDigest(EMPTY_JSON),
-  size: EMPTY_JSON.length,
-};
 
 export interface TombstoneInput {
   /** Full sha of the yanked commit. */
@@ -69,8 +67,9 @@ export function buildTombstoneManifest(input: TombstoneInput): { bytes: Buffer; 
     schemaVersion: 2,
     mediaType: MediaTypes.ociManifest,
     artifactType: TOMBSTONE_ARTIFACT_TYPE,
-    config: EMPTY_DESCRIPTOR,
-    layers: [EMPTY_DESCRIPTOR],
+    // The empty descriptor is both config and only layer of a blob-less artifact.
+    config: EMPTY_CONFIG_DESCRIPTOR,
+    layers: [EMPTY_CONFIG_DESCRIPTOR],
     annotations,
   };
   return { bytes: Buffer.from(JSON.stringify(manifest)), mediaType: MediaTypes.ociManifest };
@@ -83,7 +82,7 @@ export async function writeTombstone(
   shaOptions: ShaTagOptions = {},
 ): Promise<{ tag: string; digest: string; reference: string }> {
   const tag = tombstoneTag(input.sha, shaOptions);
-  await store.putBlob(EMPTY_DESCRIPTOR.digest, EMPTY_DESCRIPTOR.size, EMPTY_JSON);
+  await store.putBlob(EMPTY_CONFIG_DESCRIPTOR.digest, EMPTY_CONFIG_DESCRIPTOR.size, EMPTY_CONFIG);
   const digest = await store.putManifest(tag, buildTombstoneManifest(input));
   return { tag, digest, reference: `${store.location}:${tag}` };
 }
