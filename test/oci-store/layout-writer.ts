@@ -8,14 +8,17 @@
  */
 
 import { join } from 'node:path';
-import { acquireLock, LayoutStore, MediaTypes } from '@flow-actions/oci-store';
-
-const EMPTY = Buffer.from('{}');
-const EMPTY_DIGEST = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';
+import {
+  acquireLock,
+  EMPTY_CONFIG,
+  EMPTY_CONFIG_DESCRIPTOR,
+  LayoutStore,
+  MediaTypes,
+} from '@flow-actions/oci-store';
 
 async function writeTags(dir: string, prefix: string, count: number): Promise<void> {
   const store = new LayoutStore(dir);
-  await store.putBlob(EMPTY_DIGEST, EMPTY.length, EMPTY);
+  await store.putBlob(EMPTY_CONFIG_DESCRIPTOR.digest, EMPTY_CONFIG.length, EMPTY_CONFIG);
   const written = await Promise.all(
     Array.from({ length: count }, async (_, n) => {
       const tag = `${prefix}-${n}`;
@@ -24,7 +27,7 @@ async function writeTags(dir: string, prefix: string, count: number): Promise<vo
           schemaVersion: 2,
           mediaType: MediaTypes.ociManifest,
           artifactType: 'application/vnd.flow-actions.test',
-          config: { mediaType: MediaTypes.ociEmpty, digest: EMPTY_DIGEST, size: 2 },
+          config: EMPTY_CONFIG_DESCRIPTOR,
           layers: [],
           annotations: { writer: prefix, n: String(n), pid: String(process.pid) },
         }),
