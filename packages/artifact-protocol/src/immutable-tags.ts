@@ -7,6 +7,8 @@ export const SHA_TAGS = '<sha>';
 /** DESIGN §2: sha tags, `v*` and `rc-*` never move. */
 export const DEFAULT_IMMUTABLE_PATTERNS: readonly string[] = [SHA_TAGS, 'v*', 'rc-*'];
 
+const TOMBSTONE_TAG = /^yanked-[0-9a-f]{4,40}$/;
+
 /** Decides whether a tag may move once written. */
 export type ImmutableTagPolicy = (tag: string) => boolean;
 
@@ -18,9 +20,8 @@ export function createImmutableTagPolicy(
   patterns: readonly string[] = DEFAULT_IMMUTABLE_PATTERNS,
   shaOptions: ShaTagOptions = {},
 ): ImmutableTagPolicy {
-  const matchers = patterns.map((pattern) => compilePattern(pattern, shaOptions, 'immutable-tags'));
-  matchers.push(/^yanked-[0-9a-f]{4,40}$/);
-  return (tag) => matchers.some((matcher) => matcher.test(tag));
+  const matches = createTagPatternMatcher(patterns, shaOptions, 'immutable-tags');
+  return (tag) => matches(tag) || TOMBSTONE_TAG.test(tag);
 }
 
 /**
