@@ -100,6 +100,22 @@ export function createGit(options: GitClientOptions): ManifestGit {
       throw error;
     });
 
+  /**
+   * A commit's tree, parents and subject, from its raw object: it names the parents even in a
+   * shallow clone, where rev-parse ^ could not. The subject is the first paragraph, as git's %s.
+   */
+  const readCommit = async (revision: string) => {
+    const commit = (await run(['rev-parse', revision])).stdout.trim();
+    const raw = (await run(['cat-file', 'commit', commit])).stdout;
+    const split = raw.indexOf('\n\n');
+    const header = raw.slice(0, split);
+    return {
+      commit,
+      tree: /^tree ([0-9a-f]+)$/m.exec(header)?.[1] ?? '',
+      parents: [...header.matchAll(/^parent ([0-9a-f]+)$/gm)].map((match) => match[1] ?? ''),
+      subject: (raw.slice(split + 2).split('\n\n')[0] ?? '').replace(/\s*\n\s*/g, ' ').trim(),
+    };
+  };
   const shallowBoundary = async () =>
     (await readFile(join(dir, '.git', 'shallow'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
   /**
@@ -198,12 +214,9 @@ export function createGit(options: GitClientOptions): ManifestGit {
       return last;
     },
     async describeChange(commit) {
-      const parents =
-        (await run(['rev-list', '--parents', '-n', '1', commit])).stdout.trim().split(' ').length - 1;
-      const subject = (await run(['log', '-1', '--format=%s', commit])).stdout.trim();
+      const { parents, subject } = await readCommit(commit);
       const changed = await run(['diff-tree', '--no-commit-id', '--name-only', '-r', '-z', '--root', commit]);
-      const files = changed.stdout.split('\0').filter(Boolean);
-      return { files, subject, parents };
+      return { files: changed.stdout.split('\0').filter(Boolean), subject, parents: parents.length };
     },
     async fileAt(revision, path) {
       const result = await run(['show', `${revision}:${path}`], { allowFailure: true });
@@ -227,12 +240,7 @@ export function createGit(options: GitClientOptions): ManifestGit {
           );
         }
       }
-      const commit = (await run(['rev-parse', ref])).stdout.trim();
-      // The raw object names its parents even in a shallow clone, where rev-parse ^ could not.
-      const raw = (await run(['cat-file', 'commit', commit])).stdout;
-      const header = raw.slice(0, raw.indexOf('\n\n'));
-      const tree = /^tree ([0-9a-f]+)$/m.exec(header)?.[1] ?? '';
-      const parents = [...header.matchAll(/^parent ([0-9a-f]+)$/gm)].map((match) => match[1] ?? '');
+      const { commit, tree, parents } = await readCommit(ref);
       return { commit, tree, parents };
     },
   };
