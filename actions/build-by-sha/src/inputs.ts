@@ -3,7 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigurationError, type InputReader, type SecretMasker } from '@flow-actions/action-kit';
 import { getRegistryInputs, getShaTagInputs, type RegistryInputs } from '@flow-actions/artifact-protocol';
 import type { ShaTagOptions } from '@flow-actions/commit-identity';
-import { assertValidTag, parseReference } from '@flow-actions/oci-store';
+import { assertValidTag, hasVersion, parseReference } from '@flow-actions/oci-store';
 
 export const KINDS = ['image', 'archive'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -124,9 +124,7 @@ function readImageLine(
 ): ImageTarget {
   const where = count > 1 ? `Input "image" line ${index + 1}` : 'Input "image"';
   const [reference = '', ...settings] = line.split(/\s+/);
-  const parsed = parseReference(reference, { inputName: 'image' });
-  const hasVersion = parsed.kind === 'registry' ? parsed.tag || parsed.digest : parsed.tag;
-  if (hasVersion) {
+  if (hasVersion(parseReference(reference, { inputName: 'image' }))) {
     throw new ConfigurationError(
       `${where} names a version: drop the tag or digest from "${reference}"; the sha tag is added for you.`,
     );

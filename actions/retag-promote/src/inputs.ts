@@ -1,6 +1,6 @@
 import { ConfigurationError, type InputReader, type SecretMasker } from '@flow-actions/action-kit';
 import { getRegistryInputs, getShaTagInputs, type RegistryInputs } from '@flow-actions/artifact-protocol';
-import { assertValidTag, parseReference } from '@flow-actions/oci-store';
+import { assertValidTag, hasVersion, parseReference } from '@flow-actions/oci-store';
 import type { PromoteRequest } from './promote';
 
 /** The promote request as given: `from` may be absent (the event's commit), plus the API and registry inputs. */
@@ -71,9 +71,7 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
 
 /** A repository to promote in: a registry repository or an OCI layout, without tag or digest. */
 function checkRepository(image: string, inputName: string): void {
-  const reference = parseReference(image, { inputName });
-  const hasVersion = reference.kind === 'registry' ? reference.tag || reference.digest : reference.tag;
-  if (hasVersion) {
+  if (hasVersion(parseReference(image, { inputName }))) {
     throw new ConfigurationError(
       `Input "${inputName}" names a repository, not a version: drop the tag or digest from "${image}" and use "from"/"to".`,
     );

@@ -38,6 +38,7 @@ export {
   assertValidTag,
   DOCKER_HUB,
   formatReference,
+  hasVersion,
   isDockerHub,
   isValidTag,
   parseReference,

@@ -1,6 +1,6 @@
 import { ConfigurationError } from '@flow-actions/action-kit';
 import { describe, expect, it } from 'vitest';
-import { assertValidTag, formatReference, isValidTag, parseReference } from './reference';
+import { assertValidTag, formatReference, hasVersion, isValidTag, parseReference } from './reference';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
@@ -92,6 +92,18 @@ describe('parseReference', () => {
     'oci:/tmp/layout:v1',
   ])('formats %s back to itself', (input) => {
     expect(formatReference(parseReference(input))).toBe(input);
+  });
+});
+
+describe('hasVersion', () => {
+  it.each([
+    ['ghcr.io/acme/api', false],
+    ['ghcr.io/acme/api:v1', true],
+    [`ghcr.io/acme/api@${DIGEST}`, true],
+    ['oci:/tmp/layout', false],
+    ['oci:/tmp/layout:build', true],
+  ])('%s: %s', (reference, expected) => {
+    expect(hasVersion(parseReference(reference))).toBe(expected);
   });
 });
 

@@ -103,6 +103,11 @@ export function formatReference(reference: Reference): string {
   return `${reference.registry}/${reference.repository}${tag}${digest}`;
 }
 
+/** True when a reference names a version (a tag or digest), not just a repository. */
+export function hasVersion(reference: Reference): boolean {
+  return Boolean(reference.tag || (reference.kind === 'registry' && reference.digest));
+}
+
 /** The host[:port] that serves the API for a registry name (`docker.io` → `registry-1.docker.io`). */
 export function apiHostOf(registry: string): string {
   return isDockerHub(registry) ? DOCKER_HUB.apiHost : registry;
