@@ -10,6 +10,7 @@ import {
   nullLogger,
   type SecretMasker,
 } from '@flow-actions/action-kit';
+import { isDigest } from '@flow-actions/oci-store';
 import type { BuilderChoice } from './inputs';
 
 /** The exec wrapper's shape, so tests can pass a recording one. */
@@ -168,7 +169,7 @@ export function parseBuildxMetadata(text: string, file = 'the buildx metadata fi
   } catch {
     digest = undefined;
   }
-  if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
+  if (!isDigest(digest)) {
     throw new Error(`docker buildx wrote no containerimage.digest to ${file}: is this buildx 0.9 or later?`);
   }
   return digest;

@@ -1,6 +1,6 @@
 import { ConfigurationError, type InputReader, type SecretMasker } from '@flow-actions/action-kit';
 import { getRegistryInputs, getShaTagInputs, type RegistryInputs } from '@flow-actions/artifact-protocol';
-import { assertValidTag, hasVersion, parseReference } from '@flow-actions/oci-store';
+import { assertValidTag, hasVersion, isDigest, parseReference } from '@flow-actions/oci-store';
 import type { PromoteRequest } from './promote';
 
 /** The promote request as given: `from` may be absent (the event's commit), plus the API and registry inputs. */
@@ -36,7 +36,7 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
   for (const tag of tags) assertValidTag(tag, 'to');
 
   const from = inputs.optional('from');
-  if (from?.startsWith('sha256:') && !/^sha256:[0-9a-f]{64}$/.test(from)) {
+  if (from?.startsWith('sha256:') && !isDigest(from)) {
     throw new ConfigurationError(
       `Input "from" digest "${from}" is not sha256: followed by 64 hex characters.`,
     );

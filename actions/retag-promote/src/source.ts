@@ -1,7 +1,7 @@
 import { ConfigurationError } from '@flow-actions/action-kit';
 import { readRevision, readTombstone, verifyRevision, yankedError } from '@flow-actions/artifact-protocol';
 import { isFullSha, type ShaTagOptions, shaTag, shortSha } from '@flow-actions/commit-identity';
-import type { ArtifactStore, Manifest } from '@flow-actions/oci-store';
+import { type ArtifactStore, isDigest, type Manifest } from '@flow-actions/oci-store';
 import type { GitHistory } from './git-history';
 
 /** What `from` names. */
@@ -11,14 +11,13 @@ export type SourceSpec =
   | { kind: 'digest'; digest: string };
 
 const HEX = /^[0-9a-f]{4,40}$/;
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /**
  * Reads `from`: hex of 4 to 40 characters is a commit (a tag that looks like hex is read as a
  * commit too — sha tags are exactly that), `sha256:…` a digest, anything else a tag.
  */
 export function parseSourceSpec(from: string): SourceSpec {
-  if (DIGEST.test(from)) return { kind: 'digest', digest: from };
+  if (isDigest(from)) return { kind: 'digest', digest: from };
   if (HEX.test(from)) return { kind: 'commit', revision: from };
   return { kind: 'tag', tag: from };
 }
