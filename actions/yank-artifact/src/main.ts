@@ -76,8 +76,8 @@ export function run(): Promise<void> {
         });
       }
     } finally {
-      if (images || npm) setOutputs(context, images, npm);
       if (images || npm) {
+        setOutputs(context, images, npm);
         await context.writeSummary(
           buildYankSummary(images, npm, identity.sha, {
             reason: inputs.reason,
