@@ -46,15 +46,17 @@ export async function copyArtifact(
   options: CopyOptions = {},
 ): Promise<CopyResult> {
   const logger = options.logger ?? nullLogger;
-  const top = await from.getManifest(reference);
-  if (!top)
-    throw new RegistryError(`${from.location} has no ${reference}: nothing to copy`, {
+  // The source lacks what the copy needs: a 404 error whatever the source's backend.
+  const missing = (message: string, what: 'manifest' | 'blob' = 'manifest') =>
+    new RegistryError(message, {
       status: 404,
-      code: 'MANIFEST_UNKNOWN',
+      code: what === 'blob' ? 'BLOB_UNKNOWN' : 'MANIFEST_UNKNOWN',
       temporary: false,
-      operation: 'get-manifest',
+      operation: what === 'blob' ? 'get-blob' : 'get-manifest',
       url: from.location,
     });
+  const top = await from.getManifest(reference);
+  if (!top) throw missing(`${from.location} has no ${reference}: nothing to copy`);
 
   const children: Manifest[] = [];
   const blobs = new Map<string, Descriptor>();
@@ -72,15 +74,8 @@ export async function copyArtifact(
   for (const child of collect(top)) {
     const manifest = await from.getManifest(child.digest);
     if (!manifest)
-      throw new RegistryError(
+      throw missing(
         `${from.location} lacks child manifest ${child.digest} of ${reference}: the source is incomplete`,
-        {
-          status: 404,
-          code: 'MANIFEST_UNKNOWN',
-          temporary: false,
-          operation: 'get-manifest',
-          url: from.location,
-        },
       );
     children.push(manifest);
     // Nested indexes are rare; their grandchildren are not followed.
@@ -117,9 +112,9 @@ export async function copyArtifact(
     for (let attempt = 1; ; attempt += 1) {
       const content = await from.getBlob(blob.digest);
       if (!content)
-        throw new RegistryError(
+        throw missing(
           `${from.location} lacks blob ${blob.digest} of ${reference}: the source is incomplete`,
-          { status: 404, code: 'BLOB_UNKNOWN', temporary: false, operation: 'get-blob', url: from.location },
+          'blob',
         );
       try {
         await to.putBlob(blob.digest, blob.size, content.stream);
