@@ -76,14 +76,17 @@ export async function planImageYank(store: ArtifactStore, options: PlanOptions):
   plan.protectedTags = plan.tags.filter((name) => options.isProtected(name));
 
   if (INDEX_TYPES.has(artifact.mediaType)) {
-    const children = await readChildren(store, artifact.digest);
+    const children = manifest ? childrenOf(manifest.bytes) : [];
     const inUse = new Set<string>();
+    // Several tags often share one other index (`latest`, `v1`, `prod`): each is read once.
+    const otherIndexes = new Set<string>();
     for (const { descriptor } of resolved) {
       if (!descriptor || descriptor.digest === artifact.digest) continue;
       inUse.add(descriptor.digest);
-      if (INDEX_TYPES.has(descriptor.mediaType)) {
-        for (const child of await readChildren(store, descriptor.digest)) inUse.add(child);
-      }
+      if (INDEX_TYPES.has(descriptor.mediaType)) otherIndexes.add(descriptor.digest);
+    }
+    for (const digest of otherIndexes) {
+      for (const child of await readChildren(store, digest)) inUse.add(child);
     }
     plan.children = children.filter((child) => !inUse.has(child));
     plan.sharedChildren = children.filter((child) => inUse.has(child));
@@ -93,8 +96,11 @@ export async function planImageYank(store: ArtifactStore, options: PlanOptions):
 
 async function readChildren(store: ArtifactStore, digest: string): Promise<string[]> {
   const manifest = await store.getManifest(digest);
-  if (!manifest) return [];
-  const document = JSON.parse(manifest.bytes.toString('utf8')) as { manifests?: { digest: string }[] };
+  return manifest ? childrenOf(manifest.bytes) : [];
+}
+
+function childrenOf(bytes: Buffer): string[] {
+  const document = JSON.parse(bytes.toString('utf8')) as { manifests?: { digest: string }[] };
   return [...new Set((document.manifests ?? []).map((child) => child.digest))];
 }
 
