@@ -90,7 +90,7 @@ export class RegistryStore implements ArtifactStore {
       accept: [404],
     });
     if (response.status === 404) {
-      await response.arrayBuffer().catch(() => undefined);
+      await discardBody(response);
       return undefined;
     }
     const bytes = Buffer.from(await response.arrayBuffer());
@@ -129,7 +129,7 @@ export class RegistryStore implements ArtifactStore {
       operation: 'put-manifest',
       target: this.#target(reference),
     });
-    await response.arrayBuffer().catch(() => undefined);
+    await discardBody(response);
     const stored = response.headers.get('docker-content-digest');
     if (stored?.startsWith('sha256:') && stored !== digest) {
       throw new DigestMismatchError(
@@ -190,7 +190,7 @@ export class RegistryStore implements ArtifactStore {
       // Already gone is what the caller wanted: deleting twice is not an error.
       accept: [404],
     });
-    await response.arrayBuffer().catch(() => undefined);
+    await discardBody(response);
   }
 
   async hasBlob(digest: string): Promise<boolean> {
@@ -217,7 +217,7 @@ export class RegistryStore implements ArtifactStore {
       accept: [404],
     });
     if (response.status === 404 || !response.body) {
-      await response.arrayBuffer().catch(() => undefined);
+      await discardBody(response);
       return undefined;
     }
     const length = response.headers.get('content-length');
@@ -269,7 +269,7 @@ export class RegistryStore implements ArtifactStore {
       operation: 'mount-blob',
       target: this.#target(digest),
     });
-    await response.arrayBuffer().catch(() => undefined);
+    await discardBody(response);
     if (response.status === 201) return true;
     // 202: the registry opened an upload session instead; cancel it so it does not linger.
     const location = response.headers.get('location');
@@ -297,7 +297,7 @@ export class RegistryStore implements ArtifactStore {
       operation: 'put-blob',
       target: this.#target(digest),
     });
-    await response.arrayBuffer().catch(() => undefined);
+    await discardBody(response);
     const location = response.headers.get('location');
     if (!location) {
       throw new RegistryError(
@@ -325,7 +325,7 @@ export class RegistryStore implements ArtifactStore {
       target: this.#target(digest),
       replayable: false,
     });
-    await response.arrayBuffer().catch(() => undefined);
+    await discardBody(response);
     this.#checkStoredDigest(response, digest);
   }
 
@@ -352,7 +352,7 @@ export class RegistryStore implements ArtifactStore {
           target,
           replayable: false,
         });
-        await response.arrayBuffer().catch(() => undefined);
+        await discardBody(response);
         offset += chunk.length;
         const next = response.headers.get('location');
         if (next) location = this.transport.resolveUrl(next);
@@ -373,7 +373,7 @@ export class RegistryStore implements ArtifactStore {
       target,
       replayable: false,
     });
-    await response.arrayBuffer().catch(() => undefined);
+    await discardBody(response);
     this.#checkStoredDigest(response, digest);
   }
 
@@ -399,7 +399,7 @@ export class RegistryStore implements ArtifactStore {
         accept: [404, 405],
         replayable: false,
       });
-      await response.arrayBuffer().catch(() => undefined);
+      await discardBody(response);
     } catch {
       // Best effort: registries expire abandoned upload sessions on their own.
     }
@@ -430,6 +430,11 @@ function mediaTypeFromBody(bytes: Buffer): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Reads an unwanted body to the end, so the connection goes back to the pool. */
+async function discardBody(response: Response): Promise<void> {
+  await response.arrayBuffer().catch(() => undefined);
 }
 
 function withDigest(location: string, digest: string): string {
