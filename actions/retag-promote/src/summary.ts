@@ -1,6 +1,6 @@
 import { inlineCode, SummaryBuilder } from '@flow-actions/action-kit';
 import { shortSha } from '@flow-actions/commit-identity';
-import type { PromoteResult } from './promote';
+import type { ImagePromotion, PromoteResult } from './promote';
 
 const short = (digest: string | null) => (digest ? `${digest.slice(0, 19)}…` : 'none');
 
@@ -37,15 +37,13 @@ export function buildPromoteSummary(result: PromoteResult): SummaryBuilder {
         `Copy: ${copy.manifests} manifest(s); blobs ${copy.blobsMounted} mounted, ${copy.blobsUploaded} uploaded (${copy.bytesUploaded} bytes), ${copy.blobsSkipped} already there.`,
       );
     }
-    summary.mermaid(lineageDiagram(result, result.promotions.indexOf(promotion)));
+    summary.mermaid(lineageDiagram(promotion));
   }
   if (result.deploymentId !== undefined) summary.paragraph(`Deployment ${result.deploymentId} recorded.`);
   return summary;
 }
 
-function lineageDiagram(result: PromoteResult, index: number): string {
-  const promotion = result.promotions[index];
-  if (!promotion) return '';
+function lineageDiagram(promotion: ImagePromotion): string {
   const label = (text: string) => `"${text.replace(/"/g, "'")}"`;
   const lines = ['flowchart LR'];
   const commit = promotion.source.sha ? `commit ${shortSha(promotion.source.sha)}` : 'unknown commit';
