@@ -7,7 +7,13 @@ import {
   type Tombstone,
 } from '@flow-actions/artifact-protocol';
 import { isAbbreviatedSha, shortSha } from '@flow-actions/commit-identity';
-import { type ArtifactStore, type Manifest, parseReference, readLineage } from '@flow-actions/oci-store';
+import {
+  type ArtifactStore,
+  hasVersion,
+  type Manifest,
+  parseReference,
+  readLineage,
+} from '@flow-actions/oci-store';
 import { type Command, UsageError } from '../command';
 import {
   createFlagInputSource,
@@ -18,7 +24,6 @@ import {
 } from '../inputs';
 import { shortDigest } from '../output';
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 /** Tags resolved at once while looking for every tag on a digest: registries have no reverse query. */
 const TAG_CONCURRENCY = 8;
 
@@ -40,13 +45,13 @@ export const inspectCommand: Command = {
       sha: getShaTagInputs(reader),
     }));
     const reference = readInputs(() => parseReference(image, { inputName: 'image' }));
-    const hasVersion = reference.kind === 'registry' ? reference.tag || reference.digest : reference.tag;
-    if (hasVersion) {
+    if (hasVersion(reference)) {
       throw new UsageError(
         `<image> names a repository, not a version: drop the tag or digest from "${image}"`,
       );
     }
-    const isCommit = isAbbreviatedSha(wanted) && !DIGEST.test(wanted);
+    // A digest (sha256:…) is never hex alone, so it is never taken for a commit.
+    const isCommit = isAbbreviatedSha(wanted);
     if (isCommit && wanted.length < sha.shaLength) {
       throw new UsageError(
         `commit "${wanted}" is shorter than --sha-length (${sha.shaLength}): give at least ${sha.shaLength} characters`,
