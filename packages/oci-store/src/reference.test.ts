@@ -67,7 +67,7 @@ describe('parseReference', () => {
     [`ghcr.io/acme/api@sha256:${'A'.repeat(64)}`, /digest .* is invalid/],
     ['ghcr.io/acme//api', /invalid at ""/],
     ['ghcr.io/acme/api-', /invalid at "api-"/],
-    ['ghcr.io/', /names no repository/],
+    ['ghcr.io/', /names registry ghcr.io but no repository/],
     ['https://ghcr.io/acme/api', /has a URL scheme: write it without "https:\/\/"/],
     ['bad_host.io:x/api', /registry "bad_host.io:x" .* is not a valid host\[:port\]/],
     ['oci:', /names no directory/],
@@ -76,6 +76,113 @@ describe('parseReference', () => {
   ])('rejects %j', (input, message) => {
     expect(() => parseReference(input)).toThrow(ConfigurationError);
     expect(() => parseReference(input)).toThrow(message);
+  });
+
+  // What a hurried hand types into `image:`; each error names the input, the cause and the fix.
+  it.each([
+    [
+      '127.0.0.1:5000',
+      'input image: "127.0.0.1:5000" names registry 127.0.0.1:5000 but no repository: write 127.0.0.1:5000/<repository>[:tag], e.g. 127.0.0.1:5000/acme/api',
+    ],
+    [
+      '127.0.0.1:5000/',
+      'input image: "127.0.0.1:5000/" names registry 127.0.0.1:5000 but no repository: write 127.0.0.1:5000/<repository>[:tag], e.g. 127.0.0.1:5000/acme/api',
+    ],
+    [
+      'localhost:5000/',
+      'input image: "localhost:5000/" names registry localhost:5000 but no repository: write localhost:5000/<repository>[:tag], e.g. localhost:5000/acme/api',
+    ],
+    [
+      'localhost:5000',
+      'input image: "localhost:5000" names registry localhost:5000 but no repository: write localhost:5000/<repository>[:tag], e.g. localhost:5000/acme/api',
+    ],
+    [
+      'localhost',
+      'input image: "localhost" names registry localhost but no repository: write localhost/<repository>[:tag], e.g. localhost/acme/api',
+    ],
+    [
+      '[::1]:5000',
+      'input image: "[::1]:5000" names registry [::1]:5000 but no repository: write [::1]:5000/<repository>[:tag], e.g. [::1]:5000/acme/api',
+    ],
+    [
+      'ghcr.io',
+      'input image: "ghcr.io" names registry ghcr.io but no repository: write ghcr.io/<repository>[:tag], e.g. ghcr.io/acme/api',
+    ],
+    [
+      'ghcr.io:v1',
+      'input image: "ghcr.io:v1" names registry ghcr.io but no repository: write ghcr.io/<repository>[:tag], e.g. ghcr.io/acme/api',
+    ],
+    [
+      'docker.io',
+      'input image: "docker.io" names registry docker.io but no repository: write docker.io/<repository>[:tag], e.g. docker.io/acme/api',
+    ],
+    [
+      `127.0.0.1:5000@${DIGEST}`,
+      `input image: "127.0.0.1:5000@${DIGEST}" names registry 127.0.0.1:5000 but no repository: write 127.0.0.1:5000/<repository>[:tag], e.g. 127.0.0.1:5000/acme/api`,
+    ],
+    [
+      'ghcr.io/Acme/API:v1',
+      'input image: repository "Acme/API" in "ghcr.io/Acme/API:v1" must be lower-case: use "acme/api"',
+    ],
+    ['Acme/api', 'input image: repository "Acme/api" in "Acme/api" must be lower-case: use "acme/api"'],
+    [
+      'ghcr.io/acme/api:v1 .0',
+      'input image: reference "ghcr.io/acme/api:v1 .0" contains a space: write registry/repository[:tag] without spaces, e.g. ghcr.io/acme/api:v1',
+    ],
+    [
+      'ghcr.io/acme/api :v1',
+      'input image: reference "ghcr.io/acme/api :v1" contains a space: write registry/repository[:tag] without spaces, e.g. ghcr.io/acme/api:v1',
+    ],
+    [
+      'ghcr.io/acme/api:v1\nv2',
+      'input image: reference "ghcr.io/acme/api:v1\\nv2" contains a space: write registry/repository[:tag] without spaces, e.g. ghcr.io/acme/api:v1',
+    ],
+    [
+      'ghcr.io/acme/api:',
+      'input image: "ghcr.io/acme/api:" ends with ":" but names no tag: add the tag after it, or drop the ":"',
+    ],
+    ['oci:', 'input image: "oci:" names no directory: write oci:<dir>[:tag], e.g. oci:./layout:v1'],
+    [
+      'oci:./layout:',
+      'input image: "oci:./layout:" ends with ":" but names no tag: add the tag after it, or drop the ":"',
+    ],
+    [
+      'oci:./layout:v1 .0',
+      'input image: tag "v1 .0" is invalid: it contains a space; a tag is 1 to 128 characters of letters, digits, "_", "." and "-", and must not start with "." or "-"',
+    ],
+    [
+      'http://bob:s3cret@127.0.0.1:5000/acme/api',
+      'input image: reference "http://***@127.0.0.1:5000/acme/api" carries credentials before "@": remove them from the reference and log in with docker/login-action or set username and password',
+    ],
+    [
+      'bob:s3cret@ghcr.io/acme/api:v1',
+      'input image: reference "***@ghcr.io/acme/api:v1" carries credentials before "@": remove them from the reference and log in with docker/login-action or set username and password',
+    ],
+  ])('refuses image: %j naming the input, the cause and the fix', (input, message) => {
+    const error = (() => {
+      try {
+        parseReference(input, { inputName: 'image' });
+      } catch (caught) {
+        return caught as Error;
+      }
+      throw new Error('parsed');
+    })();
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toBe(message);
+    expect(error.message).not.toContain('s3cret');
+    expect(error.message).not.toContain('\n');
+  });
+
+  it.each([
+    ['alpine:3', 'docker.io', 'library/alpine', '3'],
+    ['redis:7', 'docker.io', 'library/redis', '7'],
+    ['myhost:5000', 'docker.io', 'library/myhost', '5000'],
+    ['localhost:5000/api', 'localhost:5000', 'api', undefined],
+    [`alpine@${DIGEST}`, 'docker.io', 'library/alpine', undefined],
+  ])('still reads %j as docker does', (input, registry, repository, tag) => {
+    const reference = parseReference(input);
+    expect(reference).toMatchObject({ registry, repository });
+    expect(reference.tag).toBe(tag);
   });
 
   it('names the input an invalid reference came from', () => {

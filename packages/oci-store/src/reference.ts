@@ -54,8 +54,10 @@ export function assertValidTag(tag: string, inputName?: string): void {
 
 function checkTag(tag: string, where: string): void {
   if (!isValidTag(tag)) {
+    // A space is the typo a hurried hand makes most (`v1 .0`): say so rather than list the rules only.
+    const cause = /\s/.test(tag) ? 'it contains a space; ' : '';
     throw new ConfigurationError(
-      `${where}tag "${tag}" is invalid: a tag is 1 to 128 characters of letters, digits, "_", "." and "-", and must not start with "." or "-"`,
+      `${where}tag ${quote(tag)} is invalid: ${cause}a tag is 1 to 128 characters of letters, digits, "_", "." and "-", and must not start with "." or "-"`,
     );
   }
 }
@@ -73,9 +75,20 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
       `${where}the reference is empty: give registry/repository[:tag] or oci:<dir>[:tag]`,
     );
   if (text.startsWith('oci:')) return parseLayoutReference(text, where);
-  if (/^[a-z]+:\/\//i.test(text)) {
+  const scheme = /^([a-z]+):\/\//i.exec(text)?.[1];
+  const address = scheme ? text.slice(scheme.length + 3) : text;
+  // `user:pw@host/repo`: the "@" comes before the first "/" and a path follows (a digest has none).
+  const at = address.indexOf('@');
+  const slash = address.indexOf('/');
+  if (at !== -1 && slash > at) {
+    const shown = `${scheme ? `${scheme}://` : ''}***${address.slice(at)}`;
     throw new ConfigurationError(
-      `${where}reference "${text}" has a URL scheme: write it without "${text.split('://')[0]}://", e.g. ghcr.io/acme/api:v1`,
+      `${where}reference ${quote(shown)} carries credentials before "@": remove them from the reference and log in with docker/login-action or set username and password`,
+    );
+  }
+  if (scheme) {
+    throw new ConfigurationError(
+      `${where}reference ${quote(text)} has a URL scheme: write it without "${scheme}://", e.g. ghcr.io/acme/api:v1`,
     );
   }
   return parseRegistryReference(text, where);
@@ -89,7 +102,7 @@ export function parseRegistryOnlyReference(
   const reference = parseReference(input, options);
   if (reference.kind !== 'registry') {
     throw new ConfigurationError(
-      `${describeInput(options.inputName)}"${input}" is a local OCI layout; a registry reference is needed here`,
+      `${describeInput(options.inputName)}${quote(input)} is a local OCI layout; a registry reference is needed here`,
     );
   }
   return reference;
@@ -127,13 +140,19 @@ function parseLayoutReference(text: string, where: string): LayoutReference {
   const tag = colon === -1 ? undefined : rest.slice(colon + 1);
   if (path === '')
     throw new ConfigurationError(
-      `${where}"${text}" names no directory: write oci:<dir>[:tag], e.g. oci:./layout:v1`,
+      `${where}${quote(text)} names no directory: write oci:<dir>[:tag], e.g. oci:./layout:v1`,
     );
+  if (tag === '') throw emptyTag(text, where);
   if (tag !== undefined) checkTag(tag, where);
   return tag === undefined ? { kind: 'layout', path } : { kind: 'layout', path, tag };
 }
 
 function parseRegistryReference(text: string, where: string): RegistryReference {
+  if (/\s/.test(text)) {
+    throw new ConfigurationError(
+      `${where}reference ${quote(text)} contains a space: write registry/repository[:tag] without spaces, e.g. ghcr.io/acme/api:v1`,
+    );
+  }
   let name = text;
   let digest: string | undefined;
   const at = name.indexOf('@');
@@ -142,10 +161,12 @@ function parseRegistryReference(text: string, where: string): RegistryReference 
     name = name.slice(0, at);
     if (!isDigest(digest)) {
       throw new ConfigurationError(
-        `${where}digest "${digest}" in "${text}" is invalid: expected sha256: followed by 64 lower-case hex characters`,
+        `${where}digest ${quote(digest)} in ${quote(text)} is invalid: expected sha256: followed by 64 lower-case hex characters`,
       );
     }
   }
+  const lone = registryWithoutRepository(name);
+  if (lone) throw missingRepository(text, lone, where);
   let tag: string | undefined;
   const lastSlash = name.lastIndexOf('/');
   const tagColon = name.indexOf(':', lastSlash + 1);
@@ -153,6 +174,7 @@ function parseRegistryReference(text: string, where: string): RegistryReference 
   if (tagColon !== -1) {
     tag = name.slice(tagColon + 1);
     name = name.slice(0, tagColon);
+    if (tag === '') throw emptyTag(text, where);
     checkTag(tag, where);
   }
   const slash = name.indexOf('/');
@@ -170,30 +192,31 @@ function parseRegistryReference(text: string, where: string): RegistryReference 
     path = name;
   }
   if (!HOST_PATTERN.test(registry)) {
-    throw new ConfigurationError(`${where}registry "${registry}" in "${text}" is not a valid host[:port]`);
+    throw new ConfigurationError(
+      `${where}registry ${quote(registry)} in ${quote(text)} is not a valid host[:port]`,
+    );
   }
   registry = registry.toLowerCase();
   if (isDockerHub(registry)) {
     registry = DOCKER_HUB.registry;
     if (!path.includes('/')) path = `library/${path}`;
   }
-  if (path === '')
-    throw new ConfigurationError(`${where}"${text}" names no repository: write registry/repository[:tag]`);
+  if (path === '') throw missingRepository(text, registry, where);
   if (path !== path.toLowerCase()) {
     throw new ConfigurationError(
-      `${where}repository "${path}" in "${text}" must be lower-case: use "${path.toLowerCase()}"`,
+      `${where}repository ${quote(path)} in ${quote(text)} must be lower-case: use ${quote(path.toLowerCase())}`,
     );
   }
   for (const component of path.split('/')) {
     if (!PATH_COMPONENT.test(component)) {
       throw new ConfigurationError(
-        `${where}repository "${path}" in "${text}" is invalid at "${component}": each path component is lower-case letters and digits, separated by ".", "_", "__" or "-"`,
+        `${where}repository ${quote(path)} in ${quote(text)} is invalid at ${quote(component)}: each path component is lower-case letters and digits, separated by ".", "_", "__" or "-"`,
       );
     }
   }
   if (`${registry}/${path}`.length > MAX_NAME_LENGTH) {
     throw new ConfigurationError(
-      `${where}repository name "${registry}/${path}" is longer than ${MAX_NAME_LENGTH} characters`,
+      `${where}repository name ${quote(`${registry}/${path}`)} is longer than ${MAX_NAME_LENGTH} characters`,
     );
   }
   const reference: RegistryReference = {
@@ -205,6 +228,35 @@ function parseRegistryReference(text: string, where: string): RegistryReference 
   if (tag !== undefined) reference.tag = tag;
   if (digest !== undefined) reference.digest = digest;
   return reference;
+}
+
+/**
+ * The registry of a name that is only a registry (`127.0.0.1:5000`, `ghcr.io`, `localhost`), or
+ * undefined. Docker reads such a name as a Docker Hub image (`library/ghcr.io`), which is never
+ * what was meant: Docker Hub's one-component names have no dot, and `localhost` is no image.
+ */
+function registryWithoutRepository(name: string): string | undefined {
+  if (name.includes('/')) return undefined;
+  const host = HOST_PATTERN.test(name) ? name : (name.split(':')[0] ?? '');
+  const hostname = host.replace(/:\d+$/, '').toLowerCase();
+  return hostname.includes('.') || hostname === 'localhost' || host.startsWith('[') ? host : undefined;
+}
+
+function missingRepository(text: string, registry: string, where: string): ConfigurationError {
+  return new ConfigurationError(
+    `${where}${quote(text)} names registry ${registry} but no repository: write ${registry}/<repository>[:tag], e.g. ${registry}/acme/api`,
+  );
+}
+
+function emptyTag(text: string, where: string): ConfigurationError {
+  return new ConfigurationError(
+    `${where}${quote(text)} ends with ":" but names no tag: add the tag after it, or drop the ":"`,
+  );
+}
+
+/** A value in double quotes, with line breaks and tabs escaped, so a message stays one line. */
+function quote(value: string): string {
+  return JSON.stringify(value);
 }
 
 function describeInput(inputName: string | undefined): string {
