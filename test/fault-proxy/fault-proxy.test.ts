@@ -117,9 +117,63 @@ describe('fault proxy in front of a real registry', () => {
     expect(proxy.requests.every((r) => (r.duration ?? 0) >= 20)).toBe(true);
   });
 
+  it('strips a response header and rewrites a body, with a Content-Length that fits', async () => {
+    const manifestUrl = `${proxy.url}/v2/proxied/app/manifests/v1`;
+    const accept = { Accept: OCI_MANIFEST };
+    const original = await fetch(manifestUrl, { headers: accept });
+    expect(original.headers.get('docker-content-digest')).toBe(image.digest);
+    const originalBody = Buffer.from(await original.arrayBuffer());
+    proxy.reset();
+    proxy.script({
+      method: 'GET',
+      path: /\/manifests\//,
+      times: 1,
+      stripHeaders: ['Docker-Content-Digest'],
+      rewriteBody: (body) => Buffer.concat([body, Buffer.from('\n')]),
+    });
+    const altered = await fetch(manifestUrl, { headers: accept });
+    expect(altered.headers.has('docker-content-digest')).toBe(false);
+    expect(altered.headers.get('content-length')).toBe(String(originalBody.length + 1));
+    expect(
+      Buffer.from(await altered.arrayBuffer()).equals(Buffer.concat([originalBody, Buffer.from('\n')])),
+    ).toBe(true);
+    expect(proxy.requests[0]).toMatchObject({ fault: 'rewrite', bytesOut: originalBody.length + 1 });
+    proxy.script({
+      method: 'HEAD',
+      path: /\/manifests\//,
+      times: 1,
+      stripHeaders: ['docker-content-digest'],
+    });
+    const head = await fetch(manifestUrl, { method: 'HEAD', headers: accept });
+    expect(head.status).toBe(200);
+    expect(head.headers.has('docker-content-digest')).toBe(false);
+    expect(proxy.requests[1]).toMatchObject({ fault: 'strip' });
+  });
+
+  it('cuts an upload after so many request bytes: the registry never gets the blob', async () => {
+    const blob = Buffer.alloc(200_000, 3);
+    const digest = sha256(blob);
+    const start = await fetch(`${proxy.url}/v2/cut/app/blobs/uploads/`, { method: 'POST' });
+    const location = new URL(start.headers.get('location') ?? '');
+    location.searchParams.set('digest', digest);
+    proxy.script({ method: 'PUT', path: /\/blobs\/uploads\//, times: 1, reset: true, afterBytesIn: 50_000 });
+    await expect(fetch(location, { method: 'PUT', body: blob })).rejects.toThrow(/fetch failed/);
+    const cut = proxy.requests.find((r) => r.method === 'PUT');
+    expect(cut).toMatchObject({ status: 0, fault: 'reset' });
+    expect(cut?.bytesIn).toBeGreaterThanOrEqual(50_000);
+    expect(cut?.bytesIn).toBeLessThan(blob.length);
+    expect((await fetch(`${registry.url}/v2/cut/app/blobs/${digest}`, { method: 'HEAD' })).status).toBe(404);
+  });
+
   it('refuses a rule without an action, and a target off loopback', async () => {
     expect(() => proxy.script({ path: /x/ })).toThrow('A fault rule needs an action');
-    expect(() => proxy.script({ status: 500, reset: true })).toThrow('one of status, reset or corruptBody');
+    expect(() => proxy.script({ status: 500, reset: true })).toThrow(
+      'one of status, reset, corruptBody or rewriteBody',
+    );
+    expect(() => proxy.script({ delayMs: 1, afterBytesIn: 10 })).toThrow('afterBytesIn goes with reset');
+    expect(() => proxy.script({ status: 500, stripHeaders: ['x'] })).toThrow(
+      'stripHeaders goes with a forwarded',
+    );
     await expect(startFaultProxy({ target: 'http://192.0.2.1:5000' })).rejects.toThrow(
       'must be http://127.0.0.1:PORT',
     );

@@ -24,7 +24,10 @@ export interface FaultMatch {
   times?: number;
 }
 
-/** What happens to a matching request. Exactly one of status, reset, corruptBody, or delayMs alone. */
+/**
+ * What happens to a matching request: at most one of status, reset, corruptBody and rewriteBody;
+ * stripHeaders and delayMs combine with any of them, or act alone.
+ */
 export interface FaultAction {
   /** Answer this status instead of forwarding (429, 500, 502, 503…), with an OCI-style error body. */
   status?: number;
@@ -36,8 +39,20 @@ export interface FaultAction {
    */
   reset?: true;
   afterBytes?: number;
+  /**
+   * With `reset`: forward the request, and destroy both connections once this many bytes of the
+   * request body arrived — an upload cut in the middle.
+   */
+  afterBytesIn?: number;
   /** Forward, but flip bits in the response body so that its digest no longer matches. */
   corruptBody?: true;
+  /**
+   * Forward, but replace the whole response body with what this returns (Content-Length follows):
+   * a registry, or a man in the middle, that serves other bytes than it stores.
+   */
+  rewriteBody?: (body: Buffer) => Buffer;
+  /** Forward, but drop these response headers (any case), e.g. `docker-content-digest`. */
+  stripHeaders?: readonly string[];
   /** Wait this long first (then forward, or do the action above). */
   delayMs?: number;
 }
@@ -66,7 +81,7 @@ export interface ProxiedRequest {
   /** Milliseconds until the exchange ended; undefined while in flight. */
   duration: number | undefined;
   /** The fault applied, if any. */
-  fault?: 'status' | 'reset' | 'corrupt' | 'delay';
+  fault?: 'status' | 'reset' | 'corrupt' | 'rewrite' | 'strip' | 'delay';
 }
 
 export interface RunningFaultProxy {
@@ -165,7 +180,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
       await sleep(rule.delayMs);
     }
 
-    if (rule?.reset && rule.afterBytes === undefined) {
+    if (rule?.reset && rule.afterBytes === undefined && rule.afterBytesIn === undefined) {
       record.fault = 'reset';
       record.status = 0;
       request.socket.destroy();
@@ -198,6 +213,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
       return;
     }
 
+    // Set when the upload is cut on purpose: the upstream error that follows is expected.
+    let cutIn = false;
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(request.headers)) {
       if (value === undefined || HOP_BY_HOP.includes(name)) continue;
@@ -208,8 +225,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
       { host: target.hostname, port: target.port, method, path, headers, agent },
       (upstreamResponse) => {
         const responseHeaders: Record<string, string | string[]> = {};
+        const stripped = (rule?.stripHeaders ?? []).map((name) => name.toLowerCase());
         for (const [name, value] of Object.entries(upstreamResponse.headers)) {
           if (value === undefined || HOP_BY_HOP.includes(name)) continue;
+          if (stripped.includes(name)) {
+            record.fault = 'strip';
+            continue;
+          }
           responseHeaders[name] =
             name === 'location' || name === 'link' || name === 'www-authenticate'
               ? Array.isArray(value)
@@ -219,6 +241,23 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
         }
         const status = upstreamResponse.statusCode ?? 502;
         record.status = status;
+        const rewriteBody = rule?.rewriteBody;
+        if (rewriteBody) {
+          const chunks: Buffer[] = [];
+          upstreamResponse.on('data', (chunk: Buffer) => chunks.push(chunk));
+          upstreamResponse.on('end', () => {
+            const body = rewriteBody(Buffer.concat(chunks));
+            record.fault = 'rewrite';
+            record.bytesOut = body.length;
+            response.writeHead(status, upstreamResponse.statusMessage, {
+              ...responseHeaders,
+              'content-length': String(body.length),
+            });
+            response.end(body);
+          });
+          upstreamResponse.on('error', () => response.socket?.destroy());
+          return;
+        }
         response.writeHead(status, upstreamResponse.statusMessage, responseHeaders);
         let corrupted = false;
         if (rule?.corruptBody) record.fault = 'corrupt';
@@ -250,6 +289,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
       },
     );
     upstream.on('error', (error) => {
+      if (cutIn) return;
       if (response.headersSent) {
         response.socket?.destroy();
         return;
@@ -265,6 +305,20 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
       response.end(body);
     });
     countBytesIn();
+    const cutAt = rule?.reset ? rule.afterBytesIn : undefined;
+    if (cutAt !== undefined) {
+      // Runs before the pipe's own listener: the chunk that crosses the line meets a destroyed upstream.
+      request.on('data', () => {
+        if (cutIn || record.bytesIn < cutAt) return;
+        cutIn = true;
+        record.fault = 'reset';
+        record.status = 0;
+        request.unpipe(upstream);
+        upstream.destroy();
+        request.socket.destroy();
+        finish();
+      });
+    }
     request.pipe(upstream);
   };
 
@@ -304,17 +358,34 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
 }
 
 function validateRule(rule: FaultRule): void {
-  const actions = [rule.status !== undefined, rule.reset === true, rule.corruptBody === true].filter(
-    Boolean,
-  ).length;
-  if (actions > 1) throw new Error('A fault rule takes one of status, reset or corruptBody');
-  if (actions === 0 && rule.delayMs === undefined) {
-    throw new Error('A fault rule needs an action: status, reset, corruptBody or delayMs');
+  const actions = [
+    rule.status !== undefined,
+    rule.reset === true,
+    rule.corruptBody === true,
+    rule.rewriteBody !== undefined,
+  ].filter(Boolean).length;
+  if (actions > 1) throw new Error('A fault rule takes one of status, reset, corruptBody or rewriteBody');
+  if (actions === 0 && rule.delayMs === undefined && rule.stripHeaders === undefined) {
+    throw new Error(
+      'A fault rule needs an action: status, reset, corruptBody, rewriteBody, stripHeaders or delayMs',
+    );
   }
   if (rule.retryAfter !== undefined && rule.status === undefined) {
     throw new Error('retryAfter goes with a status');
   }
   if (rule.afterBytes !== undefined && !rule.reset) throw new Error('afterBytes goes with reset');
+  if (rule.afterBytesIn !== undefined && !rule.reset) throw new Error('afterBytesIn goes with reset');
+  if (rule.afterBytes !== undefined && rule.afterBytesIn !== undefined) {
+    throw new Error(
+      'A reset comes after response bytes (afterBytes) or request bytes (afterBytesIn), not both',
+    );
+  }
+  if (
+    rule.stripHeaders !== undefined &&
+    (rule.status !== undefined || (rule.reset && rule.afterBytes === undefined))
+  ) {
+    throw new Error('stripHeaders goes with a forwarded response');
+  }
 }
 
 function errorCode(status: number): string {

@@ -1,6 +1,12 @@
 import { Readable } from 'node:stream';
 import { RecordingLogger } from '@flow-actions/action-kit';
-import { DigestMismatchError, openStore, RegistryError, type RegistryStore } from '@flow-actions/oci-store';
+import {
+  copyArtifact,
+  DigestMismatchError,
+  openStore,
+  RegistryError,
+  type RegistryStore,
+} from '@flow-actions/oci-store';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningFaultProxy, startFaultProxy } from '../fault-proxy';
 import { type RunningRegistry, startRegistry } from '../services';
@@ -115,5 +121,37 @@ describe('retries through the fault proxy', () => {
     expect(error.temporary).toBe(true);
     expect(proxy.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
     expect(await store.hasBlob(blob.digest)).toBe(false);
+  });
+});
+
+describe('tag reads through a proxy that drops Docker-Content-Digest from manifest GETs', () => {
+  const stripGets = (rewriteBody?: (body: Buffer) => Buffer) =>
+    proxy.script({
+      method: 'GET',
+      path: MANIFEST_PATH,
+      stripHeaders: ['docker-content-digest'],
+      ...(rewriteBody ? { rewriteBody } : {}),
+    });
+
+  it('getManifest, resolve and copyArtifact read by tag, each checked against the HEAD digest', async () => {
+    stripGets();
+    const store = await storeThroughProxy();
+    expect((await store.getManifest('v1'))?.digest).toBe(artifact.digest);
+    expect(manifestRequests().map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200', 'HEAD 200']);
+    expect((await store.resolve('v1'))?.digest).toBe(artifact.digest);
+    const to = await openStore(`${proxy.host}/faults/copied`);
+    expect((await copyArtifact(store, to, 'v1')).digest).toBe(artifact.digest);
+  });
+
+  it('refuses a body altered on its way, by tag and by digest, and copies nothing', async () => {
+    // Valid JSON, other bytes: only a digest check can tell.
+    stripGets((body) => Buffer.from(body.toString().replace('"schemaVersion"', ' "schemaVersion"')));
+    const store = await storeThroughProxy();
+    await expect(store.getManifest('v1')).rejects.toThrow(
+      `manifest faults/app@${artifact.digest}: content does not match its digest`,
+    );
+    const to = await openStore(`${registry.host}/faults/not-copied`);
+    await expect(copyArtifact(store, to, 'v1')).rejects.toThrow(DigestMismatchError);
+    expect(await to.resolve('v1')).toBeUndefined();
   });
 });

@@ -89,11 +89,15 @@ describe('RegistryStore manifests', () => {
     expect(await store.resolve('nope')).toBeUndefined();
   });
 
-  it('resolves with HEAD, and falls back to GET when HEAD lacks the digest', async () => {
+  it('resolves with HEAD, and falls back to a GET verified by its header when HEAD lacks the digest', async () => {
     const { store, seen } = storeWith(
       (request) =>
         new Response(request.method === 'HEAD' ? null : manifestBytes, {
-          headers: { 'content-type': MediaTypes.ociManifest, 'content-length': String(manifestBytes.length) },
+          headers: {
+            'content-type': MediaTypes.ociManifest,
+            'content-length': String(manifestBytes.length),
+            ...(request.method === 'GET' ? { 'docker-content-digest': manifestDigest } : {}),
+          },
         }),
     );
     expect(await store.resolve('v1')).toEqual({
@@ -104,6 +108,88 @@ describe('RegistryStore manifests', () => {
     expect(seen.map((r) => r.method)).toEqual(['HEAD', 'GET']);
   });
 
+  it('reads by the digest HEAD states when HEAD lacks the type', async () => {
+    const { store, seen } = storeWith(
+      (request) =>
+        new Response(request.method === 'HEAD' ? null : manifestBytes, {
+          headers: {
+            'docker-content-digest': manifestDigest,
+            ...(request.method === 'GET' ? { 'content-type': MediaTypes.ociManifest } : {}),
+          },
+        }),
+    );
+    expect((await store.resolve('v1'))?.digest).toBe(manifestDigest);
+    expect(seen.map((r) => `${r.method} ${r.url.pathname.split('/').pop()}`)).toEqual([
+      'HEAD v1',
+      `GET ${manifestDigest}`,
+    ]);
+  });
+});
+
+/**
+ * A registry (or a proxy in front of it) that answers a tag GET without Docker-Content-Digest: the
+ * tag's digest comes from HEAD, and the bytes must hash to it (DESIGN §8 rule 6).
+ */
+describe('RegistryStore tag reads without Docker-Content-Digest', () => {
+  const altered = Buffer.from(manifestBytes.toString().replace('"layers": []', '"layers": [ ]'));
+  const headers = (digest?: string) => ({
+    'content-type': MediaTypes.ociManifest,
+    ...(digest ? { 'docker-content-digest': digest } : {}),
+  });
+  /** GET by tag answers `tagBody` without the header; HEAD states `headDigest`; GET by digest answers `digestBody`. */
+  const registry = (tagBody: Buffer, headDigest: string | undefined, digestBody: Buffer) =>
+    storeWith((request) => {
+      if (request.method === 'HEAD') return new Response(null, { headers: headers(headDigest) });
+      const byDigest = request.url.pathname.endsWith(manifestDigest);
+      return new Response(byDigest ? digestBody : tagBody, { headers: headers() });
+    });
+  const requests = (seen: Seen[]) => seen.map((r) => `${r.method} ${r.url.pathname.split('/').pop()}`);
+
+  it('accepts a body that hashes to the digest HEAD states: two requests', async () => {
+    const { store, seen } = registry(manifestBytes, manifestDigest, manifestBytes);
+    const manifest = await store.getManifest('v1');
+    expect(manifest?.digest).toBe(manifestDigest);
+    expect(manifest?.bytes.equals(manifestBytes)).toBe(true);
+    expect(requests(seen)).toEqual(['GET v1', 'HEAD v1']);
+  });
+
+  it('reads an altered body again by the stated digest, and returns only bytes that hash to it', async () => {
+    const { store, seen } = registry(altered, manifestDigest, manifestBytes);
+    const manifest = await store.getManifest('v1');
+    expect(manifest?.bytes.equals(manifestBytes)).toBe(true);
+    expect(requests(seen)).toEqual(['GET v1', 'HEAD v1', `GET ${manifestDigest}`]);
+  });
+
+  it('refuses a body altered on every read, as when the header is present', async () => {
+    const { store } = registry(altered, manifestDigest, altered);
+    const error = await store.getManifest('v1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DigestMismatchError);
+    expect((error as Error).message).toBe(
+      `manifest acme/api@${manifestDigest}: content does not match its digest (expected ${manifestDigest}, got ${computeDigest(altered)}); refusing it`,
+    );
+  });
+
+  it.each([
+    ['getManifest', (store: RegistryStore) => store.getManifest('v1'), ['GET v1', 'HEAD v1']],
+    ['resolve', (store: RegistryStore) => store.resolve('v1'), ['HEAD v1', 'GET v1']],
+  ])('%s refuses a tag whose digest neither GET nor HEAD states', async (_name, read, expected) => {
+    const { store, seen } = registry(manifestBytes, undefined, manifestBytes);
+    const error = await read(store).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistryError);
+    expect((error as Error).message).toBe(
+      'registry registry.example states no digest (no Docker-Content-Digest header on GET or HEAD) for manifest acme/api:v1: its bytes cannot be checked against the tag, so they are refused: refer to it by digest (acme/api@sha256:…), or reach the registry without a proxy that strips the header',
+    );
+    expect(requests(seen)).toEqual(expected);
+  });
+
+  it('reads by digest without asking HEAD: the digest asked for is the check', async () => {
+    const { store, seen } = registry(manifestBytes, undefined, manifestBytes);
+    expect((await store.getManifest(manifestDigest))?.digest).toBe(manifestDigest);
+    expect(requests(seen)).toEqual([`GET ${manifestDigest}`]);
+  });
+});
+
+describe('RegistryStore writes and lists', () => {
   it('PUTs the bytes verbatim with the media type and checks the digest the registry stored', async () => {
     const { store, seen } = storeWith(
       () => new Response(null, { status: 201, headers: { 'docker-content-digest': manifestDigest } }),

@@ -52,26 +52,17 @@ export class RegistryStore implements ArtifactStore {
 
   async resolve(reference: string): Promise<Descriptor | undefined> {
     checkReference(reference);
-    const response = await this.transport.request({
-      method: 'HEAD',
-      url: this.#path(`manifests/${reference}`),
-      headers: { accept: ACCEPT },
-      scopes: [this.#scope('pull')],
-      operation: 'resolve',
-      target: this.#target(reference),
-      accept: [404],
-    });
-    if (response.status === 404) return undefined;
-    const digest = response.headers.get('docker-content-digest');
-    const mediaType = contentType(response);
-    const size = Number(response.headers.get('content-length'));
-    if (digest && isDigest(digest) && mediaType && Number.isFinite(size) && size > 0) {
-      if (isDigest(reference) && digest !== reference)
-        throw new DigestMismatchError(this.#target(reference), reference, digest);
-      return { mediaType, digest, size };
+    const head = await this.#head(reference);
+    if (!head) return undefined;
+    if (head.digest && head.mediaType && head.size) {
+      return { mediaType: head.mediaType, digest: head.digest, size: head.size };
     }
-    // Some registries omit the digest (or the type) on HEAD: fetch and hash the body instead.
-    const manifest = await this.getManifest(reference);
+    // Some registries omit the digest (or the type, or the size) on HEAD: read the body, verified.
+    const manifest = head.digest
+      ? await this.#getByDigest(head.digest)
+      : isDigest(reference)
+        ? await this.#getByDigest(reference)
+        : await this.#getByTag(reference, { headed: true });
     return (
       manifest && { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.length }
     );
@@ -79,40 +70,7 @@ export class RegistryStore implements ArtifactStore {
 
   async getManifest(reference: string): Promise<Manifest | undefined> {
     checkReference(reference);
-    const target = this.#target(reference);
-    const response = await this.transport.request({
-      method: 'GET',
-      url: this.#path(`manifests/${reference}`),
-      headers: { accept: ACCEPT },
-      scopes: [this.#scope('pull')],
-      operation: 'get-manifest',
-      target,
-      accept: [404],
-    });
-    if (response.status === 404) {
-      await discardBody(response);
-      return undefined;
-    }
-    const bytes = Buffer.from(await response.arrayBuffer());
-    const digest = computeDigest(bytes);
-    if (isDigest(reference) && digest !== reference)
-      throw new DigestMismatchError(`manifest ${target}`, reference, digest);
-    const claimed = response.headers.get('docker-content-digest');
-    if (claimed?.startsWith('sha256:') && claimed !== digest)
-      throw new DigestMismatchError(`manifest ${target}`, claimed, digest);
-    const mediaType = contentType(response) ?? mediaTypeFromBody(bytes);
-    if (!mediaType) {
-      throw new RegistryError(
-        `registry ${this.transport.host} sent manifest ${target} without a media type: cannot store it exactly`,
-        {
-          status: response.status,
-          temporary: false,
-          operation: 'get-manifest',
-          url: this.transport.redactUrl(this.#path(`manifests/${reference}`)),
-        },
-      );
-    }
-    return { bytes, mediaType, digest };
+    return isDigest(reference) ? this.#getByDigest(reference) : this.#getByTag(reference, { headed: false });
   }
 
   async putManifest(reference: string, manifest: Pick<Manifest, 'bytes' | 'mediaType'>): Promise<string> {
@@ -277,6 +235,111 @@ export class RegistryStore implements ArtifactStore {
     return false;
   }
 
+  /** The HEAD of a manifest: its digest, type and size as the registry states them; undefined for 404. */
+  async #head(
+    reference: string,
+  ): Promise<{ digest?: string; mediaType?: string; size?: number } | undefined> {
+    const response = await this.transport.request({
+      method: 'HEAD',
+      url: this.#path(`manifests/${reference}`),
+      headers: { accept: ACCEPT },
+      scopes: [this.#scope('pull')],
+      operation: 'resolve',
+      target: this.#target(reference),
+      accept: [404],
+    });
+    if (response.status === 404) return undefined;
+    const digest = stateDigest(response);
+    if (digest && isDigest(reference) && digest !== reference)
+      throw new DigestMismatchError(this.#target(reference), reference, digest);
+    const size = Number(response.headers.get('content-length'));
+    return {
+      ...(digest ? { digest } : {}),
+      ...(contentType(response) ? { mediaType: contentType(response) } : {}),
+      ...(Number.isSafeInteger(size) && size > 0 ? { size } : {}),
+    };
+  }
+
+  /** A manifest by digest: the bytes must hash to it, whatever the registry says. */
+  async #getByDigest(digest: string): Promise<Manifest | undefined> {
+    const fetched = await this.#fetchManifest(digest);
+    if (!fetched) return undefined;
+    const target = this.#target(digest);
+    if (fetched.manifest.digest !== digest)
+      throw new DigestMismatchError(`manifest ${target}`, digest, fetched.manifest.digest);
+    if (fetched.stated && fetched.stated !== digest)
+      throw new DigestMismatchError(`manifest ${target}`, fetched.stated, fetched.manifest.digest);
+    return fetched.manifest;
+  }
+
+  /**
+   * A manifest by tag, verified against the digest the registry states for the tag (DESIGN §8
+   * rule 6). The GET's Docker-Content-Digest header states it; when the GET omits it, the tag's
+   * HEAD does, and a body that does not hash to that digest (the tag moved in between, or the
+   * body was altered on the way) is read again by the digest. When neither states one, the bytes
+   * cannot be tied to the tag and are refused rather than trusted. `headed`: the caller's HEAD
+   * already stated no digest.
+   */
+  async #getByTag(tag: string, { headed }: { headed: boolean }): Promise<Manifest | undefined> {
+    const fetched = await this.#fetchManifest(tag);
+    if (!fetched) return undefined;
+    const { manifest, stated } = fetched;
+    const target = this.#target(tag);
+    if (stated) {
+      if (stated !== manifest.digest)
+        throw new DigestMismatchError(`manifest ${target}`, stated, manifest.digest);
+      return manifest;
+    }
+    const head = headed ? { digest: undefined } : await this.#head(tag);
+    // Deleted between the GET and the HEAD: absent now.
+    if (!head) return undefined;
+    if (!head.digest) {
+      throw new RegistryError(
+        `registry ${this.transport.host} states no digest (no Docker-Content-Digest header on GET or HEAD) for manifest ${target}: its bytes cannot be checked against the tag, so they are refused: refer to it by digest (${this.repository}@sha256:…), or reach the registry without a proxy that strips the header`,
+        {
+          status: 200,
+          temporary: false,
+          operation: 'get-manifest',
+          url: this.transport.redactUrl(this.#path(`manifests/${tag}`)),
+        },
+      );
+    }
+    return head.digest === manifest.digest ? manifest : this.#getByDigest(head.digest);
+  }
+
+  /** One manifest GET: the exact bytes, their media type and digest, and the digest the registry stated. */
+  async #fetchManifest(reference: string): Promise<{ manifest: Manifest; stated?: string } | undefined> {
+    const target = this.#target(reference);
+    const response = await this.transport.request({
+      method: 'GET',
+      url: this.#path(`manifests/${reference}`),
+      headers: { accept: ACCEPT },
+      scopes: [this.#scope('pull')],
+      operation: 'get-manifest',
+      target,
+      accept: [404],
+    });
+    if (response.status === 404) {
+      await discardBody(response);
+      return undefined;
+    }
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const mediaType = contentType(response) ?? mediaTypeFromBody(bytes);
+    if (!mediaType) {
+      throw new RegistryError(
+        `registry ${this.transport.host} sent manifest ${target} without a media type: cannot store it exactly`,
+        {
+          status: response.status,
+          temporary: false,
+          operation: 'get-manifest',
+          url: this.transport.redactUrl(this.#path(`manifests/${reference}`)),
+        },
+      );
+    }
+    const stated = stateDigest(response);
+    return { manifest: { bytes, mediaType, digest: computeDigest(bytes) }, ...(stated ? { stated } : {}) };
+  }
+
   #path(rest: string): string {
     return `/v2/${this.repository}/${rest}`;
   }
@@ -416,6 +479,12 @@ function checkDigest(digest: string): void {
     throw new RangeError(
       `"${digest}" is not a sha256 digest (sha256: followed by 64 lower-case hex characters)`,
     );
+}
+
+/** The sha256 digest a response states in Docker-Content-Digest; another algorithm cannot be checked here. */
+function stateDigest(response: Response): string | undefined {
+  const digest = response.headers.get('docker-content-digest')?.trim();
+  return isDigest(digest) ? digest : undefined;
 }
 
 function contentType(response: Response): string | undefined {
