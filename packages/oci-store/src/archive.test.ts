@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { ConfigurationError } from '@flow-actions/action-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -13,6 +12,7 @@ import {
   TITLE_ANNOTATION,
   unpackArchive,
 } from './archive';
+import type { BlobSource } from './blob-source';
 import { computeDigest } from './digest';
 import { LayoutStore } from './layout-store';
 import { buildLineageAnnotations } from './lineage';
@@ -80,16 +80,24 @@ describe('packArchive', () => {
     expect(isArchiveManifest(manifest?.bytes ?? Buffer.alloc(0))).toBe(true);
   });
 
-  it('streams the file into the store instead of loading it whole', async () => {
+  it('streams the file into the store instead of loading it whole, opened afresh for each attempt', async () => {
     const received: { digest: string; kind: string }[] = [];
     class RecordingStore extends LayoutStore {
-      override putBlob(digest: string, size: number, body: Buffer | Readable): Promise<void> {
-        received.push({ digest, kind: Buffer.isBuffer(body) ? 'buffer' : 'stream' });
-        return super.putBlob(digest, size, body);
+      override async putBlob(digest: string, size: number, body: BlobSource): Promise<void> {
+        const opened = typeof body === 'function' ? await body() : body;
+        received.push({
+          digest,
+          kind: Buffer.isBuffer(opened)
+            ? 'buffer'
+            : typeof body === 'function'
+              ? 'reopenable stream'
+              : 'stream',
+        });
+        return super.putBlob(digest, size, opened);
       }
     }
     const packed = await packArchive(new RecordingStore(store.dir), { file, mediaType: 'application/zip' });
-    expect(received.find((r) => r.digest === packed.layer.digest)?.kind).toBe('stream');
+    expect(received.find((r) => r.digest === packed.layer.digest)?.kind).toBe('reopenable stream');
   });
 
   it('is deterministic: the same file and annotations give the same digest', async () => {

@@ -87,7 +87,9 @@ export async function packArchive(store: ArtifactStore, options: PackArchiveOpti
     annotations: { [TITLE_ANNOTATION]: title },
   };
   await store.putBlob(EMPTY_CONFIG_DESCRIPTOR.digest, EMPTY_CONFIG_DESCRIPTOR.size, EMPTY_CONFIG);
-  if (!(await store.hasBlob(digest))) await store.putBlob(digest, size, createReadStream(options.file));
+  // Opened again for each attempt, so an upload cut by a reset starts over in a new session.
+  if (!(await store.hasBlob(digest)))
+    await store.putBlob(digest, size, async () => createReadStream(options.file));
 
   const manifest: Record<string, unknown> = {
     schemaVersion: 2,

@@ -1,18 +1,15 @@
-import { errorMessage, type Logger, nullLogger } from '@flow-actions/action-kit';
+import { type Logger, nullLogger } from '@flow-actions/action-kit';
 import { isDigest } from './digest';
 import { RegistryError } from './errors';
 import { RegistryStore } from './registry-store';
 import type { ArtifactStore, Descriptor, Manifest } from './store';
 import { MediaTypes } from './store';
-import { isTransientError } from './transport';
 
 export interface CopyOptions {
   /** Tags to put the artifact under in the destination. Default: the source reference if it is a tag, else none (stored by digest). */
   tags?: readonly string[];
   /** Blobs transferred at once. Default: 4. */
   concurrency?: number;
-  /** Attempts per blob when a transfer fails temporarily; each attempt re-opens the source. Default: 3. */
-  blobAttempts?: number;
   /** Default: nullLogger. */
   logger?: Logger;
 }
@@ -108,23 +105,16 @@ export async function copyArtifact(
       result.blobsMounted += 1;
       return;
     }
-    const attempts = options.blobAttempts ?? 3;
-    for (let attempt = 1; ; attempt += 1) {
+    // Opened afresh for each attempt: a transfer cut on either side starts over from the source.
+    await to.putBlob(blob.digest, blob.size, async () => {
       const content = await from.getBlob(blob.digest);
       if (!content)
         throw missing(
           `${from.location} lacks blob ${blob.digest} of ${reference}: the source is incomplete`,
           'blob',
         );
-      try {
-        await to.putBlob(blob.digest, blob.size, content.stream);
-        break;
-      } catch (error) {
-        content.stream.destroy();
-        if (!isTransientError(error) || attempt >= attempts) throw error;
-        logger.debug(`copying ${blob.digest} failed temporarily (${errorMessage(error)}); starting over`);
-      }
-    }
+      return content.stream;
+    });
     result.blobsUploaded += 1;
     result.bytesUploaded += blob.size;
   };

@@ -8,6 +8,7 @@ export {
   TITLE_ANNOTATION,
   unpackArchive,
 } from './archive';
+export type { BlobSource, UploadAttemptOptions } from './blob-source';
 export type { CopyOptions, CopyResult } from './copy';
 export { copyArtifact } from './copy';
 export type { Credentials, ResolveCredentialsOptions } from './credentials';

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ConfigurationError } from '@flow-actions/action-kit';
+import { type BlobSource, discardBlobSource, uploadBlobSource } from './blob-source';
 import { computeDigest, createVerifyingStream, DigestMismatchError, isDigest } from './digest';
 import { type LockOptions, withLock } from './lock';
 import { isValidTag } from './reference';
@@ -198,24 +199,26 @@ export class LayoutStore implements ArtifactStore {
     return { stream: verifier, size };
   }
 
-  async putBlob(digest: string, size: number, content: Buffer | Readable): Promise<void> {
+  async putBlob(digest: string, size: number, content: BlobSource): Promise<void> {
     assertDigest(digest, this.location);
     if (!Number.isSafeInteger(size) || size < 0) {
       throw new Error(`Invalid size ${size} for blob ${digest}: expected a non-negative integer.`);
     }
     if (await this.hasBlob(digest)) {
-      if (content instanceof Readable) content.destroy();
+      discardBlobSource(content);
       return;
     }
     await this.ensureLayoutFile();
-    const source = Buffer.isBuffer(content) ? Readable.from([content]) : content;
-    await this.writeAtomically(this.blobPath(digest), async (tempPath) => {
-      await pipeline(
-        source,
-        createVerifyingStream(digest, { size, what: `${this.location} blob ${digest}` }),
-        createWriteStream(tempPath, { flags: 'wx' }),
-      );
-    });
+    // A source cut off on its way (another store's blob) starts over into a new temp file.
+    await uploadBlobSource(content, (opened) =>
+      this.writeAtomically(this.blobPath(digest), async (tempPath) => {
+        await pipeline(
+          Buffer.isBuffer(opened) ? Readable.from([opened]) : opened,
+          createVerifyingStream(digest, { size, what: `${this.location} blob ${digest}` }),
+          createWriteStream(tempPath, { flags: 'wx' }),
+        );
+      }),
+    );
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { type BlobSource, uploadBlobSource } from './blob-source';
 import { computeDigest, createVerifyingStream, isDigest } from './digest';
 import type { ArtifactStore, BlobContent, Descriptor, Manifest } from './store';
 
@@ -88,17 +89,19 @@ export class MemoryStore implements ArtifactStore {
     return { stream: Readable.from([bytes]).pipe(createVerifyingStream(digest)), size: bytes.length };
   }
 
-  async putBlob(digest: string, size: number, content: Buffer | Readable): Promise<void> {
+  async putBlob(digest: string, size: number, content: BlobSource): Promise<void> {
     this.counters.blobRequests++;
     this.beforeWrite('putBlob', digest);
-    const chunks: Buffer[] = [];
-    if (Buffer.isBuffer(content)) chunks.push(content);
-    else for await (const chunk of content) chunks.push(Buffer.from(chunk as Buffer));
-    const bytes = Buffer.concat(chunks);
-    if (bytes.length !== size || computeDigest(bytes) !== digest) {
-      throw new Error(`blob does not match ${digest} (${size} bytes)`);
-    }
-    this.blobs.set(digest, bytes);
+    await uploadBlobSource(content, async (opened) => {
+      const chunks: Buffer[] = [];
+      if (Buffer.isBuffer(opened)) chunks.push(opened);
+      else for await (const chunk of opened) chunks.push(Buffer.from(chunk as Buffer));
+      const bytes = Buffer.concat(chunks);
+      if (bytes.length !== size || computeDigest(bytes) !== digest) {
+        throw new Error(`blob does not match ${digest} (${size} bytes)`);
+      }
+      this.blobs.set(digest, bytes);
+    });
   }
 
   async mountBlob(): Promise<boolean> {

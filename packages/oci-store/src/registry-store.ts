@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
+import { errorMessage } from '@flow-actions/action-kit';
+import { type BlobSource, discardBlobSource, uploadBlobSource } from './blob-source';
 import {
   computeDigest,
   createVerifyingStream,
@@ -20,7 +22,10 @@ export interface RegistryStoreOptions {
   monolithicMaxBytes?: number;
   /** Size of each PATCH of a chunked upload. Default: 8 MiB. */
   chunkBytes?: number;
-  /** Attempts for a whole blob upload from a Buffer when the registry fails temporarily. Default: 3. */
+  /**
+   * Attempts for a whole blob upload, each in a new session, when it fails temporarily (a reset,
+   * a 5xx); only for content that can be read again (a Buffer, or a function that opens it). Default: 3.
+   */
   uploadAttempts?: number;
 }
 
@@ -190,30 +195,22 @@ export class RegistryStore implements ArtifactStore {
     return { stream, size: Number.isFinite(size) ? size : -1 };
   }
 
-  async putBlob(digest: string, size: number, content: Buffer | Readable): Promise<void> {
+  async putBlob(digest: string, size: number, content: BlobSource): Promise<void> {
     checkDigest(digest);
     if (await this.hasBlob(digest)) {
-      if (content instanceof Readable) content.destroy();
+      discardBlobSource(content);
       return;
     }
-    const monolithicMax = this.#options.monolithicMaxBytes ?? 8 * MIB;
-    if (Buffer.isBuffer(content) || size <= monolithicMax) {
-      const bytes = Buffer.isBuffer(content)
-        ? content
-        : await readAll(content, size, `blob ${this.#target(digest)}`);
-      verifyBytes(bytes, digest, size, `blob ${this.#target(digest)}`);
-      // A Buffer can be sent again, so a temporary failure restarts the whole upload session.
-      const attempts = Buffer.isBuffer(content) ? (this.#options.uploadAttempts ?? 3) : 1;
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          await this.#uploadMonolithic(digest, bytes);
-          return;
-        } catch (error) {
-          if (!(error instanceof RegistryError && error.temporary) || attempt >= attempts) throw error;
-        }
-      }
-    }
-    await this.#uploadChunked(digest, size, content);
+    const target = this.#target(digest);
+    // Each attempt opens a new upload session (POST): a broken one is never PATCHed or PUT into.
+    await uploadBlobSource(content, (opened) => this.#upload(digest, size, opened), {
+      attempts: this.#options.uploadAttempts ?? 3,
+      pause: (attempt) => this.transport.pause(attempt),
+      onRestart: (error, attempt, attempts) =>
+        this.transport.logger.debug(
+          `upload of blob ${target} failed temporarily (${errorMessage(error)}); starting a new upload session (attempt ${attempt + 1} of ${attempts})`,
+        ),
+    });
   }
 
   async mountBlob(digest: string, fromRepository: string): Promise<boolean> {
@@ -376,6 +373,18 @@ export class RegistryStore implements ArtifactStore {
     return this.transport.resolveUrl(location);
   }
 
+  /** One whole upload in a session of its own: a single PUT up to monolithicMaxBytes, else PATCH chunks. */
+  async #upload(digest: string, size: number, content: Buffer | Readable): Promise<void> {
+    const what = `blob ${this.#target(digest)}`;
+    if (Buffer.isBuffer(content) || size <= (this.#options.monolithicMaxBytes ?? 8 * MIB)) {
+      const bytes = Buffer.isBuffer(content) ? content : await readAll(content, size, what);
+      verifyBytes(bytes, digest, size, what);
+      await this.#uploadMonolithic(digest, bytes);
+      return;
+    }
+    await this.#uploadChunked(digest, size, content);
+  }
+
   async #uploadMonolithic(digest: string, bytes: Buffer): Promise<void> {
     const location = await this.#startUpload(digest);
     const response = await this.transport.request({
@@ -424,7 +433,6 @@ export class RegistryStore implements ArtifactStore {
       if (offset !== size) throw new SizeMismatchError(`blob ${target}`, size, offset);
       if (actual !== digest) throw new DigestMismatchError(`blob ${target}`, digest, actual);
     } catch (error) {
-      content.destroy();
       await this.#cancelUpload(location, digest);
       throw error;
     }

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { BlobSource } from './blob-source';
 
 /** OCI and Docker media types the store knows by name. */
 export const MediaTypes = {
@@ -98,9 +99,11 @@ export interface ArtifactStore {
 
   /**
    * Uploads a blob (streamed when given a stream); verifies the digest of what was sent.
-   * A blob that is already present is not uploaded again.
+   * A blob that is already present is not uploaded again. Content that can be read again (a
+   * Buffer, or a function that opens it) is uploaded again from the start when an attempt fails
+   * temporarily; give a function whenever the content can be reopened.
    */
-  putBlob(digest: string, size: number, content: Buffer | Readable): Promise<void>;
+  putBlob(digest: string, size: number, content: BlobSource): Promise<void>;
 
   /**
    * Makes a blob from another repository of the same backend available here without

@@ -95,7 +95,8 @@ export class RegistryTransport {
   readonly #options: TransportOptions;
   readonly #credentials: Credentials | undefined;
   readonly #masker: SecretMasker | undefined;
-  readonly #logger: Logger;
+  /** Where requests are logged (debug) and restarts are told. */
+  readonly logger: Logger;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => number;
   readonly #tokens = new Map<string, CachedToken>();
@@ -113,7 +114,7 @@ export class RegistryTransport {
     this.#options = options;
     this.#credentials = options.credentials;
     this.#masker = options.masker;
-    this.#logger = options.logger ?? nullLogger;
+    this.logger = options.logger ?? nullLogger;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#now = options.now ?? Date.now;
     this.baseUrl = `${isPlainHttpAllowed(host, options.insecureRegistries ?? []) ? 'http' : 'https'}://${host}`;
@@ -140,6 +141,14 @@ export class RegistryTransport {
     }
     if (response.ok || accept.includes(response.status)) return response;
     throw await this.#toError(response, request);
+  }
+
+  /**
+   * Waits as the transport does between its own retries (exponential, with jitter): for callers
+   * that start over what the transport must not replay, such as an upload session.
+   */
+  async pause(attempt: number): Promise<void> {
+    await this.#sleep(this.#backoff(attempt));
   }
 
   /** Resolves a Location or Link target against the registry. */
@@ -344,7 +353,7 @@ export class RegistryTransport {
         const code = networkCode(error);
         if (attempt < maxAttempts && code && RETRYABLE_NETWORK_CODES.has(code)) {
           const delay = this.#backoff(attempt);
-          this.#logger.debug(
+          this.logger.debug(
             `${request.method} ${this.redactUrl(url)}: ${code}; retrying in ${delay} ms (attempt ${attempt + 1} of ${maxAttempts})`,
           );
           await this.#sleep(delay);
@@ -365,7 +374,7 @@ export class RegistryTransport {
         });
       }
       const delay = hinted ?? this.#backoff(attempt);
-      this.#logger.debug(
+      this.logger.debug(
         `${request.method} ${this.redactUrl(url)}: ${response.status}; retrying in ${delay} ms (attempt ${attempt + 1} of ${maxAttempts})`,
       );
       await this.#sleep(delay);
