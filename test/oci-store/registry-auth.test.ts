@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError, RecordingLogger, SecretMasker } from '@flow-actions/action-kit';
-import { copyArtifact, openStore, RegistryError } from '@flow-actions/oci-store';
+import { computeDigest, copyArtifact, openStore, RegistryError } from '@flow-actions/oci-store';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningFaultProxy, startFaultProxy } from '../fault-proxy';
 import { type RunningRegistry, startRegistry } from '../services';
@@ -157,6 +157,81 @@ describe('Bearer tokens (token server)', () => {
       `repository tokens/never-pushed does not exist on registry ${registry.host} (404 NAME_UNKNOWN): check the reference`,
     );
     expect(await store.resolve('v1')).toBeUndefined();
+  });
+});
+
+describe('a pull-only account (token server grants it pull alone)', () => {
+  let registry: RunningRegistry;
+  const reader = { username: 'ci-reader', password: 'reader-pass-0123456789' };
+  const artifact = buildImageManifest('oci');
+
+  beforeAll(async () => {
+    registry = await startRegistry({ auth: 'token', accounts: [{ ...reader, actions: ['pull'] }] });
+    const owner = await openStore(`${registry.host}/perm/app`, {
+      username: registry.username,
+      password: registry.password,
+    });
+    await pushFixture(owner, artifact, 'v1');
+  });
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  const asReader = (password = reader.password) =>
+    openStore(`${registry.host}/perm/app`, { username: reader.username, password });
+  const lacksPush = (operation: string) =>
+    `registry ${registry.host} accepted the credentials of user ci-reader, but they may not push to repository perm/app (401 insufficient_scope during ${operation}): give the account write access to it (on GHCR: permissions: packages: write for GITHUB_TOKEN, or a token with write:packages), or use a credential that has it`;
+
+  it('reads what it may read', async () => {
+    expect((await (await asReader()).getManifest('v1'))?.digest).toBe(artifact.digest);
+  });
+
+  it('is told it lacks push permission on a tag write, not that its password is wrong; nothing is written', async () => {
+    const store = await asReader();
+    const manifest = await store.getManifest('v1');
+    if (!manifest) throw new Error('seeded');
+    const error = (await store.putManifest('prod', manifest).catch((e: unknown) => e)) as RegistryError;
+    expect(error).toBeInstanceOf(RegistryError);
+    expect(error.message).toBe(lacksPush('put-manifest'));
+    expect(error).toMatchObject({ status: 401, temporary: false, operation: 'put-manifest' });
+    expect(error.message).not.toContain(reader.password);
+    expect(
+      await skopeoDigest(`${registry.host}/perm/app:prod`, {
+        creds: `${registry.username}:${registry.password}`,
+      }),
+    ).toBeUndefined();
+    // The registry's own answer, as the message says: a token without push.
+    const pushToken = registry.tokenServer?.requests.findLast((r) =>
+      r.scopes.includes('repository:perm/app:pull,push'),
+    );
+    expect(pushToken).toMatchObject({
+      user: 'ci-reader',
+      status: 200,
+      granted: [{ name: 'perm/app', actions: ['pull'] }],
+    });
+  });
+
+  it('is told the same on a blob upload, and on a delete it names the delete right', async () => {
+    const store = await asReader();
+    const blob = Buffer.from('a layer the reader may not push');
+    await expect(store.putBlob(computeDigest(blob), blob.length, blob)).rejects.toThrow(
+      lacksPush('put-blob'),
+    );
+    await expect(store.deleteManifest(artifact.digest)).rejects.toThrow(
+      `registry ${registry.host} accepted the credentials of user ci-reader, but they may not delete from repository perm/app (401 insufficient_scope during delete-manifest): give the account delete access to it (on GHCR: a token that may delete the package version), or use a credential that has it`,
+    );
+    expect((await store.resolve('v1'))?.digest).toBe(artifact.digest);
+  });
+
+  it('with a wrong password is still told the credentials were refused', async () => {
+    const store = await asReader('wrong-reader-pass');
+    const manifest = await (await asReader()).getManifest('v1');
+    if (!manifest) throw new Error('seeded');
+    for (const attempt of [store.getManifest('v1'), store.putManifest('prod', manifest)]) {
+      await expect(attempt).rejects.toThrow(
+        `registry ${registry.host} rejected the credentials for user ci-reader (401 UNAUTHORIZED): check username/password`,
+      );
+    }
   });
 });
 

@@ -12,7 +12,7 @@ import {
   startOnFreePort,
   stopProcess,
 } from './processes';
-import { type RunningTokenServer, startTokenServer } from './token-server';
+import { type RunningTokenServer, startTokenServer, type TokenAccount } from './token-server';
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
 export const REGISTRY_INSTALL = 'apt-get install -y docker-registry';
@@ -33,6 +33,8 @@ export interface RegistryOptions {
   password?: string;
   /** `token` only: the lifetime the token server gives each token, in seconds. Default: 300. */
   tokenExpiresIn?: number;
+  /** `token` only: more accounts, each granted only its actions (e.g. pull-only). Default: none. */
+  accounts?: readonly TokenAccount[];
 }
 
 export interface RunningRegistry {
@@ -84,6 +86,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
         username,
         password,
         ...(options.tokenExpiresIn === undefined ? {} : { expiresIn: options.tokenExpiresIn }),
+        ...(options.accounts ? { accounts: options.accounts } : {}),
       });
       authConfig = {
         token: {

@@ -10,9 +10,11 @@ export const OPENSSL_INSTALL = 'apt-get install -y openssl';
 export interface TokenServerOptions {
   /** Where the key and certificate are written. */
   dir: string;
-  /** The one account that gets access. */
+  /** The account that gets every action it asks for. */
   username: string;
   password: string;
+  /** More accounts, each granted only some actions (a pull-only robot: `['pull']`). Default: none. */
+  accounts?: readonly TokenAccount[];
   /** Lifetime of each token in seconds, sent as `expires_in` and used for `exp`. Default: 300. */
   expiresIn?: number;
   /** The `service` the registry names in its challenge. Default: `flow-test-registry`. */
@@ -21,6 +23,14 @@ export interface TokenServerOptions {
   issuer?: string;
   /** Default: `openssl` on PATH. */
   opensslBinary?: string;
+}
+
+/** An account the token server knows besides the main one, limited to some actions. */
+export interface TokenAccount {
+  username: string;
+  password: string;
+  /** The actions it may be granted (`pull`, `push`, `delete`); others it asks for are left out. */
+  actions: readonly string[];
 }
 
 /** One access entry of a token: what the registry lets the bearer do. */
@@ -68,9 +78,11 @@ export interface RunningTokenServer {
 /**
  * A token server for distribution's `auth: token`, in this process on loopback. The configured
  * user, proving itself with Basic auth (GET) or the OAuth2 password grant (POST), gets every
- * action it asks for; a wrong password gets 401; an anonymous request gets a token that grants
- * nothing, so the registry then answers 401 `insufficient_scope` — as Docker Hub does for a
- * private repository. Tokens are ES256 JWTs whose `x5c` header carries the certificate.
+ * action it asks for; each of `accounts` gets only its own actions, the way a registry grants a
+ * pull-only robot a token without `push`; a wrong password gets 401; an anonymous request gets a
+ * token that grants nothing. A token short of what a request needs makes the registry answer 401
+ * `insufficient_scope` — as Docker Hub does. Tokens are ES256 JWTs whose `x5c` header carries the
+ * certificate.
  */
 export async function startTokenServer(options: TokenServerOptions): Promise<RunningTokenServer> {
   const openssl = await requireBinary(options.opensslBinary ?? 'openssl', OPENSSL_INSTALL);
@@ -118,6 +130,22 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     return { token, issuedAt: new Date(now * 1000).toISOString() };
   };
 
+  /**
+   * What an account may be granted: `all` for the main user, its own list for one of `accounts`,
+   * undefined for wrong credentials. A refresh token already proved the account (`password` undefined).
+   */
+  const allowedActions = (
+    username: string,
+    password: string | undefined,
+  ): readonly string[] | 'all' | undefined => {
+    if (username === options.username) {
+      return password === undefined || password === options.password ? 'all' : undefined;
+    }
+    const account = options.accounts?.find((candidate) => candidate.username === username);
+    if (!account || (password !== undefined && password !== account.password)) return undefined;
+    return account.actions;
+  };
+
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     if (url.pathname !== '/token') {
@@ -131,10 +159,8 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
       const requestService = url.searchParams.get('service') ?? undefined;
       const credentials = parseBasic(request.headers.authorization);
       const base = { method: 'GET', flow: 'get' as const, account, service: requestService, scopes, at };
-      if (
-        credentials &&
-        (credentials.username !== options.username || credentials.password !== options.password)
-      ) {
+      const allowed = credentials && allowedActions(credentials.username, credentials.password);
+      if (credentials && !allowed) {
         requests.push({ ...base, granted: [], status: 401 });
         response.setHeader('WWW-Authenticate', 'Basic realm="flow-test-token"');
         sendJson(response, 401, {
@@ -142,7 +168,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
         });
         return;
       }
-      const granted = credentials ? grant(scopes) : [];
+      const granted = allowed ? grant(scopes, allowed) : [];
       const { token, issuedAt } = issue(credentials?.username ?? '', granted);
       requests.push({ ...base, user: credentials?.username, granted, status: 200 });
       sendJson(response, 200, { token, access_token: token, expires_in: expiresIn, issued_at: issuedAt });
@@ -154,13 +180,14 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
       const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
       const requestService = form.get('service') ?? undefined;
       let user: string | undefined;
+      let allowed: readonly string[] | 'all' | undefined;
       const flow = grantType === 'refresh_token' ? 'oauth2-refresh' : 'oauth2-password';
       if (grantType === 'password') {
-        if (form.get('username') === options.username && form.get('password') === options.password) {
-          user = options.username;
-        }
+        allowed = allowedActions(form.get('username') ?? '', form.get('password') ?? '');
+        if (allowed) user = form.get('username') ?? undefined;
       } else if (grantType === 'refresh_token') {
         user = refreshTokens.get(form.get('refresh_token') ?? '');
+        allowed = user === undefined ? undefined : allowedActions(user, undefined);
       }
       const refuse = (status: number, error: string) => {
         requests.push({ method: 'POST', flow, service: requestService, scopes, granted: [], status, at });
@@ -170,11 +197,11 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
         refuse(400, 'unsupported_grant_type');
         return;
       }
-      if (!user) {
+      if (!user || !allowed) {
         refuse(401, 'invalid_grant');
         return;
       }
-      const granted = grant(scopes);
+      const granted = grant(scopes, allowed);
       const { token, issuedAt } = issue(user, granted);
       const body: Record<string, unknown> = {
         access_token: token,
@@ -224,8 +251,11 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
   };
 }
 
-/** Grants each requested scope in full: `repository:NAME:pull,push` → pull and push on NAME. */
-function grant(scopes: string[]): TokenAccess[] {
+/**
+ * Grants each requested scope as far as `allowed` reaches: `repository:NAME:pull,push` → pull and
+ * push on NAME for `all`, pull only for `['pull']`.
+ */
+function grant(scopes: string[], allowed: readonly string[] | 'all'): TokenAccess[] {
   const access: TokenAccess[] = [];
   for (const scope of scopes) {
     const first = scope.indexOf(':');
@@ -237,7 +267,7 @@ function grant(scopes: string[]): TokenAccess[] {
       actions: scope
         .slice(last + 1)
         .split(',')
-        .filter(Boolean),
+        .filter((action) => action && (allowed === 'all' || allowed.includes(action))),
     });
   }
   return access;

@@ -346,7 +346,7 @@ describe('RegistryTransport retries', () => {
     [
       403,
       'DENIED',
-      /denied get-manifest acme\/api:v1 to anonymous access \(403 DENIED: denied\): check that the credentials may pull from this repository/,
+      /denied get-manifest acme\/api:v1 to anonymous access \(403 DENIED: denied\): log in with docker\/login-action or set username and password, with credentials that may pull from this repository/,
     ],
     [
       404,
@@ -368,6 +368,51 @@ describe('RegistryTransport retries', () => {
       'https://registry.example/v2/acme/api/manifests/v1',
       'https://auth.example/token',
     ]);
+  });
+
+  // Accepted credentials that lack a right: GHCR and ECR answer 403, Docker Hub and distribution a
+  // 401 whose challenge says insufficient_scope. Neither is a wrong password.
+  const push = {
+    ...pull(),
+    method: 'PUT' as const,
+    operation: 'put-manifest' as const,
+    scopes: ['repository:acme/api:pull,push'],
+  };
+  const robot = { credentials: { username: 'robot', password: 'right-pass', source: 'test' } };
+  it.each([
+    [
+      'a 403 DENIED',
+      () => specError(403, 'DENIED', 'permission_denied: write_package'),
+      push,
+      'registry registry.example accepted the credentials of user robot, but they may not push to repository acme/api (403 DENIED: permission_denied: write_package during put-manifest): give the account write access to it (on GHCR: permissions: packages: write for GITHUB_TOKEN, or a token with write:packages), or use a credential that has it',
+    ],
+    [
+      'a 401 insufficient_scope',
+      () =>
+        specError(401, 'UNAUTHORIZED', 'authentication required', {
+          'www-authenticate':
+            'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:acme/api:delete",error="insufficient_scope"',
+        }),
+      {
+        ...pull(),
+        method: 'DELETE' as const,
+        operation: 'delete-manifest' as const,
+        scopes: ['repository:acme/api:delete'],
+      },
+      'registry registry.example accepted the credentials of user robot, but they may not delete from repository acme/api (401 insufficient_scope during delete-manifest): give the account delete access to it (on GHCR: a token that may delete the package version), or use a credential that has it',
+    ],
+  ])('says accepted credentials lack the right on %s', async (_name, answer, request, message) => {
+    const tokens = tokenRegistry();
+    const { t, seen } = transport(
+      (r) => (r.url.startsWith('https://auth.example/') || !r.headers.authorization ? tokens(r) : answer()),
+      robot,
+    );
+    const error = (await t.request(request).catch((e: unknown) => e)) as RegistryError;
+    expect(error).toBeInstanceOf(RegistryError);
+    expect(error.message).toBe(message);
+    expect(error.temporary).toBe(false);
+    // The challenge, the token, the refused request: never asked again.
+    expect(seen).toHaveLength(3);
   });
 
   it('sends a request that is not replayable once, even on 503', async () => {

@@ -55,7 +55,15 @@ export interface TransportRequest {
   replayable?: boolean;
 }
 
-type Challenge = { scheme: 'basic' } | { scheme: 'bearer'; realm: string; service?: string };
+type Challenge =
+  | { scheme: 'basic' }
+  | {
+      scheme: 'bearer';
+      realm: string;
+      service?: string;
+      /** `insufficient_scope` when the token sent lacked a right the request needs. */
+      error?: string;
+    };
 
 interface CachedToken {
   token: string;
@@ -432,14 +440,23 @@ export class RegistryTransport {
     const user = this.username;
     const answer = `${status} ${code}`;
     let message: string;
-    if (status === 401 && !user && this.#credentials?.identityToken) {
+    // Accepted credentials short of a right: a token without the scope (401 insufficient_scope,
+    // Docker Hub and distribution), or a plain refusal (403, GHCR and ECR). Not a wrong password.
+    const challenge =
+      status === 401 ? parseChallenge(response.headers.get('www-authenticate') ?? '') : undefined;
+    const insufficientScope = challenge?.scheme === 'bearer' && challenge.error === 'insufficient_scope';
+    const authenticated = user !== undefined || this.#credentials?.identityToken !== undefined;
+    if ((insufficientScope || status === 403) && authenticated) {
+      const reason = insufficientScope ? `${status} insufficient_scope` : `${answer}${detail}`;
+      message = lacksPermission(this.host, user, request, reason);
+    } else if (status === 401 && !user && this.#credentials?.identityToken) {
       message = `registry ${this.host} rejected the identity token from ${this.#credentials.source} (${answer}): log in again`;
     } else if (status === 401) {
       message = user
         ? `registry ${this.host} rejected the credentials for user ${user} (${answer}): check username/password`
         : `registry ${this.host} requires credentials to ${what} (${answer}): log in with docker/login-action or set username and password`;
     } else if (status === 403) {
-      message = `registry ${this.host} denied ${what} to ${user ? `user ${user}` : 'anonymous access'} (${answer}${detail}): check that the credentials may ${permissionOf(request.operation)} this repository`;
+      message = `registry ${this.host} denied ${what} to anonymous access (${answer}${detail}): log in with docker/login-action or set username and password, with credentials that may ${permissionOf(request.operation)} this repository`;
     } else if (status === 404 && code === 'NAME_UNKNOWN') {
       message = `repository ${request.target.split(/[:@]/)[0]} does not exist on registry ${this.host} (${answer}): check the reference`;
     } else if (status === 404) {
@@ -485,7 +502,12 @@ export function parseChallenge(header: string): Challenge | undefined {
   }
   if (scheme === 'basic') return { scheme: 'basic' };
   if (scheme === 'bearer' && params.realm) {
-    return { scheme: 'bearer', realm: params.realm, service: params.service };
+    return {
+      scheme: 'bearer',
+      realm: params.realm,
+      service: params.service,
+      ...(params.error ? { error: params.error } : {}),
+    };
   }
   return undefined;
 }
@@ -556,6 +578,31 @@ function hostnameOf(host: string): string {
 
 function scopeKey(scopes: readonly string[]): string {
   return [...scopes].sort().join(' ');
+}
+
+/**
+ * The message for credentials that were accepted but lack a right: which user, which repository,
+ * which action, and how to get it.
+ */
+function lacksPermission(
+  host: string,
+  user: string | undefined,
+  request: Pick<TransportRequest, 'operation' | 'target'>,
+  reason: string,
+): string {
+  const repository = request.target.split(/[:@]/)[0];
+  const access = {
+    push: 'write access to it (on GHCR: permissions: packages: write for GITHUB_TOKEN, or a token with write:packages)',
+    delete: 'delete access to it (on GHCR: a token that may delete the package version)',
+    pull: 'read access to it (on GHCR: permissions: packages: read)',
+  }[actionOf(request.operation)];
+  return `registry ${host} accepted the credentials of ${user ? `user ${user}` : 'the identity token'}, but they may not ${permissionOf(request.operation)} repository ${repository} (${reason} during ${request.operation}): give the account ${access}, or use a credential that has it`;
+}
+
+function actionOf(operation: RegistryOperation): 'push' | 'delete' | 'pull' {
+  if (operation === 'delete-manifest') return 'delete';
+  if (operation === 'put-manifest' || operation === 'put-blob' || operation === 'mount-blob') return 'push';
+  return 'pull';
 }
 
 function permissionOf(operation: RegistryOperation): string {
