@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,43 +14,18 @@ import {
 import { type RunningRegistry, type RunningVerdaccio, startRegistry, startVerdaccio } from '../services';
 import { seedImage } from '../support/artifacts';
 import { skopeoDigest } from '../support/skopeo';
+import { type FlowRun, runFlow } from './run-flow';
 
 // The flow command run as a user runs it: a real process (node on the package's bin launcher),
 // its exit code, stdout and stderr; against OCI layouts (no server), the real registry on
 // loopback, a local manifest repository and verdaccio.
-const ROOT = join(import.meta.dirname, '..', '..');
-const LAUNCHER = join(ROOT, 'packages', 'flow-cli', 'bin', 'flow.js');
-
-interface FlowRun {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
 let work: string;
 let dockerConfig: string;
 
 function flow(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<FlowRun> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [LAUNCHER, ...args],
-      {
-        cwd: options.cwd ?? work,
-        env: {
-          PATH: process.env.PATH,
-          HOME: work,
-          DOCKER_CONFIG: dockerConfig,
-          FLOW_ACTOR: 'alice',
-          ...options.env,
-        },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error && typeof error.code === 'number' ? error.code : error ? -1 : 0;
-        resolve({ exitCode: code, stdout, stderr });
-      },
-    );
+  return runFlow(args, {
+    cwd: options.cwd ?? work,
+    env: { HOME: work, DOCKER_CONFIG: dockerConfig, FLOW_ACTOR: 'alice', ...options.env },
   });
 }
 

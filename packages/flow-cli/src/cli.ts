@@ -25,6 +25,7 @@ import { updateManifestCommand } from './commands/update-manifest';
 import { yankCommand } from './commands/yank';
 import { toFlagWording } from './inputs';
 import { formatTable } from './output';
+import { createUploadProgress } from './progress';
 
 /** Every command, in the order `flow --help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -49,11 +50,17 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   /** Default: a console logger on stderr (with `--verbose`, debug lines too). */
   logger?: Logger;
+  /** Whether stderr is a terminal, where upload progress is one line updated in place. Default: process.stderr.isTTY. */
+  stderrIsTTY?: boolean;
 }
 
 const COMMON_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'Print one JSON object on stdout and nothing else there.' },
-  verbose: { type: 'boolean', description: 'Log every request and command on stderr.' },
+  verbose: {
+    type: 'boolean',
+    description:
+      'Log every registry request (method, URL without credentials, status, time, bytes) and command on stderr.',
+  },
   help: { type: 'boolean', description: 'Show this help.' },
 };
 
@@ -104,6 +111,10 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
       env: options.env ?? process.env,
       logger,
       masker,
+      onUploadProgress: createUploadProgress({
+        write: stderr,
+        tty: options.stderrIsTTY ?? (options.stderr ? false : process.stderr.isTTY === true),
+      }),
     };
     const output = await command.run(args, context);
     if (json) {
@@ -191,7 +202,8 @@ export function mainHelp(): string {
     'Commands:',
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
-    'Every command takes --json (one JSON object on stdout; progress goes to stderr) and --help.',
+    'Every command takes --json (one JSON object on stdout; progress goes to stderr), --verbose',
+    '(every registry request on stderr, redacted) and --help. Long uploads show progress on stderr.',
     'Credentials: the Docker config ($DOCKER_CONFIG or ~/.docker/config.json), or --username/--password.',
     '',
     ...EXIT_CODES_HELP,

@@ -1,4 +1,5 @@
 import type { Logger, SecretMasker } from '@flow-actions/action-kit';
+import type { UploadProgress } from '@flow-actions/oci-store';
 import type { Table } from './output';
 
 /** Exit codes, the same for every command (documented in `flow --help` and the README). */
@@ -35,6 +36,8 @@ export interface CommandContext {
   /** Progress and logs: stderr, never stdout. */
   logger: Logger;
   masker: SecretMasker;
+  /** Shows long blob uploads on stderr. Default: nothing shown. */
+  onUploadProgress?: (progress: UploadProgress) => void;
 }
 
 /** What a command returns: a JSON object for `--json`, else a few lines and a table. */

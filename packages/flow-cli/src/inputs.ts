@@ -116,5 +116,12 @@ export async function repositoryUrl(context: CommandContext): Promise<string | u
 /** Opens stores the way the actions do: Docker config credentials unless --username/--password. */
 export function createStoreOpener(registry: RegistryInputs, context: CommandContext, masker: SecretMasker) {
   return (reference: string, options: OpenStoreOptions = {}) =>
-    openStore(reference, { ...registry, ...options, masker, logger: context.logger, env: context.env });
+    openStore(reference, {
+      ...registry,
+      ...options,
+      masker,
+      logger: context.logger,
+      env: context.env,
+      ...(context.onUploadProgress ? { onUploadProgress: context.onUploadProgress } : {}),
+    });
 }

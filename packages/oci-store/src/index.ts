@@ -45,7 +45,7 @@ export {
   parseReference,
   parseRegistryOnlyReference,
 } from './reference';
-export type { RegistryStoreOptions } from './registry-store';
+export type { RegistryStoreOptions, UploadProgress } from './registry-store';
 export { RegistryStore } from './registry-store';
 export type { ArtifactStore, BlobContent, Descriptor, Manifest, Platform } from './store';
 export { MANIFEST_MEDIA_TYPES, MediaTypes } from './store';

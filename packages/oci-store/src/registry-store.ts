@@ -17,7 +17,22 @@ import type { ArtifactStore, BlobContent, Descriptor, Manifest } from './store';
 import { MANIFEST_MEDIA_TYPES } from './store';
 import type { RegistryTransport } from './transport';
 
+/** How far one blob upload has got, told as it goes (a restarted upload starts again from 0). */
+export interface UploadProgress {
+  /** `registry/repository` the blob goes to. */
+  location: string;
+  digest: string;
+  /** Bytes the registry has accepted so far. */
+  sent: number;
+  total: number;
+}
+
 export interface RegistryStoreOptions {
+  /**
+   * Told when a blob upload starts, after each chunk the registry accepts, and when it is done:
+   * for a progress display. Default: nothing.
+   */
+  onUploadProgress?: (progress: UploadProgress) => void;
   /** Blobs up to this size are uploaded in one PUT (a stream is read into memory first). Default: 8 MiB. */
   monolithicMaxBytes?: number;
   /** Size of each PATCH of a chunked upload. Default: 8 MiB. */
@@ -376,13 +391,19 @@ export class RegistryStore implements ArtifactStore {
   /** One whole upload in a session of its own: a single PUT up to monolithicMaxBytes, else PATCH chunks. */
   async #upload(digest: string, size: number, content: Buffer | Readable): Promise<void> {
     const what = `blob ${this.#target(digest)}`;
+    this.#progress(digest, 0, size);
     if (Buffer.isBuffer(content) || size <= (this.#options.monolithicMaxBytes ?? 8 * MIB)) {
       const bytes = Buffer.isBuffer(content) ? content : await readAll(content, size, what);
       verifyBytes(bytes, digest, size, what);
       await this.#uploadMonolithic(digest, bytes);
-      return;
+    } else {
+      await this.#uploadChunked(digest, size, content);
     }
-    await this.#uploadChunked(digest, size, content);
+    this.#progress(digest, size, size);
+  }
+
+  #progress(digest: string, sent: number, total: number): void {
+    this.#options.onUploadProgress?.({ location: this.location, digest, sent, total });
   }
 
   async #uploadMonolithic(digest: string, bytes: Buffer): Promise<void> {
@@ -426,6 +447,7 @@ export class RegistryStore implements ArtifactStore {
         });
         await discardBody(response);
         offset += chunk.length;
+        if (offset < size) this.#progress(digest, offset, size);
         const next = response.headers.get('location');
         if (next) location = this.transport.resolveUrl(next);
       }

@@ -185,6 +185,57 @@ describe('RegistryTransport authentication', () => {
     expect(everything).not.toContain(Buffer.from('robot:wrong-pass').toString('base64'));
   });
 
+  it('logs every request at debug level: method, URL, status, time, bytes; no header, token or password', async () => {
+    const logger = new RecordingLogger();
+    let now = 0;
+    const tokens = tokenRegistry();
+    const { t } = transport(
+      (request) => {
+        now += 7;
+        return tokens(request);
+      },
+      { credentials: { username: 'robot', password: 'right-pass', source: 'test' }, logger, now: () => now },
+    );
+    await t.request({
+      ...pull(),
+      method: 'PUT',
+      body: Buffer.from('12345'),
+      scopes: ['repository:acme/api:pull,push'],
+    });
+    expect(logger.entries).toEqual([
+      {
+        level: 'debug',
+        message:
+          'PUT https://registry.example/v2/acme/api/manifests/v1 → 401 in 7 ms, sent 5 bytes, received a streamed body',
+      },
+      {
+        level: 'debug',
+        message:
+          'GET https://auth.example/token?service=registry.example&scope=repository%3Aacme%2Fapi%3Apull%2Cpush → 200 in 7 ms, sent 0 bytes, received a streamed body',
+      },
+      {
+        level: 'debug',
+        message:
+          'PUT https://registry.example/v2/acme/api/manifests/v1 → 200 in 7 ms, sent 5 bytes, received a streamed body',
+      },
+    ]);
+    expect(logger.text).not.toMatch(/right-pass|tok-\d|Bearer|Basic|authorization/i);
+  });
+
+  it('logs a request that never got an answer', async () => {
+    const logger = new RecordingLogger();
+    const { t } = transport(
+      () => {
+        throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+      },
+      { logger, now: () => 0 },
+    );
+    await expect(t.request(pull())).rejects.toThrow(/could not reach registry/);
+    expect(logger.entries.map((entry) => entry.message)).toEqual([
+      'GET https://registry.example/v2/acme/api/manifests/v1 → ECONNREFUSED in 0 ms, sent 0 bytes',
+    ]);
+  });
+
   it('says credentials are needed when an anonymous token is not enough', async () => {
     const { t } = transport((request) =>
       request.url.startsWith('https://auth.example/')

@@ -171,7 +171,8 @@ export class RegistryTransport {
     parsed.password = '';
     const kept = new URLSearchParams();
     for (const [key, value] of parsed.searchParams) {
-      if (['n', 'last', 'digest', 'mount', 'from'].includes(key)) kept.set(key, value);
+      // What a request is about; a token server's scope and service are no secret either.
+      if (['n', 'last', 'digest', 'mount', 'from', 'scope', 'service'].includes(key)) kept.append(key, value);
       else kept.set(key, '***');
     }
     parsed.search = kept.toString();
@@ -349,6 +350,7 @@ export class RegistryTransport {
       headers.authorization = authorization.header;
     for (let attempt = 1; ; attempt += 1) {
       let response: Response;
+      const started = this.#now();
       try {
         this.requestCount += 1;
         response = await fetchFn(url, {
@@ -357,8 +359,10 @@ export class RegistryTransport {
           body: request.body,
           redirect: 'follow',
         });
+        this.#logExchange(request, url, started, response);
       } catch (error) {
         const code = networkCode(error);
+        this.#logExchange(request, url, started, undefined, code ?? 'failed');
         if (attempt < maxAttempts && code && RETRYABLE_NETWORK_CODES.has(code)) {
           const delay = this.#backoff(attempt);
           this.logger.debug(
@@ -387,6 +391,36 @@ export class RegistryTransport {
       );
       await this.#sleep(delay);
     }
+  }
+
+  /**
+   * One debug line per request (the CLI's --verbose, the action's debug log): method, URL without
+   * credentials or signed query values, status, time to the answer's headers, bytes each way.
+   * Headers are never logged, so neither an Authorization nor a token can be.
+   */
+  #logExchange(
+    request: TransportRequest,
+    url: string,
+    started: number,
+    response: Response | undefined,
+    failure?: string,
+  ): void {
+    const took = `in ${Math.max(0, this.#now() - started)} ms`;
+    const sent = `sent ${request.body?.length ?? 0} bytes`;
+    if (!response) {
+      this.logger.debug(`${request.method} ${this.redactUrl(url)} → ${failure} ${took}, ${sent}`);
+      return;
+    }
+    const length = response.headers.get('content-length');
+    const received =
+      request.method === 'HEAD'
+        ? 'received 0 bytes'
+        : length === null
+          ? 'received a streamed body'
+          : `received ${length} bytes`;
+    this.logger.debug(
+      `${request.method} ${this.redactUrl(url)} → ${response.status} ${took}, ${sent}, ${received}`,
+    );
   }
 
   #backoff(attempt: number): number {
