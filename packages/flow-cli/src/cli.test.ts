@@ -126,7 +126,7 @@ describe('bad command lines: one line on stderr, exit 2, nothing on stdout', () 
     ],
     [
       ['promote', '--image', 'oci:x', '--to', 'bad tag!'],
-      'flow promote: --to: tag "bad tag!" is invalid: a tag is 1 to 128 characters',
+      'flow promote: --to: tag "bad tag!" is invalid: it contains a space; a tag is 1 to 128 characters',
     ],
     [
       ['promote', '--image', 'oci:x', '--to', 'a', '--sha-length', '99'],
@@ -188,7 +188,15 @@ describe('bad command lines: one line on stderr, exit 2, nothing on stdout', () 
     [['inspect', 'oci:x', 'abc1'], 'flow inspect: commit "abc1" is shorter than --sha-length (7)'],
     [
       ['inspect', 'Not A Ref', 'abc1234'],
-      'flow inspect: --image: repository "library/Not A Ref" in "Not A Ref" must be lower-case',
+      'flow inspect: --image: reference "Not A Ref" contains a space: write registry/repository[:tag] without spaces',
+    ],
+    [
+      ['inspect', '127.0.0.1:5000', 'abc1234'],
+      'flow inspect: --image: "127.0.0.1:5000" names registry 127.0.0.1:5000 but no repository: write 127.0.0.1:5000/<repository>[:tag]',
+    ],
+    [
+      ['inspect', 'ghcr.io/Acme/Api', 'abc1234'],
+      'flow inspect: --image: repository "Acme/Api" in "ghcr.io/Acme/Api" must be lower-case: use "acme/api"',
     ],
   ])('flow %j', async (argv, message) => {
     const run = await flow(...argv);
