@@ -55,7 +55,17 @@ describe('promote with a pull-only account', () => {
       `registry ${registry.host} accepted the credentials of user ci-reader, but they may not push to repository acme/api (401 insufficient_scope during put-manifest): give the account write access to it (on GHCR: permissions: packages: write for GITHUB_TOKEN, or a token with write:packages), or use a credential that has it`,
     ]);
     expect(await ownerDigest('prod')).toBeUndefined();
-    expect(run.log + run.stderr + run.summary).not.toContain(READER.password);
+    // The debug log has every request, the refused one too, and no secret.
+    const debug = run.commands.filter((c) => c.command === 'debug').map((c) => c.message);
+    expect(debug).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^PUT http://${registry.host}/v2/acme/api/manifests/prod → 401 in \\d+ ms`),
+      ),
+    );
+    const everything = run.log + run.stderr + run.summary;
+    expect(everything).not.toContain(READER.password);
+    expect(everything).not.toContain(Buffer.from(`${READER.username}:${READER.password}`).toString('base64'));
+    expect(everything).not.toMatch(/bearer |eyJ[\w-]+\.eyJ/i);
   });
 
   it('with a wrong password says the credentials were refused', async () => {
