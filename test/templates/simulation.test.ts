@@ -181,6 +181,9 @@ describe('templates, simulated on the bundled actions against real services', ()
     // The head commit, never GitHub's merge commit.
     expect(build.inputs).toEqual({ image: world.values.DEVELOP_IMAGE, 'extra-tags': 'pr-7' });
     expect(build.action?.outputs).toMatchObject({ sha: A.sha, tag: short(A), built: 'true' });
+    // actions/checkout as GitHub runs it: CI tests the merge commit, the build checks out the head.
+    expect(step(ready, 'ci', 'actions/checkout').outputs.commit).toBe(merge);
+    expect(step(ready, 'build', 'actions/checkout').outputs.commit).toBe(A.sha);
     const digest = job(ready, 'build').outputs.digest as string;
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(await registryDigest(world.values.DEVELOP_IMAGE as string, short(A))).toBe(digest);
@@ -217,13 +220,12 @@ describe('templates, simulated on the bundled actions against real services', ()
     const run = await world.run('main', pushToMain(A, commits.start?.sha as string), mainStandIns('success'));
     expect(results(run), explain(run)).toEqual({
       build: 'success',
-      'deploy-stage': 'success',
       'stage-checks': 'success',
       yank: 'skipped',
     });
     digests.A = job(run, 'build').outputs.digest as string;
     expect(await registryDigest(world.values.IMAGE as string, short(A))).toBe(digests.A);
-    expect(step(run, 'deploy-stage', 'deploy').inputs).toMatchObject({
+    expect(step(run, 'stage-checks', 'deploy').inputs).toMatchObject({
       repository: 'acme/manifests',
       path: 'envs/stage',
       tag: short(A),
@@ -240,6 +242,8 @@ describe('templates, simulated on the bundled actions against real services', ()
       'stage-checks: actions/checkout — git fetch from the local app repository (all history and tags when fetch-depth is 0)',
       'stage-checks: Stage checks (replace me) — its own script, run with bash',
     ]);
+    // The checks ran on the commit that was built and deployed.
+    expect(step(run, 'stage-checks', 'actions/checkout').outputs.commit).toBe(A.sha);
   });
 
   it('main: a docs-only push starts nothing (paths-ignore)', async () => {
@@ -259,7 +263,7 @@ describe('templates, simulated on the bundled actions against real services', ()
   it('promote: rc-1 on the docs-only commit promotes its nearest built ancestor and points demo at it', async () => {
     const B = commits.B as Commit;
     const run = await world.run('promote', pushTag('rc-1', B, await world.tag('rc-1', B.sha)), standIns());
-    expect(results(run), explain(run)).toEqual({ demo: 'success', prod: 'skipped' });
+    expect(results(run), explain(run)).toEqual({ demo: 'success', prod: 'skipped', release: 'skipped' });
     const promote = step(run, 'demo', 'promote');
     expect(promote.action?.outputs).toMatchObject({ digest: digests.A, 'source-sha': commits.A?.sha });
     expect(await registryDigest(world.values.IMAGE as string, 'rc-1')).toBe(digests.A);
@@ -272,7 +276,7 @@ describe('templates, simulated on the bundled actions against real services', ()
     const tagObject = await world.tag('v1.0.0', B.sha, true);
     expect(tagObject).not.toBe(B.sha);
     const run = await world.run('promote', pushTag('v1.0.0', B, tagObject), promoteStandIns());
-    expect(results(run), explain(run)).toEqual({ demo: 'skipped', prod: 'success' });
+    expect(results(run), explain(run)).toEqual({ demo: 'skipped', prod: 'success', release: 'success' });
     for (const tag of ['v1.0.0', 'latest', 'prod'])
       expect(await registryDigest(world.values.IMAGE as string, tag)).toBe(digests.A);
     expect(await manifestAt('prod')).toContain('newTag: "v1.0.0"');
@@ -282,9 +286,11 @@ describe('templates, simulated on the bundled actions against real services', ()
     expect(notes).toContain('Changes since the first commit.');
     expect(notes).toContain(`### Features\n\n- feat(api): greet callers (${short(commits.A)})`);
     expect(notes).not.toContain('docs: explain greetings');
-    expect((await readFile(join(releases, 'v1.0.0', 'args'), 'utf8')).split('\n')).toEqual(
+    const args = (await readFile(join(releases, 'v1.0.0', 'args'), 'utf8')).split('\n');
+    expect(args).toEqual(
       expect.arrayContaining(['release', 'create', 'v1.0.0', '--verify-tag', '--notes-file']),
     );
+    expect(args).not.toContain('--prerelease');
     expect(await readFile(join(releases, 'v1.0.0', 'token-given'), 'utf8')).toBe('yes\n');
   });
 
@@ -295,16 +301,15 @@ describe('templates, simulated on the bundled actions against real services', ()
     const run = await world.run('main', pushToMain(C, commits.B?.sha as string), mainStandIns('failure'));
     expect(results(run), explain(run)).toEqual({
       build: 'success',
-      'deploy-stage': 'success',
       'stage-checks': 'failure',
       yank: 'success',
     });
     expect(checkRun('Stage checks', C.sha)).toBe('failure');
     // The deploy of C happened before its checks; once C is yanked, stage is put back on A.
-    const deployCommit = job(run, 'deploy-stage').outputs.commit as string;
+    const deployCommit = job(run, 'stage-checks').outputs.deployed as string;
     expect(deployCommit).toMatch(/^[0-9a-f]{40}$/);
     expect(step(run, 'yank', 'Put stage back').inputs).toMatchObject({
-      revert: deployCommit,
+      'revert-deploy-of': C.sha,
       path: 'envs/stage',
     });
     expect(await manifestAt('stage')).toBe(stageBefore);
@@ -325,7 +330,7 @@ describe('templates, simulated on the bundled actions against real services', ()
 
     const demoBefore = await manifestAt('demo');
     const rc = await world.run('promote', pushTag('rc-2', C, await world.tag('rc-2', C.sha)), standIns());
-    expect(results(rc)).toEqual({ demo: 'failure', prod: 'skipped' });
+    expect(results(rc)).toEqual({ demo: 'failure', prod: 'skipped', release: 'skipped' });
     expect(step(rc, 'demo', 'promote').action?.errors.join('\n')).toMatch(/yanked/);
     expect(step(rc, 'demo', 'deploy').outcome).toBe('skipped');
     expect(await registryDigest(world.values.IMAGE as string, 'rc-2')).toBeUndefined();
@@ -347,7 +352,7 @@ describe('templates, simulated on the bundled actions against real services', ()
       pushTag('v1.1.0', D, await world.tag('v1.1.0', D.sha, true)),
       promoteStandIns(),
     );
-    expect(results(run), explain(run)).toEqual({ demo: 'skipped', prod: 'success' });
+    expect(results(run), explain(run)).toEqual({ demo: 'skipped', prod: 'success', release: 'success' });
     expect(await registryDigest(world.values.IMAGE as string, 'prod')).toBe(digests.D);
     expect(await manifestAt('prod')).toContain(`digest: ${digests.D}`);
     const notes = await readFile(join(releases, 'v1.1.0', 'notes.md'), 'utf8');
@@ -515,7 +520,6 @@ describe('templates, simulated on the bundled actions against real services', ()
     const again = await world.run('main', pushToMain(E, commits.D?.sha as string), mainStandIns('success'));
     expect(results(again)).toEqual({
       build: 'failure',
-      'deploy-stage': 'skipped',
       'stage-checks': 'skipped',
       yank: 'skipped',
     });
