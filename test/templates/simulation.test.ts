@@ -11,7 +11,8 @@ import { skopeoDigest } from '../support/skopeo';
 import { dispatch, pullRequest, pushTag, pushToMain, workflowRunCompleted } from './simulation/events';
 import type { JobRun, StandIn, StandIns, StepRun, WorkflowRun } from './simulation/runner';
 import { checkout, dockerLogin, pretend, script } from './simulation/stand-ins';
-import { ACTOR, type Commit, SECRETS, startWorld, type World } from './simulation/world';
+import { ACTOR, type Commit, SECRETS, startWorld, WORKFLOWS_DIR, type World } from './simulation/world';
+import { listTemplates, readTemplate } from './templates';
 
 // The templates run as a product repository would run them: one story from a pull request to a
 // rollback and a yank, then an npm release. Every step of ours runs as the runner runs it (the
@@ -162,6 +163,28 @@ const short = (commit: Commit | undefined) => (commit?.sha ?? '').slice(0, 7);
 const head = async () => (await exec('git', ['-C', world.app, 'rev-parse', 'main'])).stdout.trim();
 
 describe('templates, simulated on the bundled actions against real services', () => {
+  it('the repository holds each template as an adopter copies it: the same bytes but the CHANGE values of env:', async () => {
+    for (const name of await listTemplates()) {
+      const template = (await readTemplate(name)).text.split('\n');
+      const { stdout } = await exec('git', ['-C', world.app, 'show', `HEAD:${WORKFLOWS_DIR}/${name}.yml`]);
+      const copy = stdout.split('\n');
+      expect(copy.length, name).toBe(template.length);
+      const changed = copy.flatMap((line, index) =>
+        line === template[index] ? [] : [[template[index], line]],
+      );
+      for (const [before, after] of changed) {
+        const key = /^ {2}([A-Z_]+): /.exec(before ?? '')?.[1] ?? '';
+        expect(world.values, `${name}.yml: ${before}`).toHaveProperty(key);
+        expect(after).toBe(`  ${key}: ${world.values[key]}`);
+      }
+      if (name === 'main')
+        expect(changed.map(([before]) => before)).toEqual([
+          '  REGISTRY: ghcr.io',
+          '  IMAGE: ghcr.io/acme/api',
+        ]);
+    }
+  });
+
   it('pull-request: a draft runs CI only; made ready, its head is built into develop as <sha> and pr-7', async () => {
     const base = commits.start as Commit;
     commits.A = await world.commit({ 'greeting.txt': 'hello\n' }, 'feat(api): greet callers', 'greeting');
@@ -244,6 +267,33 @@ describe('templates, simulated on the bundled actions against real services', ()
     ]);
     // The checks ran on the commit that was built and deployed.
     expect(step(run, 'stage-checks', 'actions/checkout').outputs.commit).toBe(A.sha);
+  });
+
+  it('a copy with branches: [$default-branch] never runs, as on GitHub: only an organization’s New workflow page fills it in', async () => {
+    const A = commits.A as Commit;
+    const placeholder = (text: string) => text.replace('branches: [main]', 'branches: [$default-branch]');
+    const main = await world.run(
+      'main',
+      pushToMain(A, commits.start?.sha as string),
+      mainStandIns('success'),
+      placeholder,
+    );
+    expect(main).toMatchObject({
+      trigger: { runs: false, reason: 'branch main does not match on.push.branches' },
+      jobs: [],
+    });
+    // npm-release.yml as it was: the same placeholder under workflow_run.
+    const npm = await world.run(
+      'npm-release',
+      workflowRunCompleted('Main', 'success', A, A.sha),
+      npmStandIns(),
+      (text) =>
+        text.replace('    types: [completed]\n', '    types: [completed]\n    branches: [$default-branch]\n'),
+    );
+    expect(npm).toMatchObject({
+      trigger: { runs: false, reason: 'branch main does not match on.workflow_run.branches' },
+      jobs: [],
+    });
   });
 
   it('main: a docs-only push starts nothing (paths-ignore)', async () => {
@@ -541,6 +591,258 @@ describe('templates, simulated on the bundled actions against real services', ()
     expect(await tombstoneOf(world.values.IMAGE as string, D.sha)).toBeUndefined();
   });
 
+  it('main: two pushes in quick succession both get their artifact; stage deploys and checks each in turn and ends on the newer', async () => {
+    const before = await head();
+    const F = await world.commit({ 'greeting.txt': 'hello, F\n' }, 'feat(api): greet as F');
+    const G = await world.commit({ 'greeting.txt': 'hello, G\n' }, 'feat(api): greet as G');
+    const since = world.scheduler.history.length;
+    const [f, g] = await Promise.all([
+      world.run('main', pushToMain(F, before), mainStandIns('success')),
+      world.run('main', pushToMain(G, F.sha), mainStandIns('success')),
+    ]);
+    for (const [run, commit] of [
+      [f, F],
+      [g, G],
+    ] as const) {
+      expect(results(run), explain(run)).toEqual({
+        build: 'success',
+        'stage-checks': 'success',
+        yank: 'skipped',
+      });
+      expect(await registryDigest(world.values.IMAGE as string, short(commit))).toBe(
+        job(run, 'build').outputs.digest,
+      );
+      expect(checkRun('Stage checks', commit.sha)).toBe('success');
+    }
+    // G's deploy waited for F's checks, then replaced F on stage.
+    expect(world.scheduler.history.slice(since)).toEqual([
+      `deploy-stage: run ${f.id} job stage-checks in progress`,
+      `deploy-stage: run ${g.id} job stage-checks pending`,
+      `deploy-stage: run ${f.id} job stage-checks done`,
+      `deploy-stage: run ${g.id} job stage-checks in progress`,
+      `deploy-stage: run ${g.id} job stage-checks done`,
+    ]);
+    expect(await manifestAt('stage')).toContain(`newTag: "${short(G)}"`);
+    expect(await manifestAt('stage')).toContain(`digest: ${job(g, 'build').outputs.digest}`);
+    expect(await manifestLog(2)).toEqual([
+      `Deploy ${world.values.IMAGE}:${short(G)} to envs/stage`,
+      `Deploy ${world.values.IMAGE}:${short(F)} to envs/stage`,
+    ]);
+  });
+
+  it('main: three pushes in quick succession all get their artifact; the middle deploy, replaced while pending, is cancelled and its commit never promoted', async () => {
+    const before = await head();
+    const H = await world.commit({ 'greeting.txt': 'hello, H\n' }, 'feat(api): greet as H');
+    const I = await world.commit({ 'greeting.txt': 'hello, I\n' }, 'feat(api): greet as I');
+    const J = await world.commit({ 'greeting.txt': 'hello, J\n' }, 'feat(api): greet as J');
+    commits.J = J;
+    const since = world.scheduler.history.length;
+    const [h, i, j] = await Promise.all([
+      world.run('main', pushToMain(H, before), mainStandIns('success')),
+      world.run('main', pushToMain(I, H.sha), mainStandIns('success')),
+      world.run('main', pushToMain(J, I.sha), mainStandIns('success')),
+    ]);
+    for (const [run, commit] of [
+      [h, H],
+      [i, I],
+      [j, J],
+    ] as const) {
+      expect(job(run, 'build').result, explain(run)).toBe('success');
+      expect(await registryDigest(world.values.IMAGE as string, short(commit))).toBe(
+        job(run, 'build').outputs.digest,
+      );
+    }
+    expect(results(i)).toEqual({ build: 'success', 'stage-checks': 'cancelled', yank: 'skipped' });
+    expect(world.scheduler.history.slice(since)).toEqual([
+      `deploy-stage: run ${h.id} job stage-checks in progress`,
+      `deploy-stage: run ${i.id} job stage-checks pending`,
+      `deploy-stage: run ${j.id} job stage-checks pending`,
+      `deploy-stage: run ${i.id} job stage-checks cancelled`,
+      `deploy-stage: run ${h.id} job stage-checks done`,
+      `deploy-stage: run ${j.id} job stage-checks in progress`,
+      `deploy-stage: run ${j.id} job stage-checks done`,
+    ]);
+    expect([H, I, J].map((commit) => checkRun('Stage checks', commit.sha))).toEqual([
+      'success',
+      'cancelled',
+      'success',
+    ]);
+    expect(await manifestAt('stage')).toContain(`newTag: "${short(J)}"`);
+    expect(await manifestLog(2)).toEqual([
+      `Deploy ${world.values.IMAGE}:${short(J)} to envs/stage`,
+      `Deploy ${world.values.IMAGE}:${short(H)} to envs/stage`,
+    ]);
+    // I was never checked on stage: its artifact is there, but a release candidate of it is refused.
+    const rc = await world.run('promote', pushTag('rc-3', I, await world.tag('rc-3', I.sha)), standIns());
+    expect(results(rc)).toEqual({ demo: 'failure', prod: 'skipped', release: 'skipped' });
+    expect(step(rc, 'demo', 'promote').action?.errors.join('\n')).toMatch(/Stage checks.*cancelled/);
+    expect(await registryDigest(world.values.IMAGE as string, 'rc-3')).toBeUndefined();
+  });
+
+  it('a copy of main.yml with the old workflow-wide concurrency group loses the middle of three quick pushes: it is never built', async () => {
+    const workflowWide = (text: string) =>
+      text
+        .replace('    concurrency:\n      group: deploy-stage\n      cancel-in-progress: false\n', '')
+        .replace(
+          'permissions: {}\n',
+          'concurrency:\n  group: deploy-stage\n  cancel-in-progress: false\n\npermissions: {}\n',
+        );
+    const before = await head();
+    const K = await world.commit({ 'greeting.txt': 'hello, K\n' }, 'feat(api): greet as K');
+    const L = await world.commit({ 'greeting.txt': 'hello, L\n' }, 'feat(api): greet as L');
+    const M = await world.commit({ 'greeting.txt': 'hello, M\n' }, 'feat(api): greet as M');
+    commits.L = L;
+    commits.M = M;
+    const [k, l, m] = await Promise.all([
+      world.run('main', pushToMain(K, before), mainStandIns('success'), workflowWide),
+      world.run('main', pushToMain(L, K.sha), mainStandIns('success'), workflowWide),
+      world.run('main', pushToMain(M, L.sha), mainStandIns('success'), workflowWide),
+    ]);
+    expect(l).toMatchObject({
+      jobs: [],
+      cancelled: "Canceling since a higher priority waiting request for 'deploy-stage' exists",
+    });
+    expect(await registryDigest(world.values.IMAGE as string, short(L))).toBeUndefined();
+    for (const run of [k, m])
+      expect(results(run), explain(run)).toMatchObject({ build: 'success', 'stage-checks': 'success' });
+    digests.M = job(m, 'build').outputs.digest as string;
+    expect(await manifestAt('stage')).toContain(`newTag: "${short(M)}"`);
+  });
+
+  it('build: a commit of main that no run built is built by hand from its short sha; stage and the head’s checks are left alone', async () => {
+    const L = commits.L as Commit;
+    const M = commits.M as Commit;
+    const stageBefore = await manifestAt('stage');
+    const run = await world.run('build', dispatch({ sha: short(L) }, M.sha), buildStandIns());
+    expect(results(run), explain(run)).toEqual({ build: 'success' });
+    expect(step(run, 'build', 'Check the commit').outputs).toEqual({ sha: L.sha });
+    expect(
+      job(run, 'build')
+        .steps.filter((s) => s.label === 'actions/checkout')
+        .map((s) => s.outputs.commit),
+    ).toEqual([M.sha, L.sha]);
+    expect(step(run, 'build', 'build').action?.outputs).toMatchObject({
+      sha: L.sha,
+      tag: short(L),
+      built: 'true',
+    });
+    expect(await registryDigest(world.values.IMAGE as string, short(L))).toBe(
+      job(run, 'build').outputs.digest,
+    );
+    expect(await manifestAt('stage')).toBe(stageBefore);
+    // GitHub files a dispatch's checks under the branch head (M): they must not stand in for M's.
+    expect(checkRun('Build a commit by hand', M.sha)).toBe('success');
+    expect(checkRun('Stage checks', M.sha)).toBe('success');
+  });
+
+  it.each([
+    ['a branch name', 'main', /^Input sha "main" is not a commit sha: give the full sha of a commit of main/],
+    ['shell text', '$(touch pwned)', /^Input sha "\?\?touch\?pwned\?" is not a commit sha/],
+    ['an unknown sha', 'deadbee', /^Input sha deadbee names no commit here, or more than one/],
+    [
+      'a commit of another branch',
+      'elsewhere',
+      /^Input sha [0-9a-f]{7} is commit [0-9a-f]{40}, which is not on main/,
+    ],
+  ])('build: %s as the sha is refused before anything is built', async (_, given, message) => {
+    const sha =
+      given === 'elsewhere'
+        ? short(await world.commit({ 'greeting.txt': 'elsewhere\n' }, 'feat(api): elsewhere', 'elsewhere'))
+        : given;
+    const run = await world.run('build', dispatch({ sha }, await head()), buildStandIns());
+    expect(results(run)).toEqual({ build: 'failure' });
+    expect(step(run, 'build', 'Check the commit').errors).toEqual([expect.stringMatching(message)]);
+    expect(step(run, 'build', 'build').outcome).toBe('skipped');
+    if (given === 'elsewhere')
+      expect(await registryDigest(world.values.IMAGE as string, sha)).toBeUndefined();
+  });
+
+  it('promote: a prerelease v2.0.0-beta.1 goes to demo only; prod and latest stay, and its GitHub release is a prerelease, not latest', async () => {
+    const M = commits.M as Commit;
+    const prodBefore = await manifestAt('prod');
+    const deploymentsBefore = deployments('prod').length;
+    const latestBefore = await registryDigest(world.values.IMAGE as string, 'latest');
+    const run = await world.run(
+      'promote',
+      pushTag('v2.0.0-beta.1', M, await world.tag('v2.0.0-beta.1', M.sha, true)),
+      promoteStandIns(),
+    );
+    expect(results(run), explain(run)).toEqual({ demo: 'success', prod: 'skipped', release: 'success' });
+    expect(await registryDigest(world.values.IMAGE as string, 'v2.0.0-beta.1')).toBe(digests.M);
+    expect(await registryDigest(world.values.IMAGE as string, 'latest')).toBe(latestBefore);
+    expect(await registryDigest(world.values.IMAGE as string, 'prod')).toBe(digests.A);
+    expect(await manifestAt('demo')).toContain('newTag: "v2.0.0-beta.1"');
+    expect(await manifestAt('prod')).toBe(prodBefore);
+    expect(deployments('prod')).toHaveLength(deploymentsBefore);
+    const args = (await readFile(join(releases, 'v2.0.0-beta.1', 'args'), 'utf8')).split('\n');
+    expect(args).toEqual(expect.arrayContaining(['v2.0.0-beta.1', '--prerelease', '--latest=false']));
+    expect(await readFile(join(releases, 'v2.0.0-beta.1', 'notes.md'), 'utf8')).toContain(
+      'Changes since v1.1.0.',
+    );
+  });
+
+  it.each([
+    [
+      'a fork’s pull request from its own branch named main',
+      { event: 'pull_request', headBranch: 'main', headRepository: 'someone/api' },
+    ],
+    ['a pull request from a branch of this repository', { event: 'pull_request', headBranch: 'feature' }],
+    ['a push to another branch', { event: 'push', headBranch: 'feature' }],
+    ['a run of Main started by hand', { event: 'workflow_dispatch' }],
+  ] as const)(
+    'npm-release: a green run of Main for %s publishes nothing, checks nothing out',
+    async (_, options) => {
+      const fork = await world.commit(
+        { 'package.json': packageJson('9.9.9') },
+        'feat: publish me',
+        'fork-main',
+      );
+      const run = await world.run(
+        'npm-release',
+        workflowRunCompleted('Main', 'success', fork, await head(), options),
+        npmStandIns(),
+      );
+      expect(results(run)).toEqual({ matrix: 'skipped', test: 'skipped', publish: 'skipped' });
+      const view = await exec(
+        'npm',
+        ['view', '@acme/api-client@9.9.9', 'version', '--registry', `${world.verdaccio.url}/`],
+        {
+          allowFailure: true,
+        },
+      );
+      expect(view.stdout.trim()).toBe('');
+    },
+  );
+
+  it('a copy of pull-request.yml whose build checks out without ref: gets GitHub’s merge commit, not the head it tags', async () => {
+    const N = await world.commit({ 'greeting.txt': 'hey\n' }, 'feat(api): say hey', 'hey');
+    const merge = await world.mergeCommit(11, N.sha);
+    const event = pullRequest({
+      action: 'opened',
+      number: 11,
+      head: N,
+      branch: 'hey',
+      merge,
+      base: await head(),
+      draft: false,
+    });
+    const run = await world.run(
+      'pull-request',
+      event,
+      standIns({ Test: pretend('npm ci && npm test, the adopter’s CI') }),
+      (text) => text.replace('          ref: ${{ github.event.pull_request.head.sha }}\n', ''),
+    );
+    expect(merge).not.toBe(N.sha);
+    expect(step(run, 'build', 'actions/checkout').outputs).toEqual({
+      ref: 'refs/pull/11/merge',
+      commit: merge,
+    });
+    expect(step(run, 'build', 'build').inputs).toEqual({
+      image: world.values.DEVELOP_IMAGE,
+      'extra-tags': 'pr-11',
+    });
+  });
+
   it('no secret appears in any log, output, summary or error of any step of ours; each was masked', async () => {
     const secrets = [SECRETS.GITHUB_TOKEN, SECRETS.MANIFEST_TOKEN, world.verdaccio.token];
     const flowSteps = world.runs
@@ -557,6 +859,22 @@ describe('templates, simulated on the bundled actions against real services', ()
     }
   });
 });
+
+/** The subjects of the manifest repository's newest commits, newest first. */
+async function manifestLog(count: number): Promise<string[]> {
+  const { stdout } = await exec('git', [
+    '--git-dir',
+    world.manifests.path,
+    'log',
+    `-${count}`,
+    '--format=%s',
+  ]);
+  return stdout.trim().split('\n');
+}
+
+function buildStandIns(): StandIns {
+  return standIns({ 'Check the commit': script() });
+}
 
 function mainStandIns(stageChecks: 'success' | 'failure'): StandIns {
   return standIns({

@@ -323,6 +323,7 @@ jobs:
     );
     const run = await runWorkflow(workflow as Workflow, event, settings({}));
     expect(run).toEqual({
+      id: 1,
       trigger: { runs: false, reason: 'branch main: on.push filters tags only' },
       jobs: [],
     });

@@ -79,6 +79,8 @@ export interface JobRun {
 }
 
 export interface WorkflowRun {
+  /** `github.run_id`; the concurrency history names runs by it. */
+  id: number;
   trigger: Trigger;
   /** Every job, matrix legs one by one, in the order they concluded (skipped ones included). */
   jobs: JobRun[];
@@ -173,7 +175,7 @@ class SimulatedRun {
     private readonly scheduler: Scheduler,
     private readonly outcome: { resolve(run: WorkflowRun): void; reject(error: unknown): void },
   ) {
-    this.record = { trigger: matchTrigger(workflow.on, event), jobs: [] };
+    this.record = { id: settings.runId, trigger: matchTrigger(workflow.on, event), jobs: [] };
   }
 
   begin(): void {
