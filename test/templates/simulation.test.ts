@@ -397,11 +397,7 @@ describe('templates, simulated on the bundled actions against real services', ()
     expect(results(main), explain(main)).toMatchObject({ build: 'success', 'stage-checks': 'success' });
     digests.D = job(main, 'build').outputs.digest as string;
 
-    const run = await world.run(
-      'promote',
-      pushTag('v1.1.0', D, await world.tag('v1.1.0', D.sha, true)),
-      promoteStandIns(),
-    );
+    const run = await release('v1.1.0', D);
     expect(results(run), explain(run)).toEqual({ demo: 'skipped', prod: 'success', release: 'success' });
     expect(await registryDigest(world.values.IMAGE as string, 'prod')).toBe(digests.D);
     expect(await manifestAt('prod')).toContain(`digest: ${digests.D}`);
@@ -520,18 +516,15 @@ describe('templates, simulated on the bundled actions against real services', ()
   });
 
   it('yank: a dispatch deletes the commit from the release and develop images and leaves tombstones', async () => {
-    commits.E = await world.commit({ 'greeting.txt': 'bye\n' }, 'feat(api): say goodbye', 'farewell');
+    const opened = await openPullRequest(
+      9,
+      'farewell',
+      { 'greeting.txt': 'bye\n' },
+      'feat(api): say goodbye',
+    );
+    commits.E = opened.commit;
     const E = commits.E;
-    const merge = await world.mergeCommit(9, E.sha);
-    const pr = pullRequest({
-      action: 'opened',
-      number: 9,
-      head: E,
-      branch: 'farewell',
-      merge,
-      base: commits.D?.sha as string,
-      draft: false,
-    });
+    const pr = opened.event;
     const extra = standIns({ Test: pretend('npm ci && npm test, the adopter’s CI') });
     expect(results(await world.run('pull-request', pr, extra))).toEqual({ ci: 'success', build: 'success' });
     await world.fastForward('farewell');
@@ -762,11 +755,7 @@ describe('templates, simulated on the bundled actions against real services', ()
     const prodBefore = await manifestAt('prod');
     const deploymentsBefore = deployments('prod').length;
     const latestBefore = await registryDigest(world.values.IMAGE as string, 'latest');
-    const run = await world.run(
-      'promote',
-      pushTag('v2.0.0-beta.1', M, await world.tag('v2.0.0-beta.1', M.sha, true)),
-      promoteStandIns(),
-    );
+    const run = await release('v2.0.0-beta.1', M);
     expect(results(run), explain(run)).toEqual({ demo: 'success', prod: 'skipped', release: 'success' });
     expect(await registryDigest(world.values.IMAGE as string, 'v2.0.0-beta.1')).toBe(digests.M);
     expect(await registryDigest(world.values.IMAGE as string, 'latest')).toBe(latestBefore);
@@ -815,17 +804,11 @@ describe('templates, simulated on the bundled actions against real services', ()
   );
 
   it('a copy of pull-request.yml whose build checks out without ref: gets GitHub’s merge commit, not the head it tags', async () => {
-    const N = await world.commit({ 'greeting.txt': 'hey\n' }, 'feat(api): say hey', 'hey');
-    const merge = await world.mergeCommit(11, N.sha);
-    const event = pullRequest({
-      action: 'opened',
-      number: 11,
-      head: N,
-      branch: 'hey',
+    const {
+      commit: N,
       merge,
-      base: await head(),
-      draft: false,
-    });
+      event,
+    } = await openPullRequest(11, 'hey', { 'greeting.txt': 'hey\n' }, 'feat(api): say hey');
     const run = await world.run(
       'pull-request',
       event,
@@ -859,6 +842,23 @@ describe('templates, simulated on the bundled actions against real services', ()
     }
   });
 });
+
+/** A commit on its own branch, opened as a ready pull request on main: the commit, GitHub's merge commit, the event. */
+async function openPullRequest(
+  number: number,
+  branch: string,
+  files: Record<string, string>,
+  subject: string,
+) {
+  const commit = await world.commit(files, subject, branch);
+  const merge = await world.mergeCommit(number, commit.sha);
+  const base = await head();
+  return {
+    commit,
+    merge,
+    event: pullRequest({ action: 'opened', number, head: commit, branch, merge, base, draft: false }),
+  };
+}
 
 /** The subjects of the manifest repository's newest commits, newest first. */
 async function manifestLog(count: number): Promise<string[]> {
@@ -897,6 +897,15 @@ function npmStandIns(): StandIns {
 
 function promoteStandIns(): StandIns {
   return standIns({ 'Release notes': ghShim() });
+}
+
+/** An annotated v* tag pushed on a commit, and the promote run it starts. */
+async function release(tag: string, commit: Commit): Promise<WorkflowRun> {
+  return world.run(
+    'promote',
+    pushTag(tag, commit, await world.tag(tag, commit.sha, true)),
+    promoteStandIns(),
+  );
 }
 
 /** The conclusion of the newest check run of that name on a commit, as the fake GitHub holds it. */
