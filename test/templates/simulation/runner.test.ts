@@ -252,6 +252,8 @@ jobs:
     ]);
     expect(seen).toEqual(['fails:', 'after-failure:', 'cleanup:', 'last:']);
     expect(run.jobs[0]?.steps.map((step) => step.outcome)).toEqual(['failure', 'skipped', 'success']);
+    // A skipped job's check run keeps its name as written: GitHub does not evaluate it.
+    expect(run.jobs[1]?.name).toBe('Leg ${{ matrix.who }}');
 
     const passing = await runWorkflow(
       workflow,

@@ -313,7 +313,9 @@ class SimulatedRun {
 
   /** A job that never ran: skipped by its `if:`, or cancelled by its group or its run's. */
   private conclude(id: string, job: WorkflowJob, scope: Scope, result: 'skipped' | 'cancelled'): void {
-    const done: JobRun = { id, name: jobName(id, job, scope), result, outputs: {}, steps: [] };
+    // GitHub leaves a skipped job's name as written, expressions and all (actions/runner#1215).
+    const name = result === 'skipped' ? (job.name ?? id) : jobName(id, job, scope);
+    const done: JobRun = { id, name, result, outputs: {}, steps: [] };
     this.record.jobs.push(done);
     this.results.set(id, [done]);
     this.report(done);
