@@ -11,7 +11,8 @@ import { skopeoDigest } from '../support/skopeo';
 import { dispatch, pullRequest, pushTag, pushToMain, workflowRunCompleted } from './simulation/events';
 import type { JobRun, StandIn, StandIns, StepRun, WorkflowRun } from './simulation/runner';
 import { checkout, dockerLogin, pretend, script } from './simulation/stand-ins';
-import { ACTOR, type Commit, SECRETS, startWorld, type World } from './simulation/world';
+import { ACTOR, type Commit, SECRETS, startWorld, WORKFLOWS_DIR, type World } from './simulation/world';
+import { listTemplates, readTemplate } from './templates';
 
 // The templates run as a product repository would run them: one story from a pull request to a
 // rollback and a yank, then an npm release. Every step of ours runs as the runner runs it (the
@@ -162,6 +163,28 @@ const short = (commit: Commit | undefined) => (commit?.sha ?? '').slice(0, 7);
 const head = async () => (await exec('git', ['-C', world.app, 'rev-parse', 'main'])).stdout.trim();
 
 describe('templates, simulated on the bundled actions against real services', () => {
+  it('the repository holds each template as an adopter copies it: the same bytes but the CHANGE values of env:', async () => {
+    for (const name of await listTemplates()) {
+      const template = (await readTemplate(name)).text.split('\n');
+      const { stdout } = await exec('git', ['-C', world.app, 'show', `HEAD:${WORKFLOWS_DIR}/${name}.yml`]);
+      const copy = stdout.split('\n');
+      expect(copy.length, name).toBe(template.length);
+      const changed = copy.flatMap((line, index) =>
+        line === template[index] ? [] : [[template[index], line]],
+      );
+      for (const [before, after] of changed) {
+        const key = /^ {2}([A-Z_]+): /.exec(before ?? '')?.[1] ?? '';
+        expect(world.values, `${name}.yml: ${before}`).toHaveProperty(key);
+        expect(after).toBe(`  ${key}: ${world.values[key]}`);
+      }
+      if (name === 'main')
+        expect(changed.map(([before]) => before)).toEqual([
+          '  REGISTRY: ghcr.io',
+          '  IMAGE: ghcr.io/acme/api',
+        ]);
+    }
+  });
+
   it('pull-request: a draft runs CI only; made ready, its head is built into develop as <sha> and pr-7', async () => {
     const base = commits.start as Commit;
     commits.A = await world.commit({ 'greeting.txt': 'hello\n' }, 'feat(api): greet callers', 'greeting');
@@ -181,6 +204,9 @@ describe('templates, simulated on the bundled actions against real services', ()
     // The head commit, never GitHub's merge commit.
     expect(build.inputs).toEqual({ image: world.values.DEVELOP_IMAGE, 'extra-tags': 'pr-7' });
     expect(build.action?.outputs).toMatchObject({ sha: A.sha, tag: short(A), built: 'true' });
+    // actions/checkout as GitHub runs it: CI tests the merge commit, the build checks out the head.
+    expect(step(ready, 'ci', 'actions/checkout').outputs.commit).toBe(merge);
+    expect(step(ready, 'build', 'actions/checkout').outputs.commit).toBe(A.sha);
     const digest = job(ready, 'build').outputs.digest as string;
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(await registryDigest(world.values.DEVELOP_IMAGE as string, short(A))).toBe(digest);
@@ -217,13 +243,12 @@ describe('templates, simulated on the bundled actions against real services', ()
     const run = await world.run('main', pushToMain(A, commits.start?.sha as string), mainStandIns('success'));
     expect(results(run), explain(run)).toEqual({
       build: 'success',
-      'deploy-stage': 'success',
       'stage-checks': 'success',
       yank: 'skipped',
     });
     digests.A = job(run, 'build').outputs.digest as string;
     expect(await registryDigest(world.values.IMAGE as string, short(A))).toBe(digests.A);
-    expect(step(run, 'deploy-stage', 'deploy').inputs).toMatchObject({
+    expect(step(run, 'stage-checks', 'deploy').inputs).toMatchObject({
       repository: 'acme/manifests',
       path: 'envs/stage',
       tag: short(A),
@@ -240,6 +265,35 @@ describe('templates, simulated on the bundled actions against real services', ()
       'stage-checks: actions/checkout — git fetch from the local app repository (all history and tags when fetch-depth is 0)',
       'stage-checks: Stage checks (replace me) — its own script, run with bash',
     ]);
+    // The checks ran on the commit that was built and deployed.
+    expect(step(run, 'stage-checks', 'actions/checkout').outputs.commit).toBe(A.sha);
+  });
+
+  it('a copy with branches: [$default-branch] never runs, as on GitHub: only an organization’s New workflow page fills it in', async () => {
+    const A = commits.A as Commit;
+    const placeholder = (text: string) => text.replace('branches: [main]', 'branches: [$default-branch]');
+    const main = await world.run(
+      'main',
+      pushToMain(A, commits.start?.sha as string),
+      mainStandIns('success'),
+      placeholder,
+    );
+    expect(main).toMatchObject({
+      trigger: { runs: false, reason: 'branch main does not match on.push.branches' },
+      jobs: [],
+    });
+    // npm-release.yml as it was: the same placeholder under workflow_run.
+    const npm = await world.run(
+      'npm-release',
+      workflowRunCompleted('Main', 'success', A, A.sha),
+      npmStandIns(),
+      (text) =>
+        text.replace('    types: [completed]\n', '    types: [completed]\n    branches: [$default-branch]\n'),
+    );
+    expect(npm).toMatchObject({
+      trigger: { runs: false, reason: 'branch main does not match on.workflow_run.branches' },
+      jobs: [],
+    });
   });
 
   it('main: a docs-only push starts nothing (paths-ignore)', async () => {
@@ -259,7 +313,7 @@ describe('templates, simulated on the bundled actions against real services', ()
   it('promote: rc-1 on the docs-only commit promotes its nearest built ancestor and points demo at it', async () => {
     const B = commits.B as Commit;
     const run = await world.run('promote', pushTag('rc-1', B, await world.tag('rc-1', B.sha)), standIns());
-    expect(results(run), explain(run)).toEqual({ demo: 'success', prod: 'skipped' });
+    expect(results(run), explain(run)).toEqual({ demo: 'success', prod: 'skipped', release: 'skipped' });
     const promote = step(run, 'demo', 'promote');
     expect(promote.action?.outputs).toMatchObject({ digest: digests.A, 'source-sha': commits.A?.sha });
     expect(await registryDigest(world.values.IMAGE as string, 'rc-1')).toBe(digests.A);
@@ -272,7 +326,7 @@ describe('templates, simulated on the bundled actions against real services', ()
     const tagObject = await world.tag('v1.0.0', B.sha, true);
     expect(tagObject).not.toBe(B.sha);
     const run = await world.run('promote', pushTag('v1.0.0', B, tagObject), promoteStandIns());
-    expect(results(run), explain(run)).toEqual({ demo: 'skipped', prod: 'success' });
+    expect(results(run), explain(run)).toEqual({ demo: 'skipped', prod: 'success', release: 'success' });
     for (const tag of ['v1.0.0', 'latest', 'prod'])
       expect(await registryDigest(world.values.IMAGE as string, tag)).toBe(digests.A);
     expect(await manifestAt('prod')).toContain('newTag: "v1.0.0"');
@@ -282,9 +336,11 @@ describe('templates, simulated on the bundled actions against real services', ()
     expect(notes).toContain('Changes since the first commit.');
     expect(notes).toContain(`### Features\n\n- feat(api): greet callers (${short(commits.A)})`);
     expect(notes).not.toContain('docs: explain greetings');
-    expect((await readFile(join(releases, 'v1.0.0', 'args'), 'utf8')).split('\n')).toEqual(
+    const args = (await readFile(join(releases, 'v1.0.0', 'args'), 'utf8')).split('\n');
+    expect(args).toEqual(
       expect.arrayContaining(['release', 'create', 'v1.0.0', '--verify-tag', '--notes-file']),
     );
+    expect(args).not.toContain('--prerelease');
     expect(await readFile(join(releases, 'v1.0.0', 'token-given'), 'utf8')).toBe('yes\n');
   });
 
@@ -295,16 +351,15 @@ describe('templates, simulated on the bundled actions against real services', ()
     const run = await world.run('main', pushToMain(C, commits.B?.sha as string), mainStandIns('failure'));
     expect(results(run), explain(run)).toEqual({
       build: 'success',
-      'deploy-stage': 'success',
       'stage-checks': 'failure',
       yank: 'success',
     });
     expect(checkRun('Stage checks', C.sha)).toBe('failure');
     // The deploy of C happened before its checks; once C is yanked, stage is put back on A.
-    const deployCommit = job(run, 'deploy-stage').outputs.commit as string;
+    const deployCommit = job(run, 'stage-checks').outputs.deployed as string;
     expect(deployCommit).toMatch(/^[0-9a-f]{40}$/);
     expect(step(run, 'yank', 'Put stage back').inputs).toMatchObject({
-      revert: deployCommit,
+      'revert-deploy-of': C.sha,
       path: 'envs/stage',
     });
     expect(await manifestAt('stage')).toBe(stageBefore);
@@ -325,7 +380,7 @@ describe('templates, simulated on the bundled actions against real services', ()
 
     const demoBefore = await manifestAt('demo');
     const rc = await world.run('promote', pushTag('rc-2', C, await world.tag('rc-2', C.sha)), standIns());
-    expect(results(rc)).toEqual({ demo: 'failure', prod: 'skipped' });
+    expect(results(rc)).toEqual({ demo: 'failure', prod: 'skipped', release: 'skipped' });
     expect(step(rc, 'demo', 'promote').action?.errors.join('\n')).toMatch(/yanked/);
     expect(step(rc, 'demo', 'deploy').outcome).toBe('skipped');
     expect(await registryDigest(world.values.IMAGE as string, 'rc-2')).toBeUndefined();
@@ -342,12 +397,8 @@ describe('templates, simulated on the bundled actions against real services', ()
     expect(results(main), explain(main)).toMatchObject({ build: 'success', 'stage-checks': 'success' });
     digests.D = job(main, 'build').outputs.digest as string;
 
-    const run = await world.run(
-      'promote',
-      pushTag('v1.1.0', D, await world.tag('v1.1.0', D.sha, true)),
-      promoteStandIns(),
-    );
-    expect(results(run), explain(run)).toEqual({ demo: 'skipped', prod: 'success' });
+    const run = await release('v1.1.0', D);
+    expect(results(run), explain(run)).toEqual({ demo: 'skipped', prod: 'success', release: 'success' });
     expect(await registryDigest(world.values.IMAGE as string, 'prod')).toBe(digests.D);
     expect(await manifestAt('prod')).toContain(`digest: ${digests.D}`);
     const notes = await readFile(join(releases, 'v1.1.0', 'notes.md'), 'utf8');
@@ -465,18 +516,15 @@ describe('templates, simulated on the bundled actions against real services', ()
   });
 
   it('yank: a dispatch deletes the commit from the release and develop images and leaves tombstones', async () => {
-    commits.E = await world.commit({ 'greeting.txt': 'bye\n' }, 'feat(api): say goodbye', 'farewell');
+    const opened = await openPullRequest(
+      9,
+      'farewell',
+      { 'greeting.txt': 'bye\n' },
+      'feat(api): say goodbye',
+    );
+    commits.E = opened.commit;
     const E = commits.E;
-    const merge = await world.mergeCommit(9, E.sha);
-    const pr = pullRequest({
-      action: 'opened',
-      number: 9,
-      head: E,
-      branch: 'farewell',
-      merge,
-      base: commits.D?.sha as string,
-      draft: false,
-    });
+    const pr = opened.event;
     const extra = standIns({ Test: pretend('npm ci && npm test, the adopter’s CI') });
     expect(results(await world.run('pull-request', pr, extra))).toEqual({ ci: 'success', build: 'success' });
     await world.fastForward('farewell');
@@ -515,7 +563,6 @@ describe('templates, simulated on the bundled actions against real services', ()
     const again = await world.run('main', pushToMain(E, commits.D?.sha as string), mainStandIns('success'));
     expect(results(again)).toEqual({
       build: 'failure',
-      'deploy-stage': 'skipped',
       'stage-checks': 'skipped',
       yank: 'skipped',
     });
@@ -537,6 +584,248 @@ describe('templates, simulated on the bundled actions against real services', ()
     expect(await tombstoneOf(world.values.IMAGE as string, D.sha)).toBeUndefined();
   });
 
+  it('main: two pushes in quick succession both get their artifact; stage deploys and checks each in turn and ends on the newer', async () => {
+    const before = await head();
+    const F = await world.commit({ 'greeting.txt': 'hello, F\n' }, 'feat(api): greet as F');
+    const G = await world.commit({ 'greeting.txt': 'hello, G\n' }, 'feat(api): greet as G');
+    const since = world.scheduler.history.length;
+    const [f, g] = await Promise.all([
+      world.run('main', pushToMain(F, before), mainStandIns('success')),
+      world.run('main', pushToMain(G, F.sha), mainStandIns('success')),
+    ]);
+    for (const [run, commit] of [
+      [f, F],
+      [g, G],
+    ] as const) {
+      expect(results(run), explain(run)).toEqual({
+        build: 'success',
+        'stage-checks': 'success',
+        yank: 'skipped',
+      });
+      expect(await registryDigest(world.values.IMAGE as string, short(commit))).toBe(
+        job(run, 'build').outputs.digest,
+      );
+      expect(checkRun('Stage checks', commit.sha)).toBe('success');
+    }
+    // G's deploy waited for F's checks, then replaced F on stage.
+    expect(world.scheduler.history.slice(since)).toEqual([
+      `deploy-stage: run ${f.id} job stage-checks in progress`,
+      `deploy-stage: run ${g.id} job stage-checks pending`,
+      `deploy-stage: run ${f.id} job stage-checks done`,
+      `deploy-stage: run ${g.id} job stage-checks in progress`,
+      `deploy-stage: run ${g.id} job stage-checks done`,
+    ]);
+    expect(await manifestAt('stage')).toContain(`newTag: "${short(G)}"`);
+    expect(await manifestAt('stage')).toContain(`digest: ${job(g, 'build').outputs.digest}`);
+    expect(await manifestLog(2)).toEqual([
+      `Deploy ${world.values.IMAGE}:${short(G)} to envs/stage`,
+      `Deploy ${world.values.IMAGE}:${short(F)} to envs/stage`,
+    ]);
+  });
+
+  it('main: three pushes in quick succession all get their artifact; the middle deploy, replaced while pending, is cancelled and its commit never promoted', async () => {
+    const before = await head();
+    const H = await world.commit({ 'greeting.txt': 'hello, H\n' }, 'feat(api): greet as H');
+    const I = await world.commit({ 'greeting.txt': 'hello, I\n' }, 'feat(api): greet as I');
+    const J = await world.commit({ 'greeting.txt': 'hello, J\n' }, 'feat(api): greet as J');
+    commits.J = J;
+    const since = world.scheduler.history.length;
+    const [h, i, j] = await Promise.all([
+      world.run('main', pushToMain(H, before), mainStandIns('success')),
+      world.run('main', pushToMain(I, H.sha), mainStandIns('success')),
+      world.run('main', pushToMain(J, I.sha), mainStandIns('success')),
+    ]);
+    for (const [run, commit] of [
+      [h, H],
+      [i, I],
+      [j, J],
+    ] as const) {
+      expect(job(run, 'build').result, explain(run)).toBe('success');
+      expect(await registryDigest(world.values.IMAGE as string, short(commit))).toBe(
+        job(run, 'build').outputs.digest,
+      );
+    }
+    expect(results(i)).toEqual({ build: 'success', 'stage-checks': 'cancelled', yank: 'skipped' });
+    expect(world.scheduler.history.slice(since)).toEqual([
+      `deploy-stage: run ${h.id} job stage-checks in progress`,
+      `deploy-stage: run ${i.id} job stage-checks pending`,
+      `deploy-stage: run ${j.id} job stage-checks pending`,
+      `deploy-stage: run ${i.id} job stage-checks cancelled`,
+      `deploy-stage: run ${h.id} job stage-checks done`,
+      `deploy-stage: run ${j.id} job stage-checks in progress`,
+      `deploy-stage: run ${j.id} job stage-checks done`,
+    ]);
+    expect([H, I, J].map((commit) => checkRun('Stage checks', commit.sha))).toEqual([
+      'success',
+      'cancelled',
+      'success',
+    ]);
+    expect(await manifestAt('stage')).toContain(`newTag: "${short(J)}"`);
+    expect(await manifestLog(2)).toEqual([
+      `Deploy ${world.values.IMAGE}:${short(J)} to envs/stage`,
+      `Deploy ${world.values.IMAGE}:${short(H)} to envs/stage`,
+    ]);
+    // I was never checked on stage: its artifact is there, but a release candidate of it is refused.
+    const rc = await world.run('promote', pushTag('rc-3', I, await world.tag('rc-3', I.sha)), standIns());
+    expect(results(rc)).toEqual({ demo: 'failure', prod: 'skipped', release: 'skipped' });
+    expect(step(rc, 'demo', 'promote').action?.errors.join('\n')).toMatch(/Stage checks.*cancelled/);
+    expect(await registryDigest(world.values.IMAGE as string, 'rc-3')).toBeUndefined();
+  });
+
+  it('a copy of main.yml with the old workflow-wide concurrency group loses the middle of three quick pushes: it is never built', async () => {
+    const workflowWide = (text: string) =>
+      text
+        .replace('    concurrency:\n      group: deploy-stage\n      cancel-in-progress: false\n', '')
+        .replace(
+          'permissions: {}\n',
+          'concurrency:\n  group: deploy-stage\n  cancel-in-progress: false\n\npermissions: {}\n',
+        );
+    const before = await head();
+    const K = await world.commit({ 'greeting.txt': 'hello, K\n' }, 'feat(api): greet as K');
+    const L = await world.commit({ 'greeting.txt': 'hello, L\n' }, 'feat(api): greet as L');
+    const M = await world.commit({ 'greeting.txt': 'hello, M\n' }, 'feat(api): greet as M');
+    commits.L = L;
+    commits.M = M;
+    const [k, l, m] = await Promise.all([
+      world.run('main', pushToMain(K, before), mainStandIns('success'), workflowWide),
+      world.run('main', pushToMain(L, K.sha), mainStandIns('success'), workflowWide),
+      world.run('main', pushToMain(M, L.sha), mainStandIns('success'), workflowWide),
+    ]);
+    expect(l).toMatchObject({
+      jobs: [],
+      cancelled: "Canceling since a higher priority waiting request for 'deploy-stage' exists",
+    });
+    expect(await registryDigest(world.values.IMAGE as string, short(L))).toBeUndefined();
+    for (const run of [k, m])
+      expect(results(run), explain(run)).toMatchObject({ build: 'success', 'stage-checks': 'success' });
+    digests.M = job(m, 'build').outputs.digest as string;
+    expect(await manifestAt('stage')).toContain(`newTag: "${short(M)}"`);
+  });
+
+  it('build: a commit of main that no run built is built by hand from its short sha; stage and the head’s checks are left alone', async () => {
+    const L = commits.L as Commit;
+    const M = commits.M as Commit;
+    const stageBefore = await manifestAt('stage');
+    const run = await world.run('build', dispatch({ sha: short(L) }, M.sha), buildStandIns());
+    expect(results(run), explain(run)).toEqual({ build: 'success' });
+    expect(step(run, 'build', 'Check the commit').outputs).toEqual({ sha: L.sha });
+    expect(
+      job(run, 'build')
+        .steps.filter((s) => s.label === 'actions/checkout')
+        .map((s) => s.outputs.commit),
+    ).toEqual([M.sha, L.sha]);
+    expect(step(run, 'build', 'build').action?.outputs).toMatchObject({
+      sha: L.sha,
+      tag: short(L),
+      built: 'true',
+    });
+    expect(await registryDigest(world.values.IMAGE as string, short(L))).toBe(
+      job(run, 'build').outputs.digest,
+    );
+    expect(await manifestAt('stage')).toBe(stageBefore);
+    // GitHub files a dispatch's checks under the branch head (M): they must not stand in for M's.
+    expect(checkRun('Build a commit by hand', M.sha)).toBe('success');
+    expect(checkRun('Stage checks', M.sha)).toBe('success');
+  });
+
+  it.each([
+    ['a branch name', 'main', /^Input sha "main" is not a commit sha: give the full sha of a commit of main/],
+    ['shell text', '$(touch pwned)', /^Input sha "\?\?touch\?pwned\?" is not a commit sha/],
+    ['an unknown sha', 'deadbee', /^Input sha deadbee names no commit here, or more than one/],
+    [
+      'a commit of another branch',
+      'elsewhere',
+      /^Input sha [0-9a-f]{7} is commit [0-9a-f]{40}, which is not on main/,
+    ],
+  ])('build: %s as the sha is refused before anything is built', async (_, given, message) => {
+    const sha =
+      given === 'elsewhere'
+        ? short(await world.commit({ 'greeting.txt': 'elsewhere\n' }, 'feat(api): elsewhere', 'elsewhere'))
+        : given;
+    const run = await world.run('build', dispatch({ sha }, await head()), buildStandIns());
+    expect(results(run)).toEqual({ build: 'failure' });
+    expect(step(run, 'build', 'Check the commit').errors).toEqual([expect.stringMatching(message)]);
+    expect(step(run, 'build', 'build').outcome).toBe('skipped');
+    if (given === 'elsewhere')
+      expect(await registryDigest(world.values.IMAGE as string, sha)).toBeUndefined();
+  });
+
+  it('promote: a prerelease v2.0.0-beta.1 goes to demo only; prod and latest stay, and its GitHub release is a prerelease, not latest', async () => {
+    const M = commits.M as Commit;
+    const prodBefore = await manifestAt('prod');
+    const deploymentsBefore = deployments('prod').length;
+    const latestBefore = await registryDigest(world.values.IMAGE as string, 'latest');
+    const run = await release('v2.0.0-beta.1', M);
+    expect(results(run), explain(run)).toEqual({ demo: 'success', prod: 'skipped', release: 'success' });
+    expect(await registryDigest(world.values.IMAGE as string, 'v2.0.0-beta.1')).toBe(digests.M);
+    expect(await registryDigest(world.values.IMAGE as string, 'latest')).toBe(latestBefore);
+    expect(await registryDigest(world.values.IMAGE as string, 'prod')).toBe(digests.A);
+    expect(await manifestAt('demo')).toContain('newTag: "v2.0.0-beta.1"');
+    expect(await manifestAt('prod')).toBe(prodBefore);
+    expect(deployments('prod')).toHaveLength(deploymentsBefore);
+    const args = (await readFile(join(releases, 'v2.0.0-beta.1', 'args'), 'utf8')).split('\n');
+    expect(args).toEqual(expect.arrayContaining(['v2.0.0-beta.1', '--prerelease', '--latest=false']));
+    expect(await readFile(join(releases, 'v2.0.0-beta.1', 'notes.md'), 'utf8')).toContain(
+      'Changes since v1.1.0.',
+    );
+  });
+
+  it.each([
+    [
+      'a fork’s pull request from its own branch named main',
+      { event: 'pull_request', headBranch: 'main', headRepository: 'someone/api' },
+    ],
+    ['a pull request from a branch of this repository', { event: 'pull_request', headBranch: 'feature' }],
+    ['a push to another branch', { event: 'push', headBranch: 'feature' }],
+    ['a run of Main started by hand', { event: 'workflow_dispatch' }],
+  ] as const)(
+    'npm-release: a green run of Main for %s publishes nothing, checks nothing out',
+    async (_, options) => {
+      const fork = await world.commit(
+        { 'package.json': packageJson('9.9.9') },
+        'feat: publish me',
+        'fork-main',
+      );
+      const run = await world.run(
+        'npm-release',
+        workflowRunCompleted('Main', 'success', fork, await head(), options),
+        npmStandIns(),
+      );
+      expect(results(run)).toEqual({ matrix: 'skipped', test: 'skipped', publish: 'skipped' });
+      const view = await exec(
+        'npm',
+        ['view', '@acme/api-client@9.9.9', 'version', '--registry', `${world.verdaccio.url}/`],
+        {
+          allowFailure: true,
+        },
+      );
+      expect(view.stdout.trim()).toBe('');
+    },
+  );
+
+  it('a copy of pull-request.yml whose build checks out without ref: gets GitHub’s merge commit, not the head it tags', async () => {
+    const {
+      commit: N,
+      merge,
+      event,
+    } = await openPullRequest(11, 'hey', { 'greeting.txt': 'hey\n' }, 'feat(api): say hey');
+    const run = await world.run(
+      'pull-request',
+      event,
+      standIns({ Test: pretend('npm ci && npm test, the adopter’s CI') }),
+      (text) => text.replace('          ref: ${{ github.event.pull_request.head.sha }}\n', ''),
+    );
+    expect(merge).not.toBe(N.sha);
+    expect(step(run, 'build', 'actions/checkout').outputs).toEqual({
+      ref: 'refs/pull/11/merge',
+      commit: merge,
+    });
+    expect(step(run, 'build', 'build').inputs).toEqual({
+      image: world.values.DEVELOP_IMAGE,
+      'extra-tags': 'pr-11',
+    });
+  });
+
   it('no secret appears in any log, output, summary or error of any step of ours; each was masked', async () => {
     const secrets = [SECRETS.GITHUB_TOKEN, SECRETS.MANIFEST_TOKEN, world.verdaccio.token];
     const flowSteps = world.runs
@@ -553,6 +842,39 @@ describe('templates, simulated on the bundled actions against real services', ()
     }
   });
 });
+
+/** A commit on its own branch, opened as a ready pull request on main: the commit, GitHub's merge commit, the event. */
+async function openPullRequest(
+  number: number,
+  branch: string,
+  files: Record<string, string>,
+  subject: string,
+) {
+  const commit = await world.commit(files, subject, branch);
+  const merge = await world.mergeCommit(number, commit.sha);
+  const base = await head();
+  return {
+    commit,
+    merge,
+    event: pullRequest({ action: 'opened', number, head: commit, branch, merge, base, draft: false }),
+  };
+}
+
+/** The subjects of the manifest repository's newest commits, newest first. */
+async function manifestLog(count: number): Promise<string[]> {
+  const { stdout } = await exec('git', [
+    '--git-dir',
+    world.manifests.path,
+    'log',
+    `-${count}`,
+    '--format=%s',
+  ]);
+  return stdout.trim().split('\n');
+}
+
+function buildStandIns(): StandIns {
+  return standIns({ 'Check the commit': script() });
+}
 
 function mainStandIns(stageChecks: 'success' | 'failure'): StandIns {
   return standIns({
@@ -575,6 +897,15 @@ function npmStandIns(): StandIns {
 
 function promoteStandIns(): StandIns {
   return standIns({ 'Release notes': ghShim() });
+}
+
+/** An annotated v* tag pushed on a commit, and the promote run it starts. */
+async function release(tag: string, commit: Commit): Promise<WorkflowRun> {
+  return world.run(
+    'promote',
+    pushTag(tag, commit, await world.tag(tag, commit.sha, true)),
+    promoteStandIns(),
+  );
 }
 
 /** The conclusion of the newest check run of that name on a commit, as the fake GitHub holds it. */

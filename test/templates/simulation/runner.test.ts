@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Workflow } from '../templates';
+import { adoptCopy } from './adopt';
+import { Scheduler } from './concurrency';
 import { condition, interpolate, interpolateString, type Scope } from './expressions';
 import { type Outcome, type RunnerSettings, runWorkflow, type StandIn } from './runner';
 import { globToRegExp, matchTrigger, type WorkflowEvent } from './triggers';
@@ -70,11 +72,15 @@ describe('triggers', () => {
     payload: {},
     ...(changedFiles ? { changedFiles } : {}),
   });
-  const main = { push: { branches: ['$default-branch'], 'paths-ignore': ['**.md', 'docs/**'] } };
+  const main = { push: { branches: ['main'], 'paths-ignore': ['**.md', 'docs/**'] } };
   const tags = { push: { tags: ['rc-*', 'v*'] } };
+  // As GitHub reads a copied file: only an organization's "New workflow" page fills this in.
+  const placeholder = { push: { branches: ['$default-branch'] } };
 
   it.each([
     [main, push('refs/heads/main', ['src/a.ts', 'README.md']), true],
+    [placeholder, push('refs/heads/main', ['src/a.ts']), false],
+    [placeholder, push('refs/heads/$default-branch', ['src/a.ts']), true],
     [main, push('refs/heads/main', ['README.md', 'docs/x/y.png']), false],
     [main, push('refs/heads/feature', ['src/a.ts']), false],
     [main, push('refs/tags/v1.0.0'), false],
@@ -131,7 +137,7 @@ describe('triggers', () => {
   });
 
   it('workflow_run: the named workflow, completed, on the listed branch', () => {
-    const on = { workflow_run: { workflows: ['Main'], types: ['completed'], branches: ['$default-branch'] } };
+    const on = { workflow_run: { workflows: ['Main'], types: ['completed'], branches: ['main'] } };
     const event = (name: string, branch: string): WorkflowEvent => ({
       name: 'workflow_run',
       ref: 'refs/heads/main',
@@ -141,6 +147,11 @@ describe('triggers', () => {
     expect(matchTrigger(on, event('Main', 'main')).runs).toBe(true);
     expect(matchTrigger(on, event('Other', 'main')).runs).toBe(false);
     expect(matchTrigger(on, event('Main', 'feature')).runs).toBe(false);
+    const placeholder = { workflow_run: { ...on.workflow_run, branches: ['$default-branch'] } };
+    expect(matchTrigger(placeholder, event('Main', 'main'))).toEqual({
+      runs: false,
+      reason: 'branch main does not match on.workflow_run.branches',
+    });
   });
 
   it.each([
@@ -241,17 +252,20 @@ jobs:
     ]);
     expect(seen).toEqual(['fails:', 'after-failure:', 'cleanup:', 'last:']);
     expect(run.jobs[0]?.steps.map((step) => step.outcome)).toEqual(['failure', 'skipped', 'success']);
+    // A skipped job's check run keeps its name as written: GitHub does not evaluate it.
+    expect(run.jobs[1]?.name).toBe('Leg ${{ matrix.who }}');
 
     const passing = await runWorkflow(
       workflow,
       event,
       settings({ fails: recorder([]), never: recorder([]), leg: recorder(seen), last: recorder([]) }),
     );
+    // In the order they concluded: cleanup is skipped the moment first succeeds.
     expect(passing.jobs.map((job) => [job.name, job.result])).toEqual([
       ['first', 'success'],
+      ['cleanup', 'skipped'],
       ['Leg a', 'success'],
       ['Leg b', 'success'],
-      ['cleanup', 'skipped'],
       ['last', 'success'],
     ]);
     expect(seen.slice(-2)).toEqual(['leg:a', 'leg:b']);
@@ -311,8 +325,183 @@ jobs:
     );
     const run = await runWorkflow(workflow as Workflow, event, settings({}));
     expect(run).toEqual({
+      id: 1,
       trigger: { runs: false, reason: 'branch main: on.push filters tags only' },
       jobs: [],
     });
   });
+
+  describe('concurrency groups, as GitHub keeps them: one in progress, one pending, a newcomer replaces the pending one', () => {
+    /** Records `<step> <first letter of the commit>` for each step run, in order. */
+    function sequence(seen: string[]): StandIn {
+      return {
+        description: 'records the step and the commit',
+        run: async ({ step, event, env }) => {
+          seen.push(`${step.name} ${event.sha[0]}${env.RESULT ? ` ${env.RESULT}` : ''}`);
+          return 'success';
+        },
+      };
+    }
+    const commit = (letter: string): WorkflowEvent => ({ ...event, sha: letter.repeat(40) });
+    /** A group's history when runs 1, 2 and 3 arrive together: 2 is replaced while pending. */
+    const middleReplaced = (member: (run: number) => string) => [
+      `${member(1)} in progress`,
+      `${member(2)} pending`,
+      `${member(3)} pending`,
+      `${member(2)} cancelled`,
+      `${member(1)} done`,
+      `${member(3)} in progress`,
+      `${member(3)} done`,
+    ];
+
+    /** Starts one run per commit, one after another without waiting: three pushes in quick succession. */
+    function pushes(workflow: Workflow, seen: string[], letters = ['a', 'b', 'c']) {
+      const scheduler = new Scheduler();
+      const stand = sequence(seen);
+      const runs = letters.map((letter, index) =>
+        runWorkflow(workflow, commit(letter), {
+          ...settings({ build: stand, deploy: stand, always: stand, unlessCancelled: stand }),
+          runId: index + 1,
+          scheduler,
+        }),
+      );
+      return { scheduler, runs: Promise.all(runs) };
+    }
+
+    it('workflow-wide, cancel-in-progress: false: the middle push is cancelled before it builds anything', async () => {
+      const workflow = parse(`
+name: t
+on: push
+concurrency: { group: deploy-stage, cancel-in-progress: false }
+jobs:
+  build: { runs-on: x, steps: [{ name: build, run: x }] }
+  deploy: { needs: build, runs-on: x, steps: [{ name: deploy, run: x }] }
+`) as Workflow;
+      const seen: string[] = [];
+      const { scheduler, runs } = pushes(workflow, seen);
+      const [first, middle, last] = await runs;
+      expect(seen).toEqual(['build a', 'deploy a', 'build c', 'deploy c']);
+      expect(middle).toMatchObject({
+        jobs: [],
+        cancelled: "Canceling since a higher priority waiting request for 'deploy-stage' exists",
+      });
+      expect([first, last].map((run) => run?.jobs.map((job) => job.result))).toEqual([
+        ['success', 'success'],
+        ['success', 'success'],
+      ]);
+      expect(scheduler.history).toEqual(middleReplaced((run) => `deploy-stage: run ${run}`));
+    });
+
+    it('on the deploy job only: every push builds; the deploy replaced while pending is cancelled, and what needs it sees so', async () => {
+      const workflow = parse(`
+name: t
+on: push
+jobs:
+  build: { runs-on: x, steps: [{ name: build, run: x }] }
+  deploy:
+    needs: build
+    runs-on: x
+    concurrency: { group: deploy-stage, cancel-in-progress: false }
+    steps: [{ name: deploy, run: x }]
+  after-deploy:
+    needs: deploy
+    if: \${{ !cancelled() }}
+    runs-on: x
+    steps: [{ name: unlessCancelled, run: x }]
+  report:
+    needs: deploy
+    if: \${{ always() }}
+    runs-on: x
+    env: { RESULT: '\${{ needs.deploy.result }}' }
+    steps: [{ name: always, run: x }]
+`) as Workflow;
+      const seen: string[] = [];
+      const { scheduler, runs } = pushes(workflow, seen);
+      const [first, middle, last] = await runs;
+      expect(seen.filter((line) => line.startsWith('build'))).toEqual(['build a', 'build b', 'build c']);
+      expect(seen.filter((line) => line.startsWith('deploy'))).toEqual(['deploy a', 'deploy c']);
+      expect(seen).toContain('always b cancelled');
+      expect(seen).not.toContain('unlessCancelled b');
+      const results = (run: typeof first) =>
+        Object.fromEntries(run?.jobs.map((job) => [job.id, job.result]) ?? []);
+      expect(results(middle)).toEqual({
+        build: 'success',
+        deploy: 'cancelled',
+        'after-deploy': 'skipped',
+        report: 'success',
+      });
+      for (const run of [first, last])
+        expect(results(run)).toEqual({
+          build: 'success',
+          deploy: 'success',
+          'after-deploy': 'success',
+          report: 'success',
+        });
+      expect(scheduler.history).toEqual(middleReplaced((run) => `deploy-stage: run ${run} job deploy`));
+    });
+
+    it('cancel-in-progress: true cancels the run in progress too; the newcomer runs when it has stopped', async () => {
+      const workflow = parse(`
+name: t
+on: push
+concurrency: { group: pr-7, cancel-in-progress: true }
+jobs:
+  build: { runs-on: x, steps: [{ name: build, run: x }] }
+  deploy: { needs: build, runs-on: x, steps: [{ name: deploy, run: x }] }
+`) as Workflow;
+      const seen: string[] = [];
+      const { runs } = pushes(workflow, seen, ['a', 'b']);
+      const [older, newer] = await runs;
+      expect(seen).toEqual(['build b', 'deploy b']);
+      expect(older?.jobs.map((job) => [job.id, job.result])).toEqual([
+        ['build', 'cancelled'],
+        ['deploy', 'cancelled'],
+      ]);
+      expect(newer?.jobs.map((job) => job.result)).toEqual(['success', 'success']);
+    });
+  });
 });
+
+describe('a copy, adopted as the README says', () => {
+  const template = [
+    'name: Main',
+    'on:',
+    '  push:',
+    '    # CHANGE: your default branch, if it is not main.',
+    '    branches: [main]',
+    'env:',
+    '  # CHANGE: yours.',
+    '  IMAGE: ghcr.io/acme/api',
+    "  TEST_RUNNER_PACKAGE: '@acme/test-runner'",
+    'jobs:',
+    '  build:',
+    '    env:',
+    '      IMAGE: not-at-the-top',
+    '',
+  ].join('\n');
+
+  it('changes only the values marked CHANGE at the top, byte for byte everywhere else', () => {
+    const copy = adoptCopy(template, {
+      IMAGE: '127.0.0.1:5000/acme/api',
+      TEST_RUNNER_PACKAGE: '@acme/test-runner',
+      UNUSED: 'x',
+    });
+    expect(copy).toBe(template.replace('  IMAGE: ghcr.io/acme/api', '  IMAGE: 127.0.0.1:5000/acme/api'));
+    expect(adoptCopy(template, { TEST_RUNNER_PACKAGE: '@other/runner' })).toContain(
+      '  TEST_RUNNER_PACKAGE: "@other/runner"\n',
+    );
+  });
+
+  it('a repository whose default branch is trunk sets it in on.push.branches, and its pushes start the copy', () => {
+    const copy = parse(adoptCopy(template, {}, 'trunk')) as Workflow;
+    const pushTo = (branch: string): WorkflowEvent => ({ ...push(branch), changedFiles: ['src/a.ts'] });
+    expect(matchTrigger(copy.on, pushTo('refs/heads/trunk')).runs).toBe(true);
+    expect(matchTrigger(copy.on, pushTo('refs/heads/main')).runs).toBe(false);
+    // The copy left as it was never runs for trunk.
+    expect(matchTrigger((parse(template) as Workflow).on, pushTo('refs/heads/trunk')).runs).toBe(false);
+  });
+});
+
+function push(ref: string): WorkflowEvent {
+  return { name: 'push', ref, sha: 'a'.repeat(40), payload: {} };
+}

@@ -3,15 +3,18 @@ import { join } from 'node:path';
 import { type ActionRun, runAction } from '@flow-actions/runner-harness';
 import { type Permissions, toPermissions } from '../../github-fake';
 import { needsOf, OUR_ACTION, type Workflow, type WorkflowJob, type WorkflowStep } from '../templates';
+import { type GroupMember, Scheduler } from './concurrency';
 import { condition, interpolate, interpolateString, type Scope, type Status } from './expressions';
 import { matchTrigger, type Trigger, type WorkflowEvent } from './triggers';
 
 // A runner for the templates: jobs in the order their needs allow, `if:` decided with GitHub's
-// expression engine, matrices expanded, every step of ours run as the runner runs it (the bundled
-// action on Node 24 through the runner harness) and every other step handed to a stand-in that
-// the story names — so the steps that were not really run are always listed.
+// expression engine, matrices expanded, concurrency groups kept as GitHub keeps them, every step
+// of ours run as the runner runs it (the bundled action on Node 24 through the runner harness) and
+// every other step handed to a stand-in that the story names — so the steps that were not really
+// run are always listed.
 
-export type Outcome = 'success' | 'failure' | 'skipped';
+/** A job's or step's result; `cancelled` only for a job its concurrency group cancelled. */
+export type Outcome = 'success' | 'failure' | 'skipped' | 'cancelled';
 
 /** What a step that is not one of our actions gets to work with. */
 export interface StepContext {
@@ -33,7 +36,16 @@ export interface StepContext {
 export interface StandIn {
   /** What stands in, as the run lists it. */
   description: string;
-  run(context: StepContext): Promise<Outcome>;
+  /** The step's outcome; a step that sets outputs or reports errors says so too. */
+  run(context: StepContext): Promise<Outcome | StandInResult>;
+}
+
+export interface StandInResult {
+  outcome: Outcome;
+  /** What it set as `steps.<id>.outputs`. */
+  outputs: Record<string, string>;
+  /** Its `::error::` messages. */
+  errors?: string[];
 }
 
 /** Stand-ins by `uses:` without its version (`actions/checkout`) or, for `run:` steps, by `name:`. */
@@ -44,12 +56,16 @@ export interface StepRun {
   label: string;
   kind: 'flow' | 'stand-in';
   outcome: Outcome;
+  /** What it set as `steps.<id>.outputs`. */
+  outputs: Record<string, string>;
   /** For a step of ours: the inputs it received, evaluated. */
   inputs?: Record<string, string>;
   /** For a step of ours: the run, with outputs, summary, annotations and log. */
   action?: ActionRun;
   /** For any other step: what stood in for it. */
   standIn?: string;
+  /** For any other step: the errors it reported. */
+  errors?: string[];
 }
 
 export interface JobRun {
@@ -63,9 +79,13 @@ export interface JobRun {
 }
 
 export interface WorkflowRun {
+  /** `github.run_id`; the concurrency history names runs by it. */
+  id: number;
   trigger: Trigger;
-  /** Every job, matrix legs one by one, in the order they ran (skipped ones included). */
+  /** Every job, matrix legs one by one, in the order they concluded (skipped ones included). */
   jobs: JobRun[];
+  /** Why the run was cancelled while it waited in its concurrency group: none of its jobs ran. */
+  cancelled?: string;
 }
 
 export interface RunnerSettings {
@@ -83,57 +103,244 @@ export interface RunnerSettings {
   standIns: StandIns;
   /** Where each job gets its workspace and home, as a fresh runner would. */
   temp: string;
+  /**
+   * The runner and the concurrency groups, shared by every run of one repository. Default: a
+   * fresh one, for a run on its own.
+   */
+  scheduler?: Scheduler;
   /** Told of each job before it runs, with what its GITHUB_TOKEN is granted. */
   onJobStarted?(id: string, permissions: Permissions): Promise<void> | void;
   /** Told of each job as it concludes: GitHub records it as a check run named after it. */
   onJobConcluded?(job: JobRun, event: WorkflowEvent): Promise<void> | void;
 }
 
-/** Runs a workflow for an event: nothing when `on:` does not match it, every job otherwise. */
-export async function runWorkflow(
-  workflow: Workflow,
+/**
+ * Runs a workflow for an event: nothing when `on:` does not match it, every job otherwise. Runs
+ * that share a scheduler start in the order this is called, however long `workflow` takes to load.
+ */
+export function runWorkflow(
+  workflow: Workflow | Promise<Workflow>,
   event: WorkflowEvent,
   settings: RunnerSettings,
 ): Promise<WorkflowRun> {
-  const trigger = matchTrigger(workflow.on, event);
-  const run: WorkflowRun = { trigger, jobs: [] };
-  if (!trigger.runs) return run;
-  const github = githubContext(workflow, event, settings);
-  const base = {
-    github,
-    inputs: trigger.inputs,
-    secrets: { GITHUB_TOKEN: settings.token, ...settings.secrets },
-  };
-  const workflowEnv = evaluateEnv(workflow.env, { contexts: { ...base, env: {} }, status: PASSING });
-  const results = new Map<string, JobRun[]>();
-  for (const [id, job] of jobsInOrder(workflow)) {
-    const needs = Object.fromEntries(
-      needsOf(job).map((need) => [need, needContext(results.get(need) ?? [], workflow.jobs[need])]),
-    );
-    const status = jobStatus(id, workflow, results);
-    const scope: Scope = { contexts: { ...base, env: workflowEnv, needs, matrix: {}, vars: {} }, status };
-    const legs: JobRun[] = [];
-    if (!condition(job.if, scope)) {
-      legs.push({ id, name: jobName(id, job, scope), result: 'skipped', outputs: {}, steps: [] });
-    } else {
-      // A job's permissions replace the workflow's; with neither, the repository default (read).
-      const permissions = toPermissions(job.permissions ?? workflow.permissions ?? 'read-all');
-      for (const matrix of matrixLegs(job, scope)) {
-        const legScope: Scope = { ...scope, contexts: { ...scope.contexts, matrix } };
-        await settings.onJobStarted?.(id, permissions);
-        legs.push(await runJob({ id, job, matrix, permissions }, legScope, event, settings));
+  const scheduler = settings.scheduler ?? new Scheduler();
+  return new Promise((resolve, reject) => {
+    scheduler.schedule(async () => {
+      try {
+        new SimulatedRun(await workflow, event, settings, scheduler, { resolve, reject }).begin();
+      } catch (error) {
+        reject(error);
       }
-    }
-    results.set(id, legs);
-    for (const leg of legs) {
-      run.jobs.push(leg);
-      await settings.onJobConcluded?.(leg, event);
-    }
-  }
-  return run;
+    });
+  });
 }
 
 const PASSING: Status = { success: true, failure: false };
+
+interface Concurrency {
+  group: string;
+  cancelInProgress: boolean;
+}
+
+/** A group a run or job holds or waits in, and how to leave it. */
+interface Membership {
+  group: string;
+  member: GroupMember;
+  /** Set when the group cancelled it: why. */
+  cancelled?: string;
+}
+
+/**
+ * One run, moved forward between jobs: every job whose needs have concluded is decided at once
+ * (skipped, cancelled, or queued on the runner, through its concurrency group if it has one), so
+ * the order of jobs on the shared runner never depends on timing.
+ */
+class SimulatedRun {
+  private readonly record: WorkflowRun;
+  private readonly results = new Map<string, JobRun[]>();
+  private readonly decided = new Set<string>();
+  private readonly reports: Promise<void>[] = [];
+  private order: [string, WorkflowJob][] = [];
+  private base: Record<string, unknown> = {};
+  private workflowEnv: Record<string, string> = {};
+  /** The run's own group, when `concurrency:` is set at the top. */
+  private membership?: Membership;
+  private started = false;
+  private finished = false;
+
+  constructor(
+    private readonly workflow: Workflow,
+    private readonly event: WorkflowEvent,
+    private readonly settings: RunnerSettings,
+    private readonly scheduler: Scheduler,
+    private readonly outcome: { resolve(run: WorkflowRun): void; reject(error: unknown): void },
+  ) {
+    this.record = { id: settings.runId, trigger: matchTrigger(workflow.on, event), jobs: [] };
+  }
+
+  begin(): void {
+    const { trigger } = this.record;
+    if (!trigger.runs) {
+      this.finish();
+      return;
+    }
+    this.order = jobsInOrder(this.workflow);
+    this.base = {
+      github: githubContext(this.workflow, this.event, this.settings),
+      inputs: trigger.inputs,
+      secrets: { GITHUB_TOKEN: this.settings.token, ...this.settings.secrets },
+      vars: {},
+    };
+    this.workflowEnv = evaluateEnv(this.workflow.env, {
+      contexts: { ...this.base, env: {} },
+      status: PASSING,
+    });
+    const concurrency = concurrencyOf(this.workflow.concurrency, { contexts: this.base, status: PASSING });
+    if (!concurrency) {
+      this.started = true;
+      this.advance();
+      return;
+    }
+    const membership: Membership = {
+      group: concurrency.group,
+      member: {
+        label: `run ${this.settings.runId}`,
+        start: () => {
+          this.started = true;
+          this.advance();
+        },
+        cancel: (reason) => {
+          membership.cancelled = reason;
+          this.advance();
+        },
+      },
+    };
+    this.membership = membership;
+    this.scheduler.enter(concurrency.group, concurrency.cancelInProgress, membership.member);
+  }
+
+  /** Decides every job whose needs have concluded; finishes the run when none is left. */
+  private advance(): void {
+    if (this.finished) return;
+    if (!this.started) {
+      // Replaced while it waited for its group: GitHub cancels the run before any job.
+      if (this.membership?.cancelled) {
+        this.record.cancelled = this.membership.cancelled;
+        this.finish();
+      }
+      return;
+    }
+    for (let progressed = true; progressed; ) {
+      progressed = false;
+      for (const [id, job] of this.order) {
+        if (this.decided.has(id) || !needsOf(job).every((need) => this.results.has(need))) continue;
+        this.decided.add(id);
+        progressed = true;
+        this.decide(id, job);
+      }
+    }
+    if (this.order.every(([id]) => this.results.has(id))) this.finish();
+  }
+
+  private decide(id: string, job: WorkflowJob): void {
+    const needs = Object.fromEntries(
+      needsOf(job).map((need) => [need, needContext(this.results.get(need) ?? [], this.workflow.jobs[need])]),
+    );
+    const status = jobStatus(id, this.workflow, this.results, this.membership?.cancelled !== undefined);
+    const scope: Scope = {
+      contexts: { ...this.base, env: this.workflowEnv, needs, matrix: {} },
+      status,
+    };
+    if (this.membership?.cancelled || !condition(job.if, scope)) {
+      this.conclude(id, job, scope, this.membership?.cancelled ? 'cancelled' : 'skipped');
+      return;
+    }
+    // A job's permissions replace the workflow's; with neither, the repository default (read).
+    const permissions = toPermissions(job.permissions ?? this.workflow.permissions ?? 'read-all');
+    const queue = (membership?: Membership) => {
+      const toRun = { id, job, matrix: undefined, permissions };
+      this.scheduler.schedule(() =>
+        this.execute(toRun, scope, membership).catch((error) => this.fail(error)),
+      );
+    };
+    const concurrency = concurrencyOf(job.concurrency, scope);
+    if (!concurrency) {
+      queue();
+      return;
+    }
+    let inProgress = false;
+    const membership: Membership = {
+      group: concurrency.group,
+      member: {
+        label: `run ${this.settings.runId} job ${id}`,
+        start: () => {
+          inProgress = true;
+          queue(membership);
+        },
+        cancel: (reason) => {
+          membership.cancelled = reason;
+          // Replaced while pending: it never runs. In progress: its turn on the runner ends it.
+          if (inProgress) return;
+          this.conclude(id, job, scope, 'cancelled');
+          this.advance();
+        },
+      },
+    };
+    this.scheduler.enter(concurrency.group, concurrency.cancelInProgress, membership.member);
+  }
+
+  /** A job's turn on the runner: each matrix leg in turn, unless its group cancelled it meanwhile. */
+  private async execute(toRun: JobToRun, scope: Scope, membership?: Membership): Promise<void> {
+    try {
+      if (membership?.cancelled || this.membership?.cancelled) {
+        this.conclude(toRun.id, toRun.job, scope, 'cancelled');
+      } else {
+        const legs: JobRun[] = [];
+        for (const matrix of matrixLegs(toRun.job, scope)) {
+          const legScope: Scope = { ...scope, contexts: { ...scope.contexts, matrix } };
+          await this.settings.onJobStarted?.(toRun.id, toRun.permissions);
+          legs.push(await runJob({ ...toRun, matrix }, legScope, this.event, this.settings));
+        }
+        this.record.jobs.push(...legs);
+        this.results.set(toRun.id, legs);
+        for (const leg of legs) this.report(leg);
+      }
+    } finally {
+      if (membership) this.scheduler.leave(membership.group, membership.member);
+    }
+    this.advance();
+  }
+
+  /** A job that never ran: skipped by its `if:`, or cancelled by its group or its run's. */
+  private conclude(id: string, job: WorkflowJob, scope: Scope, result: 'skipped' | 'cancelled'): void {
+    // GitHub leaves a skipped job's name as written, expressions and all (actions/runner#1215).
+    const name = result === 'skipped' ? (job.name ?? id) : jobName(id, job, scope);
+    const done: JobRun = { id, name, result, outputs: {}, steps: [] };
+    this.record.jobs.push(done);
+    this.results.set(id, [done]);
+    this.report(done);
+  }
+
+  private report(job: JobRun): void {
+    this.reports.push(Promise.resolve(this.settings.onJobConcluded?.(job, this.event)));
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.membership && this.started) this.scheduler.leave(this.membership.group, this.membership.member);
+    Promise.all(this.reports).then(
+      () => this.outcome.resolve(this.record),
+      (error: unknown) => this.outcome.reject(error),
+    );
+  }
+
+  private fail(error: unknown): void {
+    this.finished = true;
+    if (this.membership) this.scheduler.leave(this.membership.group, this.membership.member);
+    this.outcome.reject(error);
+  }
+}
 
 interface JobToRun {
   id: string;
@@ -173,7 +380,8 @@ async function runJob(
     const label = step.name ?? step.id ?? step.uses?.replace(/@.*$/, '') ?? `step ${index + 1}`;
     let done: StepRun;
     if (!condition(step.if, stepScope)) {
-      done = { label, kind: OUR_ACTION.test(step.uses ?? '') ? 'flow' : 'stand-in', outcome: 'skipped' };
+      const kind = OUR_ACTION.test(step.uses ?? '') ? 'flow' : 'stand-in';
+      done = { label, kind, outcome: 'skipped', outputs: {} };
     } else {
       const env = { ...jobEnv, ...evaluateEnv(step.env, stepScope) };
       const inputs = Object.fromEntries(
@@ -183,10 +391,7 @@ async function runJob(
       done = await runStep(step, label, inputs, runnerEnv, { workspace, home, event, permissions }, settings);
     }
     record.steps.push(done);
-    if (step.id) {
-      const outputs = done.action?.outputs ?? {};
-      steps[step.id] = { outputs, outcome: done.outcome, conclusion: done.outcome };
-    }
+    if (step.id) steps[step.id] = { outputs: done.outputs, outcome: done.outcome, conclusion: done.outcome };
   }
   if (record.steps.some((done) => done.outcome === 'failure')) record.result = 'failure';
   const outputScope: Scope = { contexts: { ...scope.contexts, github, env: jobEnv, steps }, status: PASSING };
@@ -222,13 +427,15 @@ async function runStep(
       env,
       timeoutMs: 90_000,
     });
-    return { label, kind: 'flow', outcome: action.exitCode === 0 ? 'success' : 'failure', inputs, action };
+    const outcome = action.exitCode === 0 ? 'success' : 'failure';
+    return { label, kind: 'flow', outcome, outputs: action.outputs, inputs, action };
   }
   const key = step.uses ? step.uses.replace(/@.*$/, '') : (step.name ?? '');
   const standIn = settings.standIns[key];
   if (!standIn) throw new Error(`No stand-in for step "${label}": give one under "${key}".`);
-  const outcome = await standIn.run({ ...job, step, with: inputs, env });
-  return { label, kind: 'stand-in', outcome, standIn: standIn.description };
+  const done = await standIn.run({ ...job, step, with: inputs, env });
+  const { outcome, outputs, errors = [] } = typeof done === 'string' ? { outcome: done, outputs: {} } : done;
+  return { label, kind: 'stand-in', outcome, outputs, standIn: standIn.description, errors };
 }
 
 /** The `github` context: what the expressions of a template read about the run and its event. */
@@ -301,9 +508,11 @@ function jobsInOrder(workflow: Workflow): [string, WorkflowJob][] {
 function needContext(legs: readonly JobRun[], job: WorkflowJob | undefined) {
   const result = legs.some((leg) => leg.result === 'failure')
     ? 'failure'
-    : legs.every((leg) => leg.result === 'skipped')
-      ? 'skipped'
-      : 'success';
+    : legs.some((leg) => leg.result === 'cancelled')
+      ? 'cancelled'
+      : legs.every((leg) => leg.result === 'skipped')
+        ? 'skipped'
+        : 'success';
   const outputs: Record<string, string> = {};
   for (const name of Object.keys(job?.outputs ?? {}))
     for (const leg of legs) if (leg.outputs[name]) outputs[name] = leg.outputs[name];
@@ -312,9 +521,15 @@ function needContext(legs: readonly JobRun[], job: WorkflowJob | undefined) {
 
 /**
  * What the status functions answer for a job: success() when every job it needs succeeded,
- * failure() when any job before it, however far up, failed.
+ * failure() when any job before it, however far up, failed, cancelled() when the run or any job
+ * before it was cancelled.
  */
-function jobStatus(id: string, workflow: Workflow, results: ReadonlyMap<string, JobRun[]>): Status {
+function jobStatus(
+  id: string,
+  workflow: Workflow,
+  results: ReadonlyMap<string, JobRun[]>,
+  runCancelled: boolean,
+): Status {
   const direct = needsOf(workflow.jobs[id] as WorkflowJob);
   const success = direct.every((need) => (results.get(need) ?? []).every((leg) => leg.result === 'success'));
   const ancestors = new Set<string>();
@@ -325,10 +540,25 @@ function jobStatus(id: string, workflow: Workflow, results: ReadonlyMap<string, 
     }
   };
   collect(id);
-  const failure = [...ancestors].some((job) =>
-    (results.get(job) ?? []).some((leg) => leg.result === 'failure'),
-  );
-  return { success, failure };
+  const before = [...ancestors].flatMap((job) => results.get(job) ?? []);
+  return {
+    success,
+    failure: before.some((leg) => leg.result === 'failure'),
+    cancelled: runCancelled || before.some((leg) => leg.result === 'cancelled'),
+  };
+}
+
+/** A workflow's or job's `concurrency:`, evaluated; undefined without one. */
+function concurrencyOf(written: WorkflowJob['concurrency'], scope: Scope): Concurrency | undefined {
+  if (written === undefined) return undefined;
+  if (typeof written === 'string')
+    return { group: interpolateString(written, scope), cancelInProgress: false };
+  const cancel = written['cancel-in-progress'];
+  const cancelInProgress = typeof cancel === 'string' ? interpolate(cancel, scope) : cancel;
+  return {
+    group: interpolateString(written.group, scope),
+    cancelInProgress: cancelInProgress === true || cancelInProgress === 'true',
+  };
 }
 
 /** The legs of a job: one without a matrix; the matrix's combinations, or its `include` list. */

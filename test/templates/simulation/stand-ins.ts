@@ -1,14 +1,21 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
+import { parseCommandFile, parseWorkflowCommands } from '@flow-actions/runner-harness';
 import type { Outcome, StandIn, StepContext } from './runner';
 
 // What does the work of the steps that are not ours. Each says what it is, and the run lists it
 // beside the step it stood in for.
 
+const FULL_SHA = /^[0-9a-fA-F]{40}$/;
+
 /**
- * actions/checkout: a fetch from the local app repository into the job's workspace, of `ref`
- * (else the event's sha), shallow unless `fetch-depth: 0` asks for every commit and tag.
+ * actions/checkout, deciding what to check out as v7 does: without `ref:`, the event's commit
+ * (GITHUB_SHA; for a pull request that is GitHub's merge commit refs/pull/<n>/merge, not the head);
+ * a `ref:` of 40 hex characters is that commit; any other `ref:` is a branch or tag as the app
+ * repository has it now (a short sha is neither, and fails as it does on GitHub). A git fetch from
+ * the local app repository, shallow unless `fetch-depth: 0` asks for every branch and tag. Outputs
+ * what checkout outputs: `ref` and `commit`.
  */
 export function checkout(appRepository: string): StandIn {
   return {
@@ -20,19 +27,34 @@ export function checkout(appRepository: string): StandIn {
         );
         return 'failure';
       }
-      const ref = inputs.ref || event.sha;
+      const wanted = inputs.ref ?? '';
+      const target =
+        wanted === '' ? event.sha : FULL_SHA.test(wanted) ? wanted : await findRef(appRepository, wanted);
+      if (!target) {
+        console.error(`actions/checkout: A branch or tag with the name '${wanted}' could not be found`);
+        return 'failure';
+      }
       const git = (...args: string[]) => exec('git', ['-C', workspace, ...args]);
       await git('init', '-q');
       if (inputs['fetch-depth'] === '0') {
         await git('fetch', '-q', '--tags', appRepository, '+refs/heads/*:refs/remotes/origin/*');
-        await git('fetch', '-q', appRepository, ref);
+        await git('fetch', '-q', appRepository, target);
       } else {
-        await git('fetch', '-q', `--depth=${inputs['fetch-depth'] || '1'}`, appRepository, ref);
+        await git('fetch', '-q', `--depth=${inputs['fetch-depth'] || '1'}`, appRepository, target);
       }
       await git('checkout', '-q', '--detach', 'FETCH_HEAD');
-      return 'success';
+      const commit = (await git('rev-parse', 'HEAD')).stdout.trim();
+      return { outcome: 'success', outputs: { ref: wanted === '' ? event.ref : wanted, commit } };
     },
   };
+}
+
+/** A branch, else a tag, of the repository by its name (or its full ref); undefined when it has neither. */
+async function findRef(repository: string, name: string): Promise<string | undefined> {
+  const candidates = name.startsWith('refs/') ? [name] : [`refs/heads/${name}`, `refs/tags/${name}`];
+  const { stdout } = await exec('git', ['ls-remote', repository, ...candidates]);
+  const found = stdout.split('\n').map((line) => line.split('\t')[1]);
+  return candidates.find((candidate) => found.includes(candidate));
 }
 
 /** docker/login-action: the credentials go to `~/.docker/config.json`, as `docker login` writes them. */
@@ -59,8 +81,9 @@ export function pretend(what: string, outcome: Outcome = 'success'): StandIn {
 
 /**
  * A `run:` step run for real with bash, as the runner runs it (`bash -e`), in the workspace with
- * the step's environment; `commands` are put first on PATH to stand in for tools this machine
- * lacks (e.g. `gh`).
+ * the step's environment, `GITHUB_OUTPUT` and `RUNNER_TEMP`; `commands` are put first on PATH to
+ * stand in for tools this machine lacks (e.g. `gh`). Its `::error::` lines become the step's
+ * errors, what it writes to `GITHUB_OUTPUT` its outputs.
  */
 export function script(commands: Record<string, string> = {}): StandIn {
   const names = Object.keys(commands);
@@ -74,18 +97,25 @@ export function script(commands: Record<string, string> = {}): StandIn {
         await writeFile(join(bin, name), body);
         await chmod(join(bin, name), 0o755);
       }
-      const file = join(runnerTemp, 'step.sh');
-      await writeFile(file, context.step.run ?? '');
+      const stepFolder = await mkdtemp(join(runnerTemp, 'step-'));
+      const file = join(stepFolder, 'step.sh');
+      const output = join(stepFolder, 'output');
+      await Promise.all([writeFile(file, context.step.run ?? ''), writeFile(output, '')]);
       const env = {
         ...context.env,
         PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`,
         RUNNER_TEMP: runnerTemp,
         GITHUB_WORKSPACE: context.workspace,
+        GITHUB_OUTPUT: output,
       };
       const result = await exec('bash', ['-e', file], { cwd: context.workspace, env, allowFailure: true });
+      const outcome: Outcome = result.exitCode === 0 ? 'success' : 'failure';
+      const errors = parseWorkflowCommands(result.stdout)
+        .filter((command) => command.command === 'error')
+        .map((command) => command.message);
       // A failing script shows its output in the test's log, as the job log would.
-      if (result.exitCode !== 0) console.error(`${context.step.name}:\n${result.stdout}${result.stderr}`);
-      return result.exitCode === 0 ? 'success' : 'failure';
+      if (outcome === 'failure') console.error(`${context.step.name}:\n${result.stdout}${result.stderr}`);
+      return { outcome, outputs: parseCommandFile(await readFile(output, 'utf8')), errors };
     },
   };
 }

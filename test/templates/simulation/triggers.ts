@@ -30,7 +30,11 @@ type Filters = Record<string, string[] | string | undefined> & {
   inputs?: Record<string, DispatchInput>;
 };
 
-/** The default branch of every simulated repository, for `$default-branch`. */
+/**
+ * The default branch of every simulated repository. A filter that says `$default-branch` matches
+ * nothing, as on GitHub: only the "New workflow" page of an organization fills that in, and only
+ * in the copy it makes.
+ */
 export const DEFAULT_BRANCH = 'main';
 
 export function matchTrigger(written: unknown, event: WorkflowEvent): Trigger {
@@ -137,8 +141,8 @@ function dispatchInputs(declared: Record<string, DispatchInput>, given: Record<s
 }
 
 function passes(name: string, include: Filters[string], exclude: Filters[string]): boolean {
-  const patterns = list(include).map((pattern) => pattern.replace('$default-branch', DEFAULT_BRANCH));
-  if (include !== undefined && !patterns.some((pattern) => globToRegExp(pattern).test(name))) return false;
+  if (include !== undefined && !list(include).some((pattern) => globToRegExp(pattern).test(name)))
+    return false;
   return !list(exclude).some((pattern) => globToRegExp(pattern).test(name));
 }
 

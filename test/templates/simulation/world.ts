@@ -13,13 +13,19 @@ import {
   startRegistry,
   startVerdaccio,
 } from '../../services';
-import { readTemplate, type Workflow } from '../templates';
+import { listTemplates, readTemplate, type Workflow } from '../templates';
+import { adoptCopy } from './adopt';
+import { Scheduler } from './concurrency';
 import { type JobRun, runWorkflow, type StandIns, type WorkflowRun } from './runner';
 import { DEFAULT_BRANCH, type WorkflowEvent } from './triggers';
 
 // The world a template runs in, all of it real and on loopback: the registry (htpasswd, deletes
 // on), the GitOps manifest repository behind git's smart HTTP with a token, verdaccio, the
-// OpenAPI-checked GitHub fake for check runs and deployments, and the app repository itself.
+// OpenAPI-checked GitHub fake for check runs and deployments, and the app repository itself, into
+// whose .github/workflows/ every template is copied as an adopter copies it.
+
+/** Where an adopter puts the templates, and where GitHub reads them from a commit. */
+export const WORKFLOWS_DIR = '.github/workflows';
 
 export const REPOSITORY = 'acme/api';
 export const MANIFEST_REPOSITORY = 'acme/manifests';
@@ -52,6 +58,8 @@ export interface World {
   app: string;
   /** The adopter's values, set once at the top of each template. */
   values: Record<string, string>;
+  /** The runner and concurrency groups every run shares, with what happened in each group. */
+  scheduler: Scheduler;
   /** A commit on the app's main branch (or on `branch`). */
   commit(files: Record<string, string>, subject: string, branch?: string): Promise<Commit>;
   /** A tag in the app repository; annotated ones get their own object, as `git tag -a` makes. */
@@ -61,8 +69,11 @@ export interface World {
   /** GitHub's merge commit for a pull request head: `refs/pull/<n>/merge`. */
   mergeCommit(number: number, head: string): Promise<string>;
   /**
-   * Runs a template, adopted with `values`, for an event; each job is recorded as a check run.
-   * `edit` changes the template's text first: for proving that a broken copy fails.
+   * Runs the copy of a template that the event's commit holds in .github/workflows/, as GitHub
+   * reads it (GITHUB_SHA: the pushed commit, a pull request's merge commit, the head of the branch
+   * a dispatch or workflow_run runs on); each job is recorded as a check run. `edit` changes that
+   * copy first, as a careless adopter would: for proving that a broken copy fails. Runs started
+   * one after another without waiting run at the same time, sharing the runner and its groups.
    */
   run(
     template: string,
@@ -106,7 +117,20 @@ export async function startWorld(actionDir: (uses: string) => string): Promise<W
   await git_('init', '-q', '-b', DEFAULT_BRANCH);
   // actions/checkout fetches single commits by sha, as GitHub allows.
   await git_('config', 'uploadpack.allowAnySHA1InWant', 'true');
+  // Adopted as the README says; committed with the repository's first commit.
+  await mkdir(join(app, WORKFLOWS_DIR), { recursive: true });
+  for (const name of await listTemplates()) {
+    const { text } = await readTemplate(name);
+    await writeFile(join(app, WORKFLOWS_DIR, `${name}.yml`), adoptCopy(text, values));
+  }
   const runs: WorkflowRun[] = [];
+  const scheduler = new Scheduler();
+  let runCount = 0;
+  /** The copy of a template in a commit's tree, as GitHub reads it for a run. */
+  const copyAt = async (name: string, sha: string, edit?: (text: string) => string) => {
+    const { stdout } = await git_('show', `${sha}:${WORKFLOWS_DIR}/${name}.yml`);
+    return parse(edit ? edit(stdout) : stdout) as Workflow;
+  };
 
   const world: World = {
     registry,
@@ -116,6 +140,7 @@ export async function startWorld(actionDir: (uses: string) => string): Promise<W
     manifests,
     app,
     values,
+    scheduler,
     runs,
     async commit(files, subject, branch = DEFAULT_BRANCH) {
       const current = (await git_('symbolic-ref', '--short', 'HEAD')).stdout.trim();
@@ -146,28 +171,31 @@ export async function startWorld(actionDir: (uses: string) => string): Promise<W
       await git_('update-ref', `refs/pull/${number}/merge`, merge);
       return merge;
     },
-    async run(name, event, standIns, edit) {
-      const template = await readTemplate(name);
-      const workflow = edit ? (parse(edit(template.text)) as Workflow) : template.workflow;
-      const run = await runWorkflow(adopt(workflow, values), event, {
+    // Not async: the run takes its place on the runner now, in the order runs are started.
+    run(name, event, standIns, edit) {
+      const started = runWorkflow(copyAt(name, event.sha, edit), event, {
         repository: REPOSITORY,
         serverUrl: git.url,
         apiUrl: github.url,
         token: SECRETS.GITHUB_TOKEN,
         actor: ACTOR,
-        runId: 1000 + runs.length,
+        runId: 1000 + runCount++,
         secrets: { MANIFEST_TOKEN: SECRETS.MANIFEST_TOKEN, NPM_TOKEN: verdaccio.token },
         actionDir,
         standIns,
         temp,
-        // The fake grants the running job's GITHUB_TOKEN exactly what its permissions: say.
+        scheduler,
+        // The fake grants the running job's GITHUB_TOKEN exactly what its permissions: say; jobs
+        // run one at a time, so the grant is always the running job's.
         onJobStarted: (_, permissions) => {
           github.permissions = permissions;
         },
         onJobConcluded: (job, concluded) => recordCheckRun(github, job, concluded),
       });
-      runs.push(run);
-      return run;
+      return started.then((run) => {
+        runs.push(run);
+        return run;
+      });
     },
     async stop() {
       await Promise.all([registry.stop(), git.stop(), verdaccio.stop(), github.stop()]);
@@ -175,17 +203,6 @@ export async function startWorld(actionDir: (uses: string) => string): Promise<W
     },
   };
   return world;
-}
-
-/**
- * The adopter's part: the values the template marks CHANGE at its top. A template that names a
- * value we do not know, or hides one elsewhere, fails the story that needs it.
- */
-function adopt(workflow: Workflow, values: Record<string, string>): Workflow {
-  const env = Object.fromEntries(
-    Object.entries(workflow.env ?? {}).map(([name, value]) => [name, values[name] ?? value]),
-  );
-  return { ...workflow, env };
 }
 
 /** GitHub shows every job as a check run on the commit it ran for (a pull request's head). */
