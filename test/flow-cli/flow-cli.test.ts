@@ -506,7 +506,12 @@ describe('flow update-manifest against a local manifest repository', () => {
     const head = async () =>
       (await git(['--git-dir', bare, 'rev-parse', 'refs/heads/main'], work)).stdout.trim();
     const before = await head();
-    const digest = `sha256:${'d'.repeat(64)}`;
+    // The manifests name ghcr.io, never reached from here: the artifact is read from a layout.
+    const artifacts = join(work, 'manifest-artifacts');
+    const { digest } = await seedImage(await openStore(`oci:${artifacts}`, { createLayout: true }), {
+      revision: 'c'.repeat(40),
+      tag: 'abc1234',
+    });
     const args = [
       'update-manifest',
       '--repository',
@@ -515,6 +520,8 @@ describe('flow update-manifest against a local manifest repository', () => {
       'envs/stage',
       '--image',
       'ghcr.io/acme/api',
+      '--artifact',
+      `oci:${artifacts}`,
     ];
 
     const dry = await flow([...args, '--tag', 'abc1234', '--dry-run']);
@@ -572,6 +579,84 @@ describe('flow update-manifest against a local manifest repository', () => {
     );
     const twice = await flow([...revertArgs, result.commit as string]);
     expect(twice.stdout.split('\n')[0]).toMatch(/^Already reverted /);
+  });
+});
+
+describe("flow update-manifest: a terminal rollback records the artifact's commit, not the checkout's", () => {
+  let registry: RunningRegistry;
+  beforeAll(async () => {
+    registry = await startRegistry();
+  });
+  afterAll(() => registry?.stop());
+
+  it("rolls prod back to v1.0.0 from an unrelated checkout; revert-deploy-of finds only v1.0.0's commit", async () => {
+    const image = `${registry.host}/acme/shop`;
+    const store = await openStore(image);
+    const v100 = 'a0'.repeat(20);
+    const v110 = 'b1'.repeat(20);
+    const old = await seedImage(store, { revision: v100, tag: 'v1.0.0' });
+    const current = await seedImage(store, { revision: v110, tag: 'v1.1.0' });
+    // The on-call engineer's shell sits in some other repository.
+    const [unrelated] = (await createCheckout(join(work, 'unrelated-checkout'), ['elsewhere'])) as [string];
+
+    const seed = join(work, 'shop-manifests-seed');
+    const bare = join(work, 'shop-manifests.git');
+    await mkdir(join(seed, 'envs', 'prod'), { recursive: true });
+    await git(['init', '-q', '-b', 'main'], seed);
+    await writeFile(
+      join(seed, 'envs', 'prod', 'kustomization.yaml'),
+      `images:\n  - name: ${image}\n    newTag: v0.9.0\n`,
+    );
+    await git(['add', '.'], seed);
+    await git(['commit', '-q', '-m', 'prod'], seed);
+    await git(['clone', '-q', '--bare', seed, bare], work);
+    const deploy = ['update-manifest', '--repository', bare, '--path', 'envs/prod', '--image', image];
+    const cwd = join(work, 'unrelated-checkout');
+    const trailers = async () =>
+      (
+        await git(
+          ['--git-dir', bare, 'log', '-1', '--format=%(trailers:key=Flow-Source-Commit,valueonly)', 'main'],
+          work,
+        )
+      ).stdout.trim();
+
+    const forward = await flow([...deploy, '--tag', 'v1.1.0', '--digest', current.digest], { cwd });
+    expect(forward.exitCode).toBe(0);
+    expect(await trailers()).toBe(v110);
+
+    const rollback = await flow([...deploy, '--tag', 'v1.0.0', '--digest', old.digest, '--json'], { cwd });
+    expect(rollback.exitCode).toBe(0);
+    expect(json(rollback)).toMatchObject({
+      status: 'pushed',
+      sourceCommit: v100,
+      sourceCommitFrom: 'artifact',
+    });
+    expect(await trailers()).toBe(v100);
+    const rolledBack = (await git(['--git-dir', bare, 'rev-parse', 'main'], work)).stdout.trim();
+
+    // The hurried engineer names the checkout's commit: refused, nothing pushed.
+    const lying = await flow([...deploy, '--tag', 'v1.1.0', '--source-commit', unrelated], { cwd });
+    expect(lying.exitCode).toBe(1);
+    expect(lying.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `flow update-manifest: --source-commit ${unrelated} is not the commit the artifact was built from: ${image}@${current.digest} names ${v110} (org.opencontainers.image.revision). Leave it empty to record the artifact's own commit, or deploy the artifact built from ${unrelated.slice(0, 7)}.`,
+    );
+
+    const revert = ['update-manifest', '--repository', bare, '--path', 'envs/prod', '--revert-deploy-of'];
+    const nothing = await flow([...revert, unrelated], { cwd });
+    expect(nothing.exitCode).toBe(0);
+    expect(nothing.stdout.split('\n')[0]).toBe(
+      `Nothing to revert: envs/prod on ${bare} main does not run a deploy of ${unrelated.slice(0, 7)}.`,
+    );
+    expect((await git(['--git-dir', bare, 'rev-parse', 'main'], work)).stdout.trim()).toBe(rolledBack);
+
+    const found = await flow([...revert, v100], { cwd });
+    expect(found.exitCode).toBe(0);
+    expect(found.stdout.split('\n')[0]).toMatch(
+      new RegExp(`^Reverted ${rolledBack.slice(0, 7)} "Deploy ${image}:v1\\.0\\.0 to envs/prod" on `),
+    );
+    const file = (await git(['--git-dir', bare, 'show', 'main:envs/prod/kustomization.yaml'], work)).stdout;
+    expect(file).toContain('newTag: v1.1.0');
+    expect(file).toContain(`digest: ${current.digest}`);
   });
 });
 

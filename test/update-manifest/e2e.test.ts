@@ -1,10 +1,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { computeDigest, MediaTypes, openStore } from '@flow-actions/oci-store';
 import { type ActionRun, type RunActionOptions, runAction } from '@flow-actions/runner-harness';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { releasedAction } from '../e2e/release-tree';
-import { type BareRepository, type RunningGitServer, startGitServer } from '../services';
+import {
+  type BareRepository,
+  findFreePort,
+  type RunningGitServer,
+  type RunningRegistry,
+  startGitServer,
+  startRegistry,
+} from '../services';
+import { seedImage } from '../support/artifacts';
 import {
   commitDiff,
   filesContaining,
@@ -18,18 +27,29 @@ import {
 // over smart HTTP on loopback that demands the token.
 const TOKEN = 'ghs_updateManifestEndToEnd0123456789ab';
 const BASIC = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
-const NEW = `sha256:${'b'.repeat(64)}`;
 const EVENT_SHA = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
+/** The commit the deployed artifact was built from: not the event's, as on a rollback. */
+const BUILT_SHA = 'b0b0b0b0c1c1c1c1d2d2d2d2e3e3e3e3f4f4f4f4';
 
 let server: RunningGitServer;
 let runnerTemp: string;
 let repo: BareRepository;
 let counter = 0;
+/** An OCI layout holding the deployed artifact, read for its lineage (input "artifact"). */
+let layout: string;
+/** The deployed artifact's digest. */
+let deployed: string;
 
 beforeAll(async () => {
   server = await startGitServer({ token: TOKEN });
+  layout = await mkdtemp(join(tmpdir(), 'flow-update-manifest-artifacts-'));
+  const store = await openStore(`oci:${layout}`, { createLayout: true });
+  deployed = (await seedImage(store, { revision: BUILT_SHA, tag: '1a2b3c4' })).digest;
 });
-afterAll(() => server.stop());
+afterAll(async () => {
+  await server.stop();
+  await rm(layout, { recursive: true, force: true });
+});
 beforeEach(async () => {
   runnerTemp = await mkdtemp(join(tmpdir(), 'flow-update-manifest-runner-'));
   counter += 1;
@@ -47,8 +67,10 @@ function deploy(inputs: Record<string, string>, options: Partial<RunActionOption
       token: TOKEN,
       path: 'envs/stage',
       image: 'ghcr.io/acme/api',
+      // The manifests name ghcr.io, which the tests never reach: the artifact is read from here.
+      artifact: `oci:${layout}`,
       tag: '1a2b3c4',
-      digest: NEW,
+      digest: deployed,
       ...inputs,
     },
     serverUrl: server.url,
@@ -94,14 +116,14 @@ describe('update-manifest, bundled, end to end', () => {
           '    newTag: "0f0f0f0"   # short sha of the deployed commit',
           `    digest: sha256:${'1'.repeat(64)}`,
         ],
-        added: ['    newTag: "1a2b3c4"   # short sha of the deployed commit', `    digest: ${NEW}`],
+        added: ['    newTag: "1a2b3c4"   # short sha of the deployed commit', `    digest: ${deployed}`],
       },
     });
     expect(await trailersOf(repo.path, head)).toEqual({
       'Flow-Image': 'ghcr.io/acme/api',
       'Flow-Artifact-Tag': '1a2b3c4',
-      'Flow-Artifact-Digest': NEW,
-      'Flow-Source-Commit': EVENT_SHA,
+      'Flow-Artifact-Digest': deployed,
+      'Flow-Source-Commit': BUILT_SHA,
       'Flow-Source-Repository': 'acme/api',
       'Flow-Run-Url': `${server.url}/acme/api/actions/runs/4242`,
       'Flow-Actor': 'release-manager',
@@ -112,6 +134,7 @@ describe('update-manifest, bundled, end to end', () => {
       `Pointed \`envs/stage\` in \`acme/manifests-e2e-${counter}\` at \`ghcr.io/acme/api:1a2b3c4\``,
     );
     expect(run.summary).toContain(`commit \`${head}\` on \`main\``);
+    expect(run.summary).toContain(`source commit \`${BUILT_SHA}\` (the artifact's revision)`);
     expect(run.summary).toContain(
       '| `envs/stage/kustomization.yaml` | `images[ghcr.io/acme/api].newTag` | `0f0f0f0` | `1a2b3c4` |',
     );
@@ -153,7 +176,7 @@ describe('update-manifest, bundled, end to end', () => {
     expect(run.exitCode).toBe(0);
     expect(run.outputs).toEqual({ commit: '', changed: 'envs/stage/kustomization.yaml', 'pull-request': '' });
     expect(run.summary).toContain('Dry run: would point `envs/stage`');
-    expect(run.summary).toContain(`+    digest: ${NEW}`);
+    expect(run.summary).toContain(`+    digest: ${deployed}`);
     expect(await headOf(repo.path)).toBe(before);
   });
 
@@ -217,5 +240,133 @@ describe('update-manifest, bundled, end to end', () => {
     ]);
     const printed = run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));
     expect(printed.join('\n') + run.stderr).not.toMatch(/ghs_notTheRightToken|ghs_updateManifestEndToEnd/);
+  });
+});
+
+describe("update-manifest lineage: the source commit is the artifact's own", () => {
+  let registry: RunningRegistry;
+  beforeAll(async () => {
+    registry = await startRegistry({ auth: 'htpasswd' });
+  });
+  afterAll(() => registry?.stop());
+
+  it('reads the revision from a registry with the credentials given; the password never shows', async () => {
+    const artifact = `${registry.host}/acme/api`;
+    const credentials = { username: registry.username ?? '', password: registry.password ?? '' };
+    const image = await seedImage(await openStore(artifact, credentials), { revision: BUILT_SHA });
+    // By tag only: the store resolves it.
+    const run = await deploy({ artifact, digest: '', tag: BUILT_SHA.slice(0, 7), ...credentials });
+    expect(run.errors).toEqual([]);
+    expect(run.warnings).toEqual([]);
+    expect((await trailersOf(repo.path, await headOf(repo.path)))['Flow-Source-Commit']).toBe(BUILT_SHA);
+    expect(image.digest).toMatch(/^sha256:/);
+    const printed = run.stdout
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n');
+    expect(printed + run.stderr + run.summary).not.toContain(credentials.password);
+
+    // Without credentials the registry answers 401: the deploy goes on, without a guessed trailer.
+    counter += 1;
+    repo = await server.createBareRepository(`acme/manifests-e2e-${counter}`, {
+      files: await manifestRepositoryFiles(),
+    });
+    const anonymous = await deploy({ artifact, digest: image.digest, tag: '' });
+    expect(anonymous.exitCode).toBe(0);
+    expect(anonymous.warnings).toEqual([
+      expect.stringContaining(`Could not read ${artifact}:${image.digest}`),
+    ]);
+    expect(anonymous.warnings[0]).toContain('The Flow-Source-Commit trailer is left out');
+    const trailers = await trailersOf(repo.path, await headOf(repo.path));
+    expect(trailers['Flow-Source-Commit']).toBeUndefined();
+    expect(trailers['Flow-Artifact-Digest']).toBe(image.digest);
+    expect(anonymous.summary).toContain('**Warning:** Could not read');
+  });
+
+  it('refuses a source-commit the artifact contradicts, before cloning; an abbreviation that agrees is expanded', async () => {
+    const requests = server.requests.length;
+    const refused = await deploy({ 'source-commit': EVENT_SHA });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.errors).toEqual([
+      `Input "source-commit" ${EVENT_SHA} is not the commit the artifact was built from: oci:${layout}@${deployed} names ${BUILT_SHA} (org.opencontainers.image.revision). Leave it empty to record the artifact's own commit, or deploy the artifact built from ${EVENT_SHA.slice(0, 7)}.`,
+    ]);
+    expect(server.requests.length).toBe(requests);
+
+    const agreed = await deploy({ 'source-commit': BUILT_SHA.slice(0, 9) });
+    expect(agreed.errors).toEqual([]);
+    expect((await trailersOf(repo.path, await headOf(repo.path)))['Flow-Source-Commit']).toBe(BUILT_SHA);
+  });
+
+  it('an artifact that names no commit: no trailer and a warning; a given source-commit is recorded unverified', async () => {
+    const bare = await openStore(`oci:${layout}`);
+    const config = Buffer.from(
+      '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}',
+    );
+    await bare.putBlob(computeDigest(config), config.length, config);
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaTypes.ociManifest,
+        config: { mediaType: MediaTypes.ociConfig, digest: computeDigest(config), size: config.length },
+        layers: [],
+      }),
+    );
+    const digest = await bare.putManifest('no-lineage', {
+      bytes: manifest,
+      mediaType: MediaTypes.ociManifest,
+    });
+
+    const run = await deploy({ digest, tag: 'no-lineage' });
+    expect(run.exitCode).toBe(0);
+    expect(run.warnings).toEqual([
+      `oci:${layout}@${digest} carries no revision annotation or label. The Flow-Source-Commit trailer is left out: it is never guessed from a checkout. Name the commit with Input "source-commit", or let the artifact be read (Input "artifact", registry credentials).`,
+    ]);
+    expect((await trailersOf(repo.path, await headOf(repo.path)))['Flow-Source-Commit']).toBeUndefined();
+
+    // revert-deploy-of the event's commit finds a deploy of no known commit: nothing to do.
+    const revert = await deploy({
+      'revert-deploy-of': EVENT_SHA,
+      image: '',
+      tag: '',
+      digest: '',
+      artifact: '',
+    });
+    expect(revert.errors).toEqual([]);
+    expect(revert.outputs.commit).toBe('');
+    expect(revert.summary).toContain(`does not run a deploy of \`${EVENT_SHA}\``);
+
+    // Back to the artifact with lineage, so that the next deploy has something to change.
+    expect((await deploy({})).exitCode).toBe(0);
+    const unverified = await deploy({ digest, tag: 'no-lineage', 'source-commit': EVENT_SHA });
+    expect(unverified.exitCode).toBe(0);
+    expect(unverified.warnings).toEqual([
+      `oci:${layout}@${digest} carries no revision annotation or label. Input "source-commit" ${EVENT_SHA} is recorded as Flow-Source-Commit unverified.`,
+    ]);
+    expect(unverified.summary).toContain(
+      `source commit \`${EVENT_SHA}\` (input "source-commit", not verified)`,
+    );
+    expect((await trailersOf(repo.path, await headOf(repo.path)))['Flow-Source-Commit']).toBe(EVENT_SHA);
+  });
+
+  it('a registry that cannot be reached is a warning, not a guess', async () => {
+    const closed = await findFreePort();
+    const run = await deploy({ artifact: `127.0.0.1:${closed}/acme/api` });
+    expect(run.exitCode).toBe(0);
+    expect(run.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^Could not read 127\\.0\\.0\\.1:${closed}/acme/api:${deployed}.*\\. The Flow-Source-Commit trailer is left out`,
+        ),
+      ),
+    ]);
+    expect((await trailersOf(repo.path, await headOf(repo.path)))['Flow-Source-Commit']).toBeUndefined();
+  });
+
+  it('refuses an artifact input with a version, before anything is read', async () => {
+    const run = await deploy({ artifact: `oci:${layout}:1a2b3c4` });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([
+      `Input "artifact" "oci:${layout}:1a2b3c4" names a version: give the repository only (e.g. ghcr.io/acme/api or oci:./layout); the deployed tag or digest is read from it.`,
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SecretMasker } from '@flow-actions/action-kit';
+import { openStore } from '@flow-actions/oci-store';
 import { runAction } from '@flow-actions/runner-harness';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGit } from '../../actions/update-manifest/src/git';
@@ -10,6 +11,7 @@ import { type UpdateRequest, updateManifest } from '../../actions/update-manifes
 import { releasedAction } from '../e2e/release-tree';
 import { type GitHubFake, startGitHubFake } from '../github-fake';
 import { type BareRepository, type RunningGitServer, startGitServer } from '../services';
+import { seedImage } from '../support/artifacts';
 import { commitDiff, git, headOf, manifestRepositoryFiles } from './manifest-repo';
 
 // Pull-request mode: the change goes to a branch through real git, the pull request through the
@@ -127,6 +129,12 @@ describe('pull-request mode', () => {
   it('end to end: the bundled action opens the pull request and outputs its URL', async () => {
     const runnerTemp = await mkdtemp(join(tmpdir(), 'flow-update-manifest-pr-runner-'));
     try {
+      // The manifests name ghcr.io, which the tests never reach: the artifact is read from a layout.
+      const layout = join(runnerTemp, 'artifacts');
+      const artifact = await seedImage(await openStore(`oci:${layout}`, { createLayout: true }), {
+        revision: 'd'.repeat(40),
+        tag: 'v1.5.0',
+      });
       const run = await runAction({
         actionDir: releasedAction('update-manifest'),
         inputs: {
@@ -134,8 +142,9 @@ describe('pull-request mode', () => {
           token: TOKEN,
           path: 'envs/prod',
           image: 'ghcr.io/acme/api',
+          artifact: `oci:${layout}`,
           tag: 'v1.5.0',
-          digest: DIGEST,
+          digest: artifact.digest,
           mode: 'pull-request',
         },
         serverUrl: server.url,
@@ -153,6 +162,7 @@ describe('pull-request mode', () => {
       expect(run.summary).toContain(
         `Opened pull request ${String(pull?.html_url)} from \`${BRANCH}\` into \`main\``,
       );
+      expect(pull?.body).toContain(`Flow-Source-Commit: ${'d'.repeat(40)}`);
       expect(github.schemaViolations).toEqual([]);
       expect(
         run.stdout

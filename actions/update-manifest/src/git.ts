@@ -40,7 +40,7 @@ export interface ManifestGit {
   reaches(commit: string): Promise<boolean>;
   /**
    * The newest commit that changed any of `paths` and carries a deploy's trailers
-   * (`Flow-Source-Commit`, or `Flow-Reverts` for a revert); undefined when none did.
+   * (`Flow-Image`, `Flow-Source-Commit`, or `Flow-Reverts` for a revert); undefined when none did.
    */
   lastDeploy(paths: readonly string[]): Promise<Deploy | undefined>;
   /** The files a commit changed against its first parent, and its subject. */
@@ -51,7 +51,7 @@ export interface ManifestGit {
 
 export interface Deploy {
   commit: string;
-  /** Its `Flow-Source-Commit` trailer: the app commit it deployed. */
+  /** Its `Flow-Source-Commit` trailer: the app commit it deployed; absent when its artifact named none. */
   sourceCommit?: string;
   /** Its `Flow-Reverts` trailer: the deploy it undid. */
   reverts?: string;
@@ -192,16 +192,17 @@ export function createGit(options: GitClientOptions): ManifestGit {
     },
     async lastDeploy(paths) {
       let last: Deploy | undefined;
-      const format = `%H%x00%(trailers:key=${TRAILERS.sourceCommit},valueonly)%x00%(trailers:key=${TRAILERS.reverts},valueonly)%x1e`;
+      const format = `%H%x00%(trailers:key=${TRAILERS.sourceCommit},valueonly)%x00%(trailers:key=${TRAILERS.reverts},valueonly)%x00%(trailers:key=${TRAILERS.image},valueonly)%x1e`;
       await deepenUntil(async () => {
         const { stdout } = await run(['log', `--format=${format}`, 'HEAD', '--', ...paths]);
         const boundary = await shallowBoundary();
         last = undefined;
         for (const record of stdout.split('\x1e')) {
-          const [commit = '', sourceCommit = '', reverts = ''] = record.trim().split('\0');
+          const [commit = '', sourceCommit = '', reverts = '', image = ''] = record.trim().split('\0');
           // The shallow boundary has no parents here, so it seems to have added every file.
           if (!commit || boundary.includes(commit)) break;
-          if (!sourceCommit.trim() && !reverts.trim()) continue;
+          // A deploy whose artifact named no commit is still the environment's current deploy.
+          if (!sourceCommit.trim() && !reverts.trim() && !image.trim()) continue;
           last = {
             commit,
             ...(sourceCommit.trim() ? { sourceCommit: sourceCommit.trim() } : {}),

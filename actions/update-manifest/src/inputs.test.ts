@@ -36,6 +36,8 @@ describe('getInputs', () => {
       },
       paths: ['envs/stage', 'envs/demo'],
       target: { name: 'ghcr.io/acme/api', tag: '1a2b3c4', digest: DIGEST },
+      artifact: 'ghcr.io/acme/api',
+      registry: { insecureRegistries: [] },
       format: 'auto',
       helmKeys: [],
       mode: 'push',
@@ -59,6 +61,19 @@ describe('getInputs', () => {
     expect(inputs.dryRun).toBe(true);
   });
 
+  it('reads the artifact where the manifests name an unreachable registry, and masks the registry password', () => {
+    const { inputs, masker } = read({
+      ...BASE,
+      image: 'registry.internal:5000/acme/api',
+      artifact: 'oci:./artifacts',
+      username: 'robot',
+      password: 'pa55-word!',
+    });
+    expect(inputs.artifact).toBe('oci:./artifacts');
+    expect(inputs.registry).toEqual({ username: 'robot', password: 'pa55-word!', insecureRegistries: [] });
+    expect(masker.redact('pa55-word! cm9ib3Q6cGE1NS13b3JkIQ==')).toBe('*** ***');
+  });
+
   it('masks the token, the Basic pair git sends and its base64 form', () => {
     const token = 'ghs_inputsTestToken12345';
     const { masker } = read({ ...BASE, token });
@@ -74,6 +89,15 @@ describe('getInputs', () => {
     ],
     [{ tag: '-bad' }, /^Input "tag" "-bad" is not a valid tag/],
     [{ image: 'ghcr.io/acme/api:1.0' }, /^Input "image" must be an image name without tag or digest/],
+    [
+      { artifact: 'ghcr.io/acme/api:v1' },
+      /^Input "artifact" "ghcr.io\/acme\/api:v1" names a version: give the repository only/,
+    ],
+    [
+      { artifact: 'https://ghcr.io/acme/api' },
+      /^input artifact: reference "https:\/\/ghcr.io\/acme\/api" has a URL scheme/,
+    ],
+    [{ username: 'robot' }, 'Inputs "username" and "password" go together: "password" is missing.'],
     [
       { format: 'jsonnet' },
       'Input "format" must be one of "auto", "kustomize", "helm", "kubernetes", got "jsonnet".',

@@ -1,5 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigurationError, type InputReader, type SecretMasker } from '@flow-actions/action-kit';
+import { getRegistryInputs, type RegistryInputs } from '@flow-actions/artifact-protocol';
+import { hasVersion, parseReference } from '@flow-actions/oci-store';
 import { checkImageTarget, type ImageTarget } from './image-reference';
 import { FORMATS, type FormatInput, parseHelmKey } from './manifest-edit';
 
@@ -23,6 +25,10 @@ export interface Author {
 
 export interface Inputs extends CommonInputs {
   target: ImageTarget;
+  /** Where the deployed artifact is read for its lineage: a registry repository or `oci:<dir>`. */
+  artifact: string;
+  /** Credentials and plain-HTTP registries for reading `artifact`. */
+  registry: RegistryInputs;
   format: FormatInput;
   helmKeys: string[];
   mode: Mode;
@@ -51,7 +57,7 @@ export interface CommonInputs {
   paths: string[];
   message?: string;
   author: Author;
-  /** Undefined: the event's commit. */
+  /** Undefined: the deployed artifact's revision (an update), none (a revert). */
   sourceCommit?: string;
   dryRun: boolean;
 }
@@ -149,6 +155,8 @@ export function getInputs(reader: InputReader, masker: SecretMasker, env: InputE
     ...(tag === undefined ? {} : { tag }),
     ...(digest === undefined ? {} : { digest }),
   });
+  const artifact = checkArtifact(reader.optional('artifact'), target.name);
+  const registry = getRegistryInputs(reader, masker);
   const format = reader.choice('format', FORMATS, 'auto');
   const helmKeys = reader.list('helm-key');
   for (const key of helmKeys) parseHelmKey(key);
@@ -181,6 +189,8 @@ export function getInputs(reader: InputReader, masker: SecretMasker, env: InputE
     ...(branch ? { branch } : {}),
     paths,
     target,
+    artifact,
+    registry,
     format,
     helmKeys,
     mode,
@@ -238,6 +248,21 @@ function normalizePath(value: string): string {
     );
   }
   return path;
+}
+
+/**
+ * The repository the artifact is read from: `artifact`, else the image name itself. It names a
+ * repository only: the version is the deployed tag or digest.
+ */
+function checkArtifact(value: string | undefined, image: string): string {
+  const artifact = value ?? image;
+  const inputName = value === undefined ? 'image' : 'artifact';
+  if (hasVersion(parseReference(artifact, { inputName }))) {
+    throw new ConfigurationError(
+      `Input "artifact" "${artifact}" names a version: give the repository only (e.g. ghcr.io/acme/api or oci:./layout); the deployed tag or digest is read from it.`,
+    );
+  }
+  return artifact;
 }
 
 function checkBranch(value: string, input: string): void {

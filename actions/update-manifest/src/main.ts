@@ -1,19 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ActionContext, errorMessage, runAction } from '@flow-actions/action-kit';
-import { readEventContext, resolveCommit } from '@flow-actions/commit-identity';
+import { type ActionContext, runAction } from '@flow-actions/action-kit';
+import { openStore } from '@flow-actions/oci-store';
 import type { Lineage } from './commit-message';
-import {
-  type CommonInputs,
-  getInputs,
-  getRevertInputs,
-  type Inputs,
-  OUTPUTS,
-  type RevertInputs,
-} from './inputs';
+import { getInputs, getRevertInputs, type Inputs, OUTPUTS, type RevertInputs } from './inputs';
 import { createManifestGit, repositoryLabel, toRevertRequest, toUpdateRequest } from './request';
 import { revertManifestCommit } from './revert';
+import { findSourceCommit, type SourceCommit } from './source-commit';
 import { buildRevertSummary, buildSummary } from './summary';
 import { type PullRequestApi, type UpdateResult, updateManifest } from './update';
 
@@ -27,7 +21,8 @@ export function run(): Promise<void> {
     const revert = getRevertInputs(context.inputs, context.masker, runner);
     if (revert) return runRevert(revert, context);
     const inputs = getInputs(context.inputs, context.masker, runner);
-    const lineage = await readLineage(inputs, context);
+    const source = await readSourceCommit(inputs, context);
+    const lineage = runLineage(source.sha);
     await inWorkDir(async (workDir) => {
       const git = createManifestGit(inputs, join(workDir, 'repository'), context);
       const pullRequests = await createPullRequests(inputs, context);
@@ -43,6 +38,7 @@ export function run(): Promise<void> {
           paths: inputs.paths,
           target: inputs.target,
           lineage,
+          source,
         }),
       );
     });
@@ -51,7 +47,8 @@ export function run(): Promise<void> {
 
 /** `revert`: the deploy commit named is undone, the same outputs say what was written. */
 async function runRevert(inputs: RevertInputs, context: ActionContext): Promise<void> {
-  const lineage = await readLineage(inputs, context);
+  // A revert deploys no artifact of its own: it names a source commit only when told one.
+  const lineage = runLineage(inputs.sourceCommit);
   const label = repositoryLabel(inputs);
   await inWorkDir(async (workDir) => {
     const result = await revertManifestCommit(toRevertRequest(inputs, lineage), {
@@ -99,20 +96,29 @@ async function createPullRequests(
   });
 }
 
-/** The trailers' values: the built commit (the input, else the event's), the run and the actor. */
-async function readLineage(
-  inputs: Pick<CommonInputs, 'sourceCommit'>,
-  context: ActionContext,
-): Promise<Lineage> {
+/** The deployed artifact's own commit (DESIGN §8 rule 11), read with the job's registry credentials. */
+async function readSourceCommit(inputs: Inputs, context: ActionContext): Promise<SourceCommit> {
+  const source = await findSourceCommit(
+    {
+      artifact: inputs.artifact,
+      target: inputs.target,
+      ...(inputs.sourceCommit ? { explicit: inputs.sourceCommit } : {}),
+    },
+    (reference) =>
+      openStore(reference, {
+        ...inputs.registry,
+        masker: context.masker,
+        logger: context.logger,
+        inputName: 'artifact',
+      }),
+  );
+  if (source.warning) context.logger.warning(source.warning);
+  return source;
+}
+
+/** The trailers' values: the source commit, the run and the actor, from the runner's variables. */
+function runLineage(sourceCommit: string | undefined): Lineage {
   const env = process.env;
-  let sourceCommit = inputs.sourceCommit;
-  if (!sourceCommit) {
-    try {
-      sourceCommit = (await resolveCommit(await readEventContext(env))).sha;
-    } catch (error) {
-      context.logger.warning(`No source commit for the Flow-Source-Commit trailer: ${errorMessage(error)}`);
-    }
-  }
   const server = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
   const attempt =
     env.GITHUB_RUN_ATTEMPT && env.GITHUB_RUN_ATTEMPT !== '1' ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : '';

@@ -130,7 +130,7 @@ async function currentDeployOf(
     ? 'no deploy'
     : deploy.reverts
       ? `the revert ${deploy.commit} of ${deploy.reverts}`
-      : `a deploy of ${deploy.sourceCommit}`;
+      : `a deploy of ${deploy.sourceCommit ?? 'an artifact that names no commit'}`;
   logger.info(
     `Nothing to revert: the last change to ${request.paths.join(', ')} on ${branch} is ${now}, not a deploy of ${request.deployOf}.`,
   );

@@ -2,6 +2,7 @@ import { inlineCode, SummaryBuilder } from '@flow-actions/action-kit';
 import { describeArtifact, type Lineage } from './commit-message';
 import type { ImageTarget } from './image-reference';
 import type { RevertResult } from './revert';
+import type { SourceCommit } from './source-commit';
 import type { UpdateResult } from './update';
 
 export interface SummaryOptions {
@@ -9,7 +10,14 @@ export interface SummaryOptions {
   paths: readonly string[];
   target: ImageTarget;
   lineage: Lineage;
+  /** Where the source commit came from, and why it is missing or unverified. Default: not said. */
+  source?: SourceCommit;
 }
+
+const SOURCE_COMMIT_FROM: Record<NonNullable<SourceCommit['from']>, string> = {
+  artifact: "the artifact's revision",
+  input: 'input "source-commit", not verified',
+};
 
 /** What moved where, the commit (or that there was nothing to change) and the pull request. */
 export function buildSummary(result: UpdateResult, options: SummaryOptions): SummaryBuilder {
@@ -52,11 +60,16 @@ export function buildSummary(result: UpdateResult, options: SummaryOptions): Sum
     );
   }
   const lineage = [
-    options.lineage.sourceCommit ? `source commit ${inlineCode(options.lineage.sourceCommit)}` : '',
+    options.lineage.sourceCommit
+      ? `source commit ${inlineCode(options.lineage.sourceCommit)}${
+          options.source?.from ? ` (${SOURCE_COMMIT_FROM[options.source.from]})` : ''
+        }`
+      : '',
     options.lineage.runUrl ? `run ${options.lineage.runUrl}` : '',
     options.lineage.actor ? `by ${inlineCode(options.lineage.actor)}` : '',
   ].filter(Boolean);
   if (lineage.length > 0) summary.paragraph(`Lineage: ${lineage.join(', ')}.`);
+  if (options.source?.warning) summary.paragraph(`**Warning:** ${options.source.warning}`);
   if (result.diff) summary.details('Diff', `\`\`\`diff\n${result.diff.trimEnd()}\n\`\`\``);
   return summary;
 }

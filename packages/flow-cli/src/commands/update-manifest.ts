@@ -10,6 +10,7 @@ import {
   type CommonInputs,
   getInputs,
   getRevertInputs,
+  type Inputs,
   type RevertInputs,
 } from '@flow-actions/update-manifest/inputs';
 import {
@@ -19,8 +20,15 @@ import {
   toUpdateRequest,
 } from '@flow-actions/update-manifest/request';
 import { revertManifestCommit } from '@flow-actions/update-manifest/revert';
+import { findSourceCommit, type SourceCommit } from '@flow-actions/update-manifest/source-commit';
 import type { Command, CommandContext, CommandOutput } from '../command';
-import { createFlagInputSource, currentCommit, readInputs } from '../inputs';
+import {
+  createFlagInputSource,
+  createStoreOpener,
+  REGISTRY_OPTIONS,
+  readInputs,
+  toFlagWording,
+} from '../inputs';
 
 export const updateManifestCommand: Command = {
   name: 'update-manifest',
@@ -30,7 +38,7 @@ export const updateManifestCommand: Command = {
     '--repository <owner/name|path> --path <dir> --image <name> (--tag <tag> | --digest <digest>) [options]',
   details: [
     'Edits kustomize images:, Helm values keys or plain Kubernetes manifests, keeping comments; pushes with retry on races.',
-    'The Flow-Source-Commit trailer names --source-commit, else the commit checked out here (if any).',
+    'The Flow-Source-Commit trailer names the commit the artifact says it was built from (its org.opencontainers.image.revision, read from --artifact, by default --image), never the checkout here; --source-commit must agree with it, and is used unverified only when the artifact cannot be read.',
     'Pull-request mode calls the GitHub API and is left to the action.',
     '--revert <commit> undoes a deploy commit instead: its files under --path go back as they were, refused if changed since.',
   ],
@@ -49,6 +57,12 @@ export const updateManifestCommand: Command = {
     image: {
       type: 'string',
       description: 'The image name as written in the manifests, e.g. ghcr.io/acme/api.',
+    },
+    artifact: {
+      type: 'string',
+      description:
+        'Where the artifact is read for its lineage: registry/repo or oci:<dir>, when the manifests name a registry you cannot reach.',
+      defaultText: '--image',
     },
     tag: { type: 'string', description: 'The tag to point at.' },
     digest: { type: 'string', description: 'The digest to point at (pins the tag too when both are given).' },
@@ -74,10 +88,11 @@ export const updateManifestCommand: Command = {
     },
     'source-commit': {
       type: 'string',
-      description: 'The commit the artifact was built from.',
-      defaultText: 'git rev-parse HEAD',
+      description: 'The commit the artifact was built from; refused if the artifact names another.',
+      defaultText: "the artifact's org.opencontainers.image.revision",
     },
     'dry-run': { type: 'boolean', description: 'Show the change; commit and push nothing.' },
+    ...REGISTRY_OPTIONS,
   },
   async run(args, context) {
     const source = createFlagInputSource(args, updateManifestCommand.options);
@@ -86,7 +101,8 @@ export const updateManifestCommand: Command = {
     if (revert) return revertDeploy(revert, context);
     const inputs = readInputs(() => getInputs(new InputReader(source), context.masker, runner));
     const label = repositoryLabel(inputs);
-    const result = await withClone(inputs, context, async (git, lineage) =>
+    const sourceCommit = await readSourceCommit(inputs, context);
+    const result = await withClone(inputs, sourceCommit.sha, context, async (git, lineage) =>
       updateManifest(toUpdateRequest(inputs, lineage, 'push'), { git, logger: context.logger }),
     );
     const verb = {
@@ -103,9 +119,12 @@ export const updateManifestCommand: Command = {
         changedFiles: result.changedFiles,
         changes: result.changes,
         diff: result.diff,
+        sourceCommit: sourceCommit.sha ?? null,
+        sourceCommitFrom: sourceCommit.from ?? null,
       },
       lines: [
         `${verb} ${label} ${result.branch}${result.commit ? ` (commit ${shortSha(result.commit)}${result.attempts > 1 ? `, ${result.attempts} attempts` : ''})` : ''}.`,
+        describeSourceCommit(sourceCommit),
         ...dryRunDiff(result),
       ],
       table: {
@@ -121,27 +140,41 @@ export const updateManifestCommand: Command = {
   },
 };
 
-/** The trailers' values on the command line: --source-commit else HEAD here, and $FLOW_ACTOR or $USER. */
-async function cliLineage(
-  inputs: Pick<CommonInputs, 'sourceCommit'>,
-  context: CommandContext,
-): Promise<Lineage> {
-  const sourceCommit =
-    inputs.sourceCommit ?? (await currentCommit(undefined, context).catch(() => undefined));
-  const actor = context.env.FLOW_ACTOR || context.env.USER;
-  return { ...(sourceCommit ? { sourceCommit } : {}), ...(actor ? { actor } : {}) };
+/**
+ * The deployed artifact's own commit, read through the store with the Docker config or the
+ * registry flags; the warning (unreadable, no revision) goes to stderr in the flags' words.
+ */
+async function readSourceCommit(inputs: Inputs, context: CommandContext): Promise<SourceCommit> {
+  const openStore = createStoreOpener(inputs.registry, context, context.masker);
+  const source = await findSourceCommit(
+    {
+      artifact: inputs.artifact,
+      target: inputs.target,
+      ...(inputs.sourceCommit ? { explicit: inputs.sourceCommit } : {}),
+    },
+    (reference) => openStore(reference, { inputName: 'artifact' }),
+  );
+  if (source.warning) context.logger.warning(toFlagWording(source.warning));
+  return source;
+}
+
+function describeSourceCommit(source: SourceCommit): string {
+  if (!source.sha) return 'Source commit unknown: no Flow-Source-Commit trailer (see the warning).';
+  return `Source commit ${source.sha} (${source.from === 'artifact' ? "the artifact's revision" : '--source-commit, not verified'}).`;
 }
 
 /**
  * Clones the manifest repository into a temporary folder (removed afterwards) and runs `work` on
- * it with the lineage for the trailers: the same for an update and a revert.
+ * it with the lineage for the trailers: the source commit and the actor ($FLOW_ACTOR, else $USER).
  */
 async function withClone<T>(
   inputs: CommonInputs,
+  sourceCommit: string | undefined,
   context: CommandContext,
   work: (git: ManifestGit, lineage: Lineage) => Promise<T>,
 ): Promise<T> {
-  const lineage = await cliLineage(inputs, context);
+  const actor = context.env.FLOW_ACTOR || context.env.USER;
+  const lineage = { ...(sourceCommit ? { sourceCommit } : {}), ...(actor ? { actor } : {}) };
   const workDir = await mkdtemp(join(context.env.TMPDIR || tmpdir(), 'flow-update-manifest-'));
   try {
     context.logger.info(`Cloning ${repositoryLabel(inputs)}…`);
@@ -169,7 +202,8 @@ function dryRunDiff(result: { status: string; diff: string }): string[] {
 /** `--revert`: the deploy commit is undone in the manifest repository. */
 async function revertDeploy(inputs: RevertInputs, context: CommandContext): Promise<CommandOutput> {
   const label = repositoryLabel(inputs);
-  const result = await withClone(inputs, context, (git, lineage) =>
+  // A revert deploys no artifact of its own: it names a source commit only when told one.
+  const result = await withClone(inputs, inputs.sourceCommit, context, (git, lineage) =>
     revertManifestCommit(toRevertRequest(inputs, lineage), { git, logger: context.logger }),
   );
   const reverted = result.reverted;

@@ -1,0 +1,92 @@
+import { ConfigurationError, errorMessage, isConfigurationError } from '@flow-actions/action-kit';
+import { readRevision } from '@flow-actions/artifact-protocol';
+import { isFullSha, shortSha } from '@flow-actions/commit-identity';
+import type { ArtifactStore } from '@flow-actions/oci-store';
+import type { ImageTarget } from './image-reference';
+
+// Lineage is read from the artifact (DESIGN §8 rule 11): the Flow-Source-Commit trailer names the
+// commit the deployed artifact says it was built from, never the commit the caller happens to
+// have checked out. A trailer that lied would let `revert-deploy-of` undo the wrong deploy.
+
+export interface SourceCommitRequest {
+  /** Where the artifact is read: a registry repository or `oci:<dir>`, as the user gave it. */
+  artifact: string;
+  /** The deployed tag and/or digest; the digest is read when both are given. */
+  target: Pick<ImageTarget, 'tag' | 'digest'>;
+  /** The `source-commit` input (4 to 40 hex characters), if given. */
+  explicit?: string;
+}
+
+export interface SourceCommit {
+  /** The commit for the trailer; undefined when it is unknown (the trailer is left out). */
+  sha?: string;
+  /** `artifact`: read from its revision; `input`: given and confirmed, or given and unverifiable. */
+  from?: 'artifact' | 'input';
+  /** Why the artifact could not vouch for the commit, for a warning; undefined when it did. */
+  warning?: string;
+}
+
+/**
+ * The commit the deployed artifact was built from: its `org.opencontainers.image.revision`
+ * (annotation, else config label), read through the store. An explicit `source-commit` must agree
+ * with it (a disagreement is refused: the trailer would lie); it is used unverified only when the
+ * artifact cannot be read or names no commit. With neither, the trailer is left out, with a warning.
+ */
+export async function findSourceCommit(
+  request: SourceCommitRequest,
+  openStore: (reference: string) => Promise<ArtifactStore>,
+): Promise<SourceCommit> {
+  const reference = request.target.digest ?? request.target.tag ?? '';
+  const read = await readArtifactRevision(request.artifact, reference, openStore);
+  const { explicit } = request;
+  if ('revision' in read) {
+    if (explicit && !read.revision.startsWith(explicit)) {
+      throw new ConfigurationError(
+        `Input "source-commit" ${explicit} is not the commit the artifact was built from: ${read.where} names ${read.revision} (org.opencontainers.image.revision). Leave it empty to record the artifact's own commit, or deploy the artifact built from ${shortSha(explicit)}.`,
+      );
+    }
+    return { sha: read.revision, from: 'artifact' };
+  }
+  if (explicit) {
+    return {
+      sha: explicit,
+      from: 'input',
+      warning: `${read.problem}. Input "source-commit" ${explicit} is recorded as Flow-Source-Commit unverified.`,
+    };
+  }
+  return {
+    warning: `${read.problem}. The Flow-Source-Commit trailer is left out: it is never guessed from a checkout. Name the commit with Input "source-commit", or let the artifact be read (Input "artifact", registry credentials).`,
+  };
+}
+
+type RevisionRead = { revision: string; where: string } | { problem: string };
+
+/** The artifact's full revision, or why there is none: unreachable, missing, or without lineage. */
+async function readArtifactRevision(
+  artifact: string,
+  reference: string,
+  openStore: (reference: string) => Promise<ArtifactStore>,
+): Promise<RevisionRead> {
+  let store: ArtifactStore | undefined;
+  try {
+    store = await openStore(artifact);
+    const manifest = await store.getManifest(reference);
+    if (!manifest) return { problem: `${store.location} has no ${reference}` };
+    const where = `${store.location}@${manifest.digest}`;
+    const revision = await readRevision(store, manifest);
+    if (revision && isFullSha(revision)) return { revision, where };
+    return {
+      problem: revision
+        ? `${where} names "${revision}" as its revision, not a full commit sha`
+        : `${where} carries no revision annotation or label`,
+    };
+  } catch (error) {
+    // A wrong "artifact" reference is the user's to fix, not a reason to deploy without lineage.
+    if (isConfigurationError(error) && !store) throw error;
+    return { problem: `Could not read ${store?.location ?? artifact}:${reference} (${oneSentence(error)})` };
+  }
+}
+
+function oneSentence(error: unknown): string {
+  return errorMessage(error).replace(/[.\s]+$/, '');
+}
