@@ -117,9 +117,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         branch: 'main',
         path: `environments/${environment}`,
         image: IMAGE_NAME,
+        // The manifests name a registry; the artifact, and its lineage, is read from the store.
+        artifact: store,
         tag,
         digest,
-        'source-commit': sha,
         author: 'flow-demo <flow-demo@example.com>',
       },
       pushTo('refs/heads/main', sha),
