@@ -11,9 +11,10 @@ export type { RevisionCheck } from './revision';
 export { readRevision, verifyRevision } from './revision';
 export type { PlannedTag, TagChange, TagConflict, TagPlan, TagWriteResult } from './tag-plan';
 export { applyTagPlan, planTags } from './tag-plan';
-export type { Tombstone, TombstoneInput } from './tombstone';
+export type { Tombstone, TombstoneInput, YankMode, YankRemains } from './tombstone';
 export {
   buildTombstoneManifest,
+  findYankRemains,
   readTombstone,
   TOMBSTONE_ARTIFACT_TYPE,
   TombstoneAnnotations,

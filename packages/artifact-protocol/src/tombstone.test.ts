@@ -3,6 +3,7 @@ import { computeDigest, MemoryStore } from '@flow-actions/oci-store';
 import { describe, expect, it } from 'vitest';
 import {
   buildTombstoneManifest,
+  findYankRemains,
   readTombstone,
   TOMBSTONE_ARTIFACT_TYPE,
   writeTombstone,
@@ -11,6 +12,7 @@ import {
 
 const SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
 const REMOVED = `sha256:${'ab'.repeat(32)}`;
+const CHILD = `sha256:${'cd'.repeat(32)}`;
 
 describe('tombstone', () => {
   it('is an OCI artifact with the empty config and the who, when, why and what of the yank', () => {
@@ -19,8 +21,9 @@ describe('tombstone', () => {
       reason: 'stage checks failed',
       actor: 'octocat',
       yankedAt: new Date('2026-11-21T10:00:00Z'),
-      removedDigest: REMOVED,
-      removedTags: ['6113728', 'rc-1'],
+      artifactDigest: REMOVED,
+      artifactTags: ['6113728', 'rc-1'],
+      platformManifests: [CHILD],
       runUrl: 'https://github.com/acme/app/actions/runs/9',
     });
     const manifest = JSON.parse(bytes.toString());
@@ -36,8 +39,10 @@ describe('tombstone', () => {
       'org.opencontainers.image.created': '2026-11-21T10:00:00.000Z',
       'dev.flow-actions.yank.reason': 'stage checks failed',
       'dev.flow-actions.yank.actor': 'octocat',
-      'dev.flow-actions.yank.removed-digest': REMOVED,
-      'dev.flow-actions.yank.removed-tags': '6113728,rc-1',
+      'dev.flow-actions.yank.digest': REMOVED,
+      'dev.flow-actions.yank.tags': '6113728,rc-1',
+      'dev.flow-actions.yank.platform-manifests': CHILD,
+      'dev.flow-actions.yank.mode': 'delete',
     });
   });
 
@@ -47,15 +52,76 @@ describe('tombstone', () => {
       sha: SHA,
       reason: 'flaky migration',
       actor: 'ci',
-      removedTags: [],
+      artifactTags: [],
     });
     expect(written.tag).toBe('yanked-6113728');
     expect(written.reference).toBe('registry.test/acme/app:yanked-6113728');
     expect(store.blobs.has(computeDigest('{}'))).toBe(true);
     const tombstone = await readTombstone(store, SHA);
-    expect(tombstone).toMatchObject({ sha: SHA, reason: 'flaky migration', actor: 'ci', removedTags: [] });
+    expect(tombstone).toMatchObject({
+      sha: SHA,
+      reason: 'flaky migration',
+      actor: 'ci',
+      artifactTags: [],
+      platformManifests: [],
+      mode: 'delete',
+    });
     expect(tombstone?.digest).toBe(written.digest);
+    expect(await readTombstone(store, SHA.slice(0, 7))).toEqual(tombstone);
     expect(await readTombstone(store, 'f'.repeat(40))).toBeUndefined();
+  });
+
+  it('reads a tombstone written before the record named intent ("removed-digest")', async () => {
+    const store = new MemoryStore('registry.test/acme/app');
+    const legacy = JSON.parse(
+      buildTombstoneManifest({ sha: SHA, reason: 'old', actor: 'ci' }).bytes.toString(),
+    );
+    legacy.annotations = {
+      'org.opencontainers.image.revision': SHA,
+      'dev.flow-actions.yank.reason': 'old',
+      'dev.flow-actions.yank.removed-digest': REMOVED,
+      'dev.flow-actions.yank.removed-tags': '6113728,rc-1',
+    };
+    await store.putManifest('yanked-6113728', {
+      bytes: Buffer.from(JSON.stringify(legacy)),
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    });
+    expect(await readTombstone(store, SHA)).toMatchObject({
+      artifactDigest: REMOVED,
+      artifactTags: ['6113728', 'rc-1'],
+      mode: 'delete',
+    });
+  });
+
+  it('finds what of the yanked artifact is still served: a tag counts only while it points at it', async () => {
+    const store = new MemoryStore('registry.test/acme/app');
+    const manifest = (name: string) => ({
+      bytes: Buffer.from(`{"schemaVersion":2,"name":"${name}"}`),
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    });
+    const yanked = await store.putManifest('6113728', manifest('yanked'));
+    await store.putManifest('rc-1', manifest('yanked'));
+    await store.putManifest('demo', manifest('another'));
+    await writeTombstone(store, {
+      sha: SHA,
+      reason: 'r',
+      actor: 'a',
+      artifactDigest: yanked,
+      artifactTags: ['6113728', 'rc-1', 'demo'],
+      platformManifests: [CHILD],
+    });
+    const tombstone = (await readTombstone(store, SHA)) as NonNullable<
+      Awaited<ReturnType<typeof readTombstone>>
+    >;
+    expect(await findYankRemains(store, tombstone)).toEqual({
+      remaining: [yanked, '6113728', 'rc-1'],
+      removed: ['demo', CHILD],
+    });
+    await store.deleteManifest(yanked);
+    expect(await findYankRemains(store, tombstone)).toEqual({
+      remaining: [],
+      removed: [yanked, '6113728', 'rc-1', 'demo', CHILD],
+    });
   });
 
   it('refuses a yanked-* tag that is not a tombstone rather than misreading it', async () => {

@@ -32,4 +32,10 @@ describe('shaTag', () => {
     expect(tombstoneTag(SHA, { shaLength: 9, tagPrefix: 'sha-' })).toBe('yanked-6113728f2');
     expect(shortSha(SHA)).toBe('6113728');
   });
+
+  it('an abbreviation as long as the sha tag names the same tombstone; a shorter one is refused', () => {
+    expect(tombstoneTag('6113728f2', { shaLength: 9 })).toBe('yanked-6113728f2');
+    expect(tombstoneTag('6113728f27')).toBe('yanked-6113728');
+    expect(() => tombstoneTag('611372', { shaLength: 7 })).toThrow('is not a full 40-character commit sha');
+  });
 });

@@ -47,7 +47,13 @@ export function shaTag(sha: string, options: ShaTagOptions = {}): string {
   return tag;
 }
 
-/** The tombstone of a yanked commit (DESIGN §2): `yanked-<short sha>`, without the tag prefix. */
+/**
+ * The tombstone of a yanked commit (DESIGN §2): `yanked-<short sha>`, without the tag prefix. An
+ * abbreviation of at least sha-length characters names the same tombstone as the full sha.
+ */
 export function tombstoneTag(sha: string, options: ShaTagOptions = {}): string {
-  return `yanked-${shaTag(sha, { shaLength: options.shaLength })}`;
+  const length = options.shaLength ?? DEFAULT_SHA_LENGTH;
+  // shaTag keeps the first sha-length characters only: padded, the abbreviation gives the same tag.
+  const full = isAbbreviatedSha(sha) && sha.length >= length ? sha.padEnd(40, '0') : sha;
+  return `yanked-${shaTag(full, { shaLength: options.shaLength })}`;
 }
