@@ -31,7 +31,7 @@ describe('pnpm demo', () => {
     expect(await store.resolve(B.slice(0, 7))).toBeUndefined();
     const tombstone = await readTombstone(store, C);
     expect(tombstone?.reason).toBe('stage smoke test failed: /health answered 500');
-    expect(tombstone?.removedDigest).toBe(result.digests.C);
+    expect(tombstone?.artifactDigest).toBe(result.digests.C);
 
     // The manifest repository: prod was rolled back to A's digest, demo holds rc-1, stage holds D.
     const show = async (path: string) =>
@@ -49,6 +49,20 @@ describe('pnpm demo', () => {
     expect(log).toHaveLength(1 + 8);
     expect(log).toContain(`Put stage back; ${result.commits.C.slice(0, 7)} was yanked`);
     expect(log[0]).toBe('Deploy registry.example/acme/app:v1.0.0 to environments/prod');
+    // Lineage is the artifact's own: rc-1, v1.0.0 and the rollback deployed A's build, whatever
+    // commit the tag or the dispatch named.
+    const sources = (
+      await exec('git', [
+        '-C',
+        result.manifests,
+        'log',
+        '--format=%(trailers:key=Flow-Source-Commit,valueonly,separator=)',
+        'main',
+      ])
+    ).stdout
+      .split('\n')
+      .filter(Boolean);
+    expect(sources).toEqual([A, D, D, C, A, A, A]);
 
     // What a person reads: the refusal quotes the tombstone, the rollback says nothing was rebuilt.
     const text = result.events.flatMap((event) => [event.step, ...event.lines]).join('\n');

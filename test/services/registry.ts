@@ -35,6 +35,11 @@ export interface RegistryOptions {
   tokenExpiresIn?: number;
   /** `token` only: more accounts, each granted only its actions (e.g. pull-only). Default: none. */
   accounts?: readonly TokenAccount[];
+  /**
+   * Serve this storage directory, and keep it on stop: a test restarts a registry with other
+   * settings (deletion enabled) over the same content. Default: a fresh one, removed on stop.
+   */
+  storageDir?: string;
 }
 
 export interface RunningRegistry {
@@ -67,8 +72,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
   }
   const binary = await requireBinary(options.binary ?? REGISTRY_BINARY, REGISTRY_INSTALL);
   const dir = await createTempDir('registry');
-  const storageDir = join(dir, 'storage');
-  await mkdir(storageDir);
+  const storageDir = options.storageDir ?? join(dir, 'storage');
+  await mkdir(storageDir, { recursive: true });
   const username = auth === 'none' ? undefined : (options.username ?? 'flow-user');
   const password = auth === 'none' ? undefined : (options.password ?? randomBytes(12).toString('hex'));
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ExecResult, exec } from '@flow-actions/action-kit';
@@ -11,22 +11,22 @@ import { type RunningFaultProxy, startFaultProxy } from '../fault-proxy';
 import { type GitHubFake, packageKey, startGitHubFake } from '../github-fake';
 import { type RunningRegistry, type RunningVerdaccio, startRegistry, startVerdaccio } from '../services';
 import { type SeededImage, seedImage } from '../support/artifacts';
+import { runFlow } from '../support/flow-cli';
 import { skopeoDigest } from '../support/skopeo';
 
 // End to end: the bundled yank-artifact action, run as the runner runs it (Node 24, INPUT_*,
 // command files), against CNCF distribution on loopback; skopeo is the independent judge of
 // what is gone. build-by-sha and promote, bundled too, must then refuse the yanked commit.
 let registry: RunningRegistry;
-let noDelete: RunningRegistry;
 let proxy: RunningFaultProxy;
 
 beforeAll(async () => {
-  [registry, noDelete] = await Promise.all([startRegistry(), startRegistry({ deleteEnabled: false })]);
+  registry = await startRegistry();
   proxy = await startFaultProxy({ target: registry.url });
 });
 afterAll(async () => {
   await proxy?.stop();
-  await Promise.all([registry?.stop(), noDelete?.stop()]);
+  await registry?.stop();
 });
 
 const sha = (char: string) => char.repeat(40);
@@ -113,8 +113,9 @@ describe('yank-artifact (bundled action, real registry)', () => {
     expect(tombstone).toMatchObject({
       reason: 'stage smoke tests failed',
       actor: 'octocat',
-      removedDigest: yanked.digest,
-      removedTags: ['aaaaaaa', 'demo', 'rc-1'],
+      artifactDigest: yanked.digest,
+      artifactTags: ['aaaaaaa', 'demo', 'rc-1'],
+      mode: 'delete',
       runUrl: `${RUN_URL}/attempts/1`,
     });
     expect(yankedError(tombstone as NonNullable<typeof tombstone>).message).toContain(
@@ -255,7 +256,8 @@ describe('yank-artifact (bundled action, real registry)', () => {
     const tombstone = await skopeoDigest(`${repo}:yanked-eeeeeee`);
     proxy.reset();
 
-    const again = await yank({ image: repo, sha: sha('e'), reason: 'flaky migration' });
+    // The same short sha a person typed the first time: the tombstone expands it.
+    const again = await yank({ image: repo, sha: 'eeeeeee', reason: 'flaky migration' });
 
     expect(again.errors).toEqual([]);
     expect(again.exitCode).toBe(0);
@@ -293,7 +295,7 @@ describe('yank-artifact (bundled action, real registry)', () => {
     expect(rerun.errors).toEqual([]);
     expect(rerun.outputs.deleted?.split('\n')).toEqual([`${repo}:9999999`, `${repo}@${second.digest}`]);
     expect(await skopeoDigest(`${repo}:9999999`)).toBeUndefined();
-    expect((await readTombstone(await store(repo), sha('9')))?.removedDigest).toBe(second.digest);
+    expect((await readTombstone(await store(repo), sha('9')))?.artifactDigest).toBe(second.digest);
   });
 
   it('a commit with no artifact still gets its tombstone, so a late build cannot appear', async () => {
@@ -307,24 +309,115 @@ describe('yank-artifact (bundled action, real registry)', () => {
     expect(await skopeoDigest(`${repo}:1111111`)).toBeDefined();
   });
 
-  it('a registry with deletion disabled (405): the error says the tombstone was written and what remains', async () => {
-    const repo = repository(noDelete.host);
-    const image = await seedImage(await store(repo), { revision: sha('a') });
-    await tag(repo, 'rc-3', image.digest);
-    const run = await yank({ image: repo, sha: sha('a'), reason: 'stage failed' });
-    expect(run.exitCode).toBe(1);
-    const [error] = run.errors;
-    expect(error).toContain(`Deleting ${repo}@${image.digest} failed:`);
-    expect(error).toContain('405');
-    expect(error).toContain(
-      `The tombstone ${repo}:yanked-aaaaaaa is written, so aaaaaaa cannot be rebuilt or promoted; still in the registry: ${image.digest} tagged aaaaaaa, rc-3.`,
-    );
-    expect(error).toContain('has deletion disabled (405 UNSUPPORTED)');
-    expect(error).toContain('Once deletion is enabled (or the artifact deleted by hand), re-run');
-    expect(run.summary).toContain('tombstone written, deleting failed (see the error)');
-    expect(run.outputs.tombstone).toBe(`${repo}:yanked-aaaaaaa`);
-    expect(await skopeoDigest(`${repo}:aaaaaaa`)).toBe(image.digest);
-    expect((await readTombstone(await store(repo), sha('a')))?.removedDigest).toBe(image.digest);
+  it('deletion disabled (405): the tombstone names the artifact and flow inspect what is still there; enabled, a re-run by short sha finishes; a third is a green no-op', async () => {
+    const storage = await mkdtemp(join(tmpdir(), 'flow-yank-storage-'));
+    const disabled = await startRegistry({ deleteEnabled: false, storageDir: storage });
+    let enabled: RunningRegistry | undefined;
+    try {
+      let repo = `${disabled.host}/acme/shop`;
+      const image = await seedImage(await store(repo), {
+        revision: sha('a'),
+        platforms: ['linux/amd64', 'linux/arm64'],
+      });
+      await tag(repo, 'rc-3', image.digest);
+      const everything = [image.digest, 'aaaaaaa', 'rc-3', ...image.children];
+
+      const run = await yank({ image: repo, sha: 'aaaaaaa', reason: 'stage failed' });
+      expect(run.exitCode).toBe(1);
+      const [error] = run.errors;
+      expect(error).toContain(`Deleting ${repo}@${image.digest} failed:`);
+      expect(error).toContain('has deletion disabled (405 UNSUPPORTED)');
+      expect(error).toContain(
+        `The tombstone ${repo}:yanked-aaaaaaa is written, so aaaaaaa cannot be rebuilt or promoted; still in the registry: ${image.digest} tagged aaaaaaa, rc-3 and its 2 platform manifest(s).`,
+      );
+      expect(error).toContain('Once deletion is enabled (or the artifact deleted by hand), re-run');
+      expect(run.outputs.deleted).toBe('');
+      expect(JSON.parse(run.outputs.images ?? '{}')[repo]).toMatchObject({
+        outcome: 'failed',
+        foundBy: 'sha-tag',
+        deleted: [],
+        remaining: [
+          `${repo}:aaaaaaa`,
+          `${repo}:rc-3`,
+          `${repo}@${image.digest}`,
+          ...image.children.map((c) => `${repo}@${c}`),
+        ],
+      });
+      expect(run.summary).toContain('tombstone written, deleting failed (see the error)');
+      expect(run.summary).toContain('still in the registry');
+      expect(await skopeoDigest(`${repo}:aaaaaaa`)).toBe(image.digest);
+      expect(await skopeoDigest(`${repo}:rc-3`)).toBe(image.digest);
+      const tombstoneDigest = await skopeoDigest(`${repo}:yanked-aaaaaaa`);
+      // The tombstone names the artifact the yank set out to remove, not that it is gone.
+      expect(await readTombstone(await store(repo), sha('a'))).toMatchObject({
+        artifactDigest: image.digest,
+        artifactTags: ['aaaaaaa', 'rc-3'],
+        platformManifests: image.children,
+        mode: 'delete',
+      });
+
+      const inspect = (args: string[]) =>
+        runFlow(['inspect', repo, ...args], {
+          cwd: tmpdir(),
+          env: { HOME: tmpdir(), DOCKER_CONFIG: join(tmpdir(), 'flow-no-docker-config') },
+        });
+      const stuck = await inspect(['rc-3']);
+      expect(stuck.exitCode).toBe(0);
+      expect(stuck.stdout).toContain(`${repo}:rc-3 → ${image.digest}`);
+      expect(stuck.stdout).toMatch(/ {2}YANKED commit aaaaaaa by octocat at \S+: "stage failed"\n/);
+      expect(stuck.stdout).toContain(
+        `  STILL THERE ${everything.join(', ')}: the delete failed or was refused; run flow yank again once the registry allows it`,
+      );
+      const stuckJson = JSON.parse((await inspect(['rc-3', '--json'])).stdout);
+      expect(stuckJson.tombstone).toMatchObject({ sha: sha('a'), actor: 'octocat', reason: 'stage failed' });
+      expect(stuckJson.tombstone.remaining).toEqual(everything);
+      expect(stuckJson.tombstone.removed).toEqual([]);
+
+      // The registry's operator enables deletion; same storage, so the same content.
+      await disabled.stop();
+      enabled = await startRegistry({ storageDir: storage });
+      repo = `${enabled.host}/acme/shop`;
+      const rerun = await yank({ image: repo, sha: 'aaaaaaa', reason: 'stage failed' });
+      expect(rerun.errors).toEqual([]);
+      expect(rerun.exitCode).toBe(0);
+      expect(rerun.outputs.deleted?.split('\n')).toEqual([
+        `${repo}:aaaaaaa`,
+        `${repo}:rc-3`,
+        `${repo}@${image.digest}`,
+        ...image.children.map((child) => `${repo}@${child}`),
+      ]);
+      for (const gone of ['aaaaaaa', 'rc-3']) expect(await skopeoDigest(`${repo}:${gone}`)).toBeUndefined();
+      for (const gone of [image.digest, ...image.children]) {
+        expect(await skopeoDigest(`${repo}@${gone}`)).toBeUndefined();
+      }
+      expect(await skopeoDigest(`${repo}:yanked-aaaaaaa`)).toBe(tombstoneDigest);
+
+      for (const reference of ['rc-3', 'aaaaaaa', 'yanked-aaaaaaa', image.digest]) {
+        const done = await inspect([reference]);
+        expect(done.exitCode).toBe(0);
+        expect(done.stdout).toContain(`${repo}:${reference} → no artifact (yanked)`);
+        expect(done.stdout).toMatch(/ {2}YANKED commit aaaaaaa by octocat at \S+: "stage failed"\n/);
+        expect(done.stdout).toContain('  removed     all of it; only the tombstone is left');
+        expect(done.stdout).not.toContain('build the commit first');
+      }
+      const doneJson = JSON.parse((await inspect(['rc-3', '--json'])).stdout);
+      expect(doneJson).toMatchObject({ ok: true, digest: null, tags: [] });
+      expect(doneJson.tombstone.remaining).toEqual([]);
+      expect(doneJson.tombstone.removed).toEqual(everything);
+
+      // The on-call engineer runs it once more with the same short sha: green, nothing written.
+      const third = await yank({ image: repo, sha: 'aaaaaaa', reason: 'stage failed again?' });
+      expect(third.errors).toEqual([]);
+      expect(third.exitCode).toBe(0);
+      expect(JSON.parse(third.outputs.images ?? '{}')[repo].outcome).toBe('already-yanked');
+      expect(third.summary).toContain('## Already yanked `aaaaaaa`');
+      expect(third.summary).toMatch(/\| yanked before \| by octocat at \S+: stage failed \|/);
+      expect(await skopeoDigest(`${repo}:yanked-aaaaaaa`)).toBe(tombstoneDigest);
+    } finally {
+      await disabled.stop();
+      await enabled?.stop();
+      await rm(storage, { recursive: true, force: true });
+    }
   });
 
   it.each([

@@ -109,8 +109,10 @@ describe('GHCR deleter', () => {
       reason: 'r',
       actor: 'a',
       yankedAt: '2026-01-01T00:00:00Z',
-      removedDigest: digest(5),
-      removedTags: ['aaaaaaa'],
+      artifactDigest: digest(5),
+      artifactTags: ['aaaaaaa'],
+      platformManifests: [],
+      mode: 'delete' as const,
       reference: 'ghcr.io/acme/api:yanked-aaaaaaa',
       digest: digest(6),
     };

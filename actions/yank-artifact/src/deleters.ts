@@ -11,7 +11,10 @@ export interface ArtifactDeleter {
    * deleted versions from a cache for a while, so there the API's answer is trusted instead.
    */
   readonly verifiable: boolean;
-  /** Deletes the artifact the plan found, and its unshared children. Deleting twice is harmless. */
+  /**
+   * Deletes the artifact the plan found (if the registry still serves it) and its unshared
+   * children (also those a partial delete left). Deleting twice is harmless.
+   */
   deleteArtifact(plan: ImagePlan): Promise<void>;
 }
 
@@ -25,9 +28,8 @@ export function createOciDeleter(store: ArtifactStore): ArtifactDeleter {
     via: 'registry API (DELETE manifest by digest)',
     verifiable: true,
     async deleteArtifact(plan) {
-      if (!plan.artifact) return;
       if (store.deleteTag) for (const tag of plan.tags) await store.deleteTag(tag);
-      await store.deleteManifest(plan.artifact.digest);
+      if (plan.artifact) await store.deleteManifest(plan.artifact.digest);
       for (const child of plan.children) await store.deleteManifest(child);
     },
   };
@@ -88,21 +90,25 @@ export function createGhcrDeleter(
     verifiable: false,
     async deleteArtifact(plan) {
       const artifact = plan.artifact;
-      if (!artifact) return;
+      if (!artifact && plan.children.length === 0) return;
       const { ownerType, versions } = await listVersions();
-      const top =
-        versions.find((version) => version.metadata?.container?.tags.includes(plan.shaTag)) ??
-        versions.find((version) => version.name === artifact.digest);
+      const top = artifact
+        ? (versions.find((version) => version.metadata?.container?.tags.includes(plan.shaTag)) ??
+          versions.find((version) => version.name === artifact.digest))
+        : undefined;
       // Yanked before and gone from the API: GHCR's registry may serve a deleted version from its
       // cache for a while, which is no reason to fail a re-run.
-      if (!top && plan.existingTombstone) return;
-      if (!top) {
+      if (artifact && !top && plan.existingTombstone) return;
+      if (artifact && !top) {
         throw new Error(
           `GitHub lists no version of ${owner}/${packageName} tagged ${plan.shaTag} or named ${artifact.digest} among ${versions.length} versions, though the registry serves it; check that "image" names the package GitHub knows, then re-run.`,
         );
       }
       const children = new Set(plan.children);
-      const doomed = [top, ...versions.filter((version) => version !== top && children.has(version.name))];
+      const doomed = [
+        ...(top ? [top] : []),
+        ...versions.filter((version) => version !== top && children.has(version.name)),
+      ];
       for (const version of doomed) {
         await api.deletePackageVersion({ ...base, ownerType, versionId: version.id });
       }

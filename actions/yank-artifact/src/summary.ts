@@ -1,6 +1,7 @@
 import { inlineCode, SummaryBuilder } from '@flow-actions/action-kit';
 import { shortSha } from '@flow-actions/commit-identity';
 import type { NpmYankResult } from './npm';
+import type { ImagePlan } from './plan';
 import type { ImageResult, YankResult } from './yank';
 
 export interface SummaryContext {
@@ -19,6 +20,24 @@ const OUTCOME_TEXT: Record<ImageResult['outcome'], string> = {
   failed: 'tombstone written, deleting failed (see the error)',
 };
 
+/** How the artifact was found: the cheap ways first, the revision search with what it read. */
+function describeFound(plan: ImagePlan): string {
+  const search = plan.revisionSearch;
+  const searched = search
+    ? `searched ${search.read} of ${search.candidates} artifact(s) under ${search.tags} tag(s) for the commit's revision${search.complete ? '' : ' (stopped at the limit: the rest were not read)'}`
+    : '';
+  switch (plan.foundBy) {
+    case 'sha-tag':
+      return `sha tag ${inlineCode(plan.shaTag)}`;
+    case 'tombstone':
+      return 'the digest the earlier tombstone recorded';
+    case 'revision':
+      return `no sha tag ${inlineCode(plan.shaTag)}; ${searched}: a copy`;
+    default:
+      return search ? `not found: no sha tag ${inlineCode(plan.shaTag)}; ${searched}` : 'not found';
+  }
+}
+
 /** The job summary: what was removed, from where, why and by which run. */
 export function buildYankSummary(
   result: YankResult | undefined,
@@ -26,9 +45,13 @@ export function buildYankSummary(
   sha: string,
   context: SummaryContext,
 ): SummaryBuilder {
-  const summary = new SummaryBuilder().heading(
-    `${result?.dryRun || npm?.dryRun ? 'Yank plan (dry run)' : 'Yanked'} ${inlineCode(shortSha(sha))}`,
-  );
+  const alreadyYanked =
+    !npm &&
+    (result?.images.length ?? 0) > 0 &&
+    result?.images.every((image) => image.outcome === 'already-yanked');
+  const title =
+    result?.dryRun || npm?.dryRun ? 'Yank plan (dry run)' : alreadyYanked ? 'Already yanked' : 'Yanked';
+  const summary = new SummaryBuilder().heading(`${title} ${inlineCode(shortSha(sha))}`);
   summary.table(
     ['', ''],
     [
@@ -40,17 +63,30 @@ export function buildYankSummary(
   );
   for (const image of result?.images ?? []) {
     const { plan } = image;
+    const before = plan.existingTombstone;
     summary.heading(plan.location, 3);
     summary.table(
       ['', ''],
       [
         ['outcome', OUTCOME_TEXT[image.outcome]],
+        ...(before
+          ? [
+              [
+                'yanked before',
+                `by ${before.actor || 'unknown'} at ${before.yankedAt || 'an unknown time'}: ${before.reason}`,
+              ],
+            ]
+          : []),
         ['digest', plan.artifact ? inlineCode(plan.artifact.digest) : 'none (no artifact for this commit)'],
+        ['found by', describeFound(plan)],
         ['tags on the digest', plan.tags.map(inlineCode).join(', ') || 'none'],
         ['protected tags', plan.protectedTags.map(inlineCode).join(', ') || 'none'],
         ['platform manifests deleted', plan.children.map(inlineCode).join(', ') || 'none'],
         ['platform manifests kept (shared)', plan.sharedChildren.map(inlineCode).join(', ') || 'none'],
         ['deleted', image.deleted.map(inlineCode).join('<br>') || 'nothing'],
+        ...(image.outcome === 'failed'
+          ? [['still in the registry', image.remaining.map(inlineCode).join('<br>') || 'nothing']]
+          : []),
         ['via', image.via],
         ['tombstone', `${inlineCode(image.tombstone)}${image.tombstoneWritten ? ' (written now)' : ''}`],
       ],

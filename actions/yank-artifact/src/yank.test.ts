@@ -1,9 +1,10 @@
+import { RecordingLogger } from '@flow-actions/action-kit';
 import { createTagPatternMatcher, readTombstone } from '@flow-actions/artifact-protocol';
 import { MemoryStore, RegistryError } from '@flow-actions/oci-store';
 import { describe, expect, it } from 'vitest';
 import { seedImage } from '../../../test/support/artifacts';
 import { createOciDeleter } from './deleters';
-import { type YankOptions, yankCommit } from './yank';
+import { type YankError, type YankOptions, yankCommit } from './yank';
 
 const sha = (char: string) => char.repeat(40);
 const options = (overrides: Partial<YankOptions> = {}): YankOptions => ({
@@ -76,8 +77,10 @@ describe('yankCommit', () => {
       sha: sha('a'),
       reason: 'stage smoke tests failed',
       actor: 'octocat',
-      removedDigest: yanked.digest,
-      removedTags: ['aaaaaaa', 'demo', 'rc-1'],
+      artifactDigest: yanked.digest,
+      artifactTags: ['aaaaaaa', 'demo', 'rc-1'],
+      platformManifests: [],
+      mode: 'delete',
       runUrl: 'https://github.com/acme/app/actions/runs/7',
     });
   });
@@ -109,17 +112,23 @@ describe('yankCommit', () => {
     expect(await store.resolve('prod')).toBeUndefined();
   });
 
-  it('a second yank is a no-op that writes nothing', async () => {
+  it('a second yank is a no-op that writes nothing and lists no tags: the tombstone says what to check', async () => {
     const { store, writes } = recordingStore();
-    await seedImage(store, { revision: sha('a') });
+    await seedImage(store, { revision: sha('a'), platforms: ['linux/amd64'] });
     await yankCommit([target(store)], options());
     const tombstoneBefore = await store.resolve('yanked-aaaaaaa');
     writes.length = 0;
+    store.counters.listTags = 0;
 
     const again = await yankCommit([target(store)], options({ reason: 'a different reason' }));
 
     expect(again.images[0]?.outcome).toBe('already-yanked');
     expect(again.images[0]?.deleted).toEqual([]);
+    expect(again.images[0]?.plan.existingTombstone).toMatchObject({
+      actor: 'octocat',
+      reason: 'stage smoke tests failed',
+    });
+    expect(store.counters.listTags).toBe(0);
     expect(writes).toEqual([]);
     expect(await store.resolve('yanked-aaaaaaa')).toEqual(tombstoneBefore);
   });
@@ -130,8 +139,8 @@ describe('yankCommit', () => {
     expect(result.images[0]?.outcome).toBe('tombstoned');
     expect(result.images[0]?.deleted).toEqual([]);
     const tombstone = await readTombstone(store, sha('a'));
-    expect(tombstone?.removedDigest).toBeUndefined();
-    expect(tombstone?.removedTags).toEqual([]);
+    expect(tombstone?.artifactDigest).toBeUndefined();
+    expect(tombstone?.artifactTags).toEqual([]);
   });
 
   it('deletes a multi-platform index and its children, keeping a child another index still uses', async () => {
@@ -184,7 +193,11 @@ describe('yankCommit', () => {
     const result = await yankCommit([target(store)], options({ mode: 'tombstone-only' }));
     expect(result.images[0]?.outcome).toBe('tombstoned');
     expect(await store.resolve('aaaaaaa')).toMatchObject({ digest: image.digest });
-    expect((await readTombstone(store, sha('a')))?.removedDigest).toBe(image.digest);
+    expect(await readTombstone(store, sha('a'))).toMatchObject({
+      artifactDigest: image.digest,
+      artifactTags: ['aaaaaaa'],
+      mode: 'tombstone-only',
+    });
   });
 
   it('a registry that refuses DELETE (405): the error says the tombstone is written and what remains; a re-run finishes', async () => {
@@ -245,5 +258,85 @@ describe('yankCommit', () => {
     );
     expect(result.images[0]?.plan.tags).toEqual(['sha-cccccccccc']);
     expect(result.images[0]?.tombstone).toBe('registry.test/acme/api:yanked-cccccccccc');
+  });
+
+  it('finds a copy without its sha tag by its revision, and says what the search read', async () => {
+    const { store } = recordingStore('registry.test/prod/api');
+    // As promote to another repository used to leave it: v1.0.0 and prod, no sha tag.
+    const copy = await seedImage(store, { revision: sha('a'), tag: 'v1.0.0' });
+    await tag(store, 'prod', copy.digest);
+    const other = await seedImage(store, { revision: sha('b'), tag: 'v0.9.0' });
+    await tag(store, 'bbbbbbb', other.digest);
+    await seedImage(store, { revision: sha('c') });
+
+    const result = await yankCommit([target(store)], options({ force: true }));
+
+    const [image] = result.images;
+    expect(image?.outcome).toBe('yanked');
+    expect(image?.plan.foundBy).toBe('revision');
+    expect(image?.plan.tags).toEqual(['prod', 'v1.0.0']);
+    // Two artifacts under tags that are not sha tags: v0.9.0's and v1.0.0's; sha tags are skipped.
+    expect(image?.plan.revisionSearch).toEqual({ tags: 5, candidates: 2, read: 2, complete: true });
+    expect(await store.resolve('v1.0.0')).toBeUndefined();
+    expect(await store.resolve('v0.9.0')).toBeDefined();
+    expect(await readTombstone(store, sha('a'))).toMatchObject({
+      artifactDigest: copy.digest,
+      artifactTags: ['prod', 'v1.0.0'],
+    });
+  });
+
+  it('bounds the revision search and warns that the rest was not read', async () => {
+    const { store } = recordingStore();
+    for (const [index, char] of ['b', 'c', 'd'].entries()) {
+      await seedImage(store, { revision: sha(char), tag: `v0.${index}.0` });
+    }
+    const logger = new RecordingLogger();
+    const result = await yankCommit([target(store)], options({ logger, revisionSearchLimit: 2 }));
+    expect(result.images[0]?.outcome).toBe('tombstoned');
+    expect(result.images[0]?.plan.revisionSearch).toEqual({
+      tags: 3,
+      candidates: 3,
+      read: 2,
+      complete: false,
+    });
+    expect(logger.entries.filter((entry) => entry.level === 'warning').map((entry) => entry.message)).toEqual(
+      [
+        "registry.test/acme/api: no sha tag aaaaaaa; searched 2 of 3 artifacts under other tags for revision aaaaaaa without a match. The others were not read: a copy among them stays pullable (flow inspect shows an artifact's commit).",
+      ],
+    );
+  });
+
+  it('a partial delete (the index gone, a platform manifest left) is finished by the re-run', async () => {
+    const { store } = recordingStore();
+    const image = await seedImage(store, { revision: sha('a'), platforms: ['linux/amd64', 'linux/arm64'] });
+    const [first, second] = image.children as [string, string];
+    store.beforeWrite = (operation, reference) => {
+      if (operation === 'deleteManifest' && reference === second) throw new Error('connection reset');
+    };
+    const failed = yankCommit([target(store)], options());
+    await expect(failed).rejects.toThrow(
+      `still in the registry: platform manifest(s) ${second}. Re-run to finish: yanking is idempotent.`,
+    );
+    const error = (await failed.catch((caught: unknown) => caught)) as YankError;
+    expect(error.result.images[0]).toMatchObject({
+      outcome: 'failed',
+      deleted: [
+        `registry.test/acme/api:aaaaaaa`,
+        `registry.test/acme/api@${image.digest}`,
+        `registry.test/acme/api@${first}`,
+      ],
+      remaining: [`registry.test/acme/api@${second}`],
+    });
+
+    store.beforeWrite = () => {};
+    const rerun = await yankCommit([target(store)], options());
+    expect(rerun.images[0]).toMatchObject({
+      outcome: 'yanked',
+      deleted: [`registry.test/acme/api@${second}`],
+    });
+    expect(rerun.images[0]?.plan.foundBy).toBeUndefined();
+    expect(await store.resolve(second)).toBeUndefined();
+    const third = await yankCommit([target(store)], options());
+    expect(third.images[0]?.outcome).toBe('already-yanked');
   });
 });

@@ -30,6 +30,8 @@ export interface YankOptions {
   mode?: 'delete' | 'tombstone-only';
   /** Plan and report, write nothing. Default: false. */
   dryRun?: boolean;
+  /** Most artifacts read when the sha tag is missing and the commit is searched by revision. Default: 500. */
+  revisionSearchLimit?: number;
   /** Default: nullLogger. */
   logger?: Logger;
 }
@@ -64,15 +66,15 @@ export function yankOptions(
 }
 
 export type ImageOutcome =
-  /** Tombstone written, artifact deleted. */
+  /** Tombstone written (or there already), artifact deleted. */
   | 'yanked'
   /** Tombstone written; there was no artifact (or `tombstone-only`). */
   | 'tombstoned'
-  /** Already yanked: tombstone there, no artifact; nothing changed. */
+  /** Already yanked: tombstone there, nothing of the artifact left to delete; nothing changed. */
   | 'already-yanked'
   /** Dry run: what would happen. */
   | 'planned'
-  /** The tombstone is there but deleting failed: see the error. */
+  /** The tombstone is there but deleting failed: see the error and `remaining`. */
   | 'failed';
 
 export interface ImageResult {
@@ -83,8 +85,13 @@ export interface ImageResult {
   tombstone: string;
   /** True when this run wrote the tombstone (false when it was there already, or dry run). */
   tombstoneWritten: boolean;
-  /** References removed (`repo:tag` for each tag, `repo@digest` for the artifact and its children). */
+  /**
+   * References removed (`repo:tag` for each tag, `repo@digest` for the artifact and its
+   * children): on a dry run, what would be; after a failure, only what the registry no longer serves.
+   */
   deleted: string[];
+  /** References still served after a failed delete, in the same form; empty otherwise. */
+  remaining: string[];
   via: string;
 }
 
@@ -118,6 +125,7 @@ export async function yankCommit(targets: readonly YankTarget[], options: YankOp
       sha: options.sha,
       shaOptions: options.shaOptions,
       isProtected: options.isProtected,
+      ...(options.revisionSearchLimit ? { revisionSearchLimit: options.revisionSearchLimit } : {}),
     }),
   );
 
@@ -150,15 +158,8 @@ async function yankImage(
   logger: Logger,
   done: YankResult,
 ): Promise<ImageResult> {
-  const deleteMode = (options.mode ?? 'delete') === 'delete';
-  const artifact = deleteMode ? plan.artifact : undefined;
-  const deleted = artifact
-    ? [
-        ...plan.tags.map((tag) => `${plan.location}:${tag}`),
-        `${plan.location}@${artifact.digest}`,
-        ...plan.children.map((child) => `${plan.location}@${child}`),
-      ]
-    : [];
+  const mode = options.mode ?? 'delete';
+  const doomed = mode === 'delete' ? doomedReferences(plan) : [];
   const tombstone = `${plan.location}:${plan.tombstoneTag}`;
   const result: ImageResult = {
     image: target.image,
@@ -166,28 +167,35 @@ async function yankImage(
     outcome: 'planned',
     tombstone,
     tombstoneWritten: false,
-    deleted,
+    deleted: doomed.map((reference) => displayReference(plan, reference)),
+    remaining: [],
     via: target.deleter.via,
   };
+  if (plan.revisionSearch && !plan.revisionSearch.complete) {
+    logger.warning(
+      `${plan.location}: no sha tag ${plan.shaTag}; searched ${plan.revisionSearch.read} of ${plan.revisionSearch.candidates} artifacts under other tags for revision ${shortSha(options.sha)} without a match. The others were not read: a copy among them stays pullable (flow inspect shows an artifact's commit).`,
+    );
+  }
   if (options.dryRun) return result;
-  if (plan.existingTombstone && !artifact) {
+  const previous = plan.existingTombstone;
+  if (previous && doomed.length === 0) {
     logger.info(
-      `${plan.location}: ${shortSha(options.sha)} is already yanked (${tombstone}); nothing to do.`,
+      `${plan.location}: ${shortSha(options.sha)} was already yanked by ${previous.actor || 'unknown'} at ${previous.yankedAt || 'an unknown time'} ("${previous.reason}", ${tombstone}); nothing to do.`,
     );
     return { ...result, outcome: 'already-yanked' };
   }
 
-  if (!plan.existingTombstone) {
-    const removed = plan.artifact
-      ? { removedDigest: plan.artifact.digest, removedTags: deleteMode ? plan.tags : [] }
-      : {};
+  if (!previous) {
     await writeTombstone(
       target.store,
       {
         sha: options.sha,
         reason: options.reason,
         actor: options.actor,
-        ...removed,
+        ...(plan.artifact ? { artifactDigest: plan.artifact.digest } : {}),
+        artifactTags: plan.tags,
+        platformManifests: plan.children,
+        mode,
         ...(options.source ? { source: options.source } : {}),
         ...(options.runUrl ? { runUrl: options.runUrl } : {}),
       },
@@ -196,30 +204,36 @@ async function yankImage(
     result.tombstoneWritten = true;
     logger.info(`${plan.location}: wrote the tombstone ${tombstone}.`);
   }
-  if (!artifact) return { ...result, outcome: 'tombstoned' };
+  if (doomed.length === 0) return { ...result, outcome: 'tombstoned' };
 
-  logger.info(
-    `${plan.location}: deleting ${artifact.digest} (tags ${plan.tags.join(', ')}) via ${target.deleter.via}.`,
-  );
-  const failed = (message: string, cause: unknown) =>
-    new YankError(
-      message,
-      { ...done, images: [...done.images, { ...result, outcome: 'failed', deleted: [] }] },
-      { cause },
-    );
+  logger.info(`${plan.location}: deleting ${describeReferences(plan, doomed)} via ${target.deleter.via}.`);
+  const failed = async (message: (left: string) => string, cause: unknown) => {
+    // Only a registry that can be asked afterwards tells what the failure left; GHCR's cache cannot.
+    const left = target.deleter.verifiable ? await findRemaining(target.store, doomed) : doomed;
+    const failure: ImageResult = {
+      ...result,
+      outcome: 'failed',
+      deleted: doomed.filter((reference) => !left.includes(reference)).map((r) => displayReference(plan, r)),
+      remaining: left.map((reference) => displayReference(plan, reference)),
+    };
+    const shown = left.length > 0 ? describeReferences(plan, left) : 'nothing';
+    return new YankError(message(shown), { ...done, images: [...done.images, failure] }, { cause });
+  };
   try {
     await target.deleter.deleteArtifact(plan);
   } catch (error) {
-    throw failed(
-      `Deleting ${plan.location}@${artifact.digest} failed: ${withoutFinalStop(errorMessage(error))}. The tombstone ${tombstone} is written, so ${shortSha(options.sha)} cannot be rebuilt or promoted; still in the registry: ${remaining(plan)}. ${fixFor(error)}`,
+    throw await failed(
+      (left) =>
+        `Deleting ${plan.location}@${plan.artifact?.digest ?? plan.children.join(', ')} failed: ${withoutFinalStop(errorMessage(error))}. The tombstone ${tombstone} is written, so ${shortSha(options.sha)} cannot be rebuilt or promoted; still in the registry: ${left}. ${fixFor(error)}`,
       error,
     );
   }
   if (target.deleter.verifiable) {
-    const left = await findRemaining(target.store, plan);
+    const left = await findRemaining(target.store, doomed);
     if (left.length > 0) {
-      throw failed(
-        `${plan.location} accepted the delete but still serves ${left.join(', ')}. The tombstone ${tombstone} is written, so ${shortSha(options.sha)} cannot be rebuilt or promoted; delete those by hand, or re-run.`,
+      throw await failed(
+        (shown) =>
+          `${plan.location} accepted the delete but still serves ${shown}. The tombstone ${tombstone} is written, so ${shortSha(options.sha)} cannot be rebuilt or promoted; delete those by hand, or re-run.`,
         undefined,
       );
     }
@@ -227,21 +241,36 @@ async function yankImage(
   return { ...result, outcome: 'yanked' };
 }
 
-/** Asks the registry for each removed tag and digest again: what it still serves was not deleted. */
-async function findRemaining(store: ArtifactStore, plan: ImagePlan): Promise<string[]> {
-  const references = [...plan.tags, ...(plan.artifact ? [plan.artifact.digest] : []), ...plan.children];
-  const left: string[] = [];
-  for (const reference of references) if (await store.resolve(reference)) left.push(reference);
-  return left;
+/** What deleting removes: the tags on the artifact, the artifact, its unshared platform manifests. */
+function doomedReferences(plan: ImagePlan): string[] {
+  return [...plan.tags, ...(plan.artifact ? [plan.artifact.digest] : []), ...plan.children];
+}
+
+/** `repo:tag` for a tag, `repo@digest` for a digest. */
+function displayReference(plan: ImagePlan, reference: string): string {
+  return `${plan.location}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`;
+}
+
+/** Asks the registry for each reference again: what it still serves was not deleted. */
+async function findRemaining(store: ArtifactStore, references: readonly string[]): Promise<string[]> {
+  const found = await mapBounded(references, 8, (reference) => store.resolve(reference));
+  return references.filter((_, index) => found[index] !== undefined);
+}
+
+/** `sha256:… tagged a, b and its 2 platform manifest(s)`: the artifact's references, for messages. */
+function describeReferences(plan: ImagePlan, references: readonly string[]): string {
+  const tags = references.filter((reference) => !reference.startsWith('sha256:'));
+  const digest = plan.artifact && references.includes(plan.artifact.digest) ? plan.artifact.digest : '';
+  const children = references.filter((reference) => plan.children.includes(reference));
+  const top = digest ? `${digest}${tags.length > 0 ? ` tagged ${tags.join(', ')}` : ''}` : tags.join(', ');
+  if (children.length === 0) return top;
+  return top
+    ? `${top} and its ${children.length} platform manifest(s)`
+    : `platform manifest(s) ${children.join(', ')}`;
 }
 
 function withoutFinalStop(message: string): string {
   return message.replace(/[.\s]+$/, '');
-}
-
-function remaining(plan: ImagePlan): string {
-  const children = plan.children.length > 0 ? ` and its ${plan.children.length} platform manifests` : '';
-  return `${plan.artifact?.digest} tagged ${plan.tags.join(', ')}${children}`;
 }
 
 function fixFor(error: unknown): string {
