@@ -13,6 +13,7 @@ import {
 } from '../npm-publish-gate/support';
 import { type RunningRegistry, type RunningVerdaccio, startRegistry, startVerdaccio } from '../services';
 import { seedImage } from '../support/artifacts';
+import { type FlowRun, runFlow } from '../support/flow-cli';
 import { skopeoDigest } from '../support/skopeo';
 import { type FlowRun, runFlow } from './run-flow';
 
@@ -262,7 +263,7 @@ describe('flow on an OCI layout: build, promote, roll back, inspect, yank', () =
     const missing = await flow(['inspect', `oci:${layout}`, 'v9.9.9']);
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr.trimEnd().split('\n').at(-1)).toBe(
-      `flow inspect: oci:${layout} has no artifact under v9.9.9: check the name, or build the commit first (flow build).`,
+      `flow inspect: oci:${layout} has no artifact under v9.9.9 and no tombstone names it: check the name, or build the commit first (flow build).`,
     );
   });
 
@@ -325,6 +326,45 @@ describe('flow on an OCI layout: build, promote, roll back, inspect, yank', () =
       ok: false,
       error: expect.stringContaining('was yanked by alice'),
     });
+
+    // prod was removed by the yank: inspect says so, not "build the commit first".
+    const removedTag = await flow(['inspect', `oci:${layout}`, 'prod']);
+    expect(removedTag.exitCode).toBe(0);
+    expect(removedTag.stdout).toContain(`oci:${layout}:prod → no artifact (yanked)`);
+    expect(removedTag.stdout).toContain('  removed     all of it; only the tombstone is left');
+  });
+
+  it('a second yank of the same short sha, from anywhere, is a green no-op that says who yanked it, when and why', async () => {
+    const [first] = shas as [string];
+    const args = ['yank', '--image', `oci:${layout}`, '--sha', first.slice(0, 7), '--reason', 'again'];
+    const again = await flow(args, { cwd: tmpdir(), env: { FLOW_ACTOR: 'bob' } });
+    expect(again.stderr).not.toContain('cannot be expanded');
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout.split('\n')[0]).toMatch(
+      new RegExp(
+        `^Commit ${first.slice(0, 7)} was already yanked by alice at \\S+: "stage smoke failed"; nothing changed\\.$`,
+      ),
+    );
+    const asJson = json(await flow([...args, '--json'], { cwd: tmpdir() }));
+    expect(asJson).toMatchObject({
+      sha: first,
+      images: [{ outcome: 'already-yanked', yankedBefore: { actor: 'alice', reason: 'stage smoke failed' } }],
+    });
+  });
+
+  it("yanks a commit that was never built by its short sha: the checkout's history expands it", async () => {
+    const [third] = (await createCheckout(join(work, 'checkout-never-built'), ['never built'])) as [string];
+    const args = ['yank', '--image', `oci:${layout}`, '--sha', third.slice(0, 8), '--reason', 'bad config'];
+    const elsewhere = await flow(args, { cwd: tmpdir() });
+    expect(elsewhere.exitCode).toBe(1);
+    expect(elsewhere.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `flow yank: --sha value "${third.slice(0, 8)}" cannot be expanded: no artifact tagged ${third.slice(0, 7)} and no tombstone yanked-${third.slice(0, 7)} names its commit. Give the full 40-character sha (a commit with no artifact still gets its tombstone).`,
+    );
+    const here = await flow([...args, '--json'], { cwd: join(work, 'checkout-never-built') });
+    expect(here.exitCode).toBe(0);
+    expect(json(here)).toMatchObject({ sha: third, images: [{ outcome: 'tombstoned' }] });
+    const inspected = json(await flow(['inspect', `oci:${layout}`, third.slice(0, 7), '--json']));
+    expect(inspected).toMatchObject({ tombstone: { sha: third, reason: 'bad config', remaining: [] } });
   });
 });
 

@@ -1,20 +1,24 @@
 import { ConfigurationError, InputReader } from '@flow-actions/action-kit';
 import {
+  findYankRemains,
   getRegistryInputs,
   getShaTagInputs,
   readRevision,
   readTombstone,
+  TOMBSTONE_ARTIFACT_TYPE,
   type Tombstone,
+  type YankRemains,
 } from '@flow-actions/artifact-protocol';
 import { isAbbreviatedSha, shortSha } from '@flow-actions/commit-identity';
 import {
   type ArtifactStore,
   hasVersion,
+  LineageAnnotations,
   type Manifest,
   parseReference,
   readLineage,
 } from '@flow-actions/oci-store';
-import { type Command, UsageError } from '../command';
+import { type Command, type CommandContext, UsageError } from '../command';
 import {
   createFlagInputSource,
   createStoreOpener,
@@ -33,7 +37,7 @@ export const inspectCommand: Command = {
   usage: '<image> <commit|tag|sha256:digest> [options]',
   details: [
     'A hex argument (4 to 40 characters) is a commit, looked up under its sha tag; anything else is a tag.',
-    'A yanked commit shows its tombstone (who, when, why) and exits 0; nothing at all exits 1.',
+    'A yanked commit, a tag a yank removed, or a yanked-<sha> tag shows the tombstone (who, when, why), the artifact it yanked and what of it is still there, and exits 0; nothing at all exits 1.',
   ],
   positionals: ['image', 'commit|tag|digest'],
   options: { ...SHA_OPTIONS, ...REGISTRY_OPTIONS },
@@ -61,27 +65,36 @@ export const inspectCommand: Command = {
 
     const store = await createStoreOpener(registry, context, context.masker)(image, { inputName: 'image' });
     context.logger.info(`Resolving ${store.location}:${lookup}…`);
-    const manifest = await store.getManifest(lookup);
-    const revision = manifest ? await readRevision(store, manifest) : undefined;
+    const found = await store.getManifest(lookup);
+    // A tombstone asked for by its own tag (yanked-<sha>) is shown as the yank it records.
+    const manifest = found && isTombstoneManifest(found) ? undefined : found;
+    const revision = manifest
+      ? await readRevision(store, manifest)
+      : found && readAnnotations(found)?.[LineageAnnotations.revision];
     if (isCommit && revision && !revision.startsWith(wanted)) {
       throw new ConfigurationError(
         `Short-sha collision: ${store.location}:${lookup} was built from commit ${revision}, not ${wanted}.`,
       );
     }
-    // The tombstone tag depends only on the first sha-length characters, so an abbreviation of at
-    // least that length finds it as well as the full sha does.
-    const commit = revision ?? (isCommit ? wanted.padEnd(40, '0') : undefined);
-    const tombstone = commit ? await readTombstone(store, commit, sha) : undefined;
+    // An abbreviation of at least sha-length characters finds the tombstone as the full sha does;
+    // a tag or digest that a yank removed is found in the tombstone that names it.
+    const commit = revision || (isCommit ? wanted : undefined);
+    const tombstone = commit
+      ? await readTombstone(store, commit, sha)
+      : manifest
+        ? undefined
+        : await findTombstoneNaming(store, lookup, context);
     if (!manifest && !tombstone) {
       throw new ConfigurationError(
-        `${store.location} has no artifact under ${lookup}${isCommit ? ' and no tombstone for that commit' : ''}: check the name, or build the commit first (flow build).`,
+        `${store.location} has no artifact under ${lookup} and no tombstone ${isCommit ? 'for that commit' : 'names it'}: check the name, or build the commit first (flow build).`,
       );
     }
+    const remains = tombstone ? await findYankRemains(store, tombstone) : undefined;
 
     context.logger.info(manifest ? `Listing the tags on ${shortDigest(manifest.digest)}…` : 'No artifact.');
     const tags = manifest ? await listTagsOn(store, manifest.digest) : [];
     const lineage = manifest ? readLineage(readAnnotations(manifest)) : {};
-    if (revision) lineage.revision = revision;
+    if (revision && manifest) lineage.revision = revision;
 
     const lines = [
       manifest
@@ -94,7 +107,7 @@ export const inspectCommand: Command = {
     if (lineage.created) lines.push(`  created     ${lineage.created}`);
     if (lineage.runUrl) lines.push(`  run         ${lineage.runUrl}`);
     if (manifest && !lineage.revision) lines.push('  no lineage: the artifact names no commit');
-    if (tombstone) lines.push(describeTombstone(tombstone));
+    if (tombstone && remains) lines.push(...describeTombstone(tombstone, remains));
 
     return {
       json: {
@@ -105,7 +118,7 @@ export const inspectCommand: Command = {
         mediaType: manifest?.mediaType ?? null,
         tags,
         lineage,
-        tombstone: tombstone ?? null,
+        tombstone: tombstone ? { ...tombstone, ...remains } : null,
       },
       lines,
       table: {
@@ -121,8 +134,63 @@ export const inspectCommand: Command = {
   },
 };
 
-function describeTombstone(tombstone: Tombstone): string {
-  return `  YANKED commit ${shortSha(tombstone.sha)} by ${tombstone.actor || 'unknown'} at ${tombstone.yankedAt || 'an unknown time'}: "${tombstone.reason}"${tombstone.removedDigest ? ` (removed ${shortDigest(tombstone.removedDigest)})` : ''}`;
+/** Who yanked the commit, when and why; what the yank was about, and what of it is still there. */
+function describeTombstone(tombstone: Tombstone, remains: YankRemains): string[] {
+  const lines = [
+    `  YANKED commit ${shortSha(tombstone.sha)} by ${tombstone.actor || 'unknown'} at ${tombstone.yankedAt || 'an unknown time'}: "${tombstone.reason}"`,
+  ];
+  if (tombstone.runUrl) lines.push(`  yanked in   ${tombstone.runUrl}`);
+  if (!tombstone.artifactDigest) {
+    lines.push('  artifact    none recorded: the commit had no artifact here when it was yanked');
+    return lines;
+  }
+  const platforms = tombstone.platformManifests.length;
+  lines.push(
+    `  artifact    ${tombstone.artifactDigest}${tombstone.artifactTags.length > 0 ? ` (tags ${tombstone.artifactTags.join(', ')})` : ''}${platforms > 0 ? ` and ${platforms} platform manifest(s)` : ''}`,
+  );
+  if (remains.remaining.length === 0) {
+    lines.push('  removed     all of it; only the tombstone is left');
+  } else if (tombstone.mode === 'tombstone-only') {
+    lines.push(`  kept        ${remains.remaining.join(', ')} (tombstone-only: blocked, not deleted)`);
+  } else {
+    if (remains.removed.length > 0) lines.push(`  removed     ${remains.removed.join(', ')}`);
+    lines.push(
+      `  STILL THERE ${remains.remaining.join(', ')}: the delete failed or was refused; run flow yank again once the registry allows it`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * The tombstone whose yank removed `reference` (a tag or a digest): every `yanked-*` tag is read,
+ * one GET each, only when the reference itself is gone.
+ */
+async function findTombstoneNaming(
+  store: ArtifactStore,
+  reference: string,
+  context: CommandContext,
+): Promise<Tombstone | undefined> {
+  context.logger.info(`No ${reference}; looking for a tombstone that names it…`);
+  const tombstoneTags = (await store.listTags()).filter((tag) => /^yanked-[0-9a-f]{4,40}$/.test(tag));
+  for (const tag of tombstoneTags) {
+    const tombstone = await readTombstone(store, tag.slice('yanked-'.length), {
+      shaLength: tag.length - 'yanked-'.length,
+    });
+    const names = [
+      ...(tombstone?.artifactDigest ? [tombstone.artifactDigest] : []),
+      ...(tombstone?.artifactTags ?? []),
+      ...(tombstone?.platformManifests ?? []),
+    ];
+    if (tombstone && names.includes(reference)) return tombstone;
+  }
+  return undefined;
+}
+
+function isTombstoneManifest(manifest: Manifest): boolean {
+  return (
+    (JSON.parse(manifest.bytes.toString('utf8')) as { artifactType?: string }).artifactType ===
+    TOMBSTONE_ARTIFACT_TYPE
+  );
 }
 
 function tombstoneTagOf(tombstone: Tombstone): string {

@@ -1,7 +1,8 @@
 import { InputReader } from '@flow-actions/action-kit';
 import { shortSha } from '@flow-actions/commit-identity';
+import { openGitHistory } from '@flow-actions/retag-promote/git-history';
 import { expandShortSha } from '@flow-actions/yank-artifact/commit';
-import { yankCommit, yankOptions } from '@flow-actions/yank-artifact/core';
+import { type YankResult, yankCommit, yankOptions } from '@flow-actions/yank-artifact/core';
 import { createOciDeleter } from '@flow-actions/yank-artifact/deleters';
 import { getInputs } from '@flow-actions/yank-artifact/inputs';
 import { type Command, UsageError } from '../command';
@@ -73,11 +74,13 @@ export const yankCommand: Command = {
       const store = await openStore(image.image, { inputName: 'image' });
       targets.push({ image: image.image, store, deleter: createOciDeleter(store) });
     }
+    // An abbreviation: the artifacts, the tombstones (a second yank), else the checkout's history.
     const sha = inputs.sha
       ? await expandShortSha(
           targets.map((target) => target.store),
           inputs.sha,
           inputs.shaOptions,
+          async (short) => (await openGitHistory(context.cwd, context.logger))?.expand(short),
         )
       : await currentCommit(undefined, context);
     const source = await repositoryUrl(context);
@@ -101,13 +104,19 @@ export const yankCommand: Command = {
           outcome: image.outcome,
           digest: image.plan.artifact?.digest ?? null,
           tags: image.plan.tags,
+          foundBy: image.plan.foundBy ?? null,
           deleted: image.deleted,
           tombstone: image.tombstone,
+          yankedBefore: image.plan.existingTombstone
+            ? {
+                actor: image.plan.existingTombstone.actor,
+                yankedAt: image.plan.existingTombstone.yankedAt,
+                reason: image.plan.existingTombstone.reason,
+              }
+            : null,
         })),
       },
-      lines: [
-        `${result.dryRun ? 'Would yank' : 'Yanked'} commit ${shortSha(result.sha)}: "${inputs.reason}".`,
-      ],
+      lines: describeYank(result, inputs.reason),
       table: {
         columns: ['image', 'outcome', 'digest', 'tags', 'tombstone'],
         rows: result.images.map((image) => [
@@ -121,3 +130,15 @@ export const yankCommand: Command = {
     };
   },
 };
+
+/** One line: yanked now, or when every repository was yanked before, by whom, when and why. */
+function describeYank(result: YankResult, reason: string): string[] {
+  const before = result.images.map((image) => image.plan.existingTombstone);
+  const first = before[0];
+  if (!result.dryRun && first && result.images.every((image) => image.outcome === 'already-yanked')) {
+    return [
+      `Commit ${shortSha(result.sha)} was already yanked by ${first.actor || 'unknown'} at ${first.yankedAt || 'an unknown time'}: "${first.reason}"; nothing changed.`,
+    ];
+  }
+  return [`${result.dryRun ? 'Would yank' : 'Yanked'} commit ${shortSha(result.sha)}: "${reason}".`];
+}
