@@ -3,7 +3,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ExecResult, exec } from '@flow-actions/action-kit';
 import { readTombstone, writeTombstone, yankedError } from '@flow-actions/artifact-protocol';
-import { type ArtifactStore, computeDigest, openStore } from '@flow-actions/oci-store';
+import { type ArtifactStore, computeDigest, copyArtifact, openStore } from '@flow-actions/oci-store';
 import { type ActionRun, runAction } from '@flow-actions/runner-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releasedAction } from '../e2e/release-tree';
@@ -417,6 +417,84 @@ describe('yank-artifact (bundled action, real registry)', () => {
       await disabled.stop();
       await enabled?.stop();
       await rm(storage, { recursive: true, force: true });
+    }
+  });
+
+  it('promote to another registry carries the sha tag; yank removes the copies there, an older copy without the sha tag found by its revision', async () => {
+    const prod = await startRegistry();
+    try {
+      const repo = repository(registry.host);
+      const destination = `${prod.host}/acme/api-prod`;
+      const promote = (inputs: Record<string, string>) =>
+        runAction({
+          actionDir: releasedAction('promote'),
+          inputs: { image: repo, 'to-image': destination, ...inputs },
+          env: { DOCKER_CONFIG: join(tmpdir(), 'flow-no-docker-config') },
+        });
+      const current = await seedImage(await store(repo), { revision: sha('c') });
+      const older = await seedImage(await store(repo), { revision: sha('b') });
+      // An older release copied before the destination got sha tags: v0.9.0 and latest only.
+      await copyArtifact(await store(repo), await store(destination), older.digest);
+      await tag(destination, 'v0.9.0', older.digest);
+      await tag(destination, 'latest', older.digest);
+
+      const promoted = await promote({ from: sha('c'), to: 'v1.0.0' });
+      expect(promoted.errors).toEqual([]);
+      expect(await skopeoDigest(`${destination}:v1.0.0`)).toBe(current.digest);
+      expect(await skopeoDigest(`${destination}:ccccccc`)).toBe(current.digest);
+      expect(promoted.outputs.tags?.split('\n')).toEqual([`${destination}:v1.0.0`, `${destination}:ccccccc`]);
+
+      // The destination already holds another artifact under the commit's sha tag (built there on
+      // its own): refused before anything is written.
+      const other = await seedImage(await store(destination), { revision: sha('e'), tag: 'eeeeeee' });
+      const source = await seedImage(await store(repo), { revision: sha('e') });
+      const conflict = await promote({ from: sha('e'), to: 'v1.2.0' });
+      expect(conflict.exitCode).toBe(1);
+      expect(conflict.errors).toEqual([
+        `Refusing to move immutable tags, so nothing was written: ${destination}:eeeeeee points at ${other.digest}, not ${source.digest} (the sha tag of ${sha('e')}: ${destination} already holds another artifact for that commit; flow inspect shows it). Promote under a new version, or change immutable-tags if this tag is meant to move.`,
+      ]);
+      expect(await skopeoDigest(`${destination}:v1.2.0`)).toBeUndefined();
+      expect(await skopeoDigest(`${destination}:eeeeeee`)).toBe(other.digest);
+      expect(await skopeoDigest(`${destination}@${source.digest}`)).toBeUndefined();
+
+      // Yank both commits from both repositories: the copies go too.
+      const yanked = await yank({
+        image: `${repo}\n${destination}`,
+        sha: sha('c'),
+        reason: 'corrupts orders',
+        force: 'true',
+      });
+      expect(yanked.errors).toEqual([]);
+      expect(JSON.parse(yanked.outputs.images ?? '{}')[destination]).toMatchObject({
+        outcome: 'yanked',
+        foundBy: 'sha-tag',
+        tags: ['ccccccc', 'v1.0.0'],
+      });
+      for (const gone of ['ccccccc', 'v1.0.0'])
+        expect(await skopeoDigest(`${destination}:${gone}`)).toBeUndefined();
+
+      const legacy = await yank({
+        image: `${repo}\n${destination}`,
+        sha: sha('b'),
+        reason: 'leaks memory',
+        force: 'true',
+      });
+      expect(legacy.errors).toEqual([]);
+      expect(JSON.parse(legacy.outputs.images ?? '{}')[destination]).toMatchObject({
+        outcome: 'yanked',
+        foundBy: 'revision',
+        digest: older.digest,
+        tags: ['latest', 'v0.9.0'],
+      });
+      expect(legacy.summary).toMatch(
+        /no sha tag `bbbbbbb`; searched \d+ of \d+ artifact\(s\) under \d+ tag\(s\) for the commit's revision: a copy/,
+      );
+      for (const gone of ['v0.9.0', 'latest'])
+        expect(await skopeoDigest(`${destination}:${gone}`)).toBeUndefined();
+      expect(await skopeoDigest(`${destination}@${older.digest}`)).toBeUndefined();
+      expect(await skopeoDigest(`${destination}:eeeeeee`)).toBe(other.digest);
+    } finally {
+      await prod.stop();
     }
   });
 

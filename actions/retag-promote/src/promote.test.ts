@@ -1,4 +1,4 @@
-import { ConfigurationError, nullLogger } from '@flow-actions/action-kit';
+import { ConfigurationError, nullLogger, RecordingLogger } from '@flow-actions/action-kit';
 import { writeTombstone } from '@flow-actions/artifact-protocol';
 import { type ArtifactStore, type CopyResult, computeDigest, MemoryStore } from '@flow-actions/oci-store';
 import { describe, expect, it } from 'vitest';
@@ -257,8 +257,78 @@ describe('promote', () => {
     );
     expect(copied).toEqual([`${IMAGE} -> other.test/acme/api ${digest}`]);
     expect(target.tags.get('v1.0.0')).toBe(digest);
+    // The copy carries the commit's sha tag too, immutable like in the source.
+    expect(target.tags.get('b2b2b2b')).toBe(digest);
+    expect(result.promotions[0]?.plan.tags).toEqual([
+      { tag: 'v1.0.0', previous: null, change: 'create', immutable: true },
+      { tag: 'b2b2b2b', previous: null, change: 'create', immutable: true },
+    ]);
     expect(source.tags.has('v1.0.0')).toBe(false);
     expect(result.promotions[0]?.destination).toBe('other.test/acme/api');
+  });
+
+  it('another digest under the sha tag in the destination is a conflict, even with sha tags left mutable', async () => {
+    const source = new MemoryStore(IMAGE);
+    const target = new MemoryStore('other.test/acme/api');
+    await build(source, B);
+    const squatter = await target.putManifest('b2b2b2b', {
+      bytes: Buffer.from('{"schemaVersion":2,"other":true}'),
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    });
+    await expect(
+      promote(
+        request({ toImages: ['other.test/acme/api'], tags: ['prod'], immutablePatterns: ['v*'] }),
+        deps({ [IMAGE]: source, 'other.test/acme/api': target }),
+      ),
+    ).rejects.toThrow(
+      `Refusing to move immutable tags, so nothing was written: other.test/acme/api:b2b2b2b points at ${squatter}`,
+    );
+    expect(target.tags.has('prod')).toBe(false);
+  });
+
+  it('a commit yanked in the destination is refused there, before anything is copied', async () => {
+    const source = new MemoryStore(IMAGE);
+    const target = new MemoryStore('other.test/acme/api');
+    await build(source, B);
+    await writeTombstone(target, { sha: B, reason: 'broken in prod', actor: 'alice' });
+    await expect(
+      promote(
+        request({ toImages: ['other.test/acme/api'], tags: ['prod'] }),
+        deps({ [IMAGE]: source, 'other.test/acme/api': target }),
+      ),
+    ).rejects.toThrow(/Commit b2b2b2b was yanked by alice .*"broken in prod"/);
+  });
+
+  it('an artifact without lineage is copied without a sha tag, with a warning', async () => {
+    const source = new MemoryStore(IMAGE);
+    const target = new MemoryStore('other.test/acme/api');
+    const digest = await source.putManifest('v1.0.0', {
+      bytes: Buffer.from('{"schemaVersion":2,"layers":[]}'),
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    });
+    const logger = new RecordingLogger();
+    const copyArtifact = async (from: ArtifactStore, to: ArtifactStore, ref: string): Promise<CopyResult> => {
+      const manifest = await from.getManifest(ref);
+      if (manifest) await to.putManifest(ref, manifest);
+      return {
+        digest: ref,
+        mediaType: '',
+        manifests: 1,
+        blobsMounted: 0,
+        blobsUploaded: 0,
+        blobsSkipped: 0,
+        bytesUploaded: 0,
+      };
+    };
+    await promote(
+      request({ from: 'v1.0.0', toImages: ['other.test/acme/api'], tags: ['v1.0.0'] }),
+      deps({ [IMAGE]: source, 'other.test/acme/api': target }, { copyArtifact, logger }),
+    );
+    expect([...target.tags.keys()]).toEqual(['v1.0.0']);
+    expect(logger.entries).toContainEqual({
+      level: 'warning',
+      message: `${IMAGE}@${digest} names no commit (no revision annotation or label): other.test/acme/api gets no sha tag, so a yank finds the copy only by its other tags.`,
+    });
   });
 
   it('several images: every plan is checked before any image is written', async () => {

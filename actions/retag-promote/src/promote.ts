@@ -2,11 +2,14 @@ import { ConfigurationError, type Logger } from '@flow-actions/action-kit';
 import {
   applyTagPlan,
   createImmutableTagPolicy,
+  type ImmutableTagPolicy,
   planTags,
+  readTombstone,
   type TagPlan,
   type TagWriteResult,
+  yankedError,
 } from '@flow-actions/artifact-protocol';
-import type { ShaTagOptions } from '@flow-actions/commit-identity';
+import { isFullSha, type ShaTagOptions, shaTag } from '@flow-actions/commit-identity';
 import type { ArtifactStore, CopyResult } from '@flow-actions/oci-store';
 import type { GitHistory } from './git-history';
 import { compilePathPatterns } from './path-patterns';
@@ -113,10 +116,14 @@ export async function promote(request: PromoteRequest, deps: PromoteDependencies
     for (const sha of sourceShas) await deps.github.requireChecks(sha, request.requireChecks);
   }
 
+  await Promise.all(
+    opened.map((image, index) => refuseYankedDestination(image, sources[index] as ResolvedSource, request)),
+  );
   const promotions: ImagePromotion[] = await Promise.all(
     opened.map(async (image, index) => {
       const source = sources[index] as ResolvedSource;
-      const plan = await planTags(image.target, source.manifest.digest, request.tags, isImmutable);
+      const { tags, policy } = destinationTags(image, source, request, isImmutable, deps.logger);
+      const plan = await planTags(image.target, source.manifest.digest, tags, policy);
       return {
         image: image.image,
         destination: image.destination,
@@ -129,9 +136,14 @@ export async function promote(request: PromoteRequest, deps: PromoteDependencies
     }),
   );
 
-  const conflicts = promotions.flatMap(({ destination, plan }) =>
+  const conflicts = promotions.flatMap(({ destination, plan, source }) =>
     plan.conflicts.map(
-      (conflict) => `${destination}:${conflict.tag} points at ${conflict.existing}, not ${plan.digest}`,
+      (conflict) =>
+        `${destination}:${conflict.tag} points at ${conflict.existing}, not ${plan.digest}${
+          source.sha && isFullSha(source.sha) && conflict.tag === shaTag(source.sha, request.sha)
+            ? ` (the sha tag of ${source.sha}: ${destination} already holds another artifact for that commit; flow inspect shows it)`
+            : ''
+        }`,
     ),
   );
   if (conflicts.length > 0) {
@@ -179,6 +191,45 @@ export async function promote(request: PromoteRequest, deps: PromoteDependencies
     result.deploymentId = deployment.id;
   }
   return result;
+}
+
+/**
+ * The tags to write in the image's destination. A copy to another repository also gets the
+ * commit's sha tag, so that the commit's artifact is found there by its tag, as build-by-sha left
+ * it in the source: a later yank of the commit then removes the copy too. That tag is immutable
+ * whatever `immutable-tags` says: a different digest under it is a conflict, refused before
+ * anything is written.
+ */
+function destinationTags(
+  image: OpenedImage,
+  source: ResolvedSource,
+  request: PromoteRequest,
+  isImmutable: ImmutableTagPolicy,
+  logger: Logger,
+): { tags: string[]; policy: ImmutableTagPolicy } {
+  if (image.target === image.source) return { tags: request.tags, policy: isImmutable };
+  if (!source.sha || !isFullSha(source.sha)) {
+    logger.warning(
+      `${image.image}@${source.manifest.digest} names no commit (no revision annotation or label): ${image.destination} gets no sha tag, so a yank finds the copy only by its other tags.`,
+    );
+    return { tags: request.tags, policy: isImmutable };
+  }
+  const lineageTag = shaTag(source.sha, request.sha);
+  return {
+    tags: [...request.tags, lineageTag],
+    policy: (tag) => tag === lineageTag || isImmutable(tag),
+  };
+}
+
+/** A commit yanked in the destination stays yanked there: copying it in would bring it back. */
+async function refuseYankedDestination(
+  image: OpenedImage,
+  source: ResolvedSource,
+  request: PromoteRequest,
+): Promise<void> {
+  if (image.target === image.source || !source.sha || !isFullSha(source.sha)) return;
+  const tombstone = await readTombstone(image.target, source.sha, request.sha);
+  if (tombstone && !request.allowYanked) throw yankedError(tombstone);
 }
 
 async function openImage(

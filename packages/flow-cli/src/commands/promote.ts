@@ -39,7 +39,8 @@ export const promoteCommand: Command = {
     'to-image': {
       type: 'string',
       multiple: true,
-      description: 'Destination repository, one per --image, to promote across repositories.',
+      description:
+        "Destination repository, one per --image, to promote across repositories; it gets the commit's sha tag too.",
     },
     'immutable-tags': {
       type: 'string',
