@@ -352,6 +352,29 @@ describe('flow on an OCI layout: build, promote, roll back, inspect, yank', () =
     });
   });
 
+  it('inspect of a commit yanked with --mode tombstone-only: blocked, and kept on purpose', async () => {
+    const [, second] = shas as [string, string];
+    const digest = await skopeoLayoutDigest(layout, second.slice(0, 7));
+    const yanked = await flow([
+      'yank',
+      '--image',
+      `oci:${layout}`,
+      '--sha',
+      second,
+      '--reason',
+      'keep it for forensics',
+      '--mode',
+      'tombstone-only',
+    ]);
+    expect(yanked.exitCode).toBe(0);
+    const inspected = await flow(['inspect', `oci:${layout}`, second.slice(0, 7)]);
+    expect(inspected.exitCode).toBe(0);
+    expect(inspected.stdout).toContain(`oci:${layout}:${second.slice(0, 7)} → ${digest}`);
+    expect(inspected.stdout).toContain(
+      `  kept        ${digest}, ${second.slice(0, 7)} (tombstone-only: blocked, not deleted)`,
+    );
+  });
+
   it("yanks a commit that was never built by its short sha: the checkout's history expands it", async () => {
     const [third] = (await createCheckout(join(work, 'checkout-never-built'), ['never built'])) as [string];
     const args = ['yank', '--image', `oci:${layout}`, '--sha', third.slice(0, 8), '--reason', 'bad config'];

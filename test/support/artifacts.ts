@@ -2,8 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { type ArtifactStore, computeDigest, type Descriptor, MediaTypes } from '@flow-actions/oci-store';
 
 export interface SeedImageOptions {
-  /** The commit the image says it was built from (annotation on every manifest). */
-  revision: string;
+  /**
+   * The commit the image says it was built from (annotation on every manifest); null for an image
+   * built outside the protocol, which names no commit (give `tag` then).
+   */
+  revision: string | null;
   /** The tag to put it under. Default: the short sha of `revision`. */
   tag?: string;
   /** Layers per image. Default: 1. */
@@ -29,10 +32,14 @@ export interface SeededImage {
  * its own, so a client that re-serialised it would change the digest.
  */
 export async function seedImage(store: ArtifactStore, options: SeedImageOptions): Promise<SeededImage> {
-  const annotations = {
-    'org.opencontainers.image.revision': options.revision,
-    'org.opencontainers.image.source': 'https://github.com/acme/app',
-  };
+  const annotations =
+    options.revision === null
+      ? {}
+      : {
+          'org.opencontainers.image.revision': options.revision,
+          'org.opencontainers.image.source': 'https://github.com/acme/app',
+        };
+  const tag = options.tag ?? options.revision?.slice(0, 7) ?? 'latest';
   const platforms = options.platforms ?? [];
   const blobs: string[] = [];
   const pushImage = async (platform?: string): Promise<Descriptor> => {
@@ -55,7 +62,7 @@ export async function seedImage(store: ArtifactStore, options: SeedImageOptions)
       `{ "schemaVersion": 2,  "mediaType": "${MediaTypes.ociManifest}",\n  "config": ${JSON.stringify({ mediaType: MediaTypes.ociConfig, digest: configDigest, size: config.length })},\n  "layers": ${JSON.stringify(layers)},\n  "annotations": ${JSON.stringify(annotations)} }\n`,
     );
     const digest = computeDigest(bytes);
-    const reference = platform ? digest : (options.tag ?? options.revision.slice(0, 7));
+    const reference = platform ? digest : tag;
     await store.putManifest(reference, { bytes, mediaType: MediaTypes.ociManifest });
     return {
       mediaType: MediaTypes.ociManifest,
@@ -74,7 +81,7 @@ export async function seedImage(store: ArtifactStore, options: SeedImageOptions)
   const bytes = Buffer.from(
     `{"schemaVersion":2,"mediaType":"${MediaTypes.ociIndex}",  "manifests": ${JSON.stringify(children)}, "annotations": ${JSON.stringify(annotations)}}`,
   );
-  await store.putManifest(options.tag ?? options.revision.slice(0, 7), {
+  await store.putManifest(tag, {
     bytes,
     mediaType: MediaTypes.ociIndex,
   });

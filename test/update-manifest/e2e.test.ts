@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { computeDigest, MediaTypes, openStore } from '@flow-actions/oci-store';
+import { openStore } from '@flow-actions/oci-store';
 import { type ActionRun, type RunActionOptions, runAction } from '@flow-actions/runner-harness';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { releasedAction } from '../e2e/release-tree';
@@ -298,22 +298,9 @@ describe("update-manifest lineage: the source commit is the artifact's own", () 
   });
 
   it('an artifact that names no commit: no trailer and a warning; a given source-commit is recorded unverified', async () => {
-    const bare = await openStore(`oci:${layout}`);
-    const config = Buffer.from(
-      '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}',
-    );
-    await bare.putBlob(computeDigest(config), config.length, config);
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MediaTypes.ociManifest,
-        config: { mediaType: MediaTypes.ociConfig, digest: computeDigest(config), size: config.length },
-        layers: [],
-      }),
-    );
-    const digest = await bare.putManifest('no-lineage', {
-      bytes: manifest,
-      mediaType: MediaTypes.ociManifest,
+    const { digest } = await seedImage(await openStore(`oci:${layout}`), {
+      revision: null,
+      tag: 'no-lineage',
     });
 
     const run = await deploy({ digest, tag: 'no-lineage' });

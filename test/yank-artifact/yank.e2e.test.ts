@@ -458,12 +458,9 @@ describe('yank-artifact (bundled action, real registry)', () => {
       expect(await skopeoDigest(`${destination}@${source.digest}`)).toBeUndefined();
 
       // Yank both commits from both repositories: the copies go too.
-      const yanked = await yank({
-        image: `${repo}\n${destination}`,
-        sha: sha('c'),
-        reason: 'corrupts orders',
-        force: 'true',
-      });
+      const yankBoth = (commit: string, reason: string) =>
+        yank({ image: `${repo}\n${destination}`, sha: commit, reason, force: 'true' });
+      const yanked = await yankBoth(sha('c'), 'corrupts orders');
       expect(yanked.errors).toEqual([]);
       expect(JSON.parse(yanked.outputs.images ?? '{}')[destination]).toMatchObject({
         outcome: 'yanked',
@@ -473,12 +470,7 @@ describe('yank-artifact (bundled action, real registry)', () => {
       for (const gone of ['ccccccc', 'v1.0.0'])
         expect(await skopeoDigest(`${destination}:${gone}`)).toBeUndefined();
 
-      const legacy = await yank({
-        image: `${repo}\n${destination}`,
-        sha: sha('b'),
-        reason: 'leaks memory',
-        force: 'true',
-      });
+      const legacy = await yankBoth(sha('b'), 'leaks memory');
       expect(legacy.errors).toEqual([]);
       expect(JSON.parse(legacy.outputs.images ?? '{}')[destination]).toMatchObject({
         outcome: 'yanked',

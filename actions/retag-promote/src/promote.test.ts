@@ -73,6 +73,24 @@ function deps(
   };
 }
 
+/** A copy of the top manifest alone (the memory stores hold no blobs), recorded in `copied`. */
+function copyManifestOnly(copied: string[]): PromoteDependencies['copyArtifact'] {
+  return async (from: ArtifactStore, to: ArtifactStore, ref: string): Promise<CopyResult> => {
+    copied.push(`${from.location} -> ${to.location} ${ref}`);
+    const manifest = await from.getManifest(ref);
+    if (manifest) await to.putManifest(ref, manifest);
+    return {
+      digest: ref,
+      mediaType: '',
+      manifests: 1,
+      blobsMounted: 0,
+      blobsUploaded: 0,
+      blobsSkipped: 0,
+      bytesUploaded: 0,
+    };
+  };
+}
+
 describe('promote', () => {
   it('adds tags with the exact source bytes and no blob request', async () => {
     const store = new MemoryStore(IMAGE);
@@ -237,20 +255,7 @@ describe('promote', () => {
     const target = new MemoryStore('other.test/acme/api');
     const digest = await build(source, B);
     const copied: string[] = [];
-    const copyArtifact = async (from: ArtifactStore, to: ArtifactStore, ref: string): Promise<CopyResult> => {
-      copied.push(`${from.location} -> ${to.location} ${ref}`);
-      const manifest = await from.getManifest(ref);
-      if (manifest) await to.putManifest(ref, manifest);
-      return {
-        digest: ref,
-        mediaType: '',
-        manifests: 1,
-        blobsMounted: 0,
-        blobsUploaded: 0,
-        blobsSkipped: 0,
-        bytesUploaded: 0,
-      };
-    };
+    const copyArtifact = copyManifestOnly(copied);
     const result = await promote(
       request({ toImages: ['other.test/acme/api'], tags: ['v1.0.0'] }),
       deps({ [IMAGE]: source, 'other.test/acme/api': target }, { copyArtifact }),
@@ -307,19 +312,7 @@ describe('promote', () => {
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
     });
     const logger = new RecordingLogger();
-    const copyArtifact = async (from: ArtifactStore, to: ArtifactStore, ref: string): Promise<CopyResult> => {
-      const manifest = await from.getManifest(ref);
-      if (manifest) await to.putManifest(ref, manifest);
-      return {
-        digest: ref,
-        mediaType: '',
-        manifests: 1,
-        blobsMounted: 0,
-        blobsUploaded: 0,
-        blobsSkipped: 0,
-        bytesUploaded: 0,
-      };
-    };
+    const copyArtifact = copyManifestOnly([]);
     await promote(
       request({ from: 'v1.0.0', toImages: ['other.test/acme/api'], tags: ['v1.0.0'] }),
       deps({ [IMAGE]: source, 'other.test/acme/api': target }, { copyArtifact, logger }),

@@ -146,10 +146,9 @@ export async function planImageYank(store: ArtifactStore, options: PlanOptions):
 
   const resolved = await resolvedTags();
   if (artifact) {
-    plan.tags = resolved
-      .filter((r) => r.descriptor?.digest === artifact.digest)
-      .map((r) => r.name)
-      .sort();
+    const onDigest = resolved.filter((r) => r.descriptor?.digest === artifact.digest).map((r) => r.name);
+    // The sha tag resolved a moment ago, whatever a lagging tag list says.
+    plan.tags = [...new Set([...(bySha ? [tag] : []), ...onDigest])].sort();
     plan.protectedTags = plan.tags.filter((name) => options.isProtected(name));
   }
   const children = !artifact

@@ -133,8 +133,7 @@ export const yankCommand: Command = {
 
 /** One line: yanked now, or when every repository was yanked before, by whom, when and why. */
 function describeYank(result: YankResult, reason: string): string[] {
-  const before = result.images.map((image) => image.plan.existingTombstone);
-  const first = before[0];
+  const first = result.images[0]?.plan.existingTombstone;
   if (!result.dryRun && first && result.images.every((image) => image.outcome === 'already-yanked')) {
     return [
       `Commit ${shortSha(result.sha)} was already yanked by ${first.actor || 'unknown'} at ${first.yankedAt || 'an unknown time'}: "${first.reason}"; nothing changed.`,
