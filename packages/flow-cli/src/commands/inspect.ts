@@ -9,7 +9,7 @@ import {
   type Tombstone,
   type YankRemains,
 } from '@flow-actions/artifact-protocol';
-import { isAbbreviatedSha, shortSha } from '@flow-actions/commit-identity';
+import { isAbbreviatedSha, isFullSha, shortSha } from '@flow-actions/commit-identity';
 import {
   type ArtifactStore,
   hasVersion,
@@ -78,7 +78,7 @@ export const inspectCommand: Command = {
     }
     // An abbreviation of at least sha-length characters finds the tombstone as the full sha does;
     // a tag or digest that a yank removed is found in the tombstone that names it.
-    const commit = revision || (isCommit ? wanted : undefined);
+    const commit = revision && isFullSha(revision) ? revision : isCommit ? wanted : undefined;
     const tombstone = commit
       ? await readTombstone(store, commit, sha)
       : manifest
