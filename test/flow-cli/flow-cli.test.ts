@@ -15,7 +15,6 @@ import { type RunningRegistry, type RunningVerdaccio, startRegistry, startVerdac
 import { seedImage } from '../support/artifacts';
 import { type FlowRun, runFlow } from '../support/flow-cli';
 import { skopeoDigest } from '../support/skopeo';
-import { type FlowRun, runFlow } from './run-flow';
 
 // The flow command run as a user runs it: a real process (node on the package's bin launcher),
 // its exit code, stdout and stderr; against OCI layouts (no server), the real registry on

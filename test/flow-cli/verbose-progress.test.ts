@@ -7,8 +7,8 @@ import { computeDigest, openStore } from '@flow-actions/oci-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningRegistry, startRegistry } from '../services';
 import { seedImage } from '../support/artifacts';
+import { type FlowRun, runFlow } from '../support/flow-cli';
 import { skopeoDigest } from '../support/skopeo';
-import { type FlowRun, runFlow } from './run-flow';
 
 // `flow --verbose` and upload progress, as a real process against the real registry with token
 // auth: what stderr shows, that stdout stays one JSON object, and that no secret is on either.
