@@ -1,6 +1,6 @@
 import { lstat, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, resolveInside } from '@flow-actions/action-kit';
 import { type EditOptions, editManifest, type FileUpdate } from './manifest-edit';
 
 const YAML_FILE = /\.ya?ml$/i;
@@ -28,12 +28,12 @@ export async function collectManifestFiles(
     if (!stats) {
       throw new ConfigurationError(`Path "${path}" does not exist in ${options.where}: check input "path".`);
     }
-    const real = await realpath(absolute);
-    if (real !== realRoot && !real.startsWith(`${realRoot}${sep}`)) {
+    if (resolveInside(root, path) === undefined) {
       throw new ConfigurationError(
         `Path "${path}" leads outside the manifest repository: check input "path".`,
       );
     }
+    const real = await realpath(absolute);
     if ((await lstat(real)).isDirectory()) {
       for (const file of await walk(real)) found.add(relative(realRoot, file).split(sep).join('/'));
     } else {

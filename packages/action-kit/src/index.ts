@@ -11,6 +11,7 @@ export {
   RecordingLogger,
   redactingLogger,
 } from './logger';
+export { resolveInside } from './paths';
 export type { ActionContext } from './run';
 export { runAction } from './run';
 export {
