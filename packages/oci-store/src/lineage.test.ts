@@ -44,10 +44,28 @@ describe('buildLineageAnnotations', () => {
     [{ source: 'acme/api' }, 'Invalid lineage source "acme/api": expected the repository URL'],
     [{ created: 'yesterday' }, 'Invalid lineage created time "yesterday": expected RFC 3339'],
     [{ runUrl: 'ftp://x' }, 'Invalid lineage run URL "ftp://x"'],
+    [
+      { source: 'https://bob:hunter2@git.example.com/acme/api' },
+      'Invalid lineage source "https://***@git.example.com/acme/api": it carries credentials',
+    ],
   ])('refuses %o', (override, message) => {
-    expect(() =>
-      buildLineageAnnotations({ revision: SHA, source: 'https://github.com/acme/api', ...override }),
-    ).toThrow(message);
+    const build = () =>
+      buildLineageAnnotations({ revision: SHA, source: 'https://github.com/acme/api', ...override });
+    expect(build).toThrow(message);
+    expect(build).not.toThrow('hunter2');
+  });
+
+  it('leaves the source out when there is none, rather than guessing one', () => {
+    const annotations = buildLineageAnnotations({ revision: SHA, created: '2026-03-01T10:00:00Z' });
+    expect(annotations).toEqual({
+      'org.opencontainers.image.revision': SHA,
+      'org.opencontainers.image.created': '2026-03-01T10:00:00Z',
+    });
+  });
+
+  it('marks a build with uncommitted changes: the revision never claims the clean commit', () => {
+    const annotations = buildLineageAnnotations({ revision: SHA, dirty: true });
+    expect(annotations[LineageAnnotations.revision]).toBe(`${SHA}-dirty`);
   });
 });
 

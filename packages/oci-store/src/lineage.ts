@@ -28,8 +28,13 @@ export interface Lineage {
 export interface LineageOptions {
   /** Full commit sha (40 or 64 hex characters). Required. */
   revision: string;
-  /** Repository URL. Required. */
-  source: string;
+  /**
+   * Built from the commit plus uncommitted changes: the revision is written `<sha>-dirty` (as
+   * `git describe --dirty` and buildx's git info do), so it never claims the commit. Default: false.
+   */
+  dirty?: boolean;
+  /** Repository URL. Default: none, and the label is left out rather than guessed. */
+  source?: string;
   /** Build time. Default: now. */
   created?: Date | string;
   /** CI run URL. Default: none (a local build has no run). */
@@ -46,7 +51,9 @@ export function buildLineageAnnotations(options: LineageOptions): Record<string,
       `Invalid lineage revision "${options.revision}": expected the full commit sha (40 lower-case hex characters), not a short sha or a ref.`,
     );
   }
-  assertUrl(options.source, 'source', 'the repository URL, e.g. https://github.com/acme/api');
+  if (options.source !== undefined) {
+    assertUrl(options.source, 'source', 'the repository URL, e.g. https://github.com/acme/api');
+  }
   const created = options.created ?? new Date();
   let createdText: string;
   if (created instanceof Date) {
@@ -62,8 +69,8 @@ export function buildLineageAnnotations(options: LineageOptions): Record<string,
     createdText = created;
   }
   const annotations: Record<string, string> = {
-    [LineageAnnotations.revision]: options.revision,
-    [LineageAnnotations.source]: options.source,
+    [LineageAnnotations.revision]: options.dirty ? `${options.revision}-dirty` : options.revision,
+    ...(options.source === undefined ? {} : { [LineageAnnotations.source]: options.source }),
     [LineageAnnotations.created]: createdText,
   };
   if (options.runUrl !== undefined) {
@@ -102,12 +109,21 @@ export function githubRunUrl(env: Record<string, string | undefined>): string | 
 }
 
 function assertUrl(value: string, what: string, expected: string): void {
-  let ok = false;
+  let url: URL | undefined;
   try {
-    const url = new URL(value);
-    ok = url.protocol === 'https:' || url.protocol === 'http:';
+    url = new URL(value);
   } catch {
-    ok = false;
+    url = undefined;
   }
-  if (!ok) throw new ConfigurationError(`Invalid lineage ${what} "${value}": expected ${expected}.`);
+  if (url?.username || url?.password) {
+    // A label is public to every puller: credentials in it would be published with the image.
+    url.username = '***';
+    url.password = '';
+    throw new ConfigurationError(
+      `Invalid lineage ${what} "${url.href}": it carries credentials; give the URL without user info.`,
+    );
+  }
+  if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
+    throw new ConfigurationError(`Invalid lineage ${what} "${value}": expected ${expected}.`);
+  }
 }
