@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError, InputReader, SecretMasker } from '@flow-actions/action-kit';
@@ -6,8 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getInputs } from './inputs';
 
 let workspace: string;
+let outside: string;
 beforeAll(async () => {
+  outside = await mkdtemp(join(tmpdir(), 'build-by-sha-outside-'));
+  await writeFile(join(outside, 'config.json'), '{"auths":{}}');
+  await mkdir(join(outside, 'layout'));
+  await writeFile(join(outside, 'layout', 'index.json'), '{"schemaVersion":2,"manifests":[]}');
   workspace = await mkdtemp(join(tmpdir(), 'build-by-sha-inputs-'));
+  // What a malicious commit could hold: names inside the workspace that lead out of it.
+  await symlink(join(outside, 'config.json'), join(workspace, 'leak.zip'));
+  await symlink(outside, join(workspace, 'elsewhere'));
+  await mkdir(join(workspace, 'linked'));
+  await symlink(join(outside, 'config.json'), join(workspace, 'linked', 'Dockerfile'));
   await mkdir(join(workspace, 'services', 'worker'), { recursive: true });
   await writeFile(join(workspace, 'Dockerfile'), 'FROM scratch\n');
   await writeFile(join(workspace, 'services', 'worker', 'Dockerfile'), 'FROM scratch\n');
@@ -15,7 +25,10 @@ beforeAll(async () => {
   await mkdir(join(workspace, 'layout'));
   await writeFile(join(workspace, 'layout', 'index.json'), '{"schemaVersion":2,"manifests":[]}');
 });
-afterAll(() => rm(workspace, { recursive: true, force: true }));
+afterAll(async () => {
+  await rm(workspace, { recursive: true, force: true });
+  await rm(outside, { recursive: true, force: true });
+});
 
 const read = (values: Record<string, string>) =>
   getInputs(new InputReader((name) => values[name]), new SecretMasker(), workspace);
@@ -39,6 +52,7 @@ describe('getInputs', () => {
       sha: { shaLength: 7, tagPrefix: '' },
       ifExists: 'skip',
       allowYanked: false,
+      allowDirty: false,
       registry: { insecureRegistries: [] },
     });
   });
@@ -123,7 +137,10 @@ describe('getInputs', () => {
     ],
     [{ image: 'ghcr.io/acme/api contxt=x' }, 'Input "image" has the unknown setting "contxt=x"'],
     [{ image: 'ghcr.io/acme/api\nghcr.io/acme/api' }, 'Input "image" names ghcr.io/acme/api twice'],
-    [{ image: 'ghcr.io/acme/api', platforms: 'amd64' }, 'Platform "amd64" is invalid'],
+    [
+      { image: 'ghcr.io/acme/api', platforms: 'amd64' },
+      'Input "platforms" has "amd64", which is not a platform: write os/arch[/variant], comma-separated, e.g. linux/amd64,linux/arm64/v8.',
+    ],
     [{ image: 'ghcr.io/acme/api', 'build-args': 'not an arg' }, 'Build argument "not an arg" is invalid'],
     [
       { image: 'ghcr.io/acme/api', builder: 'kaniko' },
@@ -134,6 +151,44 @@ describe('getInputs', () => {
       'Input "if-exists" must be one of "skip", "fail"',
     ],
     [{ image: '' }, 'Input "image" is required'],
+    [
+      { image: 'ghcr.io/acme/api', target: '-x' },
+      'Input "target" value "-x" is not a build stage name: give the name after AS in the Dockerfile\'s FROM line',
+    ],
+    [
+      { image: 'ghcr.io/acme/api', kind: 'archive', path: '../x.zip' },
+      'Input "path" names ../x.zip, which leads outside the workspace',
+    ],
+    [
+      { image: 'ghcr.io/acme/api', kind: 'archive', path: '/etc/passwd' },
+      'Input "path" names /etc/passwd, which leads outside the workspace',
+    ],
+    [
+      { image: 'ghcr.io/acme/api', kind: 'archive', path: 'leak.zip' },
+      'Input "path" names leak.zip, which leads outside the workspace',
+    ],
+    [
+      { image: 'ghcr.io/acme/api', kind: 'archive', path: 'elsewhere/config.json' },
+      'Input "path" names elsewhere/config.json, which leads outside the workspace',
+    ],
+    [
+      { image: 'ghcr.io/acme/api', context: '..' },
+      'Input "context" names .., which leads outside the workspace',
+    ],
+    [
+      { image: 'ghcr.io/acme/api', context: 'elsewhere' },
+      'Input "context" names elsewhere, which leads outside',
+    ],
+    [{ image: 'ghcr.io/acme/api context=/' }, 'Input "context" names /, which leads outside the workspace'],
+    [
+      { image: 'ghcr.io/acme/api', file: '../Dockerfile' },
+      'Input "file" names ../Dockerfile, which leads outside',
+    ],
+    [{ image: 'ghcr.io/acme/api', context: 'linked' }, 'Dockerfile, which leads outside the workspace'],
+    [
+      { image: 'ghcr.io/acme/api', 'from-oci-layout': 'elsewhere/layout' },
+      'Input "from-oci-layout" names elsewhere/layout, which leads outside the workspace',
+    ],
   ])('refuses %j', (values, message) => {
     let error: unknown;
     try {

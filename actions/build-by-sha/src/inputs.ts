@@ -1,6 +1,11 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ConfigurationError, type InputReader, type SecretMasker } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  type InputReader,
+  resolveInside,
+  type SecretMasker,
+} from '@flow-actions/action-kit';
 import { getRegistryInputs, getShaTagInputs, type RegistryInputs } from '@flow-actions/artifact-protocol';
 import type { ShaTagOptions } from '@flow-actions/commit-identity';
 import { assertValidTag, hasVersion, parseReference } from '@flow-actions/oci-store';
@@ -40,6 +45,8 @@ export interface Inputs {
   sha: Required<ShaTagOptions>;
   ifExists: 'skip' | 'fail';
   allowYanked: boolean;
+  /** Build a tree with uncommitted changes under a `dirty-…` tag instead of refusing it. */
+  allowDirty: boolean;
   registry: RegistryInputs;
 }
 
@@ -61,9 +68,15 @@ const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/;
 
 /**
  * Reads and checks every input before anything is looked up, built or written (DESIGN §8 rule 2):
- * references, tags, the kind, and that every path named exists in the workspace.
+ * references, tags, the kind, and that every path named exists in the workspace and stays inside
+ * `root` (default: the workspace; `flow` passes the repository's top level).
  */
-export function getInputs(reader: InputReader, masker: SecretMasker, workspace: string): Inputs {
+export function getInputs(
+  reader: InputReader,
+  masker: SecretMasker,
+  workspace: string,
+  root: string = workspace,
+): Inputs {
   const registry = getRegistryInputs(reader, masker);
   const kind = reader.choice('kind', KINDS, 'image');
   const builder = reader.choice('builder', BUILDERS, 'auto');
@@ -90,7 +103,7 @@ export function getInputs(reader: InputReader, masker: SecretMasker, workspace: 
     );
   }
   const images = lines.map((line, index) =>
-    readImageLine(line, index, lines.length, defaults, kind, workspace),
+    readImageLine(line, index, lines.length, defaults, kind, { workspace, root }),
   );
   const repositories = images.map((image) => image.repository);
   const duplicate = repositories.find((repository, index) => repositories.indexOf(repository) !== index);
@@ -106,6 +119,7 @@ export function getInputs(reader: InputReader, masker: SecretMasker, workspace: 
     sha,
     ifExists,
     allowYanked: reader.boolean('allow-yanked', false),
+    allowDirty: reader.boolean('allow-dirty', false),
     registry,
   };
 }
@@ -120,7 +134,7 @@ function readImageLine(
   count: number,
   defaults: Record<LineSetting, string[]>,
   kind: Kind,
-  workspace: string,
+  { workspace, root }: { workspace: string; root: string },
 ): ImageTarget {
   const where = count > 1 ? `Input "image" line ${index + 1}` : 'Input "image"';
   const [reference = '', ...settings] = line.split(/\s+/);
@@ -152,10 +166,20 @@ function readImageLine(
   }
 
   const first = (key: LineSetting) => values[key][0] || undefined;
-  const fromWorkspace = (value: string) => (isAbsolute(value) ? value : resolve(workspace, value));
+  // Every path stays inside: a file or context from elsewhere on the runner (its Docker config, a
+  // symlink committed to point there) would otherwise be packed and pushed to the registry.
+  const fromWorkspace = (value: string, input: LineSetting, fix: string) => {
+    const path = isAbsolute(value) ? value : resolve(workspace, value);
+    if (resolveInside(root, path) === undefined) {
+      throw new ConfigurationError(
+        `Input "${input}" names ${value}, which leads outside the workspace (${root}): ${fix}.`,
+      );
+    }
+    return path;
+  };
   const target: ImageTarget = {
     repository: reference,
-    context: fromWorkspace(first('context') ?? '.'),
+    context: fromWorkspace(first('context') ?? '.', 'context', 'name a directory inside it'),
     file: '',
     buildArgs: values['build-arg'],
     platforms: (first('platforms') ?? '')
@@ -173,14 +197,16 @@ function readImageLine(
   for (const platform of target.platforms) {
     if (!PLATFORM.test(platform)) {
       throw new ConfigurationError(
-        `Platform "${platform}" is invalid: write os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8.`,
+        `Input "platforms" has "${platform}", which is not a platform: write os/arch[/variant], comma-separated, e.g. linux/amd64,linux/arm64/v8.`,
       );
     }
   }
   const stage = first('target');
   if (stage !== undefined) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(stage)) {
-      throw new ConfigurationError(`Input "target" value "${stage}" is not a build stage name.`);
+      throw new ConfigurationError(
+        `Input "target" value "${stage}" is not a build stage name: give the name after AS in the Dockerfile's FROM line (letters, digits, ".", "_", "-"), e.g. runtime.`,
+      );
     }
     target.target = stage;
   }
@@ -192,7 +218,7 @@ function readImageLine(
         'Input "path" is required with kind: archive: name the file to store, e.g. .serverless/api.zip.',
       );
     }
-    target.path = fromWorkspace(path);
+    target.path = fromWorkspace(path, 'path', 'name a file inside it, e.g. .serverless/api.zip');
     requireEntry(target.path, 'file', `Input "path" names ${path}`);
     target.mediaType = first('media-type') ?? mediaTypeOf(path);
     return target;
@@ -205,7 +231,11 @@ function readImageLine(
     });
     if (layoutReference.kind !== 'layout')
       throw new ConfigurationError('Input "from-oci-layout" must name a directory.');
-    const dir = fromWorkspace(layoutReference.path);
+    const dir = fromWorkspace(
+      layoutReference.path,
+      'from-oci-layout',
+      'write the layout inside it, e.g. to a git-ignored .build/layout',
+    );
     requireEntry(
       join(dir, 'index.json'),
       'file',
@@ -218,7 +248,11 @@ function readImageLine(
 
   requireEntry(target.context, 'directory', `Input "context" names ${first('context') ?? '.'}`);
   const file = first('file');
-  target.file = file === undefined ? join(target.context, 'Dockerfile') : fromWorkspace(file);
+  target.file = fromWorkspace(
+    file ?? join(target.context, 'Dockerfile'),
+    'file',
+    'name a Dockerfile inside it',
+  );
   requireEntry(target.file, 'file', `The Dockerfile ${file ?? join(first('context') ?? '.', 'Dockerfile')}`);
   return target;
 }
