@@ -59,3 +59,25 @@ export async function skopeoDigest(
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The tags skopeo lists for a repository on a loopback registry (`list-tags`), sorted; empty
+ * when the registry does not know the repository at all (nothing was ever pushed to it).
+ */
+export async function skopeoTags(repository: string, options: SkopeoOptions = {}): Promise<string[]> {
+  const auth = [
+    ...(options.creds ? ['--creds', options.creds] : []),
+    ...(options.authFile ? ['--authfile', options.authFile] : []),
+  ];
+  const skopeo = await requireBinary('skopeo', SKOPEO_INSTALL);
+  const { NODE_EXTRA_CA_CERTS: _unused, ...env } = process.env;
+  const result = await exec(skopeo, ['list-tags', '--tls-verify=false', ...auth, `docker://${repository}`], {
+    env,
+    allowFailure: true,
+  });
+  if (result.exitCode !== 0) {
+    if (/NAME_UNKNOWN|repository name not known|not found/i.test(result.stderr)) return [];
+    throw new Error(`skopeo list-tags ${repository} failed: ${result.stderr.trim()}`);
+  }
+  return ((JSON.parse(result.stdout) as { Tags?: string[] }).Tags ?? []).sort();
+}

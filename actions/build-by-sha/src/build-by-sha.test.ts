@@ -117,6 +117,7 @@ function request(overrides: Partial<BuildByShaRequest> = {}): BuildByShaRequest 
     sha: { shaLength: 7, tagPrefix: '' },
     ifExists: 'skip',
     allowYanked: false,
+    allowDirty: false,
     registry: { insecureRegistries: [] },
     commit: { sha: SHA, source: 'GITHUB_SHA' },
     source: 'https://github.com/acme/app',
@@ -202,6 +203,33 @@ describe('buildBySha', () => {
     );
     expect(again.images[0]?.built).toBe(false);
     expect(store.tags.get('pr-7')).toBe(first.images[0]?.digest);
+  });
+
+  it('a dirty build goes under its dirty tag only, labelled <sha>-dirty, and is built again every time', async () => {
+    const w = world();
+    const dirty = { tag: 'dirty-6113728-0123456789ab', changes: [{ status: ' M', path: 'Dockerfile' }] };
+    const first = await buildBySha(request({ dirty }), w.dependencies);
+    const store = w.stores.get(API) as MemoryStore;
+    expect(first).toMatchObject({ sha: SHA, tag: 'dirty-6113728-0123456789ab', dirty });
+    expect([...store.tags.keys()]).toEqual(['dirty-6113728-0123456789ab']);
+    expect(await revisionOf(store, 'dirty-6113728-0123456789ab')).toBe(`${SHA}-dirty`);
+    expect(w.builder.specs[0]?.labels['org.opencontainers.image.revision']).toBe(`${SHA}-dirty`);
+    const second = await buildBySha(request({ dirty }), w.dependencies);
+    expect(second.images[0]).toMatchObject({
+      built: true,
+      reason: 'uncommitted changes built because allow-dirty is true',
+    });
+    expect(w.builder.specs).toHaveLength(2);
+    expect(store.tags.get('dirty-6113728-0123456789ab')).toBe(second.images[0]?.digest);
+    expect(store.tags.has('6113728')).toBe(false);
+  });
+
+  it('without a source, the lineage has no source label rather than a made-up one', async () => {
+    const w = world();
+    const { source: _source, ...withoutSource } = request();
+    await buildBySha(withoutSource, w.dependencies);
+    expect(Object.keys(w.builder.specs[0]?.labels ?? {})).not.toContain('org.opencontainers.image.source');
+    expect(w.builder.specs[0]?.labels['org.opencontainers.image.revision']).toBe(SHA);
   });
 
   it('several images, one already built: one build, right outputs for both', async () => {

@@ -6,6 +6,7 @@ import {
   createImmutableTagPolicy,
   type ImmutableTagPolicy,
   planTags,
+  readRevision,
   readTombstone,
   type TagPlan,
   type TagWriteResult,
@@ -18,17 +19,28 @@ import {
   type ArtifactStore,
   buildLineageAnnotations,
   type CopyResult,
+  LineageAnnotations,
   type Manifest,
   packArchive,
   parseReference,
 } from '@flow-actions/oci-store';
 import type { Builder, BuiltImage } from './builders';
+import type { DirtyBuild } from './checkout';
 import type { ImageTarget, Inputs } from './inputs';
 
 export interface BuildByShaRequest extends Inputs {
   commit: CommitIdentity;
-  /** Repository URL for the lineage, e.g. https://github.com/acme/api. */
-  source: string;
+  /**
+   * Repository URL for the lineage, e.g. https://github.com/acme/api. Default: none, and the
+   * label is left out rather than guessed.
+   */
+  source?: string;
+  /**
+   * Set when checkSources let uncommitted changes through (allow-dirty): the artifact goes under
+   * this dirty tag instead of the sha tag, labelled revision `<sha>-dirty`, and is always built.
+   * Default: a clean build.
+   */
+  dirty?: DirtyBuild;
   /** The CI run, for the lineage. Default: none. */
   runUrl?: string;
   /** Build time in the lineage. Default: now. */
@@ -64,6 +76,8 @@ export interface BuildByShaResult {
   sha: string;
   tag: string;
   images: ImageOutcome[];
+  /** The uncommitted changes built, when allow-dirty let them through. */
+  dirty?: DirtyBuild;
 }
 
 /** What the first look at a repository found, before anything is built or written. */
@@ -90,12 +104,13 @@ export async function buildBySha(
 ): Promise<BuildByShaResult> {
   const logger = dependencies.logger ?? nullLogger;
   const { sha } = request.commit;
-  const tag = shaTag(sha, request.sha);
+  const tag = request.dirty?.tag ?? shaTag(sha, request.sha);
   const extraTags = [...request.extraTags, ...(request.latest ? ['latest'] : [])].filter((t) => t !== tag);
   const policy = createImmutableTagPolicy(undefined, request.sha);
   const lineage = buildLineageAnnotations({
     revision: sha,
-    source: request.source,
+    ...(request.dirty ? { dirty: true } : {}),
+    ...(request.source ? { source: request.source } : {}),
     created: request.created ?? new Date(),
     ...(request.runUrl ? { runUrl: request.runUrl } : {}),
   });
@@ -142,7 +157,7 @@ export async function buildBySha(
       via: made.via,
     });
   }
-  return { sha, tag, images: outcomes };
+  return { sha, tag, images: outcomes, ...(request.dirty ? { dirty: request.dirty } : {}) };
 }
 
 async function decide(
@@ -155,10 +170,13 @@ async function decide(
 ): Promise<Decision> {
   const { sha } = request.commit;
   const store = await dependencies.openStore(target.repository, { create: true });
-  const [tombstone, existing] = await Promise.all([
+  const [tombstone, found] = await Promise.all([
     readTombstone(store, sha, request.sha),
     store.getManifest(tag),
   ]);
+  // A dirty build is never reused: its tag's digest of the changes is no proof of equal files
+  // (a submodule, a folder), and it is a moving tag, so it is simply built again.
+  const existing = request.dirty ? undefined : found;
   if (tombstone && !request.allowYanked) throw yankedError(tombstone);
   let reason: string;
   if (existing) {
@@ -178,6 +196,8 @@ async function decide(
         `${store.location}:${tag} carries no org.opencontainers.image.revision: it is reused, but a short-sha collision cannot be ruled out. Images built by this action carry it.`,
       );
     }
+  } else if (request.dirty) {
+    reason = `uncommitted changes built because allow-dirty is true`;
   } else {
     reason = tombstone ? `yanked, rebuilt because allow-yanked is true` : `no ${tag} yet`;
   }
@@ -226,7 +246,7 @@ async function makeArtifact(
   }
   if (target.fromOciLayout) {
     return {
-      manifest: await pushLayout(target.fromOciLayout, decision, request, dependencies),
+      manifest: await pushLayout(target.fromOciLayout, decision, request.commit.sha, dependencies),
       via: 'from-oci-layout',
     };
   }
@@ -263,7 +283,9 @@ async function makeArtifact(
       }
       return { manifest: pushed, via: builder.name };
     }
-    const manifest = await pushLayout(`oci:${built.layout}:${built.tag}`, decision, request, dependencies);
+    // What this run built carries this run's lineage: the revision it was labelled with.
+    const revision = lineage[LineageAnnotations.revision] as string;
+    const manifest = await pushLayout(`oci:${built.layout}:${built.tag}`, decision, revision, dependencies);
     return { manifest, via: builder.name };
   } finally {
     await rm(workDir, { recursive: true, force: true });
@@ -272,25 +294,16 @@ async function makeArtifact(
 
 /**
  * Copies an image from an OCI layout to the store, byte for byte (the digest is preserved), after
- * checking that a revision it carries is this commit's.
+ * checking that a revision it carries is `revision` (the commit's, or `<sha>-dirty`).
  */
 async function pushLayout(
   layoutReference: string,
   decision: Decision,
-  request: BuildByShaRequest,
+  revision: string,
   dependencies: BuildByShaDependencies,
 ): Promise<Manifest> {
-  const parsed = parseReference(layoutReference);
-  if (parsed.kind !== 'layout') throw new Error(`${layoutReference} is not an OCI layout reference`);
-  const layout = await dependencies.openStore(`oci:${parsed.path}`);
-  const reference = parsed.tag ?? (await onlyTag(layout));
-  const manifest = await layout.getManifest(reference);
-  if (!manifest) {
-    throw new ConfigurationError(
-      `${layout.location} has no image tagged ${reference}: name the tag as oci:<dir>:<tag> in from-oci-layout.`,
-    );
-  }
-  const check = await verifyRevision(layout, manifest, request.commit.sha, reference);
+  const { layout, reference, manifest } = await openLayoutImage(layoutReference, dependencies.openStore);
+  const check = await verifyRevision(layout, manifest, revision, reference);
   if (check === 'absent') {
     (dependencies.logger ?? nullLogger).warning(
       `${layout.location}:${reference} carries no org.opencontainers.image.revision; it is pushed as it is, since adding one would change its digest. Label the build with it.`,
@@ -298,6 +311,33 @@ async function pushLayout(
   }
   const copied = await dependencies.copyArtifact(layout, decision.store, manifest.digest);
   return readBack(decision.store, copied.digest);
+}
+
+/** The revision label of the image in a layout (`oci:<dir>[:tag]`); undefined when it has none. */
+export async function readLayoutRevision(
+  layoutReference: string,
+  openStore: BuildByShaDependencies['openStore'],
+): Promise<string | undefined> {
+  const { layout, manifest } = await openLayoutImage(layoutReference, openStore);
+  return readRevision(layout, manifest);
+}
+
+/** The image of `oci:<dir>[:tag]`: the tag named, else the layout's only one. */
+async function openLayoutImage(
+  layoutReference: string,
+  openStore: BuildByShaDependencies['openStore'],
+): Promise<{ layout: ArtifactStore; reference: string; manifest: Manifest }> {
+  const parsed = parseReference(layoutReference);
+  if (parsed.kind !== 'layout') throw new Error(`${layoutReference} is not an OCI layout reference`);
+  const layout = await openStore(`oci:${parsed.path}`);
+  const reference = parsed.tag ?? (await onlyTag(layout));
+  const manifest = await layout.getManifest(reference);
+  if (!manifest) {
+    throw new ConfigurationError(
+      `${layout.location} has no image tagged ${reference}: name the tag as oci:<dir>:<tag> in from-oci-layout.`,
+    );
+  }
+  return { layout, reference, manifest };
 }
 
 async function onlyTag(layout: ArtifactStore): Promise<string> {

@@ -2,7 +2,8 @@ import { tmpdir } from 'node:os';
 import { type ActionContext, ConfigurationError, exec, runAction } from '@flow-actions/action-kit';
 import { type CommitIdentity, readEventContext, resolveCommit } from '@flow-actions/commit-identity';
 import { githubRunUrl, openStore } from '@flow-actions/oci-store';
-import { type BuildByShaResult, buildBySha } from './build-by-sha';
+import { type BuildByShaResult, buildBySha, readLayoutRevision } from './build-by-sha';
+import { checkSources } from './checkout';
 import { createBuildDependencies } from './dependencies';
 import { getInputs, type Inputs } from './inputs';
 import { buildSummary } from './summary';
@@ -13,16 +14,26 @@ export function run(): Promise<void> {
     const inputs = getInputs(context.inputs, context.masker, workspace);
     const commit = await eventCommit(workspace);
     const storeOptions = { ...inputs.registry, masker: context.masker, logger: context.logger };
+    const open = (reference: string, options?: { create?: boolean }) =>
+      openStore(reference, { ...storeOptions, createLayout: options?.create });
+    const dirty = await checkSources(
+      { ...inputs, commit },
+      {
+        audience: 'action',
+        readLayoutRevision: (reference) => readLayoutRevision(reference, open),
+        logger: context.logger,
+      },
+    );
     const result = await buildBySha(
       {
         ...inputs,
         commit,
-        source: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? 'unknown/unknown'}`,
+        ...repositorySource(context),
+        ...(dirty ? { dirty } : {}),
         ...optionalRunUrl(),
       },
       createBuildDependencies(inputs, {
-        openStore: (reference, options) =>
-          openStore(reference, { ...storeOptions, createLayout: options?.create }),
+        openStore: open,
         tempDir: process.env.RUNNER_TEMP || tmpdir(),
         logger: context.logger,
         masker: context.masker,
@@ -31,6 +42,20 @@ export function run(): Promise<void> {
     setOutputs(context, inputs, result);
     await context.writeSummary(buildSummary(result, commit));
   });
+}
+
+/** The lineage's repository URL, from the runner; left out (and said) rather than guessed. */
+function repositorySource(context: ActionContext): { source?: string } {
+  const repository = process.env.GITHUB_REPOSITORY;
+  if (!repository) {
+    context.logger.warning(
+      'GITHUB_REPOSITORY is not set: the artifact gets no org.opencontainers.image.source label.',
+    );
+    return {};
+  }
+  return {
+    source: `${(process.env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')}/${repository}`,
+  };
 }
 
 function optionalRunUrl(): { runUrl?: string } {

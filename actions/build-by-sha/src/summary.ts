@@ -1,6 +1,7 @@
 import { inlineCode, SummaryBuilder } from '@flow-actions/action-kit';
 import type { CommitIdentity } from '@flow-actions/commit-identity';
 import type { BuildByShaResult } from './build-by-sha';
+import { describeChanges } from './source-check';
 
 /** The job summary: the commit, then a row per image — reference, digest, built or reused and why, tags set. */
 export function buildSummary(result: BuildByShaResult, commit: CommitIdentity): SummaryBuilder {
@@ -10,6 +11,11 @@ export function buildSummary(result: BuildByShaResult, commit: CommitIdentity): 
     .paragraph(
       `Commit ${inlineCode(result.sha)} (from ${commit.source}${commit.pullRequest === undefined ? '' : `, pull request #${commit.pullRequest}`}): ${built} built, ${result.images.length - built} reused.`,
     );
+  if (result.dirty) {
+    summary.paragraph(
+      `**Built from uncommitted changes (allow-dirty)**: ${describeChanges(result.dirty.changes)}. Tagged ${inlineCode(result.tag)} only, labelled revision ${inlineCode(`${result.sha}-dirty`)}: no lookup by commit finds it, so it is never promoted or deployed as this commit.`,
+    );
+  }
   summary.table(
     ['image', 'digest', 'what happened', 'tags'],
     result.images.map((image) => [
