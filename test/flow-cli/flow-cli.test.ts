@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
@@ -14,7 +15,7 @@ import {
 import { type RunningRegistry, type RunningVerdaccio, startRegistry, startVerdaccio } from '../services';
 import { seedImage } from '../support/artifacts';
 import { type FlowRun, runFlow } from '../support/flow-cli';
-import { skopeoDigest } from '../support/skopeo';
+import { skopeoDigest, skopeoTags } from '../support/skopeo';
 
 // The flow command run as a user runs it: a real process (node on the package's bin launcher),
 // its exit code, stdout and stderr; against OCI layouts (no server), the real registry on
@@ -40,6 +41,15 @@ async function skopeoLayoutDigest(dir: string, tag: string): Promise<string | un
   const result = await exec('skopeo', ['inspect', '--raw', `oci:${dir}:${tag}`], { allowFailure: true });
   if (result.exitCode !== 0) return undefined;
   return computeDigest(Buffer.from(result.stdout, 'utf8'));
+}
+
+/** The bytes of the archive under `tag` in an OCI layout, found through skopeo's view of the manifest. */
+async function layoutArchiveContent(dir: string, tag: string): Promise<string> {
+  const manifest = JSON.parse((await exec('skopeo', ['inspect', '--raw', `oci:${dir}:${tag}`])).stdout) as {
+    layers: { digest: string }[];
+  };
+  const digest = manifest.layers[0]?.digest ?? '';
+  return readFile(join(dir, 'blobs', 'sha256', digest.slice('sha256:'.length)), 'utf8');
 }
 
 function git(args: string[], cwd: string) {
@@ -163,6 +173,16 @@ describe('flow on an OCI layout: build, promote, roll back, inspect, yank', () =
     );
     expect(other.exitCode).toBe(0);
     expect(json(other)).toMatchObject({ sha: second, images: [expect.objectContaining({ built: true })] });
+    // --sha builds that commit's own files (from a temporary worktree), not the ones checked out.
+    expect(await layoutArchiveContent(layout, second.slice(0, 7))).toBe('bundle of second');
+    expect(await layoutArchiveContent(layout, first.slice(0, 7))).toBe('bundle of first');
+    expect(other.stderr).toContain(
+      `${first.slice(0, 7)} is checked out: building ${second.slice(0, 7)}'s own files from a temporary worktree.`,
+    );
+    expect(
+      (await git(['worktree', 'list', '--porcelain'], checkout)).stdout.match(/^worktree /gm),
+    ).toHaveLength(1);
+    expect((await git(['rev-parse', 'HEAD'], checkout)).stdout.trim()).toBe(first);
   });
 
   it('promotes by tag with the exact digest, refuses to move an immutable tag, rolls prod back', async () => {
@@ -550,6 +570,206 @@ describe('flow against the real registry, credentials from the Docker config', (
       else process.env.REGISTRY_AUTH_FILE = previous;
     }
   }
+});
+
+describe('flow build builds exactly the commit it tags, against the real registry', () => {
+  let registry: RunningRegistry;
+  let count = 0;
+  /** A fresh repository name per test. */
+  const repository = () => `${registry.host}/acme/build-${++count}`;
+  /** The last line of stderr, where a refusal is. */
+  const lastLine = (run: FlowRun) => run.stderr.trimEnd().split('\n').at(-1);
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+  });
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  /** A checkout with app.zip ignored (a build output), a tracked source file, two commits. */
+  async function checkout(name: string, remote?: string): Promise<{ dir: string; shas: string[] }> {
+    const dir = join(work, name);
+    await mkdir(dir, { recursive: true });
+    await git(['init', '-q', '-b', 'main'], dir);
+    if (remote) await git(['remote', 'add', 'origin', remote], dir);
+    await writeFile(join(dir, '.gitignore'), 'app.zip\n*.log\n');
+    const shas: string[] = [];
+    for (const version of ['one', 'two']) {
+      await writeFile(join(dir, 'src.txt'), `${version}\n`);
+      await git(['add', '-A'], dir);
+      await git(['commit', '-q', '-m', version], dir);
+      shas.push((await git(['rev-parse', 'HEAD'], dir)).stdout.trim());
+    }
+    // The archive a packaging step made from the files checked out: ignored, as a build output is.
+    await writeFile(join(dir, 'app.zip'), 'bundle of two');
+    return { dir, shas };
+  }
+
+  const buildArchive = (image: string, dir: string, ...extra: string[]) =>
+    flow(['build', '--image', image, '--kind', 'archive', '--path', 'app.zip', ...extra], { cwd: dir });
+
+  it('a modified or an untracked file is refused, naming it; nothing reaches the registry; git-ignored files are fine', async () => {
+    const image = repository();
+    const { dir, shas } = await checkout('cli-dirty', 'git@github.com:acme/app.git');
+    await writeFile(join(dir, 'src.txt'), 'edited\n');
+    const modified = await buildArchive(image, dir);
+    expect(modified.exitCode).toBe(1);
+    expect(modified.stdout).toBe('');
+    expect(lastLine(modified)).toBe(
+      `flow build: 1 change(s) not in commit ${shas[1]?.slice(0, 7)} reach what is built: src.txt (modified). Commit them (build outputs belong in .gitignore), or pass --allow-dirty to build them anyway under a dirty-${shas[1]?.slice(0, 7)}-… tag, which no lookup by commit finds.`,
+    );
+    expect(await skopeoTags(image)).toEqual([]);
+
+    await git(['checkout', '--', 'src.txt'], dir);
+    await writeFile(join(dir, 'notes.md'), 'untracked\n');
+    const untracked = await buildArchive(image, dir);
+    expect(untracked.exitCode).toBe(1);
+    expect(lastLine(untracked)).toContain('notes.md (untracked)');
+    expect(await skopeoTags(image)).toEqual([]);
+
+    await rm(join(dir, 'notes.md'));
+    await writeFile(join(dir, 'debug.log'), 'ignored\n');
+    const clean = await buildArchive(image, dir);
+    expect(clean.exitCode).toBe(0);
+    expect(await skopeoTags(image)).toEqual([shas[1]?.slice(0, 7)]);
+  });
+
+  it('--allow-dirty writes only a visibly different tag, labelled <sha>-dirty, and warns', async () => {
+    const image = repository();
+    const { dir, shas } = await checkout('cli-allow-dirty', 'git@github.com:acme/app.git');
+    const head = shas[1] as string;
+    await writeFile(join(dir, 'src.txt'), 'edited\n');
+    const run = await buildArchive(image, dir, '--allow-dirty', '--json');
+    expect(run.exitCode).toBe(0);
+    const result = json(run) as { tag: string; images: { digest: string }[] };
+    expect(result.tag).toMatch(new RegExp(`^dirty-${head.slice(0, 7)}-[0-9a-f]{12}$`));
+    expect(run.stderr).toContain('BUILDING UNCOMMITTED CHANGES (allow-dirty): src.txt (modified).');
+    expect(await skopeoTags(image)).toEqual([result.tag]);
+    expect(await skopeoDigest(`${image}:${head.slice(0, 7)}`)).toBeUndefined();
+    const manifest = JSON.parse(
+      (await exec('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${image}:${result.tag}`]))
+        .stdout,
+    ) as { annotations: Record<string, string> };
+    expect(manifest.annotations['org.opencontainers.image.revision']).toBe(`${head}-dirty`);
+  });
+
+  it('--sha of another commit with an archive made from the checked-out files is refused', async () => {
+    const image = repository();
+    const { dir, shas } = await checkout('cli-other-archive');
+    const run = await buildArchive(image, dir, '--sha', shas[0] as string);
+    expect(run.exitCode).toBe(1);
+    expect(lastLine(run)).toMatch(
+      new RegExp(
+        `^flow build: .* has commit ${shas[1]?.slice(0, 7)} checked out, not ${shas[0]?.slice(0, 7)} \\(input\\), and the archive for ${image} was made there: make it again in a checkout of ${shas[0]?.slice(0, 7)} \\(git switch --detach ${shas[0]?.slice(0, 7)}\\)\\.$`,
+      ),
+    );
+    expect(await skopeoTags(image)).toEqual([]);
+    expect((await git(['worktree', 'list', '--porcelain'], dir)).stdout.match(/^worktree /gm)).toHaveLength(
+      1,
+    );
+  });
+
+  it("--sha of another commit builds that commit's own Dockerfile context with buildah", async () => {
+    const image = repository();
+    const dir = join(work, 'cli-image');
+    await mkdir(dir, { recursive: true });
+    await git(['init', '-q', '-b', 'main'], dir);
+    await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\nCOPY version.txt /version.txt\n');
+    const shas: string[] = [];
+    for (const version of ['one', 'two']) {
+      await writeFile(join(dir, 'version.txt'), `${version}\n`);
+      await git(['add', '-A'], dir);
+      await git(['commit', '-q', '-m', version], dir);
+      shas.push((await git(['rev-parse', 'HEAD'], dir)).stdout.trim());
+    }
+    const [first, second] = shas as [string, string];
+    const run = await flow(
+      [
+        'build',
+        '--image',
+        image,
+        '--builder',
+        'buildah',
+        '--sha',
+        first.slice(0, 9),
+        '--source',
+        'https://example.com/acme/app',
+      ],
+      { cwd: dir, env: { TMPDIR: work } },
+    );
+    expect(run.stderr).toContain(
+      `${second.slice(0, 7)} is checked out: building ${first.slice(0, 7)}'s own files`,
+    );
+    expect(run.exitCode).toBe(0);
+    expect(await skopeoTags(image)).toEqual([first.slice(0, 7)]);
+    // The image holds the first commit's version.txt, though the second is checked out.
+    const pulled = join(work, `pulled-${count}`);
+    await exec('skopeo', [
+      'copy',
+      '--quiet',
+      '--src-tls-verify=false',
+      `docker://${image}:${first.slice(0, 7)}`,
+      `dir:${pulled}`,
+    ]);
+    const manifest = JSON.parse(await readFile(join(pulled, 'manifest.json'), 'utf8')) as {
+      layers: { digest: string }[];
+    };
+    const layer = join(pulled, (manifest.layers[0]?.digest ?? '').slice('sha256:'.length));
+    expect((await exec('tar', ['-xzOf', layer, 'version.txt'])).stdout).toBe('one\n');
+    expect((await git(['worktree', 'list', '--porcelain'], dir)).stdout.match(/^worktree /gm)).toHaveLength(
+      1,
+    );
+  });
+
+  it('no origin remote: no source label and a warning; an ssh origin with user info becomes a clean https URL', async () => {
+    const bare = repository();
+    const { dir, shas } = await checkout('cli-no-origin');
+    const run = await buildArchive(bare, dir);
+    expect(run.exitCode).toBe(0);
+    expect(run.stderr).toContain(
+      'No --source and no usable git origin remote: the artifact gets no org.opencontainers.image.source label.',
+    );
+    const annotations = async (image: string) =>
+      (
+        JSON.parse(
+          (
+            await exec('skopeo', [
+              'inspect',
+              '--raw',
+              '--tls-verify=false',
+              `docker://${image}:${shas[1]?.slice(0, 7)}`,
+            ])
+          ).stdout,
+        ) as { annotations: Record<string, string> }
+      ).annotations;
+    expect(await annotations(bare)).not.toHaveProperty('org.opencontainers.image.source');
+    expect(JSON.stringify(await annotations(bare))).not.toContain('unknown');
+
+    const ssh = repository();
+    await git(['remote', 'add', 'origin', 'ssh://deploy:hunter2@git.example.com:2222/acme/app.git'], dir);
+    const withOrigin = await buildArchive(ssh, dir);
+    expect(withOrigin.exitCode).toBe(0);
+    expect((await annotations(ssh))['org.opencontainers.image.source']).toBe(
+      'https://git.example.com/acme/app',
+    );
+    expect(withOrigin.stdout + withOrigin.stderr + JSON.stringify(await annotations(ssh))).not.toContain(
+      'hunter2',
+    );
+  });
+
+  it.each([
+    ['../x.zip', '--path names ../x.zip, which leads outside the workspace'],
+    ['/etc/passwd', '--path names /etc/passwd, which leads outside the workspace'],
+  ])('--path %s is refused with one line, exit 2, before any registry request', async (path, message) => {
+    const image = repository();
+    const { dir } = await checkout(`cli-escape-${count}`);
+    const run = await flow(['build', '--image', image, '--kind', 'archive', '--path', path], { cwd: dir });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(run.stderr).toContain(`flow build: ${message}`);
+    expect(await skopeoTags(image)).toEqual([]);
+  });
 });
 
 describe('flow update-manifest against a local manifest repository', () => {

@@ -100,17 +100,44 @@ export async function currentCommit(
   return sha;
 }
 
-/** The repository URL for lineage: `--source`, else git's `origin` as https, else undefined. */
+/** The repository URL for lineage: git's `origin` as a clean https URL, else undefined. */
 export async function repositoryUrl(context: CommandContext): Promise<string | undefined> {
   const result = await exec('git', ['remote', 'get-url', 'origin'], {
     cwd: context.cwd,
     allowFailure: true,
   }).catch(() => undefined);
-  const url = result?.exitCode === 0 ? result.stdout.trim() : '';
-  const ssh = /^git@([^:]+):(.+?)(?:\.git)?$/.exec(url);
-  if (ssh) return `https://${ssh[1]}/${ssh[2]}`;
-  if (/^https?:\/\//.test(url)) return url.replace(/\.git$/, '').replace(/\/\/[^@/]*@/, '//');
+  return result?.exitCode === 0 ? sourceUrlFromRemote(result.stdout.trim()) : undefined;
+}
+
+/**
+ * A git remote as the https URL a lineage label may carry: `git@host:org/repo.git`,
+ * `ssh://git@host:2222/org/repo.git` and `git://host/org/repo` become `https://host/org/repo`;
+ * an http(s) remote keeps its host and port. User info (a token, a password) is dropped, never
+ * passed on: labels are public. A local path or any other form gives undefined.
+ */
+export function sourceUrlFromRemote(remote: string): string | undefined {
+  const scp = /^(?:[^@/:]+@)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(?!\/\/)([^@]+)$/.exec(remote);
+  if (scp && !remote.includes('://')) return httpsUrl(`https://${scp[1]}`, scp[2] as string);
+  let url: URL;
+  try {
+    url = new URL(remote);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol === 'https:' || url.protocol === 'http:')
+    return httpsUrl(`${url.protocol}//${url.host}`, url.pathname);
+  if (['ssh:', 'git+ssh:', 'ssh+git:', 'git:'].includes(url.protocol)) {
+    return httpsUrl(`https://${url.hostname}`, url.pathname);
+  }
   return undefined;
+}
+
+function httpsUrl(origin: string, path: string): string | undefined {
+  const clean = path
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
+  return clean ? `${origin}/${clean}` : undefined;
 }
 
 /** Opens stores the way the actions do: Docker config credentials unless --username/--password. */

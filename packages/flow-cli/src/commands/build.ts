@@ -1,10 +1,19 @@
+import { realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { InputReader } from '@flow-actions/action-kit';
-import { buildBySha } from '@flow-actions/build-by-sha/core';
+import { relative, resolve } from 'node:path';
+import { InputReader, isConfigurationError } from '@flow-actions/action-kit';
+import {
+  checkSources,
+  mapIntoTree,
+  readCheckout,
+  resolveCommitIn,
+  withCommitTree,
+} from '@flow-actions/build-by-sha/checkout';
+import { buildBySha, readLayoutRevision } from '@flow-actions/build-by-sha/core';
 import { createBuildDependencies } from '@flow-actions/build-by-sha/dependencies';
-import { getInputs } from '@flow-actions/build-by-sha/inputs';
+import { getInputs, type ImageTarget } from '@flow-actions/build-by-sha/inputs';
 import { shortSha } from '@flow-actions/commit-identity';
-import type { Command } from '../command';
+import { type Command, type CommandContext, UsageError } from '../command';
 import {
   createFlagInputSource,
   createStoreOpener,
@@ -13,11 +22,9 @@ import {
   readInputs,
   repositoryUrl,
   SHA_OPTIONS,
+  toFlagWording,
 } from '../inputs';
 import { describeMove } from '../output';
-
-/** What the lineage names when neither --source nor git's origin says where the code lives. */
-const UNKNOWN_SOURCE = 'https://github.com/unknown/unknown';
 
 export const buildCommand: Command = {
   name: 'build',
@@ -26,7 +33,11 @@ export const buildCommand: Command = {
   details: [
     'Builds with buildah or docker buildx from a Dockerfile, pushes a ready OCI layout (--from-oci-layout),',
     'or stores a file as an OCI artifact (--kind archive --path <file>). A yanked commit is refused.',
-    'Without --sha, the commit checked out in the current directory (git rev-parse HEAD) is built.',
+    'Without --sha, the commit checked out in the current directory (git rev-parse HEAD) is built; uncommitted',
+    'or untracked changes (not git-ignored) that reach the build are refused, naming the files. --allow-dirty',
+    'builds them anyway under dirty-<short sha>-<digest of the changes>, never the sha tag, with a warning.',
+    "With --sha of another commit, that commit's own files are built from a temporary git worktree; an",
+    "archive it does not track, or a layout without its revision label, is refused (made from HEAD's files).",
     'An image line may carry its own settings, as in the action: --image "oci:out context=./api file=./api/Dockerfile".',
   ],
   options: {
@@ -43,8 +54,9 @@ export const buildCommand: Command = {
     },
     source: {
       type: 'string',
-      description: 'Repository URL for the lineage.',
-      defaultText: "git's origin remote",
+      description:
+        'Repository URL for the lineage; without it and without an origin remote, no source label.',
+      defaultText: "git's origin remote as https, without user info",
     },
     kind: { type: 'string', description: 'image or archive.', default: 'image' },
     context: { type: 'string', description: 'Build context directory.', default: '.' },
@@ -71,39 +83,67 @@ export const buildCommand: Command = {
     latest: { type: 'boolean', description: 'Also tag latest.' },
     'if-exists': { type: 'string', description: 'skip (reuse the artifact) or fail.', default: 'skip' },
     'allow-yanked': { type: 'boolean', description: 'Build a yanked commit anyway.' },
+    'allow-dirty': {
+      type: 'boolean',
+      description: 'Build uncommitted changes anyway, tagged dirty-<short sha>-<digest>, never the sha tag.',
+    },
     ...SHA_OPTIONS,
     ...REGISTRY_OPTIONS,
   },
   async run(args, context) {
+    const checkout = await readCheckout(context.cwd);
+    // Paths may not leave the repository (the directory, outside one); given in the cwd's spelling.
+    const root = checkout
+      ? resolve(context.cwd, relative(await realpath(context.cwd), checkout.root))
+      : context.cwd;
     const inputs = readInputs(() =>
       getInputs(
         new InputReader(createFlagInputSource(args, buildCommand.options)),
         context.masker,
         context.cwd,
+        root,
       ),
     );
-    const sha = await currentCommit(
-      typeof args.values.sha === 'string' ? args.values.sha : undefined,
-      context,
-    );
-    let source = typeof args.values.source === 'string' ? args.values.source : await repositoryUrl(context);
-    if (!source) {
-      context.logger.warning(`No --source and no git origin remote: the lineage names ${UNKNOWN_SOURCE}.`);
-      source = UNKNOWN_SOURCE;
-    }
+    const explicit = typeof args.values.sha === 'string' ? args.values.sha : undefined;
+    const sha = explicit
+      ? await resolveCommitIn(explicit, checkout).catch((error: unknown) => {
+          throw isConfigurationError(error) ? new UsageError(toFlagWording(error.message)) : error;
+        })
+      : (checkout?.head ?? (await currentCommit(undefined, context)));
+    const source = await lineageSource(args.values.source, context);
     const openStore = createStoreOpener(inputs.registry, context, context.masker);
-    context.logger.info(
-      `Ensuring the artifact of commit ${shortSha(sha)} in ${inputs.images.map((i) => i.repository).join(', ')}…`,
-    );
-    const result = await buildBySha(
-      { ...inputs, commit: { sha, source: 'input' }, source },
-      createBuildDependencies(inputs, {
-        openStore: (reference, options) => openStore(reference, { createLayout: options?.create }),
-        tempDir: context.env.TMPDIR || tmpdir(),
+    const open = (reference: string, options?: { create?: boolean }) =>
+      openStore(reference, { createLayout: options?.create });
+    const tempDir = context.env.TMPDIR || tmpdir();
+    const build = async (images: ImageTarget[]) => {
+      const request = { ...inputs, images, commit: { sha, source: 'input' as const } };
+      const dirty = await checkSources(request, {
+        audience: 'cli',
+        readLayoutRevision: (reference) => readLayoutRevision(reference, open),
         logger: context.logger,
-        masker: context.masker,
-      }),
-    );
+      });
+      context.logger.info(
+        `Ensuring the artifact of commit ${shortSha(sha)} in ${inputs.images.map((i) => i.repository).join(', ')}…`,
+      );
+      return buildBySha(
+        { ...request, ...(source ? { source } : {}), ...(dirty ? { dirty } : {}) },
+        createBuildDependencies(inputs, {
+          openStore: open,
+          tempDir,
+          logger: context.logger,
+          masker: context.masker,
+        }),
+      );
+    };
+    const result =
+      checkout && sha !== checkout.head && inputs.images.some((image) => !image.fromOciLayout)
+        ? await withCommitTree(checkout, sha, tempDir, async (tree) => {
+            context.logger.info(
+              `${shortSha(checkout.head)} is checked out: building ${shortSha(sha)}'s own files from a temporary worktree.`,
+            );
+            return build(await mapIntoTree(inputs.images, checkout.root, tree));
+          })
+        : await build(inputs.images);
     const built = result.images.filter((image) => image.built).length;
     return {
       json: {
@@ -137,3 +177,15 @@ export const buildCommand: Command = {
     };
   },
 };
+
+/** `--source`, else git's origin as https; else none, said in a warning rather than guessed. */
+async function lineageSource(flag: unknown, context: CommandContext): Promise<string | undefined> {
+  if (typeof flag === 'string') return flag;
+  const source = await repositoryUrl(context);
+  if (!source) {
+    context.logger.warning(
+      'No --source and no usable git origin remote: the artifact gets no org.opencontainers.image.source label. Pass --source <repository URL> to set one.',
+    );
+  }
+  return source;
+}
