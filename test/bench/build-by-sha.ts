@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exec } from '@flow-actions/action-kit';
 import { type ActionRun, resolveNode24, runAction } from '@flow-actions/runner-harness';
 import { readActionPackage } from '../../scripts/release/actions';
 import { assembleRelease } from '../../scripts/release/assemble';
@@ -38,6 +39,22 @@ export async function benchBuildBySha(): Promise<void> {
     await cp(FIXTURE, workspace, { recursive: true });
     // A payload the size of a small application layer, so the rebuild pushes something real.
     await writeFile(join(workspace, 'version.txt'), randomBytes(PAYLOAD_BYTES));
+    // A checkout, as build-by-sha requires: each run builds a new (empty) commit of the same files.
+    const git = async (...args: string[]) =>
+      (
+        await exec('git', [
+          '-C',
+          workspace,
+          '-c',
+          'user.name=bench',
+          '-c',
+          'user.email=bench@example.com',
+          ...args,
+        ])
+      ).stdout.trim();
+    await git('init', '-q');
+    await git('add', '-A');
+    await git('commit', '-q', '-m', 'bench');
     const env = { NODE_EXTRA_CA_CERTS: '', DOCKER_CONFIG: join(temp, 'no-docker-config') };
     const build = (image: string, sha: string) =>
       runAction({ actionDir, inputs: { image, builder: 'buildah' }, workspace, sha, env });
@@ -52,7 +69,8 @@ export async function benchBuildBySha(): Promise<void> {
     let skopeoRequests = 0;
     for (let run = 0; run < RUNS; run++) {
       const image = `${proxy.host}/bench/app-${run}`;
-      const sha = randomBytes(20).toString('hex');
+      await git('commit', '-q', '--allow-empty', '-m', `run ${run}`);
+      const sha = await git('rev-parse', 'HEAD');
       proxy.reset();
       const built = await build(image, sha);
       check(built, 'true');

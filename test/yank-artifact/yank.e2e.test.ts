@@ -135,11 +135,16 @@ describe('yank-artifact (bundled action, real registry)', () => {
     expect(promote.errors.join('\n')).toContain('Commit aaaaaaa was yanked by octocat');
     expect(promote.errors.join('\n')).toContain('stage smoke tests failed');
 
+    // A ready image labelled with the yanked commit (its revision is the proof that it is that
+    // commit's, so no checkout is needed): the tombstone must still stop it.
     const workspace = await mkdtemp(join(tmpdir(), 'flow-yank-build-'));
-    await writeFile(join(workspace, 'api.zip'), 'late build');
+    await seedImage(await openStore(`oci:${join(workspace, 'image')}`, { createLayout: true }), {
+      revision: sha('a'),
+      tag: 'ready',
+    });
     const build = await runAction({
       actionDir: releasedAction('build-by-sha'),
-      inputs: { image: repo, kind: 'archive', path: 'api.zip' },
+      inputs: { image: repo, 'from-oci-layout': 'image' },
       sha: sha('a'),
       workspace,
       env: { DOCKER_CONFIG: join(tmpdir(), 'flow-no-docker-config') },
