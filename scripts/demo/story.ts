@@ -100,10 +100,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
   let builds = 0;
   const build = async (sha: string) => {
-    await exec('git', ['-C', app, 'archive', '--format=zip', '-o', join(dir, 'app.zip'), sha]);
+    // The packaging step writes into the checkout, to a folder git ignores, as sls package does.
+    await mkdir(join(app, '.build'), { recursive: true });
+    await exec('git', ['-C', app, 'archive', '--format=zip', '-o', join(app, '.build', 'app.zip'), sha]);
     const result = await succeed(
       'build-by-sha',
-      { image: store, kind: 'archive', path: join(dir, 'app.zip'), 'media-type': ARCHIVE_MEDIA_TYPE },
+      { image: store, kind: 'archive', path: '.build/app.zip', 'media-type': ARCHIVE_MEDIA_TYPE },
       pushTo('refs/heads/main', sha),
     );
     if (result.outputs.built === 'true') builds++;
@@ -132,7 +134,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
   // A: the first version, built once and deployed to stage.
   const A = await commit(
-    { 'src/app.js': 'export const version = 1;\n', 'README.md': '# app\n' },
+    { 'src/app.js': 'export const version = 1;\n', 'README.md': '# app\n', '.gitignore': '.build/\n' },
     'feat: first version',
   );
   const builtA = await build(A);
