@@ -587,23 +587,36 @@ describe('flow build builds exactly the commit it tags, against the real registr
     await registry?.stop();
   });
 
-  /** A checkout with app.zip ignored (a build output), a tracked source file, two commits. */
-  async function checkout(name: string, remote?: string): Promise<{ dir: string; shas: string[] }> {
+  /**
+   * A checkout with `files`, then two commits "one" and "two" of `versioned` holding that word;
+   * returns the folder and both shas.
+   */
+  async function twoCommits(
+    name: string,
+    files: Record<string, string>,
+    versioned: string,
+  ): Promise<{ dir: string; shas: string[] }> {
     const dir = join(work, name);
     await mkdir(dir, { recursive: true });
     await git(['init', '-q', '-b', 'main'], dir);
-    if (remote) await git(['remote', 'add', 'origin', remote], dir);
-    await writeFile(join(dir, '.gitignore'), 'app.zip\n*.log\n');
+    for (const [file, content] of Object.entries(files)) await writeFile(join(dir, file), content);
     const shas: string[] = [];
     for (const version of ['one', 'two']) {
-      await writeFile(join(dir, 'src.txt'), `${version}\n`);
+      await writeFile(join(dir, versioned), `${version}\n`);
       await git(['add', '-A'], dir);
       await git(['commit', '-q', '-m', version], dir);
       shas.push((await git(['rev-parse', 'HEAD'], dir)).stdout.trim());
     }
-    // The archive a packaging step made from the files checked out: ignored, as a build output is.
-    await writeFile(join(dir, 'app.zip'), 'bundle of two');
     return { dir, shas };
+  }
+
+  /** A checkout with app.zip ignored (a build output), a tracked source file, two commits. */
+  async function checkout(name: string, remote?: string): Promise<{ dir: string; shas: string[] }> {
+    const made = await twoCommits(name, { '.gitignore': 'app.zip\n*.log\n' }, 'src.txt');
+    if (remote) await git(['remote', 'add', 'origin', remote], made.dir);
+    // The archive a packaging step made from the files checked out: ignored, as a build output is.
+    await writeFile(join(made.dir, 'app.zip'), 'bundle of two');
+    return made;
   }
 
   const buildArchive = (image: string, dir: string, ...extra: string[]) =>
@@ -672,17 +685,11 @@ describe('flow build builds exactly the commit it tags, against the real registr
 
   it("--sha of another commit builds that commit's own Dockerfile context with buildah", async () => {
     const image = repository();
-    const dir = join(work, 'cli-image');
-    await mkdir(dir, { recursive: true });
-    await git(['init', '-q', '-b', 'main'], dir);
-    await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\nCOPY version.txt /version.txt\n');
-    const shas: string[] = [];
-    for (const version of ['one', 'two']) {
-      await writeFile(join(dir, 'version.txt'), `${version}\n`);
-      await git(['add', '-A'], dir);
-      await git(['commit', '-q', '-m', version], dir);
-      shas.push((await git(['rev-parse', 'HEAD'], dir)).stdout.trim());
-    }
+    const { dir, shas } = await twoCommits(
+      'cli-image',
+      { Dockerfile: 'FROM scratch\nCOPY version.txt /version.txt\n' },
+      'version.txt',
+    );
     const [first, second] = shas as [string, string];
     const run = await flow(
       [

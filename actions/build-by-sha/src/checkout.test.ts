@@ -97,6 +97,19 @@ describe('readCheckout', () => {
     });
   });
 
+  it('a submodule answers for its superproject, which pins its commit', async () => {
+    const inner = await repository('inner');
+    const { dir } = await repository('outer');
+    await git(dir, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', inner.dir, 'vendor/inner');
+    await git(dir, 'commit', '-q', '-m', 'add the submodule');
+    const head = await git(dir, 'rev-parse', 'HEAD');
+    expect(await readCheckout(join(dir, 'vendor', 'inner', 'app'))).toEqual({ root: dir, head, changes: [] });
+    await writeFile(join(dir, 'vendor', 'inner', 'app', 'hello.txt'), 'changed\n');
+    expect((await readCheckout(join(dir, 'vendor', 'inner')))?.changes).toEqual([
+      { status: ' M', path: 'vendor/inner' },
+    ]);
+  });
+
   it('is undefined outside a checkout and for a folder that does not exist', async () => {
     const plain = join(temp, 'plain');
     await mkdir(plain);

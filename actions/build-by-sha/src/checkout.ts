@@ -34,13 +34,16 @@ export interface DirtyBuild {
 
 /**
  * The git checkout holding `dir`: its top level, HEAD and `git status`; undefined when `dir` is
- * in none. git refusing a checkout it does not trust is an error, not "no checkout".
+ * in none. A submodule answers for its superproject, whose commit pins the submodule's and whose
+ * status reports it. git refusing a checkout it does not trust is an error, not "no checkout".
  */
 export async function readCheckout(dir: string, run: Exec = exec): Promise<Checkout | undefined> {
   const git = (...args: string[]) => run('git', ['-C', dir, ...args], { allowFailure: true });
-  const found = await git('rev-parse', '--show-toplevel', 'HEAD').catch((error: Error) => {
-    throw new ConfigurationError(`Cannot run git to check what is built: ${error.message}`);
-  });
+  const found = await git('rev-parse', '--show-toplevel', 'HEAD', '--show-superproject-working-tree').catch(
+    (error: Error) => {
+      throw new ConfigurationError(`Cannot run git to check what is built: ${error.message}`);
+    },
+  );
   if (found.exitCode !== 0) {
     if (/dubious ownership|safe\.directory/.test(found.stderr)) {
       throw new ConfigurationError(
@@ -52,7 +55,8 @@ export async function readCheckout(dir: string, run: Exec = exec): Promise<Check
     }
     return undefined;
   }
-  const [root = '', head = ''] = found.stdout.trim().split('\n');
+  const [root = '', head = '', superproject] = found.stdout.trim().split('\n');
+  if (superproject) return readCheckout(superproject, run);
   const status = await run(
     'git',
     ['-C', root, '--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all'],

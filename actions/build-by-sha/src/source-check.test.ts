@@ -97,6 +97,11 @@ describe('judgeSources', () => {
       'dirty: moved.ts',
     ],
     [
+      'a submodule holding the context, with changes of its own',
+      [build([`${ROOT}/vendor/api`, `${ROOT}/vendor/api/Dockerfile`], checkout([change(' M', 'vendor')]))],
+      'dirty: vendor',
+    ],
+    [
       'the untracked archive itself is a build output',
       [archive(`${ROOT}/.serverless/api.zip`, checkout([change('??', '.serverless/api.zip')]))],
       'clean',

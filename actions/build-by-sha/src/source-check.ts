@@ -85,7 +85,9 @@ export function judgeSources(sha: string, targets: readonly SourceTarget[]): Sou
     }
     const reaches =
       sources.kind === 'build'
-        ? (change: TreeChange) => touches(change, (path) => relativePaths.some((p) => isUnder(path, p)))
+        ? // A changed folder (a submodule) holding the context reaches it as well.
+          (change: TreeChange) =>
+            touches(change, (path) => relativePaths.some((p) => isUnder(path, p) || isUnder(p, path)))
         : (change: TreeChange) =>
             !(change.status === '??' && isUnder(change.path, relativePaths[0] as string));
     for (const change of checkout.changes.filter(reaches)) {
