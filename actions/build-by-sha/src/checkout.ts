@@ -38,12 +38,13 @@ export interface DirtyBuild {
  * status reports it. git refusing a checkout it does not trust is an error, not "no checkout".
  */
 export async function readCheckout(dir: string, run: Exec = exec): Promise<Checkout | undefined> {
-  const git = (...args: string[]) => run('git', ['-C', dir, ...args], { allowFailure: true });
-  const found = await git('rev-parse', '--show-toplevel', 'HEAD', '--show-superproject-working-tree').catch(
-    (error: Error) => {
-      throw new ConfigurationError(`Cannot run git to check what is built: ${error.message}`);
-    },
-  );
+  const found = await run(
+    'git',
+    ['-C', dir, 'rev-parse', '--show-toplevel', 'HEAD', '--show-superproject-working-tree'],
+    { allowFailure: true },
+  ).catch((error: Error) => {
+    throw new ConfigurationError(`Cannot run git to check what is built: ${error.message}`);
+  });
   if (found.exitCode !== 0) {
     if (/dubious ownership|safe\.directory/.test(found.stderr)) {
       throw new ConfigurationError(
@@ -57,11 +58,15 @@ export async function readCheckout(dir: string, run: Exec = exec): Promise<Check
   }
   const [root = '', head = '', superproject] = found.stdout.trim().split('\n');
   if (superproject) return readCheckout(superproject, run);
-  const status = await run(
-    'git',
-    ['-C', root, '--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all'],
-    {},
-  );
+  const status = await run('git', [
+    '-C',
+    root,
+    '--no-optional-locks',
+    'status',
+    '--porcelain=v1',
+    '-z',
+    '--untracked-files=all',
+  ]);
   return { root: await realpath(root), head, changes: parseStatus(status.stdout) };
 }
 
