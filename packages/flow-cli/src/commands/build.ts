@@ -49,7 +49,8 @@ export const buildCommand: Command = {
     },
     sha: {
       type: 'string',
-      description: 'The full commit sha the artifact is built from.',
+      description:
+        'The commit to build: a sha (abbreviated too), branch or tag; another than HEAD is built from its own files in a temporary worktree.',
       defaultText: 'git rev-parse HEAD',
     },
     source: {
