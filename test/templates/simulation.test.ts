@@ -824,6 +824,11 @@ describe('templates, simulated on the bundled actions against real services', ()
       image: world.values.DEVELOP_IMAGE,
       'extra-tags': 'pr-11',
     });
+    // build-by-sha sees the merge commit checked out where the head is tagged, and says which ref: to use.
+    expect(results(run).build, explain(run)).toBe('failure');
+    expect(step(run, 'build', 'build').action?.errors.join('\n')).toContain(
+      'ref: ${{ github.event.pull_request.head.sha }}',
+    );
   });
 
   it('no secret appears in any log, output, summary or error of any step of ours; each was masked', async () => {
