@@ -24,3 +24,5 @@ export {
 } from './runner-commands';
 export { SecretMasker } from './secrets';
 export { inlineCode, SummaryBuilder, writeSummary } from './summary';
+export type { RefuseUrlCredentialsOptions, UrlCredentials } from './url-credentials';
+export { CredentialsInUrlError, findUrlCredentials, refuseUrlCredentials } from './url-credentials';

@@ -5,6 +5,7 @@ import { createActionsLogger, redactingLogger } from './logger';
 import { issueCommand, setFailed, setOutput, setSecret } from './runner-commands';
 import { SecretMasker } from './secrets';
 import { type SummaryBuilder, writeSummary } from './summary';
+import { CredentialsInUrlError } from './url-credentials';
 
 /** What an action's `main.ts` gets: everything that touches the runner, in one place. */
 export interface ActionContext {
@@ -41,6 +42,8 @@ export async function runAction(body: (context: ActionContext) => Promise<void>)
   try {
     await body(context);
   } catch (error) {
+    // A refused URL input names its secret only redacted; masking it keeps later steps from showing it.
+    if (error instanceof CredentialsInUrlError) for (const secret of error.secrets) masker.add(secret);
     if (!isConfigurationError(error) && error instanceof Error && error.stack) {
       issueCommand('debug', {}, masker.redact(error.stack));
     }

@@ -42,3 +42,13 @@ describe('SecretMasker', () => {
     expect(masker.redact('ab cd')).toBe('ab cd');
   });
 });
+
+describe('SecretMasker with a secret over several lines', () => {
+  it('masks each line too, since the runner masks line by line', () => {
+    const masked: string[] = [];
+    const masker = new SecretMasker((value) => masked.push(value));
+    masker.add('first-line\n::set-output name=x::y');
+    expect(masked).toEqual(expect.arrayContaining(['first-line', '::set-output name=x::y']));
+    expect(masker.redact('a first-line b')).toBe('a *** b');
+  });
+});

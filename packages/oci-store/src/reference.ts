@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, refuseUrlCredentials } from '@flow-actions/action-kit';
 import { isDigest } from './digest';
 
 /** Docker Hub's three names: the one users write, the API host, and the key in the Docker config. */
@@ -70,6 +70,11 @@ function checkTag(tag: string, where: string): void {
 export function parseReference(input: string, options: ParseReferenceOptions = {}): Reference {
   const where = describeInput(options.inputName);
   const text = input.trim();
+  refuseUrlCredentials(text, {
+    input: options.inputName ?? 'image',
+    instead:
+      'log in to the registry instead (docker/login-action writes the Docker config), or use inputs "username" and "password"',
+  });
   if (text === '')
     throw new ConfigurationError(
       `${where}the reference is empty: give registry/repository[:tag] or oci:<dir>[:tag]`,
@@ -77,15 +82,6 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
   if (text.startsWith('oci:')) return parseLayoutReference(text, where);
   const scheme = /^([a-z]+):\/\//i.exec(text)?.[1];
   const address = scheme ? text.slice(scheme.length + 3) : text;
-  // `user:pw@host/repo`: the "@" comes before the first "/" and a path follows (a digest has none).
-  const at = address.indexOf('@');
-  const slash = address.indexOf('/');
-  if (at !== -1 && slash > at) {
-    const shown = `${scheme ? `${scheme}://` : ''}***${address.slice(at)}`;
-    throw new ConfigurationError(
-      `${where}reference ${quote(shown)} carries credentials before "@": remove them from the reference and log in with docker/login-action or set username and password`,
-    );
-  }
   if (scheme) {
     throw new ConfigurationError(
       `${where}reference ${quote(text)} has a URL scheme: write it without "${scheme}://", e.g. ghcr.io/acme/api:v1`,
