@@ -16,6 +16,7 @@ interface Seen {
   url: string;
   headers: Record<string, string>;
   body: string;
+  redirect: RequestInit['redirect'];
 }
 
 type Handler = (request: Seen) => Response | Promise<Response>;
@@ -28,7 +29,7 @@ function fakeFetch(handler: Handler): { fetch: FetchLike; seen: Seen[] } {
       Object.entries((init.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]),
     );
     const body = init.body ? Buffer.from(init.body as Buffer).toString('utf8') : '';
-    const request = { method: init.method ?? 'GET', url, headers, body };
+    const request = { method: init.method ?? 'GET', url, headers, body, redirect: init.redirect };
     seen.push(request);
     return handler(request);
   };
@@ -304,6 +305,73 @@ describe('RegistryTransport credentials stay with the registry', () => {
     await t.request({ ...pull(), url: 'https://storage.example/upload/1' });
     expect(seen.at(-1)?.url).toBe('https://storage.example/upload/1');
     expect(seen.at(-1)?.headers.authorization).toBeUndefined();
+  });
+});
+
+describe('RegistryTransport sends credentials only where the registry itself asks', () => {
+  const credentials = { username: 'robot', password: 'right-pass', source: 'test' };
+  const challengeWith = (realm: string) =>
+    specError(401, 'UNAUTHORIZED', 'auth', {
+      'www-authenticate': `Bearer realm="${realm}",service="registry.example"`,
+    });
+
+  it('answers no challenge from another host (a redirect to storage): no token request, one-line error', async () => {
+    const registry = tokenRegistry();
+    const { t, seen } = transport(
+      (request) =>
+        request.url.startsWith('https://storage.example/')
+          ? challengeWith('https://storage.example/token')
+          : registry(request),
+      { credentials },
+    );
+    await t.request(pull());
+    const error = await t.request({ ...pull(), url: 'https://storage.example/blob/1' }).catch((e) => e);
+    expect(error).toBeInstanceOf(RegistryError);
+    expect((error as Error).message).toBe(
+      "registry registry.example redirected get-manifest acme/api:v1 to https://storage.example, which asks for credentials: they belong to registry.example alone and were not sent; check the registry's storage redirect",
+    );
+    expect(seen.filter((r) => r.url.startsWith('https://storage.example/'))).toHaveLength(1);
+    expect(seen.filter((r) => r.url.startsWith('https://storage.example/token'))).toEqual([]);
+  });
+
+  it.each([
+    ['http://auth.example/token', 'over http, while only https may carry credentials from an https registry'],
+    ['https://169.254.169.254/token', 'on a loopback or link-local address'],
+    ['https://127.0.0.1:9999/token', 'on a loopback or link-local address'],
+    ['https://user:pw@auth.example/token', 'which carries user info'],
+  ])('sends nothing to the realm %s', async (realm, reason) => {
+    const { t, seen } = transport(() => challengeWith(realm), { credentials });
+    const error = await t.request(pull()).catch((e) => e);
+    expect(error).toBeInstanceOf(RegistryError);
+    expect((error as Error).message).toContain(reason);
+    expect((error as Error).message).toContain('no credentials were sent to it');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('sends the registry its own credentials at a realm on another https host, as Docker Hub needs', async () => {
+    const { t, seen } = transport(tokenRegistry(), { credentials });
+    await t.request(pull());
+    expect(seen[1]?.url).toMatch(/^https:\/\/auth\.example\/token\?/);
+    expect(seen[1]?.headers.authorization).toBe(
+      `Basic ${Buffer.from('robot:right-pass').toString('base64')}`,
+    );
+  });
+
+  it('never follows a token server redirect: the credentials would go on to another address', async () => {
+    const { t, seen } = transport(
+      (request) =>
+        request.url.startsWith('https://auth.example/')
+          ? new Response(null, { status: 307, headers: { location: 'https://evil.example/steal' } })
+          : bearerChallenge('repository:acme/api:pull'),
+      { credentials },
+    );
+    await expect(t.request(pull())).rejects.toThrow(
+      'token server for registry.example redirected the token request to https://evil.example/steal: credentials are never sent on to another address',
+    );
+    expect(seen.map((r) => [r.url.split('?')[0], r.redirect])).toEqual([
+      ['https://registry.example/v2/acme/api/manifests/v1', 'follow'],
+      ['https://auth.example/token', 'manual'],
+    ]);
   });
 });
 

@@ -2,6 +2,7 @@ import { ConfigurationError, type Logger, nullLogger, type SecretMasker } from '
 import packageJson from '../package.json';
 import type { Credentials } from './credentials';
 import { parseSpecErrors, RegistryError, type RegistryOperation } from './errors';
+import { realmProblem } from './realm';
 
 /** The subset of `fetch` the transport uses; tests pass a fake, production uses Node's (undici). */
 export type FetchLike = (url: string, init: RequestInit & { duplex?: 'half' }) => Promise<Response>;
@@ -220,8 +221,38 @@ export class RegistryTransport {
     response: Response,
     request: Pick<TransportRequest, 'operation' | 'target' | 'method' | 'url'>,
   ): Promise<void> {
+    // A 401 from another host (a redirect to blob storage) is that host's challenge: our credentials
+    // are for this registry alone and never answer it (containerd's fix for CVE-2020-15157).
+    const answeredBy = new URL(response.url || this.resolveUrl(request.url)).origin;
+    if (answeredBy !== new URL(this.baseUrl).origin) {
+      throw new RegistryError(
+        `registry ${this.host} redirected ${request.operation} ${request.target} to ${answeredBy}, which asks for credentials: they belong to ${this.host} alone and were not sent; check the registry's storage redirect`,
+        {
+          status: 401,
+          code: 'UNAUTHORIZED',
+          temporary: false,
+          operation: request.operation,
+          url: this.redactUrl(request.url),
+        },
+      );
+    }
     const header = response.headers.get('www-authenticate');
     const challenge = header ? parseChallenge(header) : undefined;
+    if (challenge?.scheme === 'bearer') {
+      const problem = realmProblem(challenge.realm, this.baseUrl);
+      if (problem) {
+        throw new RegistryError(
+          `registry ${this.host} names the token server ${this.redactUrl(challenge.realm)} ${problem}: no credentials were sent to it; check that ${this.host} is the registry you meant`,
+          {
+            status: 401,
+            code: 'UNAUTHORIZED',
+            temporary: false,
+            operation: request.operation,
+            url: this.redactUrl(request.url),
+          },
+        );
+      }
+    }
     if (!challenge) {
       throw new RegistryError(
         `registry ${this.host} answered 401 to ${request.operation} ${request.target} without a usable WWW-Authenticate challenge: check that ${this.host} is an OCI registry`,
@@ -289,6 +320,17 @@ export class RegistryTransport {
       target: request.target,
     };
     const response = await this.#send(tokenRequest, undefined);
+    if (response.status >= 300 && response.status < 400) {
+      throw new RegistryError(
+        `token server for ${this.host} redirected the token request to ${this.redactUrl(response.headers.get('location') ?? '(nowhere)')}: credentials are never sent on to another address; check the registry's auth configuration`,
+        {
+          status: response.status,
+          temporary: false,
+          operation: 'token',
+          url: this.redactUrl(url.toString()),
+        },
+      );
+    }
     if (!response.ok) {
       const error = await this.#toError(response, { ...tokenRequest, operation: request.operation });
       throw error;
@@ -357,7 +399,8 @@ export class RegistryTransport {
           method: request.method,
           headers,
           body: request.body,
-          redirect: 'follow',
+          // A token request carries credentials (Basic, or a refresh token in its body): never followed elsewhere.
+          redirect: request.operation === 'token' ? 'manual' : 'follow',
         });
         this.#logExchange(request, url, started, response);
       } catch (error) {
