@@ -27,7 +27,6 @@ export interface Inputs {
 
 /** Reads and checks every input before any source is asked. */
 export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
-  const registry = getRegistryInputs(inputs, masker);
   const version = inputs.optional('version');
   if (version) requireVersion(version, 'Input "version"');
   const compatibleVersion = inputs.optional('compatible-version');
@@ -50,6 +49,7 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
       );
     }
   }
+  const registry = getRegistryInputs(inputs, masker, runnerImage ? [runnerImage] : []);
   const npmPackage = inputs.optional('npm-package');
   const npmRegistry = inputs.optional('npm-registry');
   if (npmRegistry && !/^https?:\/\/[^\s]+$/.test(npmRegistry)) {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { ConfigurationError, type ExecOptions, SecretMasker } from '@flow-actions/action-kit';
@@ -210,6 +210,33 @@ describe('BuildahBuilder', () => {
     });
     expect((await stat(authfile)).mode & 0o777).toBe(0o600);
     expect(calls.flatMap((c) => c.args).join(' ')).not.toContain('s3cret-pass');
+  });
+
+  it('puts explicit credentials under their one registry, beside the Docker config entries of the others', async () => {
+    const { calls, run } = recordingExec();
+    const dockerDir = join(workDir, 'docker');
+    await mkdir(dockerDir, { recursive: true });
+    const fromConfig = { auth: Buffer.from('pusher:config-pass').toString('base64') };
+    await writeFile(
+      join(dockerDir, 'config.json'),
+      JSON.stringify({ auths: { 'ghcr.io': fromConfig }, credHelpers: { 'gcr.io': 'gcloud' } }),
+    );
+    await new BuildahBuilder({
+      exec: run,
+      username: 'puller',
+      password: 'base-image-pass',
+      credentialsRegistry: 'private.example:5000',
+      env: { HOME: workDir, DOCKER_CONFIG: dockerDir },
+    }).build(spec());
+    const args = calls[0]?.args ?? [];
+    const authfile = args[args.indexOf('--authfile') + 1] as string;
+    expect(JSON.parse(await readFile(authfile, 'utf8'))).toEqual({
+      auths: {
+        'ghcr.io': fromConfig,
+        'private.example:5000': { auth: Buffer.from('puller:base-image-pass').toString('base64') },
+      },
+      credHelpers: { 'gcr.io': 'gcloud' },
+    });
   });
 });
 

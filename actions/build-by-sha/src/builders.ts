@@ -57,6 +57,8 @@ export interface BuilderOptions {
   /** Explicit registry credentials; default: the builder's own (the Docker config). */
   username?: string;
   password?: string;
+  /** The one registry `username` and `password` log in to. Default: the destination's. */
+  credentialsRegistry?: string;
   /** Environment of the builder processes. Default: this process's. */
   env?: NodeJS.ProcessEnv;
 }
@@ -142,7 +144,13 @@ export class BuildxBuilder implements Builder {
     if (this.#options.username && this.#options.password) {
       await run(
         'docker',
-        ['login', '--username', this.#options.username, '--password-stdin', spec.registry],
+        [
+          'login',
+          '--username',
+          this.#options.username,
+          '--password-stdin',
+          this.#options.credentialsRegistry ?? spec.registry,
+        ],
         {
           ...common,
           input: this.#options.password,
@@ -231,24 +239,29 @@ export class BuildahBuilder implements Builder {
 
   /**
    * Always an explicit authfile: buildah otherwise reads $DOCKER_CONFIG/config.json and fails when
-   * that file does not exist. Explicit credentials win; else the Docker config, if there is one.
+   * that file does not exist. Explicit credentials go under their one registry, beside what the
+   * Docker config holds for every other registry.
    */
   async #writeAuthfile(spec: BuildSpec): Promise<string> {
     const { username, password } = this.#options;
-    if (!username || !password) {
-      const env = this.#options.env ?? process.env;
-      const configDir = env.DOCKER_CONFIG ?? (env.HOME ? join(env.HOME, '.docker') : undefined);
-      const dockerConfig = configDir ? join(configDir, 'config.json') : undefined;
-      if (dockerConfig && existsSync(dockerConfig)) return dockerConfig;
+    const env = this.#options.env ?? process.env;
+    const configDir = env.DOCKER_CONFIG ?? (env.HOME ? join(env.HOME, '.docker') : undefined);
+    const dockerConfig = configDir ? join(configDir, 'config.json') : undefined;
+    const hasDockerConfig = dockerConfig !== undefined && existsSync(dockerConfig);
+    if ((!username || !password) && hasDockerConfig) return dockerConfig;
+    const config = hasDockerConfig
+      ? (JSON.parse(await readFile(dockerConfig, 'utf8')) as { auths?: Record<string, unknown> })
+      : {};
+    const auths = { ...config.auths };
+    if (username && password) {
+      auths[this.#options.credentialsRegistry ?? spec.registry] = {
+        auth: Buffer.from(`${username}:${password}`).toString('base64'),
+      };
     }
     const dir = join(spec.workDir, 'auth');
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const file = join(dir, 'auth.json');
-    const auths =
-      username && password
-        ? { [spec.registry]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } }
-        : {};
-    await writeFile(file, JSON.stringify({ auths }), { mode: 0o600 });
+    await writeFile(file, JSON.stringify({ ...config, auths }), { mode: 0o600 });
     await chmod(file, 0o600);
     return file;
   }

@@ -30,6 +30,9 @@ export function createBuildDependencies(
         masker,
         ...(inputs.registry.username ? { username: inputs.registry.username } : {}),
         ...(inputs.registry.password ? { password: inputs.registry.password } : {}),
+        ...(inputs.registry.credentialsRegistry
+          ? { credentialsRegistry: inputs.registry.credentialsRegistry }
+          : {}),
       }),
     copyArtifact: (from, to, reference) => copyArtifact(from, to, reference, { logger }),
     tempDir: options.tempDir,

@@ -77,7 +77,6 @@ export function getInputs(
   workspace: string,
   root: string = workspace,
 ): Inputs {
-  const registry = getRegistryInputs(reader, masker);
   const kind = reader.choice('kind', KINDS, 'image');
   const builder = reader.choice('builder', BUILDERS, 'auto');
   const ifExists = reader.choice('if-exists', ['skip', 'fail'] as const, 'skip');
@@ -109,6 +108,7 @@ export function getInputs(
   const duplicate = repositories.find((repository, index) => repositories.indexOf(repository) !== index);
   if (duplicate)
     throw new ConfigurationError(`Input "image" names ${duplicate} twice: give each repository once.`);
+  const registry = getRegistryInputs(reader, masker, repositories);
 
   return {
     kind,

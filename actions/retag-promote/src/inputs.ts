@@ -15,7 +15,6 @@ export interface Inputs extends Omit<PromoteRequest, 'from'> {
 export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
   const githubToken = inputs.optional('github-token');
   masker.add(githubToken);
-  const registry = getRegistryInputs(inputs, masker);
 
   const images = inputs.multiline('image');
   if (images.length === 0)
@@ -29,6 +28,7 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
       `Input "to-image" has ${toImageLines.length} line(s) but "image" has ${images.length}: give one destination per image.`,
     );
   }
+  const registry = getRegistryInputs(inputs, masker, [...images, ...toImageLines]);
 
   const tags = inputs.list('to');
   if (tags.length === 0)

@@ -26,6 +26,7 @@ export const INPUTS = [
   'npm-token',
   'username',
   'password',
+  'registry',
   'insecure-registries',
   'sha-length',
   'tag-prefix',
@@ -87,7 +88,6 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
   masker.add(githubToken);
   const npmToken = inputs.optional('npm-token');
   masker.add(npmToken);
-  const registry = getRegistryInputs(inputs, masker);
 
   const reason = inputs.optional('reason');
   if (!reason) {
@@ -127,6 +127,11 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
     if (seen.has(image.image)) throw new ConfigurationError(`Input "image" lists "${image.image}" twice.`);
     seen.add(image.image);
   }
+  const registry = getRegistryInputs(
+    inputs,
+    masker,
+    images.map((image) => image.image),
+  );
   if (mode === 'delete' && images.some((image) => image.backend === 'ghcr') && !githubToken) {
     throw new ConfigurationError(
       'Input "github-token" is required to delete from GHCR (its registry refuses DELETE; the Packages API is used): pass the workflow token (github.token) with "packages: write" permission.',

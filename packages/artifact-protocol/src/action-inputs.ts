@@ -1,18 +1,35 @@
 import type { InputReader, SecretMasker } from '@flow-actions/action-kit';
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, refuseUrlCredentials } from '@flow-actions/action-kit';
 import { DEFAULT_SHA_LENGTH, type ShaTagOptions, TAG_PATTERN } from '@flow-actions/commit-identity';
+import { parseReference, sameRegistry } from '@flow-actions/oci-store';
 
 /** Registry access as every registry-facing action takes it. */
 export interface RegistryInputs {
-  /** Explicit credentials win over the Docker config that docker/login-action writes. */
+  /** Explicit credentials win over the Docker config that docker/login-action writes, for one registry. */
   username?: string;
   password?: string;
+  /**
+   * The one registry (host[:port]) `username` and `password` log in to: the `registry` input,
+   * else the first image's registry. Every other registry takes its Docker-config credentials.
+   */
+  credentialsRegistry?: string;
   /** Registries that may be spoken to over plain HTTP besides loopback ones. */
   insecureRegistries: string[];
 }
 
-/** Reads `username`, `password` (masked at once) and `insecure-registries`. */
-export function getRegistryInputs(inputs: InputReader, masker: SecretMasker): RegistryInputs {
+const REGISTRY_CREDENTIALS_GO =
+  'log in to the registry instead (docker/login-action writes the Docker config), or use inputs "username" and "password"';
+
+/**
+ * Reads `username`, `password` (masked at once), `registry` and `insecure-registries`. The
+ * credentials are bound to one registry: `registry`, else the registry of the first of `images`
+ * (the action's repositories, in the order its inputs list them) that is not an OCI layout.
+ */
+export function getRegistryInputs(
+  inputs: InputReader,
+  masker: SecretMasker,
+  images: readonly string[],
+): RegistryInputs {
   const username = inputs.optional('username');
   const password = inputs.optional('password');
   if (password) masker.addCredentials(username ?? '', password);
@@ -21,11 +38,54 @@ export function getRegistryInputs(inputs: InputReader, masker: SecretMasker): Re
       `Inputs "username" and "password" go together: ${username ? '"password"' : '"username"'} is missing.`,
     );
   }
+  if (username?.includes(':')) {
+    throw new ConfigurationError(
+      'Input "username" contains ":", which Basic auth cannot carry: check that "username" holds the user name alone and "password" the password.',
+    );
+  }
+  const insecureRegistries = inputs.list('insecure-registries');
+  for (const entry of insecureRegistries) {
+    refuseUrlCredentials(entry, { input: 'insecure-registries', instead: REGISTRY_CREDENTIALS_GO, masker });
+  }
+  const explicit = inputs.optional('registry');
+  if (explicit !== undefined) checkRegistryName(explicit, masker);
+  if (explicit !== undefined && !username) {
+    throw new ConfigurationError(
+      `Input "registry" names the registry "username" and "password" log in to, but they are empty: set them, or drop "registry" and log in with docker/login-action.`,
+    );
+  }
+  const firstRegistry = images
+    .map((image) => parseReference(image))
+    .find((reference) => reference.kind === 'registry')?.registry;
+  const credentialsRegistry = explicit?.toLowerCase() ?? firstRegistry;
+  if (username && !credentialsRegistry) {
+    throw new ConfigurationError(
+      'Inputs "username" and "password" log in to a registry, but no image is on one (only local OCI layouts): drop them, or name the registry in input "registry".',
+    );
+  }
   return {
     ...(username ? { username } : {}),
     ...(password ? { password } : {}),
-    insecureRegistries: inputs.list('insecure-registries'),
+    ...(username && credentialsRegistry ? { credentialsRegistry } : {}),
+    insecureRegistries,
   };
+}
+
+/** A registry as images name it: host[:port], no scheme, no path, no credentials. */
+function checkRegistryName(value: string, masker: SecretMasker): void {
+  refuseUrlCredentials(value, { input: 'registry', instead: REGISTRY_CREDENTIALS_GO, masker });
+  const invalid = () =>
+    new ConfigurationError(
+      `Input "registry" must be a registry host[:port] as image names start with it (e.g. ghcr.io or 127.0.0.1:5000), got "${value}".`,
+    );
+  if (value.includes('/')) throw invalid();
+  let parsed: ReturnType<typeof parseReference>;
+  try {
+    parsed = parseReference(`${value}/probe`);
+  } catch {
+    throw invalid();
+  }
+  if (parsed.kind !== 'registry' || !sameRegistry(parsed.registry, value)) throw invalid();
 }
 
 /** Reads `sha-length` (4 to 40, default 7) and `tag-prefix`, the same way in every action. */

@@ -204,7 +204,8 @@ export function mainHelp(): string {
     '',
     'Every command takes --json (one JSON object on stdout; progress goes to stderr), --verbose',
     '(every registry request on stderr, redacted) and --help. Long uploads show progress on stderr.',
-    'Credentials: the Docker config ($DOCKER_CONFIG or ~/.docker/config.json), or --username/--password.',
+    'Credentials: the Docker config ($DOCKER_CONFIG or ~/.docker/config.json), or --username/--password',
+    "for one registry (--registry, else the first image's); never inside a URL.",
     '',
     ...EXIT_CODES_HELP,
   ].join('\n');

@@ -8,12 +8,18 @@ import { UsageError } from './command';
 export const REGISTRY_OPTIONS: Record<string, OptionSpec> = {
   username: {
     type: 'string',
-    description: 'Registry user; wins over the Docker config. Needs --password.',
+    description:
+      "Registry user for one registry (--registry, else the first image's); every other registry uses the Docker config. Needs --password.",
     defaultText: 'from $DOCKER_CONFIG/config.json or ~/.docker/config.json',
   },
   password: {
     type: 'string',
     description: 'Registry password or token (masked in every message). Needs --username.',
+  },
+  registry: {
+    type: 'string',
+    description: 'The registry (host[:port]) --username and --password log in to.',
+    defaultText: "the first image's registry",
   },
   'insecure-registries': {
     type: 'string',
@@ -69,7 +75,7 @@ export function toFlagWording(message: string): string {
   return message
     .replace(/: set it under "with:" in the workflow step\./, ': pass it.')
     .replace(/Input "([a-z-]+): ([^"]+)"/g, '--$1 $2')
-    .replace(/Inputs? "([a-z-]+)"(?: and "([a-z-]+)")?/g, (_match, first: string, second?: string) =>
+    .replace(/\b[Ii]nputs? "([a-z-]+)"(?: and "([a-z-]+)")?/g, (_match, first: string, second?: string) =>
       second ? `--${first} and --${second}` : `--${first}`,
     )
     .replace(/"([a-z][a-z-]*)" is missing/g, '--$1 is missing')
@@ -140,7 +146,7 @@ function httpsUrl(origin: string, path: string): string | undefined {
   return clean ? `${origin}/${clean}` : undefined;
 }
 
-/** Opens stores the way the actions do: Docker config credentials unless --username/--password. */
+/** Opens stores the way the actions do: --username/--password for their one registry, else the Docker config. */
 export function createStoreOpener(registry: RegistryInputs, context: CommandContext, masker: SecretMasker) {
   return (reference: string, options: OpenStoreOptions = {}) =>
     openStore(reference, {

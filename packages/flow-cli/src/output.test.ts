@@ -50,6 +50,10 @@ describe('toFlagWording', () => {
     ],
     ['Input "versions-from: git" needs a checkout', '--versions-from git needs a checkout'],
     ['Registry answered 500', 'Registry answered 500'],
+    [
+      'remove them and log in, or use inputs "username" and "password"; check input "path".',
+      'remove them and log in, or use --username and --password; check --path.',
+    ],
   ])('%s', (message, expected) => {
     expect(toFlagWording(message)).toBe(expected);
   });

@@ -125,6 +125,31 @@ describe('resolveCredentials', () => {
     expect(masker.redact(base64('bot:explicit-pw'))).toBe('***');
   });
 
+  it('uses username/password only for the registry they belong to; every other one reads the Docker config', async () => {
+    const configDir = await writeConfig({
+      auths: { 'other.io:5000': { auth: base64('other-user:other-pw') } },
+      credHelpers: { 'helped.io': 'test' },
+    });
+    await writeHelper({ 'helped.io': { Username: 'helped', Secret: 'from-helper' } });
+    const explicit = {
+      env: envWith(configDir),
+      username: 'bot',
+      password: 'explicit-pw',
+      credentialsRegistry: 'GHCR.io',
+    };
+    expect(await resolveCredentials('ghcr.io', explicit)).toMatchObject({ username: 'bot' });
+    expect(await resolveCredentials('other.io:5000', explicit)).toMatchObject({
+      username: 'other-user',
+      password: 'other-pw',
+    });
+    expect(await resolveCredentials('helped.io', explicit)).toMatchObject({ username: 'helped' });
+    expect(await resolveCredentials('quay.io', explicit)).toBeUndefined();
+    // Docker Hub's names are one registry.
+    expect(
+      await resolveCredentials('docker.io', { ...explicit, credentialsRegistry: 'index.docker.io' }),
+    ).toMatchObject({ username: 'bot' });
+  });
+
   it.each([
     [{ username: 'bot' }, 'input username is set but password is empty'],
     [{ password: 'pw-only' }, 'input password is set but username is empty'],

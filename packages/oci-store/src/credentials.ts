@@ -26,6 +26,11 @@ export interface ResolveCredentialsOptions {
   username?: string;
   /** Explicit password or token; needs `username`. Default: none. */
   password?: string;
+  /**
+   * The registry (host[:port]) `username` and `password` belong to. For any other registry they
+   * are never used, and the Docker config answers. Default: the registry asked for.
+   */
+  credentialsRegistry?: string;
   /** Directory holding `config.json`. Default: `$DOCKER_CONFIG`, else `~/.docker`. */
   configDir?: string;
   /** Environment for `DOCKER_CONFIG`, `HOME` and the helper's PATH. Default: `process.env`. */
@@ -52,7 +57,9 @@ export async function resolveCredentials(
   options: ResolveCredentialsOptions = {},
 ): Promise<Credentials | undefined> {
   const masker = options.masker;
-  if (options.username || options.password) {
+  const explicitHere =
+    options.credentialsRegistry === undefined || sameRegistry(options.credentialsRegistry, registry);
+  if (explicitHere && (options.username || options.password)) {
     if (!options.username)
       throw new ConfigurationError(
         'input password is set but username is empty: set both, or neither to use the Docker config',
@@ -120,6 +127,12 @@ async function readDockerConfig(path: string): Promise<DockerConfig | undefined>
       `${path} is not valid JSON (${(error as Error).message}): fix or remove it, or log in again`,
     );
   }
+}
+
+/** True when two registry names (host[:port], any of Docker Hub's names) are the same registry. */
+export function sameRegistry(a: string, b: string): boolean {
+  const canonical = (name: string) => (isDockerHub(name) ? DOCKER_HUB.registry : name.toLowerCase());
+  return canonical(a) === canonical(b);
 }
 
 /** The keys a registry may be stored under, most specific first; the first is what helpers are asked for. */

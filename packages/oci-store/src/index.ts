@@ -12,7 +12,7 @@ export type { BlobSource, UploadAttemptOptions } from './blob-source';
 export type { CopyOptions, CopyResult } from './copy';
 export { copyArtifact } from './copy';
 export type { Credentials, ResolveCredentialsOptions } from './credentials';
-export { resolveCredentials } from './credentials';
+export { resolveCredentials, sameRegistry } from './credentials';
 export type { VerifyingStreamOptions } from './digest';
 export {
   computeDigest,

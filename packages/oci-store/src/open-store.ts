@@ -16,6 +16,11 @@ export interface OpenStoreOptions
   username?: string;
   /** Registry password or token; needs `username`. Default: from the Docker config. */
   password?: string;
+  /**
+   * The registry `username` and `password` belong to; a store on another registry takes its
+   * Docker-config credentials instead. Default: the reference's registry (one store opened alone).
+   */
+  credentialsRegistry?: string;
   /** Directory of the Docker config. Default: `$DOCKER_CONFIG`, else `~/.docker`. */
   dockerConfigDir?: string;
   /** The input the reference came from, named in errors. Default: none. */
@@ -39,6 +44,7 @@ export async function openStore(
   const credentials = await resolveCredentials(parsed.registry, {
     username: options.username,
     password: options.password,
+    credentialsRegistry: options.credentialsRegistry,
     configDir: options.dockerConfigDir,
     env: options.env,
     masker,

@@ -44,11 +44,11 @@ export const inspectCommand: Command = {
   async run(args, context) {
     const [image = '', wanted = ''] = args.positionals;
     const reader = new InputReader(createFlagInputSource(args, inspectCommand.options));
+    const reference = readInputs(() => parseReference(image, { inputName: 'image' }));
     const { registry, sha } = readInputs(() => ({
-      registry: getRegistryInputs(reader, context.masker),
+      registry: getRegistryInputs(reader, context.masker, [image]),
       sha: getShaTagInputs(reader),
     }));
-    const reference = readInputs(() => parseReference(image, { inputName: 'image' }));
     if (hasVersion(reference)) {
       throw new UsageError(
         `<image> names a repository, not a version: drop the tag or digest from "${image}"`,
