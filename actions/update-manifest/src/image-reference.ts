@@ -1,4 +1,5 @@
 import { ConfigurationError } from '@flow-actions/action-kit';
+import { hasVersion, parseRegistryOnlyReference } from '@flow-actions/oci-store/reference';
 
 /** An image reference split the way a container runtime reads it. */
 export interface ImageReference {
@@ -19,8 +20,6 @@ export interface ImageTarget {
 const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 // The distribution spec's tag grammar.
 const TAG_PATTERN = /^[\w][\w.-]{0,127}$/;
-const NAME_PATTERN =
-  /^[a-z0-9]+(?:[._-]+[a-z0-9]+|__)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/i;
 
 export function isDigest(value: string): boolean {
   return DIGEST_PATTERN.test(value);
@@ -73,10 +72,12 @@ export function formatImageReference(name: string, target: Pick<ImageTarget, 'ta
   return `${name}${target.tag ? `:${target.tag}` : ''}${target.digest ? `@${target.digest}` : ''}`;
 }
 
-/** Checks the image inputs before anything else happens; every error names the input. */
+/**
+ * Checks the image inputs before anything else happens; every error names the input. The name
+ * is parsed as every other action parses a reference (lower-case repository, no credentials).
+ */
 export function checkImageTarget(target: ImageTarget): ImageTarget {
-  const reference = parseImageReference(target.name);
-  if (reference.tag !== undefined || reference.digest !== undefined || !NAME_PATTERN.test(target.name)) {
+  if (hasVersion(parseRegistryOnlyReference(target.name, { inputName: 'image' }))) {
     throw new ConfigurationError(
       `Input "image" must be an image name without tag or digest (e.g. ghcr.io/acme/api), got "${target.name}": put the version in "tag" or "digest".`,
     );

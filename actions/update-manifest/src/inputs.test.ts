@@ -99,6 +99,15 @@ describe('getInputs', () => {
     ],
     [{ username: 'robot' }, 'Inputs "username" and "password" go together: "password" is missing.'],
     [
+      { image: 'ghcr.io/Acme/API' },
+      'input image: repository "Acme/API" in "ghcr.io/Acme/API" must be lower-case: use "acme/api"',
+    ],
+    [{ image: 'oci:./layout' }, /^input image: "oci:\.\/layout" is a local OCI layout/],
+    [
+      { image: 'https://bob:hunter22@ghcr.io/acme/api' },
+      /^Input "image" carries credentials in "https:\/\/bob:\*\*\*@ghcr\.io\/acme\/api"/,
+    ],
+    [
       { format: 'jsonnet' },
       'Input "format" must be one of "auto", "kustomize", "helm", "kubernetes", got "jsonnet".',
     ],
@@ -120,7 +129,20 @@ describe('getInputs', () => {
     ],
     [{ path: '../other' }, /^Input "path" "\.\.\/other" must be relative to the manifest repository/],
     [{ path: '' }, /^Input "path" is required/],
-    [{ branch: 'main..x' }, 'Input "branch" "main..x" is not a valid branch name.'],
+    [
+      { branch: 'main..x' },
+      'Input "branch" "main..x" is not a valid branch name: it contains "..". Give a branch as git accepts it (git check-ref-format --branch), e.g. main or deploy/stage.',
+    ],
+    [
+      { branch: '-x' },
+      /^Input "branch" "-x" is not a valid branch name: it starts with "-", which git would read as an option/,
+    ],
+    [{ branch: '--upload-pack=touch /tmp/pwned' }, /^Input "branch" .* starts with "-"/],
+    [{ 'pull-request-branch': '-b' }, /^Input "pull-request-branch" "-b" is not a valid branch name/],
+    [
+      { repository: 'https://x-access-token:ghs_leak123456@github.com/acme/deploy.git' },
+      'Input "repository" carries credentials in "https://x-access-token:***@github.com/acme/deploy.git": credentials never go in a URL, where logs and errors would show them; remove them and write owner/name, with the token in input "token".',
+    ],
     [{ 'source-commit': 'xyz' }, /^Input "source-commit" "xyz" is not a commit sha/],
   ])('refuses %o before anything is cloned', (overrides, message) => {
     const text = errorOf({ ...BASE, ...overrides });

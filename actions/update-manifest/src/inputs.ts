@@ -1,7 +1,13 @@
 import { isAbsolute, resolve } from 'node:path';
-import { ConfigurationError, type InputReader, type SecretMasker } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  type InputReader,
+  refuseUrlCredentials,
+  type SecretMasker,
+} from '@flow-actions/action-kit';
 import { getRegistryInputs, type RegistryInputs } from '@flow-actions/artifact-protocol';
 import { hasVersion, parseReference } from '@flow-actions/oci-store';
+import { checkBranchName } from './branch-name';
 import { checkImageTarget, type ImageTarget } from './image-reference';
 import { FORMATS, type FormatInput, parseHelmKey } from './manifest-edit';
 
@@ -44,8 +50,6 @@ export interface InputEnvironment {
 }
 
 const REPOSITORY_PATTERN = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?$/;
-// A conservative subset of git check-ref-format: no spaces, no `..`, no `@{`, no control characters.
-const BRANCH_PATTERN = /^(?!\/|.*\/$|.*\/\/|.*\.\.|.*@\{|.*\.lock$|.*\/\.|\.)[A-Za-z0-9._/-]+$/;
 
 /** The inputs both an update and a revert read: where, as whom, with which token. */
 export interface CommonInputs {
@@ -68,9 +72,15 @@ function getCommonInputs(reader: InputReader, masker: SecretMasker, env: InputEn
   // git sends the token as Basic auth: the pair and its base64 form are secrets too.
   if (token) masker.addCredentials('x-access-token', token);
 
-  const repository = parseRepository(reader.required('repository'), env);
+  const repositoryInput = reader.required('repository');
+  refuseUrlCredentials(repositoryInput, {
+    input: 'repository',
+    instead: 'write owner/name, with the token in input "token"',
+    masker,
+  });
+  const repository = parseRepository(repositoryInput, env);
   const branch = reader.optional('branch');
-  if (branch !== undefined) checkBranch(branch, 'branch');
+  if (branch !== undefined) checkBranchName(branch, 'branch');
   const paths = reader.list('path').map(normalizePath);
   if (paths.length === 0) {
     throw new ConfigurationError(
@@ -177,7 +187,7 @@ export function getInputs(reader: InputReader, masker: SecretMasker, env: InputE
     );
   }
   const pullRequestBranch = reader.optional('pull-request-branch');
-  if (pullRequestBranch !== undefined) checkBranch(pullRequestBranch, 'pull-request-branch');
+  if (pullRequestBranch !== undefined) checkBranchName(pullRequestBranch, 'pull-request-branch');
   if (pullRequestBranch !== undefined && pullRequestBranch === branch) {
     throw new ConfigurationError(
       'Input "pull-request-branch" must differ from "branch": the pull request merges one into the other.',
@@ -263,10 +273,4 @@ function checkArtifact(value: string | undefined, image: string): string {
     );
   }
   return artifact;
-}
-
-function checkBranch(value: string, input: string): void {
-  if (!BRANCH_PATTERN.test(value)) {
-    throw new ConfigurationError(`Input "${input}" "${value}" is not a valid branch name.`);
-  }
 }

@@ -15,6 +15,8 @@ beforeAll(async () => {
   await symlink(join(outside, 'secret'), join(root, 'leak.zip'));
   await symlink(outside, join(root, 'up'));
   await symlink(join(root, 'dist', 'app.zip'), join(root, 'alias.zip'));
+  await symlink(join(root, 'dist'), join(root, 'inner-link'));
+  await symlink(join(outside, 'secret'), join(root, 'dist', 'linked.json'));
 });
 afterAll(() => rm(outside, { recursive: true, force: true }));
 
@@ -25,6 +27,7 @@ describe('resolveInside', () => {
     ['.', ''],
     ['..name', '..name'],
     ['alias.zip', 'alias.zip'],
+    ['inner-link/app.zip', 'inner-link/app.zip'],
     ['missing/file.zip', 'missing/file.zip'],
   ])('%s stays inside', (path, expected) => {
     expect(resolveInside(root, path)).toBe(join(root, expected));
@@ -34,7 +37,7 @@ describe('resolveInside', () => {
     expect(resolveInside(root, join(root, 'dist', 'app.zip'))).toBe(join(root, 'dist', 'app.zip'));
   });
 
-  it.each(['../secret', 'dist/../../secret', '/etc/passwd', 'leak.zip', 'up/secret', 'up'])(
+  it.each(['../secret', 'dist/../../secret', '/etc/passwd', 'leak.zip', 'up/secret', 'up', 'dist/linked.json'])(
     '%s leads outside',
     (path) => {
       expect(resolveInside(root, path)).toBeUndefined();
