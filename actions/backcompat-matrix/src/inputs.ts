@@ -1,5 +1,11 @@
-import { ConfigurationError, type InputReader, type SecretMasker } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  type InputReader,
+  refuseUrlCredentials,
+  type SecretMasker,
+} from '@flow-actions/action-kit';
 import { getRegistryInputs, type RegistryInputs } from '@flow-actions/artifact-protocol';
+import { checkNpmPackageName } from '@flow-actions/npm-runner';
 import { parseReference } from '@flow-actions/oci-store';
 import { type FileKey, parseFileKey } from './file-key';
 import { POLICIES, type Policy } from './plan';
@@ -51,7 +57,17 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
   }
   const registry = getRegistryInputs(inputs, masker, runnerImage ? [runnerImage] : []);
   const npmPackage = inputs.optional('npm-package');
+  // The name goes on npm's command line: one that starts with "-" would read as an option.
+  if (npmPackage) checkNpmPackageName(npmPackage, 'Input "npm-package" value');
   const npmRegistry = inputs.optional('npm-registry');
+  if (npmRegistry) {
+    refuseUrlCredentials(npmRegistry, {
+      input: 'npm-registry',
+      instead:
+        "give npm the registry's token in an .npmrc (actions/setup-node with registry-url and NODE_AUTH_TOKEN)",
+      masker,
+    });
+  }
   if (npmRegistry && !/^https?:\/\/[^\s]+$/.test(npmRegistry)) {
     throw new ConfigurationError(`Input "npm-registry" must be an http(s) URL, got "${npmRegistry}".`);
   }

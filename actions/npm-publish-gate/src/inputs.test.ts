@@ -60,7 +60,7 @@ describe('getInputs', () => {
     ],
     [
       { token: TOKEN, registry: 'https://u:p@npm.example.com/' },
-      'Input "registry" holds credentials: put the token in "token" instead.',
+      'Input "registry" carries credentials in "https://u:***@npm.example.com/": credentials never go in a URL, where logs and errors would show them; remove them and pass the token in input "token".',
     ],
     [
       { token: TOKEN, registry: 'npm.example.com' },

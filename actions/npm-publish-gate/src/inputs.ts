@@ -1,4 +1,9 @@
-import { ConfigurationError, type InputReader, type SecretMasker } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  type InputReader,
+  refuseUrlCredentials,
+  type SecretMasker,
+} from '@flow-actions/action-kit';
 import { isRangeLikeTag, isWellFormedTag } from './versions';
 
 export interface Inputs {
@@ -28,7 +33,7 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
   const githubToken = inputs.optional('github-token');
   masker.add(githubToken);
 
-  const registry = parseRegistry(inputs.optional('registry') ?? DEFAULT_REGISTRY);
+  const registry = parseRegistry(inputs.optional('registry') ?? DEFAULT_REGISTRY, masker);
   const dryRun = inputs.boolean('dry-run', false);
   if (token && /[\r\n\s]/.test(token))
     throw new ConfigurationError(
@@ -71,15 +76,14 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
 }
 
 /** An http(s) URL, normalised to end in `/`; plain http only on loopback, since the token goes with every request. */
-export function parseRegistry(value: string): string {
+export function parseRegistry(value: string, masker: SecretMasker): string {
+  refuseUrlCredentials(value, { input: 'registry', instead: 'pass the token in input "token"', masker });
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     throw new ConfigurationError(`Input "registry" "${value}" is not a URL: use e.g. ${DEFAULT_REGISTRY}.`);
   }
-  if (url.username || url.password)
-    throw new ConfigurationError('Input "registry" holds credentials: put the token in "token" instead.');
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
     throw new ConfigurationError(

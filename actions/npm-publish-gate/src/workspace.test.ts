@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -87,7 +87,8 @@ describe('discoverPackages', () => {
     {
       files: { 'package.json': pkg('root') },
       patterns: ['../elsewhere'],
-      message: /^Package pattern "..\/elsewhere" leaves the repository/,
+      message:
+        /^Input "packages": pattern "..\/elsewhere" leaves the repository: give folders or globs relative to the repository root, e.g. packages\/client or packages\/\*\./,
     },
     {
       files: { 'p/package.json': pkg('p', '1.0.0', { private: true }) },
@@ -99,9 +100,52 @@ describe('discoverPackages', () => {
       patterns: ['p'],
       message: /^p\/package.json \(from "packages"\) has no "name" or no "version"/,
     },
+    {
+      files: { 'p/package.json': pkg('--registry=https://evil.example/') },
+      patterns: ['p'],
+      message:
+        /^p\/package.json \(from "packages"\): its name "--registry=https:\/\/evil.example\/" is not an npm package name/,
+    },
   ])('refuses: $message', async ({ files, patterns, message }) => {
     const root = await tree(files);
     await expect(discoverPackages({ root, patterns })).rejects.toThrow(message);
+  });
+});
+
+describe('discoverPackages and symbolic links', () => {
+  async function withOutside(): Promise<{ root: string; outside: string }> {
+    const root = await tree({ 'package.json': pkg('root', '1.0.0', { private: true }) });
+    const outside = await tree({ 'package.json': pkg('stolen'), 'secret.txt': 'not yours' });
+    return { root, outside };
+  }
+
+  it('refuses a package folder that is a link out of the workspace', async () => {
+    const { root, outside } = await withOutside();
+    await mkdir(join(root, 'packages'));
+    await symlink(outside, join(root, 'packages', 'evil'));
+    await expect(discoverPackages({ root, patterns: ['packages/evil'] })).rejects.toThrow(
+      'packages/evil/package.json (from "packages") leads outside the workspace through a symbolic link: publish only packages inside the repository checkout, and drop the link or the folder from "packages".',
+    );
+  });
+
+  it('refuses a package.json that is a link out of the workspace, also when found through workspaces', async () => {
+    const { root, outside } = await withOutside();
+    await writeFile(
+      join(root, 'package.json'),
+      JSON.stringify(pkg('root', '1.0.0', { private: true, workspaces: ['packages/*'] })),
+    );
+    await mkdir(join(root, 'packages', 'a'), { recursive: true });
+    await symlink(join(outside, 'package.json'), join(root, 'packages', 'a', 'package.json'));
+    await expect(discoverPackages({ root, patterns: [] })).rejects.toThrow(
+      /^packages\/a\/package.json \(from "workspaces"\) leads outside the workspace/,
+    );
+  });
+
+  it('follows a link that stays inside the workspace', async () => {
+    const root = await tree({ 'libs/real/package.json': pkg('real') });
+    await symlink(join(root, 'libs', 'real'), join(root, 'alias'));
+    const found = await discoverPackages({ root, patterns: ['alias'] });
+    expect(found.selected.map((p) => p.name)).toEqual(['real']);
   });
 });
 

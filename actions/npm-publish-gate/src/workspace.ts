@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, realPathWithin } from '@flow-actions/action-kit';
+import { checkNpmPackageName } from '@flow-actions/npm-runner';
 
 /** The fields of package.json the gate reads; everything else is carried over untouched. */
 export interface PackageManifest {
@@ -51,7 +52,7 @@ export interface Discovery {
 export async function discoverPackages(options: DiscoverOptions): Promise<Discovery> {
   const root = resolve(options.root);
   const workspacePatterns = await readWorkspacePatterns(root);
-  const workspaceDirs = await expandPatterns(root, workspacePatterns);
+  const workspaceDirs = await expandPatterns(root, workspacePatterns, WORKSPACES);
   const byName = new Map<string, WorkspacePackage>();
   for (const dir of workspaceDirs) {
     const found = await readPackage(root, dir, 'workspaces');
@@ -60,10 +61,10 @@ export async function discoverPackages(options: DiscoverOptions): Promise<Discov
 
   let selected: WorkspacePackage[];
   if (options.patterns.length > 0) {
-    const dirs = await expandPatterns(root, options.patterns);
+    const dirs = await expandPatterns(root, options.patterns, PACKAGES_INPUT);
     if (dirs.length === 0)
       throw new ConfigurationError(
-        `Input "packages" matched no folder with a package.json: ${options.patterns.join(', ')} (relative to ${root}).`,
+        `Input "packages" matched no folder with a package.json: ${options.patterns.join(', ')} (relative to ${root}); give package folders or globs relative to the repository root, e.g. packages/client or packages/*.`,
       );
     selected = [];
     for (const dir of dirs) {
@@ -130,12 +131,20 @@ export function parsePnpmWorkspacePackages(yaml: string): string[] {
   return patterns;
 }
 
+/** Where package patterns come from, for messages. */
+const PACKAGES_INPUT = 'Input "packages"';
+const WORKSPACES = 'The workspaces of package.json or pnpm-workspace.yaml';
+
 /**
  * Folders matching the patterns, in a stable order. `*` matches within one folder name, `**`
  * any depth; `!pattern` excludes. Folders named node_modules or starting with `.` are never
- * entered. Patterns may not leave the root.
+ * entered. Patterns may not leave the root; `from` names where they came from in errors.
  */
-export async function expandPatterns(root: string, patterns: readonly string[]): Promise<string[]> {
+export async function expandPatterns(
+  root: string,
+  patterns: readonly string[],
+  from: string,
+): Promise<string[]> {
   const included = new Set<string>();
   const excluded = new Set<string>();
   for (const raw of patterns) {
@@ -144,7 +153,7 @@ export async function expandPatterns(root: string, patterns: readonly string[]):
     const segments = pattern.split('/');
     if (segments.includes('..') || pattern.startsWith('/'))
       throw new ConfigurationError(
-        `Package pattern "${raw}" leaves the repository: use a path relative to the workspace root.`,
+        `${from}: pattern "${raw}" leaves the repository: give folders or globs relative to the repository root, e.g. packages/client or packages/*.`,
       );
     const matches = await matchSegments(
       root,
@@ -189,12 +198,21 @@ async function readPackage(
   inputName: string,
 ): Promise<WorkspacePackage | undefined> {
   const path = relative(root, dir).split(sep).join('/') || '.';
-  const manifest = (await readJson(join(dir, 'package.json'))) as PackageManifest | undefined;
+  const manifestPath = join(dir, 'package.json');
+  // The folder or its package.json may be a link: followed out of the checkout, npm would pack
+  // and publish files from anywhere on the runner.
+  const inside = await realPathWithin(root, manifestPath).catch(() => null);
+  if (inside === undefined)
+    throw new ConfigurationError(
+      `${path}/package.json (from "${inputName}") leads outside the workspace through a symbolic link: publish only packages inside the repository checkout, and drop the link or the folder from "${inputName}".`,
+    );
+  const manifest = (await readJson(manifestPath)) as PackageManifest | undefined;
   if (!manifest) return undefined;
   if (typeof manifest.name !== 'string' || typeof manifest.version !== 'string')
     throw new ConfigurationError(
       `${path}/package.json (from "${inputName}") has no "name" or no "version": give it both, or leave the folder out.`,
     );
+  checkNpmPackageName(manifest.name, `${path}/package.json (from "${inputName}"): its name`);
   return {
     name: manifest.name,
     version: manifest.version,

@@ -93,6 +93,19 @@ describe('getInputs', () => {
       'must be an http(s) URL',
     ],
     [
+      {
+        reason: 'x',
+        'npm-package': 'lib',
+        'npm-version': '1.0.0',
+        'npm-registry': 'https://ci:npm_s3cret@npm.example/',
+      },
+      'Input "npm-registry" carries credentials in "https://ci:***@npm.example/": credentials never go in a URL, where logs and errors would show them; remove them and pass the token in input "npm-token".',
+    ],
+    [
+      { image: 'https://bob:hunter22@r.test/a', reason: 'x' },
+      'Input "image" carries credentials in "https://bob:***@r.test/a"',
+    ],
+    [
       { image: 'r.test/a', reason: 'x', 'sha-length': '3' },
       'Input "sha-length" must be a whole number from 4 to 40',
     ],

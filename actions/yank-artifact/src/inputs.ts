@@ -1,4 +1,9 @@
-import { ConfigurationError, type InputReader, type SecretMasker } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  type InputReader,
+  refuseUrlCredentials,
+  type SecretMasker,
+} from '@flow-actions/action-kit';
 import {
   createTagPatternMatcher,
   getRegistryInputs,
@@ -6,6 +11,7 @@ import {
   type RegistryInputs,
 } from '@flow-actions/artifact-protocol';
 import { isAbbreviatedSha, type ShaTagOptions } from '@flow-actions/commit-identity';
+import { checkNpmPackageName } from '@flow-actions/npm-runner';
 import { parseReference, type Reference } from '@flow-actions/oci-store';
 import { parseSemver } from './semver';
 
@@ -79,7 +85,6 @@ export interface Inputs {
   dryRun: boolean;
 }
 
-const NPM_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
 const MAX_REASON_LENGTH = 1000;
 
 /** Reads and checks every input, masking secrets at once; any mistake throws before a single request. */
@@ -138,7 +143,7 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
     );
   }
 
-  const npm = readNpm(inputs, npmToken);
+  const npm = readNpm(inputs, npmToken, masker);
   if (images.length === 0 && !npm) {
     throw new ConfigurationError(
       'Nothing to yank: set "image" (one or more repositories, e.g. ghcr.io/acme/api) and/or "npm-package" with "npm-version".',
@@ -184,7 +189,7 @@ function readImage(image: string, backend: Backend): ImageInput {
   return { image, reference, backend: resolved };
 }
 
-function readNpm(inputs: InputReader, token: string | undefined): NpmInput | undefined {
+function readNpm(inputs: InputReader, token: string | undefined, masker: SecretMasker): NpmInput | undefined {
   const packageName = inputs.optional('npm-package');
   const version = inputs.optional('npm-version');
   if (!packageName && !version) return undefined;
@@ -193,17 +198,18 @@ function readNpm(inputs: InputReader, token: string | undefined): NpmInput | und
       `Inputs "npm-package" and "npm-version" go together: ${packageName ? '"npm-version"' : '"npm-package"'} is missing.`,
     );
   }
-  if (!NPM_NAME.test(packageName)) {
-    throw new ConfigurationError(
-      `Input "npm-package" value "${packageName}" is not an npm package name (lower-case, optionally @scope/name).`,
-    );
-  }
+  checkNpmPackageName(packageName, 'Input "npm-package" value');
   if (!parseSemver(version)) {
     throw new ConfigurationError(
       `Input "npm-version" value "${version}" is not a semantic version such as 1.4.2 or 2.0.0-rc.1.`,
     );
   }
   const registry = inputs.optional('npm-registry') ?? DEFAULT_NPM_REGISTRY;
+  refuseUrlCredentials(registry, {
+    input: 'npm-registry',
+    instead: 'pass the token in input "npm-token"',
+    masker,
+  });
   let url: URL;
   try {
     url = new URL(registry);
@@ -214,11 +220,6 @@ function readNpm(inputs: InputReader, token: string | undefined): NpmInput | und
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ConfigurationError(`Input "npm-registry" must be an http(s) URL, got "${registry}".`);
-  }
-  if (url.username || url.password) {
-    throw new ConfigurationError(
-      'Input "npm-registry" must not carry credentials: pass the token as "npm-token".',
-    );
   }
   const normalized = url.href.endsWith('/') ? url.href : `${url.href}/`;
   return { packageName, version, registry: normalized, ...(token ? { token } : {}) };
