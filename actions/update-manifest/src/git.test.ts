@@ -26,6 +26,7 @@ describe('gitEnvironment', () => {
       GIT_CONFIG_KEY_4: 'http.https://github.example.com/.extraHeader',
       GIT_CONFIG_VALUE_4: `Authorization: Basic ${basic}`,
       GIT_TERMINAL_PROMPT: '0',
+      GIT_LITERAL_PATHSPECS: '1',
       GIT_AUTHOR_NAME: 'deploy-bot',
       GIT_COMMITTER_EMAIL: 'deploy-bot@example.com',
     });

@@ -304,6 +304,8 @@ export function gitEnvironment(
   const env: NodeJS.ProcessEnv = {
     ...base,
     GIT_TERMINAL_PROMPT: '0',
+    // The "path" input reaches git as pathspecs: literal, so ":(top)" or ":!x" is a file name, not magic.
+    GIT_LITERAL_PATHSPECS: '1',
     GIT_ASKPASS: '',
     SSH_ASKPASS: '',
     GIT_AUTHOR_NAME: options.author.name,

@@ -89,6 +89,14 @@ describe('getInputs', () => {
     [{ reason: 'x', 'npm-package': 'Lib', 'npm-version': '1.0.0' }, 'is not an npm package name'],
     [{ reason: 'x', 'npm-package': 'lib', 'npm-version': '1.0' }, 'is not a semantic version'],
     [
+      { reason: 'x', 'npm-package': '-lib', 'npm-version': '1.0.0' },
+      'Input "npm-package" value "-lib" is not an npm package name',
+    ],
+    [
+      { reason: '--registry=https://evil.example/', 'npm-package': 'lib', 'npm-version': '1.0.0' },
+      'Input "reason" starts with "-", which npm would read as an option when it deprecates lib@1.0.0: start it with a word, e.g. "stage smoke tests failed".',
+    ],
+    [
       { reason: 'x', 'npm-package': 'lib', 'npm-version': '1.0.0', 'npm-registry': 'ftp://x' },
       'must be an http(s) URL',
     ],

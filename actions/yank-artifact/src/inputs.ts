@@ -144,6 +144,11 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
   }
 
   const npm = readNpm(inputs, npmToken, masker);
+  if (npm && reason.startsWith('-')) {
+    throw new ConfigurationError(
+      `Input "reason" starts with "-", which npm would read as an option when it deprecates ${npm.packageName}@${npm.version}: start it with a word, e.g. "stage smoke tests failed".`,
+    );
+  }
   if (images.length === 0 && !npm) {
     throw new ConfigurationError(
       'Nothing to yank: set "image" (one or more repositories, e.g. ghcr.io/acme/api) and/or "npm-package" with "npm-version".',
