@@ -82,6 +82,8 @@ export interface ProxiedRequest {
   duration: number | undefined;
   /** The fault applied, if any. */
   fault?: 'status' | 'reset' | 'corrupt' | 'rewrite' | 'strip' | 'delay';
+  /** The `Authorization` header the client sent, if any: tests check which credentials reached whom. */
+  authorization?: string;
 }
 
 export interface RunningFaultProxy {
@@ -160,6 +162,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
       bytesOut: 0,
       startedAt: new Date(started),
       duration: undefined,
+      ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
     };
     requests.push(record);
     const finish = () => {

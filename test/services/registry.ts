@@ -40,6 +40,12 @@ export interface RegistryOptions {
    * settings (deletion enabled) over the same content. Default: a fresh one, removed on stop.
    */
   storageDir?: string;
+  /**
+   * `token` only: trust this running token server (its realm, on another host:port than the
+   * registry, and its one account) instead of starting one. `stop()` leaves it running.
+   * Default: a token server of the registry's own.
+   */
+  tokenServer?: RunningTokenServer;
 }
 
 export interface RunningRegistry {
@@ -74,8 +80,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
   const dir = await createTempDir('registry');
   const storageDir = options.storageDir ?? join(dir, 'storage');
   await mkdir(storageDir, { recursive: true });
-  const username = auth === 'none' ? undefined : (options.username ?? 'flow-user');
-  const password = auth === 'none' ? undefined : (options.password ?? randomBytes(12).toString('hex'));
+  // A shared token server brings its own account.
+  const ownAccount = auth === 'htpasswd' || (auth === 'token' && !options.tokenServer);
+  const username = ownAccount ? (options.username ?? 'flow-user') : undefined;
+  const password = ownAccount ? (options.password ?? randomBytes(12).toString('hex')) : undefined;
 
   let tokenServer: RunningTokenServer | undefined;
   try {
@@ -85,6 +93,15 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
       // distribution only accepts bcrypt entries.
       await writeFile(htpasswdFile, `${username}:${bcrypt.hashSync(password, 5)}\n`, { mode: 0o600 });
       authConfig = { htpasswd: { realm: 'flow-test', path: htpasswdFile } };
+    } else if (auth === 'token' && options.tokenServer) {
+      authConfig = {
+        token: {
+          realm: options.tokenServer.realm,
+          service: options.tokenServer.service,
+          issuer: options.tokenServer.issuer,
+          rootcertbundle: options.tokenServer.certFile,
+        },
+      };
     } else if (auth === 'token' && username && password) {
       tokenServer = await startTokenServer({
         dir,

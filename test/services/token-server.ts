@@ -49,6 +49,11 @@ export interface TokenRequest {
   account?: string;
   /** Whom the credentials proved, or undefined for an anonymous request. */
   user?: string;
+  /**
+   * The credentials the request presented, right or wrong (Basic on GET, the password grant on
+   * POST): tests check that a token server only ever receives its own registry's credentials.
+   */
+  presented?: { username: string; password: string };
   service?: string;
   /** The raw `scope` values, one per requested scope. */
   scopes: string[];
@@ -158,7 +163,15 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
       const account = url.searchParams.get('account') ?? undefined;
       const requestService = url.searchParams.get('service') ?? undefined;
       const credentials = parseBasic(request.headers.authorization);
-      const base = { method: 'GET', flow: 'get' as const, account, service: requestService, scopes, at };
+      const base = {
+        method: 'GET',
+        flow: 'get' as const,
+        account,
+        service: requestService,
+        scopes,
+        at,
+        ...(credentials ? { presented: credentials } : {}),
+      };
       const allowed = credentials && allowedActions(credentials.username, credentials.password);
       if (credentials && !allowed) {
         requests.push({ ...base, granted: [], status: 401 });
@@ -182,6 +195,10 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
       let user: string | undefined;
       let allowed: readonly string[] | 'all' | undefined;
       const flow = grantType === 'refresh_token' ? 'oauth2-refresh' : 'oauth2-password';
+      const presented =
+        grantType === 'password'
+          ? { presented: { username: form.get('username') ?? '', password: form.get('password') ?? '' } }
+          : {};
       if (grantType === 'password') {
         allowed = allowedActions(form.get('username') ?? '', form.get('password') ?? '');
         if (allowed) user = form.get('username') ?? undefined;
@@ -190,7 +207,16 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
         allowed = user === undefined ? undefined : allowedActions(user, undefined);
       }
       const refuse = (status: number, error: string) => {
-        requests.push({ method: 'POST', flow, service: requestService, scopes, granted: [], status, at });
+        requests.push({
+          method: 'POST',
+          flow,
+          service: requestService,
+          scopes,
+          granted: [],
+          status,
+          at,
+          ...presented,
+        });
         sendJson(response, status, { error });
       };
       if (grantType !== 'password' && grantType !== 'refresh_token') {
@@ -223,6 +249,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
         granted,
         status: 200,
         at,
+        ...presented,
       });
       sendJson(response, 200, body);
       return;

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '@flow-actions/oci-store';
@@ -197,12 +197,48 @@ describe('update-manifest, bundled, end to end', () => {
       { author: 'nobody' },
       'Input "author" "nobody" is not "Name <email>": write e.g. deploy-bot <deploy-bot@example.com>.',
     ],
+    [
+      { branch: '-x' },
+      'Input "branch" "-x" is not a valid branch name: it starts with "-", which git would read as an option. Give a branch as git accepts it (git check-ref-format --branch), e.g. main or deploy/stage.',
+    ],
+    [
+      { branch: '--upload-pack=touch /tmp/flow-pwned' },
+      'Input "branch" "--upload-pack=touch /tmp/flow-pwned" is not a valid branch name: it starts with "-", which git would read as an option. Give a branch as git accepts it (git check-ref-format --branch), e.g. main or deploy/stage.',
+    ],
+    [
+      { branch: 'deploy/stage.lock' },
+      'Input "branch" "deploy/stage.lock" is not a valid branch name: its part "stage.lock" ends with ".lock". Give a branch as git accepts it (git check-ref-format --branch), e.g. main or deploy/stage.',
+    ],
+    [
+      { image: 'ghcr.io/Acme/API' },
+      'input image: repository "Acme/API" in "ghcr.io/Acme/API" must be lower-case: use "acme/api"',
+    ],
   ])('refuses bad input %o before cloning', async (inputs, message) => {
     const requests = server.requests.length;
     const run = await deploy(inputs);
     expect(run.exitCode).toBe(1);
     expect(run.errors).toEqual([message]);
     expect(server.requests.length).toBe(requests);
+  });
+
+  it('refuses a path that a link in the manifest repository leads out of it, and commits nothing', async () => {
+    const checkout = await mkdtemp(join(tmpdir(), 'flow-update-manifest-link-'));
+    try {
+      await git(['clone', '--quiet', repo.path, checkout]);
+      await symlink('/etc', join(checkout, 'envs', 'outside'));
+      await git(['add', 'envs/outside'], checkout);
+      await git(['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'link'], checkout);
+      await git(['push', '--quiet', 'origin', 'HEAD:main'], checkout);
+    } finally {
+      await rm(checkout, { recursive: true, force: true });
+    }
+    const before = await headOf(repo.path);
+    const run = await deploy({ path: 'envs/outside' });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([
+      'Path "envs/outside" leads outside the manifest repository: check input "path".',
+    ]);
+    expect(await headOf(repo.path)).toBe(before);
   });
 
   it('fails on an image found in no file and on malformed YAML, with no commit', async () => {
