@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ActionRun, runAction } from '@flow-actions/runner-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -351,5 +351,39 @@ describe('npm-publish-gate (bundled action, verdaccio, real npm)', () => {
       'Input "dist-tag" "v2" reads as a semver range to npm (npm install pkg@v2 would match versions): choose a word such as next or latest-1, or auto.',
     ]);
     expect(proxy.requests).toEqual([]);
+  });
+
+  it.each([
+    ['a package folder', 'packages/stolen', 'packages/stolen/package.json (from "packages")'],
+    ['a package.json', 'packages/core', 'packages/core/package.json (from "workspaces")'],
+  ])('refuses %s linked out of the workspace and publishes nothing', async (what, pattern, named) => {
+    const name = scope();
+    const workspace = await makeWorkspace(name);
+    // Outside the checkout: a package whose files the link would publish, e.g. the runner's ~.
+    const outside = await makeTempDir('outside');
+    await writeFile(
+      join(outside, 'package.json'),
+      JSON.stringify({ name: `@${name}/stolen`, version: '1.0.0', files: ['*'] }),
+    );
+    await writeFile(join(outside, 'id_rsa'), 'not for the registry');
+    if (what === 'a package folder') {
+      await symlink(outside, join(workspace, 'packages', 'stolen'));
+    } else {
+      await rm(join(workspace, 'packages', 'core', 'package.json'));
+      await symlink(join(outside, 'package.json'), join(workspace, 'packages', 'core', 'package.json'));
+    }
+    proxy.reset();
+    const run = await publishGate(workspace, { packages: pattern });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^${named.replace(/[()/.]/g, '\\$&')} leads outside the workspace through a symbolic link: publish only packages inside the repository checkout`,
+        ),
+      ),
+    ]);
+    expect(proxy.requests).toEqual([]);
+    expect(await view(`@${name}/stolen`, 'version')).toBeUndefined();
+    expect(await view(`@${name}/core`, 'version')).toBeUndefined();
   });
 });
