@@ -33,6 +33,7 @@ export interface Inputs {
 
 /** Reads and checks every input before any source is asked. */
 export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
+  const registry = getRegistryInputs(inputs, masker, inputs.list('runner-image'));
   const version = inputs.optional('version');
   if (version) requireVersion(version, 'Input "version"');
   const compatibleVersion = inputs.optional('compatible-version');
@@ -55,7 +56,6 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
       );
     }
   }
-  const registry = getRegistryInputs(inputs, masker, runnerImage ? [runnerImage] : []);
   const npmPackage = inputs.optional('npm-package');
   // The name goes on npm's command line: one that starts with "-" would read as an option.
   if (npmPackage) checkNpmPackageName(npmPackage, 'Input "npm-package" value');

@@ -77,6 +77,11 @@ export function getInputs(
   workspace: string,
   root: string = workspace,
 ): Inputs {
+  const registry = getRegistryInputs(
+    reader,
+    masker,
+    reader.multiline('image').map((line) => line.split(/\s+/)[0] ?? ''),
+  );
   const kind = reader.choice('kind', KINDS, 'image');
   const builder = reader.choice('builder', BUILDERS, 'auto');
   const ifExists = reader.choice('if-exists', ['skip', 'fail'] as const, 'skip');
@@ -108,7 +113,6 @@ export function getInputs(
   const duplicate = repositories.find((repository, index) => repositories.indexOf(repository) !== index);
   if (duplicate)
     throw new ConfigurationError(`Input "image" names ${duplicate} twice: give each repository once.`);
-  const registry = getRegistryInputs(reader, masker, repositories);
 
   return {
     kind,

@@ -15,6 +15,10 @@ export interface Inputs extends Omit<PromoteRequest, 'from'> {
 export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
   const githubToken = inputs.optional('github-token');
   masker.add(githubToken);
+  const registry = getRegistryInputs(inputs, masker, [
+    ...inputs.multiline('image'),
+    ...inputs.multiline('to-image'),
+  ]);
 
   const images = inputs.multiline('image');
   if (images.length === 0)
@@ -28,7 +32,6 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
       `Input "to-image" has ${toImageLines.length} line(s) but "image" has ${images.length}: give one destination per image.`,
     );
   }
-  const registry = getRegistryInputs(inputs, masker, [...images, ...toImageLines]);
 
   const tags = inputs.list('to');
   if (tags.length === 0)

@@ -93,6 +93,7 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
   masker.add(githubToken);
   const npmToken = inputs.optional('npm-token');
   masker.add(npmToken);
+  const registry = getRegistryInputs(inputs, masker, inputs.list('image'));
 
   const reason = inputs.optional('reason');
   if (!reason) {
@@ -132,11 +133,6 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
     if (seen.has(image.image)) throw new ConfigurationError(`Input "image" lists "${image.image}" twice.`);
     seen.add(image.image);
   }
-  const registry = getRegistryInputs(
-    inputs,
-    masker,
-    images.map((image) => image.image),
-  );
   if (mode === 'delete' && images.some((image) => image.backend === 'ghcr') && !githubToken) {
     throw new ConfigurationError(
       'Input "github-token" is required to delete from GHCR (its registry refuses DELETE; the Packages API is used): pass the workflow token (github.token) with "packages: write" permission.',

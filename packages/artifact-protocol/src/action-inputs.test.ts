@@ -37,6 +37,8 @@ describe('getRegistryInputs', () => {
     expect(bound({}, ['alpine'])).toBe('docker.io');
     expect(bound({ registry: 'GHCR.io' }, ['127.0.0.1:5000/acme/api'])).toBe('ghcr.io');
     expect(bound({ registry: 'private.example:5000' }, ['oci:./layout'])).toBe('private.example:5000');
+    // An image the action will refuse itself, naming its input, stops the search.
+    expect(bound({}, ['Not A Reference', 'ghcr.io/acme/api'])).toBeUndefined();
     // Without username and password there is nothing to bind.
     expect(getRegistryInputs(reader({}), new SecretMasker(), ['ghcr.io/acme/api'])).toEqual({
       insecureRegistries: [],

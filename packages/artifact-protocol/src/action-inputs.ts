@@ -23,7 +23,8 @@ const REGISTRY_CREDENTIALS_GO =
 /**
  * Reads `username`, `password` (masked at once), `registry` and `insecure-registries`. The
  * credentials are bound to one registry: `registry`, else the registry of the first of `images`
- * (the action's repositories, in the order its inputs list them) that is not an OCI layout.
+ * (the action's repositories as written, in the order its inputs list them) that is not an OCI
+ * layout.
  */
 export function getRegistryInputs(
   inputs: InputReader,
@@ -54,11 +55,9 @@ export function getRegistryInputs(
       `Input "registry" names the registry "username" and "password" log in to, but they are empty: set them, or drop "registry" and log in with docker/login-action.`,
     );
   }
-  const firstRegistry = images
-    .map((image) => parseReference(image))
-    .find((reference) => reference.kind === 'registry')?.registry;
-  const credentialsRegistry = explicit?.toLowerCase() ?? firstRegistry;
-  if (username && !credentialsRegistry) {
+  const first = firstRegistry(images);
+  const credentialsRegistry = explicit?.toLowerCase() ?? first?.registry;
+  if (username && !credentialsRegistry && first?.allLayouts) {
     throw new ConfigurationError(
       'Inputs "username" and "password" log in to a registry, but no image is on one (only local OCI layouts): drop them, or name the registry in input "registry".',
     );
@@ -69,6 +68,24 @@ export function getRegistryInputs(
     ...(username && credentialsRegistry ? { credentialsRegistry } : {}),
     insecureRegistries,
   };
+}
+
+/**
+ * The registry of the first image that is not an OCI layout. `images` are as the user wrote them
+ * and not yet checked: at an invalid one the search stops (undefined), since the action refuses
+ * that image itself, naming its input.
+ */
+function firstRegistry(images: readonly string[]): { registry?: string; allLayouts: boolean } | undefined {
+  for (const image of images) {
+    let reference: ReturnType<typeof parseReference>;
+    try {
+      reference = parseReference(image);
+    } catch {
+      return undefined;
+    }
+    if (reference.kind === 'registry') return { registry: reference.registry, allLayouts: false };
+  }
+  return { allLayouts: true };
 }
 
 /** A registry as images name it: host[:port], no scheme, no path, no credentials. */
