@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
@@ -215,6 +215,37 @@ describe('backcompat-matrix (bundled action)', () => {
       const run = await backcompat(inputs, dir);
       expect(run.exitCode).toBe(1);
       expect(run.errors).toEqual([message]);
+    }
+  });
+
+  it("compatible-version-from never reads a file outside the checkout, such as the runner's ~/.npmrc", async () => {
+    // Read as a version, the token would be echoed in "… is not a semantic version".
+    const secret = 'npm_0utsideTheCheckout0123456789';
+    const home = await tempDir('home');
+    await writeFile(join(home, '.npmrc'), `//registry.npmjs.org/:_authToken=${secret}\n`);
+    const dir = await gitCheckout([{ message: 'feat: x', tag: 'v1.0.0' }]);
+    await mkdir(join(dir, 'config'));
+    await symlink(join(home, '.npmrc'), join(dir, 'config', 'versions'));
+    const key = '//registry.npmjs.org/:_authToken';
+    const cases: [string, string][] = [
+      [
+        `${join(home, '.npmrc')}:${key}`,
+        `Input "compatible-version-from" names ${join(home, '.npmrc')}, which leaves the workspace: name a file of the checkout, relative to the repository root, e.g. Makefile:backwards_compatible_version.`,
+      ],
+      [
+        `../${home.split('/').at(-1)}/.npmrc:${key}`,
+        `Input "compatible-version-from" names ../${home.split('/').at(-1)}/.npmrc, which leaves the workspace: name a file of the checkout, relative to the repository root, e.g. Makefile:backwards_compatible_version.`,
+      ],
+      [
+        `config/versions:${key}`,
+        'config/versions leads outside the workspace through a symbolic link: name a file of the checkout itself.',
+      ],
+    ];
+    for (const [spec, message] of cases) {
+      const run = await backcompat({ version: '1.0.0', 'compatible-version-from': spec }, dir);
+      expect(run.exitCode).toBe(1);
+      expect(run.errors).toEqual([message]);
+      expect(`${run.log}${run.stderr}${run.summary}${JSON.stringify(run.outputs)}`).not.toContain(secret);
     }
   });
 });

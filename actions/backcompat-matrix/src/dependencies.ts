@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Logger, SecretMasker } from '@flow-actions/action-kit';
+import { ConfigurationError, type Logger, realPathWithin, type SecretMasker } from '@flow-actions/action-kit';
 import type { BackcompatDependencies } from './backcompat';
 import type { Inputs } from './inputs';
 import { listNpmVersions, listRegistryVersions, openGitRepository } from './sources';
@@ -21,7 +20,16 @@ export function createBackcompatDependencies(
 ): BackcompatDependencies {
   const { logger, masker, env } = context;
   return {
-    readFile: (path) => readFile(join(workspace, path), 'utf8').catch(() => undefined),
+    readFile: async (path) => {
+      // A link in the checkout must not make a file of the runner (~/.npmrc) a version source.
+      const real = await realPathWithin(workspace, path).catch(() => null);
+      if (real === undefined) {
+        throw new ConfigurationError(
+          `${path} leads outside the workspace through a symbolic link: name a file of the checkout itself.`,
+        );
+      }
+      return real === null ? undefined : readFile(real, 'utf8').catch(() => undefined);
+    },
     openGit: (purpose) => openGitRepository(workspace, purpose, logger),
     listVersions: () =>
       inputs.versionsFrom === 'npm'

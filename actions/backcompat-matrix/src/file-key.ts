@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { ConfigurationError } from '@flow-actions/action-kit';
 
 export interface FileKey {
@@ -14,6 +15,11 @@ export function parseFileKey(spec: string, inputName: string): FileKey {
   if (!file || !key) {
     throw new ConfigurationError(
       `Input "${inputName}" must be <file>:<key>, e.g. Makefile:backwards_compatible_version or package.json:compat.floor, got "${spec}".`,
+    );
+  }
+  if (isAbsolute(file) || file.split(/[\\/]/).includes('..')) {
+    throw new ConfigurationError(
+      `Input "${inputName}" names ${file}, which leaves the workspace: name a file of the checkout, relative to the repository root, e.g. Makefile:backwards_compatible_version.`,
     );
   }
   return { file, key };
