@@ -60,6 +60,23 @@ function recordingExec(exitCodes: Record<string, number> = {}) {
 }
 
 describe('BuildxBuilder (fake docker on PATH)', () => {
+  it('logs docker in to the one registry the credentials belong to, not the destination', async () => {
+    const log = join(workDir, 'docker.log');
+    const env = {
+      ...process.env,
+      PATH: `${FAKE_DOCKER}${delimiter}${process.env.PATH}`,
+      FAKE_DOCKER_LOG: log,
+      FAKE_DOCKER_DIGEST: DIGEST,
+    };
+    await new BuildxBuilder({
+      env,
+      username: 'puller',
+      password: 'base-image-pass',
+      credentialsRegistry: 'private.example:5000',
+    }).build(spec());
+    const first = (await readFile(log, 'utf8')).split('--\n')[0]?.trimEnd().split('\n');
+    expect(first).toEqual(['login', '--username', 'puller', '--password-stdin', 'private.example:5000']);
+  });
   it('runs docker buildx build --push with an argument array and reads the digest from --metadata-file', async () => {
     const log = join(workDir, 'docker.log');
     const env = {

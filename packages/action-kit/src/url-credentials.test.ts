@@ -35,6 +35,8 @@ describe('findUrlCredentials', () => {
     'acme/manifests',
     './manifests',
     'registry.lan:5000',
+    'git@github.com:acme/deploy.git',
+    'ssh://git@github.com/acme/deploy.git',
   ])('%s carries no credentials', (value) => {
     expect(findUrlCredentials(value)).toBeUndefined();
   });

@@ -31,7 +31,8 @@ const TOKEN_USER = /^(?:gh[pousr]_|github_pat_|glpat-|npm_)|^[A-Za-z0-9_-]{33,}$
 
 /**
  * Finds user info in a URL (`scheme://user[:password]@host/…`) or in a registry reference
- * without a scheme (`user:password@host/repo`). A `@` after the host is a path (an npm scope,
+ * without a scheme (`user:password@host/repo`; a bare `user@`, as in scp-like git addresses, is
+ * no secret). A `@` after the host is a path (an npm scope,
  * `https://npm.pkg.github.com/@acme`) or a digest, not user info. A URL whose user info holds
  * a raw `/` does not parse; it is treated the same, up to its last `@`.
  */
@@ -51,6 +52,9 @@ export function findUrlCredentials(value: string): UrlCredentials | undefined {
 
   const userInfo = rest.slice(0, at);
   const colon = userInfo.indexOf(':');
+  // A bare user is a secret in http(s) (`https://<token>@github.com`), but names ssh's login
+  // (`ssh://git@…`, scp-like `git@github.com:acme/x.git`); without a scheme only `user:password@` counts.
+  if (colon === -1 && (!scheme || /^(?:git\+)?ssh:\/\/$/i.test(scheme))) return undefined;
   const user = colon === -1 ? userInfo : userInfo.slice(0, colon);
   const password = colon === -1 ? '' : userInfo.slice(colon + 1);
   const showUser = password !== '' && password !== 'x-oauth-basic' && !TOKEN_USER.test(user);
