@@ -1,7 +1,7 @@
 import type { InputReader, SecretMasker } from '@flow-actions/action-kit';
 import { ConfigurationError, refuseUrlCredentials } from '@flow-actions/action-kit';
 import { DEFAULT_SHA_LENGTH, type ShaTagOptions, TAG_PATTERN } from '@flow-actions/commit-identity';
-import { parseReference, sameRegistry } from '@flow-actions/oci-store';
+import { parseReference, REGISTRY_CREDENTIALS_GO, sameRegistry } from '@flow-actions/oci-store';
 
 /** Registry access as every registry-facing action takes it. */
 export interface RegistryInputs {
@@ -16,9 +16,6 @@ export interface RegistryInputs {
   /** Registries that may be spoken to over plain HTTP besides loopback ones. */
   insecureRegistries: string[];
 }
-
-const REGISTRY_CREDENTIALS_GO =
-  'log in to the registry instead (docker/login-action writes the Docker config), or use inputs "username" and "password"';
 
 /**
  * Reads `username`, `password` (masked at once), `registry` and `insecure-registries`. The

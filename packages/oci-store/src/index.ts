@@ -44,6 +44,7 @@ export {
   isValidTag,
   parseReference,
   parseRegistryOnlyReference,
+  REGISTRY_CREDENTIALS_GO,
 } from './reference';
 export type { RegistryStoreOptions, UploadProgress } from './registry-store';
 export { RegistryStore } from './registry-store';

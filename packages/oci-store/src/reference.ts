@@ -36,6 +36,10 @@ export interface ParseReferenceOptions {
   inputName?: string;
 }
 
+/** Where registry credentials go instead of a URL, for messages. */
+export const REGISTRY_CREDENTIALS_GO =
+  'log in to the registry instead (docker/login-action writes the Docker config), or use inputs "username" and "password"';
+
 const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const HOST_PATTERN =
@@ -72,8 +76,7 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
   const text = input.trim();
   refuseUrlCredentials(text, {
     input: options.inputName ?? 'image',
-    instead:
-      'log in to the registry instead (docker/login-action writes the Docker config), or use inputs "username" and "password"',
+    instead: REGISTRY_CREDENTIALS_GO,
   });
   if (text === '')
     throw new ConfigurationError(
