@@ -60,7 +60,8 @@ function recordingExec(exitCodes: Record<string, number> = {}) {
 }
 
 describe('BuildxBuilder (fake docker on PATH)', () => {
-  it('logs docker in to the one registry the credentials belong to, not the destination', async () => {
+  /** The fake docker's environment, and the argument lists of each call it logged. */
+  const fakeDocker = () => {
     const log = join(workDir, 'docker.log');
     const env = {
       ...process.env,
@@ -68,32 +69,22 @@ describe('BuildxBuilder (fake docker on PATH)', () => {
       FAKE_DOCKER_LOG: log,
       FAKE_DOCKER_DIGEST: DIGEST,
     };
-    await new BuildxBuilder({
-      env,
-      username: 'puller',
-      password: 'base-image-pass',
-      credentialsRegistry: 'private.example:5000',
-    }).build(spec());
-    const first = (await readFile(log, 'utf8')).split('--\n')[0]?.trimEnd().split('\n');
-    expect(first).toEqual(['login', '--username', 'puller', '--password-stdin', 'private.example:5000']);
-  });
+    const calls = async () =>
+      (await readFile(log, 'utf8'))
+        .split('--\n')
+        .filter(Boolean)
+        .map((call) => call.trimEnd().split('\n'));
+    return { env, log, calls };
+  };
+
   it('runs docker buildx build --push with an argument array and reads the digest from --metadata-file', async () => {
-    const log = join(workDir, 'docker.log');
-    const env = {
-      ...process.env,
-      PATH: `${FAKE_DOCKER}${delimiter}${process.env.PATH}`,
-      FAKE_DOCKER_LOG: log,
-      FAKE_DOCKER_DIGEST: DIGEST,
-    };
+    const { env, log, calls: readCalls } = fakeDocker();
     const masker = new SecretMasker();
     masker.addCredentials('robot', 's3cret-pass');
     const builder = new BuildxBuilder({ env, username: 'robot', password: 's3cret-pass', masker });
     const built = await builder.build(spec());
     expect(built).toEqual({ kind: 'pushed', digest: DIGEST });
-    const calls = (await readFile(log, 'utf8'))
-      .split('--\n')
-      .filter(Boolean)
-      .map((call) => call.trimEnd().split('\n'));
+    const calls = await readCalls();
     expect(calls[0]).toEqual(['login', '--username', 'robot', '--password-stdin', 'ghcr.io']);
     // The password went through stdin, never into argv.
     expect(await readFile(`${log}.stdin`, 'utf8')).toBe('s3cret-pass');
@@ -124,6 +115,22 @@ describe('BuildxBuilder (fake docker on PATH)', () => {
     ]);
   });
 
+  it('logs docker in to the one registry the credentials belong to, not the destination', async () => {
+    const { env, calls } = fakeDocker();
+    await new BuildxBuilder({
+      env,
+      username: 'puller',
+      password: 'base-image-pass',
+      credentialsRegistry: 'private.example:5000',
+    }).build(spec());
+    expect((await calls())[0]).toEqual([
+      'login',
+      '--username',
+      'puller',
+      '--password-stdin',
+      'private.example:5000',
+    ]);
+  });
   it('fails clearly when buildx writes no digest', () => {
     expect(() => parseBuildxMetadata('{"containerimage.digest":"sha256:short"}', 'm.json')).toThrow(
       /no containerimage.digest/,
