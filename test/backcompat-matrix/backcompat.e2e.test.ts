@@ -238,7 +238,7 @@ describe('backcompat-matrix (bundled action)', () => {
       ],
       [
         `config/versions:${key}`,
-        'config/versions leads outside the workspace through a symbolic link: name a file of the checkout itself.',
+        'config/versions leads outside the workspace (by "..", an absolute path or a symbolic link): name a file of the checkout itself.',
       ],
     ];
     for (const [spec, message] of cases) {

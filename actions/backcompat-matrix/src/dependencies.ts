@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigurationError, type Logger, realPathWithin, type SecretMasker } from '@flow-actions/action-kit';
+import { ConfigurationError, type Logger, resolveInside, type SecretMasker } from '@flow-actions/action-kit';
 import type { BackcompatDependencies } from './backcompat';
 import type { Inputs } from './inputs';
 import { listNpmVersions, listRegistryVersions, openGitRepository } from './sources';
@@ -22,13 +22,13 @@ export function createBackcompatDependencies(
   return {
     readFile: async (path) => {
       // A link in the checkout must not make a file of the runner (~/.npmrc) a version source.
-      const real = await realPathWithin(workspace, path).catch(() => null);
-      if (real === undefined) {
+      const inside = resolveInside(workspace, path);
+      if (inside === undefined) {
         throw new ConfigurationError(
-          `${path} leads outside the workspace through a symbolic link: name a file of the checkout itself.`,
+          `${path} leads outside the workspace (by "..", an absolute path or a symbolic link): name a file of the checkout itself.`,
         );
       }
-      return real === null ? undefined : readFile(real, 'utf8').catch(() => undefined);
+      return readFile(inside, 'utf8').catch(() => undefined);
     },
     openGit: (purpose) => openGitRepository(workspace, purpose, logger),
     listVersions: () =>

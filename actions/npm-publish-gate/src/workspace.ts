@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { ConfigurationError, realPathWithin } from '@flow-actions/action-kit';
+import { ConfigurationError, resolveInside } from '@flow-actions/action-kit';
 import { checkNpmPackageName } from '@flow-actions/npm-runner';
 
 /** The fields of package.json the gate reads; everything else is carried over untouched. */
@@ -201,8 +201,7 @@ async function readPackage(
   const manifestPath = join(dir, 'package.json');
   // The folder or its package.json may be a link: followed out of the checkout, npm would pack
   // and publish files from anywhere on the runner.
-  const inside = await realPathWithin(root, manifestPath).catch(() => null);
-  if (inside === undefined)
+  if (resolveInside(root, manifestPath) === undefined)
     throw new ConfigurationError(
       `${path}/package.json (from "${inputName}") leads outside the workspace through a symbolic link: publish only packages inside the repository checkout, and drop the link or the folder from "${inputName}".`,
     );

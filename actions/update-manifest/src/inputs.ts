@@ -166,7 +166,7 @@ export function getInputs(reader: InputReader, masker: SecretMasker, env: InputE
     ...(digest === undefined ? {} : { digest }),
   });
   const artifact = checkArtifact(reader.optional('artifact'), target.name);
-  const registry = getRegistryInputs(reader, masker);
+  const registry = getRegistryInputs(reader, masker, [artifact]);
   const format = reader.choice('format', FORMATS, 'auto');
   const helmKeys = reader.list('helm-key');
   for (const key of helmKeys) parseHelmKey(key);

@@ -37,10 +37,15 @@ describe('resolveInside', () => {
     expect(resolveInside(root, join(root, 'dist', 'app.zip'))).toBe(join(root, 'dist', 'app.zip'));
   });
 
-  it.each(['../secret', 'dist/../../secret', '/etc/passwd', 'leak.zip', 'up/secret', 'up', 'dist/linked.json'])(
-    '%s leads outside',
-    (path) => {
-      expect(resolveInside(root, path)).toBeUndefined();
-    },
-  );
+  it.each([
+    '../secret',
+    'dist/../../secret',
+    '/etc/passwd',
+    'leak.zip',
+    'up/secret',
+    'up',
+    'dist/linked.json',
+  ])('%s leads outside', (path) => {
+    expect(resolveInside(root, path)).toBeUndefined();
+  });
 });

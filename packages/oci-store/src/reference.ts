@@ -84,7 +84,6 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
     );
   if (text.startsWith('oci:')) return parseLayoutReference(text, where);
   const scheme = /^([a-z]+):\/\//i.exec(text)?.[1];
-  const address = scheme ? text.slice(scheme.length + 3) : text;
   if (scheme) {
     throw new ConfigurationError(
       `${where}reference ${quote(text)} has a URL scheme: write it without "${scheme}://", e.g. ghcr.io/acme/api:v1`,
