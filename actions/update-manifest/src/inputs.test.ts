@@ -65,12 +65,17 @@ describe('getInputs', () => {
     const { inputs, masker } = read({
       ...BASE,
       image: 'registry.internal:5000/acme/api',
-      artifact: 'oci:./artifacts',
+      artifact: 'mirror.example/acme/api',
       username: 'robot',
       password: 'pa55-word!',
     });
-    expect(inputs.artifact).toBe('oci:./artifacts');
-    expect(inputs.registry).toEqual({ username: 'robot', password: 'pa55-word!', insecureRegistries: [] });
+    expect(inputs.artifact).toBe('mirror.example/acme/api');
+    expect(inputs.registry).toEqual({
+      username: 'robot',
+      password: 'pa55-word!',
+      credentialsRegistry: 'mirror.example',
+      insecureRegistries: [],
+    });
     expect(masker.redact('pa55-word! cm9ib3Q6cGE1NS13b3JkIQ==')).toBe('*** ***');
   });
 
