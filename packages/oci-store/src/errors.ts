@@ -74,3 +74,102 @@ export function parseSpecErrors(body: string): SpecError[] {
     return [];
   }
 }
+
+/** A registry's own tag immutability, named the way its settings name it. */
+export interface ImmutabilitySetting {
+  /** The registry product, e.g. `Amazon ECR`. */
+  registry: string;
+  /** Where its tag immutability is configured, e.g. `imageTagMutability: IMMUTABLE`. */
+  setting: string;
+}
+
+/**
+ * Each registry's refusal of a manifest PUT that would move an existing tag under its own tag
+ * immutability: the status, the spec error code and the message it answers with, as observed and
+ * documented (an unknown answer stays a plain RegistryError).
+ */
+const IMMUTABILITY_REFUSALS: readonly (ImmutabilitySetting & {
+  /** Undefined where no public record shows the status: any 4xx. */
+  status?: number;
+  code: string;
+  message: RegExp;
+})[] = [
+  // 400 TAG_INVALID "The image tag '1.0.2' already exists in the '…' repository and cannot be
+  // overwritten because the repository is immutable." (jib log of an ECR push; the same text in
+  // moby/buildkit#3776 and aws/containers-roadmap#862); "…because the tag is immutable." since ECR
+  // added per-tag exclusions (osscontainertools/kaniko#204). ECR's API calls it
+  // ImageTagAlreadyExistsException (docs.aws.amazon.com AmazonECR userguide repository-edit).
+  {
+    registry: 'Amazon ECR',
+    setting: 'imageTagMutability: IMMUTABLE',
+    status: 400,
+    code: 'TAG_INVALID',
+    message: /cannot be overwritten because the (?:repository|tag) is immutable/i,
+  },
+  // "manifest invalid: cannot update tag v3. The repository has enabled tag immutability": the
+  // docker CLI prints the spec code MANIFEST_INVALID and the message (the status is not in any
+  // record found, so any 4xx). Artifact Registry's troubleshooting page
+  // (cloud.google.com/artifact-registry/docs/docker/troubleshoot#push) names the same sentence,
+  // which GoogleContainerTools/kaniko pkg/executor/push.go matches too.
+  {
+    registry: 'Google Artifact Registry',
+    setting: 'immutable tags (dockerConfig.immutableTags)',
+    code: 'MANIFEST_INVALID',
+    message: /enabled tag immutability/i,
+  },
+  // Harbor 2.x: src/server/middleware/immutable/pushmf.go answers ErrImmutable with
+  // PreconditionCode, which src/server/error/error.go maps to 412; the message is
+  // "Failed to process request due to 'library/app:v1' configured as immutable." (error.go).
+  {
+    registry: 'Harbor',
+    setting: 'tag immutability rules',
+    status: 412,
+    code: 'PRECONDITION',
+    message: /configured as immutable/i,
+  },
+  // Docker Hub (docker/hub-feedback#2466: a 403): "denied: requested access to the resource is
+  // denied - This tag is already assigned to an image in this repository and cannot be updated due
+  // to immutability settings. To push this image, use a different tag."
+  {
+    registry: 'Docker Hub',
+    setting: 'immutable tags (Settings > General > Tag mutability settings)',
+    status: 403,
+    code: 'DENIED',
+    message: /cannot be updated due to immutability settings/i,
+  },
+];
+
+/**
+ * Recognises a registry's refusal to move a tag under its own tag immutability from the answer to
+ * a manifest PUT, so that it reads as an immutable-tag conflict and not as an unknown error (or, for
+ * Docker Hub's 403, as missing push permission). Undefined for every other answer.
+ */
+export function recognizeImmutabilityRefusal(
+  status: number,
+  errors: readonly SpecError[],
+): ImmutabilitySetting | undefined {
+  for (const candidate of IMMUTABILITY_REFUSALS) {
+    const statusMatches =
+      candidate.status === undefined ? status >= 400 && status < 500 : status === candidate.status;
+    const matches =
+      statusMatches &&
+      errors.some((error) => error.code === candidate.code && candidate.message.test(error.message ?? ''));
+    if (matches) return { registry: candidate.registry, setting: candidate.setting };
+  }
+  return undefined;
+}
+
+/** A manifest PUT refused because the registry's own tag immutability keeps the tag where it is. */
+export class ImmutableTagRefusedError extends RegistryError {
+  override name = 'ImmutableTagRefusedError';
+  readonly immutability: ImmutabilitySetting;
+
+  constructor(message: string, details: RegistryErrorDetails, immutability: ImmutabilitySetting) {
+    super(message, details);
+    this.immutability = immutability;
+  }
+}
+
+export function isImmutableTagRefusedError(error: unknown): error is ImmutableTagRefusedError {
+  return error instanceof ImmutableTagRefusedError;
+}

@@ -21,8 +21,15 @@ export {
   isDigest,
   SizeMismatchError,
 } from './digest';
-export type { RegistryErrorDetails, RegistryOperation, SpecError } from './errors';
-export { isRegistryError, parseSpecErrors, RegistryError } from './errors';
+export type { ImmutabilitySetting, RegistryErrorDetails, RegistryOperation, SpecError } from './errors';
+export {
+  ImmutableTagRefusedError,
+  isImmutableTagRefusedError,
+  isRegistryError,
+  parseSpecErrors,
+  RegistryError,
+  recognizeImmutabilityRefusal,
+} from './errors';
 export type { LayoutStoreOptions, OpenLayoutStoreOptions } from './layout-store';
 export { LayoutStore, openLayoutStore, REF_NAME_ANNOTATION } from './layout-store';
 export type { Lineage, LineageOptions } from './lineage';

@@ -1,7 +1,13 @@
 import { ConfigurationError, type Logger, nullLogger, type SecretMasker } from '@flow-actions/action-kit';
 import packageJson from '../package.json';
 import type { Credentials } from './credentials';
-import { parseSpecErrors, RegistryError, type RegistryOperation } from './errors';
+import {
+  ImmutableTagRefusedError,
+  parseSpecErrors,
+  RegistryError,
+  type RegistryOperation,
+  recognizeImmutabilityRefusal,
+} from './errors';
 import { realmProblem } from './realm';
 
 /** The subset of `fetch` the transport uses; tests pass a fake, production uses Node's (undici). */
@@ -516,6 +522,17 @@ export class RegistryTransport {
     const what = `${request.operation} ${request.target}`;
     const user = this.username;
     const answer = `${status} ${code}`;
+    const immutability =
+      request.operation === 'put-manifest' ? recognizeImmutabilityRefusal(status, specErrors) : undefined;
+    if (immutability) {
+      return new ImmutableTagRefusedError(
+        this.#redact(
+          `registry ${this.host} refused to move ${request.target}: ${immutability.registry} keeps the tag where it is (${immutability.setting}; ${answer}${detail})`,
+        ),
+        { status, code, temporary: false, operation: request.operation, url: this.redactUrl(request.url) },
+        immutability,
+      );
+    }
     let message: string;
     // Accepted credentials short of a right: a token without the scope (401 insufficient_scope,
     // Docker Hub and distribution), or a plain refusal (403, GHCR and ECR). Not a wrong password.
