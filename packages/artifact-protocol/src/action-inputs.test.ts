@@ -1,6 +1,6 @@
 import { InputReader, SecretMasker } from '@flow-actions/action-kit';
 import { describe, expect, it } from 'vitest';
-import { getRegistryInputs, getShaTagInputs } from './action-inputs';
+import { getRegistryInputs, getSettleMs, getShaTagInputs } from './action-inputs';
 
 const reader = (values: Record<string, string>) => new InputReader((name) => values[name]);
 
@@ -108,6 +108,20 @@ describe('getShaTagInputs', () => {
     );
     expect(() => getShaTagInputs(reader({ 'sha-length': '2' }))).toThrow(
       /Input "sha-length" must be a whole number from 4 to 40/,
+    );
+  });
+});
+
+describe('getSettleMs', () => {
+  it('defaults to two seconds and takes fractions', () => {
+    expect(getSettleMs(reader({}))).toBe(2000);
+    expect(getSettleMs(reader({ 'settle-seconds': '0.25' }))).toBe(250);
+    expect(getSettleMs(reader({ 'settle-seconds': '0' }))).toBe(0);
+  });
+
+  it.each(['-1', '61', '2s', 'soon', '1e3'])('refuses "%s", naming the input', (value) => {
+    expect(() => getSettleMs(reader({ 'settle-seconds': value }))).toThrow(
+      `Input "settle-seconds" must be a number of seconds from 0 to 60 (e.g. 2 or 0.5), got "${value}"`,
     );
   });
 });

@@ -2,6 +2,7 @@ import type { InputReader, SecretMasker } from '@flow-actions/action-kit';
 import { ConfigurationError, refuseUrlCredentials } from '@flow-actions/action-kit';
 import { DEFAULT_SHA_LENGTH, type ShaTagOptions, TAG_PATTERN } from '@flow-actions/commit-identity';
 import { parseReference, REGISTRY_CREDENTIALS_GO, sameRegistry } from '@flow-actions/oci-store';
+import { DEFAULT_SETTLE_MS } from './tag-plan';
 
 /** Registry access as every registry-facing action takes it. */
 export interface RegistryInputs {
@@ -112,4 +113,20 @@ export function getShaTagInputs(inputs: InputReader): Required<ShaTagOptions> {
     );
   }
   return { shaLength, tagPrefix };
+}
+
+/**
+ * Reads `settle-seconds`, how long to wait before reading a newly created immutable tag again (0 to
+ * 60, fractions allowed; default DEFAULT_SETTLE_MS), in milliseconds.
+ */
+export function getSettleMs(inputs: InputReader): number {
+  const value = inputs.optional('settle-seconds');
+  if (value === undefined) return DEFAULT_SETTLE_MS;
+  const seconds = /^\d+(?:\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (!(seconds <= 60)) {
+    throw new ConfigurationError(
+      `Input "settle-seconds" must be a number of seconds from 0 to 60 (e.g. 2 or 0.5), got "${value}": it is how long to wait before reading a new immutable tag again; 0 turns that second read off.`,
+    );
+  }
+  return Math.round(seconds * 1000);
 }

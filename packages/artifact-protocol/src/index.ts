@@ -1,5 +1,5 @@
 export type { RegistryInputs } from './action-inputs';
-export { getRegistryInputs, getShaTagInputs } from './action-inputs';
+export { getRegistryInputs, getSettleMs, getShaTagInputs } from './action-inputs';
 export type { ImmutableTagPolicy } from './immutable-tags';
 export {
   createImmutableTagPolicy,
@@ -9,8 +9,22 @@ export {
 } from './immutable-tags';
 export type { RevisionCheck } from './revision';
 export { readRevision, verifyRevision } from './revision';
-export type { PlannedTag, TagChange, TagConflict, TagPlan, TagWriteResult } from './tag-plan';
-export { applyTagPlan, planTags } from './tag-plan';
+export type {
+  ApplyTagPlanOptions,
+  PlannedTag,
+  TagChange,
+  TagConflict,
+  TagPlan,
+  TagWrite,
+  TagWriteResult,
+} from './tag-plan';
+export {
+  applyTagPlan,
+  applyTagPlans,
+  ConcurrentTagWriteError,
+  DEFAULT_SETTLE_MS,
+  planTags,
+} from './tag-plan';
 export type { Tombstone, TombstoneInput, YankMode, YankRemains } from './tombstone';
 export {
   buildTombstoneManifest,

@@ -1,4 +1,5 @@
-import type { ArtifactStore } from '@flow-actions/oci-store';
+import { ConfigurationError, type Logger, nullLogger } from '@flow-actions/action-kit';
+import { type ArtifactStore, isImmutableTagRefusedError, type Manifest } from '@flow-actions/oci-store';
 import type { ImmutableTagPolicy } from './immutable-tags';
 
 export type TagChange = 'create' | 'move' | 'unchanged';
@@ -53,26 +54,175 @@ export interface TagWriteResult {
 }
 
 /**
- * Writes the exact manifest bytes under every planned tag that is not already right, then reads
- * each tag back and checks it points at the digest. A tag that is already right is not written.
+ * How long a run waits after creating an immutable tag before it reads the tag again (DESIGN §8
+ * rule 9): longer than a racing run's check-to-write window — the one request between its last
+ * check and its write, plus a registry that is slow to show a write — so that of two runs writing
+ * one tag to different digests, the one overwritten finds out. Two seconds.
  */
-export async function applyTagPlan(
-  store: ArtifactStore,
-  plan: TagPlan,
-  manifest: { bytes: Buffer; mediaType: string },
-): Promise<TagWriteResult[]> {
-  if (plan.conflicts.length > 0)
+export const DEFAULT_SETTLE_MS = 2000;
+
+/** One repository's planned tags and the exact manifest bytes they are to point at. */
+export interface TagWrite {
+  store: ArtifactStore;
+  plan: TagPlan;
+  manifest: Pick<Manifest, 'bytes' | 'mediaType'>;
+}
+
+export interface ApplyTagPlanOptions {
+  /**
+   * Milliseconds to wait before reading created immutable tags again; 0 reads them only once,
+   * right after the write, which misses a concurrent write that lands later. Default: DEFAULT_SETTLE_MS.
+   */
+  settleMs?: number;
+  /** Default: a timer. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Says why the run pauses. Default: nullLogger. */
+  logger?: Logger;
+}
+
+/**
+ * An immutable tag that another run wrote at the same time as this one: it holds another digest
+ * now. Thrown before any moving tag is written, so what this run leaves behind names only its own
+ * artifact under tags nobody else claimed.
+ */
+export class ConcurrentTagWriteError extends ConfigurationError {
+  override name = 'ConcurrentTagWriteError';
+
+  constructor(
+    readonly location: string,
+    readonly tag: string,
+    /** The digest this run wrote. */
+    readonly expected: string,
+    /** The digest the tag holds now; undefined when it is gone. */
+    readonly actual: string | undefined,
+    how: string,
+    /** Moving tags this run was asked for and did not write. */
+    readonly unwritten: readonly string[],
+  ) {
+    const holds = actual ? `it holds ${actual}` : 'it is gone';
+    const untouched =
+      unwritten.length > 0 ? ` This run wrote none of its moving tags (${unwritten.join(', ')}).` : '';
+    super(
+      `Concurrent write: ${location}:${tag} is immutable and another run ${how}; ${holds}, not ${expected} from this run.${untouched} If ${actual ?? 'nothing'} is what ${tag} should name, the other run did the work and nothing needs fixing; otherwise give this artifact a new tag.`,
+    );
+  }
+}
+
+/**
+ * Writes the exact manifest bytes under every planned tag that is not already right, and reads
+ * each back. OCI registries have no compare-and-swap, so immutable tags are written first and
+ * guarded on every side: checked again just before the write, read back after it, and, when this
+ * run created one, read once more after `settleMs` — a concurrent writer that overwrote it by then
+ * makes this run fail with a ConcurrentTagWriteError. Moving tags (`latest`, `prod`, environments)
+ * are written only after that, so a run that loses such a race has moved none of them. A registry
+ * that refuses the write under its own tag immutability (ECR, Artifact Registry, Harbor, Docker
+ * Hub) is the same conflict, or no conflict when the tag already holds this digest.
+ * Several repositories go through the phases together: no moving tag anywhere before every
+ * immutable tag everywhere has settled.
+ */
+export async function applyTagPlans(
+  writes: readonly TagWrite[],
+  options: ApplyTagPlanOptions = {},
+): Promise<TagWriteResult[][]> {
+  if (writes.some(({ plan }) => plan.conflicts.length > 0))
     throw new Error('applyTagPlan called with conflicts; refuse the plan instead');
-  const pending = plan.tags.filter((planned) => planned.change !== 'unchanged');
-  await Promise.all(pending.map((planned) => store.putManifest(planned.tag, manifest)));
-  const readBack = await Promise.all(pending.map((planned) => store.resolve(planned.tag)));
-  pending.forEach((planned, index) => {
+  const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
+  const pending = (immutable: boolean) =>
+    writes.flatMap((write) =>
+      write.plan.tags
+        .filter((planned) => planned.immutable === immutable && planned.change !== 'unchanged')
+        .map((planned) => ({ write, tag: planned.tag })),
+    );
+  const created = pending(true);
+  const moving = pending(false);
+  const unwritten = [...new Set(moving.map(({ tag }) => tag))];
+  const conflict = ({ write, tag }: PendingTag, actual: string | undefined, how: string) =>
+    new ConcurrentTagWriteError(write.store.location, tag, write.plan.digest, actual, how, unwritten);
+
+  await Promise.all(created.map((entry) => writeImmutableTag(entry, conflict)));
+  if (created.length > 0 && settleMs > 0) {
+    (options.logger ?? nullLogger).info(
+      `Created ${created.map(({ tag }) => tag).join(', ')}; reading again in ${settleMs / 1000} s, in case another run wrote the same tag at the same time.`,
+    );
+    await (options.sleep ?? wait)(settleMs);
+    const settled = await Promise.all(created.map(({ write, tag }) => write.store.resolve(tag)));
+    created.forEach((entry, index) => {
+      const digest = settled[index]?.digest;
+      if (digest !== entry.write.plan.digest) {
+        throw conflict(
+          entry,
+          digest,
+          `wrote it at the same time (read again ${settleMs / 1000} s after writing)`,
+        );
+      }
+    });
+  }
+
+  await Promise.all(moving.map(({ write, tag }) => write.store.putManifest(tag, write.manifest)));
+  const readBack = await Promise.all(moving.map(({ write, tag }) => write.store.resolve(tag)));
+  moving.forEach(({ write, tag }, index) => {
     const digest = readBack[index]?.digest;
-    if (digest !== plan.digest) {
+    if (digest !== write.plan.digest) {
       throw new Error(
-        `${store.location}:${planned.tag} reads back as ${digest ?? 'missing'} after writing ${plan.digest}; the registry did not keep the tag.`,
+        `${write.store.location}:${tag} reads back as ${digest ?? 'missing'} after writing ${write.plan.digest}; the registry did not keep the tag.`,
       );
     }
   });
-  return plan.tags.map(({ tag, previous, change }) => ({ tag, previous, change }));
+  return writes.map(({ plan }) => plan.tags.map(({ tag, previous, change }) => ({ tag, previous, change })));
+}
+
+/** applyTagPlans for one repository. */
+export async function applyTagPlan(
+  store: ArtifactStore,
+  plan: TagPlan,
+  manifest: Pick<Manifest, 'bytes' | 'mediaType'>,
+  options: ApplyTagPlanOptions = {},
+): Promise<TagWriteResult[]> {
+  const [results] = await applyTagPlans([{ store, plan, manifest }], options);
+  return results ?? [];
+}
+
+interface PendingTag {
+  write: TagWrite;
+  tag: string;
+}
+
+/**
+ * Creates one immutable tag: a last check right before the write keeps the window in which a
+ * racing run can slip in to one request, and the read-back catches a write that landed meanwhile.
+ */
+async function writeImmutableTag(
+  entry: PendingTag,
+  conflict: (entry: PendingTag, actual: string | undefined, how: string) => ConcurrentTagWriteError,
+): Promise<void> {
+  const { write, tag } = entry;
+  const before = await write.store.resolve(tag);
+  if (before) {
+    // Created by another run since the plan: with this digest there is nothing to write (the
+    // settle read still checks it), with another it is that run's tag.
+    if (before.digest === write.plan.digest) return;
+    throw conflict(entry, before.digest, "created it between this run's check and its write");
+  }
+  try {
+    await write.store.putManifest(tag, write.manifest);
+  } catch (error) {
+    if (!isImmutableTagRefusedError(error)) throw error;
+    const now = await write.store.resolve(tag);
+    // ECR refuses even a write of the digest the tag already holds: that is no conflict.
+    if (now?.digest === write.plan.digest) return;
+    const { registry, setting } = error.immutability;
+    throw conflict(
+      entry,
+      now?.digest,
+      `created it first, and ${registry} refused this run's write (${setting})`,
+    );
+  }
+  const readBack = await write.store.resolve(tag);
+  if (readBack?.digest !== write.plan.digest) {
+    throw conflict(entry, readBack?.digest, 'wrote it at the same time (read back right after writing)');
+  }
+}
+
+function wait(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
