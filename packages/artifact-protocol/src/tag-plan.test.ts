@@ -80,7 +80,11 @@ const policy = createImmutableTagPolicy();
 /** A sleep that records how long it was asked to wait and runs `during` in that time. */
 function settleSpy(during: () => Promise<void> | void = () => {}) {
   const waits: number[] = [];
-  return { waits, sleep: async (ms: number) => void (waits.push(ms), await during()) };
+  const sleep = async (ms: number) => {
+    waits.push(ms);
+    await during();
+  };
+  return { waits, sleep };
 }
 
 /** A store with `v1.0.0` absent, the artifact `ours` and another artifact `theirs` pushed by digest. */
