@@ -118,6 +118,7 @@ function request(overrides: Partial<BuildByShaRequest> = {}): BuildByShaRequest 
     ifExists: 'skip',
     allowYanked: false,
     allowDirty: false,
+    settleMs: 0,
     registry: { insecureRegistries: [] },
     commit: { sha: SHA, source: 'GITHUB_SHA' },
     source: 'https://github.com/acme/app',

@@ -2,13 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError, type Logger, nullLogger } from '@flow-actions/action-kit';
 import {
-  applyTagPlan,
+  applyTagPlans,
   createImmutableTagPolicy,
   type ImmutableTagPolicy,
   planTags,
   readRevision,
   readTombstone,
   type TagPlan,
+  type TagWrite,
   type TagWriteResult,
   type Tombstone,
   verifyRevision,
@@ -119,7 +120,10 @@ export async function buildBySha(
     request.images.map((target) => decide(target, request, tag, extraTags, policy, dependencies)),
   );
 
+  // Everything is built and pushed by digest first; then every repository's tags are written
+  // together, immutable ones settled before any moving one (applyTagPlans).
   const outcomes: ImageOutcome[] = [];
+  const writes: TagWrite[] = [];
   for (const decision of decisions) {
     const { target, store } = decision;
     if (decision.tombstone) {
@@ -128,16 +132,13 @@ export async function buildBySha(
       );
     }
     if (decision.existing) {
-      const tags = await applyTagPlan(store, decision.extraPlan, decision.existing);
-      logger.info(
-        `${store.location}:${tag} is ${decision.existing.digest}, ${decision.reason}: nothing built.`,
-      );
+      writes.push({ store, plan: decision.extraPlan, manifest: decision.existing });
       outcomes.push({
         image: target.repository,
         digest: decision.existing.digest,
         built: false,
         reason: decision.reason,
-        tags: [{ tag, previous: decision.existing.digest, change: 'unchanged' }, ...tags],
+        tags: [{ tag, previous: decision.existing.digest, change: 'unchanged' }],
       });
       continue;
     }
@@ -146,17 +147,26 @@ export async function buildBySha(
     // that pushed this commit meanwhile (it is immutable, so a different digest is a conflict).
     const plan = await planTags(store, made.manifest.digest, [tag, ...extraTags], policy);
     refuseConflicts(store, plan, `pushed ${made.manifest.digest} but did not tag it`);
-    const tags = await applyTagPlan(store, plan, made.manifest);
-    logger.info(`${store.location}:${tag} is ${made.manifest.digest}, built with ${made.via}.`);
+    writes.push({ store, plan, manifest: made.manifest });
     outcomes.push({
       image: target.repository,
       digest: made.manifest.digest,
       built: true,
       reason: decision.reason,
-      tags,
+      tags: [],
       via: made.via,
     });
   }
+  const written = await applyTagPlans(writes, { settleMs: request.settleMs, logger });
+  outcomes.forEach((outcome, index) => {
+    outcome.tags.push(...(written[index] ?? []));
+    const location = (writes[index] as TagWrite).store.location;
+    logger.info(
+      outcome.built
+        ? `${location}:${tag} is ${outcome.digest}, built with ${outcome.via}.`
+        : `${location}:${tag} is ${outcome.digest}, ${outcome.reason}: nothing built.`,
+    );
+  });
   return { sha, tag, images: outcomes, ...(request.dirty ? { dirty: request.dirty } : {}) };
 }
 

@@ -53,6 +53,7 @@ describe('getInputs', () => {
       ifExists: 'skip',
       allowYanked: false,
       allowDirty: false,
+      settleMs: 2000,
       registry: { insecureRegistries: [] },
     });
   });

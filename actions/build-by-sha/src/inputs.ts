@@ -6,7 +6,12 @@ import {
   resolveInside,
   type SecretMasker,
 } from '@flow-actions/action-kit';
-import { getRegistryInputs, getShaTagInputs, type RegistryInputs } from '@flow-actions/artifact-protocol';
+import {
+  getRegistryInputs,
+  getSettleMs,
+  getShaTagInputs,
+  type RegistryInputs,
+} from '@flow-actions/artifact-protocol';
 import type { ShaTagOptions } from '@flow-actions/commit-identity';
 import { assertValidTag, hasVersion, parseReference } from '@flow-actions/oci-store';
 
@@ -47,6 +52,8 @@ export interface Inputs {
   allowYanked: boolean;
   /** Build a tree with uncommitted changes under a `dirty-…` tag instead of refusing it. */
   allowDirty: boolean;
+  /** How long to wait before reading a created sha tag again (see applyTagPlans). */
+  settleMs: number;
   registry: RegistryInputs;
 }
 
@@ -124,6 +131,7 @@ export function getInputs(
     ifExists,
     allowYanked: reader.boolean('allow-yanked', false),
     allowDirty: reader.boolean('allow-dirty', false),
+    settleMs: getSettleMs(reader),
     registry,
   };
 }

@@ -1,7 +1,13 @@
 import { ConfigurationError, type InputReader, type SecretMasker } from '@flow-actions/action-kit';
-import { getRegistryInputs, getShaTagInputs, type RegistryInputs } from '@flow-actions/artifact-protocol';
+import {
+  getRegistryInputs,
+  getSettleMs,
+  getShaTagInputs,
+  type RegistryInputs,
+} from '@flow-actions/artifact-protocol';
 import { assertValidTag, hasVersion, isDigest, parseReference } from '@flow-actions/oci-store';
 import type { PromoteRequest } from './promote';
+import { VERSION_SCHEMES } from './version-scheme';
 
 /** The promote request as given: `from` may be absent (the event's commit), plus the API and registry inputs. */
 export interface Inputs extends Omit<PromoteRequest, 'from'> {
@@ -69,6 +75,9 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
     registry,
     sha: getShaTagInputs(inputs),
     dryRun: inputs.boolean('dry-run', false),
+    settleMs: getSettleMs(inputs),
+    versionScheme: inputs.choice('version-scheme', VERSION_SCHEMES, 'semver'),
+    allowVersionGap: inputs.boolean('allow-version-gap', false),
   };
 }
 

@@ -35,6 +35,9 @@ function request(overrides: Partial<PromoteRequest> = {}): PromoteRequest {
     allowYanked: false,
     sha: { shaLength: 7, tagPrefix: '' },
     dryRun: false,
+    settleMs: 0,
+    versionScheme: 'semver',
+    allowVersionGap: false,
     ...overrides,
   };
 }
@@ -351,6 +354,69 @@ describe('promote', () => {
     const store = new MemoryStore(IMAGE);
     await build(store, 'b2b2b2b000000000000000000000000000000000');
     await expect(promote(request(), deps({ [IMAGE]: store }))).rejects.toThrow(/Short-sha collision/);
+  });
+});
+
+describe('promote: release versions and the confirmation', () => {
+  it('a malformed version is refused before any repository is opened', async () => {
+    const opened: string[] = [];
+    const attempt = promote(request({ tags: ['prod', 'v1.0'] }), {
+      ...deps({}),
+      openStore: async (reference) => {
+        opened.push(reference);
+        return new MemoryStore(reference);
+      },
+    });
+    await expect(attempt).rejects.toThrow(ConfigurationError);
+    await expect(attempt).rejects.toThrow(/^Input "to" has v1\.0, which is not a semver release tag: write vMAJOR/);
+    expect(opened).toEqual([]);
+  });
+
+  it('a version out of sequence is refused with nothing written; allow-version-gap lets it through', async () => {
+    const store = new MemoryStore(IMAGE);
+    await build(store, A);
+    const digest = await build(store, B);
+    await promote(request({ from: A, tags: ['v1.0.0', 'v1.1.0', 'prod'] }), deps({ [IMAGE]: store }));
+    const typo = promote(request({ tags: ['v1.10.0', 'prod'] }), deps({ [IMAGE]: store }));
+    await expect(typo).rejects.toThrow(
+      `Input "to" has v1.10.0, which is out of sequence: the next minor after v1.1.0 is v1.2.0 (${IMAGE} has v1.0.0, v1.1.0).`,
+    );
+    expect(store.tags.has('v1.10.0')).toBe(false);
+    expect(store.tags.get('prod')).not.toBe(digest);
+    await promote(request({ tags: ['v1.10.0'], allowVersionGap: true }), deps({ [IMAGE]: store }));
+    expect(store.tags.get('v1.10.0')).toBe(digest);
+  });
+
+  it('re-promoting an existing version and moving tags list no tags; a mutable v* tag is no version', async () => {
+    const store = new MemoryStore(IMAGE);
+    await build(store, B);
+    await promote(request({ tags: ['v2.0.0'] }), deps({ [IMAGE]: store }));
+    store.counters.listTags = 0;
+    await promote(request({ tags: ['v2.0.0', 'prod'] }), deps({ [IMAGE]: store }));
+    await promote(request({ from: 'v2.0.0', tags: ['demo'] }), deps({ [IMAGE]: store }));
+    expect(store.counters.listTags).toBe(0);
+    await promote(request({ tags: ['v2'], immutablePatterns: ['<sha>', 'v*.*.*'] }), deps({ [IMAGE]: store }));
+    expect(store.tags.has('v2')).toBe(true);
+  });
+
+  it('asks before creating an immutable tag: no writes nothing, yes writes; moving tags alone never ask', async () => {
+    const store = new MemoryStore(IMAGE);
+    const digest = await build(store, B);
+    const asked: string[][] = [];
+    const answer = (yes: boolean) => async (promotions: readonly { plan: { tags: { tag: string }[] } }[]) => {
+      asked.push(promotions.flatMap(({ plan }) => plan.tags.map((tag) => tag.tag)));
+      return yes;
+    };
+    await expect(
+      promote(request({ tags: ['v1.0.0', 'prod'] }), deps({ [IMAGE]: store }, { confirm: answer(false) })),
+    ).rejects.toThrow('The promotion was not confirmed, so nothing was written.');
+    expect(store.tags.has('v1.0.0')).toBe(false);
+    expect(store.tags.has('prod')).toBe(false);
+    await promote(request({ tags: ['prod'] }), deps({ [IMAGE]: store }, { confirm: answer(false) }));
+    await promote(request({ tags: ['v1.0.0'], dryRun: true }), deps({ [IMAGE]: store }, { confirm: answer(false) }));
+    expect(asked).toEqual([['v1.0.0', 'prod']]);
+    await promote(request({ tags: ['v1.0.0'] }), deps({ [IMAGE]: store }, { confirm: answer(true) }));
+    expect(store.tags.get('v1.0.0')).toBe(digest);
   });
 });
 

@@ -1,6 +1,6 @@
 import { ConfigurationError, type Logger } from '@flow-actions/action-kit';
 import {
-  applyTagPlan,
+  applyTagPlans,
   createImmutableTagPolicy,
   type ImmutableTagPolicy,
   planTags,
@@ -14,6 +14,7 @@ import type { ArtifactStore, CopyResult } from '@flow-actions/oci-store';
 import type { GitHistory } from './git-history';
 import { compilePathPatterns } from './path-patterns';
 import { parseSourceSpec, type ResolvedSource, resolveSource } from './source';
+import { checkReleaseTagForm, checkReleaseTagSequence, type VersionScheme } from './version-scheme';
 
 export interface PromoteRequest {
   /** Source repositories, as given. */
@@ -31,6 +32,12 @@ export interface PromoteRequest {
   allowYanked: boolean;
   sha: Required<ShaTagOptions>;
   dryRun: boolean;
+  /** How long to wait before reading created immutable tags again (see applyTagPlans). */
+  settleMs: number;
+  /** The numbering immutable `v*` tags must follow. */
+  versionScheme: VersionScheme;
+  /** Lets a `v*` version through that is not the next step of the repository's versions. */
+  allowVersionGap: boolean;
 }
 
 /** What promote needs of GitHub; absent when no input asks for it. */
@@ -51,6 +58,11 @@ export interface PromoteDependencies {
   copyArtifact(from: ArtifactStore, to: ArtifactStore, digest: string): Promise<CopyResult>;
   git?: GitHistory;
   github?: PromoteGitHub;
+  /**
+   * Asked once everything is planned and checked, before anything is written, when the promotion
+   * creates an immutable tag; false writes nothing. Absent: no question (the action, scripts).
+   */
+  confirm?: (promotions: readonly ImagePromotion[]) => Promise<boolean>;
   logger: Logger;
 }
 
@@ -81,12 +93,15 @@ interface OpenedImage {
 }
 
 /**
- * Promotes by adding tags: resolve every source, refuse yanked ones and failing checks, plan
- * every tag of every image, and only when no immutable tag would move, write — the exact source
- * bytes under each tag, each read back — then record the deployment.
+ * Promotes by adding tags: check the release tags' form, resolve every source, refuse yanked ones
+ * and failing checks, plan every tag of every image, and only when no immutable tag would move and
+ * every new version follows the repository's, write — copies first, then immutable tags (checked,
+ * read back, read again after the settle interval), then moving tags — and record the deployment.
  */
 export async function promote(request: PromoteRequest, deps: PromoteDependencies): Promise<PromoteResult> {
   const isImmutable = createImmutableTagPolicy(request.immutablePatterns, request.sha);
+  const versionCheck = { scheme: request.versionScheme, allowGap: request.allowVersionGap };
+  checkReleaseTagForm(releaseTags(request.tags, isImmutable), versionCheck);
   const spec = parseSourceSpec(request.from);
   const isIgnoredPath = compilePathPatterns(request.ignorePaths);
   const opened = await Promise.all(
@@ -151,6 +166,18 @@ export async function promote(request: PromoteRequest, deps: PromoteDependencies
       `Refusing to move immutable tags, so nothing was written: ${conflicts.join('; ')}. Promote under a new version, or change immutable-tags if this tag is meant to move.`,
     );
   }
+  // Only versions this promotion creates: re-promoting an existing one is no new version.
+  await Promise.all(
+    promotions.map(async (promotion, index) => {
+      const created = releaseTags(
+        promotion.plan.tags.filter((tag) => tag.change === 'create').map((tag) => tag.tag),
+        isImmutable,
+      );
+      if (created.length === 0 || request.versionScheme === 'none' || request.allowVersionGap) return;
+      const existing = await (opened[index] as OpenedImage).target.listTags();
+      checkReleaseTagSequence(created, existing, promotion.destination, versionCheck);
+    }),
+  );
 
   const result: PromoteResult = {
     promotions,
@@ -158,13 +185,29 @@ export async function promote(request: PromoteRequest, deps: PromoteDependencies
     ...(sourceShas[0] ? { sourceSha: sourceShas[0] } : {}),
   };
   if (request.dryRun) return result;
+  const createsImmutable = promotions.some(({ plan }) =>
+    plan.tags.some((tag) => tag.immutable && tag.change === 'create'),
+  );
+  if (createsImmutable && deps.confirm && !(await deps.confirm(promotions))) {
+    throw new ConfigurationError('The promotion was not confirmed, so nothing was written.');
+  }
 
   for (const [index, promotion] of promotions.entries()) {
     const image = opened[index] as OpenedImage;
     if (image.target !== image.source) {
       promotion.copy = await deps.copyArtifact(image.source, image.target, promotion.digest);
     }
-    promotion.written = await applyTagPlan(image.target, promotion.plan, promotion.source.manifest);
+  }
+  const written = await applyTagPlans(
+    promotions.map((promotion, index) => ({
+      store: (opened[index] as OpenedImage).target,
+      plan: promotion.plan,
+      manifest: promotion.source.manifest,
+    })),
+    { settleMs: request.settleMs, logger: deps.logger },
+  );
+  for (const [index, promotion] of promotions.entries()) {
+    promotion.written = written[index] ?? [];
     deps.logger.info(
       `${promotion.destination}@${promotion.digest}: ${promotion.written.map((w) => `${w.tag} (${w.change})`).join(', ')}`,
     );
@@ -230,6 +273,11 @@ async function refuseYankedDestination(
   if (image.target === image.source || !source.sha || !isFullSha(source.sha)) return;
   const tombstone = await readTombstone(image.target, source.sha, request.sha);
   if (tombstone && !request.allowYanked) throw yankedError(tombstone);
+}
+
+/** The release tags among `tags`: the immutable ones named like a version (`v…`). */
+function releaseTags(tags: readonly string[], isImmutable: ImmutableTagPolicy): string[] {
+  return tags.filter((tag) => tag.startsWith('v') && isImmutable(tag));
 }
 
 async function openImage(

@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline';
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import {
   createConsoleLogger,
@@ -52,6 +53,8 @@ export interface CliOptions {
   logger?: Logger;
   /** Whether stderr is a terminal, where upload progress is one line updated in place. Default: process.stderr.isTTY. */
   stderrIsTTY?: boolean;
+  /** Asks a question and returns the answer. Default: on the terminal, when stdin and stderr are one; else never. */
+  ask?: (question: string) => Promise<string>;
 }
 
 const COMMON_OPTIONS: Record<string, OptionSpec> = {
@@ -106,6 +109,7 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
       options.logger ?? createConsoleLogger({ verbose: args.values.verbose === true }),
       masker,
     );
+    const ask = options.ask ?? (process.stdin.isTTY && process.stderr.isTTY ? askOnTerminal : undefined);
     const context: CommandContext = {
       cwd: options.cwd ?? process.cwd(),
       env: options.env ?? process.env,
@@ -115,6 +119,7 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
         write: stderr,
         tty: options.stderrIsTTY ?? (options.stderr ? false : process.stderr.isTTY === true),
       }),
+      ...(ask ? { ask } : {}),
     };
     const output = await command.run(args, context);
     if (json) {
@@ -237,4 +242,24 @@ export function commandHelp(command: Command): string {
     '',
     ...EXIT_CODES_HELP,
   ].join('\n');
+}
+
+/** One line read from the terminal after `question` on stderr; Ctrl-C or Ctrl-D answer nothing. */
+function askOnTerminal(question: string): Promise<string> {
+  return new Promise((resolve) => {
+    const terminal = createInterface({ input: process.stdin, output: process.stderr });
+    let answered = false;
+    const answer = (line: string) => {
+      if (answered) return;
+      answered = true;
+      terminal.close();
+      resolve(line);
+    };
+    terminal.on('SIGINT', () => {
+      process.stderr.write('\n');
+      answer('');
+    });
+    terminal.on('close', () => answer(''));
+    terminal.question(question, answer);
+  });
 }

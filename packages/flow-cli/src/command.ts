@@ -38,6 +38,11 @@ export interface CommandContext {
   masker: SecretMasker;
   /** Shows long blob uploads on stderr. Default: nothing shown. */
   onUploadProgress?: (progress: UploadProgress) => void;
+  /**
+   * Asks the person at the terminal and returns the line they answer; present only when stdin and
+   * stderr are a terminal, so a script or CI job is never asked. Default: absent.
+   */
+  ask?: (question: string) => Promise<string>;
 }
 
 /** What a command returns: a JSON object for `--json`, else a few lines and a table. */

@@ -28,6 +28,16 @@ export const REGISTRY_OPTIONS: Record<string, OptionSpec> = {
   },
 };
 
+/** The settle interval of every command that creates immutable tags, named like the actions' input. */
+export const SETTLE_OPTION: Record<string, OptionSpec> = {
+  'settle-seconds': {
+    type: 'string',
+    description:
+      'After creating an immutable tag, wait this long and read it again, so that a concurrent run that wrote it too is caught (0 turns that off).',
+    default: '2',
+  },
+};
+
 export const SHA_OPTIONS: Record<string, OptionSpec> = {
   'sha-length': {
     type: 'string',
@@ -80,7 +90,8 @@ export function toFlagWording(message: string): string {
     )
     .replace(/"([a-z][a-z-]*)" is missing/g, '--$1 is missing')
     .replace(/\binput ([a-z][a-z-]*):/g, '--$1:')
-    .replace(/set ([a-z][a-z-]*): true/g, 'pass --$1');
+    .replace(/set ([a-z][a-z-]*): true/g, 'pass --$1')
+    .replace(/set ([a-z][a-z-]*): ([a-z][a-z-]*)/g, 'pass --$1 $2');
 }
 
 /**

@@ -49,6 +49,10 @@ describe('toFlagWording', () => {
       'Fix forward with a new commit, or pass --allow-yanked to override.',
     ],
     ['Input "versions-from: git" needs a checkout', '--versions-from git needs a checkout'],
+    [
+      'Input "to" has v1.0, which is not a semver release tag: write vMAJOR.MINOR.PATCH. If this project versions otherwise, set version-scheme: calver (or none).',
+      '--to has v1.0, which is not a semver release tag: write vMAJOR.MINOR.PATCH. If this project versions otherwise, pass --version-scheme calver (or none).',
+    ],
     ['Registry answered 500', 'Registry answered 500'],
     [
       'remove them and log in, or use inputs "username" and "password"; check input "path".',

@@ -21,6 +21,7 @@ import {
   REGISTRY_OPTIONS,
   readInputs,
   repositoryUrl,
+  SETTLE_OPTION,
   SHA_OPTIONS,
   toFlagWording,
 } from '../inputs';
@@ -88,6 +89,7 @@ export const buildCommand: Command = {
       type: 'boolean',
       description: 'Build uncommitted changes anyway, tagged dirty-<short sha>-<digest>, never the sha tag.',
     },
+    ...SETTLE_OPTION,
     ...SHA_OPTIONS,
     ...REGISTRY_OPTIONS,
   },

@@ -1,19 +1,20 @@
 import { InputReader } from '@flow-actions/action-kit';
 import { shortSha } from '@flow-actions/commit-identity';
 import { copyArtifact } from '@flow-actions/oci-store';
-import { promote } from '@flow-actions/retag-promote/core';
+import { type ImagePromotion, promote } from '@flow-actions/retag-promote/core';
 import { openGitHistory } from '@flow-actions/retag-promote/git-history';
 import { getInputs } from '@flow-actions/retag-promote/inputs';
-import type { Command } from '../command';
+import type { Command, CommandContext } from '../command';
 import {
   createFlagInputSource,
   createStoreOpener,
   currentCommit,
   REGISTRY_OPTIONS,
   readInputs,
+  SETTLE_OPTION,
   SHA_OPTIONS,
 } from '../inputs';
-import { shortDigest } from '../output';
+import { formatTable, shortDigest } from '../output';
 
 export const promoteCommand: Command = {
   name: 'promote',
@@ -22,6 +23,8 @@ export const promoteCommand: Command = {
   details: [
     'A rollback is a promote of the older version: flow promote --image ghcr.io/acme/api --from v1.4.2 --to prod',
     'Without --from, the commit checked out in the current directory (git rev-parse HEAD) is promoted.',
+    'On a terminal, flow shows the plan and asks before it creates an immutable tag (v*, rc-*, sha tags);',
+    '--yes answers for scripts. Without a terminal it does not ask.',
     'The GitHub-only inputs (require-checks, environment, github-token) are left to the action.',
   ],
   options: {
@@ -59,8 +62,23 @@ export const promoteCommand: Command = {
       description: 'With the fallback: paths whose changes need no new artifact.',
       default: '**/*.md, **/*.mdx, docs/**, LICENSE, LICENSE.*, .github/ISSUE_TEMPLATE/**',
     },
+    'version-scheme': {
+      type: 'string',
+      description:
+        'semver (vMAJOR.MINOR.PATCH[-PRERELEASE]), calver (vYYYY.MM.MICRO) or none: the form of new v* versions.',
+      default: 'semver',
+    },
+    'allow-version-gap': {
+      type: 'boolean',
+      description: "Create a version that is not the next step of the repository's versions.",
+    },
     'allow-yanked': { type: 'boolean', description: 'Promote a yanked commit anyway.' },
     'dry-run': { type: 'boolean', description: 'Plan and report; write nothing.' },
+    yes: {
+      type: 'boolean',
+      description: 'Create immutable tags without asking (on a terminal flow shows the plan and asks first).',
+    },
+    ...SETTLE_OPTION,
     ...SHA_OPTIONS,
     ...REGISTRY_OPTIONS,
   },
@@ -81,6 +99,7 @@ export const promoteCommand: Command = {
         copyArtifact: (source, target, digest) =>
           copyArtifact(source, target, digest, { logger: context.logger }),
         ...(git ? { git } : {}),
+        confirm: args.values.yes === true ? async () => true : (promotions) => confirmOn(context, promotions),
         logger: context.logger,
       },
     );
@@ -128,3 +147,43 @@ export const promoteCommand: Command = {
     };
   },
 };
+
+/**
+ * The question before an immutable tag is created: the plan (each tag new, moved or unchanged,
+ * immutable or not; the digest and the commit), then yes or no — only "y" or "yes" writes. Without
+ * a terminal nobody can answer: a script or CI job goes on as it always has (it said what to write,
+ * and the version and conflict checks have run); a line on stderr says --yes makes that explicit.
+ */
+async function confirmOn(context: CommandContext, promotions: readonly ImagePromotion[]): Promise<boolean> {
+  const created = [
+    ...new Set(
+      promotions.flatMap(({ plan }) =>
+        plan.tags.filter((tag) => tag.immutable && tag.change === 'create').map((tag) => tag.tag),
+      ),
+    ),
+  ];
+  const what = `${created.length > 1 ? 'the immutable tags' : 'the immutable tag'} ${created.join(', ')}`;
+  if (!context.ask) {
+    context.logger.info(`Not on a terminal, so not asking: writing ${what} (pass --yes to say so).`);
+    return true;
+  }
+  const lines = promotions.flatMap((promotion) => [
+    `Promote ${promotion.source.sha ? `commit ${shortSha(promotion.source.sha)}` : promotion.source.reference} (${promotion.digest}) in ${promotion.destination}:`,
+    ...formatTable({
+      columns: ['tag', 'change', 'kind'],
+      rows: promotion.plan.tags.map((tag) => [
+        tag.tag,
+        tag.change === 'create'
+          ? 'new'
+          : tag.change === 'move'
+            ? `moves ${shortDigest(tag.previous ?? undefined)} → ${shortDigest(promotion.digest)}`
+            : 'unchanged',
+        tag.immutable ? 'immutable' : 'moving',
+      ]),
+    }).map((line) => `  ${line}`),
+  ]);
+  const answer = await context.ask(
+    `${lines.join('\n')}\nCreate ${what}? ${created.length > 1 ? 'They' : 'It'} can never be moved or taken back. [y/N] `,
+  );
+  return /^\s*y(?:es)?\s*$/i.test(answer);
+}
