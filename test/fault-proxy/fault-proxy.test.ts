@@ -67,6 +67,19 @@ describe('fault proxy in front of a real registry', () => {
     expect(limited.headers.has('retry-after')).toBe(false);
   });
 
+  it('answers with a scripted spec error, as a given registry would, without forwarding', async () => {
+    const error = {
+      code: 'PRECONDITION',
+      message: "Failed to process request due to 'app:v1' configured as immutable.",
+    };
+    proxy.script({ method: 'PUT', path: /\/manifests\/v1$/, times: 1, status: 412, error });
+    const refused = await fetch(`${proxy.url}/v2/proxied/app/manifests/v1`, { method: 'PUT', body: '{}' });
+    expect(refused.status).toBe(412);
+    expect(await refused.json()).toEqual({ errors: [error] });
+    expect(proxy.requests[0]).toMatchObject({ fault: 'status', bytesIn: 2 });
+    expect(() => proxy.script({ error, delayMs: 1 })).toThrow('error goes with a status');
+  });
+
   it('answers a 5xx only for the matching method', async () => {
     proxy.script({ method: 'HEAD', path: /\/manifests\//, status: 503 });
     expect((await fetch(`${proxy.url}/v2/proxied/app/manifests/v1`, { method: 'HEAD' })).status).toBe(503);

@@ -34,6 +34,11 @@ export interface FaultAction {
   /** With `status`: the `Retry-After` header value (`"1"`, or an HTTP date). Default: no header. */
   retryAfter?: string;
   /**
+   * With `status`: the spec error in the body, to answer as a given registry does (ECR's
+   * TAG_INVALID, Harbor's PRECONDITION…). Default: a code for the status and a message naming the proxy.
+   */
+  error?: { code: string; message: string };
+  /**
    * Destroy the client's connection. Without `afterBytes` before anything is forwarded; with it,
    * after forwarding and sending that many bytes of the response body.
    */
@@ -201,7 +206,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
       });
       const body = JSON.stringify({
         errors: [
-          { code: errorCode(rule.status), message: `injected by the fault proxy: HTTP ${rule.status}` },
+          rule.error ?? {
+            code: errorCode(rule.status),
+            message: `injected by the fault proxy: HTTP ${rule.status}`,
+          },
         ],
       });
       const headers: Record<string, string | number> = {
@@ -376,6 +384,7 @@ function validateRule(rule: FaultRule): void {
   if (rule.retryAfter !== undefined && rule.status === undefined) {
     throw new Error('retryAfter goes with a status');
   }
+  if (rule.error !== undefined && rule.status === undefined) throw new Error('error goes with a status');
   if (rule.afterBytes !== undefined && !rule.reset) throw new Error('afterBytes goes with reset');
   if (rule.afterBytesIn !== undefined && !rule.reset) throw new Error('afterBytesIn goes with reset');
   if (rule.afterBytes !== undefined && rule.afterBytesIn !== undefined) {
