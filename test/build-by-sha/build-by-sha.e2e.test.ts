@@ -629,7 +629,7 @@ describe('build-by-sha builds exactly the commit it tags (DESIGN §8 rule 7)', (
 });
 
 describe('build-by-sha with buildx (fake docker CLI that really pushes with skopeo)', () => {
-  it('runs docker buildx build --push, takes the digest from --metadata-file and verifies it by reading back', async () => {
+  it('runs docker buildx build pushing by digest, reads the digest back, and writes the sha tag itself', async () => {
     const image = repository();
     const ws = await workspace();
     // The stand-in's image and log live outside the checkout, as docker's own state does.
@@ -656,8 +656,13 @@ describe('build-by-sha with buildx (fake docker CLI that really pushes with skop
     expect(calls[0]).toEqual(['buildx', 'version']);
     expect(calls[1]?.slice(0, 2)).toEqual(['buildx', 'build']);
     expect(calls[1]).toEqual(
-      expect.arrayContaining(['--tag', `${image}:${TAG}`, '--push', '--metadata-file']),
+      expect.arrayContaining([
+        '--output',
+        `type=image,name=${image},push-by-digest=true,name-canonical=true,push=true`,
+        '--metadata-file',
+      ]),
     );
+    expect(calls[1]).not.toContain('--tag');
     expect(calls[1]).toContain(`--annotation`);
     expect(calls[1]?.at(-1)).toBe(ws);
     expect(run.summary).toContain('built with buildx');

@@ -29,6 +29,9 @@ beforeAll(async () => {
 afterAll(() => rm(tempDir, { recursive: true, force: true }));
 
 /** Puts a one-layer image with these annotations (and the same labels) under `reference`. */
+/** putImage's reference for a push by digest, with no tag, as buildx pushes. */
+const BY_DIGEST = '';
+
 async function putImage(
   store: ArtifactStore,
   reference: string,
@@ -49,7 +52,10 @@ async function putImage(
       annotations,
     }),
   );
-  return store.putManifest(reference, { bytes, mediaType: MediaTypes.ociManifest });
+  return store.putManifest(reference === BY_DIGEST ? computeDigest(bytes) : reference, {
+    bytes,
+    mediaType: MediaTypes.ociManifest,
+  });
 }
 
 /** A builder that "builds" into an in-memory layout, recording every spec it was given. */
@@ -156,7 +162,7 @@ describe('buildBySha', () => {
     expect(w.builder.specs[0]).toMatchObject({
       labels: lineage,
       annotations: lineage,
-      destination: `${API}:6113728`,
+      repository: API,
       registry: 'registry.test',
     });
     // The digest pushed is the layout's, byte for byte.
@@ -245,7 +251,7 @@ describe('buildBySha', () => {
       [WORKER, true],
     ]);
     expect(w.builder.specs).toHaveLength(2);
-    expect(w.builder.specs[1]).toMatchObject({ target: 'worker', destination: `${WORKER}:6113728` });
+    expect(w.builder.specs[1]).toMatchObject({ target: 'worker', repository: WORKER });
     expect(await revisionOf(w.stores.get(WORKER) as MemoryStore, '6113728')).toBe(SHA);
   });
 
@@ -370,13 +376,13 @@ describe('buildBySha', () => {
     );
   });
 
-  it('a builder that pushes itself must read back as the digest it reported', async () => {
+  it('a builder that pushes by digest: the sha tag is written here, and a digest that does not read back fails', async () => {
     const w = world();
     const api = new MemoryStore(API);
     w.stores.set(API, api);
     const pushing: Builder = {
       name: 'buildx',
-      build: async (spec) => ({ kind: 'pushed', digest: await putImage(api, '6113728', spec.annotations) }),
+      build: async (spec) => ({ kind: 'pushed', digest: await putImage(api, BY_DIGEST, spec.annotations) }),
     };
     const lying: Builder = {
       name: 'buildx',
@@ -384,10 +390,14 @@ describe('buildBySha', () => {
     };
     const result = await buildBySha(request(), { ...w.dependencies, getBuilder: async () => pushing });
     expect(result.images[0]).toMatchObject({ built: true, via: 'buildx' });
-    expect(result.images[0]?.tags[0]).toMatchObject({ tag: '6113728', change: 'unchanged' });
+    expect(result.images[0]?.tags[0]).toEqual({ tag: '6113728', previous: null, change: 'create' });
+    expect(api.tags.get('6113728')).toBe(result.images[0]?.digest);
     await expect(
       buildBySha(request({ images: [target(WORKER)] }), { ...w.dependencies, getBuilder: async () => lying }),
-    ).rejects.toThrow(`buildx reported sha256:${'0'.repeat(64)} but ${WORKER}:6113728 reads back as missing`);
+    ).rejects.toThrow(
+      `${WORKER}@sha256:${'0'.repeat(64)} was pushed but does not read back: the push did not land.`,
+    );
+    expect(w.stores.get(WORKER)?.tags.has('6113728')).toBe(false);
   });
 
   it('honours sha-length and tag-prefix', async () => {

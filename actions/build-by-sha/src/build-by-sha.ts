@@ -279,19 +279,13 @@ async function makeArtifact(
       platforms: target.platforms,
       labels: lineage,
       annotations: lineage,
-      destination: `${target.repository}:${tag}`,
+      repository: target.repository,
       registry: reference.kind === 'registry' ? reference.registry : '',
       workDir,
     });
     if (built.kind === 'pushed') {
-      // The builder pushed the sha tag itself: it must read back as the digest it reported.
-      const pushed = await store.getManifest(tag);
-      if (pushed?.digest !== built.digest) {
-        throw new Error(
-          `${builder.name} reported ${built.digest} but ${store.location}:${tag} reads back as ${pushed?.digest ?? 'missing'}: the push did not land.`,
-        );
-      }
-      return { manifest: pushed, via: builder.name };
+      // Pushed by digest: it must read back as the digest the builder reported.
+      return { manifest: await readBack(store, built.digest), via: builder.name };
     }
     // What this run built carries this run's lineage: the revision it was labelled with.
     const revision = lineage[LineageAnnotations.revision] as string;

@@ -40,7 +40,7 @@ const spec = (overrides: Partial<BuildSpec> = {}): BuildSpec => ({
   platforms: ['linux/amd64', 'linux/arm64'],
   labels: { 'org.opencontainers.image.revision': 'f'.repeat(40) },
   annotations: { 'org.opencontainers.image.revision': 'f'.repeat(40) },
-  destination: 'ghcr.io/acme/api:fffffff',
+  repository: 'ghcr.io/acme/api',
   registry: 'ghcr.io',
   workDir,
   ...overrides,
@@ -77,7 +77,7 @@ describe('BuildxBuilder (fake docker on PATH)', () => {
     return { env, log, calls };
   };
 
-  it('runs docker buildx build --push with an argument array and reads the digest from --metadata-file', async () => {
+  it('runs docker buildx build pushing by digest, no tag, with an argument array; the digest from --metadata-file', async () => {
     const { env, log, calls: readCalls } = fakeDocker();
     const masker = new SecretMasker();
     masker.addCredentials('robot', 's3cret-pass');
@@ -106,9 +106,8 @@ describe('BuildxBuilder (fake docker on PATH)', () => {
       `org.opencontainers.image.revision=${'f'.repeat(40)}`,
       '--annotation',
       `org.opencontainers.image.revision=${'f'.repeat(40)}`,
-      '--tag',
-      'ghcr.io/acme/api:fffffff',
-      '--push',
+      '--output',
+      'type=image,name=ghcr.io/acme/api,push-by-digest=true,name-canonical=true,push=true',
       '--metadata-file',
       join(workDir, 'buildx-metadata.json'),
       '/ws/services/api',

@@ -27,8 +27,8 @@ export interface BuildSpec {
   labels: Record<string, string>;
   /** Manifest annotations: the skip path reads the revision from these without fetching the config. */
   annotations: Record<string, string>;
-  /** `registry/repository:tag` the image is for (buildx pushes there itself). */
-  destination: string;
+  /** `registry/repository` the image is for: buildx pushes it there by digest, the caller tags it. */
+  repository: string;
   /** The registry host of the destination, for credentials. */
   registry: string;
   /** A private directory for this build (storage, layout, metadata); the caller removes it. */
@@ -39,7 +39,7 @@ export interface BuildSpec {
 export type BuiltImage =
   /** In a local OCI layout: the caller pushes it through the store, so every push is verified. */
   | { kind: 'layout'; layout: string; tag: string }
-  /** Already pushed by the builder to `destination`, with this digest. */
+  /** Already pushed by the builder to `repository`, by digest only: no tag is written. */
   | { kind: 'pushed'; digest: string };
 
 export interface Builder {
@@ -111,9 +111,11 @@ function commonBuildArgs(spec: BuildSpec): string[] {
 }
 
 /**
- * `docker buildx build --push`: buildx pushes itself (its builders cannot write into our store),
- * and the digest comes from `--metadata-file`. Credentials given as inputs reach docker through
- * `docker login --password-stdin`, as docker/login-action does: never on a command line.
+ * `docker buildx build` pushing by digest: buildx pushes itself (its builders cannot write into our
+ * store), but no tag — the sha tag is the caller's to write, checked against a racing build just
+ * before, as every immutable tag is. The digest comes from `--metadata-file`. Credentials given as
+ * inputs reach docker through `docker login --password-stdin`, as docker/login-action does: never
+ * on a command line.
  */
 export class BuildxBuilder implements Builder {
   readonly name = 'buildx';
@@ -129,9 +131,8 @@ export class BuildxBuilder implements Builder {
       'buildx',
       'build',
       ...commonBuildArgs(spec),
-      '--tag',
-      spec.destination,
-      '--push',
+      '--output',
+      `type=image,name=${spec.repository},push-by-digest=true,name-canonical=true,push=true`,
       '--metadata-file',
       metadataFile,
       spec.context,

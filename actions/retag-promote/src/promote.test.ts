@@ -368,7 +368,9 @@ describe('promote: release versions and the confirmation', () => {
       },
     });
     await expect(attempt).rejects.toThrow(ConfigurationError);
-    await expect(attempt).rejects.toThrow(/^Input "to" has v1\.0, which is not a semver release tag: write vMAJOR/);
+    await expect(attempt).rejects.toThrow(
+      /^Input "to" has v1\.0, which is not a semver release tag: write vMAJOR/,
+    );
     expect(opened).toEqual([]);
   });
 
@@ -395,7 +397,10 @@ describe('promote: release versions and the confirmation', () => {
     await promote(request({ tags: ['v2.0.0', 'prod'] }), deps({ [IMAGE]: store }));
     await promote(request({ from: 'v2.0.0', tags: ['demo'] }), deps({ [IMAGE]: store }));
     expect(store.counters.listTags).toBe(0);
-    await promote(request({ tags: ['v2'], immutablePatterns: ['<sha>', 'v*.*.*'] }), deps({ [IMAGE]: store }));
+    await promote(
+      request({ tags: ['v2'], immutablePatterns: ['<sha>', 'v*.*.*'] }),
+      deps({ [IMAGE]: store }),
+    );
     expect(store.tags.has('v2')).toBe(true);
   });
 
@@ -413,7 +418,10 @@ describe('promote: release versions and the confirmation', () => {
     expect(store.tags.has('v1.0.0')).toBe(false);
     expect(store.tags.has('prod')).toBe(false);
     await promote(request({ tags: ['prod'] }), deps({ [IMAGE]: store }, { confirm: answer(false) }));
-    await promote(request({ tags: ['v1.0.0'], dryRun: true }), deps({ [IMAGE]: store }, { confirm: answer(false) }));
+    await promote(
+      request({ tags: ['v1.0.0'], dryRun: true }),
+      deps({ [IMAGE]: store }, { confirm: answer(false) }),
+    );
     expect(asked).toEqual([['v1.0.0', 'prod']]);
     await promote(request({ tags: ['v1.0.0'] }), deps({ [IMAGE]: store }, { confirm: answer(true) }));
     expect(store.tags.get('v1.0.0')).toBe(digest);

@@ -10,22 +10,33 @@ describe('checkReleaseTagForm', () => {
     (tag) => expect(() => checkReleaseTagForm([tag], semver)).not.toThrow(),
   );
 
-  it.each(['v1.0', 'v1', 'v1.0.0.0', 'v01.0.0', 'v1.02.0', 'vv1.0.0', 'v1.0.0-rc.01', 'v1.0.0-', 'version-1', 'v1.0.0_rc'])(
-    'semver refuses %s, naming the input, the forms and the other schemes',
-    (tag) =>
-      expect(() => checkReleaseTagForm([tag], semver)).toThrow(
-        `Input "to" has ${tag}, which is not a semver release tag: write vMAJOR.MINOR.PATCH or vMAJOR.MINOR.PATCH-PRERELEASE (e.g. v1.4.0, v2.0.0-rc.1). If this project versions otherwise, set version-scheme: calver (or none).`,
-      ),
+  it.each([
+    'v1.0',
+    'v1',
+    'v1.0.0.0',
+    'v01.0.0',
+    'v1.02.0',
+    'vv1.0.0',
+    'v1.0.0-rc.01',
+    'v1.0.0-',
+    'version-1',
+    'v1.0.0_rc',
+  ])('semver refuses %s, naming the input, the forms and the other schemes', (tag) =>
+    expect(() => checkReleaseTagForm([tag], semver)).toThrow(
+      `Input "to" has ${tag}, which is not a semver release tag: write vMAJOR.MINOR.PATCH or vMAJOR.MINOR.PATCH-PRERELEASE (e.g. v1.4.0, v2.0.0-rc.1). If this project versions otherwise, set version-scheme: calver (or none).`,
+    ),
   );
 
   it.each(['v2025.06.0', 'v2025.6.0', 'v25.06.1', 'v2025.12.10-rc.1'])('calver accepts %s', (tag) =>
     expect(() => checkReleaseTagForm([tag], calver)).not.toThrow(),
   );
 
-  it.each(['v2025.13.0', 'v2025.00.1', 'v2025.6', 'v1.0.0.0', 'v202.06.0', 'v2025.06.01'])('calver refuses %s', (tag) =>
-    expect(() => checkReleaseTagForm([tag], calver)).toThrow(
-      /^Input "to" has .*, which is not a calver release tag: write vYYYY\.MM\.MICRO or vYY\.MM\.MICRO.* set version-scheme: semver \(or none\)\.$/,
-    ),
+  it.each(['v2025.13.0', 'v2025.00.1', 'v2025.6', 'v1.0.0.0', 'v202.06.0', 'v2025.06.01'])(
+    'calver refuses %s',
+    (tag) =>
+      expect(() => checkReleaseTagForm([tag], calver)).toThrow(
+        /^Input "to" has .*, which is not a calver release tag: write vYYYY\.MM\.MICRO or vYY\.MM\.MICRO.* set version-scheme: semver \(or none\)\.$/,
+      ),
   );
 
   it('none checks nothing', () => {
@@ -34,12 +45,18 @@ describe('checkReleaseTagForm', () => {
 });
 
 /** The problem the sequence check reports for `tag` after `existing`, or undefined when it passes. */
-function sequenceProblem(tag: string, existing: string[], check: ReleaseTagCheck = semver): string | undefined {
+function sequenceProblem(
+  tag: string,
+  existing: string[],
+  check: ReleaseTagCheck = semver,
+): string | undefined {
   try {
     checkReleaseTagSequence([tag], existing, 'ghcr.io/acme/api', check);
     return undefined;
   } catch (error) {
-    return (error as Error).message.replace(/^Input "to" has \S+, which is out of sequence: /, '').replace(/ \(ghcr\.io.*$/, '');
+    return (error as Error).message
+      .replace(/^Input "to" has \S+, which is out of sequence: /, '')
+      .replace(/ \(ghcr\.io.*$/, '');
   }
 }
 

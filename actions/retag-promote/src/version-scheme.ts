@@ -45,7 +45,8 @@ const SEMVER: Scheme = {
     ),
 };
 
-const CALVER_TAG = /^v(\d{4}|\d{2})\.(0?[1-9]|1[0-2])\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
+const CALVER_TAG =
+  /^v(\d{4}|\d{2})\.(0?[1-9]|1[0-2])\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
 
 const CALVER: Scheme = {
   parse(tag) {
@@ -154,7 +155,9 @@ function numberGap(
 ): string | undefined {
   const { numbers } = version;
   if (version.prerelease.length > 0) {
-    const final = existing.find((other) => other.prerelease.length === 0 && sameNumbers(other.numbers, numbers));
+    const final = existing.find(
+      (other) => other.prerelease.length === 0 && sameNumbers(other.numbers, numbers),
+    );
     if (final) return `${final.tag} is released already, so a prerelease of it comes too late`;
   }
   let line: readonly Version[] = existing;
@@ -223,7 +226,9 @@ function formatLike(like: Version, numbers: readonly number[]): string {
 
 function listVersions(versions: readonly Version[]): string {
   const sorted = [...versions].sort(compareVersions).map((version) => version.tag);
-  return sorted.length > 4 ? `${sorted.slice(0, 2).join(', ')} … ${sorted.slice(-2).join(', ')}` : sorted.join(', ');
+  return sorted.length > 4
+    ? `${sorted.slice(0, 2).join(', ')} … ${sorted.slice(-2).join(', ')}`
+    : sorted.join(', ');
 }
 
 function compareVersions(a: Version, b: Version): number {
@@ -231,7 +236,8 @@ function compareVersions(a: Version, b: Version): number {
     const difference = (a.numbers[index] as number) - (b.numbers[index] as number);
     if (difference !== 0) return difference;
   }
-  if (a.prerelease.length === 0 || b.prerelease.length === 0) return b.prerelease.length - a.prerelease.length;
+  if (a.prerelease.length === 0 || b.prerelease.length === 0)
+    return b.prerelease.length - a.prerelease.length;
   return a.tag.localeCompare(b.tag, 'en', { numeric: true });
 }
 
