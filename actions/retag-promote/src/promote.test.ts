@@ -1,6 +1,12 @@
 import { ConfigurationError, nullLogger, RecordingLogger } from '@flow-actions/action-kit';
 import { writeTombstone } from '@flow-actions/artifact-protocol';
-import { type ArtifactStore, type CopyResult, computeDigest, MemoryStore } from '@flow-actions/oci-store';
+import {
+  type ArtifactStore,
+  type CopyResult,
+  computeDigest,
+  MemoryStore,
+  RegistryError,
+} from '@flow-actions/oci-store';
 import { describe, expect, it } from 'vitest';
 import type { GitHistory } from './git-history';
 import { type PromoteDependencies, type PromoteGitHub, type PromoteRequest, promote } from './promote';
@@ -402,6 +408,39 @@ describe('promote: release versions and the confirmation', () => {
       deps({ [IMAGE]: store }),
     );
     expect(store.tags.has('v2')).toBe(true);
+  });
+
+  it('a destination repository that does not exist yet has no versions to follow', async () => {
+    const source = new MemoryStore(IMAGE);
+    const digest = await build(source, B);
+    const target = new (class extends MemoryStore {
+      override async listTags(): Promise<string[]> {
+        throw new RegistryError('repository acme/new does not exist', {
+          status: 404,
+          code: 'NAME_UNKNOWN',
+          temporary: false,
+          operation: 'list-tags',
+          url: '',
+        });
+      }
+    })('other.test/acme/new');
+    const copyArtifact = async (from: ArtifactStore, to: ArtifactStore, ref: string): Promise<CopyResult> => {
+      await to.putManifest(ref, (await from.getManifest(ref)) as { bytes: Buffer; mediaType: string });
+      return {
+        digest: ref,
+        mediaType: '',
+        manifests: 1,
+        blobsMounted: 0,
+        blobsUploaded: 0,
+        blobsSkipped: 0,
+        bytesUploaded: 0,
+      };
+    };
+    await promote(
+      request({ toImages: ['other.test/acme/new'], tags: ['v3.1.4'] }),
+      deps({ [IMAGE]: source, 'other.test/acme/new': target }, { copyArtifact }),
+    );
+    expect(target.tags.get('v3.1.4')).toBe(digest);
   });
 
   it('asks before creating an immutable tag: no writes nothing, yes writes; moving tags alone never ask', async () => {

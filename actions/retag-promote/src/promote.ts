@@ -10,7 +10,7 @@ import {
   yankedError,
 } from '@flow-actions/artifact-protocol';
 import { isFullSha, type ShaTagOptions, shaTag } from '@flow-actions/commit-identity';
-import type { ArtifactStore, CopyResult } from '@flow-actions/oci-store';
+import { type ArtifactStore, type CopyResult, isRegistryError } from '@flow-actions/oci-store';
 import type { GitHistory } from './git-history';
 import { compilePathPatterns } from './path-patterns';
 import { parseSourceSpec, type ResolvedSource, resolveSource } from './source';
@@ -174,7 +174,7 @@ export async function promote(request: PromoteRequest, deps: PromoteDependencies
         isImmutable,
       );
       if (created.length === 0 || request.versionScheme === 'none' || request.allowVersionGap) return;
-      const existing = await (opened[index] as OpenedImage).target.listTags();
+      const existing = await listTagsOf((opened[index] as OpenedImage).target);
       checkReleaseTagSequence(created, existing, promotion.destination, versionCheck);
     }),
   );
@@ -273,6 +273,16 @@ async function refuseYankedDestination(
   if (image.target === image.source || !source.sha || !isFullSha(source.sha)) return;
   const tombstone = await readTombstone(image.target, source.sha, request.sha);
   if (tombstone && !request.allowYanked) throw yankedError(tombstone);
+}
+
+/** The repository's tags; none for a destination repository that does not exist yet (`to-image`). */
+async function listTagsOf(store: ArtifactStore): Promise<string[]> {
+  try {
+    return await store.listTags();
+  } catch (error) {
+    if (isRegistryError(error) && error.status === 404) return [];
+    throw error;
+  }
 }
 
 /** The release tags among `tags`: the immutable ones named like a version (`v…`). */
