@@ -87,6 +87,9 @@ describe('checkReleaseTagSequence (semver)', () => {
     ['v1.3.0', ['v1.1.0', 'v1.2.0-rc.1']],
     // Tags that are no semver version are not part of the sequence.
     ['v1.1.0', ['v1.0.0', 'v1', 'v9.0', 'v99.0.0-', 'latest']],
+    // The tag itself, created meanwhile by a promotion running at the same moment: the write decides.
+    ['v1.1.0', ['v1.0.0', 'v1.1.0']],
+    ['v3.0.0', ['v3.0.0']],
   ])('%s after %j is a valid next step', (tag, existing) => {
     expect(sequenceProblem(tag, existing)).toBeUndefined();
   });

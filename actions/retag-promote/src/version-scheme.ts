@@ -121,8 +121,10 @@ export function checkReleaseTagSequence(
 ): void {
   if (check.scheme === 'none' || check.allowGap) return;
   const scheme = SCHEMES[check.scheme];
-  const known = existing.flatMap((tag) => scheme.parse(tag) ?? []);
   for (const tag of tags) {
+    // The tag itself may be there by now: a promotion running at the same moment created it. That
+    // is no version of the history but the same write; the write decides (applyTagPlans).
+    const known = existing.flatMap((other) => (other === tag ? [] : (scheme.parse(other) ?? [])));
     const version = scheme.parse(tag);
     if (!version || known.length === 0) continue;
     const same = known.find((other) => sameVersion(other, version));
