@@ -55,7 +55,9 @@ export async function benchPromote(): Promise<void> {
         proxy.reset();
         const result = await runAction({
           actionDir,
-          inputs: { image: sourceRepo, from: sha, to: TAGS.join(',') },
+          // The settle interval is a deliberate wait after creating rc-1 and v1.0.0 (2 s by
+          // default, see the README), not work to compare with skopeo, which guards nothing.
+          inputs: { image: sourceRepo, from: sha, to: TAGS.join(','), 'settle-seconds': '0' },
           env: { NODE_EXTRA_CA_CERTS: '', DOCKER_CONFIG: tree },
         });
         if (result.exitCode !== 0) throw new Error(`promote failed: ${result.errors.join(' ')}`);
