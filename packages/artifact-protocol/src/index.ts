@@ -19,7 +19,6 @@ export type {
   TagWriteResult,
 } from './tag-plan';
 export {
-  applyTagPlan,
   applyTagPlans,
   ConcurrentTagWriteError,
   DEFAULT_SETTLE_MS,

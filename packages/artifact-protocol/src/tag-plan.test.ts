@@ -3,12 +3,24 @@ import { computeDigest, ImmutableTagRefusedError, type Manifest, MemoryStore } f
 import { describe, expect, it } from 'vitest';
 import { createImmutableTagPolicy } from './immutable-tags';
 import {
-  applyTagPlan,
+  type ApplyTagPlanOptions,
   applyTagPlans,
   ConcurrentTagWriteError,
   DEFAULT_SETTLE_MS,
   planTags,
+  type TagPlan,
 } from './tag-plan';
+
+/** applyTagPlans for one repository, the results of its one write. */
+async function applyTagPlan(
+  store: MemoryStore,
+  plan: TagPlan,
+  bytes: Pick<Manifest, 'bytes' | 'mediaType'>,
+  options?: ApplyTagPlanOptions,
+) {
+  const [results] = await applyTagPlans([{ store, plan, manifest: bytes }], options);
+  return results;
+}
 
 const manifest = (name: string) => ({
   bytes: Buffer.from(`{"schemaVersion":2,  "name":"${name}"}`),
@@ -45,7 +57,7 @@ describe('createImmutableTagPolicy', () => {
   });
 });
 
-describe('planTags / applyTagPlan', () => {
+describe('planTags / applyTagPlans', () => {
   it('records what each tag pointed at, refuses to move an immutable tag, and writes nothing then', async () => {
     const store = new MemoryStore();
     const old = await store.putManifest('v1.0.0', manifest('old'));
@@ -70,7 +82,7 @@ describe('planTags / applyTagPlan', () => {
     store.counters.putManifest = 0;
     const results = await applyTagPlan(store, plan, bytes, { settleMs: 0 });
     expect(store.counters.putManifest).toBe(2);
-    expect(results.map((r) => r.change)).toEqual(['unchanged', 'create', 'create']);
+    expect(results?.map((r) => r.change)).toEqual(['unchanged', 'create', 'create']);
     expect((await store.getManifest('prod'))?.bytes.equals(bytes.bytes)).toBe(true);
   });
 });
@@ -96,7 +108,7 @@ async function raceSetup(store = new MemoryStore()) {
   return { store, ours, theirs, old, plan };
 }
 
-describe('applyTagPlan under concurrency', () => {
+describe('applyTagPlans under concurrency', () => {
   it('writes and settles immutable tags before any moving tag, waiting the default 2 s', async () => {
     const { store, ours, plan } = await raceSetup();
     const order: string[] = [];

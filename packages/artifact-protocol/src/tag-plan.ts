@@ -125,7 +125,7 @@ export async function applyTagPlans(
   options: ApplyTagPlanOptions = {},
 ): Promise<TagWriteResult[][]> {
   if (writes.some(({ plan }) => plan.conflicts.length > 0))
-    throw new Error('applyTagPlan called with conflicts; refuse the plan instead');
+    throw new Error('applyTagPlans called with conflicts; refuse the plan instead');
   const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
   const pending = (immutable: boolean) =>
     writes.flatMap((write) =>
@@ -169,17 +169,6 @@ export async function applyTagPlans(
     }
   });
   return writes.map(({ plan }) => plan.tags.map(({ tag, previous, change }) => ({ tag, previous, change })));
-}
-
-/** applyTagPlans for one repository. */
-export async function applyTagPlan(
-  store: ArtifactStore,
-  plan: TagPlan,
-  manifest: Pick<Manifest, 'bytes' | 'mediaType'>,
-  options: ApplyTagPlanOptions = {},
-): Promise<TagWriteResult[]> {
-  const [results] = await applyTagPlans([{ store, plan, manifest }], options);
-  return results ?? [];
 }
 
 interface PendingTag {
