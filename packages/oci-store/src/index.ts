@@ -28,7 +28,6 @@ export {
   isRegistryError,
   parseSpecErrors,
   RegistryError,
-  recognizeImmutabilityRefusal,
 } from './errors';
 export type { LayoutStoreOptions, OpenLayoutStoreOptions } from './layout-store';
 export { LayoutStore, openLayoutStore, REF_NAME_ANNOTATION } from './layout-store';
