@@ -40,10 +40,11 @@ export function refIn(lsRemote: string, ref: string): string | undefined {
 
 /**
  * Brings one ref's commits of `remote` into the object store and returns the sha fetched. Only
- * FETCH_HEAD is written: the checkout's own branches and tags stay as they were.
+ * FETCH_HEAD is written: the checkout's branches, tags and remote-tracking refs stay as they were
+ * (an empty --refmap keeps git from updating `origin/*` on the side).
  */
 export async function fetchRef(git: Git, remote: string, ref: string): Promise<string> {
-  await git(['fetch', '--quiet', '--no-tags', remote, ref]);
+  await git(['fetch', '--quiet', '--no-tags', '--refmap=', remote, ref]);
   return (await git(['rev-parse', 'FETCH_HEAD^{commit}'])).trim();
 }
 

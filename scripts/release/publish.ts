@@ -53,7 +53,8 @@ export class ReleaseRaceError extends Error {
  * the version against the line, a clean source on main, the required checks — then commits the
  * release tree on `releases/vN`, tags it `vX.Y.Z`, moves `vN` when it is the major's newest
  * release, and pushes the three refs in one atomic push, each leased to what the plan saw.
- * Locally it writes no ref: only objects and FETCH_HEAD.
+ * Locally it writes objects and FETCH_HEAD only (and, after a push that landed, git's
+ * remote-tracking refs of a named remote); no branch or tag of the checkout moves.
  */
 export async function publishRelease(options: ReleaseOptions): Promise<ReleaseResult> {
   const log = options.log ?? (() => {});

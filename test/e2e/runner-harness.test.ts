@@ -1,10 +1,10 @@
 import { inputEnv, readActionMetadata, runAction } from '@flow-actions/runner-harness';
 import { describe, expect, it } from 'vitest';
-import { releasedAction } from './release-tree';
+import { fixtureAction } from './release-tree';
 
 // The harness proves itself on a test-only fixture action, bundled and assembled like a
 // released one, run on Node 24 exactly as the runner runs it.
-const echo = () => releasedAction('echo-fixture');
+const echo = () => fixtureAction('echo-fixture');
 
 describe('runner harness on the fixture action', () => {
   it('runs the bundle on Node 24 and reads outputs (heredoc form), summary and exit code', async () => {

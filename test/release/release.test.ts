@@ -1,0 +1,350 @@
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ExecResult, exec } from '@flow-actions/action-kit';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { parse } from 'yaml';
+import { repositoryRoot } from '../../scripts/release/actions';
+import { listTree } from '../../scripts/release/assemble';
+import { type Git, gitIn } from '../../scripts/release/git';
+import { startGitHubFake, toPermissions } from '../github-fake';
+
+// `pnpm release` as a real process against real bare repositories: what it pushes is read back
+// with git, as an adopter's runner reads `org/flow-actions/<action>@v1`.
+
+const TSX = join(repositoryRoot, 'node_modules', '.bin', 'tsx');
+const scratch: string[] = [];
+afterAll(() => Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+/** The tree this test run assembled: real bundles, as the release workflow would commit them. */
+const tree = () => inject('releaseTree');
+
+interface World {
+  remote: string;
+  /** The maintainer's checkout, `origin` = the bare remote. */
+  source: Git;
+  /** Commits on the checkout's main and pushes it; returns the commit's sha. */
+  land(message: string): Promise<string>;
+  release(args: string[], env?: NodeJS.ProcessEnv): Promise<ExecResult>;
+  /** The remote's refs, as `git ls-remote` shows them: ref → sha. */
+  refs(): Promise<Record<string, string>>;
+}
+
+async function makeWorld(): Promise<World> {
+  const dir = await mkdtemp(join(tmpdir(), 'flow-release-'));
+  scratch.push(dir);
+  const remote = join(dir, 'flow-actions.git');
+  const checkout = join(dir, 'checkout');
+  await exec('git', ['init', '--quiet', '--bare', '--initial-branch=main', remote]);
+  await exec('git', ['init', '--quiet', '--initial-branch=main', checkout]);
+  const source = gitIn(checkout);
+  await source(['config', 'user.name', 'Maintainer']);
+  await source(['config', 'user.email', 'maintainer@example.com']);
+  await source(['remote', 'add', 'origin', remote]);
+  let count = 0;
+  const land = async (message: string) => {
+    await writeFile(join(checkout, 'CHANGES'), `${++count} ${message}\n`, { flag: 'a' });
+    await source(['add', 'CHANGES']);
+    await source(['commit', '--quiet', '-m', message]);
+    await source(['push', '--quiet', 'origin', 'HEAD:refs/heads/main']);
+    return (await source(['rev-parse', 'HEAD'])).trim();
+  };
+  return {
+    remote,
+    source,
+    land,
+    release: (args, env = {}) => runScript('release', args, checkout, env),
+    refs: async () => parseRefs(await source(['ls-remote', remote])),
+  };
+}
+
+/** Runs a root script as `pnpm release` runs it: tsx on the script, in the checkout, no GitHub settings but the given. */
+function runScript(script: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<ExecResult> {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(GITHUB_|NODE_EXTRA_CA_CERTS$)/.test(name)),
+  );
+  return exec(TSX, [join(repositoryRoot, 'scripts', `${script}.ts`), ...args], {
+    cwd,
+    env: { ...base, ...env },
+    allowFailure: true,
+  });
+}
+
+function parseRefs(lsRemote: string): Record<string, string> {
+  return Object.fromEntries(
+    lsRemote
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split('\t').reverse() as [string, string]),
+  );
+}
+
+const ok = (result: ExecResult) => {
+  expect(result.stderr, result.stdout).toBe('');
+  expect(result.exitCode).toBe(0);
+  return result.stdout;
+};
+
+/** One line on stderr and exit 1: what a refused release looks like. */
+const refused = (result: ExecResult) => {
+  expect(result.exitCode, result.stdout).toBe(1);
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  return result.stderr.trim();
+};
+
+async function trailer(git: Git, commit: string, key: string): Promise<string> {
+  return (await git(['log', '-1', `--format=%(trailers:key=${key},valueonly)`, commit])).trim();
+}
+
+describe('pnpm release against a bare repository', () => {
+  it('two releases: one orphan line releases/v1, a commit each with its source in a trailer; v1 moves to the newer', async () => {
+    const world = await makeWorld();
+    const first = await world.land('feat: first');
+    expect(ok(await world.release(['1.0.0', '--tree', tree()]))).toContain('Released v1.0.0: commit ');
+    const second = await world.land('fix: second');
+    const out = ok(await world.release(['v1.1.0', '--tree', tree()]));
+    expect(out).toMatch(/v1 moves from [0-9a-f]{12} to it; notes since v1\.0\.0/);
+
+    const refs = await world.refs();
+    const [v100, v110] = [refs['refs/tags/v1.0.0'], refs['refs/tags/v1.1.0']] as [string, string];
+    expect(refs['refs/tags/v1']).toBe(v110);
+    expect(refs['refs/heads/releases/v1']).toBe(v110);
+    expect(v100).not.toBe(v110);
+    // Lightweight tags: `git ls-remote` gives the release commit itself, the sha a pin names.
+    expect(refs['refs/tags/v1.1.0^{}']).toBeUndefined();
+
+    const remote = gitIn(world.remote);
+    expect((await remote(['rev-list', '--parents', '-n', '1', v110])).trim()).toBe(`${v110} ${v100}`);
+    expect((await remote(['rev-list', '--parents', '-n', '1', v100])).trim()).toBe(v100);
+    expect(await remote(['merge-base', 'main', 'releases/v1'], { allowFailure: true })).toBe('');
+    expect(await trailer(remote, v100, 'Flow-Source-Commit')).toBe(first);
+    expect(await trailer(remote, v110, 'Flow-Source-Commit')).toBe(second);
+    expect(await trailer(remote, v110, 'Flow-Release-Version')).toBe('1.1.0');
+  });
+
+  it('what an adopter fetches at @v1 and @v1.0.0 is the tested tree, byte for byte: each action.yml and dist/index.js', async () => {
+    const world = await makeWorld();
+    await world.land('feat: first');
+    ok(await world.release(['1.0.0', '--tree', tree()]));
+    const files = await listTree(tree());
+    const actions = files
+      .filter((file) => /^[^/]+\/action\.yml$/.test(file))
+      .map((file) => file.split('/')[0]);
+    expect(actions.length).toBeGreaterThan(0);
+    for (const ref of ['v1', 'v1.0.0']) {
+      const clone = join(await mkdtemp(join(tmpdir(), 'flow-adopter-')), 'flow-actions');
+      scratch.push(clone);
+      await exec('git', [
+        'clone',
+        '--quiet',
+        '--depth',
+        '1',
+        '--branch',
+        ref,
+        `file://${world.remote}`,
+        clone,
+      ]);
+      await rm(join(clone, '.git'), { recursive: true });
+      expect(await listTree(clone)).toEqual(files);
+      for (const uses of actions) {
+        expect(await readFile(join(clone, `${uses}`, 'dist', 'index.js'))).toEqual(
+          await readFile(join(tree(), `${uses}`, 'dist', 'index.js')),
+        );
+        expect(parse(await readFile(join(clone, `${uses}`, 'action.yml'), 'utf8')).runs).toMatchObject({
+          using: 'node24',
+          main: 'dist/index.js',
+        });
+      }
+    }
+  });
+
+  it('a patch of an older minor goes on releases/v1 and leaves v1 on the newer release; a new major opens its own line', async () => {
+    const world = await makeWorld();
+    await world.land('feat: first');
+    ok(await world.release(['1.4.0', '--tree', tree()]));
+    await world.land('feat: second');
+    ok(await world.release(['1.5.0', '--tree', tree()]));
+    await world.land('fix: the patch');
+    const out = ok(await world.release(['1.4.1', '--tree', tree()]));
+    expect(out).toMatch(/v1 stays at [0-9a-f]{12} \(v1\.5\.0 is newer\)/);
+    let refs = await world.refs();
+    expect(refs['refs/tags/v1']).toBe(refs['refs/tags/v1.5.0']);
+    expect(refs['refs/heads/releases/v1']).toBe(refs['refs/tags/v1.4.1']);
+
+    await world.land('feat!: a new major');
+    ok(await world.release(['2.0.0', '--tree', tree()]));
+    await world.land('fix: for 1.x users');
+    ok(await world.release(['1.5.1', '--tree', tree()]));
+    refs = await world.refs();
+    expect(refs['refs/tags/v2']).toBe(refs['refs/tags/v2.0.0']);
+    expect(refs['refs/heads/releases/v2']).toBe(refs['refs/tags/v2.0.0']);
+    expect(refs['refs/tags/v1']).toBe(refs['refs/tags/v1.5.1']);
+    const remote = gitIn(world.remote);
+    expect((await remote(['rev-list', '--count', 'releases/v2'])).trim()).toBe('1');
+    expect((await remote(['rev-list', '--count', 'releases/v1'])).trim()).toBe('4');
+  });
+
+  it('an existing version, or a new minor below the newest, is refused in one line and nothing is pushed', async () => {
+    const world = await makeWorld();
+    await world.land('feat: first');
+    ok(await world.release(['1.0.0', '--tree', tree()]));
+    await world.land('feat: second');
+    ok(await world.release(['1.2.0', '--tree', tree()]));
+    const before = await world.refs();
+    expect(refused(await world.release(['1.0.0', '--tree', tree()]))).toMatch(
+      /^pnpm release refused: v1\.0\.0 is already released \(release commit [0-9a-f]{12}\): a version is released once, never replaced/,
+    );
+    expect(refused(await world.release(['1.1.0', '--tree', tree()]))).toBe(
+      'pnpm release refused: v1.1.0 would open the minor line 1.1 below v1.2.0: below the newest release only a patch of a released minor is allowed; release v1.3.0 instead.',
+    );
+    expect(await world.refs()).toEqual(before);
+  });
+
+  it('a dirty checkout, or a commit main does not hold, is refused before anything is written; --allow-… records it', async () => {
+    const world = await makeWorld();
+    await world.land('feat: first');
+    const checkout = world.source.cwd;
+    await writeFile(join(checkout, 'notes.txt'), 'not committed');
+    expect(refused(await world.release(['1.0.0', '--tree', tree()]))).toBe(
+      'pnpm release refused: The checkout has uncommitted or untracked changes (notes.txt), which would go into the release tree but are in no commit: commit or stash them, or pass --allow-dirty to release them anyway (the release commit says so).',
+    );
+    expect(await world.refs()).not.toHaveProperty(['refs/tags/v1.0.0']);
+    ok(await world.release(['1.0.0', '--tree', tree(), '--allow-dirty']));
+    const refs = await world.refs();
+    expect(await trailer(gitIn(world.remote), refs['refs/tags/v1.0.0'] as string, 'Flow-Source-Dirty')).toBe(
+      'true',
+    );
+    await rm(join(checkout, 'notes.txt'));
+
+    // A commit not pushed to main, then one main holds only as a merge's second parent.
+    await world.source(['commit', '--quiet', '--allow-empty', '-m', 'feat: local only']);
+    const local = (await world.source(['rev-parse', 'HEAD'])).trim();
+    expect(refused(await world.release(['1.1.0', '--tree', tree()]))).toBe(
+      `pnpm release refused: HEAD ${local.slice(0, 12)} is not on the first-parent line of main on origin (now ${refs['refs/heads/main']?.slice(0, 12)}): release a commit main holds (push it first), or pass --allow-off-main for a hotfix of an older line.`,
+    );
+    await world.source(['branch', 'topic']);
+    await world.source(['reset', '--quiet', '--hard', 'HEAD~1']);
+    await world.source(['merge', '--quiet', '--no-ff', '-m', 'Merge topic', 'topic']);
+    await world.source(['push', '--quiet', 'origin', 'HEAD:refs/heads/main']);
+    await world.source(['checkout', '--quiet', 'topic']);
+    expect(refused(await world.release(['1.1.0', '--tree', tree()]))).toContain(
+      `HEAD ${local.slice(0, 12)} is not on the first-parent line of main`,
+    );
+    ok(await world.release(['1.1.0', '--tree', tree(), '--allow-off-main']));
+    expect((await world.refs())['refs/tags/v1.1.0']).toBeDefined();
+  });
+
+  it('--dry-run checks and prints the plan, and writes nothing anywhere', async () => {
+    const world = await makeWorld();
+    await world.land('feat: first');
+    const localRefs = await world.source(['for-each-ref']);
+    const out = ok(await world.release(['1.0.0', '--dry-run']));
+    expect(out).toContain(
+      'one commit on releases/v1 (parent none: a new line), tagged v1.0.0; v1 is created to it',
+    );
+    expect(out).toContain('Dry run: nothing written.');
+    expect(Object.keys(await world.refs()).sort()).toEqual(['HEAD', 'refs/heads/main']);
+    expect(await world.source(['for-each-ref'])).toBe(localRefs);
+  });
+
+  it('two releases at once: the atomic push of the one that lands second fails whole, and nothing of it remains', async () => {
+    const world = await makeWorld();
+    await world.land('feat: first');
+    ok(await world.release(['1.0.0', '--tree', tree()]));
+    await world.land('feat: second');
+    // The remote holds the first push to arrive until the test lets it go, after a second release
+    // has landed: the first then finds every ref it leased moved on.
+    const hold = join(world.remote, 'hold');
+    await mkdir(hold);
+    const hook = join(world.remote, 'hooks', 'pre-receive');
+    await writeFile(
+      hook,
+      [
+        '#!/bin/sh',
+        'cat >/dev/null',
+        `if mkdir "${hold}/first" 2>/dev/null; then`,
+        `  touch "${hold}/arrived"`,
+        '  n=0',
+        `  while [ ! -e "${hold}/go" ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n+1)); done`,
+        'fi',
+      ].join('\n'),
+    );
+    await chmod(hook, 0o755);
+    const slow = world.release(['1.1.0', '--tree', tree()]);
+    await waitFor(join(hold, 'arrived'));
+    ok(await world.release(['1.2.0', '--tree', tree()]));
+    const landed = await world.refs();
+    const localRefs = await world.source(['for-each-ref']);
+    await writeFile(join(hold, 'go'), '');
+
+    expect(refused(await slow)).toMatch(
+      /^pnpm release failed: The push to origin was refused as a whole, so nothing was written \(.*refs\/tags\/v1\.1\.0.*\): another release or push changed the line since it was read — run pnpm release again; it plans on top of what is there now\.$/,
+    );
+    expect(await world.refs()).toEqual(landed);
+    expect(landed).not.toHaveProperty(['refs/tags/v1.1.0']);
+    expect(landed['refs/tags/v1']).toBe(landed['refs/tags/v1.2.0']);
+    expect(landed['refs/heads/releases/v1']).toBe(landed['refs/tags/v1.2.0']);
+    expect(await world.source(['for-each-ref'])).toBe(localRefs);
+    // Run again, it plans on top of v1.2.0: 1.1.0 is now a new minor below the newest.
+    expect(refused(await world.release(['1.1.0', '--tree', tree()]))).toContain('release v1.3.0 instead');
+  });
+
+  it('--require-checks reads the commit’s CI from GitHub with the release job’s permissions: red is refused, green released', async () => {
+    const world = await makeWorld();
+    const commit = await world.land('feat: first');
+    const token = 'ghs_releaseJobToken000000000000000000';
+    const github = await startGitHubFake({ token, repository: 'acme/flow-actions' });
+    try {
+      const workflow = parse(
+        await readFile(join(repositoryRoot, '.github', 'workflows', 'release.yml'), 'utf8'),
+      );
+      github.permissions = toPermissions(workflow.jobs.release.permissions);
+      const env = { GITHUB_TOKEN: token, GITHUB_REPOSITORY: 'acme/flow-actions', GITHUB_API_URL: github.url };
+      github.seed.checkRun({ name: 'CI', head_sha: commit, conclusion: 'failure' });
+      const red = refused(await world.release(['1.0.0', '--tree', tree(), '--require-checks', 'CI'], env));
+      expect(red).toMatch(
+        /^pnpm release refused: [0-9a-f]{12} is not released: 1 of 1 required check\(s\) not green: failed: `CI`/,
+      );
+      expect(red).not.toContain(token);
+      expect(await world.refs()).not.toHaveProperty(['refs/tags/v1.0.0']);
+
+      github.seed.checkRun({ name: 'CI', head_sha: commit, conclusion: 'success' });
+      ok(await world.release(['1.0.0', '--tree', tree(), '--require-checks', 'CI'], env));
+      expect(await world.refs()).toHaveProperty(['refs/tags/v1.0.0']);
+      expect(github.schemaViolations).toEqual([]);
+    } finally {
+      await github.stop();
+    }
+  });
+
+  it('bad arguments are usage errors (exit 2) before anything is read', async () => {
+    const world = await makeWorld();
+    await world.land('feat: first');
+    for (const args of [[], ['1.0.0', '2.0.0'], ['1.0.0', '--frobnicate']]) {
+      const result = await world.release(args);
+      expect(result.exitCode, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/^pnpm release: .*\n\nusage: pnpm release <version>/);
+    }
+    expect(refused(await world.release(['1.0', '--tree', tree()]))).toBe(
+      'pnpm release refused: <version> "1.0" is not a release version: write MAJOR.MINOR.PATCH, e.g. 1.4.0 (or v1.4.0; a prerelease as 2.0.0-rc.1).',
+    );
+    expect(refused(await world.release(['1.0.0', '--tree', join(world.remote, 'nothing-here')]))).toContain(
+      'is not a folder: pass the folder pnpm release:assemble wrote.',
+    );
+  });
+});
+
+async function waitFor(path: string): Promise<void> {
+  for (let attempt = 0; attempt < 400; attempt++) {
+    if (
+      await stat(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${path} never appeared`);
+}
