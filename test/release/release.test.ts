@@ -1,101 +1,21 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ExecResult, exec } from '@flow-actions/action-kit';
+import { exec } from '@flow-actions/action-kit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { repositoryRoot } from '../../scripts/release/actions';
 import { listTree } from '../../scripts/release/assemble';
-import { type Git, gitIn } from '../../scripts/release/git';
+import { gitIn } from '../../scripts/release/git';
 import { startGitHubFake, toPermissions } from '../github-fake';
+import { makeWorld, ok, refused, removeScratch, scratchDir, trailer } from './world';
 
 // `pnpm release` as a real process against real bare repositories: what it pushes is read back
 // with git, as an adopter's runner reads `org/flow-actions/<action>@v1`.
 
-const TSX = join(repositoryRoot, 'node_modules', '.bin', 'tsx');
-const scratch: string[] = [];
-afterAll(() => Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true }))));
+afterAll(removeScratch);
 
 /** The tree this test run assembled: real bundles, as the release workflow would commit them. */
 const tree = () => inject('releaseTree');
-
-interface World {
-  remote: string;
-  /** The maintainer's checkout, `origin` = the bare remote. */
-  source: Git;
-  /** Commits on the checkout's main and pushes it; returns the commit's sha. */
-  land(message: string): Promise<string>;
-  release(args: string[], env?: NodeJS.ProcessEnv): Promise<ExecResult>;
-  /** The remote's refs, as `git ls-remote` shows them: ref → sha. */
-  refs(): Promise<Record<string, string>>;
-}
-
-async function makeWorld(): Promise<World> {
-  const dir = await mkdtemp(join(tmpdir(), 'flow-release-'));
-  scratch.push(dir);
-  const remote = join(dir, 'flow-actions.git');
-  const checkout = join(dir, 'checkout');
-  await exec('git', ['init', '--quiet', '--bare', '--initial-branch=main', remote]);
-  await exec('git', ['init', '--quiet', '--initial-branch=main', checkout]);
-  const source = gitIn(checkout);
-  await source(['config', 'user.name', 'Maintainer']);
-  await source(['config', 'user.email', 'maintainer@example.com']);
-  await source(['remote', 'add', 'origin', remote]);
-  let count = 0;
-  const land = async (message: string) => {
-    await writeFile(join(checkout, 'CHANGES'), `${++count} ${message}\n`, { flag: 'a' });
-    await source(['add', 'CHANGES']);
-    await source(['commit', '--quiet', '-m', message]);
-    await source(['push', '--quiet', 'origin', 'HEAD:refs/heads/main']);
-    return (await source(['rev-parse', 'HEAD'])).trim();
-  };
-  return {
-    remote,
-    source,
-    land,
-    release: (args, env = {}) => runScript('release', args, checkout, env),
-    refs: async () => parseRefs(await source(['ls-remote', remote])),
-  };
-}
-
-/** Runs a root script as `pnpm release` runs it: tsx on the script, in the checkout, no GitHub settings but the given. */
-function runScript(script: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<ExecResult> {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(GITHUB_|NODE_EXTRA_CA_CERTS$)/.test(name)),
-  );
-  return exec(TSX, [join(repositoryRoot, 'scripts', `${script}.ts`), ...args], {
-    cwd,
-    env: { ...base, ...env },
-    allowFailure: true,
-  });
-}
-
-function parseRefs(lsRemote: string): Record<string, string> {
-  return Object.fromEntries(
-    lsRemote
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => line.split('\t').reverse() as [string, string]),
-  );
-}
-
-const ok = (result: ExecResult) => {
-  expect(result.stderr, result.stdout).toBe('');
-  expect(result.exitCode).toBe(0);
-  return result.stdout;
-};
-
-/** One line on stderr and exit 1: what a refused release looks like. */
-const refused = (result: ExecResult) => {
-  expect(result.exitCode, result.stdout).toBe(1);
-  expect(result.stderr.trim().split('\n')).toHaveLength(1);
-  return result.stderr.trim();
-};
-
-async function trailer(git: Git, commit: string, key: string): Promise<string> {
-  return (await git(['log', '-1', `--format=%(trailers:key=${key},valueonly)`, commit])).trim();
-}
 
 describe('pnpm release against a bare repository', () => {
   it('two releases: one orphan line releases/v1, a commit each with its source in a trailer; v1 moves to the newer', async () => {
@@ -133,8 +53,7 @@ describe('pnpm release against a bare repository', () => {
       .map((file) => file.split('/')[0]);
     expect(actions.length).toBeGreaterThan(0);
     for (const ref of ['v1', 'v1.0.0']) {
-      const clone = join(await mkdtemp(join(tmpdir(), 'flow-adopter-')), 'flow-actions');
-      scratch.push(clone);
+      const clone = join(await scratchDir('flow-adopter-'), 'flow-actions');
       await exec('git', [
         'clone',
         '--quiet',
