@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { discoverActions, readActionPackage } from '../scripts/release/actions';
-import { assembleRelease, listTree } from '../scripts/release/assemble';
+import { discoverActions, readActionPackage, repositoryRoot } from '../scripts/release/actions';
+import { assembleRelease, listTree, writeTreeFiles } from '../scripts/release/assemble';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -36,6 +36,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const only = process.env.FLOW_ACTIONS?.split(',').map((uses) => uses.trim());
     const tree = join(scratch, 'release');
     await assembleRelease({ outDir: tree, actions: await discoverActions(undefined, only) });
+    // A narrowed run bundles fewer actions but still carries every action's docs, as a release does.
+    if (only) await writeTreeFiles(tree, repositoryRoot, await discoverActions());
     project.provide('releaseTree', tree);
     return () => rm(scratch, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
-import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import { type ActionPackage, buildActions, discoverActions, repositoryRoot } from './actions';
+import { buildUsersReadme, DESIGN, relinkMarkdown, treePaths } from './tree-docs';
 
 export interface AssembleOptions {
   /** Where the release tree is written; emptied first. */
@@ -19,12 +20,14 @@ export interface ReleaseTree {
   actions: Record<string, string>;
 }
 
-/** Files the tree carries besides the actions (DESIGN §6). */
-const TOP_LEVEL = ['README.md', 'LICENSE', 'workflows-templates'];
+/** What the tree carries besides the actions (DESIGN §6): no action may be released under these names. */
+const TOP_LEVEL = ['README.md', 'LICENSE', 'workflows-templates', 'docs'];
 
 /**
  * Builds every action once and writes the release tree: one folder per released `uses:` path
- * with its `action.yml` and bundled `dist/`, plus the templates, README and LICENSE.
+ * with its `action.yml`, `README.md` and bundled `dist/`, plus the templates, LICENSE, the design
+ * (`docs/DESIGN.md`, which the READMEs cite) and the users' README (`docs/README.release.md`) as
+ * README.md — what an adopter reads, with every relative link pointed at its place in the tree.
  */
 export async function assembleRelease(options: AssembleOptions): Promise<ReleaseTree> {
   const root = options.root ?? repositoryRoot;
@@ -43,21 +46,44 @@ export async function assembleRelease(options: AssembleOptions): Promise<Release
   // Bundles are built straight into the tree: the checkout's dist/ folders are left alone, so
   // assembling never races with another build or test run on the same checkout.
   if (!options.prebuilt) await buildActions(actions, root, (action) => join(outDir, action.uses, 'dist'));
-  const tree: ReleaseTree = { dir: outDir, actions: {} };
+  else
+    for (const action of actions)
+      await cp(join(action.dir, 'dist'), join(outDir, action.uses, 'dist'), { recursive: true });
+  return { dir: outDir, actions: await writeTreeFiles(outDir, root, actions) };
+}
+
+/**
+ * Writes everything of the tree but the bundles into `outDir`: each action's `action.yml` and
+ * README, the templates, LICENSE, the design and the users' README, their relative links pointed
+ * at their places in the tree. Returns released `uses:` path → folder.
+ */
+export async function writeTreeFiles(
+  outDir: string,
+  root: string,
+  actions: readonly ActionPackage[],
+): Promise<Record<string, string>> {
+  const folders: Record<string, string> = {};
+  const paths = treePaths(
+    actions.map((action) => ({ source: relative(root, action.dir).split(sep).join('/'), uses: action.uses })),
+  );
+  const copyMarkdown = async (source: string, target: string) => {
+    const text = await readFile(join(root, source), 'utf8');
+    await writeFile(join(outDir, target), relinkMarkdown(text, source, target, paths));
+  };
   for (const action of actions) {
     const target = join(outDir, action.uses);
     await mkdir(target, { recursive: true });
     await cp(join(action.dir, 'action.yml'), join(target, 'action.yml'));
-    if (options.prebuilt) await cp(join(action.dir, 'dist'), join(target, 'dist'), { recursive: true });
-    const readme = join(action.dir, 'README.md');
-    if (await exists(readme)) await cp(readme, join(target, 'README.md'));
-    tree.actions[action.uses] = target;
+    const readme = relative(root, join(action.dir, 'README.md')).split(sep).join('/');
+    if (await exists(join(root, readme))) await copyMarkdown(readme, `${action.uses}/README.md`);
+    folders[action.uses] = target;
   }
-  for (const name of TOP_LEVEL) {
-    const source = join(root, name);
-    if (await exists(source)) await cp(source, join(outDir, name), { recursive: true });
-  }
-  return tree;
+  await cp(join(root, 'LICENSE'), join(outDir, 'LICENSE'));
+  await cp(join(root, 'workflows-templates'), join(outDir, 'workflows-templates'), { recursive: true });
+  await mkdir(join(outDir, 'docs'), { recursive: true });
+  await copyMarkdown(DESIGN, DESIGN);
+  await writeFile(join(outDir, 'README.md'), await buildUsersReadme(root, paths));
+  return folders;
 }
 
 /** Lists every file of a tree relative to it, sorted: for comparing trees. */

@@ -49,7 +49,7 @@ describe('pnpm release against a bare repository', () => {
     ok(await world.release(['1.0.0', '--tree', tree()]));
     const files = await listTree(tree());
     const actions = files
-      .filter((file) => /^[^/]+\/action\.yml$/.test(file))
+      .filter((file) => /^[^/]+\/dist\/index\.js$/.test(file))
       .map((file) => file.split('/')[0]);
     expect(actions.length).toBeGreaterThan(0);
     for (const ref of ['v1', 'v1.0.0']) {
