@@ -1,7 +1,7 @@
 // `pnpm release:notes <version>`: the notes of a released version; `--publish` makes them its GitHub release.
-import { parseArgs } from 'node:util';
-import { ConfigurationError, errorMessage, oneLine } from '@flow-actions/action-kit';
+import { ConfigurationError } from '@flow-actions/action-kit';
 import { GitHubClient, isGitHubApiError } from '@flow-actions/github-api';
+import { readCommandLine, runCommand } from './release/cli';
 import { gitIn, readRemoteLine } from './release/git';
 import { isNewestRelease, parseReleaseVersion } from './release/line';
 import { readNotesInput, releaseNotes } from './release/notes';
@@ -16,45 +16,26 @@ as breaking changes, features, fixes and other.
   --publish             create the GitHub release of the tag with these notes (GITHUB_TOKEN with
                         contents: write, GITHUB_REPOSITORY); one that exists already is left as it is`;
 
-function usage(message: string): never {
-  console.error(`pnpm release:notes: ${message}\n\n${USAGE}`);
-  process.exit(2);
-}
+const { values, positionals } = readCommandLine(
+  'pnpm release:notes',
+  USAGE,
+  { remote: { type: 'string' }, publish: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  1,
+);
 
-const args = (() => {
-  try {
-    return parseArgs({
-      args: process.argv.slice(2),
-      allowPositionals: true,
-      options: {
-        remote: { type: 'string' },
-        publish: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    return usage(errorMessage(error));
-  }
-})();
-if (args.values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-if (args.positionals.length !== 1) usage('one version, e.g. pnpm release:notes 1.4.0');
-
-try {
-  const release = parseReleaseVersion(args.positionals[0] as string);
-  const remote = args.values.remote ?? 'origin';
+await runCommand('pnpm release:notes', async () => {
+  const release = parseReleaseVersion(positionals[0] as string);
+  const remote = values.remote ?? 'origin';
   const token = process.env.GITHUB_TOKEN;
   const repository = process.env.GITHUB_REPOSITORY;
-  if (args.values.publish && (!token || !repository))
+  if (values.publish && (!token || !repository))
     throw new ConfigurationError(
       '--publish creates the GitHub release: set GITHUB_TOKEN (contents: write) and GITHUB_REPOSITORY (owner/name).',
     );
   const git = gitIn(process.cwd());
   const { line } = await readRemoteLine(git, remote);
   const notes = releaseNotes(await readNotesInput(git, remote, release, line));
-  if (!args.values.publish || !token || !repository) {
+  if (!values.publish || !token || !repository) {
     process.stdout.write(notes);
   } else {
     const github = new GitHubClient({ token, repository, apiUrl: process.env.GITHUB_API_URL });
@@ -79,8 +60,4 @@ try {
       console.log(`GitHub release ${release.tag} exists already: left as it is.`);
     }
   }
-} catch (error) {
-  const kind = error instanceof ConfigurationError ? 'refused' : 'failed';
-  console.error(`pnpm release:notes ${kind}: ${oneLine(errorMessage(error))}`);
-  process.exit(1);
-}
+});

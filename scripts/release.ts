@@ -1,6 +1,6 @@
 // `pnpm release <version>`: release this checkout's HEAD on the release line of a git remote.
-import { parseArgs } from 'node:util';
-import { ConfigurationError, errorMessage, oneLine, setOutput } from '@flow-actions/action-kit';
+import { setOutput } from '@flow-actions/action-kit';
+import { readCommandLine, runCommand } from './release/cli';
 import { publishRelease } from './release/publish';
 
 const USAGE = `usage: pnpm release <version> [--remote <name|url>] [--main <branch>] [--tree <dir>]
@@ -23,43 +23,23 @@ is that major's newest release, and pushes the three refs in one atomic push.
 A version is released once. Above every release of its major it moves v<major>; below, only a
 patch of an older minor is allowed (v1.4.1 after v1.5.0), and v<major> stays.`;
 
-function usage(message: string): never {
-  console.error(`pnpm release: ${message}\n\n${USAGE}`);
-  process.exit(2);
-}
+const { values, positionals } = readCommandLine(
+  'pnpm release',
+  USAGE,
+  {
+    remote: { type: 'string' },
+    main: { type: 'string' },
+    tree: { type: 'string' },
+    'require-checks': { type: 'string' },
+    'allow-dirty': { type: 'boolean' },
+    'allow-off-main': { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  1,
+);
 
-const { values, positionals } = (() => {
-  try {
-    return parseArgs({
-      args: process.argv.slice(2),
-      allowPositionals: true,
-      options: {
-        remote: { type: 'string' },
-        main: { type: 'string' },
-        tree: { type: 'string' },
-        'require-checks': { type: 'string' },
-        'allow-dirty': { type: 'boolean' },
-        'allow-off-main': { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    return usage(errorMessage(error));
-  }
-})();
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-if (positionals.length !== 1)
-  usage(
-    positionals.length
-      ? `one version, not ${positionals.join(' ')}`
-      : 'the version is missing, e.g. pnpm release 1.4.0',
-  );
-
-try {
+await runCommand('pnpm release', async () => {
   const result = await publishRelease({
     version: positionals[0] as string,
     cwd: process.cwd(),
@@ -88,8 +68,4 @@ try {
     setOutput('source-commit', result.source.commit);
     setOutput('moved-major', String(result.plan.movesMajor));
   }
-} catch (error) {
-  const kind = error instanceof ConfigurationError ? 'refused' : 'failed';
-  console.error(`pnpm release ${kind}: ${oneLine(errorMessage(error))}`);
-  process.exit(1);
-}
+});
