@@ -80,6 +80,10 @@ export async function publishRelease(options: ReleaseOptions): Promise<ReleaseRe
     throw new ConfigurationError(
       `--remote ${remote} has no branch ${main}: pass --main with the branch releases are made from.`,
     );
+  if ((await git(['rev-parse', '--is-shallow-repository'])).trim() === 'true')
+    throw new ConfigurationError(
+      'The checkout is shallow, so git cannot tell whether HEAD is on main: fetch the whole history (git fetch --unshallow; in a workflow, actions/checkout with fetch-depth: 0).',
+    );
   const mainTip = await fetchRef(git, remote, mainRef);
   const onMain = (await git(['rev-list', '--first-parent', mainTip])).split('\n').includes(commit);
   if (!onMain && !options.allowOffMain)

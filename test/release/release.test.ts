@@ -7,6 +7,7 @@ import { repositoryRoot } from '../../scripts/release/actions';
 import { listTree } from '../../scripts/release/assemble';
 import { gitIn } from '../../scripts/release/git';
 import { startGitHubFake, toPermissions } from '../github-fake';
+import { startGitServer } from '../services';
 import { makeWorld, ok, refused, removeScratch, scratchDir, trailer } from './world';
 
 // `pnpm release` as a real process against real bare repositories: what it pushes is read back
@@ -154,6 +155,22 @@ describe('pnpm release against a bare repository', () => {
     expect((await world.refs())['refs/tags/v1.1.0']).toBeDefined();
   });
 
+  it('a shallow checkout is refused: whether HEAD is on main cannot be told from it', async () => {
+    const world = await makeWorld();
+    await world.land('feat: first');
+    await world.land('feat: second');
+    const shallow = join(await scratchDir('flow-shallow-'), 'flow-actions');
+    await exec('git', ['clone', '--quiet', '--depth', '1', `file://${world.remote}`, shallow]);
+    const result = await exec(
+      join(repositoryRoot, 'node_modules', '.bin', 'tsx'),
+      [join(repositoryRoot, 'scripts', 'release.ts'), '1.0.0', '--dry-run'],
+      { cwd: shallow, allowFailure: true },
+    );
+    expect(refused(result)).toBe(
+      'pnpm release refused: The checkout is shallow, so git cannot tell whether HEAD is on main: fetch the whole history (git fetch --unshallow; in a workflow, actions/checkout with fetch-depth: 0).',
+    );
+  });
+
   it('--dry-run checks and prints the plan, and writes nothing anywhere', async () => {
     const world = await makeWorld();
     await world.land('feat: first');
@@ -234,6 +251,65 @@ describe('pnpm release against a bare repository', () => {
       expect(github.schemaViolations).toEqual([]);
     } finally {
       await github.stop();
+    }
+  });
+
+  it('in the release job, git pushes with the step’s GITHUB_TOKEN through the helper the workflow configures, never stored', async () => {
+    const token = 'ghs_releasePushToken00000000000000000000';
+    const server = await startGitServer({ token });
+    try {
+      const repo = await server.createBareRepository('flow-actions', { files: { CHANGES: 'first\n' } });
+      const checkout = join(await scratchDir('flow-release-job-'), 'flow-actions');
+      await exec('git', [
+        '-c',
+        `http.extraHeader=Authorization: Bearer ${token}`,
+        'clone',
+        '--quiet',
+        repo.url,
+        checkout,
+      ]);
+      const workflow = parse(
+        await readFile(join(repositoryRoot, '.github', 'workflows', 'release.yml'), 'utf8'),
+      );
+      const configure = (workflow.jobs.release.steps as { name?: string; run?: string }[]).find(
+        (step) => step.name === "Let git use the step's token",
+      )?.run as string;
+      await exec('bash', ['-e', '-c', configure], { cwd: checkout });
+      const git = gitIn(checkout);
+      const identity = {
+        GIT_AUTHOR_NAME: 'bot',
+        GIT_AUTHOR_EMAIL: 'bot@example.com',
+        GIT_COMMITTER_NAME: 'bot',
+        GIT_COMMITTER_EMAIL: 'bot@example.com',
+      };
+      const release = (env: NodeJS.ProcessEnv) =>
+        exec(
+          join(repositoryRoot, 'node_modules', '.bin', 'tsx'),
+          [join(repositoryRoot, 'scripts', 'release.ts'), '1.0.0', '--tree', tree()],
+          {
+            cwd: checkout,
+            env: { ...process.env, GITHUB_TOKEN: undefined, GIT_TERMINAL_PROMPT: '0', ...identity, ...env },
+            allowFailure: true,
+          },
+        );
+
+      // A step without the token (the test step) cannot reach the repository.
+      expect(refused(await release({}))).toMatch(/^pnpm release refused: --remote origin cannot be read/);
+      const pushed = await release({ GITHUB_TOKEN: token });
+      expect(pushed.stderr).toBe('');
+      expect(pushed.stdout).toContain('Released v1.0.0');
+      expect(pushed.stdout + pushed.stderr).not.toContain(token);
+      expect(
+        server.requests.some((r) => r.service === 'git-receive-pack' && r.authenticated && r.status === 200),
+      ).toBe(true);
+      expect(
+        (await git(['ls-remote', '--tags', 'origin'], { env: { ...process.env, GITHUB_TOKEN: token } }))
+          .split('\n')
+          .map((line) => line.split('\t')[1]),
+      ).toEqual(expect.arrayContaining(['refs/tags/v1', 'refs/tags/v1.0.0']));
+      expect(await readFile(join(checkout, '.git', 'config'), 'utf8')).not.toContain(token);
+    } finally {
+      await server.stop();
     }
   });
 

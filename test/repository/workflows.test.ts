@@ -93,4 +93,20 @@ describe('.github/workflows/', () => {
     expect(runs).toContain('npx -y pnpm@10.34.9 release:assemble "$RUNNER_TEMP/release-tree"');
     expect(runs).toContain('FLOW_RELEASE_TREE="$RUNNER_TEMP/release-tree" npx -y pnpm@10.34.9 test');
   });
+
+  it('release.yml hands the token only to the steps that talk to GitHub: no persisted checkout, none while testing', async () => {
+    const { workflow, text } = await readWorkflow('release');
+    for (const [id, job] of Object.entries(workflow.jobs)) {
+      expect(job.env ?? {}, id).not.toHaveProperty('GITHUB_TOKEN');
+      for (const step of job.steps ?? []) {
+        if (step.uses?.startsWith('actions/checkout@'))
+          expect(step.with?.['persist-credentials'], id).toBe(false);
+        const token = step.env?.GITHUB_TOKEN !== undefined;
+        expect(token, `${id}: ${step.name ?? step.uses}`).toBe(
+          /pnpm@10\.34\.9 release(:notes)? /.test(step.run ?? ''),
+        );
+      }
+    }
+    expect(text).not.toContain('secrets.');
+  });
 });
