@@ -327,6 +327,13 @@ describe('pnpm release against a bare repository', () => {
     expect(refused(await world.release(['1.0.0', '--tree', join(world.remote, 'nothing-here')]))).toContain(
       'is not a folder: pass the folder pnpm release:assemble wrote.',
     );
+    expect(refused(await world.release(['1.0.0', '--main', 'trunk']))).toBe(
+      'pnpm release refused: --remote origin has no branch trunk: pass --main with the branch releases are made from.',
+    );
+    expect(refused(await world.release(['1.0.0', '--remote', join(world.remote, 'missing.git')]))).toMatch(
+      /^pnpm release refused: --remote \S+missing\.git cannot be read \(.*\): name a configured remote \(git remote -v\) or a repository URL git can reach\.$/,
+    );
+    expect(await world.refs()).toEqual({ HEAD: expect.any(String), 'refs/heads/main': expect.any(String) });
   });
 });
 
