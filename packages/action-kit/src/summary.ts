@@ -45,6 +45,21 @@ export class SummaryBuilder {
     return this;
   }
 
+  /**
+   * The full digests behind the short ones of a table, once each and copyable, folded away:
+   * `[label, digest]` pairs, e.g. `['prod before', 'sha256:…']`. The label may be Markdown.
+   */
+  fullDigests(entries: readonly (readonly [label: string, digest: string])[]): this {
+    const seen = new Set<string>();
+    const lines = entries.flatMap(([label, digest]) => {
+      const key = `${label}\n${digest}`;
+      if (seen.has(key)) return [];
+      seen.add(key);
+      return [`- ${label}: ${inlineCode(digest)}`];
+    });
+    return lines.length > 0 ? this.details('Full digests', lines.join('\n')) : this;
+  }
+
   get isEmpty(): boolean {
     return this.#parts.length === 0;
   }
@@ -58,6 +73,35 @@ export class SummaryBuilder {
 export function inlineCode(text: string): string {
   const fence = text.includes('`') ? '``' : '`';
   return `${fence}${text}${fence}`;
+}
+
+const OCI_DIGEST = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*:)([a-zA-Z0-9=_-]+)$/;
+const NPM_INTEGRITY = /^(sha(?:256|384|512)-)([A-Za-z0-9+/]+={0,2})$/;
+
+/**
+ * A digest short enough for a table cell — the algorithm and 12 characters, `sha256:5391cda2b02e…`
+ * or, for an npm integrity, `sha512-AbCdEfGhIjKl…` — so that no column scrolls off. Anything
+ * else is returned as it is.
+ */
+export function shortDigest(digest: string): string {
+  const match = OCI_DIGEST.exec(digest) ?? NPM_INTEGRITY.exec(digest);
+  if (!match) return digest;
+  const [, algorithm = '', encoded = ''] = match;
+  return encoded.length > 12 ? `${algorithm}${encoded.slice(0, 12)}…` : digest;
+}
+
+// An OCI digest (`sha256:<64 hex>`) or an npm integrity (`sha512-<base64>`) inside a longer text.
+const DIGESTS_IN_TEXT =
+  /\b[a-z0-9]+(?:[+._][a-z0-9]+)*:[0-9a-f]{32,}\b|\bsha(?:256|384|512)-[A-Za-z0-9+/]{40,}={0,2}/g;
+
+/** Every digest in `text` made short (see shortDigest): for cells that hold references or values. */
+export function shortenDigests(text: string): string {
+  return text.replace(DIGESTS_IN_TEXT, shortDigest);
+}
+
+/** The digests in `text`, in order, each once: the full forms behind shortenDigests. */
+export function digestsIn(text: string): string[] {
+  return [...new Set(text.match(DIGESTS_IN_TEXT) ?? [])];
 }
 
 function escapeCell(text: string): string {
