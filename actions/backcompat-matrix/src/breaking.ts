@@ -73,8 +73,9 @@ export function assertNoBreakingChange(
     .map((commit) => `${commit.sha.slice(0, 7)} "${commit.subject}"`)
     .join(', ');
   const more = breaking.length > 3 ? ` and ${breaking.length - 3} more` : '';
+  const fix = `either bump the major to ${major + 1}.0.0, or raise the compatible version to ${plan.current} or a later release that contains the break.`;
   throw new ConfigurationError(
-    `${breaking.length} breaking commit(s) in ${range} (${shown}${more}), but the floor ${plan.floor} (${plan.floorFrom}) and the current version ${plan.current} share major ${major}: ` +
-      `either bump the major to ${major + 1}.0.0, or raise the compatible version to ${plan.current} or a later release that contains the break.`,
+    `${breaking.length} breaking commit(s) in ${range} (${shown}${more}), but the floor ${plan.floor} (${plan.floorFrom}) and the current version ${plan.current} share major ${major}: ${fix}`,
+    { fix },
   );
 }

@@ -1,12 +1,29 @@
-import { type ActionContext, runAction } from '@flow-actions/action-kit';
+import { type ActionContext, type FailureReport, runAction } from '@flow-actions/action-kit';
 import { type BackcompatResult, computeBackcompat } from './backcompat';
 import { createBackcompatDependencies } from './dependencies';
 import { getInputs } from './inputs';
 import { toMatrix } from './plan';
 import { buildBackcompatSummary } from './summary';
 
+/** What a failed matrix says it was asked; the step only reads, so nothing changes either way. */
+export const FAILURE_REPORT: FailureReport = {
+  step: 'backcompat-matrix',
+  request: [
+    'version',
+    'compatible-version',
+    'compatible-version-from',
+    'policy',
+    'versions-from',
+    'runner-image',
+    'npm-package',
+  ],
+  unchanged:
+    'Everything: backcompat-matrix only reads. It set no matrix, so the jobs that test against older versions do not run.',
+  readOnly: true,
+};
+
 export function run(): Promise<void> {
-  return runAction(async (context) => {
+  return runAction(FAILURE_REPORT, async (context) => {
     const inputs = getInputs(context.inputs, context.masker);
     const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
     const result = await computeBackcompat(inputs, createBackcompatDependencies(inputs, workspace, context));

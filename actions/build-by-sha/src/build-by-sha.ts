@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigurationError, type Logger, nullLogger } from '@flow-actions/action-kit';
+import { ConfigurationError, type FailureNotes, type Logger, nullLogger } from '@flow-actions/action-kit';
 import {
   applyTagPlans,
   createImmutableTagPolicy,
@@ -146,7 +146,9 @@ export async function buildBySha(
     // Planned again now that the digest is known: the sha tag's plan also catches a parallel run
     // that pushed this commit meanwhile (it is immutable, so a different digest is a conflict).
     const plan = await planTags(store, made.manifest.digest, [tag, ...extraTags], policy);
-    refuseConflicts(store, plan, `pushed ${made.manifest.digest} but did not tag it`);
+    refuseConflicts(store, plan, `pushed ${made.manifest.digest} but did not tag it`, {
+      written: `Pushed ${store.location}@${made.manifest.digest} by digest only: no tag names it.`,
+    });
     writes.push({ store, plan, manifest: made.manifest });
     outcomes.push({
       image: target.repository,
@@ -223,11 +225,18 @@ async function decide(
   };
 }
 
-function refuseConflicts(store: ArtifactStore, plan: TagPlan, consequence: string): void {
+/** Refuses a plan that would move an immutable tag; `notes` say what this run pushed already, if anything. */
+function refuseConflicts(
+  store: ArtifactStore,
+  plan: TagPlan,
+  consequence: string,
+  notes: FailureNotes = {},
+): void {
   const conflict = plan.conflicts[0];
   if (!conflict) return;
   throw new ConfigurationError(
     `${store.location}:${conflict.tag} already points at ${conflict.existing} and is immutable: ${consequence}. Drop it from extra-tags, or let a new commit take a new tag.`,
+    notes,
   );
 }
 

@@ -1,5 +1,11 @@
 import { tmpdir } from 'node:os';
-import { type ActionContext, ConfigurationError, exec, runAction } from '@flow-actions/action-kit';
+import {
+  type ActionContext,
+  ConfigurationError,
+  exec,
+  type FailureReport,
+  runAction,
+} from '@flow-actions/action-kit';
 import { type CommitIdentity, readEventContext, resolveCommit } from '@flow-actions/commit-identity';
 import { githubRunUrl, openStore } from '@flow-actions/oci-store';
 import { type BuildByShaResult, buildBySha, readLayoutRevision } from './build-by-sha';
@@ -8,11 +14,19 @@ import { createBuildDependencies } from './dependencies';
 import { getInputs, type Inputs } from './inputs';
 import { buildSummary } from './summary';
 
+/** What a failed build says it was asked, and what a refusal leaves as it was. */
+export const FAILURE_REPORT: FailureReport = {
+  step: 'build-by-sha',
+  request: ['image', 'kind', 'path', 'from-oci-layout', 'platforms', 'extra-tags'],
+  unchanged: 'Nothing was written: nothing was built or pushed, and no tag was created or moved.',
+};
+
 export function run(): Promise<void> {
-  return runAction(async (context) => {
+  return runAction(FAILURE_REPORT, async (context) => {
     const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
     const inputs = getInputs(context.inputs, context.masker, workspace);
     const commit = await eventCommit(workspace);
+    context.describeRequest(`commit (from ${commit.source})`, commit.sha);
     const storeOptions = { ...inputs.registry, masker: context.masker, logger: context.logger };
     const open = (reference: string, options?: { create?: boolean }) =>
       openStore(reference, { ...storeOptions, createLayout: options?.create });

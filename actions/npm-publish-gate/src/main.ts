@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { type ActionContext, ConfigurationError, runAction } from '@flow-actions/action-kit';
+import {
+  type ActionContext,
+  ConfigurationError,
+  type FailureReport,
+  runAction,
+  StepFailure,
+} from '@flow-actions/action-kit';
 import { readEventContext, resolveCommit } from '@flow-actions/commit-identity';
 import { getInputs, OUTPUTS } from './inputs';
 import { withNpm } from './npm-cli';
@@ -8,12 +14,20 @@ import { stageAndPack } from './stage';
 import { buildPublishSummary } from './summary';
 import { discoverPackages } from './workspace';
 
+/** What a failed publish says it was asked, and what a refusal leaves as it was. */
+export const FAILURE_REPORT: FailureReport = {
+  step: 'npm-publish-gate',
+  request: ['packages', 'registry', 'dist-tag', 'required-checks', 'dry-run'],
+  unchanged: 'Nothing was published, and no dist-tag moved.',
+};
+
 export function run(): Promise<void> {
-  return runAction(async (context) => {
+  return runAction(FAILURE_REPORT, async (context) => {
     const inputs = getInputs(context.inputs, context.masker);
     const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
     const discovery = await discoverPackages({ root: workspace, patterns: inputs.packages });
-    const { sha } = await resolveCommit(await readEventContext());
+    const { sha, source } = await resolveCommit(await readEventContext());
+    context.describeRequest(`commit (from ${source})`, sha);
     const checks =
       inputs.requiredChecks.length > 0 && inputs.githubToken
         ? await import('./github').then(({ createChecksReader }) =>
@@ -56,11 +70,23 @@ export function run(): Promise<void> {
 
     setOutputs(context, result);
     await context.writeSummary(buildPublishSummary(result, inputs.registry));
-    if (result.blocked) throw new ConfigurationError(`Nothing was published: ${result.failures.join('; ')}.`);
+    if (result.blocked) {
+      throw new ConfigurationError(`Nothing was published: ${result.failures.join('; ')}.`, {
+        fix: 'Make each failing gate of the table above pass, then re-run the job; every gate is checked again.',
+      });
+    }
     if (result.failed) {
+      const { failed } = result;
       const went = result.published.map((p) => `${p.name}@${p.version}`).join(', ') || 'nothing';
-      throw new Error(
-        `Publishing ${result.failed.name}@${result.failed.version} failed after ${went} went out: ${result.failed.message}. Re-run the job to publish the rest.`,
+      const fix = 'Re-run the job to publish the rest.';
+      const left = [`${failed.name}@${failed.version}`, ...result.notAttempted];
+      throw new StepFailure(
+        `Publishing ${failed.name}@${failed.version} failed after ${went} went out: ${failed.message}. ${fix}`,
+        {
+          written: result.published.length > 0 ? `Published ${went}.` : 'Nothing: no package went out.',
+          unchanged: `Not published: ${left.join(', ')}.`,
+          fix,
+        },
       );
     }
   });

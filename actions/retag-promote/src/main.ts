@@ -1,4 +1,9 @@
-import { type ActionContext, ConfigurationError, runAction } from '@flow-actions/action-kit';
+import {
+  type ActionContext,
+  ConfigurationError,
+  type FailureReport,
+  runAction,
+} from '@flow-actions/action-kit';
 import { readEventContext, resolveCommit } from '@flow-actions/commit-identity';
 import { copyArtifact, openStore } from '@flow-actions/oci-store';
 import { type GitHistory, openGitHistory } from './git-history';
@@ -6,12 +11,20 @@ import { getInputs, type Inputs } from './inputs';
 import { type PromoteResult, promote } from './promote';
 import { buildPromoteSummary } from './summary';
 
+/** What a failed promotion says it was asked, and what a refusal leaves as it was. */
+export const FAILURE_REPORT: FailureReport = {
+  step: 'promote',
+  request: ['image', 'to-image', 'from', 'to', 'environment'],
+  unchanged:
+    'Nothing was written: no tag was created or moved, nothing was copied and no deployment was recorded.',
+};
+
 export function run(): Promise<void> {
-  return runAction(async (context) => {
+  return runAction(FAILURE_REPORT, async (context) => {
     const inputs = getInputs(context.inputs, context.masker);
     const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
     const git = await openGitHistory(workspace, context.logger);
-    const from = inputs.from ?? (await eventCommit(git));
+    const from = inputs.from ?? (await eventCommit(git, context));
     // The GitHub client is loaded only when an input needs it: most promotions never call the API.
     const github =
       inputs.githubToken && (inputs.environment || inputs.requireChecks.length > 0)
@@ -41,7 +54,8 @@ export function run(): Promise<void> {
   });
 }
 
-async function eventCommit(git: GitHistory | undefined): Promise<string> {
+/** The event's commit, when input "from" does not name the source: also what a failure summary shows. */
+async function eventCommit(git: GitHistory | undefined, context: ActionContext): Promise<string> {
   const peel = async (revision: string) => {
     const sha = await git?.expand(revision.replace(/\^\{commit\}$/, ''));
     if (!sha)
@@ -49,6 +63,7 @@ async function eventCommit(git: GitHistory | undefined): Promise<string> {
     return sha;
   };
   const identity = await resolveCommit(await readEventContext(), git ? { peel } : {});
+  context.describeRequest(`commit (from ${identity.source})`, identity.sha);
   return identity.sha;
 }
 

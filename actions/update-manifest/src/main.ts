@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ActionContext, runAction } from '@flow-actions/action-kit';
+import { type ActionContext, type FailureReport, runAction } from '@flow-actions/action-kit';
 import { openStore } from '@flow-actions/oci-store';
 import type { Lineage } from './commit-message';
 import { getInputs, getRevertInputs, type Inputs, OUTPUTS, type RevertInputs } from './inputs';
@@ -11,8 +11,16 @@ import { findSourceCommit, type SourceCommit } from './source-commit';
 import { buildRevertSummary, buildSummary } from './summary';
 import { type PullRequestApi, type UpdateResult, updateManifest } from './update';
 
+/** What a failed deploy says it was asked, and what a refusal leaves as it was. */
+export const FAILURE_REPORT: FailureReport = {
+  step: 'update-manifest',
+  request: ['repository', 'branch', 'path', 'image', 'tag', 'digest', 'revert', 'revert-deploy-of', 'mode'],
+  unchanged:
+    'Nothing was pushed: the manifest repository is as it was (no commit, no branch, no pull request), so the environment runs what it ran before.',
+};
+
 export function run(): Promise<void> {
-  return runAction(async (context) => {
+  return runAction(FAILURE_REPORT, async (context) => {
     const env = process.env;
     const runner = {
       ...(env.GITHUB_SERVER_URL ? { serverUrl: env.GITHUB_SERVER_URL } : {}),

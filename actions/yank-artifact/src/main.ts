@@ -1,4 +1,4 @@
-import { type ActionContext, runAction } from '@flow-actions/action-kit';
+import { type ActionContext, type FailureReport, runAction } from '@flow-actions/action-kit';
 import { readEventContext, resolveCommit } from '@flow-actions/commit-identity';
 import { GitHubClient } from '@flow-actions/github-api';
 import { withNpmSession } from '@flow-actions/npm-runner';
@@ -10,8 +10,16 @@ import { applyNpmYank, type NpmYankResult, planNpmYank } from './npm';
 import { buildYankSummary } from './summary';
 import { YankError, type YankResult, type YankTarget, yankCommit, yankOptions } from './yank';
 
+/** What a failed yank says it was asked, and what a refusal leaves as it was. */
+export const FAILURE_REPORT: FailureReport = {
+  step: 'yank-artifact',
+  request: ['image', 'sha', 'reason', 'force', 'mode', 'npm-package', 'npm-version'],
+  unchanged:
+    'Nothing was written: no tombstone was written, nothing was deleted and no npm version was deprecated.',
+};
+
 export function run(): Promise<void> {
-  return runAction(async (context) => {
+  return runAction(FAILURE_REPORT, async (context) => {
     const inputs = getInputs(context.inputs, context.masker);
     const targets = await openTargets(inputs, context);
     // An abbreviated sha is expanded through the artifacts' revision annotations: reads only.
@@ -23,6 +31,7 @@ export function run(): Promise<void> {
         )
       : undefined;
     const identity = await resolveCommit(await readEventContext(), explicitSha ? { explicitSha } : {});
+    context.describeRequest(`commit (from ${identity.source})`, identity.sha);
     const env = process.env;
     const actor = env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || 'unknown';
     const runUrl = githubRunUrl(env);

@@ -1,4 +1,10 @@
-import { ConfigurationError, errorMessage, type Logger, nullLogger } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  errorMessage,
+  type Logger,
+  nullLogger,
+  StepFailure,
+} from '@flow-actions/action-kit';
 import { writeTombstone } from '@flow-actions/artifact-protocol';
 import { type ShaTagOptions, shortSha } from '@flow-actions/commit-identity';
 import type { ArtifactStore } from '@flow-actions/oci-store';
@@ -101,15 +107,39 @@ export interface YankResult {
   dryRun: boolean;
 }
 
-/** A yank that failed after it had started writing: `result` says what was done, for the summary. */
-export class YankError extends Error {
+/**
+ * A yank that failed after it had started writing: `result` says what was done, for the summary
+ * and the outputs, and the notes say it in words.
+ */
+export class YankError extends StepFailure {
   override name = 'YankError';
   constructor(
     message: string,
     readonly result: YankResult,
+    /** What to do, as the message ends with it. Default: re-run (see the failure summary). */
+    fix: string | undefined,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    const tombstones = result.images
+      .filter((image) => image.tombstoneWritten)
+      .map((image) => image.tombstone);
+    const deleted = result.images.flatMap((image) => image.deleted);
+    const remaining = result.images.flatMap((image) => image.remaining);
+    const written = [
+      tombstones.length > 0
+        ? `The tombstone ${tombstones.join(', ')}, so ${shortSha(result.sha)} can no longer be built or promoted`
+        : `No tombstone (${result.images.map((image) => image.tombstone).join(', ')} was there already)`,
+      deleted.length > 0 ? `deleted ${deleted.join(', ')}` : 'deleted nothing',
+    ];
+    super(
+      message,
+      {
+        written: `${written.join('; ')}.`,
+        ...(remaining.length > 0 ? { unchanged: `Still in the registry: ${remaining.join(', ')}.` } : {}),
+        ...(fix ? { fix } : {}),
+      },
+      options,
+    );
   }
 }
 
@@ -146,7 +176,13 @@ export async function yankCommit(targets: readonly YankTarget[], options: YankOp
   const result: YankResult = { sha: options.sha, images: [], dryRun: options.dryRun ?? false };
   for (const [index, target] of targets.entries()) {
     const plan = plans[index] as ImagePlan;
-    result.images.push(await yankImage(target, plan, options, logger, result));
+    try {
+      result.images.push(await yankImage(target, plan, options, logger, result));
+    } catch (error) {
+      if (error instanceof YankError || result.images.length === 0) throw error;
+      // The repositories before this one are yanked: the error must not read as if nothing was.
+      throw new YankError(`${plan.location}: ${errorMessage(error)}`, result, undefined, { cause: error });
+    }
   }
   return result;
 }
@@ -207,7 +243,7 @@ async function yankImage(
   if (doomed.length === 0) return { ...result, outcome: 'tombstoned' };
 
   logger.info(`${plan.location}: deleting ${describeReferences(plan, doomed)} via ${target.deleter.via}.`);
-  const failed = async (message: (left: string) => string, cause: unknown) => {
+  const failed = async (message: (left: string) => string, fix: string, cause: unknown) => {
     // Only a registry that can be asked afterwards tells what the failure left; GHCR's cache cannot.
     const left = target.deleter.verifiable ? await findRemaining(target.store, doomed) : doomed;
     const failure: ImageResult = {
@@ -217,14 +253,17 @@ async function yankImage(
       remaining: left.map((reference) => displayReference(plan, reference)),
     };
     const shown = left.length > 0 ? describeReferences(plan, left) : 'nothing';
-    return new YankError(message(shown), { ...done, images: [...done.images, failure] }, { cause });
+    return new YankError(`${message(shown)} ${fix}`, { ...done, images: [...done.images, failure] }, fix, {
+      cause,
+    });
   };
   try {
     await target.deleter.deleteArtifact(plan);
   } catch (error) {
     throw await failed(
       (left) =>
-        `Deleting ${plan.location}@${plan.artifact?.digest ?? plan.children.join(', ')} failed: ${withoutFinalStop(errorMessage(error))}. The tombstone ${tombstone} is written, so ${shortSha(options.sha)} cannot be rebuilt or promoted; still in the registry: ${left}. ${fixFor(error)}`,
+        `Deleting ${plan.location}@${plan.artifact?.digest ?? plan.children.join(', ')} failed: ${withoutFinalStop(errorMessage(error))}. The tombstone ${tombstone} is written, so ${shortSha(options.sha)} cannot be rebuilt or promoted; still in the registry: ${left}.`,
+      fixFor(error),
       error,
     );
   }
@@ -233,7 +272,8 @@ async function yankImage(
     if (left.length > 0) {
       throw await failed(
         (shown) =>
-          `${plan.location} accepted the delete but still serves ${shown}. The tombstone ${tombstone} is written, so ${shortSha(options.sha)} cannot be rebuilt or promoted; delete those by hand, or re-run.`,
+          `${plan.location} accepted the delete but still serves ${shown}. The tombstone ${tombstone} is written, so ${shortSha(options.sha)} cannot be rebuilt or promoted.`,
+        'Delete those by hand, or re-run.',
         undefined,
       );
     }

@@ -1,6 +1,16 @@
-export { ConfigurationError, errorMessage, isConfigurationError, oneLine } from './errors';
+export type { FailureNotes } from './errors';
+export {
+  ConfigurationError,
+  errorMessage,
+  failureNotes,
+  isConfigurationError,
+  oneLine,
+  StepFailure,
+} from './errors';
 export type { ExecOptions, ExecResult } from './exec';
 export { ExecError, exec } from './exec';
+export type { FailureReport, RequestItem } from './failure-summary';
+export { buildFailureSummary } from './failure-summary';
 export type { InputSource, IntegerOptions } from './inputs';
 export { envInputSource, InputReader, inputVariableName } from './inputs';
 export type { LogEntry, Logger, LogLevel } from './logger';
@@ -23,6 +33,6 @@ export {
   writeLine,
 } from './runner-commands';
 export { SecretMasker } from './secrets';
-export { inlineCode, SummaryBuilder, writeSummary } from './summary';
+export { digestsIn, inlineCode, SummaryBuilder, shortDigest, shortenDigests, writeSummary } from './summary';
 export type { RefuseUrlCredentialsOptions, UrlCredentials } from './url-credentials';
 export { CredentialsInUrlError, findUrlCredentials, refuseUrlCredentials } from './url-credentials';

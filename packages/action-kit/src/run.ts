@@ -1,4 +1,5 @@
 import { errorMessage, isConfigurationError, oneLine } from './errors';
+import { buildFailureSummary, type FailureReport, type RequestItem, readRequest } from './failure-summary';
 import { envInputSource, InputReader } from './inputs';
 import type { Logger } from './logger';
 import { createActionsLogger, redactingLogger } from './logger';
@@ -17,18 +18,30 @@ export interface ActionContext {
   setOutput(name: string, value: string | number | boolean | object): void;
   /** Appends to the job summary; secrets are redacted. */
   writeSummary(summary: SummaryBuilder): Promise<void>;
+  /**
+   * Adds a row to what a failure summary says was asked: a fact the step works out rather than
+   * reads from an input, such as the event's commit. Secrets are redacted.
+   */
+  describeRequest(label: string, value: string): void;
 }
 
 /**
- * Runs an action body the same way for every action: a failure becomes one `::error::`
- * annotation (redacted, on one line) and exit code 1; a ConfigurationError is the user's to
- * fix, anything else also gets its stack in the debug log.
+ * Runs an action body the same way for every action. A failure becomes one `::error::`
+ * annotation (redacted, on one line) and exit code 1, and a section of the job summary that says
+ * what was asked, why it was refused or failed, what is unchanged and what to do (see
+ * buildFailureSummary), after whatever the step wrote there itself. A ConfigurationError is the
+ * user's to fix; anything else also gets its stack in the debug log.
  */
-export async function runAction(body: (context: ActionContext) => Promise<void>): Promise<void> {
+export async function runAction(
+  report: FailureReport,
+  body: (context: ActionContext) => Promise<void>,
+): Promise<void> {
   const masker = new SecretMasker(setSecret);
   const logger = redactingLogger(createActionsLogger(), masker);
+  const source = envInputSource();
+  const request: RequestItem[] = readRequest(source, report.request);
   const context: ActionContext = {
-    inputs: new InputReader(envInputSource()),
+    inputs: new InputReader(source),
     logger,
     masker,
     setOutput: (name, value) => {
@@ -37,6 +50,9 @@ export async function runAction(body: (context: ActionContext) => Promise<void>)
     },
     writeSummary: async (summary) => {
       await writeSummary(masker.redact(summary.toString()));
+    },
+    describeRequest: (label, value) => {
+      request.push({ label, value, input: false });
     },
   };
   try {
@@ -48,5 +64,9 @@ export async function runAction(body: (context: ActionContext) => Promise<void>)
       issueCommand('debug', {}, masker.redact(error.stack));
     }
     setFailed(masker.redact(oneLine(errorMessage(error))));
+    await writeSummary(`\n${masker.redact(buildFailureSummary(error, request, report).toString())}`).catch(
+      (summaryError: unknown) =>
+        issueCommand('debug', {}, masker.redact(`No failure summary: ${errorMessage(summaryError)}`)),
+    );
   }
 }

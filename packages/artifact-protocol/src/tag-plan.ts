@@ -98,12 +98,26 @@ export class ConcurrentTagWriteError extends ConfigurationError {
     how: string,
     /** Moving tags this run was asked for and did not write. */
     readonly unwritten: readonly string[],
+    /** Other immutable tags (`location:tag`) this run created, which keep naming its artifact. */
+    readonly created: readonly string[] = [],
   ) {
     const holds = actual ? `it holds ${actual}` : 'it is gone';
     const untouched =
       unwritten.length > 0 ? ` This run wrote none of its moving tags (${unwritten.join(', ')}).` : '';
+    const fix = `If ${actual ?? 'nothing'} is what ${tag} should name, the other run did the work and nothing needs fixing; otherwise give this artifact a new tag.`;
     super(
-      `Concurrent write: ${location}:${tag} is immutable and another run ${how}; ${holds}, not ${expected} from this run.${untouched} If ${actual ?? 'nothing'} is what ${tag} should name, the other run did the work and nothing needs fixing; otherwise give this artifact a new tag.`,
+      `Concurrent write: ${location}:${tag} is immutable and another run ${how}; ${holds}, not ${expected} from this run.${untouched} ${fix}`,
+      {
+        fix,
+        ...(created.length > 0
+          ? { written: `Created ${created.join(', ')}, naming ${expected} as planned.` }
+          : {}),
+        unchanged: `The tag ${location}:${tag} is not this run's${actual ? `: it names ${actual}, from the other run` : ''}${
+          unwritten.length > 0
+            ? `; none of this run's moving tags (${unwritten.join(', ')}) was written, so each points where it did before`
+            : ''
+        }.`,
+      },
     );
   }
 }
@@ -136,10 +150,37 @@ export async function applyTagPlans(
   const created = pending(true);
   const moving = pending(false);
   const unwritten = [...new Set(moving.map(({ tag }) => tag))];
-  const conflict = ({ write, tag }: PendingTag, actual: string | undefined, how: string) =>
-    new ConcurrentTagWriteError(write.store.location, tag, write.plan.digest, actual, how, unwritten);
+  // Every write is let finish before a conflict is reported, so that the error can say which
+  // immutable tags this run did create.
+  const outcomes = await Promise.allSettled(created.map(writeImmutableTag));
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  const wroteNow = created.filter((_, index) => {
+    const outcome = outcomes[index];
+    return outcome?.status === 'fulfilled' && outcome.value === 'wrote';
+  });
+  const conflicts = outcomes.flatMap((outcome, index) =>
+    outcome.status === 'fulfilled' && typeof outcome.value === 'object'
+      ? [{ entry: created[index] as PendingTag, ...outcome.value }]
+      : [],
+  );
+  const refuse = (conflict: SeenConflict & { entry: PendingTag }): ConcurrentTagWriteError => {
+    const { write, tag } = conflict.entry;
+    const others = wroteNow
+      .filter((entry) => entry !== conflict.entry)
+      .map((entry) => `${entry.write.store.location}:${entry.tag}`);
+    return new ConcurrentTagWriteError(
+      write.store.location,
+      tag,
+      write.plan.digest,
+      conflict.actual,
+      conflict.how,
+      unwritten,
+      others,
+    );
+  };
+  if (conflicts[0]) throw refuse(conflicts[0]);
 
-  await Promise.all(created.map((entry) => writeImmutableTag(entry, conflict)));
   if (created.length > 0 && settleMs > 0) {
     (options.logger ?? nullLogger).info(
       `Created ${created.map(({ tag }) => tag).join(', ')}; reading again in ${settleMs / 1000} s, in case another run wrote the same tag at the same time.`,
@@ -149,11 +190,11 @@ export async function applyTagPlans(
     created.forEach((entry, index) => {
       const digest = settled[index]?.digest;
       if (digest !== entry.write.plan.digest) {
-        throw conflict(
+        throw refuse({
           entry,
-          digest,
-          `wrote it at the same time (read again ${settleMs / 1000} s after writing)`,
-        );
+          actual: digest,
+          how: `wrote it at the same time (read again ${settleMs / 1000} s after writing)`,
+        });
       }
     });
   }
@@ -176,21 +217,25 @@ interface PendingTag {
   tag: string;
 }
 
+/** Another run's write to a tag this run was creating: the digest it holds now, and how that was seen. */
+interface SeenConflict {
+  actual: string | undefined;
+  how: string;
+}
+
 /**
  * Creates one immutable tag: a last check right before the write keeps the window in which a
  * racing run can slip in to one request, and the read-back catches a write that landed meanwhile.
+ * `wrote` when this run wrote it, `already` when it already held this digest, else the conflict.
  */
-async function writeImmutableTag(
-  entry: PendingTag,
-  conflict: (entry: PendingTag, actual: string | undefined, how: string) => ConcurrentTagWriteError,
-): Promise<void> {
+async function writeImmutableTag(entry: PendingTag): Promise<'wrote' | 'already' | SeenConflict> {
   const { write, tag } = entry;
   const before = await write.store.resolve(tag);
   if (before) {
     // Created by another run since the plan: with this digest there is nothing to write (the
     // settle read still checks it), with another it is that run's tag.
-    if (before.digest === write.plan.digest) return;
-    throw conflict(entry, before.digest, "created it between this run's check and its write");
+    if (before.digest === write.plan.digest) return 'already';
+    return { actual: before.digest, how: "created it between this run's check and its write" };
   }
   try {
     await write.store.putManifest(tag, write.manifest);
@@ -198,18 +243,18 @@ async function writeImmutableTag(
     if (!isImmutableTagRefusedError(error)) throw error;
     const now = await write.store.resolve(tag);
     // ECR refuses even a write of the digest the tag already holds: that is no conflict.
-    if (now?.digest === write.plan.digest) return;
+    if (now?.digest === write.plan.digest) return 'already';
     const { registry, setting } = error.immutability;
-    throw conflict(
-      entry,
-      now?.digest,
-      `created it first, and ${registry} refused this run's write (${setting})`,
-    );
+    return {
+      actual: now?.digest,
+      how: `created it first, and ${registry} refused this run's write (${setting})`,
+    };
   }
   const readBack = await write.store.resolve(tag);
   if (readBack?.digest !== write.plan.digest) {
-    throw conflict(entry, readBack?.digest, 'wrote it at the same time (read back right after writing)');
+    return { actual: readBack?.digest, how: 'wrote it at the same time (read back right after writing)' };
   }
+  return 'wrote';
 }
 
 function wait(ms: number): Promise<void> {

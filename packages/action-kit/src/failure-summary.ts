@@ -1,0 +1,146 @@
+import { errorMessage, failureNotes, isConfigurationError, oneLine } from './errors';
+import type { InputSource } from './inputs';
+import { digestsIn, inlineCode, SummaryBuilder, shortenDigests } from './summary';
+import { findUrlCredentials } from './url-credentials';
+
+/** How a step explains a failed run in its job summary; every action gives one to runAction. */
+export interface FailureReport {
+  /** The step as a workflow names it, its released `uses:` path, e.g. `promote`. */
+  step: string;
+  /**
+   * The inputs that say what the run was asked to do, in the order shown, e.g. `image`, `from`,
+   * `to`. Never a password or token input: the values are shown as written (URL user info and
+   * every secret the run has seen redacted).
+   */
+  request: readonly string[];
+  /**
+   * What a refusal leaves as it was, as a sentence, e.g. `Nothing was written: no tag was created
+   * or moved.` Refusals come before any write (DESIGN §8 rule 2); an error that knows otherwise
+   * says so in its notes.
+   */
+  unchanged: string;
+  /** The step only reads, so a fault changed nothing either. Default: false. */
+  readOnly?: boolean;
+}
+
+/** One row of what was asked: an input by name, or a fact the step worked out (the event's commit). */
+export interface RequestItem {
+  label: string;
+  value: string;
+  /** True for an input, shown by its name as a workflow writes it. */
+  input: boolean;
+}
+
+/** The listed inputs that are set, as the runner passed them. */
+export function readRequest(source: InputSource, names: readonly string[]): RequestItem[] {
+  return names.flatMap((name) => {
+    const value = source(name)?.trim();
+    return value ? [{ label: name, value, input: true }] : [];
+  });
+}
+
+const CONFIGURATION_FIX = 'Change what the reason names, then re-run the job.';
+const FAULT_FIX =
+  'Re-run the job: every step is idempotent, so a re-run finishes what is missing once the cause (a network or registry fault) has passed. If it fails the same way, re-run it with debug logging on: the log then holds the stack trace.';
+const FAULT_UNCHANGED =
+  'Not known for certain: the step may have written part of its work before it failed; the log above says what it did.';
+/** Lines of one input shown at most, and characters of one line. */
+const MAX_LINES = 8;
+const MAX_LINE = 100;
+
+/**
+ * The section a failed run adds to the job summary: a heading that says whether the step was
+ * refused (a ConfigurationError: the user's to fix) or failed (anything else), what was asked,
+ * why, what it wrote and what is unchanged, and what to do. Pure; the caller redacts the text.
+ */
+export function buildFailureSummary(
+  error: unknown,
+  request: readonly RequestItem[],
+  report: FailureReport,
+): SummaryBuilder {
+  const refused = isConfigurationError(error);
+  const notes = failureNotes(error);
+  const { reason, fix } = explain(oneLine(errorMessage(error)), notes.fix, refused);
+  const unchanged =
+    notes.unchanged ??
+    (notes.written ? undefined : refused || report.readOnly ? report.unchanged : FAULT_UNCHANGED);
+
+  const summary = new SummaryBuilder().heading(
+    `${refused ? '⛔' : '❌'} ${report.step} ${refused ? 'refused' : 'failed'}`,
+  );
+  if (request.length > 0) {
+    summary.table(
+      ['asked', 'value'],
+      request.map((item) => [item.input ? inlineCode(item.label) : item.label, showValue(item.value)]),
+    );
+  }
+  summary.paragraph(`**${refused ? 'Refused' : 'Failed'} because:** ${reason}`);
+  if (notes.written) summary.paragraph(`**What it wrote:** ${notes.written}`);
+  if (unchanged) summary.paragraph(`**What is unchanged:** ${unchanged}`);
+  summary.paragraph(`**What to do:** ${capitalise(fix ?? (refused ? CONFIGURATION_FIX : FAULT_FIX))}`);
+  return summary.fullDigests(
+    request.flatMap((item) => digestsIn(item.value).map((digest) => [item.label, digest] as const)),
+  );
+}
+
+/**
+ * The reason and the fix of a one-line message. A refusal says its fix in its last sentence
+ * ("… points at sha256:…. Promote under a new version, …"), unless the error names it.
+ */
+function explain(
+  message: string,
+  fix: string | undefined,
+  refused: boolean,
+): { reason: string; fix?: string } {
+  if (fix) {
+    const reason = message.endsWith(fix) ? message.slice(0, -fix.length).replace(/[\s:;,]+$/, '') : message;
+    return { reason: reason || message, fix };
+  }
+  if (!refused) return { reason: message };
+  const split = splitLastSentence(message);
+  return split ? { reason: split.before, fix: split.last } : { reason: message };
+}
+
+const ABBREVIATIONS = /(?:\be\.g|\bi\.e|\betc|\bvs)$/;
+
+/**
+ * Splits off the last sentence: at the last ". " before a capital letter that is not inside
+ * double quotes (a quoted commit subject or yank reason) nor after an abbreviation ("e.g. Makefile").
+ */
+export function splitLastSentence(message: string): { before: string; last: string } | undefined {
+  let quoted = false;
+  let cut = -1;
+  for (let index = 0; index < message.length; index++) {
+    const char = message[index];
+    if (char === '"') quoted = !quoted;
+    else if (
+      char === '.' &&
+      !quoted &&
+      message[index + 1] === ' ' &&
+      /[A-Z]/.test(message[index + 2] ?? '') &&
+      !ABBREVIATIONS.test(message.slice(0, index))
+    ) {
+      cut = index;
+    }
+  }
+  if (cut === -1) return undefined;
+  return { before: message.slice(0, cut + 1), last: message.slice(cut + 2) };
+}
+
+/** An input's value in a cell: each line in code, long lines and digests cut short, URL user info redacted. */
+function showValue(value: string): string {
+  const lines = value
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+  const shown = lines.slice(0, MAX_LINES).map((line) => {
+    const safe = shortenDigests(findUrlCredentials(line)?.redacted ?? line);
+    return inlineCode(safe.length > MAX_LINE ? `${safe.slice(0, MAX_LINE - 1)}…` : safe);
+  });
+  const more = lines.length > MAX_LINES ? ` and ${lines.length - MAX_LINES} more` : '';
+  return `${shown.join(', ')}${more}`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
