@@ -140,7 +140,7 @@ describe('flow on an OCI layout: build, promote, roll back, inspect, yank', () =
     const digest = await skopeoLayoutDigest(layout, first.slice(0, 7));
     expect(digest).toMatch(/^sha256:/);
     expect(lines.at(-2)).toMatch(/^IMAGE +TAG +CHANGE +DIGEST$/);
-    expect(lines.at(-1)).toBe(`oci:${layout}  ${first.slice(0, 7)}  create  new → ${digest?.slice(0, 19)}`);
+    expect(lines.at(-1)).toBe(`oci:${layout}  ${first.slice(0, 7)}  create  new → ${digest?.slice(0, 19)}…`);
 
     const again = await flow(
       ['build', '--image', `oci:${layout}`, '--kind', 'archive', '--path', 'app.zip', '--json'],
@@ -224,10 +224,10 @@ describe('flow on an OCI layout: build, promote, roll back, inspect, yank', () =
     const rollback = await promote(['--from', 'rc-1', '--to', 'prod']);
     expect(rollback.exitCode).toBe(0);
     const lines = rollback.stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe(`Promoted commit ${first.slice(0, 7)} (${firstDigest?.slice(0, 19)}) to prod.`);
+    expect(lines[0]).toBe(`Promoted commit ${first.slice(0, 7)} (${firstDigest?.slice(0, 19)}…) to prod.`);
     expect(lines.at(-2)).toMatch(/^IMAGE +TAG +CHANGE +FROM +TO$/);
     expect(lines.at(-1)).toBe(
-      `oci:${layout}  prod  move    ${secondDigest?.slice(0, 19)}  ${firstDigest?.slice(0, 19)}`,
+      `oci:${layout}  prod  move    ${secondDigest?.slice(0, 19)}…  ${firstDigest?.slice(0, 19)}…`,
     );
     expect(await skopeoLayoutDigest(layout, 'prod')).toBe(firstDigest);
   });
@@ -273,9 +273,9 @@ describe('flow on an OCI layout: build, promote, roll back, inspect, yank', () =
     expect(lines).toContain(`  commit      ${first}`);
     expect(lines.slice(-4)).toEqual([
       'TAG      DIGEST',
-      `${first.slice(0, 7)}  ${digest?.slice(0, 19)}`,
-      `prod     ${digest?.slice(0, 19)}`,
-      `rc-1     ${digest?.slice(0, 19)}`,
+      `${first.slice(0, 7)}  ${digest?.slice(0, 19)}…`,
+      `prod     ${digest?.slice(0, 19)}…`,
+      `rc-1     ${digest?.slice(0, 19)}…`,
     ]);
 
     const missing = await flow(['inspect', `oci:${layout}`, 'v9.9.9']);
@@ -460,7 +460,7 @@ describe('flow against the real registry, credentials from the Docker config', (
     const lines = yanked.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(`Yanked commit ${sha.slice(0, 7)}: "broken in stage".`);
     expect(lines.at(-1)).toBe(
-      `${repo}  yanked   ${seeded.digest.slice(0, 19)}  ${sha.slice(0, 7)}, demo  yanked-${sha.slice(0, 7)}`,
+      `${repo}  yanked   ${seeded.digest.slice(0, 19)}…  ${sha.slice(0, 7)}, demo  yanked-${sha.slice(0, 7)}`,
     );
     expect(await skopeoDigestWithCredentials(`${repo}:demo`)).toBeUndefined();
   });

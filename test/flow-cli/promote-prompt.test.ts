@@ -104,7 +104,7 @@ describe('flow promote on a terminal asks before creating an immutable tag', () 
     expect(plan).toContainEqual(expect.stringMatching(row('v1\\.0\\.0', 'new', 'immutable')));
     expect(plan).toContainEqual(
       expect.stringMatching(
-        row('prod', `moves ${old.digest.slice(0, 19)} → ${image.digest.slice(0, 19)}`, 'moving'),
+        row('prod', `moves ${old.digest.slice(0, 19)}… → ${image.digest.slice(0, 19)}…`, 'moving'),
       ),
     );
     expect(declined.screen).toContain(

@@ -1,9 +1,12 @@
-import { inlineCode, SummaryBuilder } from '@flow-actions/action-kit';
+import { inlineCode, SummaryBuilder, shortDigest } from '@flow-actions/action-kit';
 import type { CommitIdentity } from '@flow-actions/commit-identity';
 import type { BuildByShaResult } from './build-by-sha';
 import { describeChanges } from './source-check';
 
-/** The job summary: the commit, then a row per image — reference, digest, built or reused and why, tags set. */
+/**
+ * The job summary: the commit, then a row per image — reference, short digest, built or reused and
+ * why, tags set — and the full digests folded below.
+ */
 export function buildSummary(result: BuildByShaResult, commit: CommitIdentity): SummaryBuilder {
   const built = result.images.filter((image) => image.built).length;
   const summary = new SummaryBuilder()
@@ -20,17 +23,26 @@ export function buildSummary(result: BuildByShaResult, commit: CommitIdentity): 
     ['image', 'digest', 'what happened', 'tags'],
     result.images.map((image) => [
       inlineCode(image.image),
-      inlineCode(image.digest),
+      inlineCode(shortDigest(image.digest)),
       `${image.built ? `built with ${image.via ?? 'the builder'}` : 'reused'}: ${image.reason}`,
       image.tags
         .map((tag) => {
           if (tag.change === 'unchanged') return `${inlineCode(tag.tag)} (already there)`;
           if (tag.change === 'move')
-            return `${inlineCode(tag.tag)} (moved from ${inlineCode(tag.previous ?? '')})`;
+            return `${inlineCode(tag.tag)} (moved from ${inlineCode(shortDigest(tag.previous ?? ''))})`;
           return `${inlineCode(tag.tag)} (new)`;
         })
         .join(', '),
     ]),
   );
-  return summary;
+  return summary.fullDigests(
+    result.images.flatMap((image) => [
+      [inlineCode(image.image), `${image.image}@${image.digest}`] as const,
+      ...image.tags.flatMap((tag) =>
+        tag.change === 'move' && tag.previous
+          ? [[`${inlineCode(tag.tag)} before`, `${image.image}@${tag.previous}`] as const]
+          : [],
+      ),
+    ]),
+  );
 }

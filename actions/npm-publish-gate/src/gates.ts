@@ -1,3 +1,4 @@
+import { shortDigest } from '@flow-actions/action-kit';
 import semver from 'semver';
 import {
   chooseDistTag,
@@ -108,14 +109,14 @@ export function evaluatePackage(facts: PackageFacts, options: GateOptions): Pack
   if (facts.registry.versions.includes(facts.version)) {
     const same = facts.registry.integrity === facts.integrity;
     if (same) {
-      const reason = `${at} is already published with the same tarball (${shortIntegrity(facts.integrity)})`;
+      const reason = `${at} is already published with the same tarball (${shortDigest(facts.integrity)})`;
       rows.push({ gate: 'not yet published', outcome: 'pass', reason });
       rows.push({ gate: 'above its line', outcome: 'skip', reason: 'already published' });
       rows.push({ gate: 'dist-tag', outcome: 'skip', reason: 'already published; dist-tags untouched' });
       rows.push({ gate: 'internal dependencies', outcome: 'skip', reason: 'already published' });
       return verdict({ action: 'skip', reason: 'already published with the same tarball' });
     }
-    const reason = `${at} is already published with different content (registry ${shortIntegrity(facts.registry.integrity ?? 'none')}, this build ${shortIntegrity(facts.integrity)}): a version never changes; bump the version`;
+    const reason = `${at} is already published with different content (registry ${shortDigest(facts.registry.integrity ?? 'none')}, this build ${shortDigest(facts.integrity)}): a version never changes; bump the version`;
     rows.push({ gate: 'not yet published', outcome: 'fail', reason });
     rows.push({ gate: 'above its line', outcome: 'skip', reason: 'already published' });
     rows.push({ gate: 'dist-tag', outcome: 'skip', reason: 'already published' });
@@ -221,9 +222,4 @@ function gateInternal(facts: PackageFacts, options: GateOptions): GateRow {
       reason: `${facts.name} needs ${problems.join('; ')}`,
     };
   return { gate: 'internal dependencies', outcome: 'pass', reason: fine.join(', ') };
-}
-
-/** `sha512-AbCd…` — enough to tell two tarballs apart in a table. */
-export function shortIntegrity(integrity: string): string {
-  return integrity.length > 20 ? `${integrity.slice(0, 19)}…` : integrity;
 }

@@ -1,4 +1,4 @@
-import { inlineCode, SummaryBuilder } from '@flow-actions/action-kit';
+import { inlineCode, SummaryBuilder, shortDigest } from '@flow-actions/action-kit';
 import type { GateOutcome } from './gates';
 import type { PublishGateResult } from './publish';
 
@@ -25,10 +25,18 @@ export function buildPublishSummary(result: PublishGateResult, registry: string)
   summary.heading('Gates', 3).table(['package', 'version', 'gate', 'outcome', 'why'], rows);
 
   if (result.published.length > 0)
-    summary.heading('Published', 3).table(
-      ['package', 'version', 'dist-tag', 'integrity'],
-      result.published.map((p) => [inlineCode(p.name), p.version, p.tag, inlineCode(p.integrity)]),
-    );
+    summary
+      .heading('Published', 3)
+      .table(
+        ['package', 'version', 'dist-tag', 'integrity'],
+        result.published.map((p) => [
+          inlineCode(p.name),
+          p.version,
+          p.tag,
+          inlineCode(shortDigest(p.integrity)),
+        ]),
+      )
+      .fullDigests(result.published.map((p) => [inlineCode(`${p.name}@${p.version}`), p.integrity] as const));
   if (result.skipped.length > 0)
     summary.heading('Skipped', 3).table(
       ['package', 'version', 'why'],

@@ -57,7 +57,7 @@ describe('buildCommitMessage', () => {
 
   it('names a digest-only artifact by its short digest', () => {
     expect(describeArtifact({ name: 'ghcr.io/acme/api', digest: DIGEST })).toBe(
-      'ghcr.io/acme/api@sha256:aaaaaaaaaaaa',
+      'ghcr.io/acme/api@sha256:aaaaaaaaaaaa…',
     );
   });
 });

@@ -1,3 +1,4 @@
+import { shortDigest } from '@flow-actions/action-kit';
 import type { ImageTarget } from './image-reference';
 import type { FieldChange } from './manifest-edit';
 
@@ -35,10 +36,10 @@ export interface CommitMessageOptions {
   subject?: string;
 }
 
-/** `ghcr.io/acme/api:1a2b3c4`, or `…@sha256:<12 hex>` when there is only a digest. */
+/** `ghcr.io/acme/api:1a2b3c4`, or `…@sha256:<12 hex>…` when there is only a digest. */
 export function describeArtifact(target: ImageTarget): string {
   if (target.tag) return `${target.name}:${target.tag}`;
-  return `${target.name}@${target.digest?.slice(0, 'sha256:'.length + 12) ?? ''}`;
+  return `${target.name}@${shortDigest(target.digest ?? '')}`;
 }
 
 /**

@@ -1,6 +1,7 @@
-import { inlineCode, SummaryBuilder } from '@flow-actions/action-kit';
+import { inlineCode, SummaryBuilder, shortDigest, shortenDigests } from '@flow-actions/action-kit';
 import { describeArtifact, type Lineage } from './commit-message';
-import type { ImageTarget } from './image-reference';
+import { type ImageTarget, parseImageReference } from './image-reference';
+import { type FieldChange, helmKeyRole } from './manifest-edit';
 import type { RevertResult } from './revert';
 import type { SourceCommit } from './source-commit';
 import type { UpdateResult } from './update';
@@ -49,15 +50,27 @@ export function buildSummary(result: UpdateResult, options: SummaryOptions): Sum
       break;
   }
   if (result.changes.length > 0) {
-    summary.table(
-      ['file', 'field', 'from', 'to'],
-      result.changes.map((change) => [
-        inlineCode(change.file),
-        inlineCode(change.field),
-        change.from === undefined ? '(unset)' : inlineCode(change.from),
-        change.to === undefined ? '(removed)' : inlineCode(change.to),
-      ]),
-    );
+    const moves = describeMoves(result.changes, options.target);
+    summary
+      .paragraph(
+        `${result.status === 'dry-run' ? 'Would move' : 'Moved'} ${inlineCode(options.target.name)}:`,
+      )
+      .list(moves.map((move) => move.line))
+      .table(
+        ['file', 'field', 'from', 'to'],
+        result.changes.map((change) => [
+          inlineCode(change.file),
+          inlineCode(change.field),
+          change.from === undefined ? '(unset)' : inlineCode(shortenDigests(change.from)),
+          change.to === undefined ? '(removed)' : inlineCode(shortenDigests(change.to)),
+        ]),
+      )
+      .fullDigests([
+        ...(options.target.digest ? [['now', options.target.digest] as const] : []),
+        ...moves.flatMap((move) =>
+          move.before.digest ? [[`before, in ${move.files}`, move.before.digest] as const] : [],
+        ),
+      ]);
   }
   const lineage = [
     options.lineage.sourceCommit
@@ -72,6 +85,77 @@ export function buildSummary(result: UpdateResult, options: SummaryOptions): Sum
   if (options.source?.warning) summary.paragraph(`**Warning:** ${options.source.warning}`);
   if (result.diff) summary.details('Diff', `\`\`\`diff\n${result.diff.trimEnd()}\n\`\`\``);
   return summary;
+}
+
+/** What an image field pointed at: a tag, a digest, or both. */
+interface Pointer {
+  tag?: string;
+  digest?: string;
+}
+
+/** One line per distinct "before" of the environment's files: `a.yaml`: `v1.1.0` (`sha256:28c3…`) → `v1.0.0` (`sha256:5391…`). */
+interface Move {
+  before: Pointer;
+  /** The files that pointed at `before`, in code, comma-separated. */
+  files: string;
+  line: string;
+}
+
+/**
+ * From which tag and digest to which each file moved. A field not among the changes already held
+ * the target's value, so a file's "before" is the target with each changed field's old value.
+ */
+function describeMoves(changes: readonly FieldChange[], target: ImageTarget): Move[] {
+  const after: Pointer = {
+    ...(target.tag ? { tag: target.tag } : {}),
+    ...(target.digest ? { digest: target.digest } : {}),
+  };
+  const befores = new Map<string, Pointer>();
+  for (const change of changes) {
+    const before = befores.get(change.file) ?? { ...after };
+    befores.set(change.file, { ...before, ...oldValue(change) });
+  }
+  const byBefore = new Map<string, { before: Pointer; files: string[] }>();
+  for (const [file, before] of befores) {
+    const key = `${before.tag ?? ''}@${before.digest ?? ''}`;
+    const entry = byBefore.get(key) ?? { before, files: [] };
+    entry.files.push(file);
+    byBefore.set(key, entry);
+  }
+  return [...byBefore.values()].map(({ before, files }) => {
+    const where = files.map(inlineCode).join(', ');
+    return { before, files: where, line: `${where}: ${describePointer(before)} → ${describePointer(after)}` };
+  });
+}
+
+/** What a changed field said before, as tag and digest (either may be absent: unset before). */
+function oldValue(change: FieldChange): Pointer {
+  const field = change.field.slice(change.field.lastIndexOf('.') + 1);
+  const value = change.from ?? '';
+  // Kubernetes fields read `Deployment/api containers[api].image`; kustomize's end in newTag or
+  // digest; anything else is a Helm key the inputs checked.
+  const role = change.field.includes(' ')
+    ? 'reference'
+    : field === 'newTag'
+      ? 'tag'
+      : field === 'digest'
+        ? 'digest'
+        : helmKeyRole(change.field);
+  if (role === 'repository') return {};
+  if (role === 'digest') return { digest: value || undefined };
+  if (role === 'tag') {
+    // A Helm tag key without a digest key holds `tag@digest`.
+    const [tag, digest] = value.split('@');
+    return { tag: tag || undefined, digest: digest || undefined };
+  }
+  const reference = parseImageReference(value);
+  return { tag: reference.tag, digest: reference.digest };
+}
+
+function describePointer(pointer: Pointer): string {
+  const digest = pointer.digest ? inlineCode(shortDigest(pointer.digest)) : '';
+  if (pointer.tag) return `${inlineCode(pointer.tag)}${digest ? ` (${digest})` : ''}`;
+  return digest || '(unset)';
 }
 
 /** What a revert put back: the commit undone, the revert commit (or why there was none), the diff. */

@@ -1,4 +1,4 @@
-import { inlineCode, SummaryBuilder } from '@flow-actions/action-kit';
+import { inlineCode, SummaryBuilder, shortDigest, shortenDigests } from '@flow-actions/action-kit';
 import { shortSha } from '@flow-actions/commit-identity';
 import type { NpmYankResult } from './npm';
 import type { ImagePlan } from './plan';
@@ -19,6 +19,11 @@ const OUTCOME_TEXT: Record<ImageResult['outcome'], string> = {
   planned: 'dry run: nothing written',
   failed: 'tombstone written, deleting failed (see the error)',
 };
+
+/** A reference or digest in a cell: in code, its digest cut short (the full one is folded below). */
+function shortCode(reference: string): string {
+  return inlineCode(shortenDigests(reference));
+}
 
 /** How the artifact was found: the cheap ways first, the revision search with what it read. */
 function describeFound(plan: ImagePlan): string {
@@ -49,8 +54,15 @@ export function buildYankSummary(
     !npm &&
     (result?.images.length ?? 0) > 0 &&
     result?.images.every((image) => image.outcome === 'already-yanked');
+  const failed = result?.images.some((image) => image.outcome === 'failed');
   const title =
-    result?.dryRun || npm?.dryRun ? 'Yank plan (dry run)' : alreadyYanked ? 'Already yanked' : 'Yanked';
+    result?.dryRun || npm?.dryRun
+      ? 'Yank plan (dry run)'
+      : failed
+        ? 'Yank incomplete'
+        : alreadyYanked
+          ? 'Already yanked'
+          : 'Yanked';
   const summary = new SummaryBuilder().heading(`${title} ${inlineCode(shortSha(sha))}`);
   summary.table(
     ['', ''],
@@ -77,20 +89,31 @@ export function buildYankSummary(
               ],
             ]
           : []),
-        ['digest', plan.artifact ? inlineCode(plan.artifact.digest) : 'none (no artifact for this commit)'],
+        [
+          'digest',
+          plan.artifact
+            ? inlineCode(shortDigest(plan.artifact.digest))
+            : 'none (no artifact for this commit)',
+        ],
         ['found by', describeFound(plan)],
         ['tags on the digest', plan.tags.map(inlineCode).join(', ') || 'none'],
         ['protected tags', plan.protectedTags.map(inlineCode).join(', ') || 'none'],
-        ['platform manifests deleted', plan.children.map(inlineCode).join(', ') || 'none'],
-        ['platform manifests kept (shared)', plan.sharedChildren.map(inlineCode).join(', ') || 'none'],
-        ['deleted', image.deleted.map(inlineCode).join('<br>') || 'nothing'],
+        ['platform manifests deleted', plan.children.map(shortCode).join(', ') || 'none'],
+        ['platform manifests kept (shared)', plan.sharedChildren.map(shortCode).join(', ') || 'none'],
+        ['deleted', image.deleted.map(shortCode).join('<br>') || 'nothing'],
         ...(image.outcome === 'failed'
-          ? [['still in the registry', image.remaining.map(inlineCode).join('<br>') || 'nothing']]
+          ? [['still in the registry', image.remaining.map(shortCode).join('<br>') || 'nothing']]
           : []),
         ['via', image.via],
         ['tombstone', `${inlineCode(image.tombstone)}${image.tombstoneWritten ? ' (written now)' : ''}`],
       ],
     );
+    summary.fullDigests([
+      ...(plan.artifact ? [['artifact', `${plan.location}@${plan.artifact.digest}`] as const] : []),
+      ...[...plan.children, ...plan.sharedChildren].map(
+        (child) => ['platform manifest', `${plan.location}@${child}`] as const,
+      ),
+    ]);
   }
   if (npm) {
     summary.heading(`npm ${npm.package}@${npm.version}`, 3);

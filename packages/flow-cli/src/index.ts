@@ -2,4 +2,4 @@ export { type CliOptions, COMMANDS, commandHelp, mainHelp, parseCommandLine, run
 export type { Command, CommandContext, CommandOutput, OptionSpec, ParsedArguments } from './command';
 export { ExitCode, UsageError } from './command';
 export type { Table } from './output';
-export { formatTable, shortDigest } from './output';
+export { formatTable } from './output';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toFlagWording } from './inputs';
-import { describeMove, formatTable, shortDigest } from './output';
+import { describeMove, digestCell, formatTable } from './output';
 
 const DIGEST_A = `sha256:${'a'.repeat(64)}`;
 const DIGEST_B = `sha256:${'b'.repeat(64)}`;
@@ -23,16 +23,17 @@ describe('formatTable', () => {
   });
 });
 
-describe('shortDigest and describeMove', () => {
-  it('keeps the algorithm and 12 hex characters', () => {
-    expect(shortDigest(DIGEST_A)).toBe('sha256:aaaaaaaaaaaa');
-    expect(shortDigest(undefined)).toBe('-');
+describe('digestCell and describeMove', () => {
+  it('keeps the algorithm and 12 hex characters, as every job summary does', () => {
+    expect(digestCell(DIGEST_A)).toBe('sha256:aaaaaaaaaaaa…');
+    expect(digestCell(undefined)).toBe('-');
+    expect(digestCell(null)).toBe('-');
   });
 
   it('says new, unchanged or from → to', () => {
-    expect(describeMove(undefined, DIGEST_A)).toBe('new → sha256:aaaaaaaaaaaa');
-    expect(describeMove(DIGEST_A, DIGEST_A)).toBe('sha256:aaaaaaaaaaaa (unchanged)');
-    expect(describeMove(DIGEST_A, DIGEST_B)).toBe('sha256:aaaaaaaaaaaa → sha256:bbbbbbbbbbbb');
+    expect(describeMove(undefined, DIGEST_A)).toBe('new → sha256:aaaaaaaaaaaa…');
+    expect(describeMove(DIGEST_A, DIGEST_A)).toBe('sha256:aaaaaaaaaaaa… (unchanged)');
+    expect(describeMove(DIGEST_A, DIGEST_B)).toBe('sha256:aaaaaaaaaaaa… → sha256:bbbbbbbbbbbb…');
   });
 });
 

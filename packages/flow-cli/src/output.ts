@@ -1,3 +1,5 @@
+import { shortDigest } from '@flow-actions/action-kit';
+
 /** The closing table of a command's human output. */
 export interface Table {
   columns: string[];
@@ -17,11 +19,9 @@ export function formatTable(table: Table): string[] {
   return [format(table.columns.map((column) => column.toUpperCase())), ...table.rows.map(format)];
 }
 
-/** `sha256:0123456789ab…` → `sha256:0123456789ab`: enough to tell digests apart on screen. */
-export function shortDigest(digest: string | undefined): string {
-  if (!digest) return '-';
-  const [algorithm, hex] = digest.split(':');
-  return hex ? `${algorithm}:${hex.slice(0, 12)}` : digest;
+/** A digest for a table cell, short as in every summary (`sha256:0123456789ab…`); `-` for none. */
+export function digestCell(digest: string | null | undefined): string {
+  return digest ? shortDigest(digest) : '-';
 }
 
 /** `from → to` for a tag move; `new` when the tag did not exist. */

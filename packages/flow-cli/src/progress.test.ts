@@ -22,10 +22,10 @@ describe('createUploadProgress', () => {
     const { written, send } = recorder(false);
     for (const sent of [0, 8, 9, 16, 20]) send(A, sent * MIB, 20 * MIB);
     expect(written).toEqual([
-      'Uploading sha256:aaaaaaaaaaaa to ghcr.io/acme/api: 0.0 of 20.0 MiB (0%)\n',
-      'Uploading sha256:aaaaaaaaaaaa to ghcr.io/acme/api: 8.0 of 20.0 MiB (40%)\n',
-      'Uploading sha256:aaaaaaaaaaaa to ghcr.io/acme/api: 16.0 of 20.0 MiB (80%)\n',
-      'Uploaded sha256:aaaaaaaaaaaa to ghcr.io/acme/api: 20.0 of 20.0 MiB (100%)\n',
+      'Uploading sha256:aaaaaaaaaaaa… to ghcr.io/acme/api: 0.0 of 20.0 MiB (0%)\n',
+      'Uploading sha256:aaaaaaaaaaaa… to ghcr.io/acme/api: 8.0 of 20.0 MiB (40%)\n',
+      'Uploading sha256:aaaaaaaaaaaa… to ghcr.io/acme/api: 16.0 of 20.0 MiB (80%)\n',
+      'Uploaded sha256:aaaaaaaaaaaa… to ghcr.io/acme/api: 20.0 of 20.0 MiB (100%)\n',
     ]);
   });
 
@@ -36,7 +36,7 @@ describe('createUploadProgress', () => {
     expect(written).toEqual([]);
     send(B, 0, 2 * MIB, 1000);
     send(B, 2 * MIB, 2 * MIB, 2500);
-    expect(written).toEqual(['Uploaded sha256:bbbbbbbbbbbb to ghcr.io/acme/api: 2.0 of 2.0 MiB (100%)\n']);
+    expect(written).toEqual(['Uploaded sha256:bbbbbbbbbbbb… to ghcr.io/acme/api: 2.0 of 2.0 MiB (100%)\n']);
   });
 
   it('starts over in the display when an upload starts over', () => {
@@ -44,7 +44,7 @@ describe('createUploadProgress', () => {
     send(A, 0, 20 * MIB);
     send(A, 8 * MIB, 20 * MIB);
     send(A, 0, 20 * MIB);
-    expect(written.at(-1)).toBe('Uploading sha256:aaaaaaaaaaaa to ghcr.io/acme/api: 0.0 of 20.0 MiB (0%)\n');
+    expect(written.at(-1)).toBe('Uploading sha256:aaaaaaaaaaaa… to ghcr.io/acme/api: 0.0 of 20.0 MiB (0%)\n');
   });
 
   it('on a terminal keeps one line in place for every upload in flight, and ends it once all are done', () => {

@@ -1,5 +1,5 @@
+import { shortDigest } from '@flow-actions/action-kit';
 import type { UploadProgress } from '@flow-actions/oci-store';
-import { shortDigest } from './output';
 
 const MIB = 1024 * 1024;
 

@@ -26,7 +26,7 @@ import {
   readInputs,
   SHA_OPTIONS,
 } from '../inputs';
-import { shortDigest } from '../output';
+import { digestCell } from '../output';
 
 /** Tags resolved at once while looking for every tag on a digest: registries have no reverse query. */
 const TAG_CONCURRENCY = 8;
@@ -91,7 +91,7 @@ export const inspectCommand: Command = {
     }
     const remains = tombstone ? await findYankRemains(store, tombstone) : undefined;
 
-    context.logger.info(manifest ? `Listing the tags on ${shortDigest(manifest.digest)}…` : 'No artifact.');
+    context.logger.info(manifest ? `Listing the tags on ${manifest.digest}…` : 'No artifact.');
     const tags = manifest ? await listTagsOn(store, manifest.digest) : [];
     const lineage = manifest ? readLineage(readAnnotations(manifest)) : {};
     if (revision && manifest) lineage.revision = revision;
@@ -125,10 +125,10 @@ export const inspectCommand: Command = {
         columns: ['tag', 'digest'],
         rows: tombstone
           ? [
-              ...tags.map((tag) => [tag, shortDigest(manifest?.digest)]),
+              ...tags.map((tag) => [tag, digestCell(manifest?.digest)]),
               [tombstoneTagOf(tombstone), 'tombstone'],
             ]
-          : tags.map((tag) => [tag, shortDigest(manifest?.digest)]),
+          : tags.map((tag) => [tag, digestCell(manifest?.digest)]),
       },
     };
   },

@@ -15,7 +15,7 @@ import {
   repositoryUrl,
   SHA_OPTIONS,
 } from '../inputs';
-import { shortDigest } from '../output';
+import { digestCell } from '../output';
 
 export const yankCommand: Command = {
   name: 'yank',
@@ -122,7 +122,7 @@ export const yankCommand: Command = {
         rows: result.images.map((image) => [
           image.image,
           image.outcome,
-          shortDigest(image.plan.artifact?.digest),
+          digestCell(image.plan.artifact?.digest),
           image.plan.tags.join(', ') || '-',
           image.tombstone.slice(image.tombstone.lastIndexOf(':') + 1),
         ]),
