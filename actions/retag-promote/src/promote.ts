@@ -1,4 +1,4 @@
-import { ConfigurationError, type Logger } from '@flow-actions/action-kit';
+import { ConfigurationError, type Logger, shortDigest } from '@flow-actions/action-kit';
 import {
   applyTagPlans,
   createImmutableTagPolicy,
@@ -14,7 +14,13 @@ import { type ArtifactStore, type CopyResult, isRegistryError } from '@flow-acti
 import type { GitHistory } from './git-history';
 import { compilePathPatterns } from './path-patterns';
 import { parseSourceSpec, type ResolvedSource, resolveSource } from './source';
-import { checkReleaseTagForm, checkReleaseTagSequence, type VersionScheme } from './version-scheme';
+import {
+  checkReleaseTagForm,
+  checkReleaseTagSequence,
+  isOlderVersion,
+  type VersionScheme,
+} from './version-scheme';
+import { findVersions } from './versions';
 
 export interface PromoteRequest {
   /** Source repositories, as given. */
@@ -75,7 +81,35 @@ export interface ImagePromotion {
   plan: TagPlan;
   /** Set once written; empty on a dry run. */
   written: TagWriteResult[];
+  /** Each moving tag that leaves another artifact for this one (a deploy, a rollback), with versions. */
+  swaps: TagSwap[];
   copy?: CopyResult;
+}
+
+/** An artifact by digest, and the version tag that names it when one does. */
+export interface NamedArtifact {
+  digest: string;
+  version?: string;
+}
+
+/** A moving tag (`prod`) that leaves one artifact for another. */
+export interface TagSwap {
+  tag: string;
+  from: NamedArtifact;
+  to: NamedArtifact;
+  /** True when both are versions and `to` is the older one. */
+  rollback: boolean;
+}
+
+/**
+ * `prod: v1.1.0 (sha256:28c3…) → v1.0.0 (sha256:5391…), a rollback to the older v1.0.0`, with
+ * `code` around the tag and digests (Markdown's inline code in a summary).
+ */
+export function describeSwap(swap: TagSwap, code: (text: string) => string = (text) => text): string {
+  const named = ({ digest, version }: NamedArtifact) =>
+    version ? `${version} (${code(shortDigest(digest))})` : `${code(shortDigest(digest))} (no version tag)`;
+  const rollback = swap.rollback ? `, a rollback to the older ${swap.to.version}` : '';
+  return `${code(swap.tag)}: ${named(swap.from)} → ${named(swap.to)}${rollback}`;
 }
 
 export interface PromoteResult {
@@ -147,6 +181,7 @@ export async function promote(request: PromoteRequest, deps: PromoteDependencies
         mediaType: source.manifest.mediaType,
         plan,
         written: [],
+        swaps: await findSwaps(image.target, source, plan, request, isImmutable, deps.logger),
       };
     }),
   );
@@ -262,6 +297,46 @@ function destinationTags(
     tags: [...request.tags, lineageTag],
     policy: (tag) => tag === lineageTag || isImmutable(tag),
   };
+}
+
+/**
+ * The moving tags a promotion moves (a deploy, a rollback), each with the versions it leaves and
+ * gets. The promoted digest's version is free when the promotion names it (`from: v1.0.0`, or a
+ * `v*` tag among `to`); the rest costs what findVersions says, and only when a moving tag moves.
+ */
+async function findSwaps(
+  target: ArtifactStore,
+  source: ResolvedSource,
+  plan: TagPlan,
+  request: PromoteRequest,
+  isImmutable: ImmutableTagPolicy,
+  logger: Logger,
+): Promise<TagSwap[]> {
+  const moved = plan.tags.filter((tag) => tag.change === 'move' && !tag.immutable);
+  if (moved.length === 0) return [];
+  const isRelease = (tag: string) => releaseTags([tag], isImmutable).length > 0;
+  const named = [source.reference, ...plan.tags.map((tag) => tag.tag)].find(isRelease);
+  const versions = await findVersions(target, {
+    digests: [plan.digest, ...moved.map((tag) => tag.previous as string)],
+    known: named ? { [plan.digest]: named } : {},
+    isRelease,
+    scheme: request.versionScheme,
+    logger,
+  });
+  const artifact = (digest: string): NamedArtifact => ({
+    digest,
+    ...(versions[digest] ? { version: versions[digest] } : {}),
+  });
+  return moved.map((tag) => {
+    const from = artifact(tag.previous as string);
+    const to = artifact(plan.digest);
+    return {
+      tag: tag.tag,
+      from,
+      to,
+      rollback: Boolean(from.version && to.version && isOlderVersion(to.version, from.version)),
+    };
+  });
 }
 
 /** A commit yanked in the destination stays yanked there: copying it in would bring it back. */

@@ -1,10 +1,12 @@
-import { inlineCode, SummaryBuilder } from '@flow-actions/action-kit';
+import { inlineCode, SummaryBuilder, shortDigest } from '@flow-actions/action-kit';
 import { shortSha } from '@flow-actions/commit-identity';
-import type { ImagePromotion, PromoteResult } from './promote';
+import { describeSwap, type ImagePromotion, type PromoteResult } from './promote';
 
-const short = (digest: string | null) => (digest ? `${digest.slice(0, 19)}…` : 'none');
-
-/** The job summary: per image a table of tags moved from → to, and a lineage diagram. */
+/**
+ * The job summary: per image the artifact, which version each moved environment tag leaves for
+ * which (a rollback says so), a table of tags moved from → to with short digests, the full ones
+ * folded below, and a lineage diagram.
+ */
 export function buildPromoteSummary(result: PromoteResult): SummaryBuilder {
   const summary = new SummaryBuilder().heading(
     result.dryRun ? 'Promotion plan (dry run: nothing written)' : 'Promoted',
@@ -24,13 +26,25 @@ export function buildPromoteSummary(result: PromoteResult): SummaryBuilder {
     }
     if (source.yankedOverride)
       summary.paragraph('⚠️ The source commit was yanked; allow-yanked let it through.');
+    if (promotion.swaps.length > 0) {
+      summary
+        .paragraph(result.dryRun ? 'Would replace:' : 'Replaced:')
+        .list(promotion.swaps.map((swap) => describeSwap(swap, inlineCode)));
+    }
     const rows = promotion.plan.tags.map((tag) => [
       inlineCode(tag.tag),
-      tag.previous ? inlineCode(short(tag.previous)) : 'new',
-      inlineCode(short(promotion.digest)),
+      tag.previous ? inlineCode(shortDigest(tag.previous)) : 'new',
+      inlineCode(shortDigest(promotion.digest)),
       tag.change === 'unchanged' ? 'already there' : tag.change === 'move' ? 'moved' : 'created',
     ]);
     summary.table(['tag', 'before', 'after', 'what happened'], rows);
+    summary.fullDigests(
+      promotion.plan.tags.flatMap((tag) =>
+        tag.previous && tag.previous !== promotion.digest
+          ? [[`${inlineCode(tag.tag)} before`, `${promotion.destination}@${tag.previous}`] as const]
+          : [],
+      ),
+    );
     if (promotion.copy) {
       const copy = promotion.copy;
       summary.paragraph(
@@ -47,11 +61,11 @@ function lineageDiagram(promotion: ImagePromotion): string {
   const label = (text: string) => `"${text.replace(/"/g, "'")}"`;
   const lines = ['flowchart LR'];
   const commit = promotion.source.sha ? `commit ${shortSha(promotion.source.sha)}` : 'unknown commit';
-  lines.push(`  C[${label(commit)}] --> D[${label(short(promotion.digest))}]`);
+  lines.push(`  C[${label(commit)}] --> D[${label(shortDigest(promotion.digest))}]`);
   promotion.plan.tags.forEach((tag, tagIndex) => {
     lines.push(`  D --> T${tagIndex}[${label(tag.tag)}]`);
     if (tag.previous && tag.previous !== promotion.digest) {
-      lines.push(`  P${tagIndex}[${label(`was ${short(tag.previous)}`)}] -.-> T${tagIndex}`);
+      lines.push(`  P${tagIndex}[${label(`was ${shortDigest(tag.previous)}`)}] -.-> T${tagIndex}`);
     }
   });
   return lines.join('\n');

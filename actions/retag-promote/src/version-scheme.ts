@@ -138,6 +138,30 @@ export function checkReleaseTagSequence(
   }
 }
 
+/**
+ * The tags that are versions of the scheme, newest first; with `none`, every `v<digit>` tag in
+ * natural order, newest first.
+ */
+export function versionsNewestFirst(tags: readonly string[], scheme: VersionScheme): string[] {
+  if (scheme === 'none') {
+    return tags.filter((tag) => /^v\d/.test(tag)).sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+  }
+  const { parse } = SCHEMES[scheme];
+  return tags
+    .flatMap((tag) => parse(tag) ?? [])
+    .sort((a, b) => compareVersions(b, a))
+    .map((version) => version.tag);
+}
+
+/** Whether version tag `a` is older than `b`, by the first scheme both follow (semver, calver, else natural order). */
+export function isOlderVersion(a: string, b: string): boolean {
+  for (const scheme of Object.values(SCHEMES)) {
+    const [first, second] = [scheme.parse(a), scheme.parse(b)];
+    if (first && second) return compareVersions(first, second) < 0;
+  }
+  return a.localeCompare(b, 'en', { numeric: true }) < 0;
+}
+
 /** One of the three numbers: its name, and whether it may take any value (calver's year and month). */
 interface Level {
   name: string;

@@ -1,7 +1,7 @@
 import { InputReader } from '@flow-actions/action-kit';
 import { shortSha } from '@flow-actions/commit-identity';
 import { copyArtifact } from '@flow-actions/oci-store';
-import { type ImagePromotion, promote } from '@flow-actions/retag-promote/core';
+import { describeSwap, type ImagePromotion, promote } from '@flow-actions/retag-promote/core';
 import { openGitHistory } from '@flow-actions/retag-promote/git-history';
 import { getInputs } from '@flow-actions/retag-promote/inputs';
 import type { Command, CommandContext } from '../command';
@@ -14,7 +14,7 @@ import {
   SETTLE_OPTION,
   SHA_OPTIONS,
 } from '../inputs';
-import { formatTable, shortDigest } from '../output';
+import { digestCell, formatTable } from '../output';
 
 export const promoteCommand: Command = {
   name: 'promote',
@@ -105,13 +105,16 @@ export const promoteCommand: Command = {
     );
     const first = result.promotions[0];
     const lines = [
-      `${result.dryRun ? 'Would promote' : 'Promoted'} ${result.sourceSha ? `commit ${shortSha(result.sourceSha)}` : from} (${shortDigest(first?.digest)}) to ${inputs.tags.join(', ')}.`,
+      `${result.dryRun ? 'Would promote' : 'Promoted'} ${result.sourceSha ? `commit ${shortSha(result.sourceSha)}` : from} (${digestCell(first?.digest)}) to ${inputs.tags.join(', ')}.`,
       ...result.promotions
         .filter((promotion) => promotion.source.fallbackFrom)
         .map(
           (promotion) =>
             `${promotion.image}: ${shortSha(promotion.source.fallbackFrom ?? '')} has no artifact; used its ancestor ${shortSha(promotion.source.sha ?? '')}.`,
         ),
+      ...result.promotions.flatMap((promotion) =>
+        promotion.swaps.map((swap) => `${promotion.destination} ${describeSwap(swap)}.`),
+      ),
     ];
     return {
       json: {
@@ -139,8 +142,8 @@ export const promoteCommand: Command = {
             promotion.destination,
             tag.tag,
             result.dryRun && tag.change !== 'unchanged' ? `would ${tag.change}` : tag.change,
-            shortDigest(tag.previous ?? undefined),
-            shortDigest(promotion.digest),
+            digestCell(tag.previous),
+            digestCell(promotion.digest),
           ]),
         ),
       },
@@ -176,7 +179,7 @@ async function confirmOn(context: CommandContext, promotions: readonly ImageProm
         tag.change === 'create'
           ? 'new'
           : tag.change === 'move'
-            ? `moves ${shortDigest(tag.previous ?? undefined)} → ${shortDigest(promotion.digest)}`
+            ? `moves ${digestCell(tag.previous)} → ${digestCell(promotion.digest)}`
             : 'unchanged',
         tag.immutable ? 'immutable' : 'moving',
       ]),
