@@ -17,7 +17,7 @@ import { buildSummary } from './summary';
 /** What a failed build says it was asked, and what a refusal leaves as it was. */
 export const FAILURE_REPORT: FailureReport = {
   step: 'build-by-sha',
-  request: ['image', 'kind', 'path', 'from-oci-layout', 'platforms', 'extra-tags'],
+  request: ['image', 'path', 'from-oci-layout', 'platforms', 'extra-tags'],
   unchanged: 'Nothing was written: nothing was built or pushed, and no tag was created or moved.',
 };
 

@@ -17,7 +17,7 @@ import { discoverPackages } from './workspace';
 /** What a failed publish says it was asked, and what a refusal leaves as it was. */
 export const FAILURE_REPORT: FailureReport = {
   step: 'npm-publish-gate',
-  request: ['packages', 'registry', 'dist-tag', 'required-checks', 'dry-run'],
+  request: ['packages', 'registry', 'dist-tag', 'required-checks'],
   unchanged: 'Nothing was published, and no dist-tag moved.',
 };
 

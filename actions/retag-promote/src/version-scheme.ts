@@ -100,8 +100,12 @@ export function checkReleaseTagForm(tags: readonly string[], check: ReleaseTagCh
   for (const tag of tags) {
     if (scheme.parse(tag)) continue;
     const [other, last] = VERSION_SCHEMES.filter((name) => name !== check.scheme);
+    const fix = `write ${scheme.forms}. If this project versions otherwise, set version-scheme: ${other} (or ${last}).`;
     throw new ConfigurationError(
-      `Input "to" has ${tag}, which is not a ${check.scheme} release tag: write ${scheme.forms}. If this project versions otherwise, set version-scheme: ${other} (or ${last}).`,
+      `Input "to" has ${tag}, which is not a ${check.scheme} release tag: ${fix}`,
+      {
+        fix,
+      },
     );
   }
 }

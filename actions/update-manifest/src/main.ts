@@ -14,7 +14,7 @@ import { type PullRequestApi, type UpdateResult, updateManifest } from './update
 /** What a failed deploy says it was asked, and what a refusal leaves as it was. */
 export const FAILURE_REPORT: FailureReport = {
   step: 'update-manifest',
-  request: ['repository', 'branch', 'path', 'image', 'tag', 'digest', 'revert', 'revert-deploy-of', 'mode'],
+  request: ['repository', 'branch', 'path', 'image', 'tag', 'digest', 'revert', 'revert-deploy-of'],
   unchanged:
     'Nothing was pushed: the manifest repository is as it was (no commit, no branch, no pull request), so the environment runs what it ran before.',
 };

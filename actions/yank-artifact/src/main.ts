@@ -13,7 +13,7 @@ import { YankError, type YankResult, type YankTarget, yankCommit, yankOptions } 
 /** What a failed yank says it was asked, and what a refusal leaves as it was. */
 export const FAILURE_REPORT: FailureReport = {
   step: 'yank-artifact',
-  request: ['image', 'sha', 'reason', 'force', 'mode', 'npm-package', 'npm-version'],
+  request: ['image', 'sha', 'reason', 'npm-package', 'npm-version'],
   unchanged:
     'Nothing was written: no tombstone was written, nothing was deleted and no npm version was deprecated.',
 };

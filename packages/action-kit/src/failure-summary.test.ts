@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, StepFailure } from './errors';
-import { buildFailureSummary, readRequest, splitLastSentence } from './failure-summary';
+import { buildFailureSummary, readRequest, splitFixClause, splitLastSentence } from './failure-summary';
 
 const REPORT = {
   step: 'promote',
@@ -105,5 +105,21 @@ describe('splitLastSentence', () => {
     ['One sentence only: do this', undefined],
   ])('%s', (message, expected) => {
     expect(splitLastSentence(message)).toEqual(expected);
+  });
+});
+
+describe('splitFixClause', () => {
+  it.each([
+    [
+      'Input "sha" value "x" is not a commit sha: give the full 40 hex characters.',
+      { before: 'Input "sha" value "x" is not a commit sha', fix: 'give the full 40 hex characters.' },
+    ],
+    ['a: b; remove the lock, then re-run.', { before: 'a: b', fix: 'remove the lock, then re-run.' }],
+    // Not inside quotes, not before a word that is no fix, not a colon without a space (URLs, digests).
+    ['Input "x" has "a: use b": it is wrong', undefined],
+    ['input extra-tags: tag "a b" is invalid: it contains a space', undefined],
+    ['http://host:5000/x is no registry', undefined],
+  ])('%s', (message, expected) => {
+    expect(splitFixClause(message)).toEqual(expected);
   });
 });

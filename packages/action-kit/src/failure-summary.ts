@@ -97,8 +97,36 @@ function explain(
     return { reason: reason || message, fix };
   }
   if (!refused) return { reason: message };
-  const split = splitLastSentence(message);
-  return split ? { reason: split.before, fix: split.last } : { reason: message };
+  const sentence = splitLastSentence(message);
+  if (sentence) return { reason: sentence.before, fix: sentence.last };
+  const clause = splitFixClause(message);
+  return clause ? { reason: clause.before, fix: clause.fix } : { reason: message };
+}
+
+/** The verbs a one-sentence refusal starts its fix with, after a colon or semicolon ("…: give the full sha"). */
+const IMPERATIVES = new Set(
+  'add bump check choose delete deploy drop enable fix give install keep leave make name pass pick promote push raise remove rename re-run run set use wait write'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Splits a one-sentence refusal at the last ": " or "; " outside double quotes that a fix follows:
+ * `Input "sha" … is not a commit sha: give the full 40 hex characters …`.
+ */
+export function splitFixClause(message: string): { before: string; fix: string } | undefined {
+  let quoted = false;
+  let cut = -1;
+  for (let index = 0; index < message.length; index++) {
+    const char = message[index];
+    if (char === '"') quoted = !quoted;
+    else if ((char === ':' || char === ';') && !quoted && message[index + 1] === ' ') {
+      const word = /^[a-z-]+/.exec(message.slice(index + 2))?.[0] ?? '';
+      if (IMPERATIVES.has(word)) cut = index;
+    }
+  }
+  if (cut === -1) return undefined;
+  return { before: message.slice(0, cut), fix: message.slice(cut + 2) };
 }
 
 const ABBREVIATIONS = /(?:\be\.g|\bi\.e|\betc|\bvs)$/;
