@@ -169,7 +169,10 @@ describe('build-by-sha (bundled action, buildah, real registry)', () => {
       'org.opencontainers.image.revision': SHA,
       'org.opencontainers.image.source': 'https://github.com/acme/app',
     });
-    expect(first.summary).toContain(`| \`${image}\` | \`${digest}\` | built with buildah: no ${TAG} yet |`);
+    expect(first.summary).toContain(
+      `| \`${image}\` | \`${digest.slice(0, 19)}…\` | built with buildah: no ${TAG} yet |`,
+    );
+    expect(first.summary).toContain(`- \`${image}\`: \`${image}@${digest}\``);
     // Every output action.yml declares is set, and nothing else.
     const metadata = await readActionMetadata(releasedAction('build-by-sha'));
     expect(Object.keys(first.outputs).sort()).toEqual(Object.keys(metadata.outputs).sort());
@@ -275,7 +278,8 @@ describe('build-by-sha (bundled action, buildah, real registry)', () => {
     expect(second.outputs.digest).not.toBe(first.outputs.digest);
     expect(await skopeoDigest(`${image}:pr-7`)).toBe(second.outputs.digest);
     expect(await skopeoDigest(`${image}:${head1.slice(0, 7)}`)).toBe(first.outputs.digest);
-    expect(second.summary).toContain(`\`pr-7\` (moved from \`${first.outputs.digest}\`)`);
+    expect(second.summary).toContain(`\`pr-7\` (moved from \`${first.outputs.digest?.slice(0, 19)}…\`)`);
+    expect(second.summary).toContain(`- \`pr-7\` before: \`${image}@${first.outputs.digest}\``);
   });
 
   it('kind archive: a zip becomes an OCI artifact under <sha>, pulled back byte-identical by skopeo', async () => {

@@ -312,6 +312,11 @@ describe('npm-publish-gate (bundled action, verdaccio, real npm)', () => {
     ]);
     expect(first.summary).toContain('**Partly published:**');
     expect(first.summary).toContain('Re-run the job');
+    // The failure section after the gate's own summary says what went out and what did not.
+    const failure = first.summary.slice(first.summary.indexOf('## ❌ npm-publish-gate failed'));
+    expect(failure).toContain(`**What it wrote:** Published @${s}/core@1.0.0.`);
+    expect(failure).toContain(`**What is unchanged:** Not published: @${s}/cli@1.0.0.`);
+    expect(failure).toContain('**What to do:** Re-run the job to publish the rest.');
     expect(await view(`@${s}/cli`, 'versions')).toBeUndefined();
     expect(fault.hits).toBe(3);
     await expectNoToken(first, workspace);

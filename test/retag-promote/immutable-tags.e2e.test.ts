@@ -261,6 +261,18 @@ describe("a registry's own tag immutability refuses the write (proxy answering a
       ]);
       expect(await skopeoDigest(`${registry.host}/${repo}:v3.0.0`)).toBe(theirs);
       expect(await skopeoDigest(`${registry.host}/${repo}:prod`)).toBe(old);
+      // The checks tab says the same: refused, the other run's digest, prod untouched, what to do.
+      const summary = run.summary.slice(run.summary.indexOf('## ⛔ promote refused'));
+      expect(summary).toContain(
+        `**Refused because:** Concurrent write: ${plain.host}/${repo}:v3.0.0 is immutable`,
+      );
+      expect(summary).toContain(
+        `**What is unchanged:** The tag ${plain.host}/${repo}:v3.0.0 is not this run's: it names ${theirs}, from the other run; none of this run's moving tags (prod) was written, so each points where it did before.`,
+      );
+      expect(summary).toContain(
+        `**What to do:** If ${theirs} is what v3.0.0 should name, the other run did the work`,
+      );
+      expect(summary).not.toContain('What it wrote');
     },
   );
 

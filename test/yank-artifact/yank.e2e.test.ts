@@ -123,7 +123,8 @@ describe('yank-artifact (bundled action, real registry)', () => {
     );
     expect(run.summary).toContain('stage smoke tests failed');
     expect(run.summary).toContain(RUN_URL);
-    expect(run.summary).toContain(`\`${yanked.digest}\``);
+    expect(run.summary).toContain(`| digest | \`${yanked.digest.slice(0, 19)}…\` |`);
+    expect(run.summary).toContain(`- artifact: \`${repo}@${yanked.digest}\``);
     expect(run.summary).toContain('`rc-1`');
 
     const promote = await runAction({
@@ -348,8 +349,19 @@ describe('yank-artifact (bundled action, real registry)', () => {
           ...image.children.map((c) => `${repo}@${c}`),
         ],
       });
+      expect(run.summary).toContain('## Yank incomplete `aaaaaaa`');
       expect(run.summary).toContain('tombstone written, deleting failed (see the error)');
       expect(run.summary).toContain('still in the registry');
+      const failure = run.summary.slice(run.summary.indexOf('## ❌ yank-artifact failed'));
+      expect(failure).toContain(
+        `**What it wrote:** The tombstone ${repo}:yanked-aaaaaaa, so aaaaaaa can no longer be built or promoted; deleted nothing.`,
+      );
+      expect(failure).toContain(
+        `**What is unchanged:** Still in the registry: ${repo}:aaaaaaa, ${repo}:rc-3, ${repo}@${image.digest}`,
+      );
+      expect(failure).toContain(
+        '**What to do:** Once deletion is enabled (or the artifact deleted by hand), re-run',
+      );
       expect(await skopeoDigest(`${repo}:aaaaaaa`)).toBe(image.digest);
       expect(await skopeoDigest(`${repo}:rc-3`)).toBe(image.digest);
       const tombstoneDigest = await skopeoDigest(`${repo}:yanked-aaaaaaa`);
