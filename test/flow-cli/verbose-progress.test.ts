@@ -142,7 +142,7 @@ describe('flow build --kind archive of a large file', () => {
     );
     expect(run.exitCode).toBe(0);
     const output = JSON.parse(run.stdout) as { images: { digest: string }[] };
-    const layer = computeDigest(archive).slice(0, 'sha256:'.length + 12);
+    const layer = `${computeDigest(archive).slice(0, 'sha256:'.length + 12)}…`;
     const progress = run.stderr.split('\n').filter((line) => line.includes(layer));
     expect(progress).toEqual([
       `Uploading ${layer} to ${repo}: 0.0 of 20.0 MiB (0%)`,
