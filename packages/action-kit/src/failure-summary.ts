@@ -109,26 +109,6 @@ const IMPERATIVES = new Set(
     ' ',
   ),
 );
-
-/**
- * Splits a one-sentence refusal at the last ": " or "; " outside double quotes that a fix follows:
- * `Input "sha" … is not a commit sha: give the full 40 hex characters …`.
- */
-export function splitFixClause(message: string): { before: string; fix: string } | undefined {
-  let quoted = false;
-  let cut = -1;
-  for (let index = 0; index < message.length; index++) {
-    const char = message[index];
-    if (char === '"') quoted = !quoted;
-    else if ((char === ':' || char === ';') && !quoted && message[index + 1] === ' ') {
-      const word = /^[a-z-]+/.exec(message.slice(index + 2))?.[0] ?? '';
-      if (IMPERATIVES.has(word)) cut = index;
-    }
-  }
-  if (cut === -1) return undefined;
-  return { before: message.slice(0, cut), fix: message.slice(cut + 2) };
-}
-
 const ABBREVIATIONS = /(?:\be\.g|\bi\.e|\betc|\bvs)$/;
 
 /**
@@ -136,23 +116,41 @@ const ABBREVIATIONS = /(?:\be\.g|\bi\.e|\betc|\bvs)$/;
  * double quotes (a quoted commit subject or yank reason) nor after an abbreviation ("e.g. Makefile").
  */
 export function splitLastSentence(message: string): { before: string; last: string } | undefined {
+  const cut = lastCutOutsideQuotes(
+    message,
+    (index) =>
+      message[index] === '.' &&
+      message[index + 1] === ' ' &&
+      /[A-Z]/.test(message[index + 2] ?? '') &&
+      !ABBREVIATIONS.test(message.slice(0, index)),
+  );
+  return cut === -1 ? undefined : { before: message.slice(0, cut + 1), last: message.slice(cut + 2) };
+}
+
+/**
+ * Splits a one-sentence refusal at the last ": " or "; " outside double quotes that a fix follows:
+ * `Input "sha" … is not a commit sha: give the full 40 hex characters …`.
+ */
+export function splitFixClause(message: string): { before: string; fix: string } | undefined {
+  const cut = lastCutOutsideQuotes(
+    message,
+    (index) =>
+      (message[index] === ':' || message[index] === ';') &&
+      message[index + 1] === ' ' &&
+      IMPERATIVES.has(/^[a-z-]+/.exec(message.slice(index + 2))?.[0] ?? ''),
+  );
+  return cut === -1 ? undefined : { before: message.slice(0, cut), fix: message.slice(cut + 2) };
+}
+
+/** The last index outside double quotes where `isCut` holds; -1 for none. */
+function lastCutOutsideQuotes(message: string, isCut: (index: number) => boolean): number {
   let quoted = false;
   let cut = -1;
   for (let index = 0; index < message.length; index++) {
-    const char = message[index];
-    if (char === '"') quoted = !quoted;
-    else if (
-      char === '.' &&
-      !quoted &&
-      message[index + 1] === ' ' &&
-      /[A-Z]/.test(message[index + 2] ?? '') &&
-      !ABBREVIATIONS.test(message.slice(0, index))
-    ) {
-      cut = index;
-    }
+    if (message[index] === '"') quoted = !quoted;
+    else if (!quoted && isCut(index)) cut = index;
   }
-  if (cut === -1) return undefined;
-  return { before: message.slice(0, cut + 1), last: message.slice(cut + 2) };
+  return cut;
 }
 
 /** An input's value in a cell: each line in code, long lines and digests cut short, URL user info redacted. */

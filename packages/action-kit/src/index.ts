@@ -1,16 +1,8 @@
 export type { FailureNotes } from './errors';
-export {
-  ConfigurationError,
-  errorMessage,
-  failureNotes,
-  isConfigurationError,
-  oneLine,
-  StepFailure,
-} from './errors';
+export { ConfigurationError, errorMessage, isConfigurationError, oneLine, StepFailure } from './errors';
 export type { ExecOptions, ExecResult } from './exec';
 export { ExecError, exec } from './exec';
-export type { FailureReport, RequestItem } from './failure-summary';
-export { buildFailureSummary } from './failure-summary';
+export type { FailureReport } from './failure-summary';
 export type { InputSource, IntegerOptions } from './inputs';
 export { envInputSource, InputReader, inputVariableName } from './inputs';
 export type { LogEntry, Logger, LogLevel } from './logger';
@@ -33,6 +25,6 @@ export {
   writeLine,
 } from './runner-commands';
 export { SecretMasker } from './secrets';
-export { digestsIn, inlineCode, SummaryBuilder, shortDigest, shortenDigests, writeSummary } from './summary';
+export { inlineCode, SummaryBuilder, shortDigest, shortenDigests, writeSummary } from './summary';
 export type { RefuseUrlCredentialsOptions, UrlCredentials } from './url-credentials';
 export { CredentialsInUrlError, findUrlCredentials, refuseUrlCredentials } from './url-credentials';
