@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { exec } from '@flow-actions/action-kit';
+import { exec, shortDigest } from '@flow-actions/action-kit';
 import { readTombstone } from '@flow-actions/artifact-protocol';
 import { openStore } from '@flow-actions/oci-store';
 import type { DemoResult } from './story';
@@ -23,7 +23,7 @@ export async function tagTable(result: DemoResult): Promise<string> {
   for (const [name, digest] of Object.entries(result.digests)) {
     const commit = result.commits[name as keyof DemoResult['commits']];
     rows.push([
-      `${digest.slice(0, 19)}…`,
+      shortDigest(digest),
       `${name} ${commit.slice(0, 7)}`,
       (byDigest.get(digest) ?? []).join(', ') || '(deleted)',
     ]);
@@ -54,7 +54,7 @@ export async function lineagePicture(result: DemoResult): Promise<string> {
     const tombstone = await readTombstone(store, sha);
     if (tombstone) lines.push(`${head} ✗ yanked: "${tombstone.reason}"`);
     else if (digest)
-      lines.push(`${head} ──▶ ${digest.slice(0, 19)}… ◀── ${(byDigest.get(digest) ?? []).join(', ')}`);
+      lines.push(`${head} ──▶ ${shortDigest(digest)} ◀── ${(byDigest.get(digest) ?? []).join(', ')}`);
     else lines.push(`${head}     (docs only: no artifact; rc-1 and v1.0.0 promoted A's)`);
   }
   return lines.join('\n');

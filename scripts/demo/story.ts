@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec } from '@flow-actions/action-kit';
+import { exec, shortDigest } from '@flow-actions/action-kit';
 import { type ActionRun, runAction } from '@flow-actions/runner-harness';
 import { assembleRelease, type ReleaseTree } from '../release/assemble';
 
@@ -130,7 +130,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     return result.outputs.commit ?? '';
   };
   const short = (value: string) => value.slice(0, 7);
-  const shortDigest = (digest: string) => `${digest.slice(0, 19)}…`;
 
   // A: the first version, built once and deployed to stage.
   const A = await commit(

@@ -468,3 +468,76 @@ describe('promote by abbreviated sha without a checkout', () => {
     ).rejects.toThrow(/"broken"/);
   });
 });
+
+describe('the versions a moved environment tag swaps', () => {
+  /** v1.0.0 (A) and v1.1.0 (B) released, prod on v1.1.0. */
+  async function released(): Promise<{ store: MemoryStore; a: string; b: string }> {
+    const store = new MemoryStore();
+    const a = await build(store, A);
+    const b = await build(store, B);
+    for (const [tag, digest] of [
+      ['v1.0.0', a],
+      ['v1.1.0', b],
+      ['prod', b],
+    ] as const)
+      store.tags.set(tag, digest);
+    return { store, a, b };
+  }
+
+  it('a rollback by version names both, flags it, and reads one tag list and one version tag', async () => {
+    const { store, a, b } = await released();
+    store.counters.listTags = 0;
+    store.counters.resolve = 0;
+    const result = await promote(request({ from: 'v1.0.0', tags: ['prod'] }), deps({ [IMAGE]: store }));
+    expect(result.promotions[0]?.swaps).toEqual([
+      {
+        tag: 'prod',
+        from: { digest: b, version: 'v1.1.0' },
+        to: { digest: a, version: 'v1.0.0' },
+        rollback: true,
+      },
+    ]);
+    expect(store.counters.listTags).toBe(1);
+    // The plan's read of prod, the read back after writing it, and v1.1.0: the newest version, found first.
+    expect(store.counters.resolve).toBe(3);
+  });
+
+  it('a release moving prod forward is no rollback; a first promotion or an unchanged tag looks nothing up', async () => {
+    const { store, a, b } = await released();
+    store.tags.set('prod', a);
+    const forward = await promote(request({ from: B, tags: ['prod'] }), deps({ [IMAGE]: store }));
+    expect(forward.promotions[0]?.swaps).toEqual([
+      {
+        tag: 'prod',
+        from: { digest: a, version: 'v1.0.0' },
+        to: { digest: b, version: 'v1.1.0' },
+        rollback: false,
+      },
+    ]);
+    store.counters.listTags = 0;
+    const again = await promote(request({ from: B, tags: ['prod', 'demo'] }), deps({ [IMAGE]: store }));
+    expect(again.promotions[0]?.swaps).toEqual([]);
+    expect(store.counters.listTags).toBe(0);
+  });
+
+  it('a registry that cannot list tags costs a warning, not the promotion: digests without versions', async () => {
+    const { store, a, b } = await released();
+    store.listTags = async () => {
+      throw new RegistryError('tags/list broke', {
+        status: 500,
+        temporary: true,
+        operation: 'list-tags',
+        url: '',
+      });
+    };
+    const logger = new RecordingLogger();
+    const result = await promote(request({ from: A, tags: ['prod'] }), deps({ [IMAGE]: store }, { logger }));
+    expect(result.promotions[0]?.swaps).toEqual([
+      { tag: 'prod', from: { digest: b }, to: { digest: a }, rollback: false },
+    ]);
+    expect(store.tags.get('prod')).toBe(a);
+    expect(logger.entries.map((entry) => entry.message)).toContainEqual(
+      expect.stringContaining('cannot read the version tags that name the artifacts this promotion swaps'),
+    );
+  });
+});

@@ -21,7 +21,7 @@ export interface VersionLookup {
  * two digests. Costs one tag listing and at most VERSION_LOOKUPS manifest HEADs — newest versions
  * first, stopping once every digest is named: a rollback goes back a few versions, not a hundred.
  * A digest no version tag names among those read is left out. Only for the summary, so a registry
- * that cannot list tags costs a warning, never the promotion.
+ * that cannot list or read them costs a warning, never the promotion.
  */
 export async function findVersions(
   store: ArtifactStore,
@@ -30,20 +30,18 @@ export async function findVersions(
   const found: Record<string, string> = { ...lookup.known };
   const missing = () => lookup.digests.filter((digest) => !found[digest]);
   if (missing().length === 0) return found;
-  let tags: string[];
   try {
-    tags = await store.listTags();
+    const tags = await store.listTags();
+    const candidates = versionsNewestFirst(tags.filter(lookup.isRelease), lookup.scheme);
+    for (const tag of candidates.slice(0, VERSION_LOOKUPS)) {
+      const digest = (await store.resolve(tag))?.digest;
+      if (digest && missing().includes(digest)) found[digest] = tag;
+      if (missing().length === 0) break;
+    }
   } catch (error) {
     lookup.logger.warning(
-      `${store.location}: cannot list tags to name the versions this promotion swaps (${errorMessage(error)}); the summary shows digests only.`,
+      `${store.location}: cannot read the version tags that name the artifacts this promotion swaps (${errorMessage(error)}); the summary shows their digests only.`,
     );
-    return found;
-  }
-  const candidates = versionsNewestFirst(tags.filter(lookup.isRelease), lookup.scheme);
-  for (const tag of candidates.slice(0, VERSION_LOOKUPS)) {
-    const digest = (await store.resolve(tag))?.digest;
-    if (digest && missing().includes(digest)) found[digest] = tag;
-    if (missing().length === 0) break;
   }
   return found;
 }
