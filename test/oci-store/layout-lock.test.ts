@@ -72,6 +72,29 @@ describe('LayoutStore index lock across processes', () => {
     console.info(`100 tag writes from 2 processes took ${elapsed} ms (including 2 node starts)`);
   });
 
+  it('two processes creating the same 30 tags with createTag: each tag is created once, by one of them', async () => {
+    const outputs = await Promise.all([
+      runWriter(['create', dir, 'alpha', '30']),
+      runWriter(['create', dir, 'beta', '30']),
+    ]);
+    const [alpha, beta] = outputs.map(
+      (out) => JSON.parse(out) as Record<string, { digest: string; created: boolean }>,
+    );
+    const store = new LayoutStore(dir);
+    for (let n = 0; n < 30; n++) {
+      const tag = `race-${n}`;
+      const mine = alpha?.[tag];
+      const theirs = beta?.[tag];
+      // Exactly one writer created it, and both were told the digest the tag holds: the creator's.
+      expect([mine?.created, theirs?.created].filter(Boolean)).toHaveLength(1);
+      expect(mine?.digest).toBe(theirs?.digest);
+      expect((await store.resolve(tag))?.digest).toBe(mine?.digest);
+    }
+    // The loser's manifest bytes were never written: only the winners' manifests are blobs.
+    const manifests = (await readdir(join(dir, 'blobs', 'sha256'))).length;
+    expect(manifests).toBe(30 + 1);
+  });
+
   it('breaks the lock of a writer that was killed while holding it', async () => {
     const holder = spawn(process.execPath, ['--import', 'tsx', WRITER, 'hold', dir], {
       cwd: REPO_ROOT,

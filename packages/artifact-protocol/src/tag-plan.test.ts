@@ -1,5 +1,15 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RecordingLogger } from '@flow-actions/action-kit';
-import { computeDigest, ImmutableTagRefusedError, type Manifest, MemoryStore } from '@flow-actions/oci-store';
+import {
+  type ArtifactStore,
+  computeDigest,
+  ImmutableTagRefusedError,
+  LayoutStore,
+  type Manifest,
+  MemoryStore,
+} from '@flow-actions/oci-store';
 import { describe, expect, it } from 'vitest';
 import { createImmutableTagPolicy } from './immutable-tags';
 import {
@@ -13,7 +23,7 @@ import {
 
 /** applyTagPlans for one repository, the results of its one write. */
 async function applyTagPlan(
-  store: MemoryStore,
+  store: ArtifactStore,
   plan: TagPlan,
   bytes: Pick<Manifest, 'bytes' | 'mediaType'>,
   options?: ApplyTagPlanOptions,
@@ -100,7 +110,9 @@ function settleSpy(during: () => Promise<void> | void = () => {}) {
 }
 
 /** A store with `v1.0.0` absent, the artifact `ours` and another artifact `theirs` pushed by digest. */
-async function raceSetup(store = new MemoryStore()) {
+async function raceSetup<Store extends ArtifactStore = MemoryStore>(
+  store: Store = new MemoryStore() as ArtifactStore as Store,
+) {
   const ours = await store.putManifest(computeDigest(manifest('ours').bytes), manifest('ours'));
   const theirs = await store.putManifest(computeDigest(manifest('theirs').bytes), manifest('theirs'));
   const old = await store.putManifest('prod', manifest('old'));
@@ -260,5 +272,40 @@ describe('applyTagPlans under concurrency', () => {
     ).rejects.toThrow(/^Concurrent write: memory:\/\/two\/app:v1\.0\.0 /);
     expect(first.store.tags.get('prod')).toBe(first.old);
     expect(second.store.tags.get('prod')).toBe(second.old);
+  });
+
+  describe('a store that checks and writes in one step (a local layout)', () => {
+    it('needs no settle: the default interval is not waited, and prod follows at once', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tag-plan-layout-'));
+      try {
+        const { store, ours, plan } = await raceSetup(new LayoutStore(dir));
+        const settle = settleSpy();
+        await applyTagPlan(store, plan, manifest('ours'), { sleep: settle.sleep });
+        expect(settle.waits).toEqual([]);
+        expect((await store.resolve('v1.0.0'))?.digest).toBe(ours);
+        expect((await store.resolve('prod'))?.digest).toBe(ours);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('another run that created the tag first wins; this one fails and leaves prod', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tag-plan-layout-'));
+      try {
+        const store = new LayoutStore(dir);
+        const { theirs, old, plan } = await raceSetup(store);
+        // The other run's write lands after this run's plan, before its write.
+        await store.putManifest('v1.0.0', manifest('theirs'));
+        const error = await applyTagPlan(store, plan, manifest('ours')).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(ConcurrentTagWriteError);
+        expect((error as Error).message).toMatch(
+          /another run created it first \(the store checked and refused this run's write\); it holds sha256:/,
+        );
+        expect((await store.resolve('v1.0.0'))?.digest).toBe(theirs);
+        expect((await store.resolve('prod'))?.digest).toBe(old);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

@@ -130,7 +130,8 @@ export class ConcurrentTagWriteError extends ConfigurationError {
  * makes this run fail with a ConcurrentTagWriteError. Moving tags (`latest`, `prod`, environments)
  * are written only after that, so a run that loses such a race has moved none of them. A registry
  * that refuses the write under its own tag immutability (ECR, Artifact Registry, Harbor, Docker
- * Hub) is the same conflict, or no conflict when the tag already holds this digest.
+ * Hub) is the same conflict, or no conflict when the tag already holds this digest. A store that
+ * can check and write in one step (`createTag`: a local layout, under its lock) needs no settle.
  * Several repositories go through the phases together: no moving tag anywhere before every
  * immutable tag everywhere has settled.
  */
@@ -157,8 +158,12 @@ export async function applyTagPlans(
   if (failed) throw failed.reason;
   const wroteNow = created.filter((_, index) => {
     const outcome = outcomes[index];
-    return outcome?.status === 'fulfilled' && outcome.value === 'wrote';
+    return (
+      outcome?.status === 'fulfilled' && (outcome.value === 'wrote' || outcome.value === 'created atomically')
+    );
   });
+  // Only a tag whose store cannot compare and swap needs the second read.
+  const toSettle = created.filter(({ write }) => !write.store.createTag);
   const conflicts = outcomes.flatMap((outcome, index) =>
     outcome.status === 'fulfilled' && typeof outcome.value === 'object'
       ? [{ entry: created[index] as PendingTag, ...outcome.value }]
@@ -181,13 +186,13 @@ export async function applyTagPlans(
   };
   if (conflicts[0]) throw refuse(conflicts[0]);
 
-  if (created.length > 0 && settleMs > 0) {
+  if (toSettle.length > 0 && settleMs > 0) {
     (options.logger ?? nullLogger).info(
-      `Created ${created.map(({ tag }) => tag).join(', ')}; reading again in ${settleMs / 1000} s, in case another run wrote the same tag at the same time.`,
+      `Created ${toSettle.map(({ tag }) => tag).join(', ')}; reading again in ${settleMs / 1000} s, in case another run wrote the same tag at the same time.`,
     );
     await (options.sleep ?? wait)(settleMs);
-    const settled = await Promise.all(created.map(({ write, tag }) => write.store.resolve(tag)));
-    created.forEach((entry, index) => {
+    const settled = await Promise.all(toSettle.map(({ write, tag }) => write.store.resolve(tag)));
+    toSettle.forEach((entry, index) => {
       const digest = settled[index]?.digest;
       if (digest !== entry.write.plan.digest) {
         throw refuse({
@@ -228,8 +233,18 @@ interface SeenConflict {
  * racing run can slip in to one request, and the read-back catches a write that landed meanwhile.
  * `wrote` when this run wrote it, `already` when it already held this digest, else the conflict.
  */
-async function writeImmutableTag(entry: PendingTag): Promise<'wrote' | 'already' | SeenConflict> {
+async function writeImmutableTag(
+  entry: PendingTag,
+): Promise<'wrote' | 'created atomically' | 'already' | SeenConflict> {
   const { write, tag } = entry;
+  if (write.store.createTag) {
+    // A store that checks and writes in one step (a local layout, under its lock) leaves no window.
+    const { digest, created } = await write.store.createTag(tag, write.manifest);
+    if (digest !== write.plan.digest) {
+      return { actual: digest, how: "created it first (the store checked and refused this run's write)" };
+    }
+    return created ? 'created atomically' : 'already';
+  }
   const before = await write.store.resolve(tag);
   if (before) {
     // Created by another run since the plan: with this digest there is nothing to write (the

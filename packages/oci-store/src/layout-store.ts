@@ -87,6 +87,22 @@ export class LayoutStore implements ArtifactStore {
   }
 
   async putManifest(reference: string, manifest: Pick<Manifest, 'bytes' | 'mediaType'>): Promise<string> {
+    return (await this.#put(reference, manifest, false)).digest;
+  }
+
+  /** Under the index lock, the check and the write are one step: no other writer slips in between. */
+  createTag(
+    tag: string,
+    manifest: Pick<Manifest, 'bytes' | 'mediaType'>,
+  ): Promise<{ digest: string; created: boolean }> {
+    return this.#put(tag, manifest, true);
+  }
+
+  async #put(
+    reference: string,
+    manifest: Pick<Manifest, 'bytes' | 'mediaType'>,
+    onlyIfAbsent: boolean,
+  ): Promise<{ digest: string; created: boolean }> {
     const digest = computeDigest(manifest.bytes);
     const tag = isDigest(reference) ? undefined : reference;
     if (tag === undefined && reference !== digest) {
@@ -108,9 +124,19 @@ export class LayoutStore implements ArtifactStore {
     if (tag !== undefined) entry.annotations = { [REF_NAME_ANNOTATION]: tag };
 
     await this.ensureLayoutFile();
+    let holds = digest;
+    let created = false;
     await this.updateIndex(async (index) => {
+      if (onlyIfAbsent) {
+        const existing = index.manifests.find((m) => refName(m) === tag);
+        if (existing) {
+          holds = existing.digest;
+          return false;
+        }
+      }
       // Written under the lock, so a concurrent deleteManifest cannot remove it between write and index update.
       await this.writeBlobBytes(digest, manifest.bytes);
+      created = onlyIfAbsent;
       if (tag === undefined) {
         if (index.manifests.some((m) => m.digest === digest)) return false;
         index.manifests.push(entry);
@@ -132,7 +158,7 @@ export class LayoutStore implements ArtifactStore {
       index.manifests = kept;
       return true;
     });
-    return digest;
+    return { digest: holds, created };
   }
 
   async listTags(): Promise<string[]> {

@@ -80,6 +80,18 @@ export interface ArtifactStore {
    */
   putManifest(reference: string, manifest: Pick<Manifest, 'bytes' | 'mediaType'>): Promise<string>;
 
+  /**
+   * Points `tag` at the manifest only if the tag does not exist yet, as one atomic step, and
+   * returns the digest the tag holds afterwards: this manifest's when it was created now or already
+   * named it, another's when someone else created the tag first. Only backends that can compare and
+   * swap implement it (a local layout, under its index lock); a registry cannot, and immutable tags
+   * written there are guarded by reading them again after a settle interval instead.
+   */
+  createTag?(
+    tag: string,
+    manifest: Pick<Manifest, 'bytes' | 'mediaType'>,
+  ): Promise<{ digest: string; created: boolean }>;
+
   /** Every tag in the repository, sorted, across all pages. */
   listTags(): Promise<string[]>;
 
