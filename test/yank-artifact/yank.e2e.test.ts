@@ -537,6 +537,57 @@ describe('yank-artifact (bundled action, real registry)', () => {
   });
 });
 
+describe('yank-artifact refused access: the advice follows what the registry said', () => {
+  let tokenRegistry: RunningRegistry;
+  const pusher = { username: 'ci-pusher', password: 'pusher-pass-0123456789' };
+  beforeAll(async () => {
+    tokenRegistry = await startRegistry({
+      auth: 'token',
+      deleteEnabled: true,
+      accounts: [{ ...pusher, actions: ['pull', 'push'] }],
+    });
+  });
+  afterAll(() => tokenRegistry?.stop());
+
+  it('an account that may push but not delete: the tombstone is written, the error says the right is missing', async () => {
+    const repo = `${tokenRegistry.host}/acme/no-delete`;
+    const owner = { username: tokenRegistry.username ?? '', password: tokenRegistry.password ?? '' };
+    const image = await seedImage(await openStore(repo, owner), { revision: sha('5') });
+    const run = await yank({ image: repo, sha: sha('5'), reason: 'cve', ...pusher });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toContain(
+      `accepted the credentials of user ${pusher.username}, but they may not delete from repository acme/no-delete`,
+    );
+    expect(run.errors[0]).toMatch(
+      /The credentials were accepted but may not delete: give them delete rights on the repository, then re-run: yanking is idempotent\.$/,
+    );
+    expect(await skopeoDigest(`${repo}:5555555`, { creds: `${owner.username}:${owner.password}` })).toBe(
+      image.digest,
+    );
+    expect((await readTombstone(await openStore(repo, owner), sha('5')))?.artifactDigest).toBe(image.digest);
+    expect(printed(run)).not.toContain(pusher.password);
+  });
+
+  it('a wrong password is called one, not a missing right', async () => {
+    const repo = `${tokenRegistry.host}/acme/wrong-password`;
+    const owner = { username: tokenRegistry.username ?? '', password: tokenRegistry.password ?? '' };
+    await seedImage(await openStore(repo, owner), { revision: sha('6') });
+    const run = await yank({
+      image: repo,
+      sha: sha('6'),
+      reason: 'cve',
+      username: pusher.username,
+      password: 'not-the-password',
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([
+      expect.stringContaining(`rejected the credentials for user ${pusher.username}`),
+    ]);
+    expect(run.errors[0]).not.toContain('may not delete');
+  });
+});
+
 describe('yank-artifact on GHCR (Packages API fake checked against the OpenAPI description)', () => {
   let github: GitHubFake;
   const token = 'ghs_yankFakeToken123456';
@@ -602,6 +653,54 @@ describe('yank-artifact on GHCR (Packages API fake checked against the OpenAPI d
       expect(printed(run)).not.toContain(token);
     },
   );
+
+  it('a token GitHub rejects: the tombstone stands and the advice is about the token, not a right', async () => {
+    const repo = `${registry.host}/acme/rejected-token`;
+    await seedImage(await store(repo), { revision: sha('3') });
+    const wrong = 'ghs_notTheFakeToken000000';
+    const run = await yank(
+      { image: repo, sha: sha('3'), reason: 'cve', backend: 'ghcr', 'github-token': wrong },
+      { GITHUB_API_URL: github.url },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(
+      /GitHub rejected the token itself \(missing, invalid or expired\): pass a valid github-token, then re-run: yanking is idempotent\.$/,
+    );
+    expect(run.errors[0]).not.toContain('may not delete');
+    expect(await skopeoDigest(`${repo}:yanked-3333333`)).toBeDefined();
+    expect(printed(run)).not.toContain(wrong);
+  });
+
+  it('without GITHUB_REPOSITORY and GITHUB_ACTOR: GHCR is still reached by owner; the tombstone names no made-up repository or actor', async () => {
+    const repo = `${registry.host}/acme/anonymous-run`;
+    const image = await seedImage(await store(repo), { revision: sha('4') });
+    const seed = {
+      owner: 'acme',
+      ownerType: 'org' as const,
+      packageType: 'container' as const,
+      packageName: 'anonymous-run',
+    };
+    github.seed.packageVersion({ ...seed, name: image.digest, tags: ['4444444'] });
+    const run = await yank(
+      { image: repo, sha: sha('4'), reason: 'cve', backend: 'ghcr', 'github-token': token },
+      { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: '', GITHUB_ACTOR: '', GITHUB_TRIGGERING_ACTOR: '' },
+    );
+    expect(run.errors).toEqual([]);
+    expect(run.warnings).toEqual([
+      'GITHUB_ACTOR is not set: the tombstone names no actor.',
+      'GITHUB_REPOSITORY is not set: the tombstone gets no org.opencontainers.image.source.',
+    ]);
+    const tombstone = await store(repo).then((s) => s.getManifest('yanked-4444444'));
+    const annotations = JSON.parse(tombstone?.bytes.toString('utf8') ?? '{}').annotations as Record<
+      string,
+      string
+    >;
+    expect(annotations['dev.flow-actions.yank.actor']).toBeUndefined();
+    expect(annotations['org.opencontainers.image.source']).toBeUndefined();
+    expect(JSON.stringify(annotations)).not.toContain('unknown');
+    expect(run.summary).toContain('not known (GITHUB_ACTOR is not set)');
+  });
 });
 
 describe('yank-artifact on npm (verdaccio, real npm CLI)', () => {

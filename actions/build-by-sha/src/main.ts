@@ -7,7 +7,7 @@ import {
   runAction,
 } from '@flow-actions/action-kit';
 import { type CommitIdentity, readEventContext, resolveCommit } from '@flow-actions/commit-identity';
-import { githubRunUrl, openStore } from '@flow-actions/oci-store';
+import { githubRepositoryUrl, githubRunUrl, openStore } from '@flow-actions/oci-store';
 import { type BuildByShaResult, buildBySha, readLayoutRevision } from './build-by-sha';
 import { checkSources } from './checkout';
 import { createBuildDependencies } from './dependencies';
@@ -60,16 +60,13 @@ export function run(): Promise<void> {
 
 /** The lineage's repository URL, from the runner; left out (and said) rather than guessed. */
 function repositorySource(context: ActionContext): { source?: string } {
-  const repository = process.env.GITHUB_REPOSITORY;
-  if (!repository) {
+  const source = githubRepositoryUrl(process.env);
+  if (!source) {
     context.logger.warning(
       'GITHUB_REPOSITORY is not set: the artifact gets no org.opencontainers.image.source label.',
     );
-    return {};
   }
-  return {
-    source: `${(process.env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')}/${repository}`,
-  };
+  return source ? { source } : {};
 }
 
 function optionalRunUrl(): { runUrl?: string } {

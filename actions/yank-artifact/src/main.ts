@@ -2,7 +2,7 @@ import { type ActionContext, type FailureReport, runAction } from '@flow-actions
 import { readEventContext, resolveCommit } from '@flow-actions/commit-identity';
 import { GitHubClient } from '@flow-actions/github-api';
 import { withNpmSession } from '@flow-actions/npm-runner';
-import { githubRunUrl, openStore } from '@flow-actions/oci-store';
+import { githubRepositoryUrl, githubRunUrl, openStore } from '@flow-actions/oci-store';
 import { expandShortSha } from './commit';
 import { type ArtifactDeleter, createGhcrDeleter, createOciDeleter } from './deleters';
 import { getInputs, type Inputs } from './inputs';
@@ -33,12 +33,13 @@ export function run(): Promise<void> {
     const identity = await resolveCommit(await readEventContext(), explicitSha ? { explicitSha } : {});
     context.describeRequest(`commit (from ${identity.source})`, identity.sha);
     const env = process.env;
-    const actor = env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || 'unknown';
+    const actor = runActor(context);
     const runUrl = githubRunUrl(env);
-    const source =
-      env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY
-        ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}`
-        : undefined;
+    const source = githubRepositoryUrl(env);
+    if (!source)
+      context.logger.warning(
+        'GITHUB_REPOSITORY is not set: the tombstone gets no org.opencontainers.image.source.',
+      );
 
     let images: YankResult | undefined;
     let npm: NpmYankResult | undefined;
@@ -48,7 +49,7 @@ export function run(): Promise<void> {
         targets,
         yankOptions(inputs, {
           sha: identity.sha,
-          actor,
+          ...(actor ? { actor } : {}),
           ...(runUrl ? { runUrl } : {}),
           ...(source ? { source } : {}),
           logger: context.logger,
@@ -90,7 +91,7 @@ export function run(): Promise<void> {
         await context.writeSummary(
           buildYankSummary(images, npm, identity.sha, {
             reason: inputs.reason,
-            actor,
+            ...(actor ? { actor } : {}),
             ...(runUrl ? { runUrl } : {}),
             shaSource: identity.source,
           }),
@@ -105,7 +106,8 @@ async function openTargets(inputs: Inputs, context: ActionContext): Promise<Yank
     inputs.githubToken && inputs.images.some((image) => image.backend === 'ghcr')
       ? new GitHubClient({
           token: inputs.githubToken,
-          repository: process.env.GITHUB_REPOSITORY ?? 'unknown/unknown',
+          // The Packages API is addressed by the package's owner, not by this repository.
+          ...(process.env.GITHUB_REPOSITORY ? { repository: process.env.GITHUB_REPOSITORY } : {}),
           masker: context.masker,
           logger: context.logger,
         })
@@ -169,4 +171,13 @@ function setOutputs(
         }
       : '',
   );
+}
+
+/** Who yanks, for the tombstone: the runner's actor; left out (and said) rather than guessed. */
+function runActor(context: ActionContext): string | undefined {
+  const actor = process.env.GITHUB_TRIGGERING_ACTOR || process.env.GITHUB_ACTOR;
+  if (!actor) {
+    context.logger.warning('GITHUB_ACTOR is not set: the tombstone names no actor.');
+  }
+  return actor || undefined;
 }

@@ -6,7 +6,8 @@ import type { ImageResult, YankResult } from './yank';
 
 export interface SummaryContext {
   reason: string;
-  actor: string;
+  /** Undefined when the runner did not say who. */
+  actor?: string;
   runUrl?: string;
   /** Where the sha came from (input, event field). */
   shaSource?: string;
@@ -69,7 +70,7 @@ export function buildYankSummary(
     [
       ['commit', `${inlineCode(sha)}${context.shaSource ? ` (from ${context.shaSource})` : ''}`],
       ['reason', context.reason],
-      ['by', context.actor],
+      ['by', context.actor ?? 'not known (GITHUB_ACTOR is not set)'],
       ['run', context.runUrl ?? 'unknown'],
     ],
   );

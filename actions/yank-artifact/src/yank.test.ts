@@ -1,5 +1,6 @@
 import { RecordingLogger } from '@flow-actions/action-kit';
 import { createTagPatternMatcher, readTombstone } from '@flow-actions/artifact-protocol';
+import { GitHubApiError } from '@flow-actions/github-api';
 import { MemoryStore, RegistryError } from '@flow-actions/oci-store';
 import { describe, expect, it } from 'vitest';
 import { seedImage } from '../../../test/support/artifacts';
@@ -238,6 +239,91 @@ describe('yankCommit', () => {
     expect(writes.filter((write) => write.startsWith('putManifest'))).toEqual([]);
     expect(await store.resolve('rc-1')).toBeUndefined();
   });
+
+  it.each([
+    [
+      'a wrong password',
+      new RegistryError(
+        'registry registry.test rejected the credentials for user robot (401 UNAUTHORIZED): check username/password',
+        {
+          status: 401,
+          temporary: false,
+          operation: 'delete-manifest',
+          url: 'http://registry.test',
+          access: 'credentials-rejected',
+        },
+      ),
+      'The registry rejected the credentials themselves (a wrong username, password or token, not a missing right): fix them, then re-run: yanking is idempotent.',
+    ],
+    [
+      'credentials short of the delete right',
+      new RegistryError(
+        'registry registry.test accepted the credentials of user robot, but they may not delete from repository acme/api (401 insufficient_scope during delete-manifest): give the account delete access to it',
+        {
+          status: 401,
+          temporary: false,
+          operation: 'delete-manifest',
+          url: 'http://registry.test',
+          access: 'permission-missing',
+        },
+      ),
+      'The credentials were accepted but may not delete: give them delete rights on the repository, then re-run: yanking is idempotent.',
+    ],
+    [
+      'no credentials at all',
+      new RegistryError(
+        'registry registry.test requires credentials to delete-manifest acme/api (401 UNAUTHORIZED): log in',
+        {
+          status: 401,
+          temporary: false,
+          operation: 'delete-manifest',
+          url: 'http://registry.test',
+          access: 'credentials-missing',
+        },
+      ),
+      'No credentials reached the registry: log in (docker/login-action, or username and password), then re-run: yanking is idempotent.',
+    ],
+    [
+      'a GitHub token GitHub rejects',
+      new GitHubApiError(
+        'DELETE /orgs/acme/packages/container/api/versions/1 answered 401: Bad credentials',
+        {
+          status: 401,
+          method: 'DELETE',
+          path: '/orgs/acme/packages/container/api/versions/1',
+          temporary: false,
+        },
+      ),
+      'GitHub rejected the token itself (missing, invalid or expired): pass a valid github-token, then re-run: yanking is idempotent.',
+    ],
+    [
+      'a GitHub token without the package right',
+      new GitHubApiError('DELETE /orgs/acme/packages/container/api/versions/1 answered 403: Forbidden', {
+        status: 403,
+        method: 'DELETE',
+        path: '/orgs/acme/packages/container/api/versions/1',
+        temporary: false,
+      }),
+      'The token was accepted but may not delete the package version: give it packages: write and admin rights on the package, then re-run: yanking is idempotent.',
+    ],
+  ])(
+    'a delete refused for %s: the advice follows the cause, the tombstone is written',
+    async (_, refusal, advice) => {
+      const { store } = recordingStore();
+      await seedImage(store, { revision: sha('a') });
+      store.beforeWrite = (operation) => {
+        if (operation === 'deleteManifest' || operation === 'deleteTag') throw refusal;
+      };
+      const error = (await yankCommit([target(store)], options()).catch(
+        (caught: unknown) => caught,
+      )) as Error;
+      expect(error.message).toContain(refusal.message);
+      expect(error.message.endsWith(advice)).toBe(true);
+      // A wrong password is never called a missing right, nor the other way round.
+      if (!advice.includes('may not delete')) expect(error.message).not.toContain('may not delete:');
+      expect(await readTombstone(store, sha('a'))).toBeDefined();
+    },
+  );
 
   it('a short-sha collision (the tag names another commit) is refused before any write', async () => {
     const { store, writes } = recordingStore();

@@ -7,7 +7,8 @@ import {
 } from '@flow-actions/action-kit';
 import { writeTombstone } from '@flow-actions/artifact-protocol';
 import { type ShaTagOptions, shortSha } from '@flow-actions/commit-identity';
-import type { ArtifactStore } from '@flow-actions/oci-store';
+import { isGitHubApiError } from '@flow-actions/github-api';
+import { type ArtifactStore, isRegistryError } from '@flow-actions/oci-store';
 import type { ArtifactDeleter } from './deleters';
 import { type ImagePlan, mapBounded, planImageYank } from './plan';
 
@@ -22,8 +23,8 @@ export interface YankOptions {
   /** Full sha of the commit. */
   sha: string;
   reason: string;
-  /** Who yanks it, e.g. `GITHUB_ACTOR`. */
-  actor: string;
+  /** Who yanks it, e.g. `GITHUB_ACTOR`. Default: none, and the tombstone names no one. */
+  actor?: string;
   /** The run that yanks it, kept in the tombstone. Default: none. */
   runUrl?: string;
   /** The repository URL, kept in the tombstone. Default: none. */
@@ -45,7 +46,7 @@ export interface YankOptions {
 /** Who yanks which commit, from where: what the entry or the CLI knows besides the inputs. */
 export interface YankRun {
   sha: string;
-  actor: string;
+  actor?: string;
   runUrl?: string;
   source?: string;
   logger?: Logger;
@@ -59,7 +60,7 @@ export function yankOptions(
   return {
     sha: run.sha,
     reason: inputs.reason,
-    actor: run.actor,
+    ...(run.actor ? { actor: run.actor } : {}),
     ...(run.runUrl ? { runUrl: run.runUrl } : {}),
     ...(run.source ? { source: run.source } : {}),
     shaOptions: inputs.shaOptions,
@@ -227,7 +228,7 @@ async function yankImage(
       {
         sha: options.sha,
         reason: options.reason,
-        actor: options.actor,
+        ...(options.actor ? { actor: options.actor } : {}),
         ...(plan.artifact ? { artifactDigest: plan.artifact.digest } : {}),
         artifactTags: plan.tags,
         platformManifests: plan.children,
@@ -313,13 +314,31 @@ function withoutFinalStop(message: string): string {
   return message.replace(/[.\s]+$/, '');
 }
 
+/**
+ * What follows a failed delete. The error already names its cause and fix; this adds what to do
+ * after, and for an access refusal follows the store's own classification, so a wrong password is
+ * never called a missing right.
+ */
 function fixFor(error: unknown): string {
-  const status = typeof error === 'object' && error !== null && 'status' in error ? error.status : undefined;
-  if (status === 405) {
-    return 'Once deletion is enabled (or the artifact deleted by hand), re-run: yanking is idempotent. To keep the artifact and only block it, use mode: tombstone-only.';
+  const rerun = 'then re-run: yanking is idempotent.';
+  if (isRegistryError(error)) {
+    if (error.status === 405) {
+      return 'Once deletion is enabled (or the artifact deleted by hand), re-run: yanking is idempotent. To keep the artifact and only block it, use mode: tombstone-only.';
+    }
+    switch (error.access) {
+      case 'permission-missing':
+        return `The credentials were accepted but may not delete: give them delete rights on the repository, ${rerun}`;
+      case 'credentials-rejected':
+        return `The registry rejected the credentials themselves (a wrong username, password or token, not a missing right): fix them, ${rerun}`;
+      case 'credentials-missing':
+        return `No credentials reached the registry: log in (docker/login-action, or username and password), ${rerun}`;
+    }
   }
-  if (status === 401 || status === 403) {
-    return 'The credentials may not delete: give the job delete rights on the repository, then re-run.';
+  if (isGitHubApiError(error) && error.status === 401) {
+    return `GitHub rejected the token itself (missing, invalid or expired): pass a valid github-token, ${rerun}`;
+  }
+  if (isGitHubApiError(error) && error.status === 403) {
+    return `The token was accepted but may not delete the package version: give it packages: write and admin rights on the package, ${rerun}`;
   }
   return 'Re-run to finish: yanking is idempotent.';
 }

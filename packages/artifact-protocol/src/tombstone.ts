@@ -43,8 +43,8 @@ export interface TombstoneInput {
   /** Full sha of the yanked commit. */
   sha: string;
   reason: string;
-  /** Who yanked it, e.g. the workflow actor. */
-  actor: string;
+  /** Who yanked it, e.g. the workflow actor. Default: none, and the annotation is left out rather than guessed. */
+  actor?: string;
   /** When. Default: now. */
   yankedAt?: Date;
   /** The digest of the commit's artifact, when there was one. */
@@ -84,7 +84,7 @@ export function buildTombstoneManifest(input: TombstoneInput): { bytes: Buffer; 
     [LineageAnnotations.revision]: input.sha,
     [LineageAnnotations.created]: (input.yankedAt ?? new Date()).toISOString(),
     [TombstoneAnnotations.reason]: input.reason,
-    [TombstoneAnnotations.actor]: input.actor,
+    ...(input.actor ? { [TombstoneAnnotations.actor]: input.actor } : {}),
     [TombstoneAnnotations.mode]: input.mode ?? 'delete',
     [TombstoneAnnotations.tags]: (input.artifactTags ?? []).join(','),
   };

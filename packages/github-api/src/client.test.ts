@@ -40,6 +40,34 @@ describe('GitHubClient options', () => {
     );
   });
 
+  test('without a repository, the Packages API works and a repository-scoped call says what is missing', async () => {
+    const calls: string[] = [];
+    const github = new GitHubClient({
+      token: TOKEN,
+      apiUrl: 'http://127.0.0.1:9',
+      fetch: async (url) => {
+        calls.push(url);
+        return Response.json([]);
+      },
+    });
+    expect(github.owner).toBeUndefined();
+    expect(
+      await github.listPackageVersions({
+        owner: 'acme',
+        ownerType: 'org',
+        packageType: 'container',
+        packageName: 'api',
+      }),
+    ).toEqual([]);
+    expect(calls).toEqual([
+      expect.stringMatching(/^http:\/\/127\.0\.0\.1:9\/orgs\/acme\/packages\/container\/api\/versions/),
+    ]);
+    await expect(github.listCheckRunsForRef('main')).rejects.toThrow(
+      'no repository for a repository-scoped GitHub call: GITHUB_REPOSITORY is not set',
+    );
+    expect(calls).toHaveLength(1);
+  });
+
   test('masks the token before use', () => {
     const masked: string[] = [];
     const masker = new SecretMasker((value) => masked.push(value));

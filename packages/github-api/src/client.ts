@@ -19,8 +19,11 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 export interface GitHubClientOptions {
   /** A token for the API (`${{ github.token }}` or an app/PAT token). Required; masked before any use. */
   token: string;
-  /** `owner/name` of the repository the repository-scoped calls act on. Required. */
-  repository: string;
+  /**
+   * `owner/name` of the repository the repository-scoped calls act on. Default: none, for a client
+   * that only calls the Packages API (addressed by owner); a repository-scoped call then fails.
+   */
+  repository?: string;
   /** Base URL of the REST API. Default: `GITHUB_API_URL`, else `https://api.github.com`. */
   apiUrl?: string;
   /** Redacts the token from messages; the token is added to it. Default: a private masker. */
@@ -139,8 +142,9 @@ const DEPLOYMENT_STATUS_DESCRIPTION_MAX = 140;
  * retries for what is safe to repeat, and one-line errors that say which permission is missing.
  */
 export class GitHubClient {
-  readonly owner: string;
-  readonly repo: string;
+  /** Undefined when no repository was given. */
+  readonly owner: string | undefined;
+  readonly repo: string | undefined;
   /** The API base without a trailing slash. */
   readonly apiUrl: string;
   /** Requests sent (retries included), for tests and benchmarks. */
@@ -167,12 +171,12 @@ export class GitHubClient {
       );
     this.#token = options.token.trim();
     const [owner, repo, ...rest] = (options.repository ?? '').split('/');
-    if (!owner || !repo || rest.length > 0)
+    if (options.repository !== undefined && (!owner || !repo || rest.length > 0))
       throw new ConfigurationError(
         `repository "${options.repository}" is not owner/name: pass it as e.g. \`acme/api\` (default \${{ github.repository }})`,
       );
-    this.owner = owner;
-    this.repo = repo;
+    this.owner = options.repository === undefined ? undefined : owner;
+    this.repo = options.repository === undefined ? undefined : repo;
     this.apiUrl = parseApiUrl(options.apiUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com');
     this.#fetch = options.fetch ?? ((url, init) => fetch(url, init));
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -297,11 +301,12 @@ export class GitHubClient {
 
   /** The open pull request from `head` into `base`, if there is one. Needs `pull-requests: read`. */
   async findOpenPullRequest(lookup: PullRequestLookup): Promise<PullRequest | undefined> {
+    const path = `${this.#repoPath()}/pulls`;
     const head = lookup.head.includes(':') ? lookup.head : `${this.owner}:${lookup.head}`;
     const pulls = await this.#paginate<PullRequest>(
       {
         method: 'GET',
-        path: `${this.#repoPath()}/pulls`,
+        path,
         query: { state: 'open', head, base: lookup.base, per_page: 100 },
         permission: 'pull-requests: read',
       },
@@ -375,6 +380,11 @@ export class GitHubClient {
   }
 
   #repoPath(): string {
+    if (this.owner === undefined || this.repo === undefined) {
+      throw new ConfigurationError(
+        'no repository for a repository-scoped GitHub call: GITHUB_REPOSITORY is not set; run in a workflow, or pass the repository (owner/name)',
+      );
+    }
     return `/repos/${encodeURIComponent(this.owner)}/${encodeURIComponent(this.repo)}`;
   }
 

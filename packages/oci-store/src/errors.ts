@@ -12,6 +12,13 @@ export type RegistryOperation =
   | 'put-blob'
   | 'mount-blob';
 
+/**
+ * Why a registry refused access, as the store told the cases apart: `credentials-rejected`, a
+ * wrong username, password or token; `permission-missing`, credentials accepted but short of the
+ * right (push, delete, pull) the request needs; `credentials-missing`, no credentials were sent.
+ */
+export type AccessRefusal = 'credentials-rejected' | 'permission-missing' | 'credentials-missing';
+
 export interface RegistryErrorDetails {
   /** HTTP status, or undefined when the registry could not be reached. */
   status?: number;
@@ -22,6 +29,8 @@ export interface RegistryErrorDetails {
   operation: RegistryOperation;
   /** The request URL with credentials and query secrets removed. */
   url: string;
+  /** Set for a 401 or 403 about access: which of the cases it was. */
+  access?: AccessRefusal;
 }
 
 /**
@@ -35,6 +44,7 @@ export class RegistryError extends Error {
   readonly temporary: boolean;
   readonly operation: RegistryOperation;
   readonly url: string;
+  readonly access: AccessRefusal | undefined;
 
   constructor(message: string, details: RegistryErrorDetails, options?: { cause?: unknown }) {
     super(message, options);
@@ -43,6 +53,7 @@ export class RegistryError extends Error {
     this.temporary = details.temporary;
     this.operation = details.operation;
     this.url = details.url;
+    this.access = details.access;
   }
 }
 

@@ -21,7 +21,13 @@ export {
   isDigest,
   SizeMismatchError,
 } from './digest';
-export type { ImmutabilitySetting, RegistryErrorDetails, RegistryOperation, SpecError } from './errors';
+export type {
+  AccessRefusal,
+  ImmutabilitySetting,
+  RegistryErrorDetails,
+  RegistryOperation,
+  SpecError,
+} from './errors';
 export {
   ImmutableTagRefusedError,
   isImmutableTagRefusedError,
@@ -32,7 +38,13 @@ export {
 export type { LayoutStoreOptions, OpenLayoutStoreOptions } from './layout-store';
 export { LayoutStore, openLayoutStore, REF_NAME_ANNOTATION } from './layout-store';
 export type { Lineage, LineageOptions } from './lineage';
-export { buildLineageAnnotations, githubRunUrl, LineageAnnotations, readLineage } from './lineage';
+export {
+  buildLineageAnnotations,
+  githubRepositoryUrl,
+  githubRunUrl,
+  LineageAnnotations,
+  readLineage,
+} from './lineage';
 export type { Lock, LockOptions } from './lock';
 export { acquireLock, LockTimeoutError, withLock } from './lock';
 export type { MemoryStoreCounters } from './memory-store';

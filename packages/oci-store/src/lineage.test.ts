@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildLineageAnnotations, githubRunUrl, LineageAnnotations, readLineage } from './lineage';
+import {
+  buildLineageAnnotations,
+  githubRepositoryUrl,
+  githubRunUrl,
+  LineageAnnotations,
+  readLineage,
+} from './lineage';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 
@@ -82,6 +88,21 @@ describe('readLineage', () => {
       created: '2026-03-01T10:00:00Z',
     });
     expect(readLineage(undefined)).toEqual({});
+  });
+});
+
+describe('githubRepositoryUrl', () => {
+  it('is the server and repository of the run; github.com when the server is not said', () => {
+    expect(
+      githubRepositoryUrl({
+        GITHUB_SERVER_URL: 'https://github.example.com/',
+        GITHUB_REPOSITORY: 'acme/api',
+      }),
+    ).toBe('https://github.example.com/acme/api');
+    expect(githubRepositoryUrl({ GITHUB_REPOSITORY: 'acme/api' })).toBe('https://github.com/acme/api');
+  });
+  it('is undefined without a repository: none is made up', () => {
+    expect(githubRepositoryUrl({ GITHUB_SERVER_URL: 'https://github.com' })).toBeUndefined();
   });
 });
 

@@ -96,6 +96,16 @@ export function readLineage(annotations: Record<string, string> | undefined): Pa
 }
 
 /**
+ * The URL of the repository a GitHub Actions run belongs to (`https://github.com/acme/api`), for
+ * `org.opencontainers.image.source`; undefined outside a run, so that none is ever made up.
+ */
+export function githubRepositoryUrl(env: Record<string, string | undefined>): string | undefined {
+  const repository = env.GITHUB_REPOSITORY;
+  if (!repository) return undefined;
+  return `${(env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')}/${repository}`;
+}
+
+/**
  * The URL of the current GitHub Actions run attempt, from the runner's environment; undefined
  * outside a run. Takes the environment as a parameter so callers and tests pass what they have.
  */

@@ -181,6 +181,7 @@ describe('RegistryTransport authentication', () => {
       'registry registry.example rejected the credentials for user robot (401 UNAUTHORIZED): check username/password',
     );
     expect((error as RegistryError).temporary).toBe(false);
+    expect((error as RegistryError).access).toBe('credentials-rejected');
     const everything = `${(error as Error).message} ${(error as RegistryError).url} ${logger.text}`;
     expect(everything).not.toContain('wrong-pass');
     expect(everything).not.toContain(Buffer.from('robot:wrong-pass').toString('base64'));
@@ -474,7 +475,10 @@ describe('RegistryTransport retries', () => {
     ],
   ])('never retries %i', async (status, code, message) => {
     const { t, seen } = transport(() => specError(status, code));
-    await expect(t.request(pull())).rejects.toThrow(message);
+    const error = (await t.request(pull()).catch((e: unknown) => e)) as RegistryError;
+    expect(error.message).toMatch(message);
+    // Only the anonymous 403 is about access: no credentials were sent.
+    expect(error.access).toBe(status === 403 ? 'credentials-missing' : undefined);
     expect(seen).toHaveLength(1);
   });
 
@@ -530,6 +534,7 @@ describe('RegistryTransport retries', () => {
     expect(error).toBeInstanceOf(RegistryError);
     expect(error.message).toBe(message);
     expect(error.temporary).toBe(false);
+    expect(error.access).toBe('permission-missing');
     // The challenge, the token, the refused request: never asked again.
     expect(seen).toHaveLength(3);
   });

@@ -2,6 +2,7 @@ import { ConfigurationError, type Logger, nullLogger, type SecretMasker } from '
 import packageJson from '../package.json';
 import type { Credentials } from './credentials';
 import {
+  type AccessRefusal,
   ImmutableTagRefusedError,
   parseSpecErrors,
   RegistryError,
@@ -281,6 +282,7 @@ export class RegistryTransport {
           temporary: false,
           operation: request.operation,
           url: this.redactUrl(request.url),
+          access: 'credentials-missing',
         },
       );
     }
@@ -534,6 +536,7 @@ export class RegistryTransport {
       );
     }
     let message: string;
+    let access: AccessRefusal | undefined;
     // Accepted credentials short of a right: a token without the scope (401 insufficient_scope,
     // Docker Hub and distribution), or a plain refusal (403, GHCR and ECR). Not a wrong password.
     const challenge =
@@ -543,14 +546,18 @@ export class RegistryTransport {
     if ((insufficientScope || status === 403) && authenticated) {
       const reason = insufficientScope ? `${status} insufficient_scope` : `${answer}${detail}`;
       message = lacksPermission(this.host, user, request, reason);
+      access = 'permission-missing';
     } else if (status === 401 && !user && this.#credentials?.identityToken) {
       message = `registry ${this.host} rejected the identity token from ${this.#credentials.source} (${answer}): log in again`;
+      access = 'credentials-rejected';
     } else if (status === 401) {
       message = user
         ? `registry ${this.host} rejected the credentials for user ${user} (${answer}): check username/password`
         : `registry ${this.host} requires credentials to ${what} (${answer}): log in with docker/login-action or set username and password`;
+      access = user ? 'credentials-rejected' : 'credentials-missing';
     } else if (status === 403) {
       message = `registry ${this.host} denied ${what} to anonymous access (${answer}${detail}): log in with docker/login-action or set username and password, with credentials that may ${permissionOf(request.operation)} this repository`;
+      access = 'credentials-missing';
     } else if (status === 404 && code === 'NAME_UNKNOWN') {
       message = `repository ${request.target.split(/[:@]/)[0]} does not exist on registry ${this.host} (${answer}): check the reference`;
     } else if (status === 404) {
@@ -570,6 +577,7 @@ export class RegistryTransport {
       temporary: TEMPORARY_STATUSES.has(status),
       operation: request.operation,
       url: this.redactUrl(request.url),
+      ...(access ? { access } : {}),
     });
   }
 }

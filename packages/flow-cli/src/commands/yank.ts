@@ -84,12 +84,14 @@ export const yankCommand: Command = {
         )
       : await currentCommit(undefined, context);
     const source = await repositoryUrl(context);
+    const actor = context.env.FLOW_ACTOR || context.env.USER;
+    if (!actor) context.logger.warning('Neither $FLOW_ACTOR nor $USER is set: the tombstone names no actor.');
     context.logger.info(`${inputs.dryRun ? 'Planning the yank of' : 'Yanking'} commit ${shortSha(sha)}…`);
     const result = await yankCommit(
       targets,
       yankOptions(inputs, {
         sha,
-        actor: context.env.FLOW_ACTOR || context.env.USER || 'unknown',
+        ...(actor ? { actor } : {}),
         ...(source ? { source } : {}),
         logger: context.logger,
       }),
