@@ -417,13 +417,26 @@ describe('the required-checks gate against the fake', () => {
       title: 'all green, statuses and check runs mixed',
       seed: (sha: string) => {
         fake.seed.checkRun({ name: 'lint', head_sha: sha });
-        fake.seed.checkRun({ name: 'test', head_sha: sha, conclusion: 'skipped' });
+        fake.seed.checkRun({ name: 'test', head_sha: sha, conclusion: 'success' });
         fake.seed.status(sha, { context: 'ci/jenkins', state: 'success' });
       },
       ok: true,
       states: ['success', 'success', 'success'],
       message: 'all 3 required check(s) are green',
     },
+    // GitHub's OpenAPI description lists no `stale` among a check run's conclusions (the fake refuses
+    // to answer one); the unit table covers it.
+    ...(['skipped', 'neutral', 'cancelled', 'timed_out', 'action_required'] as const).map((conclusion) => ({
+      title: `a check run that concluded ${conclusion} did not pass`,
+      seed: (sha: string) => {
+        fake.seed.checkRun({ name: 'lint', head_sha: sha });
+        fake.seed.checkRun({ name: 'test', head_sha: sha, conclusion });
+        fake.seed.status(sha, { context: 'ci/jenkins', state: 'success' });
+      },
+      ok: false,
+      states: ['success', 'failure', 'success'],
+      message: `1 of 3 required check(s) not green: did not pass: \`test\` (check run ${conclusion} — https://github.com/acme/api/actions/runs/`,
+    })),
     {
       title: 'a failing check',
       seed: (sha: string) => {
@@ -433,7 +446,7 @@ describe('the required-checks gate against the fake', () => {
       },
       ok: false,
       states: ['success', 'failure', 'success'],
-      message: 'failed: `test` (check run failure — https://github.com/acme/api/actions/runs/',
+      message: 'did not pass: `test` (check run failure — https://github.com/acme/api/actions/runs/',
     },
     {
       title: 'a pending check',

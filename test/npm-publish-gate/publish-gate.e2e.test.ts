@@ -178,7 +178,20 @@ describe('npm-publish-gate (bundled action, verdaccio, real npm)', () => {
       name: 'a failing check',
       seed: (commit: string) =>
         github.seed.checkRun({ name: 'stage-cd', head_sha: commit, conclusion: 'failure' }),
-      message: /failed: `stage-cd` \(check run failure.*fix it and re-run that check/,
+      message: /did not pass: `stage-cd` \(check run failure — .*\): it failed: fix the cause and re-run it/,
+    },
+    {
+      name: 'a skipped check (its job skipped by if:, as after a failed build)',
+      seed: (commit: string) =>
+        github.seed.checkRun({ name: 'stage-cd', head_sha: commit, conclusion: 'skipped' }),
+      message:
+        /did not pass: `stage-cd` \(check run skipped — .*\): it never ran \(a job skipped by its if:, or after a failed need\), so it checked nothing/,
+    },
+    {
+      name: 'a cancelled check (replaced in its concurrency group)',
+      seed: (commit: string) =>
+        github.seed.checkRun({ name: 'stage-cd', head_sha: commit, conclusion: 'cancelled' }),
+      message: /did not pass: `stage-cd` \(check run cancelled — .*\): it was cancelled before it finished/,
     },
     {
       name: 'a pending check',

@@ -248,6 +248,23 @@ describe('promote (bundled action, real registry)', () => {
     expect(failing.errors[0]).toMatch(/lint/);
     expect(await skopeoDigest(`${repo}:prod`)).toBeUndefined();
 
+    // Skipped or neutral is not green: the check never judged this commit.
+    github.seed.checkRun({ name: 'stage', head_sha: source, conclusion: 'skipped' });
+    github.seed.checkRun({ name: 'scan', head_sha: source, conclusion: 'neutral' });
+    const skipped = await promote({
+      image: repo,
+      from: source,
+      to: 'prod',
+      'require-checks': 'unit, stage, scan',
+    });
+    expect(skipped.exitCode).toBe(1);
+    expect(skipped.errors).toEqual([
+      expect.stringMatching(
+        /^2 of 3 required check\(s\) not green: did not pass: `stage` \(check run skipped — \S+\): it never ran \(a job skipped by its if:, or after a failed need\), so it checked nothing: run it on this commit, or use a commit where it passed; `scan` \(check run neutral — \S+\): it reported no verdict \(neutral\): make it conclude success, or stop requiring it \(commit [0-9a-f]{40}\)$/,
+      ),
+    ]);
+    expect(await skopeoDigest(`${repo}:prod`)).toBeUndefined();
+
     const green = await promote({
       image: repo,
       from: source,
@@ -262,7 +279,7 @@ describe('promote (bundled action, real registry)', () => {
     expect(green.outputs['deployment-id']).toBe(String(deployment?.id));
     expect(github.state.deploymentStatuses.at(-1)?.status).toMatchObject({ state: 'success' });
     expect(github.schemaViolations).toEqual([]);
-    for (const run of [pending, failing, green]) {
+    for (const run of [pending, failing, skipped, green]) {
       expect(run.log + run.stderr + run.summary + JSON.stringify(run.outputs)).not.toContain(GITHUB_TOKEN);
     }
   });

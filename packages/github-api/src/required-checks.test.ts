@@ -59,15 +59,40 @@ const cases: Case[] = [
     states: ['success', 'success'],
     message: ['all 2 required check(s) are green', '`lint`', '`test`'],
   },
-  {
-    title: 'neutral and skipped count as green',
-    required: ['docs', 'e2e'],
-    runs: [run('docs', 'completed', 'neutral'), run('e2e', 'completed', 'skipped')],
-    statuses: [],
-    ok: true,
-    states: ['success', 'success'],
-    message: ['all 2 required check(s) are green'],
-  },
+  // Unlike branch protection, a release gate asks whether the commit was checked: only success passed.
+  ...(
+    [
+      [
+        'skipped',
+        'it never ran (a job skipped by its if:, or after a failed need), so it checked nothing: run it on this commit, or use a commit where it passed',
+      ],
+      ['neutral', 'it reported no verdict (neutral): make it conclude success, or stop requiring it'],
+      [
+        'cancelled',
+        'it was cancelled before it finished (by hand, or replaced by a newer run in its concurrency group): re-run it on this commit, or use a commit where it passed',
+      ],
+      ['stale', 'GitHub marked it stale (incomplete for 14 days): re-run it'],
+      ['action_required', 'it waits for someone to act (see its details link): do that, then re-run it'],
+      ['timed_out', 'it timed out: re-run it'],
+      ['startup_failure', 'its workflow failed to start: fix the workflow and re-run it'],
+      ['failure', 'it failed: fix the cause and re-run it'],
+      ['some_future_value', 'a conclusion not known here: only success passes; re-run it'],
+    ] as const
+  ).map(
+    ([conclusion, fix]): Case => ({
+      title: `conclusion ${conclusion} did not pass: the message names the check, the conclusion and what to do`,
+      required: ['Stage checks'],
+      runs: [run('Stage checks', 'completed', conclusion)],
+      statuses: [],
+      ok: false,
+      states: ['failure'],
+      message: [
+        '1 of 1 required check(s) not green: did not pass: `Stage checks` (check run ',
+        `check run ${conclusion} — https://github.com/acme/api/actions/runs/9/job/`,
+        `): ${fix}`,
+      ],
+    }),
+  ),
   {
     title: 'a failing check run blocks and links to it',
     required: ['lint', 'test'],
@@ -77,20 +102,21 @@ const cases: Case[] = [
     states: ['success', 'failure'],
     message: [
       '1 of 2 required check(s) not green',
-      'failed: `test` (check run failure — https://github.com/',
+      'did not pass: `test` (check run failure — https://github.com/',
     ],
   },
-  ...['cancelled', 'timed_out', 'action_required', 'startup_failure', 'stale', 'some_future_value'].map(
-    (conclusion): Case => ({
-      title: `conclusion ${conclusion} is a failure`,
-      required: ['build'],
-      runs: [run('build', 'completed', conclusion)],
-      statuses: [],
-      ok: false,
-      states: ['failure'],
-      message: [`\`build\` (check run ${conclusion}`],
-    }),
-  ),
+  {
+    title: 'a skipped re-run after a success: the newest report wins, and it did not pass',
+    required: ['Stage checks'],
+    runs: [
+      run('Stage checks', 'completed', 'success', '2026-11-20T10:00:00Z'),
+      run('Stage checks', 'completed', 'skipped', '2026-11-20T10:05:00Z'),
+    ],
+    statuses: [],
+    ok: false,
+    states: ['failure'],
+    message: ['`Stage checks` (check run skipped'],
+  },
   ...['queued', 'in_progress', 'waiting', 'requested', 'pending'].map(
     (runStatus): Case => ({
       title: `a check run ${runStatus} is pending`,
@@ -133,7 +159,7 @@ const cases: Case[] = [
     statuses: [],
     ok: false,
     states: ['failure'],
-    message: ['failed: `test`'],
+    message: ['did not pass: `test`'],
   },
   {
     title: 'a re-run in progress after a failure is pending',
@@ -178,7 +204,10 @@ const cases: Case[] = [
     runs: [],
     ok: false,
     states: ['failure'],
-    message: ['failed: `ci/jenkins` (status error'],
+    message: [
+      'did not pass: `ci/jenkins` (status error',
+      'fix the cause and have its service report it again',
+    ],
   },
   {
     title: 'a name reported both as a status and a check run: the newest wins',
@@ -196,7 +225,7 @@ const cases: Case[] = [
     statuses: [],
     ok: false,
     states: ['failure', 'pending', 'missing'],
-    message: ['3 of 3', 'failed: `a`', 'never reported on this commit: `c`', 'wait for `b`'],
+    message: ['3 of 3', 'did not pass: `a`', 'never reported on this commit: `c`', 'wait for `b`'],
   },
   {
     title: 'no required checks',

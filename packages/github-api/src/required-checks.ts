@@ -7,8 +7,10 @@ export interface RequiredCheckRow {
   /** The required name as configured. */
   name: string;
   state: RequiredCheckState;
-  /** What was reported, e.g. `check run: failure — https://…`, or why it is missing. */
+  /** What was reported, e.g. `check run skipped — https://…`, or why it is missing. */
   detail: string;
+  /** For a report that did not pass: what it means and what to do. */
+  fix?: string;
 }
 
 export interface RequiredChecksResult {
@@ -21,14 +23,52 @@ export interface RequiredChecksResult {
 }
 
 /**
- * Green conclusions. `neutral` and `skipped` count as green as they do in GitHub's branch
- * protection: a job skipped by its `if:` or a check that chose not to judge does not block.
+ * What a completed check run's conclusion says about a required check, by GitHub's own meanings
+ * (docs.github.com, "About status checks": check statuses and conclusions). Only `success` passed.
+ * Branch protection, and `needs:` in Actions, treat `skipped` and `neutral` as passing, so that a
+ * job skipped by its `if:` does not block a merge; a release gate asks another question — was this
+ * commit checked? — and a check that was skipped, reported no verdict, or never finished did not
+ * check it. Each entry says what happened and what to do, for the one-line message.
  */
-const GREEN_CONCLUSIONS = new Set(['success', 'neutral', 'skipped']);
+const CONCLUSIONS: Readonly<Record<string, { green: boolean; meaning: string }>> = {
+  success: { green: true, meaning: 'passed' },
+  failure: { green: false, meaning: 'it failed: fix the cause and re-run it' },
+  startup_failure: { green: false, meaning: 'its workflow failed to start: fix the workflow and re-run it' },
+  timed_out: { green: false, meaning: 'it timed out: re-run it' },
+  cancelled: {
+    green: false,
+    meaning:
+      'it was cancelled before it finished (by hand, or replaced by a newer run in its concurrency group): re-run it on this commit, or use a commit where it passed',
+  },
+  skipped: {
+    green: false,
+    meaning:
+      'it never ran (a job skipped by its if:, or after a failed need), so it checked nothing: run it on this commit, or use a commit where it passed',
+  },
+  neutral: {
+    green: false,
+    meaning: 'it reported no verdict (neutral): make it conclude success, or stop requiring it',
+  },
+  stale: {
+    green: false,
+    meaning: 'GitHub marked it stale (incomplete for 14 days): re-run it',
+  },
+  action_required: {
+    green: false,
+    meaning: 'it waits for someone to act (see its details link): do that, then re-run it',
+  },
+};
+
+/** A conclusion GitHub adds later is not known to be green: it blocks, saying so. */
+const UNKNOWN_CONCLUSION = {
+  green: false,
+  meaning: 'a conclusion not known here: only success passes; re-run it',
+};
 
 interface Report {
   state: Exclude<RequiredCheckState, 'missing'>;
   detail: string;
+  fix?: string;
   /** When it was reported (ms), to find the newest per name. */
   at: number;
   id: number;
@@ -37,11 +77,12 @@ interface Report {
 /**
  * Decides whether every required check is green. A required name matches a check run's `name`
  * or a commit status's `context`; when a name was reported several times (re-runs, or both as a
- * check run and a status) the newest report wins. Green: check run conclusion success, neutral or
- * skipped; status success. Pending: a check run not completed yet (queued, in_progress, waiting,
- * requested, pending); status pending. Failure: any other conclusion (failure, cancelled,
- * timed_out, action_required, startup_failure, stale); status failure or error. A required name
- * nobody reported is missing, and blocks: it may never come (a typo, a renamed job).
+ * check run and a status) the newest report wins. Green: a check run concluded success; a status
+ * success. Pending: a check run not completed yet (queued, in_progress, waiting, requested,
+ * pending); status pending. Not passed: any other conclusion — skipped, neutral, cancelled, stale,
+ * action_required as much as failure and timed_out (see CONCLUSIONS) — and status failure or
+ * error. A required name nobody reported is missing, and blocks: it may never come (a typo, a
+ * renamed job).
  */
 export function evaluateRequiredChecks(
   required: readonly string[],
@@ -61,7 +102,7 @@ export function evaluateRequiredChecks(
   const rows: RequiredCheckRow[] = names.map((name) => {
     const report = newest.get(name);
     if (!report) return { name, state: 'missing', detail: 'never reported on this commit' };
-    return { name, state: report.state, detail: report.detail };
+    return { name, state: report.state, detail: report.detail, ...(report.fix ? { fix: report.fix } : {}) };
   });
   return { ok: rows.every((row) => row.state === 'success'), rows, message: summarize(rows) };
 }
@@ -88,9 +129,10 @@ function reportCheckRun(run: CheckRun): Report {
   if (run.status !== 'completed')
     return { state: 'pending', detail: `check run ${run.status}${where}`, at, id: run.id };
   const conclusion = run.conclusion ?? 'none';
-  // Anything not known to be green is red, so a conclusion GitHub adds later cannot slip through.
-  const state = GREEN_CONCLUSIONS.has(conclusion) ? 'success' : 'failure';
-  return { state, detail: `check run ${conclusion}${where}`, at, id: run.id };
+  const known = CONCLUSIONS[conclusion] ?? UNKNOWN_CONCLUSION;
+  const detail = `check run ${conclusion}${where}`;
+  if (known.green) return { state: 'success', detail, at, id: run.id };
+  return { state: 'failure', detail, fix: known.meaning, at, id: run.id };
 }
 
 function reportStatus(status: CommitStatus): Report {
@@ -100,6 +142,7 @@ function reportStatus(status: CommitStatus): Report {
   return {
     state,
     detail: `status ${status.state}${description}${where}`,
+    ...(state === 'failure' ? { fix: 'fix the cause and have its service report it again' } : {}),
     at: timestamp(status.updated_at ?? status.created_at),
     id: status.id,
   };
@@ -121,7 +164,7 @@ function summarize(rows: readonly RequiredCheckRow[]): string {
   const parts: string[] = [];
   if (failed.length > 0)
     parts.push(
-      `failed: ${failed.map((row) => `${quote(row)} (${row.detail})`).join(', ')} — fix it and re-run that check`,
+      `did not pass: ${failed.map((row) => `${quote(row)} (${row.detail}): ${row.fix ?? 'it did not pass'}`).join('; ')}`,
     );
   if (missing.length > 0)
     parts.push(
