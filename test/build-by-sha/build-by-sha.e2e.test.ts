@@ -524,6 +524,20 @@ describe('build-by-sha builds exactly the commit it tags (DESIGN §8 rule 7)', (
     );
     expect(run.summary).toContain('**Built from uncommitted changes (allow-dirty)**');
 
+    // The bundled promote refuses the dirty build by its tag and by its digest: nothing is written.
+    for (const from of [tag, run.outputs.digest as string]) {
+      const promoted = await runAction({
+        actionDir: releasedAction('promote'),
+        inputs: { image, from, to: 'rc-1, demo' },
+        env: { DOCKER_CONFIG: join(tmpdir(), 'flow-no-docker-config') },
+      });
+      expect(promoted.exitCode).toBe(1);
+      expect(promoted.errors).toEqual([
+        `Input "from" ${from} is ${image}@${run.outputs.digest}, which was built from uncommitted changes on top of commit ${TAG} (revision ${SHA}-dirty): a dirty build is never promoted. Commit the changes, build that commit (build-by-sha), and promote it.`,
+      ]);
+    }
+    expect(await skopeoTags(image)).toEqual([tag]);
+
     // A clean build of the same commit afterwards gets the sha tag, and the dirty one stays apart.
     await git(ws, 'checkout', '--', 'version.txt');
     const clean = await build({ image }, { workspace: ws });

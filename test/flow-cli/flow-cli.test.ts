@@ -664,6 +664,20 @@ describe('flow build builds exactly the commit it tags, against the real registr
         .stdout,
     ) as { annotations: Record<string, string> };
     expect(manifest.annotations['org.opencontainers.image.revision']).toBe(`${head}-dirty`);
+
+    // flow promote refuses it, by tag and by digest, in one line that speaks in flags.
+    const digest = result.images[0]?.digest as string;
+    for (const from of [result.tag, digest]) {
+      const promoted = await flow(['promote', '--image', image, '--from', from, '--to', 'rc-1', '--yes'], {
+        cwd: dir,
+      });
+      expect(promoted.exitCode).toBe(1);
+      expect(promoted.stdout).toBe('');
+      expect(lastLine(promoted)).toBe(
+        `flow promote: --from ${from} is ${image}@${digest}, which was built from uncommitted changes on top of commit ${head.slice(0, 7)} (revision ${head}-dirty): a dirty build is never promoted. Commit the changes, build that commit (build-by-sha), and promote it.`,
+      );
+    }
+    expect(await skopeoTags(image)).toEqual([result.tag]);
   });
 
   it('--sha of another commit with an archive made from the checked-out files is refused', async () => {

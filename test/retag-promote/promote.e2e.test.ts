@@ -284,6 +284,40 @@ describe('promote (bundled action, real registry)', () => {
     }
   });
 
+  it('an artifact whose revision names no commit (a dirty build, a short sha) is refused by tag, digest and to-image; nothing is written', async () => {
+    const repo = `${proxy.host}/${repository()}`;
+    const dirty = await seedImage(await store(repo), {
+      revision: `${sha('d')}-dirty`,
+      tag: 'dirty-ddddddd-0123456789ab',
+      platforms: ['linux/amd64', 'linux/arm64'],
+    });
+    const short = await seedImage(await store(repo), { revision: 'ddddddd', tag: 'hand-made' });
+    const destination = `${other.host}/${repository()}`;
+    proxy.reset();
+    const cases: [Record<string, string>, string][] = [
+      [
+        { from: 'dirty-ddddddd-0123456789ab' },
+        `Input "from" dirty-ddddddd-0123456789ab is ${repo}@${dirty.digest}, which was built from uncommitted changes on top of commit ddddddd (revision ${sha('d')}-dirty): a dirty build is never promoted. Commit the changes, build that commit (build-by-sha), and promote it.`,
+      ],
+      [
+        { from: dirty.digest, 'to-image': destination },
+        `Input "from" ${dirty.digest} is ${repo}@${dirty.digest}, which was built from uncommitted changes on top of commit ddddddd (revision ${sha('d')}-dirty): a dirty build is never promoted. Commit the changes, build that commit (build-by-sha), and promote it.`,
+      ],
+      [
+        { from: 'hand-made' },
+        `Input "from" hand-made is ${repo}@${short.digest}, which names "ddddddd" as its revision, not a full commit sha: its lineage cannot be checked (yanks are found by commit), so it is not promoted. Build the commit with build-by-sha, and promote that.`,
+      ],
+    ];
+    for (const [inputs, message] of cases) {
+      const run = await promote({ image: repo, to: 'rc-1, demo', ...inputs });
+      expect(run.exitCode).toBe(1);
+      expect(run.errors).toEqual([message]);
+    }
+    expect(proxy.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD')).toEqual([]);
+    for (const tag of ['rc-1', 'demo']) expect(await skopeoDigest(`${repo}:${tag}`)).toBeUndefined();
+    expect(await skopeoDigest(`${destination}:rc-1`)).toBeUndefined();
+  });
+
   it('rejects bad input before any request', async () => {
     proxy.reset();
     const cases: [Record<string, string>, RegExp][] = [

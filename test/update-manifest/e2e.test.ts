@@ -319,6 +319,43 @@ describe("update-manifest lineage: the source commit is the artifact's own", () 
     expect(anonymous.summary).toContain('**Warning:** Could not read');
   });
 
+  it('a dirty build is refused before cloning; allow-dirty deploys it loudly, with no Flow-Source-Commit', async () => {
+    const artifact = `${registry.host}/acme/api`;
+    const credentials = { username: registry.username ?? '', password: registry.password ?? '' };
+    const tag = `dirty-${BUILT_SHA.slice(0, 7)}-0123456789ab`;
+    const dirty = await seedImage(await openStore(artifact, credentials), {
+      revision: `${BUILT_SHA}-dirty`,
+      tag,
+    });
+    const requests = server.requests.length;
+    const before = await headOf(repo.path);
+    const refused = await deploy({ artifact, tag, digest: dirty.digest, ...credentials });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.errors).toEqual([
+      `Input "digest" ${dirty.digest} is ${artifact}@${dirty.digest}, which was built from uncommitted changes on top of commit ${BUILT_SHA.slice(0, 7)} (revision ${BUILT_SHA}-dirty): a dirty build is not deployed. Commit the changes and deploy that commit's artifact, or set allow-dirty: true to deploy it anyway to an environment of your own.`,
+    ]);
+    expect(server.requests.length).toBe(requests);
+    expect(await headOf(repo.path)).toBe(before);
+
+    const allowed = await deploy({
+      artifact,
+      tag,
+      digest: dirty.digest,
+      'allow-dirty': 'true',
+      ...credentials,
+    });
+    expect(allowed.errors).toEqual([]);
+    expect(allowed.warnings).toEqual([
+      expect.stringMatching(
+        /^DEPLOYING UNCOMMITTED CHANGES \(allow-dirty\): Input "digest" .*No commit vouches for it, so the Flow-Source-Commit trailer is left out/,
+      ),
+    ]);
+    const trailers = await trailersOf(repo.path, await headOf(repo.path));
+    expect(trailers['Flow-Source-Commit']).toBeUndefined();
+    expect(trailers['Flow-Artifact-Digest']).toBe(dirty.digest);
+    expect(allowed.summary).toContain('**Warning:** DEPLOYING UNCOMMITTED CHANGES (allow-dirty)');
+  });
+
   it('refuses a source-commit the artifact contradicts, before cloning; an abbreviation that agrees is expanded', async () => {
     const requests = server.requests.length;
     const refused = await deploy({ 'source-commit': EVENT_SHA });

@@ -16,13 +16,16 @@ const B = 'b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2';
 const C = 'c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3';
 const IMAGE = 'registry.test/acme/api';
 
-/** Puts an image manifest built from `sha` under its sha tag, with bytes that re-serialising would change. */
-async function build(store: MemoryStore, sha: string): Promise<string> {
+/**
+ * Puts an image manifest labelled with revision `sha` under its sha tag (or `tag`), with bytes that
+ * re-serialising would change.
+ */
+async function build(store: MemoryStore, sha: string, tag = sha.slice(0, 7)): Promise<string> {
   const bytes = Buffer.from(
     `{"schemaVersion": 2, "mediaType":"application/vnd.oci.image.manifest.v1+json",\n "config": {}, "layers": [],` +
       ` "annotations": {"org.opencontainers.image.revision": "${sha}"}}`,
   );
-  return store.putManifest(sha.slice(0, 7), {
+  return store.putManifest(tag, {
     bytes,
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
   });
@@ -354,6 +357,58 @@ describe('promote', () => {
       ),
     ).rejects.toThrow(/registry.test\/acme\/worker:v1.0.0 points at/);
     expect(api.tags.has('v1.0.0')).toBe(false);
+  });
+
+  it.each([
+    [
+      'a dirty build by its tag',
+      `${B}-dirty`,
+      'dirty-b2b2b2b-0123456789ab',
+      'dirty-b2b2b2b-0123456789ab',
+      'was built from uncommitted changes on top of commit b2b2b2b (revision b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2-dirty): a dirty build is never promoted. Commit the changes, build that commit (build-by-sha), and promote it.',
+    ],
+    [
+      'a dirty build by its digest',
+      `${B}-dirty`,
+      'dirty-b2b2b2b-0123456789ab',
+      'digest',
+      'was built from uncommitted changes on top of commit b2b2b2b',
+    ],
+    [
+      'a dirty build someone pushed under the sha tag',
+      `${B}-dirty`,
+      'b2b2b2b',
+      B,
+      'was built from uncommitted changes on top of commit b2b2b2b',
+    ],
+    [
+      'a short sha as the revision',
+      'b2b2b2b',
+      'v0-candidate',
+      'v0-candidate',
+      'names "b2b2b2b" as its revision, not a full commit sha: its lineage cannot be checked (yanks are found by commit), so it is not promoted.',
+    ],
+    [
+      'a branch name as the revision',
+      'main',
+      'nightly',
+      'nightly',
+      'names "main" as its revision, not a full commit sha',
+    ],
+  ])('%s is refused with one line, nothing written', async (_, revision, tag, from, message) => {
+    const store = new MemoryStore(IMAGE);
+    const digest = await build(store, revision, tag);
+    const before = store.counters.putManifest;
+    const error = (await promote(
+      request({ from: from === 'digest' ? digest : from, tags: ['rc-1', 'demo'] }),
+      deps({ [IMAGE]: store }),
+    ).catch((caught: unknown) => caught)) as Error;
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toContain(`is ${IMAGE}@${digest}, which ${message}`);
+    expect(error.message).toMatch(/^Input "from" /);
+    expect(error.message).not.toContain('\n');
+    expect(store.counters.putManifest).toBe(before);
+    expect(await store.resolve('rc-1')).toBeUndefined();
   });
 
   it('a short-sha collision under the sha tag is an error, never a silent promotion', async () => {

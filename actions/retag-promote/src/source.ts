@@ -1,5 +1,12 @@
 import { ConfigurationError } from '@flow-actions/action-kit';
-import { readRevision, readTombstone, verifyRevision, yankedError } from '@flow-actions/artifact-protocol';
+import {
+  describeUncommitted,
+  judgeRevision,
+  readRevision,
+  readTombstone,
+  verifyRevision,
+  yankedError,
+} from '@flow-actions/artifact-protocol';
 import { isFullSha, type ShaTagOptions, shaTag, shortSha } from '@flow-actions/commit-identity';
 import { type ArtifactStore, isDigest, type Manifest } from '@flow-actions/oci-store';
 import type { GitHistory } from './git-history';
@@ -61,8 +68,8 @@ export async function resolveSource(
         `${store.location} has no ${spec.kind} ${reference}: check the "from" input, or promote by commit sha.`,
       );
     }
-    const sha = await readRevision(store, manifest);
-    const yanked = sha && isFullSha(sha) ? await checkYanked(store, sha, options) : false;
+    const sha = await readCommittedRevision(store, manifest, reference);
+    const yanked = sha ? await checkYanked(store, sha, options) : false;
     return { manifest, reference, ...(sha ? { sha } : {}), ...(yanked ? { yankedOverride: true } : {}) };
   }
 
@@ -76,11 +83,10 @@ export async function resolveSource(
     store.getManifest(tag),
   ]);
   if (manifest) {
-    if (sha) await verifyRevision(store, manifest, sha, tag);
     // Without a checkout an abbreviated sha is known only through the artifact's own revision.
-    const revision = sha ?? (await readRevision(store, manifest));
-    const yankedByRevision =
-      !sha && revision && isFullSha(revision) ? await checkYanked(store, revision, options) : false;
+    const revision = (await readCommittedRevision(store, manifest, tag)) ?? sha;
+    if (sha) await verifyRevision(store, manifest, sha, tag);
+    const yankedByRevision = !sha && revision ? await checkYanked(store, revision, options) : false;
     return {
       manifest,
       reference: tag,
@@ -128,6 +134,7 @@ async function resolveFromAncestor(
   }
   const reference = shaTag(nearest.ancestor, options.sha);
   const yanked = await checkYanked(store, nearest.ancestor, options);
+  await readCommittedRevision(store, nearest.manifest, reference);
   await verifyRevision(store, nearest.manifest, nearest.ancestor, reference);
   return {
     manifest: nearest.manifest,
@@ -177,4 +184,29 @@ async function checkYanked(store: ArtifactStore, sha: string, options: SourceOpt
   if (!tombstone) return false;
   if (!options.allowYanked) throw yankedError(tombstone);
   return true;
+}
+
+/**
+ * The full commit sha the artifact names, undefined when it names none; an artifact whose revision
+ * names no commit — a dirty build (`<sha>-dirty`, from uncommitted changes) or anything else that is
+ * not a full sha — is refused (DESIGN §8 rule 7): no commit vouches for it, and no tombstone, found
+ * by commit, could ever stop it. No input lets it through: a dirty build is for trying out, never
+ * for release; its fix is a commit.
+ */
+async function readCommittedRevision(
+  store: ArtifactStore,
+  manifest: Manifest,
+  reference: string,
+): Promise<string | undefined> {
+  const revision = await readRevision(store, manifest);
+  if (revision === undefined) return undefined;
+  const lineage = judgeRevision(revision);
+  if (lineage.kind === 'commit') return lineage.sha;
+  const fix =
+    lineage.kind === 'dirty'
+      ? 'a dirty build is never promoted. Commit the changes, build that commit (build-by-sha), and promote it'
+      : 'its lineage cannot be checked (yanks are found by commit), so it is not promoted. Build the commit with build-by-sha, and promote that';
+  throw new ConfigurationError(
+    `Input "from" ${reference} is ${store.location}@${manifest.digest}, which ${describeUncommitted(lineage)}: ${fix}.`,
+  );
 }

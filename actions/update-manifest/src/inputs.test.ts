@@ -43,6 +43,7 @@ describe('getInputs', () => {
       mode: 'push',
       author: { name: 'flow-actions[bot]', email: 'flow-actions@users.noreply.github.com' },
       dryRun: false,
+      allowDirty: false,
     });
   });
 

@@ -39,6 +39,8 @@ export interface Inputs extends CommonInputs {
   helmKeys: string[];
   mode: Mode;
   pullRequestBranch?: string;
+  /** Deploy an artifact built from uncommitted changes anyway (with a loud warning). */
+  allowDirty: boolean;
 }
 
 /** The runner's variables the inputs are read against. */
@@ -209,6 +211,7 @@ export function getInputs(reader: InputReader, masker: SecretMasker, env: InputE
     author,
     ...(sourceCommit ? { sourceCommit } : {}),
     dryRun,
+    allowDirty: reader.boolean('allow-dirty', false),
   };
 }
 

@@ -5,7 +5,13 @@ import { type ActionContext, type FailureReport, runAction } from '@flow-actions
 import { openStore } from '@flow-actions/oci-store';
 import type { Lineage } from './commit-message';
 import { getInputs, getRevertInputs, type Inputs, OUTPUTS, type RevertInputs } from './inputs';
-import { createManifestGit, repositoryLabel, toRevertRequest, toUpdateRequest } from './request';
+import {
+  createManifestGit,
+  repositoryLabel,
+  toRevertRequest,
+  toSourceCommitRequest,
+  toUpdateRequest,
+} from './request';
 import { revertManifestCommit } from './revert';
 import { findSourceCommit, type SourceCommit } from './source-commit';
 import { buildRevertSummary, buildSummary } from './summary';
@@ -106,19 +112,13 @@ async function createPullRequests(
 
 /** The deployed artifact's own commit (DESIGN §8 rule 11), read with the job's registry credentials. */
 async function readSourceCommit(inputs: Inputs, context: ActionContext): Promise<SourceCommit> {
-  const source = await findSourceCommit(
-    {
-      artifact: inputs.artifact,
-      target: inputs.target,
-      ...(inputs.sourceCommit ? { explicit: inputs.sourceCommit } : {}),
-    },
-    (reference) =>
-      openStore(reference, {
-        ...inputs.registry,
-        masker: context.masker,
-        logger: context.logger,
-        inputName: 'artifact',
-      }),
+  const source = await findSourceCommit(toSourceCommitRequest(inputs), (reference) =>
+    openStore(reference, {
+      ...inputs.registry,
+      masker: context.masker,
+      logger: context.logger,
+      inputName: 'artifact',
+    }),
   );
   if (source.warning) context.logger.warning(source.warning);
   return source;

@@ -3,6 +3,7 @@ import type { Lineage } from './commit-message';
 import { createGit, type ManifestGit } from './git';
 import type { CommonInputs, Inputs, Mode, RevertInputs } from './inputs';
 import type { RevertRequest } from './revert';
+import type { SourceCommitRequest } from './source-commit';
 import type { UpdateRequest } from './update';
 
 // From the inputs to the core's request and git client: one place for the action's entry and
@@ -59,5 +60,15 @@ export function toRevertRequest(inputs: RevertInputs, lineage: Lineage): RevertR
     ...(inputs.message ? { message: inputs.message } : {}),
     lineage,
     dryRun: inputs.dryRun,
+  };
+}
+
+/** What the deployed artifact's own commit is read with: where, which version, what was claimed. */
+export function toSourceCommitRequest(inputs: Inputs): SourceCommitRequest {
+  return {
+    artifact: inputs.artifact,
+    target: inputs.target,
+    ...(inputs.sourceCommit ? { explicit: inputs.sourceCommit } : {}),
+    allowDirty: inputs.allowDirty,
   };
 }

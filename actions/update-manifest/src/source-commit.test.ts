@@ -72,6 +72,33 @@ describe('findSourceCommit', () => {
     });
   });
 
+  it('a dirty build is refused, naming the input and the fix; allow-dirty lets it through loudly, with no trailer', async () => {
+    const { store, digest } = await storeWith({ 'org.opencontainers.image.revision': `${BUILT}-dirty` });
+    const refused = find(store, undefined, { tag: 'dirty-b0b0b0b-0123456789ab', digest });
+    await expect(refused).rejects.toThrow(ConfigurationError);
+    await expect(refused).rejects.toThrow(
+      `Input "digest" ${digest} is registry.test/acme/api@${digest}, which was built from uncommitted changes on top of commit b0b0b0b (revision ${BUILT}-dirty): a dirty build is not deployed. Commit the changes and deploy that commit's artifact, or set allow-dirty: true to deploy it anyway to an environment of your own.`,
+    );
+    const allowed = await findSourceCommit(
+      { artifact: 'registry.test/acme/api', target: { tag: 'v1.0.0' }, allowDirty: true },
+      async () => store,
+    );
+    expect(allowed).toEqual({
+      dirtyOf: BUILT,
+      warning: expect.stringMatching(
+        /^DEPLOYING UNCOMMITTED CHANGES \(allow-dirty\): Input "tag" v1\.0\.0 is .*No commit vouches for it, so the Flow-Source-Commit trailer is left out/,
+      ),
+    });
+    expect(allowed.sha).toBeUndefined();
+    // Naming a commit for it would make the trailer lie.
+    await expect(
+      findSourceCommit(
+        { artifact: 'registry.test/acme/api', target: { tag: 'v1.0.0' }, allowDirty: true, explicit: BUILT },
+        async () => store,
+      ),
+    ).rejects.toThrow(`Input "source-commit" ${BUILT} cannot name the commit of a dirty build`);
+  });
+
   it('an unreadable registry is a warning; a store that cannot even be opened is a configuration error', async () => {
     const failing = new MemoryStore('registry.test/acme/api');
     failing.getManifest = async () => {

@@ -1,6 +1,11 @@
 import { ConfigurationError, errorMessage, isConfigurationError } from '@flow-actions/action-kit';
-import { readRevision } from '@flow-actions/artifact-protocol';
-import { isFullSha, shortSha } from '@flow-actions/commit-identity';
+import {
+  describeUncommitted,
+  judgeRevision,
+  type RevisionLineage,
+  readRevision,
+} from '@flow-actions/artifact-protocol';
+import { shortSha } from '@flow-actions/commit-identity';
 import type { ArtifactStore } from '@flow-actions/oci-store';
 import type { ImageTarget } from './image-reference';
 
@@ -15,6 +20,8 @@ export interface SourceCommitRequest {
   target: Pick<ImageTarget, 'tag' | 'digest'>;
   /** The `source-commit` input (4 to 40 hex characters), if given. */
   explicit?: string;
+  /** Deploy an artifact built from uncommitted changes (`<sha>-dirty`) anyway. Default: false, refused. */
+  allowDirty?: boolean;
 }
 
 export interface SourceCommit {
@@ -24,6 +31,8 @@ export interface SourceCommit {
   from?: 'artifact' | 'input';
   /** Why the artifact could not vouch for the commit, for a warning; undefined when it did. */
   warning?: string;
+  /** Set when allow-dirty let a dirty build through: the commit its changes were made on. */
+  dirtyOf?: string;
 }
 
 /**
@@ -31,6 +40,7 @@ export interface SourceCommit {
  * (annotation, else config label), read through the store. An explicit `source-commit` must agree
  * with it (a disagreement is refused: the trailer would lie); it is used unverified only when the
  * artifact cannot be read or names no commit. With neither, the trailer is left out, with a warning.
+ * A dirty build (`<sha>-dirty`) is refused unless allowDirty; let through, it names no commit.
  */
 export async function findSourceCommit(
   request: SourceCommitRequest,
@@ -39,6 +49,7 @@ export async function findSourceCommit(
   const reference = request.target.digest ?? request.target.tag ?? '';
   const read = await readArtifactRevision(request.artifact, reference, openStore);
   const { explicit } = request;
+  if ('dirty' in read) return acceptDirty(request, reference, read);
   if ('revision' in read) {
     if (explicit && !read.revision.startsWith(explicit)) {
       throw new ConfigurationError(
@@ -59,7 +70,37 @@ export async function findSourceCommit(
   };
 }
 
-type RevisionRead = { revision: string; where: string } | { problem: string };
+type RevisionRead =
+  | { revision: string; where: string }
+  | { dirty: Extract<RevisionLineage, { kind: 'dirty' }>; where: string }
+  | { problem: string };
+
+/**
+ * A dirty build stands for no commit (DESIGN §8 rule 7): refused, before anything is cloned, unless
+ * allow-dirty lets it reach an environment of the user's own — loudly, and never with a trailer.
+ */
+function acceptDirty(
+  request: SourceCommitRequest,
+  reference: string,
+  read: Extract<RevisionRead, { dirty: unknown }>,
+): SourceCommit {
+  const input = request.target.digest ? 'Input "digest"' : 'Input "tag"';
+  const built = `${input} ${reference} is ${read.where}, which ${describeUncommitted(read.dirty)}`;
+  if (!request.allowDirty) {
+    throw new ConfigurationError(
+      `${built}: a dirty build is not deployed. Commit the changes and deploy that commit's artifact, or set allow-dirty: true to deploy it anyway to an environment of your own.`,
+    );
+  }
+  if (request.explicit) {
+    throw new ConfigurationError(
+      `Input "source-commit" ${request.explicit} cannot name the commit of a dirty build: ${read.where} ${describeUncommitted(read.dirty)}. Leave it empty.`,
+    );
+  }
+  return {
+    dirtyOf: read.dirty.of,
+    warning: `DEPLOYING UNCOMMITTED CHANGES (allow-dirty): ${built}. No commit vouches for it, so the Flow-Source-Commit trailer is left out: revert-deploy-of and forward-only cannot recognise this deploy. Deploy a commit's artifact over it as soon as you are done.`,
+  };
+}
 
 /** The artifact's full revision, or why there is none: unreachable, missing, or without lineage. */
 async function readArtifactRevision(
@@ -74,12 +115,11 @@ async function readArtifactRevision(
     if (!manifest) return { problem: `${store.location} has no ${reference}` };
     const where = `${store.location}@${manifest.digest}`;
     const revision = await readRevision(store, manifest);
-    if (revision && isFullSha(revision)) return { revision, where };
-    return {
-      problem: revision
-        ? `${where} names "${revision}" as its revision, not a full commit sha`
-        : `${where} carries no revision annotation or label`,
-    };
+    if (revision === undefined) return { problem: `${where} carries no revision annotation or label` };
+    const lineage = judgeRevision(revision);
+    if (lineage.kind === 'commit') return { revision: lineage.sha, where };
+    if (lineage.kind === 'dirty') return { dirty: lineage, where };
+    return { problem: `${where} ${describeUncommitted(lineage)}` };
   } catch (error) {
     // A wrong "artifact" reference is the user's to fix, not a reason to deploy without lineage.
     if (isConfigurationError(error) && !store) throw error;

@@ -7,8 +7,8 @@ export {
   DEFAULT_IMMUTABLE_PATTERNS,
   SHA_TAGS,
 } from './immutable-tags';
-export type { RevisionCheck } from './revision';
-export { readRevision, verifyRevision } from './revision';
+export type { RevisionCheck, RevisionLineage } from './revision';
+export { describeUncommitted, judgeRevision, readRevision, verifyRevision } from './revision';
 export type {
   ApplyTagPlanOptions,
   PlannedTag,

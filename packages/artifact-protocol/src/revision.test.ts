@@ -1,7 +1,7 @@
 import { ConfigurationError } from '@flow-actions/action-kit';
 import { computeDigest, type Manifest, MemoryStore } from '@flow-actions/oci-store';
 import { describe, expect, it } from 'vitest';
-import { readRevision, verifyRevision } from './revision';
+import { describeUncommitted, judgeRevision, readRevision, verifyRevision } from './revision';
 
 const SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
 const OTHER = '6113728aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
@@ -79,5 +79,39 @@ describe('readRevision / verifyRevision', () => {
     const store = new MemoryStore();
     const manifest = await put(store, 'x', { schemaVersion: 2 });
     expect(await verifyRevision(store, manifest, SHA, 'x')).toBe('absent');
+  });
+});
+
+describe('judgeRevision / describeUncommitted', () => {
+  it.each([
+    [SHA, { kind: 'commit', sha: SHA }, undefined],
+    [
+      `${SHA}-dirty`,
+      { kind: 'dirty', of: SHA, revision: `${SHA}-dirty` },
+      `was built from uncommitted changes on top of commit 6113728 (revision ${SHA}-dirty)`,
+    ],
+    [
+      '6113728-dirty',
+      { kind: 'malformed', revision: '6113728-dirty' },
+      'names "6113728-dirty" as its revision, not a full commit sha',
+    ],
+    [
+      '6113728',
+      { kind: 'malformed', revision: '6113728' },
+      'names "6113728" as its revision, not a full commit sha',
+    ],
+    [
+      SHA.toUpperCase(),
+      { kind: 'malformed', revision: SHA.toUpperCase() },
+      `names "${SHA.toUpperCase()}" as its revision, not a full commit sha`,
+    ],
+    [
+      'refs/heads/main',
+      { kind: 'malformed', revision: 'refs/heads/main' },
+      'names "refs/heads/main" as its revision, not a full commit sha',
+    ],
+  ])('%s', (revision, lineage, problem) => {
+    expect(judgeRevision(revision)).toEqual(lineage);
+    expect(describeUncommitted(judgeRevision(revision))).toBe(problem);
   });
 });

@@ -1,6 +1,12 @@
 import { ConfigurationError } from '@flow-actions/action-kit';
-import { shortSha } from '@flow-actions/commit-identity';
-import { type ArtifactStore, LineageAnnotations, type Manifest, MediaTypes } from '@flow-actions/oci-store';
+import { isFullSha, shortSha } from '@flow-actions/commit-identity';
+import {
+  type ArtifactStore,
+  DIRTY_REVISION_SUFFIX,
+  LineageAnnotations,
+  type Manifest,
+  MediaTypes,
+} from '@flow-actions/oci-store';
 
 interface ManifestDocument {
   mediaType?: string;
@@ -77,4 +83,35 @@ function sharedShortSha(tag: string, sha: string, revision: string): string | un
     if (tag.endsWith(prefix)) return revision.startsWith(prefix) ? prefix : undefined;
   }
   return undefined;
+}
+
+/** What an artifact's revision says it was built from (DESIGN §8 rule 7). */
+export type RevisionLineage =
+  | { kind: 'commit'; sha: string }
+  /** Built with allow-dirty: uncommitted changes on top of commit `of`, which does not vouch for them. */
+  | { kind: 'dirty'; of: string; revision: string }
+  /** Not a full commit sha (a short sha, a ref, a version): nothing to check it against. */
+  | { kind: 'malformed'; revision: string };
+
+/** Reads a revision: a full commit sha, `<full sha>-dirty`, or anything else. */
+export function judgeRevision(revision: string): RevisionLineage {
+  if (isFullSha(revision)) return { kind: 'commit', sha: revision };
+  const of = revision.endsWith(DIRTY_REVISION_SUFFIX) ? revision.slice(0, -DIRTY_REVISION_SUFFIX.length) : '';
+  if (isFullSha(of)) return { kind: 'dirty', of, revision };
+  return { kind: 'malformed', revision };
+}
+
+/**
+ * Why an artifact with this revision stands for no commit, as the end of a sentence that starts
+ * with where it is (`ghcr.io/acme/api@sha256:… was built from …`); undefined for a commit's.
+ */
+export function describeUncommitted(lineage: RevisionLineage): string | undefined {
+  switch (lineage.kind) {
+    case 'commit':
+      return undefined;
+    case 'dirty':
+      return `was built from uncommitted changes on top of commit ${shortSha(lineage.of)} (revision ${lineage.revision})`;
+    case 'malformed':
+      return `names "${lineage.revision}" as its revision, not a full commit sha`;
+  }
 }

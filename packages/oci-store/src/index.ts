@@ -40,6 +40,7 @@ export { LayoutStore, openLayoutStore, REF_NAME_ANNOTATION } from './layout-stor
 export type { Lineage, LineageOptions } from './lineage';
 export {
   buildLineageAnnotations,
+  DIRTY_REVISION_SUFFIX,
   githubRepositoryUrl,
   githubRunUrl,
   LineageAnnotations,

@@ -18,6 +18,12 @@ export const LineageAnnotations = {
   runUrl: 'dev.flow-actions.run-url',
 } as const;
 
+/**
+ * What ends the revision of an artifact built from a commit plus uncommitted changes: `<sha>-dirty`,
+ * as `git describe --dirty` and buildx's git info write it.
+ */
+export const DIRTY_REVISION_SUFFIX = '-dirty';
+
 export interface Lineage {
   revision: string;
   source: string;
@@ -69,7 +75,9 @@ export function buildLineageAnnotations(options: LineageOptions): Record<string,
     createdText = created;
   }
   const annotations: Record<string, string> = {
-    [LineageAnnotations.revision]: options.dirty ? `${options.revision}-dirty` : options.revision,
+    [LineageAnnotations.revision]: options.dirty
+      ? `${options.revision}${DIRTY_REVISION_SUFFIX}`
+      : options.revision,
     ...(options.source === undefined ? {} : { [LineageAnnotations.source]: options.source }),
     [LineageAnnotations.created]: createdText,
   };

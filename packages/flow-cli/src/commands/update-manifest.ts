@@ -17,6 +17,7 @@ import {
   createManifestGit,
   repositoryLabel,
   toRevertRequest,
+  toSourceCommitRequest,
   toUpdateRequest,
 } from '@flow-actions/update-manifest/request';
 import { revertManifestCommit } from '@flow-actions/update-manifest/revert';
@@ -91,6 +92,11 @@ export const updateManifestCommand: Command = {
       description: 'The commit the artifact was built from; refused if the artifact names another.',
       defaultText: "the artifact's org.opencontainers.image.revision",
     },
+    'allow-dirty': {
+      type: 'boolean',
+      description:
+        'Deploy an artifact built from uncommitted changes (revision <sha>-dirty) anyway, to an environment of your own; loudly, with no Flow-Source-Commit.',
+    },
     'dry-run': { type: 'boolean', description: 'Show the change; commit and push nothing.' },
     ...REGISTRY_OPTIONS,
   },
@@ -146,13 +152,8 @@ export const updateManifestCommand: Command = {
  */
 async function readSourceCommit(inputs: Inputs, context: CommandContext): Promise<SourceCommit> {
   const openStore = createStoreOpener(inputs.registry, context, context.masker);
-  const source = await findSourceCommit(
-    {
-      artifact: inputs.artifact,
-      target: inputs.target,
-      ...(inputs.sourceCommit ? { explicit: inputs.sourceCommit } : {}),
-    },
-    (reference) => openStore(reference, { inputName: 'artifact' }),
+  const source = await findSourceCommit(toSourceCommitRequest(inputs), (reference) =>
+    openStore(reference, { inputName: 'artifact' }),
   );
   if (source.warning) context.logger.warning(toFlagWording(source.warning));
   return source;
