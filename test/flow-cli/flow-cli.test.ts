@@ -962,6 +962,88 @@ describe("flow update-manifest: a terminal rollback records the artifact's commi
   });
 });
 
+describe('flow update-manifest --forward-only: stage never moves back', () => {
+  it('an older commit after a newer one is skipped with exit 0, saying so; nothing is pushed', async () => {
+    const checkout = join(work, 'forward-only-checkout');
+    const [older, newer] = (await createCheckout(checkout, ['older', 'newer'])) as [string, string];
+    const artifacts = join(work, 'forward-only-artifacts');
+    const store = await openStore(`oci:${artifacts}`, { createLayout: true });
+    const digests = {
+      older: (await seedImage(store, { revision: older })).digest,
+      newer: (await seedImage(store, { revision: newer })).digest,
+    };
+    const seed = join(work, 'forward-only-manifests-seed');
+    const bare = join(work, 'forward-only-manifests.git');
+    await mkdir(join(seed, 'envs', 'stage'), { recursive: true });
+    await git(['init', '-q', '-b', 'main'], seed);
+    await writeFile(
+      join(seed, 'envs', 'stage', 'kustomization.yaml'),
+      'images:\n  - name: ghcr.io/acme/api\n    newTag: "0f0f0f0"\n',
+    );
+    await git(['add', '.'], seed);
+    await git(['commit', '-q', '-m', 'stage'], seed);
+    await git(['clone', '-q', '--bare', seed, bare], work);
+    const head = async () => (await git(['--git-dir', bare, 'rev-parse', 'main'], work)).stdout.trim();
+    const deploy = (sha: string, digest: string, ...extra: string[]) =>
+      flow(
+        [
+          'update-manifest',
+          '--repository',
+          bare,
+          '--path',
+          'envs/stage',
+          '--image',
+          'ghcr.io/acme/api',
+          '--artifact',
+          `oci:${artifacts}`,
+          '--tag',
+          sha.slice(0, 7),
+          '--digest',
+          digest,
+          '--forward-only',
+          ...extra,
+        ],
+        { cwd: checkout },
+      );
+
+    expect((await deploy(newer, digests.newer)).exitCode).toBe(0);
+    const deployed = await head();
+    const skipped = await deploy(older, digests.older);
+    expect(skipped.exitCode).toBe(0);
+    expect(skipped.stdout.split('\n').slice(0, 3)).toEqual([
+      `Skipped (forward-only) on ${bare} main.`,
+      `Source commit ${older} (the artifact's revision).`,
+      `Skipped: the environment runs ${newer.slice(0, 7)}, which is newer than ${older.slice(0, 7)} (${older.slice(0, 7)} is its ancestor), so deploying ${older.slice(0, 7)} would move it back. Nothing was changed; ${newer.slice(0, 7)}'s run checks it.`,
+    ]);
+    expect(await head()).toBe(deployed);
+    const asJson = await deploy(older, digests.older, '--json');
+    expect(json(asJson)).toMatchObject({ ok: true, status: 'behind', commit: null, supersededBy: newer });
+
+    // Outside a checkout the flag is refused, in its own words, before the manifests are cloned.
+    const elsewhere = await flow(
+      [
+        'update-manifest',
+        '--repository',
+        bare,
+        '--path',
+        'envs/stage',
+        '--image',
+        'ghcr.io/acme/api',
+        '--artifact',
+        `oci:${artifacts}`,
+        '--digest',
+        digests.older,
+        '--forward-only',
+      ],
+      { cwd: artifacts },
+    );
+    expect(elsewhere.exitCode).toBe(1);
+    expect(elsewhere.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^flow update-manifest: --forward-only compares commits in the app repository's history, but .* is not a git checkout/,
+    );
+  });
+});
+
 describe('flow matrix on a git checkout', () => {
   let checkout: string;
   const commit = (message: string) => git(['commit', '-q', '--allow-empty', '-m', message], checkout);

@@ -430,3 +430,94 @@ describe("update-manifest lineage: the source commit is the artifact's own", () 
     ]);
   });
 });
+
+describe('update-manifest forward-only, bundled: stage never moves back', () => {
+  /** The app repository: A ← B ← C; the deployed artifacts name B and C. */
+  let app: string;
+  let shas: Record<'A' | 'B' | 'C', string>;
+  const digests: Record<string, string> = {};
+
+  beforeAll(async () => {
+    app = await mkdtemp(join(tmpdir(), 'flow-update-manifest-app-'));
+    const appGit = (...args: string[]) =>
+      git(['-C', app, '-c', 'user.name=Dev', '-c', 'user.email=dev@example.com', ...args]);
+    await appGit('init', '-q', '-b', 'main');
+    shas = { A: '', B: '', C: '' };
+    for (const name of ['A', 'B', 'C'] as const) {
+      await appGit('commit', '-q', '--allow-empty', '-m', name);
+      shas[name] = (await appGit('rev-parse', 'HEAD')).stdout.trim();
+    }
+    const store = await openStore(`oci:${layout}`);
+    for (const name of ['B', 'C'] as const) {
+      digests[name] = (await seedImage(store, { revision: shas[name], tag: shas[name].slice(0, 7) })).digest;
+    }
+  });
+  afterAll(() => rm(app, { recursive: true, force: true }));
+
+  /** The app checked out as actions/checkout leaves it without fetch-depth: one commit deep. */
+  async function checkout(): Promise<string> {
+    const workspace = await mkdtemp(join(tmpdir(), 'flow-update-manifest-workspace-'));
+    await git(['clone', '-q', '--depth', '1', `file://${app}`, workspace]);
+    return workspace;
+  }
+
+  const deployCommit = (name: 'B' | 'C', workspace: string) =>
+    deploy(
+      { tag: shas[name].slice(0, 7), digest: digests[name] as string, 'forward-only': 'true' },
+      { workspace },
+    );
+  const notices = (run: ActionRun) =>
+    run.commands.filter((command) => command.command === 'notice').map((command) => command.message);
+
+  it('the older commit after the newer one: skipped green with a notice and superseded-by; nothing is pushed', async () => {
+    const workspace = await checkout();
+    try {
+      const newer = await deployCommit('C', workspace);
+      expect(newer.errors).toEqual([]);
+      expect(newer.outputs['superseded-by']).toBe('');
+      const head = await headOf(repo.path);
+      expect(newer.outputs.commit).toBe(head);
+      expect(notices(newer)).toEqual([]);
+
+      const older = await deployCommit('B', workspace);
+      expect(older.exitCode).toBe(0);
+      expect(older.errors).toEqual([]);
+      expect(older.warnings).toEqual([]);
+      expect(older.outputs).toEqual({ commit: '', changed: '', 'pull-request': '', 'superseded-by': shas.C });
+      const skipped = `Skipped: the environment runs ${shas.C.slice(0, 7)}, which is newer than ${shas.B.slice(0, 7)} (${shas.B.slice(0, 7)} is its ancestor), so deploying ${shas.B.slice(0, 7)} would move it back. Nothing was changed; ${shas.C.slice(0, 7)}'s run checks it.`;
+      expect(notices(older)).toEqual([skipped]);
+      expect(older.summary).toContain(
+        `Not deployed (forward-only): \`envs/stage\` in \`acme/manifests-e2e-${counter}\` on \`main\` run \`${shas.C}\``,
+      );
+      expect(older.summary).toContain(skipped);
+      expect(await headOf(repo.path)).toBe(head);
+      // The shallow checkout was deepened to compare.
+      expect((await git(['-C', workspace, 'rev-parse', '--is-shallow-repository'])).stdout.trim()).toBe(
+        'false',
+      );
+
+      // A redeploy of the newer commit is no step back: nothing to change.
+      const again = await deployCommit('C', workspace);
+      expect(again.outputs).toMatchObject({ commit: '', 'superseded-by': '' });
+    } finally {
+      await rm(workspace, { recursive: true, force: true });
+    }
+  });
+
+  it('without a checkout in GITHUB_WORKSPACE: refused with the fix, before the manifest repository is touched', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'flow-update-manifest-no-checkout-'));
+    try {
+      const requests = server.requests.length;
+      const run = await deployCommit('B', empty);
+      expect(run.exitCode).toBe(1);
+      expect(run.errors).toEqual([
+        expect.stringMatching(
+          /^Input "forward-only" compares commits in the app repository's history, but .* is not a git checkout \(.*\): check the repository out with its history first \(in a workflow: actions\/checkout with fetch-depth: 0, before this step\)\.$/,
+        ),
+      ]);
+      expect(server.requests.length).toBe(requests);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gitEnvironment, isRace } from './git';
+import { type Deploy, gitEnvironment, isRace, runningDeploy } from './git';
 
 const AUTHOR = { name: 'deploy-bot', email: 'deploy-bot@example.com' };
 
@@ -55,5 +55,36 @@ describe('isRace', () => {
     ['remote: Permission to acme/manifests.git denied', false],
   ])('%s -> %s', (output, race) => {
     expect(isRace(output)).toBe(race);
+  });
+});
+
+describe('runningDeploy', () => {
+  const deploy = (commit: string, sourceCommit?: string): Deploy => ({
+    commit,
+    ...(sourceCommit ? { sourceCommit } : {}),
+  });
+  const revert = (commit: string, reverts: string): Deploy => ({ commit, reverts });
+  it.each([
+    ['the newest deploy', [deploy('d2', 'B'), deploy('d1', 'A')], 'd2'],
+    [
+      'the deploy before a reverted one (a yank put stage back)',
+      [revert('r1', 'd2'), deploy('d2', 'B'), deploy('d1', 'A')],
+      'd1',
+    ],
+    [
+      'a deploy after a revert',
+      [deploy('d3', 'C'), revert('r1', 'd2'), deploy('d2', 'B'), deploy('d1', 'A')],
+      'd3',
+    ],
+    [
+      'two reverts in a row',
+      [revert('r2', 'd2'), revert('r1', 'd3'), deploy('d3', 'C'), deploy('d2', 'B'), deploy('d1', 'A')],
+      'd1',
+    ],
+    ['a deploy that names no commit is still the one running', [deploy('d2'), deploy('d1', 'A')], 'd2'],
+    ['every deploy reverted: none', [revert('r1', 'd1'), deploy('d1', 'A')], undefined],
+    ['no deploy at all', [], undefined],
+  ] as const)('%s', (_, deploys, running) => {
+    expect(runningDeploy(deploys)?.commit).toBe(running);
   });
 });

@@ -43,6 +43,11 @@ export interface ManifestGit {
    * (`Flow-Image`, `Flow-Source-Commit`, or `Flow-Reverts` for a revert); undefined when none did.
    */
   lastDeploy(paths: readonly string[]): Promise<Deploy | undefined>;
+  /**
+   * The deploy `paths` run now: the newest deploy commit that no later revert undid (a revert
+   * puts back what ran before the deploy it names); undefined when none is left.
+   */
+  currentDeploy(paths: readonly string[]): Promise<Deploy | undefined>;
   /** The files a commit changed against its first parent, and its subject. */
   describeChange(commit: string): Promise<{ files: string[]; subject: string; parents: number }>;
   /** A file's content at a revision; undefined when it does not exist there. */
@@ -132,6 +137,39 @@ export function createGit(options: GitClientOptions): ManifestGit {
     return found();
   };
 
+  /**
+   * The deploy `pick` chooses among the commits that changed any of `paths` and carry a deploy's
+   * trailers (newest first; edits by hand are passed over), deepening a shallow clone until it
+   * chooses one or the history ends.
+   */
+  const findDeploy = async (
+    paths: readonly string[],
+    pick: (deploys: readonly Deploy[]) => Deploy | undefined,
+  ): Promise<Deploy | undefined> => {
+    const format = `%H%x00%(trailers:key=${TRAILERS.sourceCommit},valueonly)%x00%(trailers:key=${TRAILERS.reverts},valueonly)%x00%(trailers:key=${TRAILERS.image},valueonly)%x1e`;
+    let found: Deploy | undefined;
+    await deepenUntil(async () => {
+      const { stdout } = await run(['log', `--format=${format}`, 'HEAD', '--', ...paths]);
+      const boundary = await shallowBoundary();
+      const deploys: Deploy[] = [];
+      for (const record of stdout.split('\x1e')) {
+        const [commit = '', sourceCommit = '', reverts = '', image = ''] = record.trim().split('\0');
+        // The shallow boundary has no parents here, so it seems to have added every file.
+        if (!commit || boundary.includes(commit)) break;
+        // A deploy whose artifact named no commit is still the environment's deploy.
+        if (!sourceCommit.trim() && !reverts.trim() && !image.trim()) continue;
+        deploys.push({
+          commit,
+          ...(sourceCommit.trim() ? { sourceCommit: sourceCommit.trim() } : {}),
+          ...(reverts.trim() ? { reverts: reverts.trim() } : {}),
+        });
+      }
+      found = pick(deploys);
+      return found !== undefined;
+    });
+    return found;
+  };
+
   return {
     dir,
     async clone(branch) {
@@ -191,28 +229,10 @@ export function createGit(options: GitClientOptions): ManifestGit {
       });
     },
     async lastDeploy(paths) {
-      let last: Deploy | undefined;
-      const format = `%H%x00%(trailers:key=${TRAILERS.sourceCommit},valueonly)%x00%(trailers:key=${TRAILERS.reverts},valueonly)%x00%(trailers:key=${TRAILERS.image},valueonly)%x1e`;
-      await deepenUntil(async () => {
-        const { stdout } = await run(['log', `--format=${format}`, 'HEAD', '--', ...paths]);
-        const boundary = await shallowBoundary();
-        last = undefined;
-        for (const record of stdout.split('\x1e')) {
-          const [commit = '', sourceCommit = '', reverts = '', image = ''] = record.trim().split('\0');
-          // The shallow boundary has no parents here, so it seems to have added every file.
-          if (!commit || boundary.includes(commit)) break;
-          // A deploy whose artifact named no commit is still the environment's current deploy.
-          if (!sourceCommit.trim() && !reverts.trim() && !image.trim()) continue;
-          last = {
-            commit,
-            ...(sourceCommit.trim() ? { sourceCommit: sourceCommit.trim() } : {}),
-            ...(reverts.trim() ? { reverts: reverts.trim() } : {}),
-          };
-          break;
-        }
-        return last !== undefined;
-      });
-      return last;
+      return findDeploy(paths, (deploys) => deploys[0]);
+    },
+    async currentDeploy(paths) {
+      return findDeploy(paths, runningDeploy);
     },
     async describeChange(commit) {
       const { parents, subject } = await readCommit(commit);
@@ -245,6 +265,20 @@ export function createGit(options: GitClientOptions): ManifestGit {
       return { commit, tree, parents };
     },
   };
+}
+
+/**
+ * Of the deploys of an environment, newest first, the one it runs: a revert is newer than the
+ * deploy it undid, so every revert that could undo a deploy is seen before it. Reading only the
+ * newest part of the history (a shallow clone) is enough once this finds one.
+ */
+export function runningDeploy(deploys: readonly Deploy[]): Deploy | undefined {
+  const reverted = new Set<string>();
+  for (const deploy of deploys) {
+    if (deploy.reverts) reverted.add(deploy.reverts);
+    else if (!reverted.has(deploy.commit)) return deploy;
+  }
+  return undefined;
 }
 
 /** git's own words for "someone else pushed first": the only push failures worth re-applying for. */

@@ -44,6 +44,7 @@ describe('getInputs', () => {
       author: { name: 'flow-actions[bot]', email: 'flow-actions@users.noreply.github.com' },
       dryRun: false,
       allowDirty: false,
+      forwardOnly: false,
     });
   });
 
@@ -221,6 +222,10 @@ describe('getRevertInputs', () => {
     [
       { mode: 'pull-request' },
       'Input "revert" undoes a commit and cannot be combined with "mode": leave them empty (mode push).',
+    ],
+    [
+      { 'forward-only': 'true' },
+      'Input "revert" puts back what ran before a deploy, which forward-only would call moving back: leave Input "forward-only" false in a revert step.',
     ],
     [{ path: '' }, 'Input "path" is required: name the files or folders to update, e.g. envs/stage.'],
   ])('refuses %j in one line', (values, message) => {

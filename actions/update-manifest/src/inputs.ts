@@ -15,7 +15,12 @@ export const MODES = ['push', 'pull-request'] as const;
 export type Mode = (typeof MODES)[number];
 
 /** The outputs `action.yml` declares; main.ts sets exactly these. */
-export const OUTPUTS = { commit: 'commit', changed: 'changed', pullRequest: 'pull-request' } as const;
+export const OUTPUTS = {
+  commit: 'commit',
+  changed: 'changed',
+  pullRequest: 'pull-request',
+  supersededBy: 'superseded-by',
+} as const;
 
 export const DEFAULT_AUTHOR = 'flow-actions[bot] <flow-actions@users.noreply.github.com>';
 
@@ -41,6 +46,8 @@ export interface Inputs extends CommonInputs {
   pullRequestBranch?: string;
   /** Deploy an artifact built from uncommitted changes anyway (with a loud warning). */
   allowDirty: boolean;
+  /** Skip the deploy, green, when the environment runs a newer commit (judged in the app checkout). */
+  forwardOnly: boolean;
 }
 
 /** The runner's variables the inputs are read against. */
@@ -147,6 +154,11 @@ export function getRevertInputs(
       `Input "${name}" undoes a commit and cannot be combined with ${names.map((input) => `"${input}"`).join(', ')}: leave them empty (mode push).`,
     );
   }
+  if (reader.boolean('forward-only', false)) {
+    throw new ConfigurationError(
+      `Input "${name}" puts back what ran before a deploy, which forward-only would call moving back: leave Input "forward-only" false in a revert step.`,
+    );
+  }
   return {
     ...getCommonInputs(reader, masker, env),
     ...(name === 'revert' ? { revert: value.toLowerCase() } : { revertDeployOf: value.toLowerCase() }),
@@ -212,6 +224,7 @@ export function getInputs(reader: InputReader, masker: SecretMasker, env: InputE
     ...(sourceCommit ? { sourceCommit } : {}),
     dryRun,
     allowDirty: reader.boolean('allow-dirty', false),
+    forwardOnly: reader.boolean('forward-only', false),
   };
 }
 

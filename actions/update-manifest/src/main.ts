@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ActionContext, type FailureReport, runAction } from '@flow-actions/action-kit';
+import { type ActionContext, type FailureReport, issueCommand, runAction } from '@flow-actions/action-kit';
 import { openStore } from '@flow-actions/oci-store';
+import { openAppHistory } from './app-history';
 import type { Lineage } from './commit-message';
 import { getInputs, getRevertInputs, type Inputs, OUTPUTS, type RevertInputs } from './inputs';
 import {
@@ -37,14 +38,19 @@ export function run(): Promise<void> {
     const inputs = getInputs(context.inputs, context.masker, runner);
     const source = await readSourceCommit(inputs, context);
     const lineage = runLineage(source.sha);
+    const appHistory = inputs.forwardOnly
+      ? await openAppHistory(env.GITHUB_WORKSPACE ?? process.cwd(), context)
+      : undefined;
     await inWorkDir(async (workDir) => {
       const git = createManifestGit(inputs, join(workDir, 'repository'), context);
       const pullRequests = await createPullRequests(inputs, context);
       const result = await updateManifest(toUpdateRequest(inputs, lineage), {
         git,
         ...(pullRequests ? { pullRequests } : {}),
+        ...(appHistory ? { appHistory } : {}),
         logger: context.logger,
       });
+      reportForward(context, result);
       setOutputs(context, result);
       await context.writeSummary(
         buildSummary(result, {
@@ -142,9 +148,21 @@ function runLineage(sourceCommit: string | undefined): Lineage {
 
 function setOutputs(
   context: ActionContext,
-  result: Pick<UpdateResult, 'commit' | 'changedFiles' | 'pullRequest'>,
+  result: Pick<UpdateResult, 'commit' | 'changedFiles' | 'pullRequest' | 'forward'>,
 ): void {
   context.setOutput(OUTPUTS.commit, result.commit ?? '');
   context.setOutput(OUTPUTS.changed, result.changedFiles.join('\n'));
   context.setOutput(OUTPUTS.pullRequest, result.pullRequest?.url ?? '');
+  context.setOutput(OUTPUTS.supersededBy, result.forward?.kind === 'behind' ? result.forward.runs : '');
+}
+
+/** What forward-only decided: a notice when it skipped or could not compare, else a log line. */
+function reportForward(context: ActionContext, result: Pick<UpdateResult, 'forward'>): void {
+  const { forward } = result;
+  if (!forward) return;
+  if (forward.kind === 'behind' || forward.notice) {
+    issueCommand('notice', { title: 'forward-only' }, context.masker.redact(forward.reason));
+  } else {
+    context.logger.info(forward.reason);
+  }
 }

@@ -46,6 +46,7 @@ export function toUpdateRequest(inputs: Inputs, lineage: Lineage, mode: Mode = i
     ...(inputs.message ? { message: inputs.message } : {}),
     lineage,
     dryRun: inputs.dryRun,
+    forwardOnly: inputs.forwardOnly,
   };
 }
 

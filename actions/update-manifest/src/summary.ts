@@ -29,6 +29,13 @@ export function buildSummary(result: UpdateResult, options: SummaryOptions): Sum
     case 'unchanged':
       summary.paragraph(`Nothing to change: ${where} already point at ${artifact}. No commit was made.`);
       break;
+    case 'behind':
+      summary.paragraph(
+        `Not deployed (forward-only): ${where} on ${inlineCode(result.branch)} run ${inlineCode(
+          result.forward?.kind === 'behind' ? result.forward.runs : '',
+        )}, a newer commit than ${artifact}'s. No commit was made.`,
+      );
+      break;
     case 'dry-run':
       summary.paragraph(
         `Dry run: would point ${where} at ${artifact} on ${inlineCode(result.branch)}. Nothing was committed or pushed.`,
@@ -83,6 +90,7 @@ export function buildSummary(result: UpdateResult, options: SummaryOptions): Sum
   ].filter(Boolean);
   if (lineage.length > 0) summary.paragraph(`Lineage: ${lineage.join(', ')}.`);
   if (options.source?.warning) summary.paragraph(`**Warning:** ${options.source.warning}`);
+  if (result.forward) summary.paragraph(result.forward.reason);
   if (result.diff) summary.details('Diff', `\`\`\`diff\n${result.diff.trimEnd()}\n\`\`\``);
   return summary;
 }

@@ -1,6 +1,7 @@
 import { nullLogger } from '@flow-actions/action-kit';
 import { buildCommitMessage, describeArtifact, type Lineage } from './commit-message';
 import { collectManifestFiles, planFileUpdates, writeFileUpdates } from './files';
+import { type AppHistory, type ForwardVerdict, judgeForward } from './forward-only';
 import type { ManifestGit } from './git';
 import type { ImageTarget } from './image-reference';
 import type { Mode } from './inputs';
@@ -35,14 +36,22 @@ export interface UpdateRequest {
   message?: string;
   lineage: Lineage;
   dryRun: boolean;
+  /**
+   * Never move the environment back: skip the deploy when `lineage.sourceCommit` is an ancestor
+   * of the commit the environment runs (see judgeForward). Needs `appHistory`. Default: false.
+   */
+  forwardOnly?: boolean;
 }
 
 export interface UpdateDependencies extends RaceSettings {
   /** Needed in pull-request mode only. */
   pullRequests?: PullRequestApi;
+  /** The app repository's history; needed with forwardOnly only. */
+  appHistory?: AppHistory;
 }
 
-export type UpdateStatus = 'pushed' | 'pull-request' | 'unchanged' | 'dry-run';
+/** `behind`: forward-only skipped the deploy, the environment runs a newer commit. */
+export type UpdateStatus = 'pushed' | 'pull-request' | 'unchanged' | 'dry-run' | 'behind';
 
 export interface UpdateResult {
   status: UpdateStatus;
@@ -61,6 +70,8 @@ export interface UpdateResult {
   /** Pull-request mode: the branch pushed and the pull request. */
   pullRequestBranch?: string;
   pullRequest?: PullRequestRef & { created: boolean };
+  /** With forwardOnly: what it found, for the step's notice and summary. */
+  forward?: ForwardVerdict;
 }
 
 /**
@@ -77,18 +88,45 @@ export async function updateManifest(
   if (request.mode === 'pull-request' && !dependencies.pullRequests) {
     throw new Error('pull-request mode needs a pull request API client');
   }
+  const { appHistory } = dependencies;
+  if (request.forwardOnly && !appHistory) throw new Error('forward-only needs the app history');
 
   const branch = await git.clone(request.branch);
   logger.info(`Cloned ${request.repositoryLabel} at ${branch}.`);
   for (let attempt = 1; ; attempt++) {
     const base = await git.head();
+    // Judged again on each attempt: the deploy that won a race may be the newer one.
+    const forward =
+      request.forwardOnly && appHistory
+        ? await judgeForward(request.lineage.sourceCommit, await git.currentDeploy(request.paths), appHistory)
+        : undefined;
+    // The entry reports the verdict: a notice on a runner, a line on a terminal.
+    if (forward?.kind === 'behind') {
+      return {
+        branch,
+        base,
+        changes: [],
+        changedFiles: [],
+        attempts: attempt,
+        status: 'behind',
+        diff: '',
+        forward,
+      };
+    }
     const files = await collectManifestFiles(git.dir, request.paths, {
       where: `${request.repositoryLabel} on branch ${branch}`,
     });
     const updates = await planFileUpdates(git.dir, files, { ...request, paths: request.paths });
     const changes = updates.flatMap((update) => update.changes);
     const changedFiles = updates.filter((update) => update.changes.length > 0).map((update) => update.file);
-    const result = { branch, base, changes, changedFiles, attempts: attempt };
+    const result = {
+      branch,
+      base,
+      changes,
+      changedFiles,
+      attempts: attempt,
+      ...(forward ? { forward } : {}),
+    };
     if (changes.length === 0) {
       logger.info(
         `Nothing to change: ${request.paths.join(', ')} already point at ${describeArtifact(request.target)}.`,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputReader } from '@flow-actions/action-kit';
 import { shortSha } from '@flow-actions/commit-identity';
+import { openAppHistory } from '@flow-actions/update-manifest/app-history';
 import type { Lineage } from '@flow-actions/update-manifest/commit-message';
 import { updateManifest } from '@flow-actions/update-manifest/core';
 import type { ManifestGit } from '@flow-actions/update-manifest/git';
@@ -42,6 +43,7 @@ export const updateManifestCommand: Command = {
     'The Flow-Source-Commit trailer names the commit the artifact says it was built from (its org.opencontainers.image.revision, read from --artifact, by default --image), never the checkout here; --source-commit must agree with it, and is used unverified only when the artifact cannot be read.',
     'Pull-request mode calls the GitHub API and is left to the action.',
     '--revert <commit> undoes a deploy commit instead: its files under --path go back as they were, refused if changed since.',
+    "--forward-only never moves the environment back: when the artifact's commit is an ancestor of the one the environment runs (its current deploy's Flow-Source-Commit), nothing is written and the command says so (exit 0). The commits are compared in the git checkout of the current directory, which needs their history (a shallow clone is deepened from origin).",
   ],
   options: {
     repository: {
@@ -92,6 +94,11 @@ export const updateManifestCommand: Command = {
       description: 'The commit the artifact was built from; refused if the artifact names another.',
       defaultText: "the artifact's org.opencontainers.image.revision",
     },
+    'forward-only': {
+      type: 'boolean',
+      description:
+        'Skip the deploy (exit 0) when the environment runs a newer commit than the artifact; compared in the checkout here.',
+    },
     'allow-dirty': {
       type: 'boolean',
       description:
@@ -108,14 +115,20 @@ export const updateManifestCommand: Command = {
     const inputs = readInputs(() => getInputs(new InputReader(source), context.masker, runner));
     const label = repositoryLabel(inputs);
     const sourceCommit = await readSourceCommit(inputs, context);
+    const appHistory = inputs.forwardOnly ? await openAppHistory(context.cwd, context) : undefined;
     const result = await withClone(inputs, sourceCommit.sha, context, async (git, lineage) =>
-      updateManifest(toUpdateRequest(inputs, lineage, 'push'), { git, logger: context.logger }),
+      updateManifest(toUpdateRequest(inputs, lineage, 'push'), {
+        git,
+        ...(appHistory ? { appHistory } : {}),
+        logger: context.logger,
+      }),
     );
     const verb = {
       pushed: 'Pushed',
       unchanged: 'Nothing to change on',
       'dry-run': 'Would update',
       'pull-request': 'Opened a pull request on',
+      behind: 'Skipped (forward-only) on',
     }[result.status];
     return {
       json: {
@@ -127,10 +140,12 @@ export const updateManifestCommand: Command = {
         diff: result.diff,
         sourceCommit: sourceCommit.sha ?? null,
         sourceCommitFrom: sourceCommit.from ?? null,
+        supersededBy: result.forward?.kind === 'behind' ? result.forward.runs : null,
       },
       lines: [
         `${verb} ${label} ${result.branch}${result.commit ? ` (commit ${shortSha(result.commit)}${result.attempts > 1 ? `, ${result.attempts} attempts` : ''})` : ''}.`,
         describeSourceCommit(sourceCommit),
+        ...(result.forward ? [result.forward.reason] : []),
         ...dryRunDiff(result),
       ],
       table: {
