@@ -29,6 +29,8 @@ let releases: string;
 const testedRunnerVersions: string[] = [];
 
 const commits: Record<string, Commit> = {};
+/** Runs of copies broken on purpose, left out of the checks every template must pass. */
+const brokenCopies = new Set<number>();
 const digests: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -77,7 +79,7 @@ function packageJson(version: string): string {
 function standIns(extra: StandIns = {}): StandIns {
   return {
     'actions/checkout': checkout(world.app),
-    'docker/login-action': dockerLogin(),
+    'docker/login-action': dockerLogin(SECRETS.GITHUB_TOKEN),
     'actions/setup-node': pretend('installs Node 22; the runner has Node already'),
     ...extra,
   };
@@ -254,7 +256,14 @@ describe('templates, simulated on the bundled actions against real services', ()
       tag: short(A),
       digest: digests.A,
       'source-commit': A.sha,
+      'forward-only': 'true',
     });
+    // Read back from the artifact through the registry: the job may read packages, and logged in.
+    expect(step(run, 'stage-checks', 'deploy').action?.warnings).toEqual([]);
+    expect(step(run, 'stage-checks', 'deploy').action?.summary).toContain(
+      `source commit \`${A.sha}\` (the artifact's revision)`,
+    );
+    expect(step(run, 'stage-checks', 'Not checked on stage').outcome).toBe('skipped');
     expect(await manifestAt('stage')).toContain(`newTag: "${short(A)}"`);
     expect(await manifestAt('stage')).toContain(`digest: ${digests.A}`);
     // GitHub records the job as a check run of the commit: promote and publish require it.
@@ -263,6 +272,7 @@ describe('templates, simulated on the bundled actions against real services', ()
       'build: actions/checkout — git fetch from the local app repository (all history and tags when fetch-depth is 0)',
       'build: docker/login-action — writes the registry credentials to ~/.docker/config.json, as docker login does',
       'stage-checks: actions/checkout — git fetch from the local app repository (all history and tags when fetch-depth is 0)',
+      'stage-checks: docker/login-action — writes the registry credentials to ~/.docker/config.json, as docker login does',
       'stage-checks: Stage checks (replace me) — its own script, run with bash',
     ]);
     // The checks ran on the commit that was built and deployed.
@@ -623,6 +633,96 @@ describe('templates, simulated on the bundled actions against real services', ()
     ]);
   });
 
+  it('main: two pushes whose builds finish out of order (the older build is slower): stage ends on the newer; the older commit is not deployed, not checked, not promoted', async () => {
+    const before = await head();
+    const older = await world.commit({ 'greeting.txt': 'hello, slow\n' }, 'feat(api): greet slowly');
+    const newer = await world.commit({ 'greeting.txt': 'hello, fast\n' }, 'feat(api): greet fast');
+    const since = world.scheduler.history.length;
+    const [o, n] = await Promise.all([
+      world.run('main', pushToMain(older, before), mainStandIns('success'), undefined, {
+        slowJobs: ['build'],
+      }),
+      world.run('main', pushToMain(newer, older.sha), mainStandIns('success')),
+    ]);
+    expect(results(n), explain(n)).toEqual({ build: 'success', 'stage-checks': 'success', yank: 'skipped' });
+    expect(results(o), explain(o)).toEqual({ build: 'success', 'stage-checks': 'failure', yank: 'skipped' });
+    // Both commits have their artifact; the newer one's stage job ran first, the older one's second.
+    for (const [run, commit] of [
+      [o, older],
+      [n, newer],
+    ] as const)
+      expect(await registryDigest(world.values.IMAGE as string, short(commit))).toBe(
+        job(run, 'build').outputs.digest,
+      );
+    expect(world.scheduler.history.slice(since)).toEqual([
+      `deploy-stage: run ${n.id} job stage-checks in progress`,
+      `deploy-stage: run ${o.id} job stage-checks pending`,
+      `deploy-stage: run ${n.id} job stage-checks done`,
+      `deploy-stage: run ${o.id} job stage-checks in progress`,
+      `deploy-stage: run ${o.id} job stage-checks done`,
+    ]);
+    // Stage stays on the newer commit: the older one's deploy was skipped, green, and said so.
+    expect(await manifestAt('stage')).toContain(`newTag: "${short(newer)}"`);
+    expect(await manifestAt('stage')).toContain(`digest: ${job(n, 'build').outputs.digest}`);
+    expect(await manifestLog(1)).toEqual([`Deploy ${world.values.IMAGE}:${short(newer)} to envs/stage`]);
+    const deploy = step(o, 'stage-checks', 'deploy');
+    expect(deploy.outcome).toBe('success');
+    expect(deploy.action?.outputs).toMatchObject({ commit: '', changed: '', 'superseded-by': newer.sha });
+    expect(
+      deploy.action?.commands
+        .filter((command) => command.command === 'notice')
+        .map((command) => command.message),
+    ).toEqual([
+      `Skipped: the environment runs ${short(newer)}, which is newer than ${short(older)} (${short(older)} is its ancestor), so deploying ${short(older)} would move it back. Nothing was changed; ${short(newer)}'s run checks it.`,
+    ]);
+    // The checks never ran against the newer commit in the older one's name: the job fails instead.
+    expect(step(o, 'stage-checks', 'Not checked on stage').errors).toEqual([
+      `Stage runs ${newer.sha}, a newer commit than ${older.sha}, whose build finished later: ${older.sha} was not deployed and its stage checks did not run, so it is not promoted. Nothing to fix: release ${newer.sha} or a later commit, which stage checks.`,
+    ]);
+    expect(step(o, 'stage-checks', 'Stage checks (replace me)').outcome).toBe('skipped');
+    expect(job(o, 'stage-checks').outputs.deployed).toBe('');
+    expect([older, newer].map((commit) => checkRun('Stage checks', commit.sha))).toEqual([
+      'failure',
+      'success',
+    ]);
+    // Not yanked: its artifact stays (the newer commit contains it); a release candidate of it is refused.
+    expect(await tombstoneOf(world.values.IMAGE as string, older.sha)).toBeUndefined();
+    const rc = await world.run(
+      'promote',
+      pushTag('rc-4', older, await world.tag('rc-4', older.sha)),
+      standIns(),
+    );
+    expect(results(rc)).toEqual({ demo: 'failure', prod: 'skipped', release: 'skipped' });
+    expect(step(rc, 'demo', 'promote').action?.errors.join('\n')).toMatch(
+      /did not pass: `Stage checks` \(check run failure — .*\): it failed/,
+    );
+    expect(await registryDigest(world.values.IMAGE as string, 'rc-4')).toBeUndefined();
+  });
+
+  it('a copy of main.yml whose stage job may not read packages records its source commit unverified: the warning every template is checked against', async () => {
+    const before = await head();
+    const P = await world.commit({ 'greeting.txt': 'hello, P\n' }, 'feat(api): greet as P');
+    const run = await world.run('main', pushToMain(P, before), mainStandIns('success'), (text) =>
+      text.replace(
+        "      packages: read # read the artifact's lineage on ghcr.io; drop it for another registry\n",
+        '',
+      ),
+    );
+    brokenCopies.add(run.id);
+    expect(results(run), explain(run)).toEqual({
+      build: 'success',
+      'stage-checks': 'success',
+      yank: 'skipped',
+    });
+    expect(step(run, 'stage-checks', 'deploy').action?.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^Could not read .*acme/api:.*rejected the credentials.*Input "source-commit" ${P.sha} is recorded as Flow-Source-Commit unverified\\.$`,
+        ),
+      ),
+    ]);
+  });
+
   it('main: three pushes in quick succession all get their artifact; the middle deploy, replaced while pending, is cancelled and its commit never promoted', async () => {
     const before = await head();
     const H = await world.commit({ 'greeting.txt': 'hello, H\n' }, 'feat(api): greet as H');
@@ -831,6 +931,22 @@ describe('templates, simulated on the bundled actions against real services', ()
     );
   });
 
+  it('every deploy of every template verified its source commit against the artifact: no warning, nothing unverified', async () => {
+    const deploys = world.runs
+      .filter((run) => !brokenCopies.has(run.id))
+      .flatMap((run) => run.jobs.flatMap((done) => done.steps))
+      .filter((s) => s.action && s.outcome === 'success' && s.inputs?.repository && s.inputs.image);
+    // stage from main.yml, demo and prod from promote.yml, prod from rollback.yml.
+    expect(deploys.length).toBeGreaterThan(15);
+    for (const done of deploys) {
+      expect(done.action?.warnings, done.label).toEqual([]);
+      expect(done.action?.log).not.toMatch(/unverified/);
+      // A deploy that forward-only skipped writes no lineage; every other names the artifact's own commit.
+      if (done.action?.outputs['superseded-by'] === '')
+        expect(done.action?.summary).toMatch(/source commit `[0-9a-f]{40}` \(the artifact's revision\)/);
+    }
+  });
+
   it('no secret appears in any log, output, summary or error of any step of ours; each was masked', async () => {
     const secrets = [SECRETS.GITHUB_TOKEN, SECRETS.MANIFEST_TOKEN, world.verdaccio.token];
     const flowSteps = world.runs
@@ -883,6 +999,7 @@ function buildStandIns(): StandIns {
 
 function mainStandIns(stageChecks: 'success' | 'failure'): StandIns {
   return standIns({
+    'Not checked on stage': script(),
     'Stage checks (replace me)':
       stageChecks === 'success' ? script() : pretend('the adopter’s stage checks', 'failure'),
   });

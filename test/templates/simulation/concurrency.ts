@@ -8,6 +8,7 @@
 // Jobs run on one runner, one at a time, first come first served, and everything between two jobs
 // (conditions, groups, which job is next) is decided before the next job starts. So the order in
 // which a story starts its runs decides every interleaving: a test asserts outcomes, never races.
+// A story makes a job slow to have the jobs queued behind it finish first (see schedule).
 
 /** A run or a job, as a group sees it. */
 export interface GroupMember {
@@ -28,15 +29,17 @@ export class Scheduler {
   /** What happened in each group, in order: `deploy-stage: run 1002 job stage-checks pending`. */
   readonly history: string[] = [];
   private readonly groups = new Map<string, Group>();
-  private readonly queue: (() => Promise<void>)[] = [];
+  private readonly queue: { task: () => Promise<void>; slow: boolean }[] = [];
   private busy = false;
 
   /**
    * Runs `task` on the runner once every task scheduled before it has finished. A task catches
-   * its own errors: a failing one must not stop the runs behind it.
+   * its own errors: a failing one must not stop the runs behind it. A `slow` task stands for a job
+   * that takes longer than the ones queued with it (a build of a bigger change): when its turn
+   * comes it lets the tasks queued behind it go first, once, so they finish before it does.
    */
-  schedule(task: () => Promise<void>): void {
-    this.queue.push(task);
+  schedule(task: () => Promise<void>, options: { slow?: boolean } = {}): void {
+    this.queue.push({ task, slow: options.slow ?? false });
     if (this.busy) return;
     this.busy = true;
     // Not in the caller's stack: a task is never half-way through when the next is scheduled.
@@ -89,7 +92,13 @@ export class Scheduler {
   }
 
   private async drain(): Promise<void> {
-    for (let task = this.queue.shift(); task; task = this.queue.shift()) await task();
+    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+      if (next.slow && this.queue.length > 0) {
+        this.queue.push({ task: next.task, slow: false });
+        continue;
+      }
+      await next.task();
+    }
     this.busy = false;
   }
 }

@@ -440,6 +440,43 @@ jobs:
       expect(scheduler.history).toEqual(middleReplaced((run) => `deploy-stage: run ${run} job deploy`));
     });
 
+    it('a slow build of the older push finishes after the newer one: its deploy then waits behind the newer deploy', async () => {
+      const workflow = parse(`
+name: t
+on: push
+jobs:
+  build: { runs-on: x, steps: [{ name: build, run: x }] }
+  deploy:
+    needs: build
+    runs-on: x
+    concurrency: { group: deploy-stage, cancel-in-progress: false }
+    steps: [{ name: deploy, run: x }]
+`) as Workflow;
+      const seen: string[] = [];
+      const scheduler = new Scheduler();
+      const stand = sequence(seen);
+      const [older, newer] = await Promise.all(
+        (['a', 'b'] as const).map((letter, index) =>
+          runWorkflow(workflow, commit(letter), {
+            ...settings({ build: stand, deploy: stand }),
+            runId: index + 1,
+            scheduler,
+            ...(letter === 'a' ? { slowJobs: ['build'] } : {}),
+          }),
+        ),
+      );
+      expect(seen).toEqual(['build b', 'build a', 'deploy b', 'deploy a']);
+      expect(scheduler.history).toEqual([
+        'deploy-stage: run 2 job deploy in progress',
+        'deploy-stage: run 1 job deploy pending',
+        'deploy-stage: run 2 job deploy done',
+        'deploy-stage: run 1 job deploy in progress',
+        'deploy-stage: run 1 job deploy done',
+      ]);
+      for (const run of [older, newer])
+        expect(run?.jobs.map((job) => job.result)).toEqual(['success', 'success']);
+    });
+
     it('cancel-in-progress: true cancels the run in progress too; the newcomer runs when it has stopped', async () => {
       const workflow = parse(`
 name: t

@@ -108,6 +108,11 @@ export interface RunnerSettings {
    * fresh one, for a run on its own.
    */
   scheduler?: Scheduler;
+  /**
+   * Jobs (by id) that take longer than the jobs queued with them, which therefore finish first: a
+   * slow build of an older push. Default: none.
+   */
+  slowJobs?: readonly string[];
   /** Told of each job before it runs, with what its GITHUB_TOKEN is granted. */
   onJobStarted?(id: string, permissions: Permissions): Promise<void> | void;
   /** Told of each job as it concludes: GitHub records it as a check run named after it. */
@@ -259,8 +264,11 @@ class SimulatedRun {
     const permissions = toPermissions(job.permissions ?? this.workflow.permissions ?? 'read-all');
     const queue = (membership?: Membership) => {
       const toRun = { id, job, matrix: undefined, permissions };
-      this.scheduler.schedule(() =>
-        this.execute(toRun, scope, membership).catch((error) => this.fail(error)),
+      this.scheduler.schedule(
+        () => this.execute(toRun, scope, membership).catch((error) => this.fail(error)),
+        {
+          slow: this.settings.slowJobs?.includes(id) ?? false,
+        },
       );
     };
     const concurrency = concurrencyOf(job.concurrency, scope);

@@ -57,12 +57,22 @@ async function findRef(repository: string, name: string): Promise<string | undef
   return candidates.find((candidate) => found.includes(candidate));
 }
 
-/** docker/login-action: the credentials go to `~/.docker/config.json`, as `docker login` writes them. */
-export function dockerLogin(): StandIn {
+/**
+ * docker/login-action: the credentials go to `~/.docker/config.json`, as `docker login` writes them.
+ * The job's own GITHUB_TOKEN reaches GHCR's packages only as far as its `packages:` permission
+ * grants: with none, GHCR turns the token away, which the registry here does too — the config gets
+ * a token it refuses, so every read of the registry answers 401.
+ */
+export function dockerLogin(githubToken: string): StandIn {
   return {
     description: 'writes the registry credentials to ~/.docker/config.json, as docker login does',
-    async run({ with: inputs, home }) {
-      const auth = Buffer.from(`${inputs.username}:${inputs.password}`).toString('base64');
+    async run({ with: inputs, home, permissions }) {
+      const grantsPackages = permissions.packages === 'read' || permissions.packages === 'write';
+      const password =
+        inputs.password === githubToken && !grantsPackages
+          ? 'token-without-packages-permission'
+          : inputs.password;
+      const auth = Buffer.from(`${inputs.username}:${password}`).toString('base64');
       await mkdir(join(home, '.docker'), { recursive: true });
       await writeFile(
         join(home, '.docker', 'config.json'),

@@ -73,13 +73,15 @@ export interface World {
    * reads it (GITHUB_SHA: the pushed commit, a pull request's merge commit, the head of the branch
    * a dispatch or workflow_run runs on); each job is recorded as a check run. `edit` changes that
    * copy first, as a careless adopter would: for proving that a broken copy fails. Runs started
-   * one after another without waiting run at the same time, sharing the runner and its groups.
+   * one after another without waiting run at the same time, sharing the runner and its groups;
+   * `slowJobs` take longer than the jobs queued with them (RunnerSettings.slowJobs).
    */
   run(
     template: string,
     event: WorkflowEvent,
     standIns: StandIns,
     edit?: (text: string) => string,
+    options?: { slowJobs?: readonly string[] },
   ): Promise<WorkflowRun>;
   /** Every run so far, for the leak check. */
   runs: WorkflowRun[];
@@ -172,8 +174,9 @@ export async function startWorld(actionDir: (uses: string) => string): Promise<W
       return merge;
     },
     // Not async: the run takes its place on the runner now, in the order runs are started.
-    run(name, event, standIns, edit) {
+    run(name, event, standIns, edit, options = {}) {
       const started = runWorkflow(copyAt(name, event.sha, edit), event, {
+        ...(options.slowJobs ? { slowJobs: options.slowJobs } : {}),
         repository: REPOSITORY,
         serverUrl: git.url,
         apiUrl: github.url,
