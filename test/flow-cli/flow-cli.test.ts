@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
 import { computeDigest, openStore } from '@flow-actions/oci-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,6 +79,38 @@ async function createCheckout(dir: string, messages: string[]): Promise<string[]
     shas.push((await git(['rev-parse', 'HEAD'], dir)).stdout.trim());
   }
   return shas;
+}
+
+/** A bare manifest repository whose one commit holds `files`; `head` reads its main. */
+async function createManifestRepository(name: string, files: Record<string, string>) {
+  const seed = join(work, `${name}-seed`);
+  const bare = join(work, `${name}.git`);
+  for (const [file, content] of Object.entries(files)) {
+    await mkdir(dirname(join(seed, file)), { recursive: true });
+    await writeFile(join(seed, file), content);
+  }
+  await git(['init', '-q', '-b', 'main'], seed);
+  await git(['add', '.'], seed);
+  await git(['commit', '-q', '-m', 'manifests'], seed);
+  await git(['clone', '-q', '--bare', seed, bare], work);
+  const head = async () =>
+    (await git(['--git-dir', bare, 'rev-parse', 'refs/heads/main'], work)).stdout.trim();
+  return { bare, head };
+}
+
+/** `flow update-manifest` of ghcr.io/acme/api in envs/stage, its artifact read from a layout. */
+function stageDeploy(bare: string, artifacts: string): string[] {
+  return [
+    'update-manifest',
+    '--repository',
+    bare,
+    '--path',
+    'envs/stage',
+    '--image',
+    'ghcr.io/acme/api',
+    '--artifact',
+    `oci:${artifacts}`,
+  ];
 }
 
 beforeAll(async () => {
@@ -794,19 +826,10 @@ describe('flow build builds exactly the commit it tags, against the real registr
 
 describe('flow update-manifest against a local manifest repository', () => {
   it('points stage at a tag and digest, commits with lineage, pushes; a dry run pushes nothing', async () => {
-    const seed = join(work, 'manifests-seed');
-    const bare = join(work, 'manifests.git');
-    await mkdir(join(seed, 'envs', 'stage'), { recursive: true });
-    await git(['init', '-q', '-b', 'main'], seed);
-    await writeFile(
-      join(seed, 'envs', 'stage', 'kustomization.yaml'),
-      'resources:\n  - ../../base\nimages:\n  # pinned by CI\n  - name: ghcr.io/acme/api\n    newTag: "0f0f0f0"\n',
-    );
-    await git(['add', '.'], seed);
-    await git(['commit', '-q', '-m', 'stage'], seed);
-    await git(['clone', '-q', '--bare', seed, bare], work);
-    const head = async () =>
-      (await git(['--git-dir', bare, 'rev-parse', 'refs/heads/main'], work)).stdout.trim();
+    const { bare, head } = await createManifestRepository('manifests', {
+      'envs/stage/kustomization.yaml':
+        'resources:\n  - ../../base\nimages:\n  # pinned by CI\n  - name: ghcr.io/acme/api\n    newTag: "0f0f0f0"\n',
+    });
     const before = await head();
     // The manifests name ghcr.io, never reached from here: the artifact is read from a layout.
     const artifacts = join(work, 'manifest-artifacts');
@@ -814,17 +837,7 @@ describe('flow update-manifest against a local manifest repository', () => {
       revision: 'c'.repeat(40),
       tag: 'abc1234',
     });
-    const args = [
-      'update-manifest',
-      '--repository',
-      bare,
-      '--path',
-      'envs/stage',
-      '--image',
-      'ghcr.io/acme/api',
-      '--artifact',
-      `oci:${artifacts}`,
-    ];
+    const args = stageDeploy(bare, artifacts);
 
     const dry = await flow([...args, '--tag', 'abc1234', '--dry-run']);
     expect(dry.exitCode).toBe(0);
@@ -901,17 +914,9 @@ describe("flow update-manifest: a terminal rollback records the artifact's commi
     // The on-call engineer's shell sits in some other repository.
     const [unrelated] = (await createCheckout(join(work, 'unrelated-checkout'), ['elsewhere'])) as [string];
 
-    const seed = join(work, 'shop-manifests-seed');
-    const bare = join(work, 'shop-manifests.git');
-    await mkdir(join(seed, 'envs', 'prod'), { recursive: true });
-    await git(['init', '-q', '-b', 'main'], seed);
-    await writeFile(
-      join(seed, 'envs', 'prod', 'kustomization.yaml'),
-      `images:\n  - name: ${image}\n    newTag: v0.9.0\n`,
-    );
-    await git(['add', '.'], seed);
-    await git(['commit', '-q', '-m', 'prod'], seed);
-    await git(['clone', '-q', '--bare', seed, bare], work);
+    const { bare } = await createManifestRepository('shop-manifests', {
+      'envs/prod/kustomization.yaml': `images:\n  - name: ${image}\n    newTag: v0.9.0\n`,
+    });
     const deploy = ['update-manifest', '--repository', bare, '--path', 'envs/prod', '--image', image];
     const cwd = join(work, 'unrelated-checkout');
     const trailers = async () =>
@@ -972,30 +977,13 @@ describe('flow update-manifest --forward-only: stage never moves back', () => {
       older: (await seedImage(store, { revision: older })).digest,
       newer: (await seedImage(store, { revision: newer })).digest,
     };
-    const seed = join(work, 'forward-only-manifests-seed');
-    const bare = join(work, 'forward-only-manifests.git');
-    await mkdir(join(seed, 'envs', 'stage'), { recursive: true });
-    await git(['init', '-q', '-b', 'main'], seed);
-    await writeFile(
-      join(seed, 'envs', 'stage', 'kustomization.yaml'),
-      'images:\n  - name: ghcr.io/acme/api\n    newTag: "0f0f0f0"\n',
-    );
-    await git(['add', '.'], seed);
-    await git(['commit', '-q', '-m', 'stage'], seed);
-    await git(['clone', '-q', '--bare', seed, bare], work);
-    const head = async () => (await git(['--git-dir', bare, 'rev-parse', 'main'], work)).stdout.trim();
+    const { bare, head } = await createManifestRepository('forward-only-manifests', {
+      'envs/stage/kustomization.yaml': 'images:\n  - name: ghcr.io/acme/api\n    newTag: "0f0f0f0"\n',
+    });
     const deploy = (sha: string, digest: string, ...extra: string[]) =>
       flow(
         [
-          'update-manifest',
-          '--repository',
-          bare,
-          '--path',
-          'envs/stage',
-          '--image',
-          'ghcr.io/acme/api',
-          '--artifact',
-          `oci:${artifacts}`,
+          ...stageDeploy(bare, artifacts),
           '--tag',
           sha.slice(0, 7),
           '--digest',
@@ -1003,7 +991,9 @@ describe('flow update-manifest --forward-only: stage never moves back', () => {
           '--forward-only',
           ...extra,
         ],
-        { cwd: checkout },
+        {
+          cwd: checkout,
+        },
       );
 
     expect((await deploy(newer, digests.newer)).exitCode).toBe(0);
@@ -1021,21 +1011,10 @@ describe('flow update-manifest --forward-only: stage never moves back', () => {
 
     // Outside a checkout the flag is refused, in its own words, before the manifests are cloned.
     const elsewhere = await flow(
-      [
-        'update-manifest',
-        '--repository',
-        bare,
-        '--path',
-        'envs/stage',
-        '--image',
-        'ghcr.io/acme/api',
-        '--artifact',
-        `oci:${artifacts}`,
-        '--digest',
-        digests.older,
-        '--forward-only',
-      ],
-      { cwd: artifacts },
+      [...stageDeploy(bare, artifacts), '--digest', digests.older, '--forward-only'],
+      {
+        cwd: artifacts,
+      },
     );
     expect(elsewhere.exitCode).toBe(1);
     expect(elsewhere.stderr.trimEnd().split('\n').at(-1)).toMatch(

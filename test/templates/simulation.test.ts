@@ -618,13 +618,7 @@ describe('templates, simulated on the bundled actions against real services', ()
       expect(checkRun('Stage checks', commit.sha)).toBe('success');
     }
     // G's deploy waited for F's checks, then replaced F on stage.
-    expect(world.scheduler.history.slice(since)).toEqual([
-      `deploy-stage: run ${f.id} job stage-checks in progress`,
-      `deploy-stage: run ${g.id} job stage-checks pending`,
-      `deploy-stage: run ${f.id} job stage-checks done`,
-      `deploy-stage: run ${g.id} job stage-checks in progress`,
-      `deploy-stage: run ${g.id} job stage-checks done`,
-    ]);
+    expect(world.scheduler.history.slice(since)).toEqual(stageInTurn(f, g));
     expect(await manifestAt('stage')).toContain(`newTag: "${short(G)}"`);
     expect(await manifestAt('stage')).toContain(`digest: ${job(g, 'build').outputs.digest}`);
     expect(await manifestLog(2)).toEqual([
@@ -654,13 +648,7 @@ describe('templates, simulated on the bundled actions against real services', ()
       expect(await registryDigest(world.values.IMAGE as string, short(commit))).toBe(
         job(run, 'build').outputs.digest,
       );
-    expect(world.scheduler.history.slice(since)).toEqual([
-      `deploy-stage: run ${n.id} job stage-checks in progress`,
-      `deploy-stage: run ${o.id} job stage-checks pending`,
-      `deploy-stage: run ${n.id} job stage-checks done`,
-      `deploy-stage: run ${o.id} job stage-checks in progress`,
-      `deploy-stage: run ${o.id} job stage-checks done`,
-    ]);
+    expect(world.scheduler.history.slice(since)).toEqual(stageInTurn(n, o));
     // Stage stays on the newer commit: the older one's deploy was skipped, green, and said so.
     expect(await manifestAt('stage')).toContain(`newTag: "${short(newer)}"`);
     expect(await manifestAt('stage')).toContain(`digest: ${job(n, 'build').outputs.digest}`);
@@ -979,6 +967,17 @@ async function openPullRequest(
     merge,
     event: pullRequest({ action: 'opened', number, head: commit, branch, merge, base, draft: false }),
   };
+}
+
+/** deploy-stage's history when `first`'s stage job holds it and `second`'s waits its turn. */
+function stageInTurn(first: WorkflowRun, second: WorkflowRun): string[] {
+  return [
+    `deploy-stage: run ${first.id} job stage-checks in progress`,
+    `deploy-stage: run ${second.id} job stage-checks pending`,
+    `deploy-stage: run ${first.id} job stage-checks done`,
+    `deploy-stage: run ${second.id} job stage-checks in progress`,
+    `deploy-stage: run ${second.id} job stage-checks done`,
+  ];
 }
 
 /** The subjects of the manifest repository's newest commits, newest first. */

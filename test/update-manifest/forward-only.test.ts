@@ -8,7 +8,7 @@ import { createGit, type ManifestGit } from '../../actions/update-manifest/src/g
 import { revertManifestCommit } from '../../actions/update-manifest/src/revert';
 import { type UpdateRequest, updateManifest } from '../../actions/update-manifest/src/update';
 import { type BareRepository, type RunningGitServer, startGitServer } from '../services';
-import { git, headOf, manifestRepositoryFiles } from './manifest-repo';
+import { git, headOf, holdPushes, manifestRepositoryFiles } from './manifest-repo';
 
 // forward-only against real git on both sides: the manifest repository over smart HTTP with a
 // token, and the app repository with its history, as actions/checkout leaves it (full or shallow).
@@ -128,15 +128,7 @@ describe('forward-only (real manifest repository, real app history)', () => {
     const newerPushed = new Promise<void>((resolve) => {
       releaseOlder = resolve;
     });
-    const olderGit = clientFor('b');
-    const held: ManifestGit = {
-      ...olderGit,
-      dir: olderGit.dir,
-      push: async (branch, options) => {
-        await newerPushed;
-        return olderGit.push(branch, options);
-      },
-    };
+    const held = holdPushes(clientFor('b'), newerPushed);
     const appHistory = await openAppHistory(app, context);
     const [older, newer] = await Promise.all([
       updateManifest(request('B'), { git: held, appHistory, sleep: async () => {} }),

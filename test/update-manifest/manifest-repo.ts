@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
+import type { ManifestGit } from '../../actions/update-manifest/src/git';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'manifests');
 
@@ -88,4 +89,16 @@ export async function filesContaining(dir: string, needles: readonly string[]): 
     if (needles.some((needle) => content.includes(needle))) hits.push(relative(dir, path));
   }
   return hits;
+}
+
+/** `git` whose pushes wait until `released`: the deploy that loses a race to the one that releases it. */
+export function holdPushes(git: ManifestGit, released: Promise<void>): ManifestGit {
+  return {
+    ...git,
+    dir: git.dir,
+    push: async (branch, options) => {
+      await released;
+      return git.push(branch, options);
+    },
+  };
 }

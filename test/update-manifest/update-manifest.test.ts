@@ -12,6 +12,7 @@ import {
   filesContaining,
   git,
   headOf,
+  holdPushes,
   manifestRepositoryFiles,
   trailersOf,
 } from './manifest-repo';
@@ -173,14 +174,7 @@ describe('update-manifest against real git over smart HTTP with a token', () => 
     });
     const stageGit = clientFor('stage');
     const prodGit = clientFor('prod');
-    const heldProd: ManifestGit = {
-      ...prodGit,
-      dir: prodGit.dir,
-      push: async (branch, options) => {
-        await stagePushed;
-        return prodGit.push(branch, options);
-      },
-    };
+    const heldProd = holdPushes(prodGit, stagePushed);
     const sleeps: number[] = [];
     const base = await headOf(repo.path);
     const [prod, stage] = await Promise.all([

@@ -354,8 +354,16 @@ jobs:
       `${member(3)} done`,
     ];
 
-    /** Starts one run per commit, one after another without waiting: three pushes in quick succession. */
-    function pushes(workflow: Workflow, seen: string[], letters = ['a', 'b', 'c']) {
+    /**
+     * Starts one run per commit, one after another without waiting: three pushes in quick
+     * succession. `slowInFirst` are the jobs of the first run that take longer than the others.
+     */
+    function pushes(
+      workflow: Workflow,
+      seen: string[],
+      letters = ['a', 'b', 'c'],
+      slowInFirst: string[] = [],
+    ) {
       const scheduler = new Scheduler();
       const stand = sequence(seen);
       const runs = letters.map((letter, index) =>
@@ -363,10 +371,35 @@ jobs:
           ...settings({ build: stand, deploy: stand, always: stand, unlessCancelled: stand }),
           runId: index + 1,
           scheduler,
+          ...(index === 0 ? { slowJobs: slowInFirst } : {}),
         }),
       );
       return { scheduler, runs: Promise.all(runs) };
     }
+
+    /** Builds in parallel, deploys one at a time; after-deploy and report watch the deploy. */
+    const deployJobOnly = parse(`
+name: t
+on: push
+jobs:
+  build: { runs-on: x, steps: [{ name: build, run: x }] }
+  deploy:
+    needs: build
+    runs-on: x
+    concurrency: { group: deploy-stage, cancel-in-progress: false }
+    steps: [{ name: deploy, run: x }]
+  after-deploy:
+    needs: deploy
+    if: \${{ !cancelled() }}
+    runs-on: x
+    steps: [{ name: unlessCancelled, run: x }]
+  report:
+    needs: deploy
+    if: \${{ always() }}
+    runs-on: x
+    env: { RESULT: '\${{ needs.deploy.result }}' }
+    steps: [{ name: always, run: x }]
+`) as Workflow;
 
     it('workflow-wide, cancel-in-progress: false: the middle push is cancelled before it builds anything', async () => {
       const workflow = parse(`
@@ -393,30 +426,8 @@ jobs:
     });
 
     it('on the deploy job only: every push builds; the deploy replaced while pending is cancelled, and what needs it sees so', async () => {
-      const workflow = parse(`
-name: t
-on: push
-jobs:
-  build: { runs-on: x, steps: [{ name: build, run: x }] }
-  deploy:
-    needs: build
-    runs-on: x
-    concurrency: { group: deploy-stage, cancel-in-progress: false }
-    steps: [{ name: deploy, run: x }]
-  after-deploy:
-    needs: deploy
-    if: \${{ !cancelled() }}
-    runs-on: x
-    steps: [{ name: unlessCancelled, run: x }]
-  report:
-    needs: deploy
-    if: \${{ always() }}
-    runs-on: x
-    env: { RESULT: '\${{ needs.deploy.result }}' }
-    steps: [{ name: always, run: x }]
-`) as Workflow;
       const seen: string[] = [];
-      const { scheduler, runs } = pushes(workflow, seen);
+      const { scheduler, runs } = pushes(deployJobOnly, seen);
       const [first, middle, last] = await runs;
       expect(seen.filter((line) => line.startsWith('build'))).toEqual(['build a', 'build b', 'build c']);
       expect(seen.filter((line) => line.startsWith('deploy'))).toEqual(['deploy a', 'deploy c']);
@@ -441,31 +452,15 @@ jobs:
     });
 
     it('a slow build of the older push finishes after the newer one: its deploy then waits behind the newer deploy', async () => {
-      const workflow = parse(`
-name: t
-on: push
-jobs:
-  build: { runs-on: x, steps: [{ name: build, run: x }] }
-  deploy:
-    needs: build
-    runs-on: x
-    concurrency: { group: deploy-stage, cancel-in-progress: false }
-    steps: [{ name: deploy, run: x }]
-`) as Workflow;
       const seen: string[] = [];
-      const scheduler = new Scheduler();
-      const stand = sequence(seen);
-      const [older, newer] = await Promise.all(
-        (['a', 'b'] as const).map((letter, index) =>
-          runWorkflow(workflow, commit(letter), {
-            ...settings({ build: stand, deploy: stand }),
-            runId: index + 1,
-            scheduler,
-            ...(letter === 'a' ? { slowJobs: ['build'] } : {}),
-          }),
-        ),
-      );
-      expect(seen).toEqual(['build b', 'build a', 'deploy b', 'deploy a']);
+      const { scheduler, runs } = pushes(deployJobOnly, seen, ['a', 'b'], ['build']);
+      const [older, newer] = await runs;
+      expect(seen.filter((line) => /^(build|deploy) /.test(line))).toEqual([
+        'build b',
+        'build a',
+        'deploy b',
+        'deploy a',
+      ]);
       expect(scheduler.history).toEqual([
         'deploy-stage: run 2 job deploy in progress',
         'deploy-stage: run 1 job deploy pending',
@@ -474,7 +469,7 @@ jobs:
         'deploy-stage: run 1 job deploy done',
       ]);
       for (const run of [older, newer])
-        expect(run?.jobs.map((job) => job.result)).toEqual(['success', 'success']);
+        expect(run?.jobs.map((job) => job.result)).toEqual(['success', 'success', 'success', 'success']);
     });
 
     it('cancel-in-progress: true cancels the run in progress too; the newcomer runs when it has stopped', async () => {
