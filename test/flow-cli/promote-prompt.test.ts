@@ -13,7 +13,7 @@ import { skopeoDigest } from '../support/skopeo';
 // answer once the question is on the screen. skopeo, an independent client, says what was written.
 const ROOT = join(import.meta.dirname, '..', '..');
 const LAUNCHER = join(ROOT, 'packages', 'flow-cli', 'bin', 'flow.js');
-const REVISION = 'c0ffee0c0ffee0c0ffee0c0ffee0c0ffee0c0ff';
+const REVISION = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00';
 
 let registry: RunningRegistry;
 let work: string;

@@ -109,6 +109,7 @@ describe('update-manifest, bundled, end to end', () => {
       commit: head,
       changed: 'envs/stage/kustomization.yaml',
       'pull-request': '',
+      'superseded-by': '',
     });
     expect(await commitDiff(repo.path, head)).toEqual({
       'envs/stage/kustomization.yaml': {
@@ -146,7 +147,7 @@ describe('update-manifest, bundled, end to end', () => {
     expect(first.exitCode).toBe(0);
     const second = await deploy({});
     expect(second.exitCode).toBe(0);
-    expect(second.outputs).toEqual({ commit: '', changed: '', 'pull-request': '' });
+    expect(second.outputs).toEqual({ commit: '', changed: '', 'pull-request': '', 'superseded-by': '' });
     expect(second.summary).toContain('Nothing to change: `envs/stage`');
     expect(second.summary).toContain('No commit was made.');
     expect(await headOf(repo.path)).toBe(first.outputs.commit);
@@ -174,7 +175,12 @@ describe('update-manifest, bundled, end to end', () => {
     const before = await headOf(repo.path);
     const run = await deploy({ 'dry-run': 'true' });
     expect(run.exitCode).toBe(0);
-    expect(run.outputs).toEqual({ commit: '', changed: 'envs/stage/kustomization.yaml', 'pull-request': '' });
+    expect(run.outputs).toEqual({
+      commit: '',
+      changed: 'envs/stage/kustomization.yaml',
+      'pull-request': '',
+      'superseded-by': '',
+    });
     expect(run.summary).toContain('Dry run: would point `envs/stage`');
     expect(run.summary).toContain(`+    digest: ${deployed}`);
     expect(await headOf(repo.path)).toBe(before);

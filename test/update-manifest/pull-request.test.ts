@@ -158,6 +158,7 @@ describe('pull-request mode', () => {
         commit: await headOf(repo.path, BRANCH),
         changed: 'envs/prod/kustomization.yaml',
         'pull-request': String(pull?.html_url),
+        'superseded-by': '',
       });
       expect(run.summary).toContain(
         `Opened pull request ${String(pull?.html_url)} from \`${BRANCH}\` into \`main\``,
