@@ -240,7 +240,7 @@ describe('pnpm release against a bare repository', () => {
       github.seed.checkRun({ name: 'CI', head_sha: commit, conclusion: 'failure' });
       const red = refused(await world.release(['1.0.0', '--tree', tree(), '--require-checks', 'CI'], env));
       expect(red).toMatch(
-        /^pnpm release refused: [0-9a-f]{12} is not released: 1 of 1 required check\(s\) not green: failed: `CI`/,
+        /^pnpm release refused: [0-9a-f]{12} is not released: 1 of 1 required check\(s\) not green: did not pass: `CI` \(check run failure/,
       );
       expect(red).not.toContain(token);
       expect(await world.refs()).not.toHaveProperty(['refs/tags/v1.0.0']);
