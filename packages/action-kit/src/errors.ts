@@ -1,3 +1,5 @@
+import { ACTION_AUDIENCE, type Audience, Wording, type WordingPart } from './wording';
+
 /**
  * What a failure summary says beyond the error's message. Any error may carry it as `notes`; a
  * step that wrote part of its work before failing says here what it wrote and what it left.
@@ -16,15 +18,22 @@ export interface FailureNotes {
 
 /**
  * A mistake the user can fix in the workflow: a bad input, a missing credential, a refused
- * precondition. Its message is one line that names the cause and what to do about it.
+ * precondition. Its message is one line that names the cause and what to do about it; written
+ * with `words`, it names inputs so that `flow` can say the same in flags (`messageFor`).
  * Anything that is not a ConfigurationError is a fault (network, registry, bug).
  */
 export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
+  /** The message for either audience; `message` is the workflow author's. */
+  readonly wording: Wording;
   readonly notes: FailureNotes;
 
-  constructor(message: string, { cause, ...notes }: FailureNotes & ErrorOptions = {}) {
-    super(message, cause === undefined ? undefined : { cause });
+  constructor(message: WordingPart, { cause, ...notes }: FailureNotes & ErrorOptions = {}) {
+    super(
+      typeof message === 'string' ? message : message.for(ACTION_AUDIENCE),
+      cause === undefined ? undefined : { cause },
+    );
+    this.wording = typeof message === 'string' ? new Wording(() => message) : message;
     this.notes = notes;
   }
 }
@@ -59,6 +68,25 @@ export function failureNotes(error: unknown): FailureNotes {
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/**
+ * The message of anything thrown, in `audience`'s terms: an error that carries a wording (a
+ * ConfigurationError, a registry's answer) is rendered for it, anything else is its message.
+ */
+export function messageFor(error: unknown, audience: Audience): string {
+  const wording = wordingOf(error);
+  return wording ? wording.for(audience) : errorMessage(error);
+}
+
+/** The wording an error carries, to build a larger message around it; else its message. */
+export function describeError(error: unknown): WordingPart {
+  return wordingOf(error) ?? errorMessage(error);
+}
+
+function wordingOf(error: unknown): Wording | undefined {
+  if (!(error instanceof Error) || !('wording' in error)) return undefined;
+  return error.wording instanceof Wording ? error.wording : undefined;
 }
 
 /** Folds a message onto one line so that an annotation never spills over several. */

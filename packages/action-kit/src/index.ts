@@ -1,14 +1,23 @@
 export type { FailureNotes } from './errors';
-export { ConfigurationError, errorMessage, isConfigurationError, oneLine, StepFailure } from './errors';
+export {
+  ConfigurationError,
+  describeError,
+  errorMessage,
+  isConfigurationError,
+  messageFor,
+  oneLine,
+  StepFailure,
+} from './errors';
 export type { ExecOptions, ExecResult } from './exec';
 export { ExecError, exec } from './exec';
 export type { FailureReport } from './failure-summary';
 export type { InputSource, IntegerOptions } from './inputs';
 export { envInputSource, InputReader, inputVariableName } from './inputs';
-export type { LogEntry, Logger, LogLevel } from './logger';
+export type { LogEntry, Logger, LogLevel, LogMessage } from './logger';
 export {
   createActionsLogger,
   createConsoleLogger,
+  loggerFor,
   nullLogger,
   RecordingLogger,
   redactingLogger,
@@ -28,3 +37,17 @@ export { SecretMasker } from './secrets';
 export { inlineCode, SummaryBuilder, shortDigest, shortenDigests, writeSummary } from './summary';
 export type { RefuseUrlCredentialsOptions, UrlCredentials } from './url-credentials';
 export { CredentialsInUrlError, findUrlCredentials, refuseUrlCredentials } from './url-credentials';
+export type { ActionAudience, Audience, CliAudience, WordingPart } from './wording';
+export {
+  ACTION_AUDIENCE,
+  forAudience,
+  input,
+  inputName,
+  inputs,
+  inputValue,
+  joinWordings,
+  setInput,
+  Wording,
+  wordingFor,
+  words,
+} from './wording';

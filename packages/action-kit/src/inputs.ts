@@ -1,4 +1,5 @@
 import { ConfigurationError } from './errors';
+import { forAudience, input, words } from './wording';
 
 /** Where raw input values come from; the default reads `INPUT_*` like the runner sets them. */
 export type InputSource = (name: string) => string | undefined;
@@ -16,7 +17,8 @@ const TRUE_VALUES = new Set(['true', 'True', 'TRUE']);
 const FALSE_VALUES = new Set(['false', 'False', 'FALSE']);
 
 /**
- * Typed access to an action's inputs. Every error is a ConfigurationError naming the input.
+ * Typed access to an action's inputs. Every error is a ConfigurationError naming the input (or,
+ * read by `flow`, the flag).
  * Values are trimmed, as `@actions/core` trims them; an empty value counts as unset.
  */
 export class InputReader {
@@ -35,7 +37,9 @@ export class InputReader {
   required(name: string): string {
     const value = this.optional(name);
     if (value === undefined) {
-      throw new ConfigurationError(`Input "${name}" is required: set it under "with:" in the workflow step.`);
+      throw new ConfigurationError(
+        words`${input(name)} is required: ${forAudience({ action: 'set it under "with:" in the workflow step', cli: 'pass it' })}.`,
+      );
     }
     return value;
   }
@@ -46,7 +50,7 @@ export class InputReader {
     if (value === undefined) return defaultValue;
     if (TRUE_VALUES.has(value)) return true;
     if (FALSE_VALUES.has(value)) return false;
-    throw new ConfigurationError(`Input "${name}" must be true or false, got "${value}".`);
+    throw new ConfigurationError(words`${input(name)} must be true or false, got "${value}".`);
   }
 
   /** One of a fixed set of words; the error lists the accepted ones. */
@@ -55,7 +59,7 @@ export class InputReader {
     if (value === undefined) return defaultValue;
     if ((choices as readonly string[]).includes(value)) return value as T;
     throw new ConfigurationError(
-      `Input "${name}" must be one of ${choices.map((c) => `"${c}"`).join(', ')}, got "${value}".`,
+      words`${input(name)} must be one of ${choices.map((c) => `"${c}"`).join(', ')}, got "${value}".`,
     );
   }
 
@@ -67,7 +71,7 @@ export class InputReader {
     const parsed = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
     if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
       throw new ConfigurationError(
-        `Input "${name}" must be a whole number from ${min} to ${max}, got "${value}".`,
+        words`${input(name)} must be a whole number from ${min} to ${max}, got "${value}".`,
       );
     }
     return parsed;

@@ -1,23 +1,30 @@
 import { issueCommand, writeLine } from './runner-commands';
 import type { SecretMasker } from './secrets';
+import { ACTION_AUDIENCE, type Audience, type Wording, wordingFor } from './wording';
 
-/** Logging as the cores see it; the entry decides where it goes. */
+/** A log line: plain text, or a wording that names inputs (flags, on the command line). */
+export type LogMessage = string | Wording;
+
+/** Logging as the cores see it; the entry decides where it goes and in whose words. */
 export interface Logger {
-  debug(message: string): void;
-  info(message: string): void;
-  warning(message: string): void;
-  error(message: string): void;
+  debug(message: LogMessage): void;
+  info(message: LogMessage): void;
+  warning(message: LogMessage): void;
+  error(message: LogMessage): void;
   /** Runs `fn` inside a collapsible group of the job log. */
   group<T>(title: string, fn: () => Promise<T>): Promise<T>;
 }
 
+/** A log line in the workflow author's words. */
+const actionText = (message: LogMessage) => wordingFor(message, ACTION_AUDIENCE);
+
 /** Writes to the job log with workflow commands: annotations for warnings and errors, collapsible groups. */
 export function createActionsLogger(): Logger {
   return {
-    debug: (message) => issueCommand('debug', {}, message),
-    info: (message) => writeLine(message),
-    warning: (message) => issueCommand('warning', {}, message),
-    error: (message) => issueCommand('error', {}, message),
+    debug: (message) => issueCommand('debug', {}, actionText(message)),
+    info: (message) => writeLine(actionText(message)),
+    warning: (message) => issueCommand('warning', {}, actionText(message)),
+    error: (message) => issueCommand('error', {}, actionText(message)),
     group: async (title, fn) => {
       issueCommand('group', {}, title);
       try {
@@ -31,14 +38,14 @@ export function createActionsLogger(): Logger {
 
 /** Writes plain lines to stderr: for the command line, where there are no workflow commands. */
 export function createConsoleLogger(options: { verbose?: boolean } = {}): Logger {
-  const write = (line: string) => process.stderr.write(`${line}\n`);
+  const write = (message: LogMessage) => process.stderr.write(`${actionText(message)}\n`);
   return {
     debug: (message) => {
       if (options.verbose) write(message);
     },
     info: write,
-    warning: (message) => write(`warning: ${message}`),
-    error: (message) => write(`error: ${message}`),
+    warning: (message) => write(`warning: ${actionText(message)}`),
+    error: (message) => write(`error: ${actionText(message)}`),
     group: async (title, fn) => {
       write(title);
       return fn();
@@ -48,13 +55,26 @@ export function createConsoleLogger(options: { verbose?: boolean } = {}): Logger
 
 /** Passes every message through `masker.redact` first: defence in depth behind the runner's masking. */
 export function redactingLogger(inner: Logger, masker: SecretMasker): Logger {
-  const redact = (message: string) => masker.redact(message);
+  const redact = <T extends LogMessage>(message: T): T =>
+    (typeof message === 'string' ? masker.redact(message) : message.map((text) => masker.redact(text))) as T;
   return {
     debug: (message) => inner.debug(redact(message)),
     info: (message) => inner.info(redact(message)),
     warning: (message) => inner.warning(redact(message)),
     error: (message) => inner.error(redact(message)),
     group: (title, fn) => inner.group(redact(title), fn),
+  };
+}
+
+/** Renders every wording in `audience`'s terms before `inner` writes it: `flow` logs in flags. */
+export function loggerFor(audience: Audience, inner: Logger): Logger {
+  const render = (message: LogMessage) => wordingFor(message, audience);
+  return {
+    debug: (message) => inner.debug(render(message)),
+    info: (message) => inner.info(render(message)),
+    warning: (message) => inner.warning(render(message)),
+    error: (message) => inner.error(render(message)),
+    group: (title, fn) => inner.group(title, fn),
   };
 }
 
@@ -77,17 +97,17 @@ export interface LogEntry {
 export class RecordingLogger implements Logger {
   readonly entries: LogEntry[] = [];
 
-  debug(message: string): void {
-    this.entries.push({ level: 'debug', message });
+  debug(message: LogMessage): void {
+    this.entries.push({ level: 'debug', message: actionText(message) });
   }
-  info(message: string): void {
-    this.entries.push({ level: 'info', message });
+  info(message: LogMessage): void {
+    this.entries.push({ level: 'info', message: actionText(message) });
   }
-  warning(message: string): void {
-    this.entries.push({ level: 'warning', message });
+  warning(message: LogMessage): void {
+    this.entries.push({ level: 'warning', message: actionText(message) });
   }
-  error(message: string): void {
-    this.entries.push({ level: 'error', message });
+  error(message: LogMessage): void {
+    this.entries.push({ level: 'error', message: actionText(message) });
   }
   async group<T>(title: string, fn: () => Promise<T>): Promise<T> {
     this.entries.push({ level: 'group', message: title });

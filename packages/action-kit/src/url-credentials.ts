@@ -1,5 +1,6 @@
 import { ConfigurationError } from './errors';
 import type { SecretMasker } from './secrets';
+import { input, type WordingPart, words } from './wording';
 
 /** User info found in a URL-like value, for a message and for the masker. */
 export interface UrlCredentials {
@@ -16,7 +17,7 @@ export interface UrlCredentials {
 export class CredentialsInUrlError extends ConfigurationError {
   override name = 'CredentialsInUrlError';
   constructor(
-    message: string,
+    message: WordingPart,
     readonly secrets: readonly string[],
   ) {
     super(message);
@@ -71,8 +72,8 @@ export function findUrlCredentials(value: string): UrlCredentials | undefined {
 export interface RefuseUrlCredentialsOptions {
   /** The input (or flag) the value came from, named in the message. */
   input: string;
-  /** Where the credential goes instead, e.g. `pass the token in input "token"`. */
-  instead: string;
+  /** Where the credential goes instead, e.g. ``words`pass the token in ${input('token')}` ``. */
+  instead: WordingPart;
   /** Masks the secret part at once, in case anything else prints the value. Default: none. */
   masker?: SecretMasker;
 }
@@ -87,7 +88,7 @@ export function refuseUrlCredentials(value: string, options: RefuseUrlCredential
   if (!found) return;
   for (const secret of found.secrets) options.masker?.add(secret);
   throw new CredentialsInUrlError(
-    `Input "${options.input}" carries credentials in "${found.redacted}": credentials never go in a URL, where logs and errors would show them; remove them and ${options.instead}.`,
+    words`${input(options.input)} carries credentials in "${found.redacted}": credentials never go in a URL, where logs and errors would show them; remove them and ${options.instead}.`,
     found.secrets,
   );
 }
