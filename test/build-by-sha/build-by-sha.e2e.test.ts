@@ -391,7 +391,7 @@ describe('build-by-sha (bundled action, buildah, real registry)', () => {
     const run = await build({ image, 'extra-tags': 'develop' });
     expect(run.exitCode).toBe(1);
     expect(run.errors).toEqual([
-      `Short-sha collision: ${image}:${TAG} was built from commit ${OTHER}, not ${SHA} (both start with ${TAG}). Use a longer sha-length so the tags differ.`,
+      `Short-sha collision: ${image}:${TAG} was built from commit ${OTHER}, not ${SHA} (both start with ${TAG}). Use a longer "sha-length" so the tags differ.`,
     ]);
     expect(writes()).toEqual([]);
     expect(await skopeoDigest(`${image}:${TAG}`)).toBe(seeded.digest);
@@ -419,9 +419,9 @@ describe('build-by-sha (bundled action, buildah, real registry)', () => {
   it.each([
     [
       { image: 'ghcr.io/Acme/api' },
-      'input image: repository "Acme/api" in "ghcr.io/Acme/api" must be lower-case: use "acme/api"',
+      'Input "image": repository "Acme/api" in "ghcr.io/Acme/api" must be lower-case: use "acme/api"',
     ],
-    [{ 'extra-tags': 'pr-1;reboot' }, 'input extra-tags: tag "pr-1;reboot" is invalid'],
+    [{ 'extra-tags': 'pr-1;reboot' }, 'Input "extra-tags": tag "pr-1;reboot" is invalid'],
     [{ kind: 'helm-chart' }, 'Input "kind" must be one of "image", "archive", got "helm-chart".'],
     [
       { kind: 'archive' },
@@ -520,7 +520,7 @@ describe('build-by-sha builds exactly the commit it tags (DESIGN §8 rule 7)', (
     const labels = (await skopeoInspect(`${image}:${tag}`)).Labels ?? {};
     expect(labels['org.opencontainers.image.revision']).toBe(`${SHA}-dirty`);
     expect(run.warnings.join('\n')).toContain(
-      'BUILDING UNCOMMITTED CHANGES (allow-dirty): version.txt (modified)',
+      'BUILDING UNCOMMITTED CHANGES (allow-dirty: true): version.txt (modified)',
     );
     expect(run.summary).toContain('**Built from uncommitted changes (allow-dirty)**');
 

@@ -688,7 +688,7 @@ describe('flow build builds exactly the commit it tags, against the real registr
     expect(run.exitCode).toBe(0);
     const result = json(run) as { tag: string; images: { digest: string }[] };
     expect(result.tag).toMatch(new RegExp(`^dirty-${head.slice(0, 7)}-[0-9a-f]{12}$`));
-    expect(run.stderr).toContain('BUILDING UNCOMMITTED CHANGES (allow-dirty): src.txt (modified).');
+    expect(run.stderr).toContain('BUILDING UNCOMMITTED CHANGES (--allow-dirty): src.txt (modified).');
     expect(await skopeoTags(image)).toEqual([result.tag]);
     expect(await skopeoDigest(`${image}:${head.slice(0, 7)}`)).toBeUndefined();
     const manifest = JSON.parse(

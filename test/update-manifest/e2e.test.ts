@@ -217,7 +217,7 @@ describe('update-manifest, bundled, end to end', () => {
     ],
     [
       { image: 'ghcr.io/Acme/API' },
-      'input image: repository "Acme/API" in "ghcr.io/Acme/API" must be lower-case: use "acme/api"',
+      'Input "image": repository "Acme/API" in "ghcr.io/Acme/API" must be lower-case: use "acme/api"',
     ],
   ])('refuses bad input %o before cloning', async (inputs, message) => {
     const requests = server.requests.length;

@@ -1,4 +1,14 @@
-import { ConfigurationError, type Logger } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  forAudience,
+  input,
+  inputName,
+  inputValue,
+  type Logger,
+  setInput,
+  type WordingPart,
+  words,
+} from '@flow-actions/action-kit';
 import { compare } from 'semver';
 import {
   assertNoBreakingChange,
@@ -17,7 +27,7 @@ export interface BackcompatDependencies {
   /** Reads a workspace file as text; undefined when it does not exist. */
   readFile(path: string): Promise<string | undefined>;
   /** The checkout; `purpose` goes into the error when there is none. */
-  openGit(purpose: string): Promise<GitRepository>;
+  openGit(purpose: WordingPart): Promise<GitRepository>;
   /** What the registry or npm source lists (git tags come through `openGit`). */
   listVersions(): Promise<string[]>;
   logger: Logger;
@@ -50,7 +60,7 @@ export async function computeBackcompat(
 
   const names =
     inputs.versionsFrom === 'git'
-      ? await (await deps.openGit('Input "versions-from: git"')).listTags()
+      ? await (await deps.openGit(inputValue('versions-from', 'git'))).listTags()
       : await deps.listVersions();
   const available = parseVersions(names);
   const sourceName =
@@ -79,11 +89,11 @@ export async function computeBackcompat(
   });
 
   if (!inputs.breakingCheck || !needsBreakingCheck(plan)) return { plan };
-  const git = await deps.openGit('The breaking check (breaking-check: true)');
+  const git = await deps.openGit(words`The breaking check (${inputValue('breaking-check', 'true')})`);
   const floorTag = findTag(await git.listTags(), plan.floor);
   if (!floorTag) {
     throw new ConfigurationError(
-      `The breaking check reads the commits since the floor ${plan.floor}, but the checkout has no tag for it (looked for v${plan.floor} and ${plan.floor}): fetch tags (actions/checkout with fetch-depth: 0), tag the release, or set "breaking-check: false".`,
+      words`The breaking check reads the commits since the floor ${plan.floor}, but the checkout has no tag for it (looked for v${plan.floor} and ${plan.floor}): fetch tags (${forAudience({ action: 'actions/checkout with fetch-depth: 0', cli: 'git fetch --tags' })}), tag the release, or ${setInput('breaking-check', 'false')}.`,
     );
   }
   const range = `${floorTag}..HEAD`;
@@ -96,9 +106,9 @@ export async function computeBackcompat(
 async function readCompatibleVersion(
   inputs: Inputs,
   deps: BackcompatDependencies,
-): Promise<{ version: string; from: string } | undefined> {
+): Promise<{ version: string; from: WordingPart } | undefined> {
   if (inputs.compatibleVersion) {
-    return { version: inputs.compatibleVersion, from: 'input "compatible-version"' };
+    return { version: inputs.compatibleVersion, from: input('compatible-version') };
   }
   if (!inputs.compatibleVersionFrom) return undefined;
   const { file, key } = inputs.compatibleVersionFrom;
@@ -106,13 +116,13 @@ async function readCompatibleVersion(
   const text = await deps.readFile(file);
   if (text === undefined) {
     throw new ConfigurationError(
-      `Input "compatible-version-from" names ${file}, which is not in the workspace: check the path (relative to the repository root) and that the repository is checked out.`,
+      words`${input('compatible-version-from')} names ${file}, which is not in the workspace: check the path (relative to the repository root) and that the repository is checked out.`,
     );
   }
   const value = readFileKey(file, text, key);
   if (value === undefined) {
     throw new ConfigurationError(
-      `Input "compatible-version-from": ${file} has no ${key}${file.endsWith('.json') ? '' : ` (looked for a line "${key} = <version>" or "${key}: <version>")`}; add it or fix the key.`,
+      words`${input('compatible-version-from')}: ${file} has no ${key}${file.endsWith('.json') ? '' : ` (looked for a line "${key} = <version>" or "${key}: <version>")`}; add it or fix the key.`,
     );
   }
   requireVersion(value, `The compatible version in ${from}`);
@@ -122,8 +132,8 @@ async function readCompatibleVersion(
 async function readCurrentVersion(
   inputs: Inputs,
   deps: BackcompatDependencies,
-): Promise<{ version: string; from: string }> {
-  if (inputs.version) return { version: inputs.version, from: 'input "version"' };
+): Promise<{ version: string; from: WordingPart }> {
+  if (inputs.version) return { version: inputs.version, from: input('version') };
   const manifest = await deps.readFile('package.json');
   if (manifest !== undefined) {
     const version = readFileKey('package.json', manifest, 'version');
@@ -132,11 +142,13 @@ async function readCurrentVersion(
       return { version, from: 'package.json' };
     }
   }
-  const git = await deps.openGit('Finding the current version (no "version" input, no package.json version)');
+  const git = await deps.openGit(
+    words`Finding the current version (no ${input('version')}, no package.json version)`,
+  );
   const newest = parseVersions(await git.listTags()).versions.at(-1);
   if (!newest) {
     throw new ConfigurationError(
-      'No current version: set input "version", give the repository a package.json with a "version", or tag a release (v1.0.0).',
+      words`No current version: give ${input('version')}, give the repository a package.json with a version, or tag a release (v1.0.0).`,
     );
   }
   return { version: newest.version, from: `git tag ${newest.tag}` };

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, words } from '@flow-actions/action-kit';
 import { parse } from 'semver';
 import type { MatrixPlan } from './plan';
 
@@ -75,7 +75,7 @@ export function assertNoBreakingChange(
   const more = breaking.length > 3 ? ` and ${breaking.length - 3} more` : '';
   const fix = `either bump the major to ${major + 1}.0.0, or raise the compatible version to ${plan.current} or a later release that contains the break.`;
   throw new ConfigurationError(
-    `${breaking.length} breaking commit(s) in ${range} (${shown}${more}), but the floor ${plan.floor} (${plan.floorFrom}) and the current version ${plan.current} share major ${major}: ${fix}`,
+    words`${breaking.length} breaking commit(s) in ${range} (${shown}${more}), but the floor ${plan.floor} (${plan.floorFrom}) and the current version ${plan.current} share major ${major}: ${fix}`,
     { fix },
   );
 }

@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, input, words } from '@flow-actions/action-kit';
 
 export interface FileKey {
   /** Relative to the workspace. */
@@ -14,12 +14,12 @@ export function parseFileKey(spec: string, inputName: string): FileKey {
   const key = colon < 0 ? '' : spec.slice(colon + 1).trim();
   if (!file || !key) {
     throw new ConfigurationError(
-      `Input "${inputName}" must be <file>:<key>, e.g. Makefile:backwards_compatible_version or package.json:compat.floor, got "${spec}".`,
+      words`${input(inputName)} must be <file>:<key>, e.g. Makefile:backwards_compatible_version or package.json:compat.floor, got "${spec}".`,
     );
   }
   if (isAbsolute(file) || file.split(/[\\/]/).includes('..')) {
     throw new ConfigurationError(
-      `Input "${inputName}" names ${file}, which leaves the workspace: name a file of the checkout, relative to the repository root, e.g. Makefile:backwards_compatible_version.`,
+      words`${input(inputName)} names ${file}, which leaves the workspace: name a file of the checkout, relative to the repository root, e.g. Makefile:backwards_compatible_version.`,
     );
   }
   return { file, key };

@@ -1,8 +1,14 @@
 import {
   ConfigurationError,
+  forAudience,
   type InputReader,
+  input,
+  inputs as inputList,
+  inputName,
+  inputValue,
   refuseUrlCredentials,
   type SecretMasker,
+  words,
 } from '@flow-actions/action-kit';
 import { getRegistryInputs, type RegistryInputs } from '@flow-actions/artifact-protocol';
 import { checkNpmPackageName } from '@flow-actions/npm-runner';
@@ -35,13 +41,13 @@ export interface Inputs {
 export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
   const registry = getRegistryInputs(inputs, masker, inputs.list('runner-image'));
   const version = inputs.optional('version');
-  if (version) requireVersion(version, 'Input "version"');
+  if (version) requireVersion(version, input('version'));
   const compatibleVersion = inputs.optional('compatible-version');
-  if (compatibleVersion) requireVersion(compatibleVersion, 'Input "compatible-version"');
+  if (compatibleVersion) requireVersion(compatibleVersion, input('compatible-version'));
   const fromSpec = inputs.optional('compatible-version-from');
   if (compatibleVersion && fromSpec) {
     throw new ConfigurationError(
-      'Inputs "compatible-version" and "compatible-version-from" both name the floor: keep one.',
+      words`${inputList('compatible-version', 'compatible-version-from')} both name the floor: keep one.`,
     );
   }
   const policy = inputs.choice('policy', POLICIES, 'major-floor');
@@ -52,24 +58,28 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
     const reference = parseReference(runnerImage, { inputName: 'runner-image' });
     if (reference.tag || (reference.kind === 'registry' && reference.digest)) {
       throw new ConfigurationError(
-        `Input "runner-image" names a repository, not a version: drop the tag or digest from "${runnerImage}".`,
+        words`${input('runner-image')} names a repository, not a version: drop the tag or digest from "${runnerImage}".`,
       );
     }
   }
   const npmPackage = inputs.optional('npm-package');
   // The name goes on npm's command line: one that starts with "-" would read as an option.
-  if (npmPackage) checkNpmPackageName(npmPackage, 'Input "npm-package" value');
+  if (npmPackage) checkNpmPackageName(npmPackage, words`${input('npm-package')} value`);
   const npmRegistry = inputs.optional('npm-registry');
   if (npmRegistry) {
     refuseUrlCredentials(npmRegistry, {
       input: 'npm-registry',
-      instead:
-        "give npm the registry's token in an .npmrc (actions/setup-node with registry-url and NODE_AUTH_TOKEN)",
+      instead: words`give npm the registry's token in an .npmrc (${forAudience({
+        action: 'actions/setup-node with registry-url and NODE_AUTH_TOKEN',
+        cli: 'npm login --registry <url>',
+      })})`,
       masker,
     });
   }
   if (npmRegistry && !/^https?:\/\/[^\s]+$/.test(npmRegistry)) {
-    throw new ConfigurationError(`Input "npm-registry" must be an http(s) URL, got "${npmRegistry}".`);
+    throw new ConfigurationError(
+      words`${input('npm-registry')} must be an http(s) URL, got "${npmRegistry}".`,
+    );
   }
   // Unset: the source the other inputs point at — the runner images, else the npm package, else git.
   const versionsFrom = inputs.choice(
@@ -79,12 +89,12 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
   );
   if (versionsFrom === 'registry' && !runnerImage) {
     throw new ConfigurationError(
-      'Input "versions-from: registry" lists the tags of "runner-image", which is not set: name the test-runner repository, e.g. ghcr.io/acme/test-runner.',
+      words`${inputValue('versions-from', 'registry')} lists the tags of ${inputName('runner-image')}, which is not set: name the test-runner repository, e.g. ghcr.io/acme/test-runner.`,
     );
   }
   if (versionsFrom === 'npm' && !npmPackage) {
     throw new ConfigurationError(
-      'Input "versions-from: npm" lists the versions of "npm-package", which is not set: name the package, e.g. @acme/client.',
+      words`${inputValue('versions-from', 'npm')} lists the versions of ${inputName('npm-package')}, which is not set: name the package, e.g. @acme/client.`,
     );
   }
 

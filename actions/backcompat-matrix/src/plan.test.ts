@@ -81,11 +81,11 @@ describe('planMatrix policies', () => {
       policy: 'minors',
       compatible: { version: '2.3.20', from: 'Makefile:backwards_compatible_version' },
     });
-    expect(p.entries[0]?.reasons).toEqual([
+    expect(p.entries[0]?.reasons.map(String)).toEqual([
       'floor: Makefile:backwards_compatible_version',
       'latest patch of 2.3',
     ]);
-    expect(p.entries.at(-1)?.reasons).toEqual(['the version under test']);
+    expect(p.entries.at(-1)?.reasons.map(String)).toEqual(['the version under test']);
     expect(p.floor).toBe('2.3.20');
   });
 
@@ -148,7 +148,7 @@ describe('planMatrix errors are one line', () => {
     ],
     [
       { policy: 'pinned' as const },
-      'Policy "pinned" tests against the configured compatible version, and none is set: set "compatible-version" or "compatible-version-from" (e.g. Makefile:backwards_compatible_version).',
+      'Policy "pinned" tests against the configured compatible version, and none is set: give "compatible-version" or "compatible-version-from" (e.g. Makefile:backwards_compatible_version).',
     ],
     [
       { names: ['1.0.0', '2.1.0'] },

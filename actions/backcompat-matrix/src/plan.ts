@@ -1,4 +1,12 @@
-import { ConfigurationError } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  forAudience,
+  inputName,
+  inputValue,
+  setInput,
+  type WordingPart,
+  words,
+} from '@flow-actions/action-kit';
 import { compare, type SemVer } from 'semver';
 import { type ParsedVersions, requireVersion, type SourceVersion } from './versions';
 
@@ -11,9 +19,9 @@ export interface PlanOptions {
   /** The version under test, with or without `v`. */
   current: string;
   /** Where `current` came from, for messages: `input "version"`, `package.json`, `git tag v1.2.3`. */
-  currentFrom: string;
+  currentFrom: WordingPart;
   /** The configured floor (`backwards_compatible_version`). Default: none — `major-floor` uses `a.0.0`. */
-  compatible?: { version: string; from: string };
+  compatible?: { version: string; from: WordingPart };
   policy: Policy;
   /** How many releases `last-n` takes. Default: 3. */
   count?: number;
@@ -36,7 +44,7 @@ export interface MatrixEntry {
   role: Role;
   image?: string;
   /** Why the version is in, for the summary. */
-  reasons: string[];
+  reasons: WordingPart[];
   /** False for a current version the source does not list yet. */
   released: boolean;
 }
@@ -45,7 +53,7 @@ export interface MatrixPlan {
   current: string;
   floor: string;
   /** Where the floor came from: an input, a file key, or the policy's `a.0.0`. */
-  floorFrom: string;
+  floorFrom: WordingPart;
   /** The floor's name at the source, when it is there. */
   floorTag?: string;
   policy: Policy;
@@ -69,11 +77,11 @@ export interface Matrix {
  * every chosen version must exist at the source. Throws a one-line ConfigurationError otherwise.
  */
 export function planMatrix(options: PlanOptions): MatrixPlan {
-  const current = requireVersion(options.current, `The current version (${options.currentFrom})`);
+  const current = requireVersion(options.current, words`The current version (${options.currentFrom})`);
   const { floor, floorFrom } = chooseFloor(options, current);
   if (compare(floor, current) > 0) {
     throw new ConfigurationError(
-      `The compatible version ${floor.version} (${floorFrom}) is above the current version ${current.version} (${options.currentFrom}): set it to a released version at or below ${current.version}.`,
+      words`The compatible version ${floor.version} (${floorFrom}) is above the current version ${current.version} (${options.currentFrom}): set it to a released version at or below ${current.version}.`,
     );
   }
   const available = options.available.versions;
@@ -87,18 +95,17 @@ export function planMatrix(options: PlanOptions): MatrixPlan {
       .reverse()
       .map((entry) => entry.tag);
     throw new ConfigurationError(
-      `The compatible version ${floor.version} (${floorFrom}) was never released: ${options.sourceName} has no such version` +
-        `${nearby.length ? ` (newest below ${current.version}: ${nearby.join(', ')})` : ''}; set it to a released version.`,
+      words`The compatible version ${floor.version} (${floorFrom}) was never released: ${options.sourceName} has no such version${nearby.length ? ` (newest below ${current.version}: ${nearby.join(', ')})` : ''}; set it to a released version.`,
     );
   }
 
   const entries = new Map<string, MatrixEntry>();
-  const addCompat = (entry: SourceVersion, reason: string) => {
+  const addCompat = (entry: SourceVersion, reason: WordingPart) => {
     const existing = entries.get(entry.version);
     if (existing) existing.reasons.push(reason);
     else entries.set(entry.version, compatEntry(entry, reason, options.runnerImage));
   };
-  if (floorAtSource && !floorIsCurrent) addCompat(floorAtSource, `floor: ${floorFrom}`);
+  if (floorAtSource && !floorIsCurrent) addCompat(floorAtSource, words`floor: ${floorFrom}`);
 
   const candidates = available.filter(
     (entry) =>
@@ -127,7 +134,7 @@ export function planMatrix(options: PlanOptions): MatrixPlan {
       ...(options.runnerImage ? { image: `${options.runnerImage}:${tag}` } : {}),
       reasons: [
         floorIsCurrent
-          ? `the version under test; it is its own floor (${floorFrom})`
+          ? words`the version under test; it is its own floor (${floorFrom})`
           : 'the version under test',
       ],
       released: released !== undefined,
@@ -135,7 +142,7 @@ export function planMatrix(options: PlanOptions): MatrixPlan {
   }
   if (sorted.length === 0) {
     throw new ConfigurationError(
-      `Nothing to test: the floor is the current version ${current.version} and "include-current" is false, and an empty matrix fails the workflow; set "include-current: true".`,
+      words`Nothing to test: the floor is the current version ${current.version} and ${inputValue('include-current', 'false')}, and an empty matrix ${forAudience({ action: 'fails the workflow', cli: 'tests nothing' })}; ${setInput('include-current', 'true')}.`,
     );
   }
   return {
@@ -163,24 +170,28 @@ export function toMatrix(plan: MatrixPlan): Matrix {
   };
 }
 
-function chooseFloor(options: PlanOptions, current: SemVer): { floor: SemVer; floorFrom: string } {
+function chooseFloor(options: PlanOptions, current: SemVer): { floor: SemVer; floorFrom: WordingPart } {
   if (options.compatible) {
     const from = options.compatible.from;
     return {
-      floor: requireVersion(options.compatible.version, `The compatible version (${from})`),
+      floor: requireVersion(options.compatible.version, words`The compatible version (${from})`),
       floorFrom: from,
     };
   }
   if (options.policy === 'pinned') {
     throw new ConfigurationError(
-      'Policy "pinned" tests against the configured compatible version, and none is set: set "compatible-version" or "compatible-version-from" (e.g. Makefile:backwards_compatible_version).',
+      words`Policy "pinned" tests against the configured compatible version, and none is set: give ${inputName('compatible-version')} or ${inputName('compatible-version-from')} (e.g. Makefile:backwards_compatible_version).`,
     );
   }
   const floor = requireVersion(`${current.major}.0.0`, 'The default floor');
   return { floor, floorFrom: `${floor.version}, the first release of major ${current.major}` };
 }
 
-function compatEntry(entry: SourceVersion, reason: string, runnerImage: string | undefined): MatrixEntry {
+function compatEntry(
+  entry: SourceVersion,
+  reason: WordingPart,
+  runnerImage: string | undefined,
+): MatrixEntry {
   return {
     version: entry.version,
     tag: entry.tag,

@@ -2,15 +2,25 @@ import {
   ConfigurationError,
   ExecError,
   exec,
+  forAudience,
+  input,
+  inputName,
+  inputValue,
   type Logger,
   type SecretMasker,
+  setInput,
+  type WordingPart,
+  words,
 } from '@flow-actions/action-kit';
 import type { RegistryInputs } from '@flow-actions/artifact-protocol';
 import { openStore } from '@flow-actions/oci-store';
 import { type Commit, GIT_LOG_FORMAT, parseGitLog } from './breaking';
 
 export const GIT_INSTALL = 'apt-get install git';
-export const NPM_INSTALL = 'apt-get install npm (or actions/setup-node)';
+export const NPM_INSTALL = forAudience({
+  action: 'apt-get install npm (or actions/setup-node)',
+  cli: 'apt-get install npm',
+});
 
 /** What the action reads of the checkout: tags for versions, commits for the breaking check. */
 export interface GitRepository {
@@ -27,7 +37,7 @@ export interface GitRepository {
  */
 export async function openGitRepository(
   dir: string,
-  purpose: string,
+  purpose: WordingPart,
   logger: Logger,
 ): Promise<GitRepository> {
   const probe = await exec('git', ['-C', dir, 'rev-parse', '--is-shallow-repository'], {
@@ -35,12 +45,12 @@ export async function openGitRepository(
     allowFailure: true,
   }).catch((error: unknown) => {
     throw new ConfigurationError(
-      `${purpose} needs git, which could not start (${(error as Error).message}): run "${GIT_INSTALL}".`,
+      words`${purpose} needs git, which could not start (${(error as Error).message}): run "${GIT_INSTALL}".`,
     );
   });
   if (probe.exitCode !== 0) {
     throw new ConfigurationError(
-      `${purpose} reads the git checkout, but ${dir} is not one: run actions/checkout with fetch-depth: 0 first.`,
+      words`${purpose} reads the git checkout, but ${dir} is not one: ${forAudience({ action: 'run actions/checkout with fetch-depth: 0 first', cli: 'run it in a clone of the repository' })}.`,
     );
   }
   const shallow = probe.stdout.trim() === 'true';
@@ -57,7 +67,7 @@ export async function openGitRepository(
       });
       if (known.exitCode !== 0) {
         throw new ConfigurationError(
-          `The breaking check reads ${from}..HEAD, but the checkout does not have ${from}: check out with actions/checkout and fetch-depth: 0 (fetch-tags), or set "breaking-check: false".`,
+          words`The breaking check reads ${from}..HEAD, but the checkout does not have ${from}: ${forAudience({ action: 'check out with actions/checkout and fetch-depth: 0 (fetch-tags)', cli: 'fetch it (git fetch --tags)' })}, or ${setInput('breaking-check', 'false')}.`,
         );
       }
       try {
@@ -65,7 +75,7 @@ export async function openGitRepository(
       } catch (error) {
         if (shallow && error instanceof ExecError) {
           throw new ConfigurationError(
-            `The breaking check reads ${from}..HEAD, but the checkout is shallow: check out with actions/checkout and fetch-depth: 0.`,
+            words`The breaking check reads ${from}..HEAD, but the checkout is shallow: ${forAudience({ action: 'check out with actions/checkout and fetch-depth: 0', cli: 'fetch the whole history (git fetch --unshallow)' })}.`,
           );
         }
         throw error;
@@ -97,12 +107,12 @@ export async function listNpmVersions(name: string, options: ListNpmVersionsOpti
   } catch (error) {
     if (error instanceof ExecError && error.exitCode === -1) {
       throw new ConfigurationError(
-        `versions-from: npm needs the npm CLI: ${error.message} Run "${NPM_INSTALL}".`,
+        words`${inputValue('versions-from', 'npm')} needs the npm CLI: ${error.message} Run "${NPM_INSTALL}".`,
       );
     }
     if (error instanceof ExecError && /E404|404 Not Found/.test(error.message)) {
       throw new ConfigurationError(
-        `Input "npm-package": ${name} is not published${options.registry ? ` at ${options.registry}` : ''}; check the name and "npm-registry".`,
+        words`${input('npm-package')}: ${name} is not published${options.registry ? ` at ${options.registry}` : ''}; check the name and ${inputName('npm-registry')}.`,
       );
     }
     throw error;

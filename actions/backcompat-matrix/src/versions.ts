@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, type WordingPart, words } from '@flow-actions/action-kit';
 import { compare, parse, type SemVer } from 'semver';
 
 /** A released version as the source spells it (`v1.2.3` or `1.2.3`) and as semver reads it. */
@@ -28,11 +28,11 @@ export function parseVersion(name: string): SemVer | undefined {
  * Reads a version from an input or a file: semver with or without `v`, else a one-line
  * ConfigurationError naming where it came from.
  */
-export function requireVersion(name: string, from: string): SemVer {
+export function requireVersion(name: string, from: WordingPart): SemVer {
   const version = parseVersion(name);
   if (!version) {
     throw new ConfigurationError(
-      `${from} "${name}" is not a semantic version: write MAJOR.MINOR.PATCH, e.g. 1.4.0 or v1.4.0.`,
+      words`${from} "${name}" is not a semantic version: write MAJOR.MINOR.PATCH, e.g. 1.4.0 or v1.4.0.`,
     );
   }
   return version;

@@ -224,7 +224,7 @@ describe('buildBySha', () => {
     const second = await buildBySha(request({ dirty }), w.dependencies);
     expect(second.images[0]).toMatchObject({
       built: true,
-      reason: 'uncommitted changes built because allow-dirty is true',
+      reason: 'uncommitted changes, built as allowed',
     });
     expect(w.builder.specs).toHaveLength(2);
     expect(store.tags.get('dirty-6113728-0123456789ab')).toBe(second.images[0]?.digest);
@@ -264,7 +264,7 @@ describe('buildBySha', () => {
     const run = buildBySha(request({ images: [target(WORKER), target(API)] }), w.dependencies);
     await expect(run).rejects.toThrow(ConfigurationError);
     await expect(run).rejects.toThrow(
-      `Short-sha collision: ${API}:6113728 was built from commit ${OTHER}, not ${SHA} (both start with 6113728). Use a longer sha-length so the tags differ.`,
+      `Short-sha collision: ${API}:6113728 was built from commit ${OTHER}, not ${SHA} (both start with 6113728). Use a longer "sha-length" so the tags differ.`,
     );
     expect(w.builder.specs).toEqual([]);
     expect(api.counters.putManifest).toBe(0);
@@ -288,7 +288,7 @@ describe('buildBySha', () => {
     const forced = await buildBySha(request({ allowYanked: true }), w.dependencies);
     expect(forced.images[0]).toMatchObject({
       built: true,
-      reason: 'yanked, rebuilt because allow-yanked is true',
+      reason: 'yanked, rebuilt as allowed',
     });
     expect(
       w.logger.entries.some((e) => e.level === 'warning' && e.message.includes('stage checks failed')),
@@ -299,7 +299,7 @@ describe('buildBySha', () => {
     const w = world();
     await buildBySha(request(), w.dependencies);
     await expect(buildBySha(request({ ifExists: 'fail' }), w.dependencies)).rejects.toThrow(
-      /registry\.test\/acme\/api:6113728 already exists \(sha256:[0-9a-f]{64}\) and if-exists is fail/,
+      /registry\.test\/acme\/api:6113728 already exists \(sha256:[0-9a-f]{64}\) and if-exists: fail refuses it/,
     );
   });
 
@@ -372,7 +372,7 @@ describe('buildBySha', () => {
     await expect(
       buildBySha(request({ images: [target(WORKER, { fromOciLayout: 'oci:/ready' })] }), dependencies),
     ).rejects.toThrow(
-      'oci:/ready holds 2 tagged images (v1, wrong): name one as oci:<dir>:<tag> in from-oci-layout.',
+      'oci:/ready holds 2 tagged images (v1, wrong): name one as oci:<dir>:<tag> in "from-oci-layout".',
     );
   });
 

@@ -1,6 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigurationError, type FailureNotes, type Logger, nullLogger } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  type FailureNotes,
+  inputName,
+  inputValue,
+  type Logger,
+  nullLogger,
+  setInput,
+  words,
+} from '@flow-actions/action-kit';
 import {
   applyTagPlans,
   createImmutableTagPolicy,
@@ -128,7 +137,7 @@ export async function buildBySha(
     const { target, store } = decision;
     if (decision.tombstone) {
       logger.warning(
-        `${store.location}: commit ${shortSha(sha)} was yanked ("${decision.tombstone.reason}"); going on because allow-yanked is true.`,
+        words`${store.location}: commit ${shortSha(sha)} was yanked ("${decision.tombstone.reason}"); going on because of ${inputValue('allow-yanked', true)}.`,
       );
     }
     if (decision.existing) {
@@ -194,7 +203,7 @@ async function decide(
   if (existing) {
     if (request.ifExists === 'fail') {
       throw new ConfigurationError(
-        `${store.location}:${tag} already exists (${existing.digest}) and if-exists is fail: this commit was built before; set if-exists: skip to reuse it.`,
+        words`${store.location}:${tag} already exists (${existing.digest}) and ${inputValue('if-exists', 'fail')} refuses it: this commit was built before; ${setInput('if-exists', 'skip')} to reuse it.`,
       );
     }
     // The same manifest the decision fetched: its annotations answer without another request.
@@ -209,9 +218,9 @@ async function decide(
       );
     }
   } else if (request.dirty) {
-    reason = `uncommitted changes built because allow-dirty is true`;
+    reason = 'uncommitted changes, built as allowed';
   } else {
-    reason = tombstone ? `yanked, rebuilt because allow-yanked is true` : `no ${tag} yet`;
+    reason = tombstone ? 'yanked, rebuilt as allowed' : `no ${tag} yet`;
   }
   const extraPlan = await planTags(store, existing?.digest ?? '', extraTags, policy);
   refuseConflicts(store, extraPlan, 'nothing was built or pushed');
@@ -235,7 +244,7 @@ function refuseConflicts(
   const conflict = plan.conflicts[0];
   if (!conflict) return;
   throw new ConfigurationError(
-    `${store.location}:${conflict.tag} already points at ${conflict.existing} and is immutable: ${consequence}. Drop it from extra-tags, or let a new commit take a new tag.`,
+    words`${store.location}:${conflict.tag} already points at ${conflict.existing} and is immutable: ${consequence}. Drop it from ${inputName('extra-tags')}, or let a new commit take a new tag.`,
     notes,
   );
 }
@@ -276,7 +285,7 @@ async function makeArtifact(
     const reference = parseReference(target.repository);
     if (reference.kind === 'layout' && builder.name === 'buildx') {
       throw new ConfigurationError(
-        `${target.repository} is an OCI layout; buildx pushes only to registries here: set builder: buildah.`,
+        words`${target.repository} is an OCI layout; buildx pushes only to registries here: ${setInput('builder', 'buildah')}.`,
       );
     }
     logger.info(`Building ${target.repository}:${tag} with ${builder.name} from ${target.file}.`);
@@ -347,7 +356,7 @@ async function openLayoutImage(
   const manifest = await layout.getManifest(reference);
   if (!manifest) {
     throw new ConfigurationError(
-      `${layout.location} has no image tagged ${reference}: name the tag as oci:<dir>:<tag> in from-oci-layout.`,
+      words`${layout.location} has no image tagged ${reference}: name the tag as oci:<dir>:<tag> in ${inputName('from-oci-layout')}.`,
     );
   }
   return { layout, reference, manifest };
@@ -357,7 +366,7 @@ async function onlyTag(layout: ArtifactStore): Promise<string> {
   const tags = await layout.listTags();
   if (tags.length === 1) return tags[0] as string;
   throw new ConfigurationError(
-    `${layout.location} holds ${tags.length} tagged images (${tags.join(', ') || 'none'}): name one as oci:<dir>:<tag> in from-oci-layout.`,
+    words`${layout.location} holds ${tags.length} tagged images (${tags.join(', ') || 'none'}): name one as oci:<dir>:<tag> in ${inputName('from-oci-layout')}.`,
   );
 }
 

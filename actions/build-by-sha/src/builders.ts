@@ -6,9 +6,13 @@ import {
   type ExecOptions,
   type ExecResult,
   exec,
+  inputName,
+  inputValue,
   type Logger,
   nullLogger,
   type SecretMasker,
+  setInput,
+  words,
 } from '@flow-actions/action-kit';
 import { isDigest } from '@flow-actions/oci-store';
 import type { BuilderChoice } from './inputs';
@@ -83,14 +87,14 @@ export async function selectBuilder(choice: BuilderChoice, options: BuilderOptio
     return new BuildxBuilder(options);
   if (choice === 'buildx') {
     throw new ConfigurationError(
-      `builder: buildx was asked for, but "docker buildx version" fails: install it with ${BUILDX_INSTALL}, or set builder: buildah.`,
+      words`${inputValue('builder', 'buildx')} was asked for, but "docker buildx version" fails: install it with ${BUILDX_INSTALL}, or ${setInput('builder', 'buildah')}.`,
     );
   }
   if (await works('buildah', ['--version'])) return new BuildahBuilder(options);
   throw new ConfigurationError(
     choice === 'buildah'
-      ? `builder: buildah was asked for, but buildah is not installed: run "${BUILDAH_INSTALL}".`
-      : `No image builder found: install Docker buildx (${BUILDX_INSTALL}) or buildah ("${BUILDAH_INSTALL}"), or push a ready image with from-oci-layout.`,
+      ? words`${inputValue('builder', 'buildah')} was asked for, but buildah is not installed: run "${BUILDAH_INSTALL}".`
+      : words`No image builder found: install Docker buildx (${BUILDX_INSTALL}) or buildah ("${BUILDAH_INSTALL}"), or push a ready image with ${inputName('from-oci-layout')}.`,
   );
 }
 

@@ -1,7 +1,17 @@
 import { existsSync } from 'node:fs';
 import { lstat, mkdtemp, readFile, readlink, realpath, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { ConfigurationError, exec, type Logger, nullLogger } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  exec,
+  forAudience,
+  input,
+  inputs,
+  inputValue,
+  type Logger,
+  nullLogger,
+  words,
+} from '@flow-actions/action-kit';
 import {
   type CommitIdentity,
   isFullSha,
@@ -13,7 +23,6 @@ import { parseReference } from '@flow-actions/oci-store';
 import type { Exec } from './builders';
 import type { ImageTarget, Kind } from './inputs';
 import {
-  type Audience,
   type Checkout,
   describeChanges,
   digestChanges,
@@ -48,7 +57,7 @@ export async function readCheckout(dir: string, run: Exec = exec): Promise<Check
   if (found.exitCode !== 0) {
     if (/dubious ownership|safe\.directory/.test(found.stderr)) {
       throw new ConfigurationError(
-        `git does not trust the checkout in ${dir} (another user owns it): mark it safe with git config --global --add safe.directory '${dir}', as actions/checkout does.`,
+        words`git does not trust the checkout in ${dir} (another user owns it): mark it safe with git config --global --add safe.directory '${dir}'${forAudience({ action: ', as actions/checkout does', cli: '' })}.`,
       );
     }
     if (/ambiguous argument 'HEAD'|unknown revision/.test(found.stderr)) {
@@ -81,8 +90,6 @@ export interface SourceCheckRequest {
 }
 
 export interface SourceCheckOptions {
-  /** Words the fixes for a workflow or for a terminal. */
-  audience: Audience;
   /** The revision label of a ready layout (`oci:<dir>[:tag]`); undefined when it carries none. */
   readLayoutRevision(reference: string): Promise<string | undefined>;
   /** Where the loud allow-dirty warning goes. Default: nullLogger. */
@@ -122,7 +129,7 @@ export async function checkSources(
   const verdict = judgeSources(request.commit.sha, targets);
   if (verdict.kind === 'clean') return undefined;
   if (verdict.kind !== 'dirty' || !request.allowDirty) {
-    throw new ConfigurationError(refusalMessage(verdict, request.commit, options.audience));
+    throw new ConfigurationError(refusalMessage(verdict, request.commit));
   }
   const contents = await Promise.all(
     verdict.changes.map(async (change) => ({
@@ -134,11 +141,11 @@ export async function checkSources(
   const extra = [...request.extraTags, ...(request.latest ? ['latest'] : [])];
   if (extra.length > 0) {
     throw new ConfigurationError(
-      `Inputs "extra-tags" and "latest" are refused on a dirty build: it is tagged ${tag} only, and ${extra.join(', ')} would present it as a commit's build. Drop them, or commit the changes.`,
+      words`${inputs('extra-tags', 'latest')} are refused on a dirty build: it is tagged ${tag} only, and ${extra.join(', ')} would present it as a commit's build. Drop them, or commit the changes.`,
     );
   }
   (options.logger ?? nullLogger).warning(
-    `BUILDING UNCOMMITTED CHANGES (allow-dirty): ${describeChanges(verdict.changes)}. The artifact is tagged ${tag}, never ${shaTag(request.commit.sha, request.sha)}, and labelled revision ${request.commit.sha}-dirty: no lookup by commit finds it, so it is never promoted or deployed as commit ${shortSha(request.commit.sha)}.`,
+    words`BUILDING UNCOMMITTED CHANGES (${inputValue('allow-dirty', true)}): ${describeChanges(verdict.changes)}. The artifact is tagged ${tag}, never ${shaTag(request.commit.sha, request.sha)}, and labelled revision ${request.commit.sha}-dirty: no lookup by commit finds it, so it is never promoted or deployed as commit ${shortSha(request.commit.sha)}.`,
   );
   return { tag, changes: verdict.changes.map(({ root: _root, ...change }) => change) };
 }
@@ -247,7 +254,7 @@ export async function resolveCommitIn(
   if (isFullSha(lower)) return lower;
   if (!checkout) {
     throw new ConfigurationError(
-      `Input "sha" value "${value}" is not a full 40-character commit sha, and there is no git checkout here to expand it: pass the full sha.`,
+      words`${input('sha')} value "${value}" is not a full 40-character commit sha, and there is no git checkout here to expand it: give the full sha.`,
     );
   }
   const result = await run(
@@ -258,7 +265,7 @@ export async function resolveCommitIn(
   const sha = result.stdout.trim();
   if (result.exitCode !== 0 || !isFullSha(sha)) {
     throw new ConfigurationError(
-      `Input "sha" value "${value}" is no commit of ${checkout.root}: give a commit sha, branch or tag it has (git fetch it first).`,
+      words`${input('sha')} value "${value}" is no commit of ${checkout.root}: give a commit sha, branch or tag it has (git fetch it first).`,
     );
   }
   return sha;

@@ -101,7 +101,7 @@ describe('getInputs', () => {
   it.each([
     [
       { image: 'ghcr.io/Acme/api' },
-      'input image: repository "Acme/api" in "ghcr.io/Acme/api" must be lower-case: use "acme/api"',
+      'Input "image": repository "Acme/api" in "ghcr.io/Acme/api" must be lower-case: use "acme/api"',
     ],
     [
       { image: 'ghcr.io/acme/api:v1' },
@@ -109,11 +109,11 @@ describe('getInputs', () => {
     ],
     [
       { image: 'ghcr.io/acme/api', 'extra-tags': 'pr-1;rm -rf /' },
-      'input extra-tags: tag "pr-1;rm -rf /" is invalid',
+      'Input "extra-tags": tag "pr-1;rm -rf /" is invalid',
     ],
     [
       { image: 'ghcr.io/acme/api', 'extra-tags': '$(whoami)' },
-      'input extra-tags: tag "$(whoami)" is invalid',
+      'Input "extra-tags": tag "$(whoami)" is invalid',
     ],
     [
       { image: 'ghcr.io/acme/api', kind: 'helm' },

@@ -2,9 +2,15 @@ import { statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import {
   ConfigurationError,
+  forAudience,
   type InputReader,
+  input,
+  inputName,
+  inputValue,
   resolveInside,
   type SecretMasker,
+  type WordingPart,
+  words,
 } from '@flow-actions/action-kit';
 import {
   getRegistryInputs,
@@ -110,7 +116,7 @@ export function getInputs(
   const lines = reader.multiline('image');
   if (lines.length === 0) {
     throw new ConfigurationError(
-      'Input "image" is required: name the repository to push to, e.g. ghcr.io/acme/api.',
+      words`${input('image')} is required: name the repository to push to, e.g. ghcr.io/acme/api.`,
     );
   }
   const images = lines.map((line, index) =>
@@ -119,7 +125,9 @@ export function getInputs(
   const repositories = images.map((image) => image.repository);
   const duplicate = repositories.find((repository, index) => repositories.indexOf(repository) !== index);
   if (duplicate)
-    throw new ConfigurationError(`Input "image" names ${duplicate} twice: give each repository once.`);
+    throw new ConfigurationError(
+      words`${input('image')} names ${duplicate} twice: give each repository once.`,
+    );
 
   return {
     kind,
@@ -148,11 +156,11 @@ function readImageLine(
   kind: Kind,
   { workspace, root }: { workspace: string; root: string },
 ): ImageTarget {
-  const where = count > 1 ? `Input "image" line ${index + 1}` : 'Input "image"';
+  const where = count > 1 ? words`${input('image')} line ${index + 1}` : input('image');
   const [reference = '', ...settings] = line.split(/\s+/);
   if (hasVersion(parseReference(reference, { inputName: 'image' }))) {
     throw new ConfigurationError(
-      `${where} names a version: drop the tag or digest from "${reference}"; the sha tag is added for you.`,
+      words`${where} names a version: drop the tag or digest from "${reference}"; the sha tag is added for you.`,
     );
   }
 
@@ -163,7 +171,7 @@ function readImageLine(
     const key = (equals === -1 ? setting : setting.slice(0, equals)) as LineSetting;
     if (equals === -1 || !LINE_SETTINGS.includes(key)) {
       throw new ConfigurationError(
-        `${where} has the unknown setting "${setting}": write key=value with one of ${LINE_SETTINGS.join(', ')}.`,
+        words`${where} has the unknown setting "${setting}": write key=value with one of ${LINE_SETTINGS.join(', ')}.`,
       );
     }
     const value = setting.slice(equals + 1);
@@ -171,7 +179,7 @@ function readImageLine(
       // A line's build args add to the input's; the first of a line replaces nothing.
       values['build-arg'].push(value);
     } else {
-      if (seen.has(key)) throw new ConfigurationError(`${where} sets "${key}" twice: keep one.`);
+      if (seen.has(key)) throw new ConfigurationError(words`${where} sets "${key}" twice: keep one.`);
       values[key] = [value];
     }
     seen.add(key);
@@ -180,11 +188,11 @@ function readImageLine(
   const first = (key: LineSetting) => values[key][0] || undefined;
   // Every path stays inside: a file or context from elsewhere on the runner (its Docker config, a
   // symlink committed to point there) would otherwise be packed and pushed to the registry.
-  const fromWorkspace = (value: string, input: LineSetting, fix: string) => {
+  const fromWorkspace = (value: string, setting: LineSetting, fix: string) => {
     const path = isAbsolute(value) ? value : resolve(workspace, value);
     if (resolveInside(root, path) === undefined) {
       throw new ConfigurationError(
-        `Input "${input}" names ${value}, which leads outside the workspace (${root}): ${fix}.`,
+        words`${input(setting)} names ${value}, which leads outside the workspace (${root}): ${fix}.`,
       );
     }
     return path;
@@ -202,14 +210,14 @@ function readImageLine(
   for (const arg of target.buildArgs) {
     if (!BUILD_ARG.test(arg)) {
       throw new ConfigurationError(
-        `Build argument "${arg}" is invalid: write KEY=value, one per line in "build-args".`,
+        words`Build argument "${arg}" is invalid: write KEY=value, one per line in ${inputName('build-args')}.`,
       );
     }
   }
   for (const platform of target.platforms) {
     if (!PLATFORM.test(platform)) {
       throw new ConfigurationError(
-        `Input "platforms" has "${platform}", which is not a platform: write os/arch[/variant], comma-separated, e.g. linux/amd64,linux/arm64/v8.`,
+        words`${input('platforms')} has "${platform}", which is not a platform: write os/arch[/variant], comma-separated, e.g. linux/amd64,linux/arm64/v8.`,
       );
     }
   }
@@ -217,7 +225,7 @@ function readImageLine(
   if (stage !== undefined) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(stage)) {
       throw new ConfigurationError(
-        `Input "target" value "${stage}" is not a build stage name: give the name after AS in the Dockerfile's FROM line (letters, digits, ".", "_", "-"), e.g. runtime.`,
+        words`${input('target')} value "${stage}" is not a build stage name: give the name after AS in the Dockerfile's FROM line (letters, digits, ".", "_", "-"), e.g. runtime.`,
       );
     }
     target.target = stage;
@@ -227,11 +235,11 @@ function readImageLine(
     const path = first('path');
     if (path === undefined) {
       throw new ConfigurationError(
-        'Input "path" is required with kind: archive: name the file to store, e.g. .serverless/api.zip.',
+        words`${input('path')} is required with ${inputValue('kind', 'archive')}: name the file to store, e.g. .serverless/api.zip.`,
       );
     }
     target.path = fromWorkspace(path, 'path', 'name a file inside it, e.g. .serverless/api.zip');
-    requireEntry(target.path, 'file', `Input "path" names ${path}`);
+    requireEntry(target.path, 'file', words`${input('path')} names ${path}`);
     target.mediaType = first('media-type') ?? mediaTypeOf(path);
     return target;
   }
@@ -242,7 +250,7 @@ function readImageLine(
       inputName: 'from-oci-layout',
     });
     if (layoutReference.kind !== 'layout')
-      throw new ConfigurationError('Input "from-oci-layout" must name a directory.');
+      throw new ConfigurationError(words`${input('from-oci-layout')} must name a directory.`);
     const dir = fromWorkspace(
       layoutReference.path,
       'from-oci-layout',
@@ -251,14 +259,14 @@ function readImageLine(
     requireEntry(
       join(dir, 'index.json'),
       'file',
-      `Input "from-oci-layout" names ${layoutReference.path}`,
+      words`${input('from-oci-layout')} names ${layoutReference.path}`,
       'an OCI layout (no index.json)',
     );
     target.fromOciLayout = `oci:${dir}${layoutReference.tag ? `:${layoutReference.tag}` : ''}`;
     return target;
   }
 
-  requireEntry(target.context, 'directory', `Input "context" names ${first('context') ?? '.'}`);
+  requireEntry(target.context, 'directory', words`${input('context')} names ${first('context') ?? '.'}`);
   const file = first('file');
   target.file = fromWorkspace(
     file ?? join(target.context, 'Dockerfile'),
@@ -270,7 +278,7 @@ function readImageLine(
 }
 
 /** Checks a path exists with the right type; the message says what to do about it. */
-function requireEntry(path: string, type: 'file' | 'directory', what: string, expected?: string): void {
+function requireEntry(path: string, type: 'file' | 'directory', what: WordingPart, expected?: string): void {
   let ok = false;
   try {
     const info = statSync(path);
@@ -280,7 +288,13 @@ function requireEntry(path: string, type: 'file' | 'directory', what: string, ex
   }
   if (!ok) {
     throw new ConfigurationError(
-      `${what}, which is not ${expected ?? `a ${type}`} (looked at ${path}): check the path, relative to the workspace, and that an earlier step created it (actions/checkout, the build).`,
+      words`${what}, which is not ${expected ?? `a ${type}`} (looked at ${path}): check the path, ${forAudience(
+        {
+          action:
+            'relative to the workspace, and that an earlier step created it (actions/checkout, the build)',
+          cli: 'relative to the current directory, and that it was checked out or built',
+        },
+      )}.`,
     );
   }
 }

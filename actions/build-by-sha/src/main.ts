@@ -33,7 +33,6 @@ export function run(): Promise<void> {
     const dirty = await checkSources(
       { ...inputs, commit },
       {
-        audience: 'action',
         readLayoutRevision: (reference) => readLayoutRevision(reference, open),
         logger: context.logger,
       },

@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings hold workflow ${{ }} expressions, not JavaScript templates
+import { ACTION_AUDIENCE, type CliAudience } from '@flow-actions/action-kit';
 import { createImmutableTagPolicy } from '@flow-actions/artifact-protocol';
 import type { CommitIdentity } from '@flow-actions/commit-identity';
 import { describe, expect, it } from 'vitest';
@@ -218,12 +219,13 @@ describe('dirtyTag', () => {
 
   it('refuses a tag longer than 128 characters, naming what to shorten', () => {
     expect(() => dirtyTag(SHA, digest, { shaLength: 40, tagPrefix: 'p'.repeat(80) })).toThrow(
-      'longer than a tag may be (128 characters): lower sha-length or shorten tag-prefix',
+      'longer than a tag may be (128 characters): lower "sha-length" or shorten "tag-prefix"',
     );
   });
 });
 
 describe('refusalMessage', () => {
+  const TERMINAL: CliAudience = { kind: 'cli', flags: { 'allow-dirty': { type: 'boolean' } } };
   const pullRequest: CommitIdentity = { sha: SHA, source: 'pull_request.head.sha', pullRequest: 7 };
   const push: CommitIdentity = { sha: SHA, source: 'GITHUB_SHA' };
   const other = (target: SourceTarget): SourceVerdict & { kind: 'other-commit' } => ({
@@ -233,7 +235,7 @@ describe('refusalMessage', () => {
   });
 
   it('a pull request run on the merge commit: says what was checked out and the exact ref to give', () => {
-    expect(refusalMessage(other(build()), pullRequest, 'action')).toBe(
+    expect(refusalMessage(other(build()), pullRequest).for(ACTION_AUDIENCE)).toBe(
       `/ws has commit feedfac checked out, not 6113728 (pull_request.head.sha): ghcr.io/acme/api would be built from another commit's files. Without a ref, actions/checkout checks out the merge commit refs/pull/7/merge of a pull request, while the artifact is the head's. Check out the commit itself: actions/checkout with "ref: \${{ github.event.pull_request.head.sha }}".`,
     );
   });
@@ -243,38 +245,43 @@ describe('refusalMessage', () => {
     [{ sha: SHA, source: 'workflow_run.head_sha' }, '"ref: ${{ github.event.workflow_run.head_sha }}"'],
     [{ sha: SHA, source: 'input' }, `"ref: ${SHA}"`],
   ])('another commit checked out for %j: the ref of that commit', (commit, ref) => {
-    const message = refusalMessage(other(build()), commit, 'action');
+    const message = refusalMessage(other(build()), commit).for(ACTION_AUDIENCE);
     expect(message).toContain(`actions/checkout with ${ref}.`);
     expect(message).not.toContain('merge commit');
   });
 
   it('on a terminal, the fix is git, not a workflow', () => {
-    expect(refusalMessage(other(build()), push, 'cli')).toBe(
+    expect(refusalMessage(other(build()), push).for(TERMINAL)).toBe(
       `/ws has commit feedfac checked out, not 6113728 (GITHUB_SHA): ghcr.io/acme/api would be built from another commit's files. Check out 6113728 there (git switch --detach 6113728).`,
     );
-    expect(refusalMessage(other(archive('/ws/app.zip')), push, 'cli')).toBe(
+    expect(refusalMessage(other(archive('/ws/app.zip')), push).for(TERMINAL)).toBe(
       `/ws has commit feedfac checked out, not 6113728 (GITHUB_SHA), and the archive for ghcr.io/acme/lambda was made there: make it again in a checkout of 6113728 (git switch --detach 6113728).`,
     );
-    expect(refusalMessage(other(layout('/ws/out')), push, 'cli')).toContain(
+    expect(refusalMessage(other(layout('/ws/out')), push).for(TERMINAL)).toContain(
       `The layout for ghcr.io/acme/api carries no org.opencontainers.image.revision and /ws has commit feedfac checked out, not 6113728 (GITHUB_SHA): label the image with org.opencontainers.image.revision=${SHA}, or make it in a checkout of 6113728`,
     );
   });
 
-  it('a dirty tree: how many changes, which files, and both ways out', () => {
+  it("a dirty tree: how many changes, which files, and both ways out, in each reader's words", () => {
     const verdict = judgeSources(SHA, [
       build(undefined, checkout([change(' M', 'Dockerfile'), change('??', 'x')])),
     ]);
     expect(verdict.kind).toBe('dirty');
-    expect(refusalMessage(verdict as Exclude<SourceVerdict, { kind: 'clean' }>, push, 'action')).toBe(
+    expect(
+      refusalMessage(verdict as Exclude<SourceVerdict, { kind: 'clean' }>, push).for(ACTION_AUDIENCE),
+    ).toBe(
       '2 change(s) not in commit 6113728 reach what is built: Dockerfile (modified), x (untracked). Commit them (build outputs belong in .gitignore), or set allow-dirty: true to build them anyway under a dirty-6113728-… tag, which no lookup by commit finds.',
     );
+    expect(
+      refusalMessage(verdict as Exclude<SourceVerdict, { kind: 'clean' }>, push).for(TERMINAL),
+    ).toContain('or pass --allow-dirty to build them anyway');
   });
 
   it('no checkout: says so, and how to make one or label a ready image', () => {
     const verdict = { kind: 'no-checkout', target: build(undefined, null) } as const;
-    expect(refusalMessage(verdict, push, 'action')).toBe(
+    expect(refusalMessage(verdict, push).for(ACTION_AUDIENCE)).toBe(
       `/ws is not in a git checkout, so nothing shows that the build context for ghcr.io/acme/api is commit 6113728's: check the commit out before this step with actions/checkout ("ref: \${{ github.sha }}"), with git on the runner's PATH so that it clones, and build there; a ready image may instead carry the label org.opencontainers.image.revision=${SHA} (from-oci-layout).`,
     );
-    expect(refusalMessage(verdict, push, 'cli')).toContain('run flow build in a checkout of 6113728');
+    expect(refusalMessage(verdict, push).for(TERMINAL)).toContain('run flow build in a checkout of 6113728');
   });
 });

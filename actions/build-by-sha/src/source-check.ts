@@ -1,7 +1,14 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings hold workflow ${{ }} expressions, not JavaScript templates
 import { createHash } from 'node:crypto';
 import { relative, sep } from 'node:path';
-import { ConfigurationError } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  forAudience,
+  inputName,
+  setInput,
+  type Wording,
+  words,
+} from '@flow-actions/action-kit';
 import {
   type CommitIdentity,
   type CommitSource,
@@ -172,7 +179,7 @@ export function dirtyTag(sha: string, changesDigest: string, options: ShaTagOpti
   const tag = `${options.tagPrefix ?? ''}dirty-${shortSha(sha, options.shaLength)}-${changesDigest.slice(0, 12)}`;
   if (!TAG_PATTERN.test(tag)) {
     throw new ConfigurationError(
-      `The dirty tag "${tag}" is longer than a tag may be (128 characters): lower sha-length or shorten tag-prefix.`,
+      words`The dirty tag "${tag}" is longer than a tag may be (128 characters): lower ${inputName('sha-length')} or shorten ${inputName('tag-prefix')}.`,
     );
   }
   return tag;
@@ -189,29 +196,28 @@ export function digestChanges(changes: readonly (TreeChange & { content?: Buffer
   return hash.digest('hex');
 }
 
-/** Who reads a refusal: a workflow author (inputs, actions/checkout) or a terminal user (git, flags). */
-export type Audience = 'action' | 'cli';
-
 /**
  * The one-line refusal for a verdict other than clean (and dirty only without allow-dirty). It
  * names what was found, and the fix in the reader's terms: the checkout step's `ref:` in a
- * workflow, git on a terminal. `flow` rewords "set allow-dirty: true" into its flag.
+ * workflow, git and flags on a terminal.
  */
 export function refusalMessage(
   verdict: Exclude<SourceVerdict, { kind: 'clean' }>,
   commit: CommitIdentity,
-  audience: Audience,
-): string {
+): Wording {
   const short = shortSha(commit.sha);
   switch (verdict.kind) {
     case 'dirty':
-      return `${verdict.changes.length} change(s) not in commit ${short} reach what is built: ${describeChanges(verdict.changes)}. Commit them (build outputs belong in .gitignore), or set allow-dirty: true to build them anyway under a dirty-${short}-… tag, which no lookup by commit finds.`;
+      return words`${verdict.changes.length} change(s) not in commit ${short} reach what is built: ${describeChanges(verdict.changes)}. Commit them (build outputs belong in .gitignore), or ${setInput('allow-dirty', true)} to build them anyway under a dirty-${short}-… tag, which no lookup by commit finds.`;
     case 'no-checkout': {
       const { target } = verdict;
       const what = describeSources(target);
-      return audience === 'action'
-        ? `${target.dir} is not in a git checkout, so nothing shows that ${what} for ${target.repository} is commit ${short}'s: check the commit out before this step with actions/checkout (${checkoutRef(commit)}), with git on the runner's PATH so that it clones, and build there; a ready image may instead carry the label org.opencontainers.image.revision=${commit.sha} (from-oci-layout).`
-        : `${target.dir} is not in a git checkout, so nothing shows that ${what} for ${target.repository} is commit ${short}'s: run flow build in a checkout of ${short}, or push a ready image labelled org.opencontainers.image.revision=${commit.sha} with --from-oci-layout.`;
+      return words`${target.dir} is not in a git checkout, so nothing shows that ${what} for ${target.repository} is commit ${short}'s: ${forAudience(
+        {
+          action: `check the commit out before this step with actions/checkout (${checkoutRef(commit)}), with git on the runner's PATH so that it clones, and build there; a ready image may instead carry the label org.opencontainers.image.revision=${commit.sha} (from-oci-layout).`,
+          cli: `run flow build in a checkout of ${short}, or push a ready image labelled org.opencontainers.image.revision=${commit.sha} with --from-oci-layout.`,
+        },
+      )}`;
     }
     case 'other-commit': {
       const { target, checkout } = verdict;
@@ -221,16 +227,18 @@ export function refusalMessage(
           target.sources.output === 'layout'
             ? `The layout for ${target.repository} carries no org.opencontainers.image.revision and ${found}: label the image with org.opencontainers.image.revision=${commit.sha}, or make it`
             : `${found}, and the archive for ${target.repository} was made there: make it again`;
-        return audience === 'action'
-          ? `${label} after checking out ${short} with actions/checkout (${checkoutRef(commit)}).`
-          : `${label} in a checkout of ${short} (git switch --detach ${short}).`;
+        return words`${label} ${forAudience({
+          action: `after checking out ${short} with actions/checkout (${checkoutRef(commit)}).`,
+          cli: `in a checkout of ${short} (git switch --detach ${short}).`,
+        })}`;
       }
-      return audience === 'action'
-        ? `${found}: ${target.repository} would be built from another commit's files. ${pullRequestNote(commit)}Check out the commit itself: actions/checkout with ${checkoutRef(commit)}.`
-        : `${found}: ${target.repository} would be built from another commit's files. Check out ${short} there (git switch --detach ${short}).`;
+      return words`${found}: ${target.repository} would be built from another commit's files. ${forAudience({
+        action: `${pullRequestNote(commit)}Check out the commit itself: actions/checkout with ${checkoutRef(commit)}.`,
+        cli: `Check out ${short} there (git switch --detach ${short}).`,
+      })}`;
     }
     case 'outside-checkout':
-      return `${verdict.path} is outside the git checkout ${verdict.checkout.root} that holds the rest of what ${verdict.target.repository} is built from: keep the context, the Dockerfile and the archive in one checkout of ${short}.`;
+      return words`${verdict.path} is outside the git checkout ${verdict.checkout.root} that holds the rest of what ${verdict.target.repository} is built from: keep the context, the Dockerfile and the archive in one checkout of ${short}.`;
   }
 }
 
@@ -259,6 +267,7 @@ function checkoutRef(commit: CommitIdentity): string {
   return expression ? `"ref: ${expression}"` : `"ref: ${commit.sha}"`;
 }
 
+/** Why a pull request's build met another commit: only a workflow has a merge commit checked out. */
 function pullRequestNote(commit: CommitIdentity): string {
   if (commit.source !== 'pull_request.head.sha') return '';
   const merge =

@@ -35,12 +35,12 @@ describe('evaluatePackage', () => {
     {
       version: 'v1.0',
       reason:
-        '@acme/core: "v1.0" is not a semantic version (MAJOR.MINOR.PATCH[-prerelease]): fix "version" in package.json',
+        '@acme/core: "v1.0" is not a semantic version (MAJOR.MINOR.PATCH[-prerelease]): fix the version in package.json',
     },
     {
       version: '1.2.3+build.5',
       reason:
-        '@acme/core: "1.2.3+build.5" would be published by npm as 1.2.3 (npm drops a leading v and +build metadata): set "version" in package.json to 1.2.3',
+        '@acme/core: "1.2.3+build.5" would be published by npm as 1.2.3 (npm drops a leading v and +build metadata): set the version in package.json to 1.2.3',
     },
   ])('an invalid version $version fails gate 1 and skips the gates that need it', ({ version, reason }) => {
     const verdict = evaluatePackage(facts({ version }), auto);
@@ -89,13 +89,13 @@ describe('evaluatePackage', () => {
       tag: 'latest',
       registry: { versions: ['1.4.0', '2.0.0'], distTags: { latest: '2.0.0' } },
       reason:
-        '@acme/core@1.4.1 would move latest backwards from 2.0.0: use dist-tag auto or a line tag such as latest-1',
+        '@acme/core@1.4.1 would move latest backwards from 2.0.0: let the tag be chosen (auto) or use a line tag such as latest-1',
     },
     {
       tag: 'latest',
       registry: { versions: ['1.4.0', '2.0.0'], distTags: { latest: '1.4.0' } },
       reason:
-        '@acme/core@1.4.1 is below 2.0.0, the highest stable published, so it cannot be latest: use dist-tag auto or latest-1',
+        '@acme/core@1.4.1 is below 2.0.0, the highest stable published, so it cannot be latest: let the tag be chosen (auto) or use latest-1',
     },
     {
       tag: '1.x',
@@ -140,7 +140,7 @@ describe('evaluatePackage', () => {
         state: { inRun: false, published: ['1.0.0'], private: false },
         outcome: 'fail',
         reason:
-          '@acme/core needs @acme/util@2.0.0 is not published and not in this run: add it to "packages" or publish it first',
+          '@acme/core needs @acme/util@2.0.0 is not published and not in this run: publish it in this run too, or first',
       },
       {
         state: { inRun: false, published: [], private: true },

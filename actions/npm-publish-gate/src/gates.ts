@@ -96,8 +96,8 @@ export function evaluatePackage(facts: PackageFacts, options: GateOptions): Pack
   if (!isExactSemver(facts.version)) {
     const normalised = semver.valid(facts.version);
     const reason = normalised
-      ? `"${facts.version}" would be published by npm as ${normalised} (npm drops a leading v and +build metadata): set "version" in package.json to ${normalised}`
-      : `"${facts.version}" is not a semantic version (MAJOR.MINOR.PATCH[-prerelease]): fix "version" in package.json`;
+      ? `"${facts.version}" would be published by npm as ${normalised} (npm drops a leading v and +build metadata): set the version in package.json to ${normalised}`
+      : `"${facts.version}" is not a semantic version (MAJOR.MINOR.PATCH[-prerelease]): fix the version in package.json`;
     rows.push({ gate: 'valid version', outcome: 'fail', reason });
     for (const gate of ['not yet published', 'above its line', 'dist-tag'] as const)
       rows.push({ gate, outcome: 'skip', reason: 'no valid version' });
@@ -175,11 +175,11 @@ function gateDistTag(facts: PackageFacts, requested: string): { row: GateRow; ta
   if (requested === 'latest') {
     const top = highestStable([...facts.registry.versions, ...(latest ? [latest] : [])]);
     if (latest && semver.valid(latest) && semver.lt(facts.version, latest)) {
-      const reason = `${at} would move latest backwards from ${latest}: use dist-tag auto or a line tag such as latest-${lineOf(facts.version)}`;
+      const reason = `${at} would move latest backwards from ${latest}: let the tag be chosen (auto) or use a line tag such as latest-${lineOf(facts.version)}`;
       return { row: { gate: 'dist-tag', outcome: 'fail', reason }, tag: requested };
     }
     if (top && semver.lt(facts.version, top)) {
-      const reason = `${at} is below ${top}, the highest stable published, so it cannot be latest: use dist-tag auto or latest-${lineOf(facts.version)}`;
+      const reason = `${at} is below ${top}, the highest stable published, so it cannot be latest: let the tag be chosen (auto) or use latest-${lineOf(facts.version)}`;
       return { row: { gate: 'dist-tag', outcome: 'fail', reason }, tag: requested };
     }
   }
@@ -212,8 +212,7 @@ function gateInternal(facts: PackageFacts, options: GateOptions): GateRow {
     else if (state?.published.includes(dep.version)) fine.push(`${at} (published)`);
     else if (state?.private)
       problems.push(`${at} is private and never published: make it public or move it to devDependencies`);
-    else
-      problems.push(`${at} is not published and not in this run: add it to "packages" or publish it first`);
+    else problems.push(`${at} is not published and not in this run: publish it in this run too, or first`);
   }
   if (problems.length > 0)
     return {

@@ -81,7 +81,7 @@ describe('getInputs', () => {
     [{ token: TOKEN, provenance: 'yes' }, 'Input "provenance" must be true or false, got "yes".'],
     [
       { token: TOKEN, 'required-checks': 'ci' },
-      'Input "required-checks" reads checks through the GitHub API: set "github-token" (the default is github.token).',
+      'Input "required-checks" reads checks through the GitHub API: give "github-token" (the default is github.token).',
     ],
   ])('%o → %s', (values, message) => {
     expect(() => read(values)).toThrow(message);

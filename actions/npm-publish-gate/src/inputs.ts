@@ -1,8 +1,12 @@
 import {
   ConfigurationError,
+  forAudience,
   type InputReader,
+  input,
+  inputName,
   refuseUrlCredentials,
   type SecretMasker,
+  words,
 } from '@flow-actions/action-kit';
 import { isRangeLikeTag, isWellFormedTag } from './versions';
 
@@ -37,29 +41,32 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
   const dryRun = inputs.boolean('dry-run', false);
   if (token && /[\r\n\s]/.test(token))
     throw new ConfigurationError(
-      'Input "token" contains whitespace or a line break: pass the bare npm token.',
+      words`${input('token')} contains whitespace or a line break: pass the bare npm token.`,
     );
   if (!token && !dryRun)
     throw new ConfigurationError(
-      'Input "token" is required to publish: pass an npm automation token from a repository secret (e.g. secrets.NPM_TOKEN).',
+      words`${input('token')} is required to publish: pass an npm automation token ${forAudience({
+        action: 'from a repository secret (e.g. secrets.NPM_TOKEN)',
+        cli: 'in $NPM_TOKEN (or --token)',
+      })}.`,
     );
 
   const distTag = inputs.optional('dist-tag') ?? 'auto';
   if (distTag !== 'auto') {
     if (!isWellFormedTag(distTag))
       throw new ConfigurationError(
-        `Input "dist-tag" "${distTag}" is not a tag npm accepts: use letters, digits, ".", "-" and "_", or auto.`,
+        words`${input('dist-tag')} "${distTag}" is not a tag npm accepts: use letters, digits, ".", "-" and "_", or auto.`,
       );
     if (isRangeLikeTag(distTag))
       throw new ConfigurationError(
-        `Input "dist-tag" "${distTag}" reads as a semver range to npm (npm install pkg@${distTag} would match versions): choose a word such as next or latest-1, or auto.`,
+        words`${input('dist-tag')} "${distTag}" reads as a semver range to npm (npm install pkg@${distTag} would match versions): choose a word such as next or latest-1, or auto.`,
       );
   }
   const access = inputs.choice('access', ['', 'public', 'restricted'] as const, '');
   const requiredChecks = inputs.list('required-checks');
   if (requiredChecks.length > 0 && !githubToken)
     throw new ConfigurationError(
-      'Input "required-checks" reads checks through the GitHub API: set "github-token" (the default is github.token).',
+      words`${input('required-checks')} reads checks through the GitHub API: give ${inputName('github-token')}${forAudience({ action: ' (the default is github.token)', cli: '' })}.`,
     );
 
   return {
@@ -77,21 +84,27 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
 
 /** An http(s) URL, normalised to end in `/`; plain http only on loopback, since the token goes with every request. */
 export function parseRegistry(value: string, masker: SecretMasker): string {
-  refuseUrlCredentials(value, { input: 'registry', instead: 'pass the token in input "token"', masker });
+  refuseUrlCredentials(value, {
+    input: 'registry',
+    instead: words`pass the token in ${input('token')}`,
+    masker,
+  });
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigurationError(`Input "registry" "${value}" is not a URL: use e.g. ${DEFAULT_REGISTRY}.`);
+    throw new ConfigurationError(
+      words`${input('registry')} "${value}" is not a URL: use e.g. ${DEFAULT_REGISTRY}.`,
+    );
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
     throw new ConfigurationError(
-      `Input "registry" "${value}" must use https (plain http only on loopback): the token would travel in clear.`,
+      words`${input('registry')} "${value}" must use https (plain http only on loopback): the token would travel in clear.`,
     );
   if (url.search || url.hash)
     throw new ConfigurationError(
-      `Input "registry" "${value}" has a query or fragment: give the registry's base URL.`,
+      words`${input('registry')} "${value}" has a query or fragment: give the registry's base URL.`,
     );
   return url.href.endsWith('/') ? url.href : `${url.href}/`;
 }

@@ -216,10 +216,10 @@ async function gateCommit(request: PublishGateRequest, deps: PublishGateDependen
     rows.push({
       gate: 'required checks',
       outcome: 'skip',
-      reason: 'none configured (input required-checks)',
+      reason: 'none configured',
     });
   } else if (!deps.checks) {
-    rows.push({ gate: 'required checks', outcome: 'fail', reason: 'required checks need a github-token' });
+    rows.push({ gate: 'required checks', outcome: 'fail', reason: 'required checks need a GitHub token' });
   } else {
     const verdict = await deps.checks(request.sha, request.requiredChecks);
     rows.push({ gate: 'required checks', outcome: verdict.ok ? 'pass' : 'fail', reason: verdict.message });

@@ -77,7 +77,7 @@ describe('discoverPackages', () => {
     {
       files: { 'package.json': pkg('root', '1.0.0', { private: true }) },
       patterns: [],
-      message: /^No public package to publish in .*: set "packages" to the package folders/,
+      message: /^No public package to publish in .*: give "packages" the package folders/,
     },
     {
       files: { 'package.json': pkg('root') },
@@ -98,7 +98,7 @@ describe('discoverPackages', () => {
     {
       files: { 'p/package.json': { name: 'p' } },
       patterns: ['p'],
-      message: /^p\/package.json \(from "packages"\) has no "name" or no "version"/,
+      message: /^p\/package.json \(from "packages"\) has no name or no version/,
     },
     {
       files: { 'p/package.json': pkg('--registry=https://evil.example/') },

@@ -1,6 +1,13 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { ConfigurationError, resolveInside } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  input,
+  inputName,
+  resolveInside,
+  type WordingPart,
+  words,
+} from '@flow-actions/action-kit';
 import { checkNpmPackageName } from '@flow-actions/npm-runner';
 
 /** The fields of package.json the gate reads; everything else is carried over untouched. */
@@ -55,7 +62,7 @@ export async function discoverPackages(options: DiscoverOptions): Promise<Discov
   const workspaceDirs = await expandPatterns(root, workspacePatterns, WORKSPACES);
   const byName = new Map<string, WorkspacePackage>();
   for (const dir of workspaceDirs) {
-    const found = await readPackage(root, dir, 'workspaces');
+    const found = await readPackage(root, dir, WORKSPACES_FIELD);
     if (found) byName.set(found.name, found);
   }
 
@@ -64,15 +71,15 @@ export async function discoverPackages(options: DiscoverOptions): Promise<Discov
     const dirs = await expandPatterns(root, options.patterns, PACKAGES_INPUT);
     if (dirs.length === 0)
       throw new ConfigurationError(
-        `Input "packages" matched no folder with a package.json: ${options.patterns.join(', ')} (relative to ${root}); give package folders or globs relative to the repository root, e.g. packages/client or packages/*.`,
+        words`${input('packages')} matched no folder with a package.json: ${options.patterns.join(', ')} (relative to ${root}); give package folders or globs relative to the repository root, e.g. packages/client or packages/*.`,
       );
     selected = [];
     for (const dir of dirs) {
-      const found = await readPackage(root, dir, 'packages');
+      const found = await readPackage(root, dir, inputName('packages'));
       if (!found) continue;
       if (found.private)
         throw new ConfigurationError(
-          `Input "packages" names ${found.name} (${found.path}), which is "private": true: npm refuses to publish it; drop it from "packages".`,
+          words`${input('packages')} names ${found.name} (${found.path}), which is "private": true: npm refuses to publish it; drop it from ${inputName('packages')}.`,
         );
       selected.push(found);
       byName.set(found.name, found);
@@ -80,13 +87,13 @@ export async function discoverPackages(options: DiscoverOptions): Promise<Discov
   } else if (workspacePatterns.length > 0) {
     selected = [...byName.values()].filter((pkg) => !pkg.private);
   } else {
-    const rootPackage = await readPackage(root, root, 'packages');
+    const rootPackage = await readPackage(root, root, inputName('packages'));
     selected = rootPackage && !rootPackage.private ? [rootPackage] : [];
     if (rootPackage) byName.set(rootPackage.name, rootPackage);
   }
   if (selected.length === 0)
     throw new ConfigurationError(
-      `No public package to publish in ${root}: set "packages" to the package folders, or check "private" and the workspace configuration.`,
+      words`No public package to publish in ${root}: give ${inputName('packages')} the package folders, or check "private" and the workspace configuration.`,
     );
   const names = new Set<string>();
   for (const pkg of selected) {
@@ -132,8 +139,9 @@ export function parsePnpmWorkspacePackages(yaml: string): string[] {
 }
 
 /** Where package patterns come from, for messages. */
-const PACKAGES_INPUT = 'Input "packages"';
+const PACKAGES_INPUT = input('packages');
 const WORKSPACES = 'The workspaces of package.json or pnpm-workspace.yaml';
+const WORKSPACES_FIELD = '"workspaces"';
 
 /**
  * Folders matching the patterns, in a stable order. `*` matches within one folder name, `**`
@@ -143,7 +151,7 @@ const WORKSPACES = 'The workspaces of package.json or pnpm-workspace.yaml';
 export async function expandPatterns(
   root: string,
   patterns: readonly string[],
-  from: string,
+  from: WordingPart,
 ): Promise<string[]> {
   const included = new Set<string>();
   const excluded = new Set<string>();
@@ -153,7 +161,7 @@ export async function expandPatterns(
     const segments = pattern.split('/');
     if (segments.includes('..') || pattern.startsWith('/'))
       throw new ConfigurationError(
-        `${from}: pattern "${raw}" leaves the repository: give folders or globs relative to the repository root, e.g. packages/client or packages/*.`,
+        words`${from}: pattern "${raw}" leaves the repository: give folders or globs relative to the repository root, e.g. packages/client or packages/*.`,
       );
     const matches = await matchSegments(
       root,
@@ -195,7 +203,7 @@ function escapeRegExp(text: string): string {
 async function readPackage(
   root: string,
   dir: string,
-  inputName: string,
+  from: WordingPart,
 ): Promise<WorkspacePackage | undefined> {
   const path = relative(root, dir).split(sep).join('/') || '.';
   const manifestPath = join(dir, 'package.json');
@@ -203,15 +211,15 @@ async function readPackage(
   // and publish files from anywhere on the runner.
   if (resolveInside(root, manifestPath) === undefined)
     throw new ConfigurationError(
-      `${path}/package.json (from "${inputName}") leads outside the workspace through a symbolic link: publish only packages inside the repository checkout, and drop the link or the folder from "${inputName}".`,
+      words`${path}/package.json (from ${from}) leads outside the workspace through a symbolic link: publish only packages inside the repository checkout, and drop the link or the folder from ${from}.`,
     );
   const manifest = (await readJson(manifestPath)) as PackageManifest | undefined;
   if (!manifest) return undefined;
   if (typeof manifest.name !== 'string' || typeof manifest.version !== 'string')
     throw new ConfigurationError(
-      `${path}/package.json (from "${inputName}") has no "name" or no "version": give it both, or leave the folder out.`,
+      words`${path}/package.json (from ${from}) has no name or no version: give it both, or leave the folder out.`,
     );
-  checkNpmPackageName(manifest.name, `${path}/package.json (from "${inputName}"): its name`);
+  checkNpmPackageName(manifest.name, words`${path}/package.json (from ${from}): its name`);
   return {
     name: manifest.name,
     version: manifest.version,

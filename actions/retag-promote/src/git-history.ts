@@ -1,4 +1,4 @@
-import { ConfigurationError, exec, type Logger } from '@flow-actions/action-kit';
+import { ConfigurationError, exec, forAudience, type Logger, words } from '@flow-actions/action-kit';
 
 /** What promote needs of the repository's history, for the ancestor fallback and short shas. */
 export interface GitHistory {
@@ -37,7 +37,7 @@ export async function openGitHistory(dir: string, logger: Logger): Promise<GitHi
     async firstParentAncestors(sha, count) {
       if (shallow) {
         throw new ConfigurationError(
-          'The checkout is shallow, so the ancestors of the commit are unknown: check out with actions/checkout and fetch-depth: 0.',
+          words`The checkout is shallow, so the ancestors of the commit are unknown: ${forAudience({ action: 'check out with actions/checkout and fetch-depth: 0', cli: 'fetch the whole history (git fetch --unshallow)' })}.`,
         );
       }
       const output = await git(['rev-list', '--first-parent', `--max-count=${count + 1}`, sha]);

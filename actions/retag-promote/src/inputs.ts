@@ -1,4 +1,12 @@
-import { ConfigurationError, type InputReader, type SecretMasker } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  forAudience,
+  type InputReader,
+  input,
+  inputName,
+  type SecretMasker,
+  words,
+} from '@flow-actions/action-kit';
 import {
   getRegistryInputs,
   getSettleMs,
@@ -28,26 +36,26 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
 
   const images = inputs.multiline('image');
   if (images.length === 0)
-    throw new ConfigurationError('Input "image" is required: name the repository to promote in.');
+    throw new ConfigurationError(words`${input('image')} is required: name the repository to promote in.`);
   for (const image of images) checkRepository(image, 'image');
 
   const toImageLines = inputs.multiline('to-image');
   for (const image of toImageLines) checkRepository(image, 'to-image');
   if (toImageLines.length > 0 && toImageLines.length !== images.length) {
     throw new ConfigurationError(
-      `Input "to-image" has ${toImageLines.length} line(s) but "image" has ${images.length}: give one destination per image.`,
+      words`${input('to-image')} has ${toImageLines.length} line(s) but ${inputName('image')} has ${images.length}: give one destination per image.`,
     );
   }
 
   const tags = inputs.list('to');
   if (tags.length === 0)
-    throw new ConfigurationError('Input "to" is required: name the tags to add, e.g. rc-1 or prod.');
+    throw new ConfigurationError(words`${input('to')} is required: name the tags to add, e.g. rc-1 or prod.`);
   for (const tag of tags) assertValidTag(tag, 'to');
 
   const from = inputs.optional('from');
   if (from?.startsWith('sha256:') && !isDigest(from)) {
     throw new ConfigurationError(
-      `Input "from" digest "${from}" is not sha256: followed by 64 hex characters.`,
+      words`${input('from')} digest "${from}" is not sha256: followed by 64 hex characters.`,
     );
   }
   if (from && !from.startsWith('sha256:')) assertValidTag(from, 'from');
@@ -56,7 +64,7 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
   const requireChecks = inputs.list('require-checks');
   if ((environment || requireChecks.length > 0) && !githubToken) {
     throw new ConfigurationError(
-      `Input "${environment ? 'environment' : 'require-checks'}" calls the GitHub API: set "github-token" (the default is github.token).`,
+      words`${input(environment ? 'environment' : 'require-checks')} calls the GitHub API: give ${inputName('github-token')}${forAudience({ action: ' (the default is github.token)', cli: '' })}.`,
     );
   }
 
@@ -82,10 +90,10 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
 }
 
 /** A repository to promote in: a registry repository or an OCI layout, without tag or digest. */
-function checkRepository(image: string, inputName: string): void {
-  if (hasVersion(parseReference(image, { inputName }))) {
+function checkRepository(image: string, name: string): void {
+  if (hasVersion(parseReference(image, { inputName: name }))) {
     throw new ConfigurationError(
-      `Input "${inputName}" names a repository, not a version: drop the tag or digest from "${image}" and use "from"/"to".`,
+      words`${input(name)} names a repository, not a version: drop the tag or digest from "${image}" and use ${inputName('from')}/${inputName('to')}.`,
     );
   }
 }

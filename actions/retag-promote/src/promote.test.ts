@@ -194,7 +194,7 @@ describe('promote', () => {
       await expect(
         promote(request({ from: C, fallback: 'nearest-ancestor' }), deps({ [IMAGE]: store }, { git })),
       ).rejects.toThrow(
-        /since a1a1a1a \(the nearest ancestor with one\) it changed src\/api.ts, which ignore-paths/,
+        /since a1a1a1a \(the nearest ancestor with one\) it changed src\/api.ts, which "ignore-paths"/,
       );
       expect(store.tags.has('rc-1')).toBe(false);
     });

@@ -1,4 +1,11 @@
-import { ConfigurationError, type Logger, shortDigest } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  input,
+  inputName,
+  type Logger,
+  shortDigest,
+  words,
+} from '@flow-actions/action-kit';
 import {
   applyTagPlans,
   createImmutableTagPolicy,
@@ -156,10 +163,11 @@ export async function promote(request: PromoteRequest, deps: PromoteDependencies
 
   const sourceShas = [...new Set(sources.map((source) => source.sha).filter((sha): sha is string => !!sha))];
   if (request.requireChecks.length > 0) {
-    if (!deps.github) throw new ConfigurationError('Input "require-checks" needs "github-token".');
+    if (!deps.github)
+      throw new ConfigurationError(words`${input('require-checks')} needs ${inputName('github-token')}.`);
     if (sourceShas.length === 0) {
       throw new ConfigurationError(
-        'Input "require-checks" needs the source commit, but the artifact carries no revision annotation or label.',
+        words`${input('require-checks')} needs the source commit, but the artifact carries no revision annotation or label.`,
       );
     }
     for (const sha of sourceShas) await deps.github.requireChecks(sha, request.requireChecks);
@@ -198,7 +206,7 @@ export async function promote(request: PromoteRequest, deps: PromoteDependencies
   );
   if (conflicts.length > 0) {
     throw new ConfigurationError(
-      `Refusing to move immutable tags, so nothing was written: ${conflicts.join('; ')}. Promote under a new version, or change immutable-tags if this tag is meant to move.`,
+      words`Refusing to move immutable tags, so nothing was written: ${conflicts.join('; ')}. Promote under a new version, or change ${inputName('immutable-tags')} if this tag is meant to move.`,
     );
   }
   // Only versions this promotion creates: re-promoting an existing one is no new version.
@@ -249,10 +257,11 @@ export async function promote(request: PromoteRequest, deps: PromoteDependencies
   }
 
   if (request.environment) {
-    if (!deps.github) throw new ConfigurationError('Input "environment" needs "github-token".');
+    if (!deps.github)
+      throw new ConfigurationError(words`${input('environment')} needs ${inputName('github-token')}.`);
     if (!result.sourceSha) {
       throw new ConfigurationError(
-        'Input "environment" needs the source commit, but the artifact carries no revision.',
+        words`${input('environment')} needs the source commit, but the artifact carries no revision.`,
       );
     }
     const deployment = await deps.github.recordDeployment({

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, forAudience, input, inputName, setInput, words } from '@flow-actions/action-kit';
 import {
   describeUncommitted,
   judgeRevision,
@@ -65,7 +65,7 @@ export async function resolveSource(
     const manifest = await store.getManifest(reference);
     if (!manifest) {
       throw new ConfigurationError(
-        `${store.location} has no ${spec.kind} ${reference}: check the "from" input, or promote by commit sha.`,
+        words`${store.location} has no ${spec.kind} ${reference}: check ${input('from')}, or promote by commit sha.`,
       );
     }
     const sha = await readCommittedRevision(store, manifest, reference);
@@ -96,7 +96,7 @@ export async function resolveSource(
   }
   if (!sha || !options.git) {
     throw new ConfigurationError(
-      `${store.location} has no artifact for commit ${spec.revision} (tag ${tag}), and without the git history its ancestors are unknown: was it built? Check out with fetch-depth: 0 to get the nearest ancestor that has one.`,
+      words`${store.location} has no artifact for commit ${spec.revision} (tag ${tag}), and without the git history its ancestors are unknown: was it built? ${forAudience({ action: 'Check out with fetch-depth: 0', cli: 'Run it in a clone with the whole history' })} to get the nearest ancestor that has one.`,
     );
   }
   return resolveFromAncestor(store, sha, tag, options);
@@ -115,12 +115,12 @@ async function resolveFromAncestor(
   const nearest = withArtifact[0];
   if (!nearest) {
     throw new ConfigurationError(
-      `${store.location} has no artifact for commit ${shortSha(sha)} (tag ${tag}), nor for any of its ${ancestors.length} nearest first-parent ancestors: build it first with build-by-sha.`,
+      words`${store.location} has no artifact for commit ${shortSha(sha)} (tag ${tag}), nor for any of its ${ancestors.length} nearest first-parent ancestors: build it first with ${forAudience({ action: 'build-by-sha', cli: 'flow build' })}.`,
     );
   }
   if (options.fallback === 'none') {
     throw new ConfigurationError(
-      `${store.location} has no artifact for commit ${shortSha(sha)} (tag ${tag}). Nearest first-parent ancestors with one: ${names.join(', ')}. Promote one of them with "from", or set fallback: nearest-ancestor if the commits since changed only ignored paths.`,
+      words`${store.location} has no artifact for commit ${shortSha(sha)} (tag ${tag}). Nearest first-parent ancestors with one: ${names.join(', ')}. Promote one of them with ${inputName('from')}, or ${setInput('fallback', 'nearest-ancestor')} if the commits since changed only ignored paths.`,
     );
   }
   const changes = await git.changedFiles(nearest.ancestor, sha);
@@ -129,7 +129,7 @@ async function resolveFromAncestor(
     const listed =
       relevant.slice(0, 5).join(', ') + (relevant.length > 5 ? `, and ${relevant.length - 5} more` : '');
     throw new ConfigurationError(
-      `Refusing the nearest-ancestor fallback: commit ${shortSha(sha)} has no artifact, and since ${shortSha(nearest.ancestor)} (the nearest ancestor with one) it changed ${listed}, which ignore-paths does not cover. Build ${shortSha(sha)} with build-by-sha first.`,
+      words`Refusing the nearest-ancestor fallback: commit ${shortSha(sha)} has no artifact, and since ${shortSha(nearest.ancestor)} (the nearest ancestor with one) it changed ${listed}, which ${inputName('ignore-paths')} does not cover. Build ${shortSha(sha)} with ${forAudience({ action: 'build-by-sha', cli: 'flow build' })} first.`,
     );
   }
   const reference = shaTag(nearest.ancestor, options.sha);
@@ -172,7 +172,7 @@ async function expandRevision(revision: string, options: SourceOptions): Promise
   if (expanded) return expanded;
   if (revision.length < options.sha.shaLength) {
     throw new ConfigurationError(
-      `"from" ${revision} is shorter than sha-length ${options.sha.shaLength} and the checkout cannot expand it: give the full sha.`,
+      words`${input('from')} ${revision} is shorter than ${inputName('sha-length')} ${options.sha.shaLength} and the checkout cannot expand it: give the full sha.`,
     );
   }
   return undefined;

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, input, setInput, words } from '@flow-actions/action-kit';
 import { parse } from 'semver';
 
 /**
@@ -100,12 +100,10 @@ export function checkReleaseTagForm(tags: readonly string[], check: ReleaseTagCh
   for (const tag of tags) {
     if (scheme.parse(tag)) continue;
     const [other, last] = VERSION_SCHEMES.filter((name) => name !== check.scheme);
-    const fix = `write ${scheme.forms}. If this project versions otherwise, set version-scheme: ${other} (or ${last}).`;
+    const fix = words`write ${scheme.forms}. If this project versions otherwise, ${setInput('version-scheme', other ?? 'none')} (or ${last ?? 'none'}).`;
     throw new ConfigurationError(
-      `Input "to" has ${tag}, which is not a ${check.scheme} release tag: ${fix}`,
-      {
-        fix,
-      },
+      words`${input('to')} has ${tag}, which is not a ${check.scheme} release tag: ${fix}`,
+      { fix },
     );
   }
 }
@@ -137,7 +135,7 @@ export function checkReleaseTagSequence(
       : scheme.gap(version, known, check.now ?? new Date());
     if (!problem) continue;
     throw new ConfigurationError(
-      `Input "to" has ${tag}, which is out of sequence: ${problem} (${location} has ${listVersions(known)}). Nothing was written. Check for a typo; if ${tag} is meant, set allow-version-gap: true.`,
+      words`${input('to')} has ${tag}, which is out of sequence: ${problem} (${location} has ${listVersions(known)}). Nothing was written. Check for a typo; if ${tag} is meant, ${setInput('allow-version-gap', true)}.`,
     );
   }
 }

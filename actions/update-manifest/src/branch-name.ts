@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, input, words } from '@flow-actions/action-kit';
 
 /**
  * Why `name` cannot be a branch, or undefined when it can: the rules of `git check-ref-format
@@ -25,11 +25,11 @@ export function branchNameProblem(name: string): string | undefined {
 }
 
 /** Throws a ConfigurationError naming the input unless `name` is a valid branch name. */
-export function checkBranchName(name: string, input: string): void {
+export function checkBranchName(name: string, inputName: string): void {
   const problem = branchNameProblem(name);
   if (problem) {
     throw new ConfigurationError(
-      `Input "${input}" ${JSON.stringify(name)} is not a valid branch name: ${problem}. Give a branch as git accepts it (git check-ref-format --branch), e.g. main or deploy/stage.`,
+      words`${input(inputName)} ${JSON.stringify(name)} is not a valid branch name: ${problem}. Give a branch as git accepts it (git check-ref-format --branch), e.g. main or deploy/stage.`,
     );
   }
 }

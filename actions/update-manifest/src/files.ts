@@ -1,6 +1,6 @@
 import { lstat, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { ConfigurationError, resolveInside } from '@flow-actions/action-kit';
+import { ConfigurationError, input, inputs, resolveInside, words } from '@flow-actions/action-kit';
 import { type EditOptions, editManifest, type FileUpdate } from './manifest-edit';
 
 const YAML_FILE = /\.ya?ml$/i;
@@ -26,11 +26,13 @@ export async function collectManifestFiles(
     const absolute = join(root, path);
     const stats = await lstat(absolute).catch(() => undefined);
     if (!stats) {
-      throw new ConfigurationError(`Path "${path}" does not exist in ${options.where}: check input "path".`);
+      throw new ConfigurationError(
+        words`Path "${path}" does not exist in ${options.where}: check ${input('path')}.`,
+      );
     }
     if (resolveInside(root, path) === undefined) {
       throw new ConfigurationError(
-        `Path "${path}" leads outside the manifest repository: check input "path".`,
+        words`Path "${path}" leads outside the manifest repository: check ${input('path')}.`,
       );
     }
     const real = await realpath(absolute);
@@ -82,13 +84,13 @@ export async function planFileUpdates(
   const unknown = options.helmKeys.filter((key) => !foundKeys.has(key));
   if (unknown.length > 0) {
     throw new ConfigurationError(
-      `Helm key ${unknown.join(', ')} exists in no values file under ${where}: check input "helm-key" (e.g. image.tag).`,
+      words`Helm key ${unknown.join(', ')} exists in no values file under ${where}: check ${input('helm-key')} (e.g. image.tag).`,
     );
   }
   if (!updates.some((update) => update.matched)) {
     const searched = files.length === 0 ? 'no YAML files' : `${files.length} YAML file(s)`;
     throw new ConfigurationError(
-      `Image ${options.target.name} was found in no file under ${where} (searched ${searched}): check inputs "image", "path" and "format".`,
+      words`Image ${options.target.name} was found in no file under ${where} (searched ${searched}): check ${inputs('image', 'path', 'format')}.`,
     );
   }
   return updates;

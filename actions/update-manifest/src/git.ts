@@ -4,9 +4,12 @@ import {
   ConfigurationError,
   ExecError,
   exec,
+  input,
+  inputName,
   type Logger,
   nullLogger,
   type SecretMasker,
+  words,
 } from '@flow-actions/action-kit';
 import { TRAILERS } from './commit-message';
 import type { Author } from './inputs';
@@ -300,16 +303,18 @@ function summarizeRejection(output: string): string {
 
 function cloneError(url: string, branch: string | undefined, stderr: string): Error {
   if (branch && /Remote branch .* not found/.test(stderr)) {
-    return new ConfigurationError(`Branch "${branch}" does not exist in ${url}: check input "branch".`);
+    return new ConfigurationError(
+      words`Branch "${branch}" does not exist in ${url}: check ${input('branch')}.`,
+    );
   }
   if (/Authentication failed|could not read Username|terminal prompts disabled|HTTP 40[13]/i.test(stderr)) {
     return new ConfigurationError(
-      `Could not authenticate to ${url}: give a "token" that may read and push the manifest repository.`,
+      words`Could not authenticate to ${url}: give a ${inputName('token')} that may read and push the manifest repository.`,
     );
   }
   if (/not found|does not appear to be a git repository|does not exist/i.test(stderr)) {
     return new ConfigurationError(
-      `${url} is not a git repository or is not visible with this token: check input "repository".`,
+      words`${url} is not a git repository or is not visible with this token: check ${input('repository')}.`,
     );
   }
   return new Error(`git clone of ${url} failed: ${stderr.trim().split(/\r?\n/).slice(-3).join(' | ')}`);

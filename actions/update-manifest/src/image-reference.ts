@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, input, inputName, words } from '@flow-actions/action-kit';
 import { hasVersion, parseRegistryOnlyReference } from '@flow-actions/oci-store/reference';
 
 /** An image reference split the way a container runtime reads it. */
@@ -79,22 +79,22 @@ export function formatImageReference(name: string, target: Pick<ImageTarget, 'ta
 export function checkImageTarget(target: ImageTarget): ImageTarget {
   if (hasVersion(parseRegistryOnlyReference(target.name, { inputName: 'image' }))) {
     throw new ConfigurationError(
-      `Input "image" must be an image name without tag or digest (e.g. ghcr.io/acme/api), got "${target.name}": put the version in "tag" or "digest".`,
+      words`${input('image')} must be an image name without tag or digest (e.g. ghcr.io/acme/api), got "${target.name}": put the version in ${inputName('tag')} or ${inputName('digest')}.`,
     );
   }
   if (target.tag === undefined && target.digest === undefined) {
     throw new ConfigurationError(
-      'Set input "digest" (sha256:…, recommended: pins the exact artifact), "tag", or both.',
+      words`Give ${input('digest')} (sha256:…, recommended: pins the exact artifact), ${inputName('tag')}, or both.`,
     );
   }
   if (target.tag !== undefined && !isTag(target.tag)) {
     throw new ConfigurationError(
-      `Input "tag" "${target.tag}" is not a valid tag: letters, digits, "_", "." and "-", up to 128, not starting with "." or "-".`,
+      words`${input('tag')} "${target.tag}" is not a valid tag: letters, digits, "_", "." and "-", up to 128, not starting with "." or "-".`,
     );
   }
   if (target.digest !== undefined && !isDigest(target.digest)) {
     throw new ConfigurationError(
-      `Input "digest" "${target.digest}" is not a digest: give sha256: followed by 64 lower-case hex characters.`,
+      words`${input('digest')} "${target.digest}" is not a digest: give sha256: followed by 64 lower-case hex characters.`,
     );
   }
   return target;

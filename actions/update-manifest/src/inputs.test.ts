@@ -89,7 +89,7 @@ describe('getInputs', () => {
   });
 
   it.each([
-    [{ digest: '' }, 'Set input "digest" (sha256:…, recommended: pins the exact artifact), "tag", or both.'],
+    [{ digest: '' }, 'Give input "digest" (sha256:…, recommended: pins the exact artifact), "tag", or both.'],
     [
       { digest: 'sha256:abc' },
       'Input "digest" "sha256:abc" is not a digest: give sha256: followed by 64 lower-case hex characters.',
@@ -102,14 +102,14 @@ describe('getInputs', () => {
     ],
     [
       { artifact: 'https://ghcr.io/acme/api' },
-      /^input artifact: reference "https:\/\/ghcr.io\/acme\/api" has a URL scheme/,
+      /^Input "artifact": reference "https:\/\/ghcr.io\/acme\/api" has a URL scheme/,
     ],
     [{ username: 'robot' }, 'Inputs "username" and "password" go together: "password" is missing.'],
     [
       { image: 'ghcr.io/Acme/API' },
-      'input image: repository "Acme/API" in "ghcr.io/Acme/API" must be lower-case: use "acme/api"',
+      'Input "image": repository "Acme/API" in "ghcr.io/Acme/API" must be lower-case: use "acme/api"',
     ],
-    [{ image: 'oci:./layout' }, /^input image: "oci:\.\/layout" is a local OCI layout/],
+    [{ image: 'oci:./layout' }, /^Input "image": "oci:\.\/layout" is a local OCI layout/],
     [
       { image: 'https://bob:hunter22@ghcr.io/acme/api' },
       /^Input "image" carries credentials in "https:\/\/bob:\*\*\*@ghcr\.io\/acme\/api"/,

@@ -1,9 +1,15 @@
 import { isAbsolute, resolve } from 'node:path';
 import {
   ConfigurationError,
+  forAudience,
   type InputReader,
+  input,
+  inputName,
+  inputs,
+  joinWordings,
   refuseUrlCredentials,
   type SecretMasker,
+  words,
 } from '@flow-actions/action-kit';
 import { getRegistryInputs, type RegistryInputs } from '@flow-actions/artifact-protocol';
 import { hasVersion, parseReference } from '@flow-actions/oci-store';
@@ -84,7 +90,7 @@ function getCommonInputs(reader: InputReader, masker: SecretMasker, env: InputEn
   const repositoryInput = reader.required('repository');
   refuseUrlCredentials(repositoryInput, {
     input: 'repository',
-    instead: 'write owner/name, with the token in input "token"',
+    instead: words`write owner/name, with the token in ${input('token')}`,
     masker,
   });
   const repository = parseRepository(repositoryInput, env);
@@ -93,14 +99,14 @@ function getCommonInputs(reader: InputReader, masker: SecretMasker, env: InputEn
   const paths = reader.list('path').map(normalizePath);
   if (paths.length === 0) {
     throw new ConfigurationError(
-      'Input "path" is required: name the files or folders to update, e.g. envs/stage.',
+      words`${input('path')} is required: name the files or folders to update, e.g. envs/stage.`,
     );
   }
   const message = reader.optional('message');
   const sourceCommit = reader.optional('source-commit');
   if (sourceCommit !== undefined && !/^[0-9a-f]{4,40}$/i.test(sourceCommit)) {
     throw new ConfigurationError(
-      `Input "source-commit" "${sourceCommit}" is not a commit sha: give 4 to 40 hex characters.`,
+      words`${input('source-commit')} "${sourceCommit}" is not a commit sha: give 4 to 40 hex characters.`,
     );
   }
   return {
@@ -133,7 +139,7 @@ export function getRevertInputs(
   if (revert === undefined && revertDeployOf === undefined) return undefined;
   if (revert !== undefined && revertDeployOf !== undefined) {
     throw new ConfigurationError(
-      'Inputs "revert" and "revert-deploy-of" name two things to undo: give one (the deploy commit, or the app commit it deployed).',
+      words`${inputs('revert', 'revert-deploy-of')} name two things to undo: give one (the deploy commit, or the app commit it deployed).`,
     );
   }
   const [name, value] =
@@ -141,8 +147,8 @@ export function getRevertInputs(
   if (!/^[0-9a-f]{40}$/i.test(value)) {
     throw new ConfigurationError(
       name === 'revert'
-        ? `Input "revert" "${value}" is not a full commit sha: pass the commit output of the deploy step (40 hex characters).`
-        : `Input "revert-deploy-of" "${value}" is not a full commit sha: pass the app commit (40 hex characters).`,
+        ? words`${input('revert')} "${value}" is not a full commit sha: pass ${forAudience({ action: 'the commit output of the deploy step', cli: 'the deploy commit' })} (40 hex characters).`
+        : words`${input('revert-deploy-of')} "${value}" is not a full commit sha: pass the app commit (40 hex characters).`,
     );
   }
   const conflicting = ['image', 'tag', 'digest', 'helm-key', 'pull-request-branch'].filter(
@@ -151,7 +157,7 @@ export function getRevertInputs(
   if (conflicting.length > 0 || reader.choice('mode', MODES, 'push') !== 'push') {
     const names = [...conflicting, ...(conflicting.length === 0 ? ['mode'] : [])];
     throw new ConfigurationError(
-      `Input "${name}" undoes a commit and cannot be combined with ${names.map((input) => `"${input}"`).join(', ')}: leave them empty (mode push).`,
+      words`${input(name)} undoes a commit and cannot be combined with ${joinWordings(names.map(inputName), ', ')}: leave them empty${forAudience({ action: ' (mode push)', cli: '' })}.`,
     );
   }
   if (reader.boolean('forward-only', false)) {
@@ -186,25 +192,25 @@ export function getInputs(reader: InputReader, masker: SecretMasker, env: InputE
   for (const key of helmKeys) parseHelmKey(key);
   if (format === 'helm' && helmKeys.length === 0) {
     throw new ConfigurationError(
-      'Input "format" is helm but "helm-key" is empty: name the value keys, e.g. image.tag.',
+      words`${input('format')} is helm but ${inputName('helm-key')} is empty: name the value keys, e.g. image.tag.`,
     );
   }
   const mode = reader.choice('mode', MODES, 'push');
   if (mode === 'pull-request' && repository.kind !== 'github') {
     throw new ConfigurationError(
-      'Input "mode" is pull-request but "repository" is a local path: pull requests need owner/name.',
+      words`${input('mode')} is pull-request but ${inputName('repository')} is a local path: pull requests need owner/name.`,
     );
   }
   if (mode === 'pull-request' && !token) {
     throw new ConfigurationError(
-      'Input "mode" is pull-request but "token" is empty: give a token that may open pull requests.',
+      words`${input('mode')} is pull-request but ${inputName('token')} is empty: give a token that may open pull requests.`,
     );
   }
   const pullRequestBranch = reader.optional('pull-request-branch');
   if (pullRequestBranch !== undefined) checkBranchName(pullRequestBranch, 'pull-request-branch');
   if (pullRequestBranch !== undefined && pullRequestBranch === branch) {
     throw new ConfigurationError(
-      'Input "pull-request-branch" must differ from "branch": the pull request merges one into the other.',
+      words`${input('pull-request-branch')} must differ from ${inputName('branch')}: the pull request merges one into the other.`,
     );
   }
   return {
@@ -236,7 +242,7 @@ export function parseRepository(value: string, env: InputEnvironment = {}): Repo
   const match = REPOSITORY_PATTERN.exec(value);
   if (!match?.[1] || !match[2] || value.includes('..')) {
     throw new ConfigurationError(
-      `Input "repository" "${value}" is neither owner/name nor a local path: write e.g. acme/manifests, or ./manifests for a local repository.`,
+      words`${input('repository')} "${value}" is neither owner/name nor a local path: write e.g. acme/manifests, or ./manifests for a local repository.`,
     );
   }
   const server = parseServerUrl(env.serverUrl ?? 'https://github.com');
@@ -260,7 +266,7 @@ export function parseAuthor(value: string): Author {
   const match = /^([^<>]*[^<>\s])\s*<([^<>\s@]+@[^<>\s@]+)>$/.exec(value.trim());
   if (!match?.[1] || !match[2]) {
     throw new ConfigurationError(
-      `Input "author" "${value}" is not "Name <email>": write e.g. deploy-bot <deploy-bot@example.com>.`,
+      words`${input('author')} "${value}" is not "Name <email>": write e.g. deploy-bot <deploy-bot@example.com>.`,
     );
   }
   return { name: match[1], email: match[2] };
@@ -270,7 +276,7 @@ function normalizePath(value: string): string {
   const path = value.replace(/^(\.\/)+/, '').replace(/\/+$/, '') || '.';
   if (isAbsolute(path) || path.split('/').includes('..')) {
     throw new ConfigurationError(
-      `Input "path" "${value}" must be relative to the manifest repository and stay inside it (no leading / or ..).`,
+      words`${input('path')} "${value}" must be relative to the manifest repository and stay inside it (no leading / or ..).`,
     );
   }
   return path;
@@ -282,10 +288,10 @@ function normalizePath(value: string): string {
  */
 function checkArtifact(value: string | undefined, image: string): string {
   const artifact = value ?? image;
-  const inputName = value === undefined ? 'image' : 'artifact';
-  if (hasVersion(parseReference(artifact, { inputName }))) {
+  const from = value === undefined ? 'image' : 'artifact';
+  if (hasVersion(parseReference(artifact, { inputName: from }))) {
     throw new ConfigurationError(
-      `Input "artifact" "${artifact}" names a version: give the repository only (e.g. ghcr.io/acme/api or oci:./layout); the deployed tag or digest is read from it.`,
+      words`${input('artifact')} "${artifact}" names a version: give the repository only (e.g. ghcr.io/acme/api or oci:./layout); the deployed tag or digest is read from it.`,
     );
   }
   return artifact;

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, input, inputName, words } from '@flow-actions/action-kit';
 import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import {
   formatImageReference,
@@ -74,7 +74,7 @@ const HELM_KEY_PATTERN = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+|\[\d+\])*$/;
 export function parseHelmKey(key: string): string[] {
   if (!HELM_KEY_PATTERN.test(key)) {
     throw new ConfigurationError(
-      `Input "helm-key" "${key}" is not a key path: use names joined by dots, with [N] for list items (e.g. image.tag).`,
+      words`${input('helm-key')} "${key}" is not a key path: use names joined by dots, with [N] for list items (e.g. image.tag).`,
     );
   }
   return key.replace(/\[(\d+)\]/g, '.$1').split('.');
@@ -281,7 +281,7 @@ function helmValue(
     // Only a digest, and the chart has nowhere to put it but the tag.
     if (hasDigestKey) return undefined;
     throw new ConfigurationError(
-      `${file}: Helm key ${key} holds a tag but only "digest" was given: set "tag" too (written as tag@digest), or add the chart's digest key (e.g. image.digest) to "helm-key".`,
+      words`${file}: Helm key ${key} holds a tag but only ${inputName('digest')} was given: give ${inputName('tag')} too (written as tag@digest), or add the chart's digest key (e.g. image.digest) to ${inputName('helm-key')}.`,
     );
   }
   return target.digest && !hasDigestKey ? `${target.tag}@${target.digest}` : target.tag;

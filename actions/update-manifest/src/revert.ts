@@ -1,6 +1,13 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ConfigurationError, type Logger, nullLogger } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  forAudience,
+  inputName,
+  type Logger,
+  nullLogger,
+  words,
+} from '@flow-actions/action-kit';
 import { type Lineage, TRAILERS } from './commit-message';
 import type { ManifestGit } from './git';
 import { type RaceSettings, startOverAfterRace } from './race';
@@ -68,7 +75,7 @@ export async function revertManifestCommit(
     if (!target) return { branch, base, attempts: attempt, status: 'unchanged', changedFiles: [], diff: '' };
     if (!(await git.reaches(target))) {
       throw new ConfigurationError(
-        `Commit ${target} is not on branch ${branch} of ${where}: give a commit of that branch in "revert" (the commit output of the deploy step).`,
+        words`Commit ${target} is not on branch ${branch} of ${where}: give a commit of that branch in ${inputName('revert')}${forAudience({ action: ' (the commit output of the deploy step)', cli: '' })}.`,
       );
     }
     const change = await git.describeChange(target);
@@ -80,7 +87,7 @@ export async function revertManifestCommit(
     const outside = change.files.filter((file) => !request.paths.some((path) => isInside(file, path)));
     if (outside.length > 0) {
       throw new ConfigurationError(
-        `Commit ${target} of ${where} also changed ${outside.join(', ')}, outside ${request.paths.join(', ')}: revert it by hand, or name those paths in "path".`,
+        words`Commit ${target} of ${where} also changed ${outside.join(', ')}, outside ${request.paths.join(', ')}: revert it by hand, or name those paths in ${inputName('path')}.`,
       );
     }
     const plan = await planRevert(git, target, change.files, where);

@@ -1,10 +1,11 @@
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { type CliAudience, ConfigurationError, wordingFor } from '@flow-actions/action-kit';
 import { type ArtifactStore, MemoryStore, RegistryError } from '@flow-actions/oci-store';
 import { describe, expect, it } from 'vitest';
 import { findSourceCommit } from './source-commit';
 
 const BUILT = 'b0b0b0b0c1c1c1c1d2d2d2d2e3e3e3e3f4f4f4f4';
 const OTHER = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
+const TERMINAL: CliAudience = { kind: 'cli', flags: {} };
 
 async function storeWith(
   annotations: Record<string, string>,
@@ -18,15 +19,18 @@ async function storeWith(
   return { store, digest };
 }
 
-const find = (
+/** The source commit, its warning as the workflow author reads it (a terminal's is tested apart). */
+const find = async (
   store: ArtifactStore,
   explicit?: string,
   target: { tag?: string; digest?: string } = { tag: 'v1.0.0' },
-) =>
-  findSourceCommit(
+) => {
+  const found = await findSourceCommit(
     { artifact: 'registry.test/acme/api', target, ...(explicit ? { explicit } : {}) },
     async () => store,
   );
+  return found.warning ? { ...found, warning: String(found.warning) } : found;
+};
 
 describe('findSourceCommit', () => {
   it("takes the artifact's revision, read by digest when one is given", async () => {
@@ -67,7 +71,7 @@ describe('findSourceCommit', () => {
       sha: OTHER,
       from: 'input',
       warning: expect.stringContaining(
-        `Input "source-commit" ${OTHER} is recorded as Flow-Source-Commit unverified.`,
+        `input "source-commit" ${OTHER} is recorded as Flow-Source-Commit unverified.`,
       ),
     });
   });
@@ -110,7 +114,14 @@ describe('findSourceCommit', () => {
       });
     };
     expect((await find(failing)).warning).toBe(
-      'Could not read registry.test/acme/api:v1.0.0 (registry.test answered 401 UNAUTHORIZED). The Flow-Source-Commit trailer is left out: it is never guessed from a checkout. Name the commit with Input "source-commit", or let the artifact be read (Input "artifact", registry credentials).',
+      'Could not read registry.test/acme/api:v1.0.0 (registry.test answered 401 UNAUTHORIZED). The Flow-Source-Commit trailer is left out: it is never guessed from a checkout. Name the commit with input "source-commit", or let the artifact be read (input "artifact", registry credentials).',
+    );
+    const { warning } = await findSourceCommit(
+      { artifact: 'registry.test/acme/api', target: { tag: 'v1.0.0' } },
+      async () => failing,
+    );
+    expect(wordingFor(warning ?? '', TERMINAL)).toContain(
+      'Name the commit with --source-commit, or let the artifact be read (--artifact, registry credentials).',
     );
     const broken = findSourceCommit({ artifact: 'oci:/nowhere', target: { tag: 'v1' } }, async () => {
       throw new ConfigurationError('oci:/nowhere is not an OCI image layout (no oci-layout file).');

@@ -1,4 +1,11 @@
-import { ConfigurationError, errorMessage, isConfigurationError } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  describeError,
+  input,
+  isConfigurationError,
+  type WordingPart,
+  words,
+} from '@flow-actions/action-kit';
 import {
   describeUncommitted,
   judgeRevision,
@@ -30,7 +37,7 @@ export interface SourceCommit {
   /** `artifact`: read from its revision; `input`: given and confirmed, or given and unverifiable. */
   from?: 'artifact' | 'input';
   /** Why the artifact could not vouch for the commit, for a warning; undefined when it did. */
-  warning?: string;
+  warning?: WordingPart;
   /** Set when allow-dirty let a dirty build through: the commit its changes were made on. */
   dirtyOf?: string;
 }
@@ -53,7 +60,7 @@ export async function findSourceCommit(
   if ('revision' in read) {
     if (explicit && !read.revision.startsWith(explicit)) {
       throw new ConfigurationError(
-        `Input "source-commit" ${explicit} is not the commit the artifact was built from: ${read.where} names ${read.revision} (org.opencontainers.image.revision). Leave it empty to record the artifact's own commit, or deploy the artifact built from ${shortSha(explicit)}.`,
+        words`${input('source-commit')} ${explicit} is not the commit the artifact was built from: ${read.where} names ${read.revision} (org.opencontainers.image.revision). Leave it empty to record the artifact's own commit, or deploy the artifact built from ${shortSha(explicit)}.`,
       );
     }
     return { sha: read.revision, from: 'artifact' };
@@ -62,18 +69,18 @@ export async function findSourceCommit(
     return {
       sha: explicit,
       from: 'input',
-      warning: `${read.problem}. Input "source-commit" ${explicit} is recorded as Flow-Source-Commit unverified.`,
+      warning: words`${read.problem}. ${input('source-commit')} ${explicit} is recorded as Flow-Source-Commit unverified.`,
     };
   }
   return {
-    warning: `${read.problem}. The Flow-Source-Commit trailer is left out: it is never guessed from a checkout. Name the commit with Input "source-commit", or let the artifact be read (Input "artifact", registry credentials).`,
+    warning: words`${read.problem}. The Flow-Source-Commit trailer is left out: it is never guessed from a checkout. Name the commit with ${input('source-commit')}, or let the artifact be read (${input('artifact')}, registry credentials).`,
   };
 }
 
 type RevisionRead =
   | { revision: string; where: string }
   | { dirty: Extract<RevisionLineage, { kind: 'dirty' }>; where: string }
-  | { problem: string };
+  | { problem: WordingPart };
 
 /**
  * A dirty build stands for no commit (DESIGN §8 rule 7): refused, before anything is cloned, unless
@@ -123,10 +130,14 @@ async function readArtifactRevision(
   } catch (error) {
     // A wrong "artifact" reference is the user's to fix, not a reason to deploy without lineage.
     if (isConfigurationError(error) && !store) throw error;
-    return { problem: `Could not read ${store?.location ?? artifact}:${reference} (${oneSentence(error)})` };
+    return {
+      problem: words`Could not read ${store?.location ?? artifact}:${reference} (${oneSentence(error)})`,
+    };
   }
 }
 
-function oneSentence(error: unknown): string {
-  return errorMessage(error).replace(/[.\s]+$/, '');
+function oneSentence(error: unknown): WordingPart {
+  const trim = (text: string) => text.replace(/[.\s]+$/, '');
+  const message = describeError(error);
+  return typeof message === 'string' ? trim(message) : message.map(trim);
 }

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, input, words } from '@flow-actions/action-kit';
 import { readRevision, readTombstone } from '@flow-actions/artifact-protocol';
 import { isFullSha, type ShaTagOptions, tombstoneTag } from '@flow-actions/commit-identity';
 import type { ArtifactStore } from '@flow-actions/oci-store';
@@ -35,10 +35,10 @@ export async function expandShortSha(
   if (found.size === 1) return [...found.keys()][0] as string;
   if (found.size > 1) {
     throw new ConfigurationError(
-      `Input "sha" value "${short}" is ambiguous: ${[...found].map(([sha, where]) => `${where} is ${sha}`).join(', ')}. Give the full 40-character sha.`,
+      words`${input('sha')} value "${short}" is ambiguous: ${[...found].map(([sha, where]) => `${where} is ${sha}`).join(', ')}. Give the full 40-character sha.`,
     );
   }
   throw new ConfigurationError(
-    `Input "sha" value "${short}" cannot be expanded: no artifact tagged ${tag} and no tombstone ${tombstoneTag(short, shaOptions)} names its commit. Give the full 40-character sha (a commit with no artifact still gets its tombstone).`,
+    words`${input('sha')} value "${short}" cannot be expanded: no artifact tagged ${tag} and no tombstone ${tombstoneTag(short, shaOptions)} names its commit. Give the full 40-character sha (a commit with no artifact still gets its tombstone).`,
   );
 }

@@ -58,12 +58,12 @@ describe('getInputs', () => {
     [{ image: 'r.test/a' }, 'Input "reason" is required'],
     [
       { image: 'r.test/a', reason: 'x', sha: 'abc12' },
-      'Input "sha" value "abc12" is shorter than sha-length (7)',
+      'Input "sha" value "abc12" is shorter than "sha-length" (7)',
     ],
     [{ image: 'r.test/a', reason: 'x', sha: 'z'.repeat(40) }, 'is not a commit sha'],
     [
       { image: 'r.test/a', reason: 'x', sha: 'abcd12345', 'sha-length': '10' },
-      'is shorter than sha-length (10)',
+      'is shorter than "sha-length" (10)',
     ],
     [
       { image: 'r.test/a', reason: 'x', backend: 's3' },

@@ -1,8 +1,13 @@
 import {
   ConfigurationError,
+  forAudience,
   type InputReader,
+  input,
+  inputs as inputList,
+  inputName,
   refuseUrlCredentials,
   type SecretMasker,
+  words,
 } from '@flow-actions/action-kit';
 import {
   createTagPatternMatcher,
@@ -98,26 +103,26 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
   const reason = inputs.optional('reason');
   if (!reason) {
     throw new ConfigurationError(
-      'Input "reason" is required: say why the commit is yanked (e.g. "stage smoke tests failed"); it is kept in the tombstone.',
+      words`${input('reason')} is required: say why the commit is yanked (e.g. "stage smoke tests failed"); it is kept in the tombstone.`,
     );
   }
   if (reason.length > MAX_REASON_LENGTH) {
     throw new ConfigurationError(
-      `Input "reason" is ${reason.length} characters long: keep it under ${MAX_REASON_LENGTH} and link to details instead.`,
+      words`${input('reason')} is ${reason.length} characters long: keep it under ${MAX_REASON_LENGTH} and link to details instead.`,
     );
   }
 
   const sha = inputs.optional('sha')?.toLowerCase();
   if (sha !== undefined && !isAbbreviatedSha(sha)) {
     throw new ConfigurationError(
-      `Input "sha" value "${sha}" is not a commit sha: give the full 40 hex characters (e.g. \${{ github.sha }}) or an abbreviation of at least sha-length, or leave it unset for the event's commit.`,
+      words`${input('sha')} value "${sha}" is not a commit sha: give the full 40 hex characters${forAudience({ action: ` (e.g. \${{ github.sha }})`, cli: '' })} or an abbreviation of at least ${inputName('sha-length')}, or leave it unset for ${forAudience({ action: "the event's commit", cli: 'the commit checked out here' })}.`,
     );
   }
 
   const shaOptions = getShaTagInputs(inputs);
   if (sha !== undefined && sha.length < shaOptions.shaLength) {
     throw new ConfigurationError(
-      `Input "sha" value "${sha}" is shorter than sha-length (${shaOptions.shaLength}): give at least ${shaOptions.shaLength} characters, or the full 40-character sha.`,
+      words`${input('sha')} value "${sha}" is shorter than ${inputName('sha-length')} (${shaOptions.shaLength}): give at least ${shaOptions.shaLength} characters, or the full 40-character sha.`,
     );
   }
   const backend = inputs.choice('backend', BACKENDS, 'auto');
@@ -130,24 +135,25 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
   const images = inputs.list('image').map((image) => readImage(image, backend));
   const seen = new Set<string>();
   for (const image of images) {
-    if (seen.has(image.image)) throw new ConfigurationError(`Input "image" lists "${image.image}" twice.`);
+    if (seen.has(image.image))
+      throw new ConfigurationError(words`${input('image')} lists "${image.image}" twice.`);
     seen.add(image.image);
   }
   if (mode === 'delete' && images.some((image) => image.backend === 'ghcr') && !githubToken) {
     throw new ConfigurationError(
-      'Input "github-token" is required to delete from GHCR (its registry refuses DELETE; the Packages API is used): pass the workflow token (github.token) with "packages: write" permission.',
+      words`${input('github-token')} is required to delete from GHCR (its registry refuses DELETE; the Packages API is used): ${forAudience({ action: 'pass the workflow token (github.token) with "packages: write" permission', cli: 'pass a token that may delete its package versions' })}.`,
     );
   }
 
   const npm = readNpm(inputs, npmToken, masker);
   if (npm && reason.startsWith('-')) {
     throw new ConfigurationError(
-      `Input "reason" starts with "-", which npm would read as an option when it deprecates ${npm.packageName}@${npm.version}: start it with a word, e.g. "stage smoke tests failed".`,
+      words`${input('reason')} starts with "-", which npm would read as an option when it deprecates ${npm.packageName}@${npm.version}: start it with a word, e.g. "stage smoke tests failed".`,
     );
   }
   if (images.length === 0 && !npm) {
     throw new ConfigurationError(
-      'Nothing to yank: set "image" (one or more repositories, e.g. ghcr.io/acme/api) and/or "npm-package" with "npm-version".',
+      words`Nothing to yank: give ${inputName('image')} (one or more repositories, e.g. ghcr.io/acme/api) and/or ${inputName('npm-package')} with ${inputName('npm-version')}.`,
     );
   }
 
@@ -172,19 +178,19 @@ function readImage(image: string, backend: Backend): ImageInput {
   const reference = parseReference(image, { inputName: 'image' });
   if (reference.tag || (reference.kind === 'registry' && reference.digest)) {
     throw new ConfigurationError(
-      `Input "image" value "${image}" names a tag or digest: give the repository only (e.g. ghcr.io/acme/api); the commit's tag is found from "sha".`,
+      words`${input('image')} value "${image}" names a tag or digest: give the repository only (e.g. ghcr.io/acme/api); the commit's tag is found from ${inputName('sha')}.`,
     );
   }
   const isGhcr = reference.kind === 'registry' && reference.registry === 'ghcr.io';
   const resolved = backend === 'auto' ? (isGhcr ? 'ghcr' : 'oci') : backend;
   if (resolved === 'ghcr' && reference.kind !== 'registry') {
     throw new ConfigurationError(
-      `Input "backend" is ghcr but image "${image}" is a local OCI layout: use backend "oci" or "auto".`,
+      words`${input('backend')} is ghcr but image "${image}" is a local OCI layout: use backend "oci" or "auto".`,
     );
   }
   if (resolved === 'ghcr' && reference.kind === 'registry' && !reference.repository.includes('/')) {
     throw new ConfigurationError(
-      `Input "image" value "${image}" has no owner: a GHCR image is ghcr.io/<owner>/<package>.`,
+      words`${input('image')} value "${image}" has no owner: a GHCR image is ghcr.io/<owner>/<package>.`,
     );
   }
   return { image, reference, backend: resolved };
@@ -196,19 +202,19 @@ function readNpm(inputs: InputReader, token: string | undefined, masker: SecretM
   if (!packageName && !version) return undefined;
   if (!packageName || !version) {
     throw new ConfigurationError(
-      `Inputs "npm-package" and "npm-version" go together: ${packageName ? '"npm-version"' : '"npm-package"'} is missing.`,
+      words`${inputList('npm-package', 'npm-version')} go together: ${inputName(packageName ? 'npm-version' : 'npm-package')} is missing.`,
     );
   }
-  checkNpmPackageName(packageName, 'Input "npm-package" value');
+  checkNpmPackageName(packageName, words`${input('npm-package')} value`);
   if (!parseSemver(version)) {
     throw new ConfigurationError(
-      `Input "npm-version" value "${version}" is not a semantic version such as 1.4.2 or 2.0.0-rc.1.`,
+      words`${input('npm-version')} value "${version}" is not a semantic version such as 1.4.2 or 2.0.0-rc.1.`,
     );
   }
   const registry = inputs.optional('npm-registry') ?? DEFAULT_NPM_REGISTRY;
   refuseUrlCredentials(registry, {
     input: 'npm-registry',
-    instead: 'pass the token in input "npm-token"',
+    instead: words`pass the token in ${input('npm-token')}`,
     masker,
   });
   let url: URL;
@@ -216,11 +222,11 @@ function readNpm(inputs: InputReader, token: string | undefined, masker: SecretM
     url = new URL(registry);
   } catch {
     throw new ConfigurationError(
-      `Input "npm-registry" value "${registry}" is not a URL: give e.g. https://registry.npmjs.org/.`,
+      words`${input('npm-registry')} value "${registry}" is not a URL: give e.g. https://registry.npmjs.org/.`,
     );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigurationError(`Input "npm-registry" must be an http(s) URL, got "${registry}".`);
+    throw new ConfigurationError(words`${input('npm-registry')} must be an http(s) URL, got "${registry}".`);
   }
   const normalized = url.href.endsWith('/') ? url.href : `${url.href}/`;
   return { packageName, version, registry: normalized, ...(token ? { token } : {}) };

@@ -3,7 +3,9 @@ import {
   errorMessage,
   type Logger,
   nullLogger,
+  setInput,
   StepFailure,
+  words,
 } from '@flow-actions/action-kit';
 import { writeTombstone } from '@flow-actions/artifact-protocol';
 import { type ShaTagOptions, shortSha } from '@flow-actions/commit-identity';
@@ -170,7 +172,7 @@ export async function yankCommit(targets: readonly YankTarget[], options: YankOp
   const protectedRefs = plans.flatMap((plan) => plan.protectedTags.map((tag) => `${plan.location}:${tag}`));
   if (protectedRefs.length > 0 && !options.force) {
     throw new ConfigurationError(
-      `Refusing to yank ${shortSha(options.sha)}: protected tags point at its artifact: ${protectedRefs.join(', ')}. Deploy something else there first (promote another version), or set force: true to yank it from under them.`,
+      words`Refusing to yank ${shortSha(options.sha)}: protected tags point at its artifact: ${protectedRefs.join(', ')}. Deploy something else there first (promote another version), or ${setInput('force', true)} to yank it from under them.`,
     );
   }
 

@@ -1,4 +1,4 @@
-import { ACTION_AUDIENCE, type Audience, Wording, type WordingPart } from './wording';
+import { ACTION_AUDIENCE, type Audience, Wording, type WordingPart, wordingFor } from './wording';
 
 /**
  * What a failure summary says beyond the error's message. Any error may carry it as `notes`; a
@@ -6,14 +6,15 @@ import { ACTION_AUDIENCE, type Audience, Wording, type WordingPart } from './wor
  */
 export interface FailureNotes {
   /** What the step wrote before it stopped, as a sentence. Default: nothing (a refusal comes before any write). */
-  written?: string;
+  written?: WordingPart;
   /** What is as it was before the run, as a sentence. Default: the step's own words for "nothing was written". */
-  unchanged?: string;
+  unchanged?: WordingPart;
   /**
    * What to do next. When the message ends with it, the summary gives the rest as the reason.
+   * Written with `words` when it names an input, as the message it ends is.
    * Default: the message's last sentence, for a refusal that says its fix there.
    */
-  fix?: string;
+  fix?: WordingPart;
 }
 
 /**
@@ -44,13 +45,16 @@ export class ConfigurationError extends Error {
  */
 export class StepFailure extends Error {
   override name = 'StepFailure';
+  /** The message for either audience; `message` is the workflow author's. */
+  readonly wording: Wording;
 
   constructor(
-    message: string,
+    message: WordingPart,
     readonly notes: FailureNotes,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(wordingFor(message, ACTION_AUDIENCE), options);
+    this.wording = typeof message === 'string' ? new Wording(() => message) : message;
   }
 }
 
@@ -58,10 +62,15 @@ export function isConfigurationError(error: unknown): error is ConfigurationErro
   return error instanceof ConfigurationError;
 }
 
-/** The notes a thrown error carries; none for an error that is not ours. */
-export function failureNotes(error: unknown): FailureNotes {
-  if (error instanceof ConfigurationError || error instanceof StepFailure) return error.notes;
-  return {};
+/** The notes a thrown error carries, in `audience`'s terms; none for an error that is not ours. */
+export function failureNotes(error: unknown, audience: Audience): { [Note in keyof FailureNotes]: string } {
+  if (!(error instanceof ConfigurationError || error instanceof StepFailure)) return {};
+  return Object.fromEntries(
+    Object.entries(error.notes).map(([note, text]: [string, WordingPart]) => [
+      note,
+      wordingFor(text, audience),
+    ]),
+  );
 }
 
 /** The message of anything thrown, without a stack. */

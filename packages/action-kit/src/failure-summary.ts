@@ -2,6 +2,7 @@ import { errorMessage, failureNotes, isConfigurationError, oneLine } from './err
 import type { InputSource } from './inputs';
 import { digestsIn, inlineCode, SummaryBuilder, shortenDigests } from './summary';
 import { findUrlCredentials } from './url-credentials';
+import { ACTION_AUDIENCE } from './wording';
 
 /** How a step explains a failed run in its job summary; every action gives one to runAction. */
 export interface FailureReport {
@@ -59,7 +60,7 @@ export function buildFailureSummary(
   report: FailureReport,
 ): SummaryBuilder {
   const refused = isConfigurationError(error);
-  const notes = failureNotes(error);
+  const notes = failureNotes(error, ACTION_AUDIENCE);
   const { reason, fix } = explain(oneLine(errorMessage(error)), notes.fix, refused);
   const unchanged =
     notes.unchanged ??

@@ -1,7 +1,14 @@
 import type { InputReader, SecretMasker } from '@flow-actions/action-kit';
-import { ConfigurationError, refuseUrlCredentials } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  input,
+  inputs as inputList,
+  inputName,
+  refuseUrlCredentials,
+  words,
+} from '@flow-actions/action-kit';
 import { DEFAULT_SHA_LENGTH, type ShaTagOptions, TAG_PATTERN } from '@flow-actions/commit-identity';
-import { parseReference, REGISTRY_CREDENTIALS_GO, sameRegistry } from '@flow-actions/oci-store';
+import { DOCKER_LOGIN, parseReference, REGISTRY_CREDENTIALS_GO, sameRegistry } from '@flow-actions/oci-store';
 import { DEFAULT_SETTLE_MS } from './tag-plan';
 
 /** Registry access as every registry-facing action takes it. */
@@ -34,12 +41,12 @@ export function getRegistryInputs(
   if (password) masker.addCredentials(username ?? '', password);
   if (Boolean(username) !== Boolean(password)) {
     throw new ConfigurationError(
-      `Inputs "username" and "password" go together: ${username ? '"password"' : '"username"'} is missing.`,
+      words`${inputList('username', 'password')} go together: ${inputName(username ? 'password' : 'username')} is missing.`,
     );
   }
   if (username?.includes(':')) {
     throw new ConfigurationError(
-      'Input "username" contains ":", which Basic auth cannot carry: check that "username" holds the user name alone and "password" the password.',
+      words`${input('username')} contains ":", which Basic auth cannot carry: check that ${inputName('username')} holds the user name alone and ${inputName('password')} the password.`,
     );
   }
   const insecureRegistries = inputs.list('insecure-registries');
@@ -50,14 +57,14 @@ export function getRegistryInputs(
   if (explicit !== undefined) checkRegistryName(explicit, masker);
   if (explicit !== undefined && !username) {
     throw new ConfigurationError(
-      `Input "registry" names the registry "username" and "password" log in to, but they are empty: set them, or drop "registry" and log in with docker/login-action.`,
+      words`${input('registry')} names the registry ${inputName('username')} and ${inputName('password')} log in to, but they are empty: give them, or drop ${inputName('registry')} and log in with ${DOCKER_LOGIN}.`,
     );
   }
   const first = firstRegistry(images);
   const credentialsRegistry = explicit?.toLowerCase() ?? first?.registry;
   if (username && !credentialsRegistry && first?.allLayouts) {
     throw new ConfigurationError(
-      'Inputs "username" and "password" log in to a registry, but no image is on one (only local OCI layouts): drop them, or name the registry in input "registry".',
+      words`${inputList('username', 'password')} log in to a registry, but no image is on one (only local OCI layouts): drop them, or name the registry in ${input('registry')}.`,
     );
   }
   return {
@@ -91,7 +98,7 @@ function checkRegistryName(value: string, masker: SecretMasker): void {
   refuseUrlCredentials(value, { input: 'registry', instead: REGISTRY_CREDENTIALS_GO, masker });
   const invalid = () =>
     new ConfigurationError(
-      `Input "registry" must be a registry host[:port] as image names start with it (e.g. ghcr.io or 127.0.0.1:5000), got "${value}".`,
+      words`${input('registry')} must be a registry host[:port] as image names start with it (e.g. ghcr.io or 127.0.0.1:5000), got "${value}".`,
     );
   if (value.includes('/')) throw invalid();
   let parsed: ReturnType<typeof parseReference>;
@@ -109,7 +116,7 @@ export function getShaTagInputs(inputs: InputReader): Required<ShaTagOptions> {
   const tagPrefix = inputs.optional('tag-prefix') ?? '';
   if (tagPrefix && !TAG_PATTERN.test(`${tagPrefix}0000`)) {
     throw new ConfigurationError(
-      `Input "tag-prefix" value "${tagPrefix}" cannot start a tag: use letters, digits, "_", "." and "-", not starting with "." or "-".`,
+      words`${input('tag-prefix')} value "${tagPrefix}" cannot start a tag: use letters, digits, "_", "." and "-", not starting with "." or "-".`,
     );
   }
   return { shaLength, tagPrefix };
@@ -125,7 +132,7 @@ export function getSettleMs(inputs: InputReader): number {
   const seconds = /^\d+(?:\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
   if (!(seconds <= 60)) {
     throw new ConfigurationError(
-      `Input "settle-seconds" must be a number of seconds from 0 to 60 (e.g. 2 or 0.5), got "${value}": it is how long to wait before reading a new immutable tag again; 0 turns that second read off.`,
+      words`${input('settle-seconds')} must be a number of seconds from 0 to 60 (e.g. 2 or 0.5), got "${value}": it is how long to wait before reading a new immutable tag again; 0 turns that second read off.`,
     );
   }
   return Math.round(seconds * 1000);

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, input, words } from '@flow-actions/action-kit';
 import { DEFAULT_SHA_LENGTH, type ShaTagOptions } from '@flow-actions/commit-identity';
 
 /** The token that stands for "the commit sha tags" in an `immutable-tags` list. */
@@ -44,7 +44,7 @@ function compilePattern(pattern: string, shaOptions: ShaTagOptions, inputName: s
   }
   if (!/^[A-Za-z0-9_.*?-]+$/.test(pattern)) {
     throw new ConfigurationError(
-      `Input "${inputName}" has the invalid pattern "${pattern}": use tag characters with * and ?, or ${SHA_TAGS} for sha tags.`,
+      words`${input(inputName)} has the invalid pattern "${pattern}": use tag characters with * and ?, or ${SHA_TAGS} for sha tags.`,
     );
   }
   const source = [...pattern]

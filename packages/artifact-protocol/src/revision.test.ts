@@ -55,7 +55,7 @@ describe('readRevision / verifyRevision', () => {
     const check = verifyRevision(store, image, SHA, '6113728');
     await expect(check).rejects.toThrow(ConfigurationError);
     await expect(check).rejects.toThrow(
-      `Short-sha collision: registry.test/acme/app:6113728 was built from commit ${OTHER}, not ${SHA} (both start with 6113728). Use a longer sha-length so the tags differ.`,
+      `Short-sha collision: registry.test/acme/app:6113728 was built from commit ${OTHER}, not ${SHA} (both start with 6113728). Use a longer "sha-length" so the tags differ.`,
     );
   });
 
@@ -63,7 +63,7 @@ describe('readRevision / verifyRevision', () => {
     const store = new MemoryStore('registry.test/acme/app');
     const image = await imageWithLabel(store, OTHER);
     await expect(verifyRevision(store, image, SHA, 'build-6113728')).rejects.toThrow(
-      `(both start with 6113728). Use a longer sha-length so the tags differ.`,
+      `(both start with 6113728). Use a longer "sha-length" so the tags differ.`,
     );
   });
 
@@ -71,7 +71,7 @@ describe('readRevision / verifyRevision', () => {
     const store = new MemoryStore('oci:/tmp/layout');
     const image = await imageWithLabel(store, OTHER);
     await expect(verifyRevision(store, image, SHA, 'ready')).rejects.toThrow(
-      `Wrong commit: oci:/tmp/layout:ready was built from commit ${OTHER}, not ${SHA}. Point the input at the artifact built from 6113728.`,
+      `Wrong commit: oci:/tmp/layout:ready was built from commit ${OTHER}, not ${SHA}. Name the artifact built from 6113728 instead.`,
     );
   });
 

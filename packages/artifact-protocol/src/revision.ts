@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, inputName, words } from '@flow-actions/action-kit';
 import { isFullSha, shortSha } from '@flow-actions/commit-identity';
 import {
   type ArtifactStore,
@@ -65,11 +65,11 @@ export async function verifyRevision(
   const shared = sharedShortSha(tag, sha, revision);
   if (shared) {
     throw new ConfigurationError(
-      `Short-sha collision: ${store.location}:${tag} was built from commit ${revision}, not ${sha} (both start with ${shared}). Use a longer sha-length so the tags differ.`,
+      words`Short-sha collision: ${store.location}:${tag} was built from commit ${revision}, not ${sha} (both start with ${shared}). Use a longer ${inputName('sha-length')} so the tags differ.`,
     );
   }
   throw new ConfigurationError(
-    `Wrong commit: ${store.location}:${tag} was built from commit ${revision}, not ${sha}. Point the input at the artifact built from ${shortSha(sha)}.`,
+    `Wrong commit: ${store.location}:${tag} was built from commit ${revision}, not ${sha}. Name the artifact built from ${shortSha(sha)} instead.`,
   );
 }
 

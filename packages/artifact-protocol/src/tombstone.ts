@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, setInput, words } from '@flow-actions/action-kit';
 import { type ShaTagOptions, shortSha, tombstoneTag } from '@flow-actions/commit-identity';
 import {
   type ArtifactStore,
@@ -190,6 +190,6 @@ export async function findYankRemains(store: ArtifactStore, tombstone: Tombstone
 /** The refusal every action gives for a yanked commit, with the tombstone's reason and the way out. */
 export function yankedError(tombstone: Tombstone, overrideInput = 'allow-yanked'): ConfigurationError {
   return new ConfigurationError(
-    `Commit ${shortSha(tombstone.sha)} was yanked by ${tombstone.actor || 'unknown'} at ${tombstone.yankedAt || 'an unknown time'}: "${tombstone.reason}" (tombstone ${tombstone.reference}). Fix forward with a new commit, or set ${overrideInput}: true to override.`,
+    words`Commit ${shortSha(tombstone.sha)} was yanked by ${tombstone.actor || 'unknown'} at ${tombstone.yankedAt || 'an unknown time'}: "${tombstone.reason}" (tombstone ${tombstone.reference}). Fix forward with a new commit, or ${setInput(overrideInput, true)} to override.`,
   );
 }

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, input, words } from '@flow-actions/action-kit';
 
 export const DEFAULT_SHA_LENGTH = 7;
 const FULL_SHA = /^[0-9a-f]{40}$/;
@@ -33,7 +33,9 @@ export function shaTag(sha: string, options: ShaTagOptions = {}): string {
   const length = options.shaLength ?? DEFAULT_SHA_LENGTH;
   const prefix = options.tagPrefix ?? '';
   if (!Number.isInteger(length) || length < 4 || length > 40) {
-    throw new ConfigurationError(`Input "sha-length" must be a whole number from 4 to 40, got "${length}".`);
+    throw new ConfigurationError(
+      words`${input('sha-length')} must be a whole number from 4 to 40, got "${length}".`,
+    );
   }
   if (!isFullSha(sha)) {
     throw new ConfigurationError(`"${sha}" is not a full 40-character commit sha; pass the full sha.`);
@@ -41,7 +43,7 @@ export function shaTag(sha: string, options: ShaTagOptions = {}): string {
   const tag = `${prefix}${shortSha(sha, length)}`;
   if (!TAG_PATTERN.test(tag)) {
     throw new ConfigurationError(
-      `Input "tag-prefix" makes the invalid tag "${tag}": a tag starts with a letter, digit or "_" and holds only letters, digits, ".", "_" and "-" (128 at most).`,
+      words`${input('tag-prefix')} makes the invalid tag "${tag}": a tag starts with a letter, digit or "_" and holds only letters, digits, ".", "_" and "-" (128 at most).`,
     );
   }
   return tag;

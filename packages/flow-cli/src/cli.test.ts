@@ -181,22 +181,22 @@ describe('bad command lines: one line on stderr, exit 2, nothing on stdout', () 
     ],
     [
       ['matrix', '--versions-from', 'registry'],
-      'flow matrix: --versions-from registry lists the tags of "runner-image", which is not set',
+      'flow matrix: --versions-from registry lists the tags of --runner-image, which is not set',
     ],
     [['inspect', 'oci:x'], 'flow inspect: missing <commit|tag|digest> (see flow inspect --help)'],
     [['inspect', 'oci:x:v1', 'abc1234'], 'flow inspect: <image> names a repository, not a version'],
     [['inspect', 'oci:x', 'abc1'], 'flow inspect: commit "abc1" is shorter than --sha-length (7)'],
     [
       ['inspect', 'Not A Ref', 'abc1234'],
-      'flow inspect: --image: reference "Not A Ref" contains a space: write registry/repository[:tag] without spaces',
+      'flow inspect: <image>: reference "Not A Ref" contains a space: write registry/repository[:tag] without spaces',
     ],
     [
       ['inspect', '127.0.0.1:5000', 'abc1234'],
-      'flow inspect: --image: "127.0.0.1:5000" names registry 127.0.0.1:5000 but no repository: write 127.0.0.1:5000/<repository>[:tag]',
+      'flow inspect: <image>: "127.0.0.1:5000" names registry 127.0.0.1:5000 but no repository: write 127.0.0.1:5000/<repository>[:tag]',
     ],
     [
       ['inspect', 'ghcr.io/Acme/Api', 'abc1234'],
-      'flow inspect: --image: repository "Acme/Api" in "ghcr.io/Acme/Api" must be lower-case: use "acme/api"',
+      'flow inspect: <image>: repository "Acme/Api" in "ghcr.io/Acme/Api" must be lower-case: use "acme/api"',
     ],
   ])('flow %j', async (argv, message) => {
     const run = await flow(...argv);

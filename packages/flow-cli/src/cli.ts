@@ -1,13 +1,18 @@
 import { createInterface } from 'node:readline';
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import {
+  type CliAudience,
   createConsoleLogger,
   errorMessage,
   isConfigurationError,
   type Logger,
+  loggerFor,
+  messageFor,
   oneLine,
   redactingLogger,
   SecretMasker,
+  Wording,
+  wordingFor,
 } from '@flow-actions/action-kit';
 import {
   type Command,
@@ -24,7 +29,6 @@ import { promoteCommand } from './commands/promote';
 import { publishCommand } from './commands/publish';
 import { updateManifestCommand } from './commands/update-manifest';
 import { yankCommand } from './commands/yank';
-import { toFlagWording } from './inputs';
 import { formatTable } from './output';
 import { createUploadProgress } from './progress';
 
@@ -97,6 +101,7 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
   }
 
   const masker = new SecretMasker();
+  const audience = commandAudience(command);
   let json = false;
   try {
     const args = parseCommandLine(command, rest);
@@ -105,12 +110,16 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
       return ExitCode.success;
     }
     json = args.values.json === true;
-    const logger = redactingLogger(
-      options.logger ?? createConsoleLogger({ verbose: args.values.verbose === true }),
-      masker,
+    const logger = loggerFor(
+      audience,
+      redactingLogger(
+        options.logger ?? createConsoleLogger({ verbose: args.values.verbose === true }),
+        masker,
+      ),
     );
     const ask = options.ask ?? (process.stdin.isTTY && process.stderr.isTTY ? askOnTerminal : undefined);
     const context: CommandContext = {
+      audience,
       cwd: options.cwd ?? process.cwd(),
       env: options.env ?? process.env,
       logger,
@@ -123,19 +132,18 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
     };
     const output = await command.run(args, context);
     if (json) {
-      stdout(`${masker.redact(JSON.stringify(output.json, null, 2))}\n`);
+      stdout(`${masker.redact(jsonFor(output.json, audience))}\n`);
     } else {
       const lines = [...output.lines, '', ...formatTable(output.table)];
       stdout(`${masker.redact(lines.join('\n'))}\n`);
     }
     if (output.failure) {
-      stderr(`flow ${command.name}: ${masker.redact(toFlagWording(oneLine(output.failure)))}\n`);
+      stderr(`flow ${command.name}: ${masker.redact(oneLine(wordingFor(output.failure, audience)))}\n`);
       return ExitCode.failed;
     }
     return ExitCode.success;
   } catch (error) {
-    const text = oneLine(errorMessage(error));
-    const message = masker.redact(isConfigurationError(error) ? toFlagWording(text) : text);
+    const message = masker.redact(oneLine(messageFor(error, audience)));
     if (error instanceof UsageError) {
       stderr(`flow ${command.name}: ${message} (see flow ${command.name} --help)\n`);
       return ExitCode.usage;
@@ -144,6 +152,34 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
     if (json) stdout(`${JSON.stringify({ ok: false, error: message })}\n`);
     return ExitCode.failed;
   }
+}
+
+/**
+ * A command's JSON, where a core's result may carry wordings (a plan's reasons): in the flags'
+ * words there too. The replacer sees a value after its toJSON (the workflow's words), so it reads
+ * the holder's own value.
+ */
+function jsonFor(value: unknown, audience: CliAudience): string {
+  return JSON.stringify(
+    value,
+    function render(this: Record<string, unknown>, key: string, rendered: unknown) {
+      const own = this[key];
+      return own instanceof Wording ? own.for(audience) : rendered;
+    },
+    2,
+  );
+}
+
+/**
+ * The command line's reader: the actions' messages name this command's flags (`--to`, `<image>`)
+ * where a workflow author reads inputs (`input "to"`).
+ */
+export function commandAudience(command: Command): CliAudience {
+  return {
+    kind: 'cli',
+    flags: { ...command.options, ...COMMON_OPTIONS },
+    ...(command.positionals ? { positionals: command.positionals } : {}),
+  };
 }
 
 /** Strict parsing: an unknown flag, a missing value or a stray argument is a usage error. */

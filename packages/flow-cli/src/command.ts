@@ -1,4 +1,10 @@
-import type { Logger, SecretMasker } from '@flow-actions/action-kit';
+import {
+  type CliAudience,
+  ConfigurationError,
+  type Logger,
+  type SecretMasker,
+  type WordingPart,
+} from '@flow-actions/action-kit';
 import type { UploadProgress } from '@flow-actions/oci-store';
 import type { Table } from './output';
 
@@ -30,6 +36,8 @@ export interface OptionSpec {
 
 /** What a command needs at run time; `runCli` builds it, tests may pass their own. */
 export interface CommandContext {
+  /** The command line's reader: what a wording in a core's result is rendered for (`--to`, not `input "to"`). */
+  audience: CliAudience;
   /** Directory relative paths and `git rev-parse HEAD` are taken from. */
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -54,7 +62,7 @@ export interface CommandOutput {
    * Set when the command reports what it found and still fails (a gate that blocked): the output
    * is printed, then this one line goes to stderr and the exit code is 1. Default: success.
    */
-  failure?: string;
+  failure?: WordingPart;
 }
 
 export interface ParsedArguments {
@@ -76,7 +84,10 @@ export interface Command {
   run(args: ParsedArguments, context: CommandContext): Promise<CommandOutput>;
 }
 
-/** A wrong command line: printed as one line with a pointer to `--help`, exit code 2. */
-export class UsageError extends Error {
+/**
+ * A wrong command line: printed as one line with a pointer to `--help`, exit code 2. An action's
+ * input reader's refusal becomes one, keeping its wording, so it names the flag.
+ */
+export class UsageError extends ConfigurationError {
   override name = 'UsageError';
 }

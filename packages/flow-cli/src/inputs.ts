@@ -68,30 +68,16 @@ export function createFlagInputSource(
 }
 
 /**
- * Runs an action's input reader; its errors are usage errors, reworded from the action's terms
- * (`Input "to"`, `with:`) into the command line's (`--to`).
+ * Runs an action's input reader; its refusals are usage errors, in the flags' words (`--to`)
+ * since the wording is kept.
  */
 export function readInputs<T>(read: () => T): T {
   try {
     return read();
   } catch (error) {
-    if (isConfigurationError(error)) throw new UsageError(toFlagWording(error.message));
+    if (isConfigurationError(error)) throw new UsageError(error.wording, { cause: error });
     throw error;
   }
-}
-
-/** `Input "to" is required: set it under "with:" in the workflow step.` → `--to is required: …`. */
-export function toFlagWording(message: string): string {
-  return message
-    .replace(/: set it under "with:" in the workflow step\./, ': pass it.')
-    .replace(/Input "([a-z-]+): ([^"]+)"/g, '--$1 $2')
-    .replace(/\b[Ii]nputs? "([a-z-]+)"(?: and "([a-z-]+)")?/g, (_match, first: string, second?: string) =>
-      second ? `--${first} and --${second}` : `--${first}`,
-    )
-    .replace(/"([a-z][a-z-]*)" is missing/g, '--$1 is missing')
-    .replace(/\binput ([a-z][a-z-]*):/g, '--$1:')
-    .replace(/set ([a-z][a-z-]*): true/g, 'pass --$1')
-    .replace(/set ([a-z][a-z-]*): ([a-z][a-z-]*)/g, 'pass --$1 $2');
 }
 
 /**

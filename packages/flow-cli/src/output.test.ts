@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { toFlagWording } from './inputs';
 import { describeMove, digestCell, formatTable } from './output';
 
 const DIGEST_A = `sha256:${'a'.repeat(64)}`;
@@ -34,32 +33,5 @@ describe('digestCell and describeMove', () => {
     expect(describeMove(undefined, DIGEST_A)).toBe('new → sha256:aaaaaaaaaaaa…');
     expect(describeMove(DIGEST_A, DIGEST_A)).toBe('sha256:aaaaaaaaaaaa… (unchanged)');
     expect(describeMove(DIGEST_A, DIGEST_B)).toBe('sha256:aaaaaaaaaaaa… → sha256:bbbbbbbbbbbb…');
-  });
-});
-
-describe('toFlagWording', () => {
-  it.each([
-    ['Input "to" is required: set it under "with:" in the workflow step.', '--to is required: pass it.'],
-    [
-      'Inputs "username" and "password" go together: "password" is missing.',
-      '--username and --password go together: --password is missing.',
-    ],
-    ['input image: repository "X" must be lower-case', '--image: repository "X" must be lower-case'],
-    [
-      'Fix forward with a new commit, or set allow-yanked: true to override.',
-      'Fix forward with a new commit, or pass --allow-yanked to override.',
-    ],
-    ['Input "versions-from: git" needs a checkout', '--versions-from git needs a checkout'],
-    [
-      'Input "to" has v1.0, which is not a semver release tag: write vMAJOR.MINOR.PATCH. If this project versions otherwise, set version-scheme: calver (or none).',
-      '--to has v1.0, which is not a semver release tag: write vMAJOR.MINOR.PATCH. If this project versions otherwise, pass --version-scheme calver (or none).',
-    ],
-    ['Registry answered 500', 'Registry answered 500'],
-    [
-      'remove them and log in, or use inputs "username" and "password"; check input "path".',
-      'remove them and log in, or use --username and --password; check --path.',
-    ],
-  ])('%s', (message, expected) => {
-    expect(toFlagWording(message)).toBe(expected);
   });
 });

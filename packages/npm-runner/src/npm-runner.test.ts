@@ -212,6 +212,6 @@ describe('withNpmSession (real npm CLI)', () => {
   it('says how to install npm when it is missing', async () => {
     await expect(
       withNpmSession(await session({ npmBinary: 'no-such-npm-flow' }), ({ run }) => run(['--version'])),
-    ).rejects.toThrow(NPM_INSTALL_HINT);
+    ).rejects.toThrow(String(NPM_INSTALL_HINT));
   });
 });

@@ -1,7 +1,14 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec, type Logger, type SecretMasker } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  exec,
+  forAudience,
+  type Logger,
+  type SecretMasker,
+  words,
+} from '@flow-actions/action-kit';
 
 export interface NpmResult {
   exitCode: number;
@@ -43,8 +50,10 @@ export interface NpmSession {
   dir: string;
 }
 
-export const NPM_INSTALL_HINT =
-  'npm is not on PATH: install Node.js with npm before this step (actions/setup-node, or apt-get install -y npm)';
+export const NPM_INSTALL_HINT = words`npm is not on PATH: install Node.js with npm ${forAudience({
+  action: 'before this step (actions/setup-node, or apt-get install -y npm)',
+  cli: '(apt-get install -y npm)',
+})}`;
 
 /** npm settings a step's `env:` may still give: retries, timeouts and proxies. */
 const NETWORK_SETTINGS =
@@ -115,7 +124,7 @@ export async function withNpmSession<T>(
         };
       } catch (error) {
         if (error instanceof Error && /is not installed or not on PATH/.test(error.message))
-          throw new Error(NPM_INSTALL_HINT, { cause: error });
+          throw new ConfigurationError(NPM_INSTALL_HINT, { cause: error });
         throw error;
       }
     };

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@flow-actions/action-kit';
+import { ConfigurationError, type WordingPart, words } from '@flow-actions/action-kit';
 
 /**
  * True for a name npm can publish and its command line cannot misread: lower-case, URL-safe,
@@ -10,9 +10,9 @@ export function isNpmPackageName(name: string): boolean {
 }
 
 /** Throws a ConfigurationError unless `name` is an npm package name; `what` starts the message. */
-export function checkNpmPackageName(name: string, what: string): void {
+export function checkNpmPackageName(name: string, what: WordingPart): void {
   if (isNpmPackageName(name)) return;
   throw new ConfigurationError(
-    `${what} "${name}" is not an npm package name: lower-case letters, digits, ".", "-" and "_", starting with a letter or digit, optionally @scope/name (e.g. @acme/client).`,
+    words`${what} "${name}" is not an npm package name: lower-case letters, digits, ".", "-" and "_", starting with a letter or digit, optionally @scope/name (e.g. @acme/client).`,
   );
 }

@@ -120,7 +120,7 @@ describe('resolveCredentials', () => {
     expect(credentials).toMatchObject({
       username: 'bot',
       password: 'explicit-pw',
-      source: 'username/password inputs',
+      source: 'the username and password given',
     });
     expect(masker.redact(base64('bot:explicit-pw'))).toBe('***');
   });
@@ -151,8 +151,8 @@ describe('resolveCredentials', () => {
   });
 
   it.each([
-    [{ username: 'bot' }, 'input username is set but password is empty'],
-    [{ password: 'pw-only' }, 'input password is set but username is empty'],
+    [{ username: 'bot' }, 'Input "username" is set but "password" is empty'],
+    [{ password: 'pw-only' }, 'Input "password" is set but "username" is empty'],
   ])('refuses half of a login %j', async (options, message) => {
     await expect(resolveCredentials('ghcr.io', { env: envWith(), ...options })).rejects.toThrow(message);
   });

@@ -5,11 +5,14 @@ import {
   ConfigurationError,
   ExecError,
   exec,
+  input,
+  inputName,
   type Logger,
   nullLogger,
   type SecretMasker,
+  words,
 } from '@flow-actions/action-kit';
-import { DOCKER_HUB, isDockerHub } from './reference';
+import { DOCKER_HUB, DOCKER_LOGIN, isDockerHub } from './reference';
 
 /** What a registry login gives: a user and password, or an OAuth2 refresh token (`identitytoken`). */
 export interface Credentials {
@@ -17,7 +20,7 @@ export interface Credentials {
   password?: string;
   /** Exchanged at the token endpoint for access tokens (Docker `identitytoken`). */
   identityToken?: string;
-  /** Where they came from, for messages: `username/password inputs`, `docker config auths`, a helper name. */
+  /** Where they came from, for messages: `the username and password given`, `docker config auths`, a helper name. */
   source: string;
 }
 
@@ -62,14 +65,18 @@ export async function resolveCredentials(
   if (explicitHere && (options.username || options.password)) {
     if (!options.username)
       throw new ConfigurationError(
-        'input password is set but username is empty: set both, or neither to use the Docker config',
+        words`${input('password')} is set but ${inputName('username')} is empty: give both, or neither to use the Docker config`,
       );
     if (!options.password)
       throw new ConfigurationError(
-        'input username is set but password is empty: set both, or neither to use the Docker config',
+        words`${input('username')} is set but ${inputName('password')} is empty: give both, or neither to use the Docker config`,
       );
     masker?.addCredentials(options.username, options.password);
-    return { username: options.username, password: options.password, source: 'username/password inputs' };
+    return {
+      username: options.username,
+      password: options.password,
+      source: 'the username and password given',
+    };
   }
   const env = options.env ?? process.env;
   const configDir = options.configDir ?? env.DOCKER_CONFIG ?? join(env.HOME ?? homedir(), '.docker');
@@ -95,7 +102,7 @@ export async function resolveCredentials(
     const colon = decoded.indexOf(':');
     if (colon === -1) {
       throw new ConfigurationError(
-        `${configPath}: the "auth" entry for ${registry} is not base64 of user:password; log in again with docker/login-action`,
+        words`${configPath}: the "auth" entry for ${registry} is not base64 of user:password; log in again with ${DOCKER_LOGIN}`,
       );
     }
     username = decoded.slice(0, colon);

@@ -1,3 +1,5 @@
+import { Wording, type WordingPart } from '@flow-actions/action-kit';
+
 /** What the store was doing when a registry answered with an error, for messages. */
 export type RegistryOperation =
   | 'ping'
@@ -35,10 +37,12 @@ export interface RegistryErrorDetails {
 
 /**
  * A registry's answer that the store cannot turn into a result. Its message is one line that
- * names the registry, the cause and the fix; it never contains a credential or token.
+ * names the registry, the cause and the fix; it never contains a credential or token. The fix may
+ * name inputs (flags, read by `flow`): `wording` has it for either reader, `message` for a workflow.
  */
 export class RegistryError extends Error {
   override name = 'RegistryError';
+  readonly wording: Wording;
   readonly status: number | undefined;
   readonly code: string | undefined;
   readonly temporary: boolean;
@@ -46,8 +50,9 @@ export class RegistryError extends Error {
   readonly url: string;
   readonly access: AccessRefusal | undefined;
 
-  constructor(message: string, details: RegistryErrorDetails, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(message: WordingPart, details: RegistryErrorDetails, options?: { cause?: unknown }) {
+    super(String(message), options);
+    this.wording = typeof message === 'string' ? new Wording(() => message) : message;
     this.status = details.status;
     this.code = details.code;
     this.temporary = details.temporary;
@@ -175,7 +180,7 @@ export class ImmutableTagRefusedError extends RegistryError {
   override name = 'ImmutableTagRefusedError';
   readonly immutability: ImmutabilitySetting;
 
-  constructor(message: string, details: RegistryErrorDetails, immutability: ImmutabilitySetting) {
+  constructor(message: WordingPart, details: RegistryErrorDetails, immutability: ImmutabilitySetting) {
     super(message, details);
     this.immutability = immutability;
   }

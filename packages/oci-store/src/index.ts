@@ -57,6 +57,7 @@ export {
   apiHostOf,
   assertValidTag,
   DOCKER_HUB,
+  DOCKER_LOGIN,
   formatReference,
   hasVersion,
   isDockerHub,
@@ -64,6 +65,7 @@ export {
   parseReference,
   parseRegistryOnlyReference,
   REGISTRY_CREDENTIALS_GO,
+  REGISTRY_LOGIN,
 } from './reference';
 export type { RegistryStoreOptions, UploadProgress } from './registry-store';
 export { RegistryStore } from './registry-store';

@@ -82,73 +82,73 @@ describe('parseReference', () => {
   it.each([
     [
       '127.0.0.1:5000',
-      'input image: "127.0.0.1:5000" names registry 127.0.0.1:5000 but no repository: write 127.0.0.1:5000/<repository>[:tag], e.g. 127.0.0.1:5000/acme/api',
+      'Input "image": "127.0.0.1:5000" names registry 127.0.0.1:5000 but no repository: write 127.0.0.1:5000/<repository>[:tag], e.g. 127.0.0.1:5000/acme/api',
     ],
     [
       '127.0.0.1:5000/',
-      'input image: "127.0.0.1:5000/" names registry 127.0.0.1:5000 but no repository: write 127.0.0.1:5000/<repository>[:tag], e.g. 127.0.0.1:5000/acme/api',
+      'Input "image": "127.0.0.1:5000/" names registry 127.0.0.1:5000 but no repository: write 127.0.0.1:5000/<repository>[:tag], e.g. 127.0.0.1:5000/acme/api',
     ],
     [
       'localhost:5000/',
-      'input image: "localhost:5000/" names registry localhost:5000 but no repository: write localhost:5000/<repository>[:tag], e.g. localhost:5000/acme/api',
+      'Input "image": "localhost:5000/" names registry localhost:5000 but no repository: write localhost:5000/<repository>[:tag], e.g. localhost:5000/acme/api',
     ],
     [
       'localhost:5000',
-      'input image: "localhost:5000" names registry localhost:5000 but no repository: write localhost:5000/<repository>[:tag], e.g. localhost:5000/acme/api',
+      'Input "image": "localhost:5000" names registry localhost:5000 but no repository: write localhost:5000/<repository>[:tag], e.g. localhost:5000/acme/api',
     ],
     [
       'localhost',
-      'input image: "localhost" names registry localhost but no repository: write localhost/<repository>[:tag], e.g. localhost/acme/api',
+      'Input "image": "localhost" names registry localhost but no repository: write localhost/<repository>[:tag], e.g. localhost/acme/api',
     ],
     [
       '[::1]:5000',
-      'input image: "[::1]:5000" names registry [::1]:5000 but no repository: write [::1]:5000/<repository>[:tag], e.g. [::1]:5000/acme/api',
+      'Input "image": "[::1]:5000" names registry [::1]:5000 but no repository: write [::1]:5000/<repository>[:tag], e.g. [::1]:5000/acme/api',
     ],
     [
       'ghcr.io',
-      'input image: "ghcr.io" names registry ghcr.io but no repository: write ghcr.io/<repository>[:tag], e.g. ghcr.io/acme/api',
+      'Input "image": "ghcr.io" names registry ghcr.io but no repository: write ghcr.io/<repository>[:tag], e.g. ghcr.io/acme/api',
     ],
     [
       'ghcr.io:v1',
-      'input image: "ghcr.io:v1" names registry ghcr.io but no repository: write ghcr.io/<repository>[:tag], e.g. ghcr.io/acme/api',
+      'Input "image": "ghcr.io:v1" names registry ghcr.io but no repository: write ghcr.io/<repository>[:tag], e.g. ghcr.io/acme/api',
     ],
     [
       'docker.io',
-      'input image: "docker.io" names registry docker.io but no repository: write docker.io/<repository>[:tag], e.g. docker.io/acme/api',
+      'Input "image": "docker.io" names registry docker.io but no repository: write docker.io/<repository>[:tag], e.g. docker.io/acme/api',
     ],
     [
       `127.0.0.1:5000@${DIGEST}`,
-      `input image: "127.0.0.1:5000@${DIGEST}" names registry 127.0.0.1:5000 but no repository: write 127.0.0.1:5000/<repository>[:tag], e.g. 127.0.0.1:5000/acme/api`,
+      `Input "image": "127.0.0.1:5000@${DIGEST}" names registry 127.0.0.1:5000 but no repository: write 127.0.0.1:5000/<repository>[:tag], e.g. 127.0.0.1:5000/acme/api`,
     ],
     [
       'ghcr.io/Acme/API:v1',
-      'input image: repository "Acme/API" in "ghcr.io/Acme/API:v1" must be lower-case: use "acme/api"',
+      'Input "image": repository "Acme/API" in "ghcr.io/Acme/API:v1" must be lower-case: use "acme/api"',
     ],
-    ['Acme/api', 'input image: repository "Acme/api" in "Acme/api" must be lower-case: use "acme/api"'],
+    ['Acme/api', 'Input "image": repository "Acme/api" in "Acme/api" must be lower-case: use "acme/api"'],
     [
       'ghcr.io/acme/api:v1 .0',
-      'input image: reference "ghcr.io/acme/api:v1 .0" contains a space: write registry/repository[:tag] without spaces, e.g. ghcr.io/acme/api:v1',
+      'Input "image": reference "ghcr.io/acme/api:v1 .0" contains a space: write registry/repository[:tag] without spaces, e.g. ghcr.io/acme/api:v1',
     ],
     [
       'ghcr.io/acme/api :v1',
-      'input image: reference "ghcr.io/acme/api :v1" contains a space: write registry/repository[:tag] without spaces, e.g. ghcr.io/acme/api:v1',
+      'Input "image": reference "ghcr.io/acme/api :v1" contains a space: write registry/repository[:tag] without spaces, e.g. ghcr.io/acme/api:v1',
     ],
     [
       'ghcr.io/acme/api:v1\nv2',
-      'input image: reference "ghcr.io/acme/api:v1\\nv2" contains a space: write registry/repository[:tag] without spaces, e.g. ghcr.io/acme/api:v1',
+      'Input "image": reference "ghcr.io/acme/api:v1\\nv2" contains a space: write registry/repository[:tag] without spaces, e.g. ghcr.io/acme/api:v1',
     ],
     [
       'ghcr.io/acme/api:',
-      'input image: "ghcr.io/acme/api:" ends with ":" but names no tag: add the tag after it, or drop the ":"',
+      'Input "image": "ghcr.io/acme/api:" ends with ":" but names no tag: add the tag after it, or drop the ":"',
     ],
-    ['oci:', 'input image: "oci:" names no directory: write oci:<dir>[:tag], e.g. oci:./layout:v1'],
+    ['oci:', 'Input "image": "oci:" names no directory: write oci:<dir>[:tag], e.g. oci:./layout:v1'],
     [
       'oci:./layout:',
-      'input image: "oci:./layout:" ends with ":" but names no tag: add the tag after it, or drop the ":"',
+      'Input "image": "oci:./layout:" ends with ":" but names no tag: add the tag after it, or drop the ":"',
     ],
     [
       'oci:./layout:v1 .0',
-      'input image: tag "v1 .0" is invalid: it contains a space; a tag is 1 to 128 characters of letters, digits, "_", "." and "-", and must not start with "." or "-"',
+      'Input "image": tag "v1 .0" is invalid: it contains a space; a tag is 1 to 128 characters of letters, digits, "_", "." and "-", and must not start with "." or "-"',
     ],
   ])('refuses image: %j naming the input, the cause and the fix', (input, message) => {
     const error = (() => {
@@ -198,7 +198,7 @@ describe('parseReference', () => {
 
   it('names the input an invalid reference came from', () => {
     expect(() => parseReference('ghcr.io/Acme/api', { inputName: 'image' })).toThrow(
-      /^input image: repository "Acme\/api"/,
+      /^Input "image": repository "Acme\/api"/,
     );
   });
 
@@ -242,6 +242,6 @@ describe('tags', () => {
   });
 
   it('assertValidTag names the input', () => {
-    expect(() => assertValidTag('-x', 'tags')).toThrow('input tags: tag "-x" is invalid');
+    expect(() => assertValidTag('-x', 'tags')).toThrow('Input "tags": tag "-x" is invalid');
   });
 });

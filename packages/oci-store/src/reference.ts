@@ -1,4 +1,12 @@
-import { ConfigurationError, refuseUrlCredentials } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  forAudience,
+  input,
+  inputs,
+  refuseUrlCredentials,
+  type WordingPart,
+  words,
+} from '@flow-actions/action-kit';
 import { isDigest } from './digest';
 
 /** Docker Hub's three names: the one users write, the API host, and the key in the Docker config. */
@@ -36,9 +44,17 @@ export interface ParseReferenceOptions {
   inputName?: string;
 }
 
+/** How to log in to a registry, for messages: in a workflow, or on a terminal. */
+export const DOCKER_LOGIN = forAudience({ action: 'docker/login-action', cli: 'docker login' });
+
+/** The fix for a registry that wants credentials, for messages. */
+export const REGISTRY_LOGIN = words`log in with ${DOCKER_LOGIN} or ${forAudience({
+  action: 'set username and password',
+  cli: 'pass --username and --password',
+})}`;
+
 /** Where registry credentials go instead of a URL, for messages. */
-export const REGISTRY_CREDENTIALS_GO =
-  'log in to the registry instead (docker/login-action writes the Docker config), or use inputs "username" and "password"';
+export const REGISTRY_CREDENTIALS_GO = words`log in to the registry instead (${DOCKER_LOGIN} writes the Docker config), or use ${inputs('username', 'password')}`;
 
 const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
@@ -56,12 +72,12 @@ export function assertValidTag(tag: string, inputName?: string): void {
   checkTag(tag, describeInput(inputName));
 }
 
-function checkTag(tag: string, where: string): void {
+function checkTag(tag: string, where: WordingPart): void {
   if (!isValidTag(tag)) {
     // A space is the typo a hurried hand makes most (`v1 .0`): say so rather than list the rules only.
     const cause = /\s/.test(tag) ? 'it contains a space; ' : '';
     throw new ConfigurationError(
-      `${where}tag ${quote(tag)} is invalid: ${cause}a tag is 1 to 128 characters of letters, digits, "_", "." and "-", and must not start with "." or "-"`,
+      words`${where}tag ${quote(tag)} is invalid: ${cause}a tag is 1 to 128 characters of letters, digits, "_", "." and "-", and must not start with "." or "-"`,
     );
   }
 }
@@ -80,13 +96,13 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
   });
   if (text === '')
     throw new ConfigurationError(
-      `${where}the reference is empty: give registry/repository[:tag] or oci:<dir>[:tag]`,
+      words`${where}the reference is empty: give registry/repository[:tag] or oci:<dir>[:tag]`,
     );
   if (text.startsWith('oci:')) return parseLayoutReference(text, where);
   const scheme = /^([a-z]+):\/\//i.exec(text)?.[1];
   if (scheme) {
     throw new ConfigurationError(
-      `${where}reference ${quote(text)} has a URL scheme: write it without "${scheme}://", e.g. ghcr.io/acme/api:v1`,
+      words`${where}reference ${quote(text)} has a URL scheme: write it without "${scheme}://", e.g. ghcr.io/acme/api:v1`,
     );
   }
   return parseRegistryReference(text, where);
@@ -100,7 +116,7 @@ export function parseRegistryOnlyReference(
   const reference = parseReference(input, options);
   if (reference.kind !== 'registry') {
     throw new ConfigurationError(
-      `${describeInput(options.inputName)}${quote(input)} is a local OCI layout; a registry reference is needed here`,
+      words`${describeInput(options.inputName)}${quote(input)} is a local OCI layout; a registry reference is needed here`,
     );
   }
   return reference;
@@ -130,7 +146,7 @@ export function isDockerHub(registry: string): boolean {
   return host === 'docker.io' || host === 'index.docker.io' || host === 'registry-1.docker.io';
 }
 
-function parseLayoutReference(text: string, where: string): LayoutReference {
+function parseLayoutReference(text: string, where: WordingPart): LayoutReference {
   const rest = text.slice('oci:'.length);
   // Like skopeo: the first ":" after the prefix separates the directory from the tag.
   const colon = rest.indexOf(':');
@@ -138,17 +154,17 @@ function parseLayoutReference(text: string, where: string): LayoutReference {
   const tag = colon === -1 ? undefined : rest.slice(colon + 1);
   if (path === '')
     throw new ConfigurationError(
-      `${where}${quote(text)} names no directory: write oci:<dir>[:tag], e.g. oci:./layout:v1`,
+      words`${where}${quote(text)} names no directory: write oci:<dir>[:tag], e.g. oci:./layout:v1`,
     );
   if (tag === '') throw emptyTag(text, where);
   if (tag !== undefined) checkTag(tag, where);
   return tag === undefined ? { kind: 'layout', path } : { kind: 'layout', path, tag };
 }
 
-function parseRegistryReference(text: string, where: string): RegistryReference {
+function parseRegistryReference(text: string, where: WordingPart): RegistryReference {
   if (/\s/.test(text)) {
     throw new ConfigurationError(
-      `${where}reference ${quote(text)} contains a space: write registry/repository[:tag] without spaces, e.g. ghcr.io/acme/api:v1`,
+      words`${where}reference ${quote(text)} contains a space: write registry/repository[:tag] without spaces, e.g. ghcr.io/acme/api:v1`,
     );
   }
   let name = text;
@@ -159,7 +175,7 @@ function parseRegistryReference(text: string, where: string): RegistryReference 
     name = name.slice(0, at);
     if (!isDigest(digest)) {
       throw new ConfigurationError(
-        `${where}digest ${quote(digest)} in ${quote(text)} is invalid: expected sha256: followed by 64 lower-case hex characters`,
+        words`${where}digest ${quote(digest)} in ${quote(text)} is invalid: expected sha256: followed by 64 lower-case hex characters`,
       );
     }
   }
@@ -191,7 +207,7 @@ function parseRegistryReference(text: string, where: string): RegistryReference 
   }
   if (!HOST_PATTERN.test(registry)) {
     throw new ConfigurationError(
-      `${where}registry ${quote(registry)} in ${quote(text)} is not a valid host[:port]`,
+      words`${where}registry ${quote(registry)} in ${quote(text)} is not a valid host[:port]`,
     );
   }
   registry = registry.toLowerCase();
@@ -202,19 +218,19 @@ function parseRegistryReference(text: string, where: string): RegistryReference 
   if (path === '') throw missingRepository(text, registry, where);
   if (path !== path.toLowerCase()) {
     throw new ConfigurationError(
-      `${where}repository ${quote(path)} in ${quote(text)} must be lower-case: use ${quote(path.toLowerCase())}`,
+      words`${where}repository ${quote(path)} in ${quote(text)} must be lower-case: use ${quote(path.toLowerCase())}`,
     );
   }
   for (const component of path.split('/')) {
     if (!PATH_COMPONENT.test(component)) {
       throw new ConfigurationError(
-        `${where}repository ${quote(path)} in ${quote(text)} is invalid at ${quote(component)}: each path component is lower-case letters and digits, separated by ".", "_", "__" or "-"`,
+        words`${where}repository ${quote(path)} in ${quote(text)} is invalid at ${quote(component)}: each path component is lower-case letters and digits, separated by ".", "_", "__" or "-"`,
       );
     }
   }
   if (`${registry}/${path}`.length > MAX_NAME_LENGTH) {
     throw new ConfigurationError(
-      `${where}repository name ${quote(`${registry}/${path}`)} is longer than ${MAX_NAME_LENGTH} characters`,
+      words`${where}repository name ${quote(`${registry}/${path}`)} is longer than ${MAX_NAME_LENGTH} characters`,
     );
   }
   const reference: RegistryReference = {
@@ -240,15 +256,15 @@ function registryWithoutRepository(name: string): string | undefined {
   return hostname.includes('.') || hostname === 'localhost' || host.startsWith('[') ? host : undefined;
 }
 
-function missingRepository(text: string, registry: string, where: string): ConfigurationError {
+function missingRepository(text: string, registry: string, where: WordingPart): ConfigurationError {
   return new ConfigurationError(
-    `${where}${quote(text)} names registry ${registry} but no repository: write ${registry}/<repository>[:tag], e.g. ${registry}/acme/api`,
+    words`${where}${quote(text)} names registry ${registry} but no repository: write ${registry}/<repository>[:tag], e.g. ${registry}/acme/api`,
   );
 }
 
-function emptyTag(text: string, where: string): ConfigurationError {
+function emptyTag(text: string, where: WordingPart): ConfigurationError {
   return new ConfigurationError(
-    `${where}${quote(text)} ends with ":" but names no tag: add the tag after it, or drop the ":"`,
+    words`${where}${quote(text)} ends with ":" but names no tag: add the tag after it, or drop the ":"`,
   );
 }
 
@@ -257,6 +273,7 @@ function quote(value: string): string {
   return JSON.stringify(value);
 }
 
-function describeInput(inputName: string | undefined): string {
-  return inputName ? `input ${inputName}: ` : '';
+/** The prefix that names the input (the flag) a reference came from: `input "image": `. */
+function describeInput(inputName: string | undefined): WordingPart {
+  return inputName ? words`${input(inputName)}: ` : '';
 }

@@ -1,4 +1,14 @@
-import { ConfigurationError, type Logger, nullLogger, type SecretMasker } from '@flow-actions/action-kit';
+import {
+  ConfigurationError,
+  forAudience,
+  input,
+  inputName,
+  type Logger,
+  nullLogger,
+  type SecretMasker,
+  type Wording,
+  words,
+} from '@flow-actions/action-kit';
 import packageJson from '../package.json';
 import type { Credentials } from './credentials';
 import {
@@ -10,6 +20,7 @@ import {
   recognizeImmutabilityRefusal,
 } from './errors';
 import { realmProblem } from './realm';
+import { REGISTRY_LOGIN } from './reference';
 
 /** The subset of `fetch` the transport uses; tests pass a fake, production uses Node's (undici). */
 export type FetchLike = (url: string, init: RequestInit & { duplex?: 'half' }) => Promise<Response>;
@@ -275,7 +286,7 @@ export class RegistryTransport {
     this.#challenge = challenge;
     if (challenge.scheme === 'basic' && !this.#credentials?.password) {
       throw new RegistryError(
-        `registry ${this.host} requires credentials to ${request.operation} ${request.target} (401 UNAUTHORIZED): log in with docker/login-action or set username and password`,
+        words`registry ${this.host} requires credentials to ${request.operation} ${request.target} (401 UNAUTHORIZED): ${REGISTRY_LOGIN}`,
         {
           status: 401,
           code: 'UNAUTHORIZED',
@@ -493,7 +504,7 @@ export class RegistryTransport {
     const redactedUrl = this.redactUrl(url);
     if (this.baseUrl.startsWith('https:') && TLS_ON_PLAIN_HTTP.test(`${code ?? ''} ${detail}`)) {
       return new ConfigurationError(
-        `registry ${this.host} did not answer HTTPS (${detail}): if it is a plain-HTTP registry you trust, list ${this.host} in the insecure-registries input`,
+        words`registry ${this.host} did not answer HTTPS (${detail}): if it is a plain-HTTP registry you trust, list ${this.host} in ${input('insecure-registries')}`,
       );
     }
     const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
@@ -535,7 +546,7 @@ export class RegistryTransport {
         immutability,
       );
     }
-    let message: string;
+    let message: string | Wording;
     let access: AccessRefusal | undefined;
     // Accepted credentials short of a right: a token without the scope (401 insufficient_scope,
     // Docker Hub and distribution), or a plain refusal (403, GHCR and ECR). Not a wrong password.
@@ -552,11 +563,11 @@ export class RegistryTransport {
       access = 'credentials-rejected';
     } else if (status === 401) {
       message = user
-        ? `registry ${this.host} rejected the credentials for user ${user} (${answer}): check username/password`
-        : `registry ${this.host} requires credentials to ${what} (${answer}): log in with docker/login-action or set username and password`;
+        ? words`registry ${this.host} rejected the credentials for user ${user} (${answer}): check ${inputName('username')}/${inputName('password')}`
+        : words`registry ${this.host} requires credentials to ${what} (${answer}): ${REGISTRY_LOGIN}`;
       access = user ? 'credentials-rejected' : 'credentials-missing';
     } else if (status === 403) {
-      message = `registry ${this.host} denied ${what} to anonymous access (${answer}${detail}): log in with docker/login-action or set username and password, with credentials that may ${permissionOf(request.operation)} this repository`;
+      message = words`registry ${this.host} denied ${what} to anonymous access (${answer}${detail}): ${REGISTRY_LOGIN}, with credentials that may ${permissionOf(request.operation)} this repository`;
       access = 'credentials-missing';
     } else if (status === 404 && code === 'NAME_UNKNOWN') {
       message = `repository ${request.target.split(/[:@]/)[0]} does not exist on registry ${this.host} (${answer}): check the reference`;
@@ -571,7 +582,8 @@ export class RegistryTransport {
     } else {
       message = `registry ${this.host} refused ${what} (${answer}${detail})`;
     }
-    return new RegistryError(this.#redact(message), {
+    const redact = (text: string) => this.#redact(text);
+    return new RegistryError(typeof message === 'string' ? redact(message) : message.map(redact), {
       status,
       code,
       temporary: TEMPORARY_STATUSES.has(status),
@@ -691,14 +703,21 @@ function lacksPermission(
   user: string | undefined,
   request: Pick<TransportRequest, 'operation' | 'target'>,
   reason: string,
-): string {
-  const repository = request.target.split(/[:@]/)[0];
+): Wording {
+  const repository = request.target.split(/[:@]/)[0] ?? request.target;
   const access = {
-    push: 'write access to it (on GHCR: permissions: packages: write for GITHUB_TOKEN, or a token with write:packages)',
+    push: forAudience({
+      action:
+        'write access to it (on GHCR: permissions: packages: write for GITHUB_TOKEN, or a token with write:packages)',
+      cli: 'write access to it (on GHCR: a token with write:packages)',
+    }),
     delete: 'delete access to it (on GHCR: a token that may delete the package version)',
-    pull: 'read access to it (on GHCR: permissions: packages: read)',
+    pull: forAudience({
+      action: 'read access to it (on GHCR: permissions: packages: read)',
+      cli: 'read access to it (on GHCR: a token with read:packages)',
+    }),
   }[actionOf(request.operation)];
-  return `registry ${host} accepted the credentials of ${user ? `user ${user}` : 'the identity token'}, but they may not ${permissionOf(request.operation)} repository ${repository} (${reason} during ${request.operation}): give the account ${access}, or use a credential that has it`;
+  return words`registry ${host} accepted the credentials of ${user ? `user ${user}` : 'the identity token'}, but they may not ${permissionOf(request.operation)} repository ${repository} (${reason} during ${request.operation}): give the account ${access}, or use a credential that has it`;
 }
 
 function actionOf(operation: RegistryOperation): 'push' | 'delete' | 'pull' {

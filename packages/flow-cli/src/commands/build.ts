@@ -23,7 +23,6 @@ import {
   repositoryUrl,
   SETTLE_OPTION,
   SHA_OPTIONS,
-  toFlagWording,
 } from '../inputs';
 import { describeMove } from '../output';
 
@@ -110,7 +109,7 @@ export const buildCommand: Command = {
     const explicit = typeof args.values.sha === 'string' ? args.values.sha : undefined;
     const sha = explicit
       ? await resolveCommitIn(explicit, checkout).catch((error: unknown) => {
-          throw isConfigurationError(error) ? new UsageError(toFlagWording(error.message)) : error;
+          throw isConfigurationError(error) ? new UsageError(error.wording, { cause: error }) : error;
         })
       : (checkout?.head ?? (await currentCommit(undefined, context)));
     const source = await lineageSource(args.values.source, context);
@@ -121,7 +120,6 @@ export const buildCommand: Command = {
     const build = async (images: ImageTarget[]) => {
       const request = { ...inputs, images, commit: { sha, source: 'input' as const } };
       const dirty = await checkSources(request, {
-        audience: 'cli',
         readLayoutRevision: (reference) => readLayoutRevision(reference, open),
         logger: context.logger,
       });

@@ -1,4 +1,4 @@
-import { InputReader } from '@flow-actions/action-kit';
+import { InputReader, wordingFor } from '@flow-actions/action-kit';
 import { computeBackcompat } from '@flow-actions/backcompat-matrix/core';
 import { createBackcompatDependencies } from '@flow-actions/backcompat-matrix/dependencies';
 import { getInputs } from '@flow-actions/backcompat-matrix/inputs';
@@ -13,7 +13,7 @@ export const matrixCommand: Command = {
   usage: '[--compatible-version <x.y.z>] [--policy <policy>] [--runner-image <repo>] [options]',
   details: [
     'Reads the checkout in the current directory: the version (package.json, else the newest semver tag),',
-    'the floor, the released versions (runner-image tags, npm versions or git tags), and the commits since the floor.',
+    'the floor, the released versions (--runner-image tags, npm versions or git tags), and the commits since the floor.',
     'A breaking commit while the floor shares the current major fails (exit 1). --json prints the matrix with the plan.',
   ],
   options: {
@@ -72,7 +72,7 @@ export const matrixCommand: Command = {
     );
     const { plan, breakingCheck } = result;
     const lines = [
-      `Matrix for ${plan.current}: floor ${plan.floor} (${plan.floorFrom}), policy ${plan.policy}, ${plan.entries.length} version(s) from ${plan.sourceName}.`,
+      `Matrix for ${plan.current}: floor ${plan.floor} (${wordingFor(plan.floorFrom, context.audience)}), policy ${plan.policy}, ${plan.entries.length} version(s) from ${plan.sourceName}.`,
     ];
     if (breakingCheck) {
       lines.push(
@@ -96,7 +96,7 @@ export const matrixCommand: Command = {
           entry.released ? entry.version : `${entry.version} (unreleased)`,
           entry.role,
           entry.image ?? '-',
-          entry.reasons.join('; '),
+          entry.reasons.map((reason) => wordingFor(reason, context.audience)).join('; '),
         ]),
       },
     };

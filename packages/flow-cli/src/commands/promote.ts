@@ -25,7 +25,7 @@ export const promoteCommand: Command = {
     'Without --from, the commit checked out in the current directory (git rev-parse HEAD) is promoted.',
     'On a terminal, flow shows the plan and asks before it creates an immutable tag (v*, rc-*, sha tags);',
     '--yes answers for scripts. Without a terminal it does not ask.',
-    'The GitHub-only inputs (require-checks, environment, github-token) are left to the action.',
+    'Waiting for required checks and recording a deployment call the GitHub API: they are left to the action.',
   ],
   options: {
     image: {

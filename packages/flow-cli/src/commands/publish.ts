@@ -6,7 +6,7 @@ import { getInputs } from '@flow-actions/npm-publish-gate/inputs';
 import { withNpm } from '@flow-actions/npm-publish-gate/npm-cli';
 import { stageAndPack } from '@flow-actions/npm-publish-gate/stage';
 import { discoverPackages } from '@flow-actions/npm-publish-gate/workspace';
-import type { Command } from '../command';
+import { type Command, UsageError } from '../command';
 import { createFlagInputSource, currentCommit, readInputs } from '../inputs';
 
 export const publishCommand: Command = {
@@ -55,6 +55,15 @@ export const publishCommand: Command = {
         context.masker,
       ),
     );
+    // npm signs provenance with the CI job's OIDC token; the runner sets both only when it may ask for one.
+    const idTokenAvailable = Boolean(
+      context.env.ACTIONS_ID_TOKEN_REQUEST_URL && context.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN,
+    );
+    if (inputs.provenance && !idTokenAvailable) {
+      throw new UsageError(
+        '--provenance needs the OIDC token of a CI job to sign with, and there is none here (ACTIONS_ID_TOKEN_REQUEST_URL is unset): publish with provenance from a CI job that may request one, or drop --provenance',
+      );
+    }
     const sha = await currentCommit(
       typeof args.values.sha === 'string' ? args.values.sha : undefined,
       context,
@@ -80,8 +89,7 @@ export const publishCommand: Command = {
             requiredChecks: [],
             distTag: inputs.distTag,
             provenance: inputs.provenance,
-            // Outside a CI job there is no OIDC token to sign provenance with.
-            idTokenAvailable: false,
+            idTokenAvailable,
             ...(inputs.access ? { access: inputs.access } : {}),
             dryRun: inputs.dryRun,
           },

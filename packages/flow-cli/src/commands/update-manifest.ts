@@ -24,13 +24,7 @@ import {
 import { revertManifestCommit } from '@flow-actions/update-manifest/revert';
 import { findSourceCommit, type SourceCommit } from '@flow-actions/update-manifest/source-commit';
 import type { Command, CommandContext, CommandOutput } from '../command';
-import {
-  createFlagInputSource,
-  createStoreOpener,
-  REGISTRY_OPTIONS,
-  readInputs,
-  toFlagWording,
-} from '../inputs';
+import { createFlagInputSource, createStoreOpener, REGISTRY_OPTIONS, readInputs } from '../inputs';
 
 export const updateManifestCommand: Command = {
   name: 'update-manifest',
@@ -163,14 +157,14 @@ export const updateManifestCommand: Command = {
 
 /**
  * The deployed artifact's own commit, read through the store with the Docker config or the
- * registry flags; the warning (unreadable, no revision) goes to stderr in the flags' words.
+ * registry flags; the warning (unreadable, no revision) goes to stderr, in the flags' words.
  */
 async function readSourceCommit(inputs: Inputs, context: CommandContext): Promise<SourceCommit> {
   const openStore = createStoreOpener(inputs.registry, context, context.masker);
   const source = await findSourceCommit(toSourceCommitRequest(inputs), (reference) =>
     openStore(reference, { inputName: 'artifact' }),
   );
-  if (source.warning) context.logger.warning(toFlagWording(source.warning));
+  if (source.warning) context.logger.warning(source.warning);
   return source;
 }
 
