@@ -2,7 +2,6 @@ import {
   ConfigurationError,
   forAudience,
   input,
-  inputName,
   inputValue,
   type Logger,
   setInput,
