@@ -268,6 +268,12 @@ const CASES: Case[] = [
     says: ['--sha value "nosuchref" is no commit of'],
   },
   {
+    name: 'a value that starts with "-" given as the next word',
+    args: () => ['update-manifest', '--repository', manifests, '--path', 'envs/stage', '--branch', '-x'],
+    exitCode: 2,
+    says: ['--branch needs a value, and the next word starts with "-": write --branch=<value>'],
+  },
+  {
     name: 'a missing reason',
     args: () => ['yank', '--image', image(), '--sha', sha.D],
     exitCode: 2,

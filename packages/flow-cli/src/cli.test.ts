@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { RecordingLogger } from '@flow-actions/action-kit';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { COMMANDS, runCli } from './cli';
+import { COMMANDS, commandHelp, runCli } from './cli';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 
@@ -26,13 +26,21 @@ async function flow(...argv: string[]) {
   return { exitCode, stdout, stderr, logger };
 }
 
-/** The action inputs a command leaves to the action, each for a reason its --help states. */
-const LEFT_TO_THE_ACTION: Record<string, { action: string; inputs: string[] }> = {
-  build: { action: 'build-by-sha', inputs: [] },
-  promote: { action: 'retag-promote', inputs: ['require-checks', 'environment', 'github-token'] },
+/**
+ * What each command mirrors: the action whose inputs are its flags, the inputs it leaves to the
+ * action (they call the GitHub API or only exist there), and the flags only the command line has.
+ * Both lists are named in the README, so a new input is either a flag or a decision written down.
+ */
+const MIRRORS: Record<string, { action: string; githubOnly: string[]; cliOnly: string[] }> = {
+  build: { action: 'build-by-sha', githubOnly: [], cliOnly: ['sha', 'source'] },
+  promote: {
+    action: 'retag-promote',
+    githubOnly: ['require-checks', 'environment', 'github-token'],
+    cliOnly: ['yes'],
+  },
   yank: {
     action: 'yank-artifact',
-    inputs: [
+    githubOnly: [
       'backend',
       'github-token',
       'ghcr-owner-type',
@@ -41,11 +49,32 @@ const LEFT_TO_THE_ACTION: Record<string, { action: string; inputs: string[] }> =
       'npm-registry',
       'npm-token',
     ],
+    cliOnly: [],
   },
-  'update-manifest': { action: 'update-manifest', inputs: ['mode', 'pull-request-branch'] },
-  publish: { action: 'npm-publish-gate', inputs: ['required-checks', 'github-token'] },
-  matrix: { action: 'backcompat-matrix', inputs: [] },
+  'update-manifest': { action: 'update-manifest', githubOnly: ['mode', 'pull-request-branch'], cliOnly: [] },
+  publish: { action: 'npm-publish-gate', githubOnly: ['required-checks', 'github-token'], cliOnly: ['sha'] },
+  matrix: { action: 'backcompat-matrix', githubOnly: [], cliOnly: [] },
 };
+
+interface ActionInput {
+  default?: string;
+}
+
+function actionInputs(action: string): Record<string, ActionInput> {
+  return (
+    parse(readFileSync(join(ROOT, 'actions', action, 'action.yml'), 'utf8')) as {
+      inputs: Record<string, ActionInput>;
+    }
+  ).inputs;
+}
+
+/** The README section that starts at `heading` and ends at the next blank-line paragraph break. */
+function readmeParagraph(start: string, end: string): string {
+  const readme = readFileSync(join(ROOT, 'packages', 'flow-cli', 'README.md'), 'utf8');
+  const from = readme.indexOf(start);
+  expect(from).toBeGreaterThanOrEqual(0);
+  return readme.slice(from, readme.indexOf(end, from));
+}
 
 describe('flow --help', () => {
   it('lists every command and the exit codes, and exits 0', async () => {
@@ -79,32 +108,63 @@ describe('flow --help', () => {
 });
 
 describe('flags mirror the action inputs', () => {
-  it.each(Object.keys(LEFT_TO_THE_ACTION))('flow %s has a flag for every input of its action', (name) => {
-    const { action, inputs: left } = LEFT_TO_THE_ACTION[name] as { action: string; inputs: string[] };
-    const metadata = parse(readFileSync(join(ROOT, 'actions', action, 'action.yml'), 'utf8')) as {
-      inputs: Record<string, unknown>;
-    };
-    const flags = Object.keys(COMMANDS.find((command) => command.name === name)?.options ?? {});
-    const missing = Object.keys(metadata.inputs).filter(
-      (input) => !flags.includes(input) && !left.includes(input),
-    );
-    expect(missing).toEqual([]);
-    for (const input of left) expect(flags).not.toContain(input);
+  it.each(Object.keys(MIRRORS))(
+    'flow %s: its flags are the inputs of its action, less the GitHub-only ones, plus its own',
+    (name) => {
+      const { action, githubOnly, cliOnly } = MIRRORS[name] as (typeof MIRRORS)[string];
+      const inputs = Object.keys(actionInputs(action));
+      const flags = Object.keys(COMMANDS.find((command) => command.name === name)?.options ?? {});
+      expect([...flags].sort()).toEqual(
+        [...inputs.filter((input) => !githubOnly.includes(input)), ...cliOnly].sort(),
+      );
+      for (const input of githubOnly) expect(inputs).toContain(input);
+    },
+  );
+
+  it('the README names every input left to the action and every flag only the command line has', () => {
+    const left = readmeParagraph('Inputs that only make sense on GitHub', '\n\n');
+    const extra = readmeParagraph('Extra flags of the command line', '\n\n`flow build`');
+    for (const [name, { githubOnly, cliOnly }] of Object.entries(MIRRORS)) {
+      for (const input of githubOnly)
+        expect({ name, left }).toMatchObject({ left: expect.stringContaining(`\`${input}\``) });
+      for (const flag of cliOnly)
+        expect({ name, extra }).toMatchObject({ extra: expect.stringContaining(`\`--${flag}`) });
+    }
   });
 
-  it.each(Object.keys(LEFT_TO_THE_ACTION))('flow %s uses the action.yml default of every input', (name) => {
-    const { action } = LEFT_TO_THE_ACTION[name] as { action: string };
-    const metadata = parse(readFileSync(join(ROOT, 'actions', action, 'action.yml'), 'utf8')) as {
-      inputs: Record<string, { default?: string }>;
-    };
+  it.each(Object.keys(MIRRORS))('flow %s uses the action.yml default of every input', (name) => {
+    const { action } = MIRRORS[name] as (typeof MIRRORS)[string];
+    const inputs = actionInputs(action);
     const options = COMMANDS.find((command) => command.name === name)?.options ?? {};
     for (const [flag, spec] of Object.entries(options)) {
-      const actionDefault = metadata.inputs[flag]?.default ?? '';
+      const actionDefault = inputs[flag]?.default ?? '';
       // Booleans are false when absent on both sides; a GitHub expression has no command-line value.
       if (spec.type === 'boolean' || actionDefault.includes('${{')) continue;
       expect({ flag, default: spec.default ?? '' }).toEqual({ flag, default: actionDefault });
     }
   });
+
+  it.each(COMMANDS.map((command) => command.name))(
+    'flow %s --help lists every flag with its default',
+    (name) => {
+      const command = COMMANDS.find((candidate) => candidate.name === name) as (typeof COMMANDS)[number];
+      const help = commandHelp(command);
+      const inputs = MIRRORS[name] ? actionInputs((MIRRORS[name] as (typeof MIRRORS)[string]).action) : {};
+      for (const [flag, spec] of Object.entries(command.options)) {
+        const line = help.split('\n').find((text) => new RegExp(`^  --${flag}\\b`).test(text));
+        expect({ flag, line }).toMatchObject({ line: expect.any(String) });
+        // A GitHub expression (${{ github.token }}) has no command-line value.
+        const actionDefault = inputs[flag]?.default?.includes('${{') ? undefined : inputs[flag]?.default;
+        const expected =
+          spec.type === 'boolean'
+            ? 'off'
+            : (spec.default || spec.defaultText || actionDefault)?.trim().replace(/\n/g, ', ');
+        if (expected)
+          expect({ flag, line }).toMatchObject({ line: expect.stringContaining(`default: ${expected})`) });
+        else expect({ flag, line }).toMatchObject({ line: expect.not.stringContaining('default:') });
+      }
+    },
+  );
 });
 
 describe('bad command lines: one line on stderr, exit 2, nothing on stdout', () => {

@@ -226,6 +226,10 @@ function describeParseError(error: unknown): string {
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const flag = /--[a-z-]+/.exec(message)?.[0] ?? 'an option';
+    // `--branch -x`: the next word starts with "-", so it may be a mistyped option, not the value.
+    if (message.includes('ambiguous')) {
+      return `${flag} needs a value, and the next word starts with "-": write ${flag}=<value> to give one that starts with "-"`;
+    }
     return message.includes('argument missing') ? `${flag} needs a value` : `${flag} takes no value`;
   }
   return oneLine(message);
@@ -256,7 +260,7 @@ export function commandHelp(command: Command): string {
   const options = { ...command.options, ...COMMON_OPTIONS };
   const flags = Object.entries(options).map(([name, spec]) => {
     const value = spec.type === 'string' ? ` <${name === 'sha' ? 'commit' : 'value'}>` : '';
-    return { flag: `--${name}${value}`, spec };
+    return { flag: `--${name}${value}`, spec, shown: defaultOf(name, spec, command) };
   });
   const width = Math.max(...flags.map(({ flag }) => flag.length));
   return [
@@ -266,18 +270,25 @@ export function commandHelp(command: Command): string {
     ...(command.details ? ['', ...command.details] : []),
     '',
     'Options:',
-    ...flags.map(({ flag, spec }) => {
+    ...flags.map(({ flag, spec, shown }) => {
       const extras = [
         spec.multiple ? 'repeatable' : '',
-        spec.default || spec.defaultText
-          ? `default: ${(spec.default || spec.defaultText)?.trim().replace(/\n/g, ', ')}`
-          : '',
+        shown ? `default: ${shown.trim().replace(/\n/g, ', ')}` : '',
       ].filter(Boolean);
       return `  ${flag.padEnd(width)}  ${spec.description}${extras.length ? ` (${extras.join('; ')})` : ''}`;
     }),
     '',
     ...EXIT_CODES_HELP,
   ].join('\n');
+}
+
+/**
+ * What `--help` shows as a flag's default: its action.yml default, a description of it, or, for a
+ * switch of the command (not --json, --verbose, --help), off.
+ */
+function defaultOf(name: string, spec: OptionSpec, command: Command): string | undefined {
+  if (spec.default || spec.defaultText) return spec.default || spec.defaultText;
+  return spec.type === 'boolean' && name in command.options ? 'off' : undefined;
 }
 
 /** One line read from the terminal after `question` on stderr; Ctrl-C or Ctrl-D answer nothing. */
