@@ -881,7 +881,7 @@ describe('flow update-manifest against a local manifest repository', () => {
     const revertArgs = ['update-manifest', '--repository', bare, '--path', 'envs/stage', '--revert'];
     const mixed = await flow([...revertArgs, result.commit as string, '--image', 'ghcr.io/acme/api']);
     expect(mixed.exitCode).toBe(2);
-    expect(mixed.stderr).toContain('cannot be combined with "image"');
+    expect(mixed.stderr).toContain('cannot be combined with --image');
     const reverted = await flow([...revertArgs, result.commit as string]);
     expect(reverted.exitCode).toBe(0);
     expect(reverted.stdout.split('\n')[0]).toMatch(

@@ -253,7 +253,7 @@ describe('npm-publish-gate (bundled action, verdaccio, real npm)', () => {
     const run = await publishGate(workspace, { packages: 'packages/cli' });
     expect(run.exitCode).toBe(1);
     expect(run.errors).toEqual([
-      `Nothing was published: @${s}/cli needs @${s}/core@1.0.0 is not published and not in this run: add it to "packages" or publish it first.`,
+      `Nothing was published: @${s}/cli needs @${s}/core@1.0.0 is not published and not in this run: publish it in this run too, or first.`,
     ]);
     expect(puts()).toEqual([]);
   });

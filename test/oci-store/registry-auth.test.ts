@@ -227,8 +227,9 @@ describe('a pull-only account (token server grants it pull alone)', () => {
     const store = await asReader('wrong-reader-pass');
     const manifest = await (await asReader()).getManifest('v1');
     if (!manifest) throw new Error('seeded');
-    for (const attempt of [store.getManifest('v1'), store.putManifest('prod', manifest)]) {
-      await expect(attempt).rejects.toThrow(
+    // One at a time: a second request started before the first is awaited rejects unhandled.
+    for (const attempt of [() => store.getManifest('v1'), () => store.putManifest('prod', manifest)]) {
+      await expect(attempt()).rejects.toThrow(
         `registry ${registry.host} rejected the credentials for user ci-reader (401 UNAUTHORIZED): check username/password`,
       );
     }

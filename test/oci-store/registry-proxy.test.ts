@@ -59,7 +59,7 @@ describe('plain HTTP and proxies', () => {
     const error = await store.resolve('v1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(
-      /^registry registry\.test:5000 did not answer HTTPS \(.+\): if it is a plain-HTTP registry you trust, list registry\.test:5000 in the insecure-registries input$/,
+      /^registry registry\.test:5000 did not answer HTTPS \(.+\): if it is a plain-HTTP registry you trust, list registry\.test:5000 in input "insecure-registries"$/,
     );
     expect(proxy.connects.at(-1)).toBe(name);
   });

@@ -187,6 +187,7 @@ interface FlagCase {
   command: string;
   /** The arguments after the command. */
   args: () => string[];
+  /** How the message names the value: a flag, `--image`, or inspect's positional `<image>`. */
   flag: string;
   shown: () => string;
 }
@@ -281,20 +282,21 @@ const FLAG_CASES: FlagCase[] = [
   {
     command: 'inspect',
     args: () => [url('/acme/api'), 'a'.repeat(7)],
-    flag: 'image',
+    flag: '<image>',
     shown: () => redacted('/acme/api'),
   },
 ];
 
 describe('credentials in a URL flag: flow refuses them the same way', () => {
-  it.each(FLAG_CASES)('flow $command refuses --$flag', async ({ command, args, flag, shown }) => {
+  it.each(FLAG_CASES)('flow $command refuses $flag', async ({ command, args, flag, shown }) => {
     proxy.reset();
     const home = await freshDir('home');
     const argv = [command, ...args()];
     const run = await runFlow(argv, { cwd: home, env: { HOME: home, DOCKER_CONFIG: join(home, 'docker') } });
     expect(run.exitCode).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(new RegExp(`^flow ${argv[0]}: --${flag} carries credentials in "`));
+    const named = flag.startsWith('<') ? flag : `--${flag}`;
+    expect(run.stderr).toMatch(new RegExp(`^flow ${argv[0]}: ${named} carries credentials in "`));
     expect(run.stderr).toContain(`in "${shown()}": credentials never go in a URL`);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     await expectNoLeak(run, [SECRET], [home]);

@@ -189,7 +189,7 @@ describe('update-manifest, bundled, end to end', () => {
   it.each([
     [
       { digest: '', tag: '' },
-      'Set input "digest" (sha256:…, recommended: pins the exact artifact), "tag", or both.',
+      'Give input "digest" (sha256:…, recommended: pins the exact artifact), "tag", or both.',
     ],
     [
       { digest: 'sha256:1234' },
@@ -385,7 +385,7 @@ describe("update-manifest lineage: the source commit is the artifact's own", () 
     const run = await deploy({ digest, tag: 'no-lineage' });
     expect(run.exitCode).toBe(0);
     expect(run.warnings).toEqual([
-      `oci:${layout}@${digest} carries no revision annotation or label. The Flow-Source-Commit trailer is left out: it is never guessed from a checkout. Name the commit with Input "source-commit", or let the artifact be read (Input "artifact", registry credentials).`,
+      `oci:${layout}@${digest} carries no revision annotation or label. The Flow-Source-Commit trailer is left out: it is never guessed from a checkout. Name the commit with input "source-commit", or let the artifact be read (input "artifact", registry credentials).`,
     ]);
     expect((await trailersOf(repo.path, await headOf(repo.path)))['Flow-Source-Commit']).toBeUndefined();
 
@@ -406,7 +406,7 @@ describe("update-manifest lineage: the source commit is the artifact's own", () 
     const unverified = await deploy({ digest, tag: 'no-lineage', 'source-commit': EVENT_SHA });
     expect(unverified.exitCode).toBe(0);
     expect(unverified.warnings).toEqual([
-      `oci:${layout}@${digest} carries no revision annotation or label. Input "source-commit" ${EVENT_SHA} is recorded as Flow-Source-Commit unverified.`,
+      `oci:${layout}@${digest} carries no revision annotation or label; input "source-commit" ${EVENT_SHA} is recorded as Flow-Source-Commit unverified.`,
     ]);
     expect(unverified.summary).toContain(
       `source commit \`${EVENT_SHA}\` (input "source-commit", not verified)`,

@@ -468,7 +468,7 @@ describe('yank-artifact (bundled action, real registry)', () => {
       const conflict = await promote({ from: sha('e'), to: 'v1.2.0' });
       expect(conflict.exitCode).toBe(1);
       expect(conflict.errors).toEqual([
-        `Refusing to move immutable tags, so nothing was written: ${destination}:eeeeeee points at ${other.digest}, not ${source.digest} (the sha tag of ${sha('e')}: ${destination} already holds another artifact for that commit; flow inspect shows it). Promote under a new version, or change immutable-tags if this tag is meant to move.`,
+        `Refusing to move immutable tags, so nothing was written: ${destination}:eeeeeee points at ${other.digest}, not ${source.digest} (the sha tag of ${sha('e')}: ${destination} already holds another artifact for that commit; flow inspect shows it). Promote under a new version, or change "immutable-tags" if this tag is meant to move.`,
       ]);
       expect(await skopeoDigest(`${destination}:v1.2.0`)).toBeUndefined();
       expect(await skopeoDigest(`${destination}:eeeeeee`)).toBe(other.digest);
@@ -509,7 +509,7 @@ describe('yank-artifact (bundled action, real registry)', () => {
 
   it.each([
     [{ sha: sha('a') }, 'Input "reason" is required'],
-    [{ sha: 'abc123', reason: 'x' }, 'Input "sha" value "abc123" is shorter than sha-length (7)'],
+    [{ sha: 'abc123', reason: 'x' }, 'Input "sha" value "abc123" is shorter than "sha-length" (7)'],
     [{ sha: 'not-a-sha', reason: 'x' }, 'Input "sha" value "not-a-sha" is not a commit sha'],
     [
       { sha: sha('a'), reason: 'x', backend: 'artifactory' },

@@ -71,7 +71,7 @@ describe('findSourceCommit', () => {
       sha: OTHER,
       from: 'input',
       warning: expect.stringContaining(
-        `input "source-commit" ${OTHER} is recorded as Flow-Source-Commit unverified.`,
+        `; input "source-commit" ${OTHER} is recorded as Flow-Source-Commit unverified.`,
       ),
     });
   });

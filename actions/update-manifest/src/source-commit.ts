@@ -69,7 +69,7 @@ export async function findSourceCommit(
     return {
       sha: explicit,
       from: 'input',
-      warning: words`${read.problem}. ${input('source-commit')} ${explicit} is recorded as Flow-Source-Commit unverified.`,
+      warning: words`${read.problem}; ${input('source-commit')} ${explicit} is recorded as Flow-Source-Commit unverified.`,
     };
   }
   return {

@@ -178,7 +178,7 @@ describe('RegistryTransport authentication', () => {
     const error = await t.request(pull()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryError);
     expect((error as RegistryError).message).toBe(
-      'registry registry.example rejected the credentials for user robot (401 UNAUTHORIZED): check "username"/"password"',
+      'registry registry.example rejected the credentials for user robot (401 UNAUTHORIZED): check username/password',
     );
     expect((error as RegistryError).temporary).toBe(false);
     expect((error as RegistryError).access).toBe('credentials-rejected');

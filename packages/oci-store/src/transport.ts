@@ -2,7 +2,6 @@ import {
   ConfigurationError,
   forAudience,
   input,
-  inputName,
   type Logger,
   nullLogger,
   type SecretMasker,
@@ -563,7 +562,7 @@ export class RegistryTransport {
       access = 'credentials-rejected';
     } else if (status === 401) {
       message = user
-        ? words`registry ${this.host} rejected the credentials for user ${user} (${answer}): check ${inputName('username')}/${inputName('password')}`
+        ? words`registry ${this.host} rejected the credentials for user ${user} (${answer}): check ${forAudience({ action: 'username/password', cli: '--username/--password' })}`
         : words`registry ${this.host} requires credentials to ${what} (${answer}): ${REGISTRY_LOGIN}`;
       access = user ? 'credentials-rejected' : 'credentials-missing';
     } else if (status === 403) {
