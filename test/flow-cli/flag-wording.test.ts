@@ -1,8 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { allActionInputs } from '../support/action-inputs';
 
 // Every message `flow` can print comes from a module it loads: its own, the actions' cores and
 // input readers, the shared packages. A message that names an input must do it through the
@@ -24,18 +23,7 @@ function modulesFlowLoads(): ts.SourceFile[] {
     .map(({ fileName, text }) => ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true));
 }
 
-/** Every input of every action, as action.yml declares it. */
-function actionInputs(): string[] {
-  const actions = readdirSync(join(ROOT, 'actions'));
-  return actions.flatMap((action) => {
-    const metadata = parse(readFileSync(join(ROOT, 'actions', action, 'action.yml'), 'utf8')) as {
-      inputs?: Record<string, unknown>;
-    };
-    return Object.keys(metadata.inputs ?? {});
-  });
-}
-
-const INPUTS = [...new Set(actionInputs())];
+const INPUTS = [...allActionInputs()];
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** How a message speaks to a workflow author, which `flow` must never print. */

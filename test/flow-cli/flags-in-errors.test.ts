@@ -1,21 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec } from '@flow-actions/action-kit';
 import { COMMANDS } from '@flow-actions/flow-cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { type RunningRegistry, startRegistry } from '../services';
+import { allActionInputs } from '../support/action-inputs';
 import { type FlowRun, runFlow } from '../support/flow-cli';
+import { git } from '../support/git';
 
 // Every kind of bad input and refusal a hurried engineer meets on a terminal, provoked against
 // the real thing: the flow bin as a process, an OCI layout built and promoted by flow itself, a
 // git checkout, a manifest repository, a registry that wants a login. Each must end in one line
 // on stderr, in flags (`--to`, `pass --allow-yanked`), never in a workflow's words, with exit
 // code 2 for a wrong command line and 1 for a refusal.
-
-const ROOT = join(import.meta.dirname, '..', '..');
 
 /** How a workflow author is spoken to; none of it may reach a terminal. */
 const ACTION_WORDS = [
@@ -29,18 +26,7 @@ const ACTION_WORDS = [
 ];
 
 /** Every input of every action: a `--name` in a message that is one of them must be the command's flag. */
-const ACTION_INPUTS = new Set(
-  [
-    'build-by-sha',
-    'retag-promote',
-    'yank-artifact',
-    'update-manifest',
-    'backcompat-matrix',
-    'npm-publish-gate',
-  ]
-    .map((action) => parse(readFileSync(join(ROOT, 'actions', action, 'action.yml'), 'utf8')))
-    .flatMap((metadata: { inputs: Record<string, unknown> }) => Object.keys(metadata.inputs)),
-);
+const ACTION_INPUTS = allActionInputs();
 
 let work: string;
 let dockerConfig: string;
@@ -55,21 +41,6 @@ function flow(args: string[], cwd = checkout, env: NodeJS.ProcessEnv = {}): Prom
   return runFlow(args, {
     cwd,
     env: { HOME: work, DOCKER_CONFIG: dockerConfig, FLOW_ACTOR: 'alice', TMPDIR: work, ...env },
-  });
-}
-
-function git(args: string[], cwd: string) {
-  return exec('git', args, {
-    cwd,
-    env: {
-      PATH: process.env.PATH,
-      HOME: cwd,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_AUTHOR_NAME: 'Alice',
-      GIT_AUTHOR_EMAIL: 'alice@example.com',
-      GIT_COMMITTER_NAME: 'Alice',
-      GIT_COMMITTER_EMAIL: 'alice@example.com',
-    },
   });
 }
 
@@ -195,6 +166,47 @@ interface Case {
 
 const image = () => `oci:${layout}`;
 
+/** `flow promote` in the layout, with `rest` after it. */
+const promoteIn = (...rest: string[]) => ['promote', '--image', image(), ...rest];
+
+/** `flow build` of the archive app.zip into the layout, with `rest` after it. */
+const buildArchive = (...rest: string[]) => [
+  'build',
+  '--image',
+  image(),
+  '--kind',
+  'archive',
+  '--path',
+  'app.zip',
+  ...rest,
+];
+
+/** `flow update-manifest` of stage in the manifest repository, with `rest` after it. */
+const updateStage = (...rest: string[]) => [
+  'update-manifest',
+  '--repository',
+  manifests,
+  '--path',
+  'envs/stage',
+  ...rest,
+];
+
+/** `flow update-manifest` pointing `path` at v1.0.0, its lineage read from the layout. */
+const deployV1 = (path: string, ...rest: string[]) => [
+  'update-manifest',
+  '--repository',
+  manifests,
+  '--path',
+  path,
+  '--image',
+  'ghcr.io/acme/api',
+  '--artifact',
+  image(),
+  '--tag',
+  'v1.0.0',
+  ...rest,
+];
+
 const CASES: Case[] = [
   // A wrong command line: exit 2, one line, the flag named, a pointer to --help.
   {
@@ -211,19 +223,19 @@ const CASES: Case[] = [
   },
   {
     name: 'a bad tag',
-    args: () => ['promote', '--image', image(), '--to', 'bad tag!'],
+    args: () => promoteIn('--to', 'bad tag!'),
     exitCode: 2,
     says: ['--to: tag "bad tag!" is invalid: it contains a space'],
   },
   {
     name: 'a choice misspelled',
-    args: () => ['promote', '--image', image(), '--to', 'prod', '--fallback', 'nearest'],
+    args: () => promoteIn('--to', 'prod', '--fallback', 'nearest'),
     exitCode: 2,
     says: ['--fallback must be one of "none", "nearest-ancestor", got "nearest"'],
   },
   {
     name: 'a digest cut short',
-    args: () => ['promote', '--image', image(), '--to', 'prod', '--from', 'sha256:abc'],
+    args: () => promoteIn('--to', 'prod', '--from', 'sha256:abc'),
     exitCode: 2,
     says: ['--from digest "sha256:abc" is not sha256: followed by 64 hex characters'],
   },
@@ -251,7 +263,7 @@ const CASES: Case[] = [
   },
   {
     name: 'half of a login',
-    args: () => ['build', '--image', image(), '--kind', 'archive', '--path', 'app.zip', '--username', 'me'],
+    args: () => buildArchive('--username', 'me'),
     exitCode: 2,
     says: ['--username and --password go together: --password is missing'],
   },
@@ -263,13 +275,13 @@ const CASES: Case[] = [
   },
   {
     name: 'a commit git does not know',
-    args: () => ['build', '--image', image(), '--kind', 'archive', '--path', 'app.zip', '--sha', 'nosuchref'],
+    args: () => buildArchive('--sha', 'nosuchref'),
     exitCode: 2,
     says: ['--sha value "nosuchref" is no commit of'],
   },
   {
     name: 'a value that starts with "-" given as the next word',
-    args: () => ['update-manifest', '--repository', manifests, '--path', 'envs/stage', '--branch', '-x'],
+    args: () => updateStage('--branch', '-x'),
     exitCode: 2,
     says: ['--branch needs a value, and the next word starts with "-": write --branch=<value>'],
   },
@@ -305,68 +317,25 @@ const CASES: Case[] = [
   },
   {
     name: 'conflicting flags: undo and deploy at once',
-    args: () => [
-      'update-manifest',
-      '--repository',
-      manifests,
-      '--path',
-      'envs/stage',
-      '--revert',
-      'a'.repeat(40),
-      '--image',
-      'ghcr.io/acme/api',
-      '--tag',
-      'v1.0.0',
-    ],
+    args: () => updateStage('--revert', 'a'.repeat(40), '--image', 'ghcr.io/acme/api', '--tag', 'v1.0.0'),
     exitCode: 2,
     says: ['--revert undoes a commit and cannot be combined with --image, --tag: leave them empty.'],
   },
   {
     name: 'a branch that reads as an option',
-    args: () => [
-      'update-manifest',
-      '--repository',
-      manifests,
-      '--path',
-      'envs/stage',
-      '--image',
-      'ghcr.io/acme/api',
-      '--tag',
-      'v1.0.0',
-      '--branch=-x',
-    ],
+    args: () => updateStage('--image', 'ghcr.io/acme/api', '--tag', 'v1.0.0', '--branch=-x'),
     exitCode: 2,
     says: ['--branch "-x" is not a valid branch name'],
   },
   {
     name: 'neither tag nor digest to deploy',
-    args: () => [
-      'update-manifest',
-      '--repository',
-      manifests,
-      '--path',
-      'envs/stage',
-      '--image',
-      'ghcr.io/acme/api',
-    ],
+    args: () => updateStage('--image', 'ghcr.io/acme/api'),
     exitCode: 2,
     says: ['Give --digest (sha256:…, recommended: pins the exact artifact), --tag, or both.'],
   },
   {
     name: 'helm without its key',
-    args: () => [
-      'update-manifest',
-      '--repository',
-      manifests,
-      '--path',
-      'envs/stage',
-      '--image',
-      'ghcr.io/acme/api',
-      '--tag',
-      'v1',
-      '--format',
-      'helm',
-    ],
+    args: () => updateStage('--image', 'ghcr.io/acme/api', '--tag', 'v1', '--format', 'helm'),
     exitCode: 2,
     says: ['--format is helm but --helm-key is empty'],
   },
@@ -443,53 +412,43 @@ const CASES: Case[] = [
   // Refusals by the protocol: exit 1, one line, the fix as a flag.
   {
     name: 'a version typo that is not a release tag',
-    args: () => ['promote', '--image', image(), '--from', sha.D, '--to', 'v1.0'],
+    args: () => promoteIn('--from', sha.D, '--to', 'v1.0'),
     exitCode: 1,
     says: ['--to has v1.0, which is not a semver release tag', 'pass --version-scheme calver (or none)'],
   },
   {
     name: 'a version typo that skips versions',
-    args: () => ['promote', '--image', image(), '--from', sha.D, '--to', 'v1.10.0'],
+    args: () => promoteIn('--from', sha.D, '--to', 'v1.10.0'),
     exitCode: 1,
     says: ['--to has v1.10.0, which is out of sequence', 'pass --allow-version-gap'],
   },
   {
     name: 'a commit without an artifact and no fallback',
-    args: () => ['promote', '--image', image(), '--from', sha.B, '--to', 'rc-1'],
+    args: () => promoteIn('--from', sha.B, '--to', 'rc-1'),
     exitCode: 1,
     says: ['Promote one of them with --from, or pass --fallback nearest-ancestor'],
   },
   {
     name: 'a yanked source',
-    args: () => ['promote', '--image', image(), '--from', sha.C, '--to', 'rc-2'],
+    args: () => promoteIn('--from', sha.C, '--to', 'rc-2'),
     exitCode: 1,
     says: ['was yanked by alice', '"stage smoke failed"', 'or pass --allow-yanked to override'],
   },
   {
     name: 'an immutable tag that would move',
-    args: () => ['promote', '--image', image(), '--from', sha.D, '--to', 'v1.0.0'],
+    args: () => promoteIn('--from', sha.D, '--to', 'v1.0.0'),
     exitCode: 1,
     says: ['Refusing to move immutable tags, so nothing was written', 'change --immutable-tags'],
   },
   {
     name: 'a rebuild of a yanked commit',
-    args: () => ['build', '--image', image(), '--kind', 'archive', '--path', 'app.zip', '--sha', sha.C],
+    args: () => buildArchive('--sha', sha.C),
     exitCode: 1,
     says: ['was yanked by alice', 'or pass --allow-yanked to override'],
   },
   {
     name: 'a commit built before, with --if-exists fail',
-    args: () => [
-      'build',
-      '--image',
-      image(),
-      '--kind',
-      'archive',
-      '--path',
-      'app.zip',
-      '--if-exists',
-      'fail',
-    ],
+    args: () => buildArchive('--if-exists', 'fail'),
     exitCode: 1,
     says: ['and --if-exists fail refuses it', 'pass --if-exists skip to reuse it'],
   },
@@ -521,39 +480,13 @@ const CASES: Case[] = [
   },
   {
     name: 'a source commit the artifact contradicts',
-    args: () => [
-      'update-manifest',
-      '--repository',
-      manifests,
-      '--path',
-      'envs/stage',
-      '--image',
-      'ghcr.io/acme/api',
-      '--artifact',
-      image(),
-      '--tag',
-      'v1.0.0',
-      '--source-commit',
-      sha.D,
-    ],
+    args: () => deployV1('envs/stage', '--source-commit', sha.D),
     exitCode: 1,
     says: ['is not the commit the artifact was built from', '(org.opencontainers.image.revision)'],
   },
   {
     name: 'a manifest path that is not there',
-    args: () => [
-      'update-manifest',
-      '--repository',
-      manifests,
-      '--path',
-      'envs/nowhere',
-      '--image',
-      'ghcr.io/acme/api',
-      '--artifact',
-      image(),
-      '--tag',
-      'v1.0.0',
-    ],
+    args: () => deployV1('envs/nowhere'),
     exitCode: 1,
     says: ['Path "envs/nowhere" does not exist in', 'check --path'],
   },
@@ -580,7 +513,7 @@ describe('every refusal of flow names flags, on one line, with the exit code of 
     await git(['clone', '-q', checkout, dirty], work);
     await writeFile(join(dirty, 'app.zip'), 'edited by hand');
     const before = await readFile(join(layout, 'index.json'), 'utf8');
-    const run = await flow(['build', '--image', image(), '--kind', 'archive', '--path', 'app.zip'], dirty);
+    const run = await flow(buildArchive(), dirty);
     const line = expectOneLineInFlags(run, 'build', 1);
     expect(line).toContain('app.zip (modified)');
     expect(line).toContain('or pass --allow-dirty to build them anyway');
@@ -588,7 +521,7 @@ describe('every refusal of flow names flags, on one line, with the exit code of 
   });
 
   it('with --json, stdout holds the same flag-worded error, and stderr its one line', async () => {
-    const run = await flow(['promote', '--image', image(), '--from', sha.C, '--to', 'rc-2', '--json']);
+    const run = await flow(promoteIn('--from', sha.C, '--to', 'rc-2', '--json'));
     const line = expectOneLineInFlags(run, 'promote', 1);
     const json = JSON.parse(run.stdout) as { ok: boolean; error: string };
     expect(json.ok).toBe(false);
@@ -599,16 +532,7 @@ describe('every refusal of flow names flags, on one line, with the exit code of 
   it('a warning on the way speaks in flags too: --allow-yanked rebuilds a yanked commit, saying so', async () => {
     await git(['checkout', '-q', sha.C], checkout);
     try {
-      const run = await flow([
-        'build',
-        '--image',
-        image(),
-        '--kind',
-        'archive',
-        '--path',
-        'app.zip',
-        '--allow-yanked',
-      ]);
+      const run = await flow(buildArchive('--allow-yanked'));
       expect(run.exitCode).toBe(0);
       expect(run.stderr).toContain(
         `commit ${sha.C.slice(0, 7)} was yanked ("stage smoke failed"); going on because of --allow-yanked.`,

@@ -14,6 +14,7 @@ import {
 import { type RunningRegistry, type RunningVerdaccio, startRegistry, startVerdaccio } from '../services';
 import { seedImage } from '../support/artifacts';
 import { type FlowRun, runFlow } from '../support/flow-cli';
+import { git } from '../support/git';
 import { skopeoDigest, skopeoTags } from '../support/skopeo';
 
 // The flow command run as a user runs it: a real process (node on the package's bin launcher),
@@ -49,21 +50,6 @@ async function layoutArchiveContent(dir: string, tag: string): Promise<string> {
   };
   const digest = manifest.layers[0]?.digest ?? '';
   return readFile(join(dir, 'blobs', 'sha256', digest.slice('sha256:'.length)), 'utf8');
-}
-
-function git(args: string[], cwd: string) {
-  return exec('git', args, {
-    cwd,
-    env: {
-      PATH: process.env.PATH,
-      HOME: cwd,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_AUTHOR_NAME: 'Alice',
-      GIT_AUTHOR_EMAIL: 'alice@example.com',
-      GIT_COMMITTER_NAME: 'Alice',
-      GIT_COMMITTER_EMAIL: 'alice@example.com',
-    },
-  });
 }
 
 /** A checkout with one commit per message; returns the shas, oldest first. */
