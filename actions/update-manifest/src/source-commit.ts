@@ -3,6 +3,7 @@ import {
   describeError,
   input,
   isConfigurationError,
+  mapWording,
   type WordingPart,
   words,
 } from '@flow-actions/action-kit';
@@ -137,7 +138,5 @@ async function readArtifactRevision(
 }
 
 function oneSentence(error: unknown): WordingPart {
-  const trim = (text: string) => text.replace(/[.\s]+$/, '');
-  const message = describeError(error);
-  return typeof message === 'string' ? trim(message) : message.map(trim);
+  return mapWording(describeError(error), (text) => text.replace(/[.\s]+$/, ''));
 }

@@ -1,4 +1,4 @@
-import { ACTION_AUDIENCE, type Audience, Wording, type WordingPart, wordingFor } from './wording';
+import { ACTION_AUDIENCE, type Audience, asWording, Wording, type WordingPart, wordingFor } from './wording';
 
 /**
  * What a failure summary says beyond the error's message. Any error may carry it as `notes`; a
@@ -30,11 +30,8 @@ export class ConfigurationError extends Error {
   readonly notes: FailureNotes;
 
   constructor(message: WordingPart, { cause, ...notes }: FailureNotes & ErrorOptions = {}) {
-    super(
-      typeof message === 'string' ? message : message.for(ACTION_AUDIENCE),
-      cause === undefined ? undefined : { cause },
-    );
-    this.wording = typeof message === 'string' ? new Wording(() => message) : message;
+    super(wordingFor(message, ACTION_AUDIENCE), cause === undefined ? undefined : { cause });
+    this.wording = asWording(message);
     this.notes = notes;
   }
 }
@@ -54,7 +51,7 @@ export class StepFailure extends Error {
     options?: ErrorOptions,
   ) {
     super(wordingFor(message, ACTION_AUDIENCE), options);
-    this.wording = typeof message === 'string' ? new Wording(() => message) : message;
+    this.wording = asWording(message);
   }
 }
 

@@ -40,12 +40,14 @@ export { CredentialsInUrlError, findUrlCredentials, refuseUrlCredentials } from 
 export type { ActionAudience, Audience, CliAudience, WordingPart } from './wording';
 export {
   ACTION_AUDIENCE,
+  asWording,
   forAudience,
   input,
   inputName,
   inputs,
   inputValue,
   joinWordings,
+  mapWording,
   setInput,
   Wording,
   wordingFor,

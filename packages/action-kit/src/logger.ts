@@ -1,6 +1,6 @@
 import { issueCommand, writeLine } from './runner-commands';
 import type { SecretMasker } from './secrets';
-import { ACTION_AUDIENCE, type Audience, type Wording, wordingFor } from './wording';
+import { ACTION_AUDIENCE, type Audience, mapWording, type Wording, wordingFor } from './wording';
 
 /** A log line: plain text, or a wording that names inputs (flags, on the command line). */
 export type LogMessage = string | Wording;
@@ -55,8 +55,7 @@ export function createConsoleLogger(options: { verbose?: boolean } = {}): Logger
 
 /** Passes every message through `masker.redact` first: defence in depth behind the runner's masking. */
 export function redactingLogger(inner: Logger, masker: SecretMasker): Logger {
-  const redact = <T extends LogMessage>(message: T): T =>
-    (typeof message === 'string' ? masker.redact(message) : message.map((text) => masker.redact(text))) as T;
+  const redact = <T extends LogMessage>(message: T): T => mapWording(message, (text) => masker.redact(text));
   return {
     debug: (message) => inner.debug(redact(message)),
     info: (message) => inner.info(redact(message)),

@@ -5,6 +5,7 @@ import { loggerFor, RecordingLogger, redactingLogger } from './logger';
 import { SecretMasker } from './secrets';
 import {
   ACTION_AUDIENCE,
+  asWording,
   type CliAudience,
   forAudience,
   input,
@@ -12,6 +13,7 @@ import {
   inputs,
   inputValue,
   joinWordings,
+  mapWording,
   setInput,
   words,
 } from './wording';
@@ -110,6 +112,10 @@ describe('a message written once reads in each audience’s terms', () => {
     const redacted = words`${input('to')} hunter2`.map((text) => text.replace('hunter2', '***'));
     expect(redacted.for(ACTION_AUDIENCE)).toBe('Input "to" ***');
     expect(redacted.for(TERMINAL)).toBe('--to ***');
+    const trim = (text: string) => text.replace(/[.\s]+$/, '');
+    expect(mapWording('plain. ', trim)).toBe('plain');
+    expect(mapWording(words`check ${input('to')}.`, trim).for(TERMINAL)).toBe('check --to');
+    expect(asWording('plain').for(TERMINAL)).toBe('plain');
   });
 
   it('is the workflow author’s text in JSON (an action output)', () => {

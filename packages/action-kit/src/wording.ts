@@ -80,6 +80,16 @@ export function wordingFor(message: WordingPart, audience: Audience): string {
   return typeof message === 'string' ? message : message.for(audience);
 }
 
+/** Plain text or a wording, as a wording: what an error keeps, to be rendered for either audience. */
+export function asWording(message: WordingPart): Wording {
+  return typeof message === 'string' ? new Wording(() => message) : message;
+}
+
+/** `transform` applied to plain text, or to each audience's text of a wording: a redaction, a trim. */
+export function mapWording<T extends WordingPart>(message: T, transform: (text: string) => string): T {
+  return (typeof message === 'string' ? transform(message) : message.map(transform)) as T;
+}
+
 /** `parts` joined by `separator`, e.g. a list of inputs. */
 export function joinWordings(parts: readonly WordingPart[], separator: string): Wording {
   return new Wording((audience, atStart) =>

@@ -1,4 +1,4 @@
-import { Wording, type WordingPart } from '@flow-actions/action-kit';
+import { asWording, type Wording, type WordingPart } from '@flow-actions/action-kit';
 
 /** What the store was doing when a registry answered with an error, for messages. */
 export type RegistryOperation =
@@ -52,7 +52,7 @@ export class RegistryError extends Error {
 
   constructor(message: WordingPart, details: RegistryErrorDetails, options?: { cause?: unknown }) {
     super(String(message), options);
-    this.wording = typeof message === 'string' ? new Wording(() => message) : message;
+    this.wording = asWording(message);
     this.status = details.status;
     this.code = details.code;
     this.temporary = details.temporary;

@@ -3,6 +3,7 @@ import {
   forAudience,
   input,
   type Logger,
+  mapWording,
   nullLogger,
   type SecretMasker,
   type Wording,
@@ -581,15 +582,17 @@ export class RegistryTransport {
     } else {
       message = `registry ${this.host} refused ${what} (${answer}${detail})`;
     }
-    const redact = (text: string) => this.#redact(text);
-    return new RegistryError(typeof message === 'string' ? redact(message) : message.map(redact), {
-      status,
-      code,
-      temporary: TEMPORARY_STATUSES.has(status),
-      operation: request.operation,
-      url: this.redactUrl(request.url),
-      ...(access ? { access } : {}),
-    });
+    return new RegistryError(
+      mapWording(message, (text) => this.#redact(text)),
+      {
+        status,
+        code,
+        temporary: TEMPORARY_STATUSES.has(status),
+        operation: request.operation,
+        url: this.redactUrl(request.url),
+        ...(access ? { access } : {}),
+      },
+    );
   }
 }
 
