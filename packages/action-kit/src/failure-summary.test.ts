@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, StepFailure } from './errors';
+import { ConfigurationError, failureNotes, messageFor, StepFailure } from './errors';
 import { buildFailureSummary, readRequest, splitFixClause, splitLastSentence } from './failure-summary';
+import { type CliAudience, input, setInput, words } from './wording';
+
+/** What `flow` reads an error's notes as, were it to print them: flags. */
+const PROMOTE_FLAGS: CliAudience = {
+  kind: 'cli',
+  flags: { to: { type: 'string' }, 'version-scheme': { type: 'string' }, mode: { type: 'string' } },
+};
 
 const REPORT = {
   step: 'promote',
@@ -72,6 +79,31 @@ describe('buildFailureSummary', () => {
     const text = buildFailureSummary(error, [], REPORT).toString();
     expect(text).toContain('**Refused because:** 1 breaking commit(s) in v2.3.20..HEAD\n');
     expect(text).toContain('**What to do:** Either bump the major to 3.0.0');
+  });
+
+  it('notes that name inputs are in the workflow’s words there, and in flags for flow', () => {
+    const fix = words`write vMAJOR.MINOR.PATCH, or ${setInput('version-scheme', 'calver')}.`;
+    const error = new ConfigurationError(words`${input('to')} has v1.0, which is not a release tag: ${fix}`, {
+      fix,
+      unchanged: words`No tag was written; ${input('to')} was read only.`,
+    });
+    const text = buildFailureSummary(error, [], REPORT).toString();
+    expect(text).toContain('**Refused because:** Input "to" has v1.0, which is not a release tag\n');
+    expect(text).toContain('**What is unchanged:** No tag was written; input "to" was read only.');
+    expect(text).toContain('**What to do:** Write vMAJOR.MINOR.PATCH, or set version-scheme: calver.');
+    expect(failureNotes(error, PROMOTE_FLAGS)).toEqual({
+      fix: 'write vMAJOR.MINOR.PATCH, or pass --version-scheme calver.',
+      unchanged: 'No tag was written; --to was read only.',
+    });
+    const fixYank = words`to only block the artifact, ${setInput('mode', 'tombstone-only')}.`;
+    const partial = new StepFailure(words`Deleting failed; ${fixYank}`, { fix: fixYank });
+    expect(messageFor(partial, PROMOTE_FLAGS)).toBe(
+      'Deleting failed; to only block the artifact, pass --mode tombstone-only.',
+    );
+    expect(partial.message).toBe('Deleting failed; to only block the artifact, set mode: tombstone-only.');
+    expect(buildFailureSummary(partial, [], REPORT).toString()).toContain(
+      '**What to do:** To only block the artifact, set mode: tombstone-only.',
+    );
   });
 
   it('shows asked values safely: URL user info redacted, digests short with the full one folded, long values cut', () => {
