@@ -692,7 +692,7 @@ describe('flow build builds exactly the commit it tags, against the real registr
       expect(promoted.exitCode).toBe(1);
       expect(promoted.stdout).toBe('');
       expect(lastLine(promoted)).toBe(
-        `flow promote: --from ${from} is ${image}@${digest}, which was built from uncommitted changes on top of commit ${head.slice(0, 7)} (revision ${head}-dirty): a dirty build is never promoted. Commit the changes, build that commit (build-by-sha), and promote it.`,
+        `flow promote: --from ${from} is ${image}@${digest}, which was built from uncommitted changes on top of commit ${head.slice(0, 7)} (revision ${head}-dirty): a dirty build is never promoted. Commit the changes, build that commit (flow build), and promote it.`,
       );
     }
     expect(await skopeoTags(image)).toEqual([result.tag]);

@@ -202,11 +202,12 @@ async function readCommittedRevision(
   if (revision === undefined) return undefined;
   const lineage = judgeRevision(revision);
   if (lineage.kind === 'commit') return lineage.sha;
+  const build = forAudience({ action: 'build-by-sha', cli: 'flow build' });
   const fix =
     lineage.kind === 'dirty'
-      ? 'a dirty build is never promoted. Commit the changes, build that commit (build-by-sha), and promote it'
-      : 'its lineage cannot be checked (yanks are found by commit), so it is not promoted. Build the commit with build-by-sha, and promote that';
+      ? words`a dirty build is never promoted. Commit the changes, build that commit (${build}), and promote it`
+      : words`its lineage cannot be checked (yanks are found by commit), so it is not promoted. Build the commit with ${build}, and promote that`;
   throw new ConfigurationError(
-    `Input "from" ${reference} is ${store.location}@${manifest.digest}, which ${describeUncommitted(lineage)}: ${fix}.`,
+    words`${input('from')} ${reference} is ${store.location}@${manifest.digest}, which ${describeUncommitted(lineage)}: ${fix}.`,
   );
 }

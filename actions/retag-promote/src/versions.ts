@@ -1,4 +1,4 @@
-import { errorMessage, type Logger } from '@flow-actions/action-kit';
+import { describeError, forAudience, type Logger, words } from '@flow-actions/action-kit';
 import type { ArtifactStore } from '@flow-actions/oci-store';
 import { type VersionScheme, versionsNewestFirst } from './version-scheme';
 
@@ -40,7 +40,7 @@ export async function findVersions(
     }
   } catch (error) {
     lookup.logger.warning(
-      `${store.location}: cannot read the version tags that name the artifacts this promotion swaps (${errorMessage(error)}); the summary shows their digests only.`,
+      words`${store.location}: cannot read the version tags that name the artifacts this promotion swaps (${describeError(error)}); ${forAudience({ action: 'the summary shows', cli: 'the output shows' })} their digests only.`,
     );
   }
   return found;

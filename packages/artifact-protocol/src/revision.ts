@@ -105,6 +105,8 @@ export function judgeRevision(revision: string): RevisionLineage {
  * Why an artifact with this revision stands for no commit, as the end of a sentence that starts
  * with where it is (`ghcr.io/acme/api@sha256:… was built from …`); undefined for a commit's.
  */
+export function describeUncommitted(lineage: Exclude<RevisionLineage, { kind: 'commit' }>): string;
+export function describeUncommitted(lineage: RevisionLineage): string | undefined;
 export function describeUncommitted(lineage: RevisionLineage): string | undefined {
   switch (lineage.kind) {
     case 'commit':
