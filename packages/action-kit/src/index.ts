@@ -43,6 +43,7 @@ export {
   asWording,
   forAudience,
   input,
+  inputLabel,
   inputName,
   inputs,
   inputValue,

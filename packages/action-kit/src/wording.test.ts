@@ -9,6 +9,7 @@ import {
   type CliAudience,
   forAudience,
   input,
+  inputLabel,
   inputName,
   inputs,
   inputValue,
@@ -78,6 +79,11 @@ describe('a message written once reads in each audience’s terms', () => {
       words`check it out (${forAudience({ action: 'actions/checkout', cli: 'git switch --detach abc1234' })}).`,
       'check it out (actions/checkout).',
       'check it out (git switch --detach abc1234).',
+    ],
+    [
+      words`${inputLabel('allow-yanked')}: rebuilt as allowed`,
+      'allow-yanked: rebuilt as allowed',
+      '--allow-yanked: rebuilt as allowed',
     ],
     [
       words`${joinWordings([inputName('tag'), inputName('digest')], ', ')}`,

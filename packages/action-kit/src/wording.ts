@@ -109,6 +109,14 @@ export function inputName(name: string): Wording {
   return new Wording((audience) => (audience.kind === 'cli' ? flagName(audience, name) : `"${name}"`));
 }
 
+/**
+ * Names an input bare, as a label does (`forward-only: no earlier deploy`, `(allow-dirty)`): the
+ * name to a workflow author, `--forward-only` on the command line.
+ */
+export function inputLabel(name: string): Wording {
+  return new Wording((audience) => (audience.kind === 'cli' ? flagName(audience, name) : name));
+}
+
 /** Names several inputs: `inputs "username" and "password"`, or `--username and --password`. */
 export function inputs(...names: readonly string[]): Wording {
   return new Wording((audience, atStart) => {
