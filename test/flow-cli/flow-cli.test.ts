@@ -987,7 +987,7 @@ describe('flow update-manifest --forward-only: stage never moves back', () => {
     const skipped = await deploy(older, digests.older);
     expect(skipped.exitCode).toBe(0);
     expect(skipped.stdout.split('\n').slice(0, 3)).toEqual([
-      `Skipped (forward-only) on ${bare} main.`,
+      `Skipped (--forward-only) on ${bare} main.`,
       `Source commit ${older} (the artifact's revision).`,
       `Skipped: the environment runs ${newer.slice(0, 7)}, which is newer than ${older.slice(0, 7)} (${older.slice(0, 7)} is its ancestor), so deploying ${older.slice(0, 7)} would move it back. Nothing was changed; ${newer.slice(0, 7)}'s run checks it.`,
     ]);

@@ -353,7 +353,7 @@ describe("update-manifest lineage: the source commit is the artifact's own", () 
     expect(allowed.errors).toEqual([]);
     expect(allowed.warnings).toEqual([
       expect.stringMatching(
-        /^DEPLOYING UNCOMMITTED CHANGES \(allow-dirty\): Input "digest" .*No commit vouches for it, so the Flow-Source-Commit trailer is left out/,
+        /^DEPLOYING UNCOMMITTED CHANGES \(allow-dirty\): input "digest" .*No commit vouches for it, so the Flow-Source-Commit trailer is left out/,
       ),
     ]);
     const trailers = await trailersOf(repo.path, await headOf(repo.path));

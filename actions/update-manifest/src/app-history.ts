@@ -1,5 +1,14 @@
-import { ConfigurationError, exec, type Logger, oneLine, type SecretMasker } from '@flow-actions/action-kit';
-import type { AppHistory } from './forward-only';
+import {
+  ConfigurationError,
+  exec,
+  forAudience,
+  input,
+  type Logger,
+  oneLine,
+  type SecretMasker,
+  words,
+} from '@flow-actions/action-kit';
+import { type AppHistory, FORWARD_ONLY } from './forward-only';
 
 /**
  * The history of the app repository checked out in `dir`, for forward-only. A shallow checkout
@@ -12,8 +21,7 @@ export async function openAppHistory(
   dir: string,
   context: { logger: Logger; masker: SecretMasker },
 ): Promise<AppHistory> {
-  // `flow` rewords the input into its flag.
-  const input = 'Input "forward-only"';
+  const setting = input('forward-only');
   const env = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
   const git = (args: string[]) =>
     exec('git', ['-C', dir, ...args], {
@@ -23,21 +31,23 @@ export async function openAppHistory(
       allowFailure: true,
     });
   const probe = await git(['rev-parse', '--is-shallow-repository']).catch((error: Error) => {
-    throw new ConfigurationError(`${input} compares commits with git, which cannot run: ${error.message}`);
+    throw new ConfigurationError(
+      words`${setting} compares commits with git, which cannot run: ${error.message}`,
+    );
   });
   if (probe.exitCode !== 0) {
     throw new ConfigurationError(
-      `${input} compares commits in the app repository's history, but ${dir} is not a git checkout (${oneLine(probe.stderr.trim())}): check the repository out with its history first (in a workflow: actions/checkout with fetch-depth: 0, before this step).`,
+      words`${setting} compares commits in the app repository's history, but ${dir} is not a git checkout (${oneLine(probe.stderr.trim())}): ${forAudience({ action: 'check the repository out with its history first (in a workflow: actions/checkout with fetch-depth: 0, before this step)', cli: 'run it in a clone of the app repository, with its history' })}.`,
     );
   }
   if (probe.stdout.trim() === 'true') {
     context.logger.info(
-      `${dir} is a shallow clone: fetching the rest of its history from origin for forward-only.`,
+      words`${dir} is a shallow clone: fetching the rest of its history from origin for ${FORWARD_ONLY}.`,
     );
     const fetched = await git(['fetch', '--quiet', '--no-tags', '--unshallow', 'origin']);
     if (fetched.exitCode !== 0) {
       throw new ConfigurationError(
-        `${input} needs the app repository's history, and ${dir} is a shallow clone whose history could not be fetched (${oneLine(context.masker.redact(fetched.stderr.trim()))}): fetch it first (in a workflow: actions/checkout with fetch-depth: 0, before this step; on a terminal: git fetch --unshallow).`,
+        words`${setting} needs the app repository's history, and ${dir} is a shallow clone whose history could not be fetched (${oneLine(context.masker.redact(fetched.stderr.trim()))}): fetch it first (${forAudience({ action: 'in a workflow: actions/checkout with fetch-depth: 0, before this step; on a terminal: git fetch --unshallow', cli: 'git fetch --unshallow, with access to origin' })}).`,
       );
     }
   }

@@ -1,3 +1,4 @@
+import { type CliAudience, wordingFor } from '@flow-actions/action-kit';
 import { describe, expect, it } from 'vitest';
 import { type AppHistory, judgeForward } from './forward-only';
 import type { Deploy } from './git';
@@ -15,6 +16,8 @@ const history: AppHistory = {
     return false;
   },
 };
+
+const TERMINAL: CliAudience = { kind: 'cli', flags: { 'forward-only': { type: 'boolean' } } };
 
 const deployOf = (commit: string | undefined): Deploy => ({
   commit: '9'.repeat(40),
@@ -90,8 +93,21 @@ describe('judgeForward', () => {
   ] as const)('%s', async (_, candidate, current, kind, reason) => {
     const verdict = await judgeForward(candidate, current, history);
     expect(verdict.kind).toBe(kind);
-    expect(verdict.reason).toContain(reason);
-    expect(verdict.reason).not.toContain('\n');
+    expect(String(verdict.reason)).toContain(reason);
+    expect(String(verdict.reason)).not.toContain('\n');
+  });
+
+  it('names the setting as its reader does: forward-only in a notice, --forward-only on a terminal', async () => {
+    const verdict = await judgeForward(C, deployOf(B), history);
+    expect(String(verdict.reason)).toBe(
+      'forward-only: ccccccc is newer than bbbbbbb, which the environment runs',
+    );
+    expect(wordingFor(verdict.reason, TERMINAL)).toBe(
+      '--forward-only: ccccccc is newer than bbbbbbb, which the environment runs',
+    );
+    expect(wordingFor((await judgeForward(undefined, deployOf(C), history)).reason, TERMINAL)).toMatch(
+      /^--forward-only cannot compare: the artifact names no commit/,
+    );
   });
 
   it('skipping names the commit the environment runs and the deploy that put it there', async () => {

@@ -1,3 +1,4 @@
+import { inputLabel, type WordingPart, words } from '@flow-actions/action-kit';
 import { shortSha } from '@flow-actions/commit-identity';
 import type { Deploy } from './git';
 
@@ -15,11 +16,14 @@ export interface AppHistory {
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
 }
 
+/** The setting as its reader names it: `forward-only` (a notice's title too), or `--forward-only`. */
+export const FORWARD_ONLY = inputLabel('forward-only');
+
 export type ForwardVerdict =
   /** Deploy: `reason` says why forward-only let it through (for a notice, or the log). */
-  | { kind: 'forward'; reason: string; notice: boolean }
+  | { kind: 'forward'; reason: WordingPart; notice: boolean }
   /** Skip: the environment runs `runs` (deployed by manifest commit `deploy`), a descendant of the commit. */
-  | { kind: 'behind'; runs: string; deploy: string; reason: string };
+  | { kind: 'behind'; runs: string; deploy: string; reason: WordingPart };
 
 /**
  * Whether deploying `candidate` (the artifact's commit) would move the environment back: it does
@@ -34,25 +38,30 @@ export async function judgeForward(
   current: Deploy | undefined,
   history: AppHistory,
 ): Promise<ForwardVerdict> {
-  const forward = (reason: string, notice = true): ForwardVerdict => ({ kind: 'forward', reason, notice });
+  const forward = (reason: WordingPart, notice = true): ForwardVerdict => ({
+    kind: 'forward',
+    reason,
+    notice,
+  });
   if (!candidate) {
     return forward(
-      'forward-only cannot compare: the artifact names no commit (no Flow-Source-Commit), so it is deployed',
+      words`${FORWARD_ONLY} cannot compare: the artifact names no commit (no Flow-Source-Commit), so it is deployed`,
     );
   }
   const short = shortSha(candidate);
-  if (!current) return forward(`forward-only: no earlier deploy, so ${short} is deployed`, false);
+  if (!current) return forward(words`${FORWARD_ONLY}: no earlier deploy, so ${short} is deployed`, false);
   const runs = current.sourceCommit;
   if (!runs) {
     return forward(
-      `forward-only cannot compare: the current deploy ${shortSha(current.commit)} names no commit (no Flow-Source-Commit trailer), so ${short} is deployed`,
+      words`${FORWARD_ONLY} cannot compare: the current deploy ${shortSha(current.commit)} names no commit (no Flow-Source-Commit trailer), so ${short} is deployed`,
     );
   }
-  if (runs === candidate) return forward(`forward-only: the environment runs ${short} already`, false);
+  if (runs === candidate)
+    return forward(words`${FORWARD_ONLY}: the environment runs ${short} already`, false);
   for (const commit of [runs, candidate]) {
     if (!(await history.contains(commit))) {
       return forward(
-        `forward-only cannot compare: ${shortSha(commit)} is not in the history of the checkout in ${history.dir} (another repository, a branch not fetched, or history rewritten), so ${short} is deployed`,
+        words`${FORWARD_ONLY} cannot compare: ${shortSha(commit)} is not in the history of the checkout in ${history.dir} (another repository, a branch not fetched, or history rewritten), so ${short} is deployed`,
       );
     }
   }
@@ -66,11 +75,11 @@ export async function judgeForward(
   }
   if (await history.isAncestor(runs, candidate)) {
     return forward(
-      `forward-only: ${short} is newer than ${shortSha(runs)}, which the environment runs`,
+      words`${FORWARD_ONLY}: ${short} is newer than ${shortSha(runs)}, which the environment runs`,
       false,
     );
   }
   return forward(
-    `forward-only: ${short} and ${shortSha(runs)}, which the environment runs, are on different lines of history (neither is an ancestor of the other, e.g. a deploy from another branch), so ${short} is deployed`,
+    words`${FORWARD_ONLY}: ${short} and ${shortSha(runs)}, which the environment runs, are on different lines of history (neither is an ancestor of the other, e.g. a deploy from another branch), so ${short} is deployed`,
   );
 }

@@ -225,7 +225,7 @@ describe('getRevertInputs', () => {
     ],
     [
       { 'forward-only': 'true' },
-      'Input "revert" puts back what ran before a deploy, which forward-only would call moving back: leave Input "forward-only" false in a revert step.',
+      'Input "revert" puts back what ran before a deploy, which "forward-only" would call moving back: set forward-only: false in a revert step.',
     ],
     [{ path: '' }, 'Input "path" is required: name the files or folders to update, e.g. envs/stage.'],
   ])('refuses %j in one line', (values, message) => {

@@ -9,6 +9,7 @@ import {
   joinWordings,
   refuseUrlCredentials,
   type SecretMasker,
+  setInput,
   words,
 } from '@flow-actions/action-kit';
 import { getRegistryInputs, type RegistryInputs } from '@flow-actions/artifact-protocol';
@@ -162,7 +163,7 @@ export function getRevertInputs(
   }
   if (reader.boolean('forward-only', false)) {
     throw new ConfigurationError(
-      `Input "${name}" puts back what ran before a deploy, which forward-only would call moving back: leave Input "forward-only" false in a revert step.`,
+      words`${input(name)} puts back what ran before a deploy, which ${inputName('forward-only')} would call moving back: ${setInput('forward-only', false)} ${forAudience({ action: 'in a revert step', cli: words`with ${inputName(name)}` })}.`,
     );
   }
   return {

@@ -161,7 +161,7 @@ function reportForward(context: ActionContext, result: Pick<UpdateResult, 'forwa
   const { forward } = result;
   if (!forward) return;
   if (forward.kind === 'behind' || forward.notice) {
-    issueCommand('notice', { title: 'forward-only' }, context.masker.redact(forward.reason));
+    issueCommand('notice', { title: 'forward-only' }, context.masker.redact(String(forward.reason)));
   } else {
     context.logger.info(forward.reason);
   }

@@ -1,11 +1,11 @@
-import { type CliAudience, ConfigurationError, wordingFor } from '@flow-actions/action-kit';
+import { type CliAudience, ConfigurationError, messageFor, wordingFor } from '@flow-actions/action-kit';
 import { type ArtifactStore, MemoryStore, RegistryError } from '@flow-actions/oci-store';
 import { describe, expect, it } from 'vitest';
 import { findSourceCommit } from './source-commit';
 
 const BUILT = 'b0b0b0b0c1c1c1c1d2d2d2d2e3e3e3e3f4f4f4f4';
 const OTHER = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
-const TERMINAL: CliAudience = { kind: 'cli', flags: {} };
+const TERMINAL: CliAudience = { kind: 'cli', flags: { 'allow-dirty': { type: 'boolean' } } };
 
 async function storeWith(
   annotations: Record<string, string>,
@@ -87,12 +87,15 @@ describe('findSourceCommit', () => {
       { artifact: 'registry.test/acme/api', target: { tag: 'v1.0.0' }, allowDirty: true },
       async () => store,
     );
-    expect(allowed).toEqual({
+    expect({ ...allowed, warning: String(allowed.warning) }).toEqual({
       dirtyOf: BUILT,
       warning: expect.stringMatching(
-        /^DEPLOYING UNCOMMITTED CHANGES \(allow-dirty\): Input "tag" v1\.0\.0 is .*No commit vouches for it, so the Flow-Source-Commit trailer is left out/,
+        /^DEPLOYING UNCOMMITTED CHANGES \(allow-dirty\): input "tag" v1\.0\.0 is .*No commit vouches for it, so the Flow-Source-Commit trailer is left out: "revert-deploy-of" and "forward-only" cannot recognise this deploy/,
       ),
     });
+    expect(wordingFor(allowed.warning ?? '', TERMINAL)).toMatch(
+      /^DEPLOYING UNCOMMITTED CHANGES \(--allow-dirty\): --tag v1\.0\.0 is .*: --revert-deploy-of and --forward-only cannot recognise this deploy/,
+    );
     expect(allowed.sha).toBeUndefined();
     // Naming a commit for it would make the trailer lie.
     await expect(
@@ -101,6 +104,25 @@ describe('findSourceCommit', () => {
         async () => store,
       ),
     ).rejects.toThrow(`Input "source-commit" ${BUILT} cannot name the commit of a dirty build`);
+  });
+
+  it('on a terminal, the dirty build refusals name the flags', async () => {
+    const { store, digest } = await storeWith({ 'org.opencontainers.image.revision': `${BUILT}-dirty` });
+    const refusal = async (request: Partial<Parameters<typeof findSourceCommit>[0]>) => {
+      const error = await findSourceCommit(
+        { artifact: 'registry.test/acme/api', target: { digest }, ...request },
+        async () => store,
+      ).catch((thrown: unknown) => thrown);
+      return messageFor(error, TERMINAL);
+    };
+    expect(await refusal({})).toMatch(
+      new RegExp(
+        `^--digest ${digest} is .*: a dirty build is not deployed\\. .*, or pass --allow-dirty to deploy it anyway`,
+      ),
+    );
+    expect(await refusal({ allowDirty: true, explicit: BUILT })).toMatch(
+      /^--source-commit b0b0\w+ cannot name the commit of a dirty build: .*\. Leave out --source-commit\.$/,
+    );
   });
 
   it('an unreadable registry is a warning; a store that cannot even be opened is a configuration error', async () => {

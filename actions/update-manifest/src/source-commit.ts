@@ -1,9 +1,13 @@
 import {
   ConfigurationError,
   describeError,
+  forAudience,
   input,
+  inputLabel,
+  inputName,
   isConfigurationError,
   mapWording,
+  setInput,
   type WordingPart,
   words,
 } from '@flow-actions/action-kit';
@@ -92,21 +96,20 @@ function acceptDirty(
   reference: string,
   read: Extract<RevisionRead, { dirty: unknown }>,
 ): SourceCommit {
-  const input = request.target.digest ? 'Input "digest"' : 'Input "tag"';
-  const built = `${input} ${reference} is ${read.where}, which ${describeUncommitted(read.dirty)}`;
+  const built = words`${input(request.target.digest ? 'digest' : 'tag')} ${reference} is ${read.where}, which ${describeUncommitted(read.dirty)}`;
   if (!request.allowDirty) {
     throw new ConfigurationError(
-      `${built}: a dirty build is not deployed. Commit the changes and deploy that commit's artifact, or set allow-dirty: true to deploy it anyway to an environment of your own.`,
+      words`${built}: a dirty build is not deployed. Commit the changes and deploy that commit's artifact, or ${setInput('allow-dirty', true)} to deploy it anyway to an environment of your own.`,
     );
   }
   if (request.explicit) {
     throw new ConfigurationError(
-      `Input "source-commit" ${request.explicit} cannot name the commit of a dirty build: ${read.where} ${describeUncommitted(read.dirty)}. Leave it empty.`,
+      words`${input('source-commit')} ${request.explicit} cannot name the commit of a dirty build: ${read.where} ${describeUncommitted(read.dirty)}. ${forAudience({ action: 'Leave it empty', cli: words`Leave out ${inputName('source-commit')}` })}.`,
     );
   }
   return {
     dirtyOf: read.dirty.of,
-    warning: `DEPLOYING UNCOMMITTED CHANGES (allow-dirty): ${built}. No commit vouches for it, so the Flow-Source-Commit trailer is left out: revert-deploy-of and forward-only cannot recognise this deploy. Deploy a commit's artifact over it as soon as you are done.`,
+    warning: words`DEPLOYING UNCOMMITTED CHANGES (${inputLabel('allow-dirty')}): ${built}. No commit vouches for it, so the Flow-Source-Commit trailer is left out: ${inputName('revert-deploy-of')} and ${inputName('forward-only')} cannot recognise this deploy. Deploy a commit's artifact over it as soon as you are done.`,
   };
 }
 

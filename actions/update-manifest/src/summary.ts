@@ -90,7 +90,7 @@ export function buildSummary(result: UpdateResult, options: SummaryOptions): Sum
   ].filter(Boolean);
   if (lineage.length > 0) summary.paragraph(`Lineage: ${lineage.join(', ')}.`);
   if (options.source?.warning) summary.paragraph(`**Warning:** ${options.source.warning}`);
-  if (result.forward) summary.paragraph(result.forward.reason);
+  if (result.forward) summary.paragraph(String(result.forward.reason));
   if (result.diff) summary.details('Diff', `\`\`\`diff\n${result.diff.trimEnd()}\n\`\`\``);
   return summary;
 }

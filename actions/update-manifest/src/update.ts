@@ -89,7 +89,8 @@ export async function updateManifest(
     throw new Error('pull-request mode needs a pull request API client');
   }
   const { appHistory } = dependencies;
-  if (request.forwardOnly && !appHistory) throw new Error('forward-only needs the app history');
+  if (request.forwardOnly && !appHistory)
+    throw new Error('updateManifest: request.forwardOnly needs dependencies.appHistory');
 
   const branch = await git.clone(request.branch);
   logger.info(`Cloned ${request.repositoryLabel} at ${branch}.`);

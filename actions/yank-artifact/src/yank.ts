@@ -3,8 +3,8 @@ import {
   errorMessage,
   type Logger,
   nullLogger,
-  setInput,
   StepFailure,
+  setInput,
   words,
 } from '@flow-actions/action-kit';
 import { writeTombstone } from '@flow-actions/artifact-protocol';

@@ -134,7 +134,11 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
     if (json) {
       stdout(`${masker.redact(jsonFor(output.json, audience))}\n`);
     } else {
-      const lines = [...output.lines, '', ...formatTable(output.table)];
+      const lines = [
+        ...output.lines.map((line) => wordingFor(line, audience)),
+        '',
+        ...formatTable(output.table),
+      ];
       stdout(`${masker.redact(lines.join('\n'))}\n`);
     }
     if (output.failure) {

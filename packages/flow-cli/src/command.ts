@@ -56,7 +56,8 @@ export interface CommandContext {
 /** What a command returns: a JSON object for `--json`, else a few lines and a table. */
 export interface CommandOutput {
   json: Record<string, unknown>;
-  lines: string[];
+  /** A core's words may name inputs (a wording): printed in flags. */
+  lines: WordingPart[];
   table: Table;
   /**
    * Set when the command reports what it found and still fails (a gate that blocked): the output

@@ -122,7 +122,7 @@ export const updateManifestCommand: Command = {
       unchanged: 'Nothing to change on',
       'dry-run': 'Would update',
       'pull-request': 'Opened a pull request on',
-      behind: 'Skipped (forward-only) on',
+      behind: 'Skipped (--forward-only) on',
     }[result.status];
     return {
       json: {
