@@ -665,7 +665,7 @@ describe('yank-artifact on GHCR (Packages API fake checked against the OpenAPI d
     expect(run.exitCode).toBe(1);
     expect(run.errors).toHaveLength(1);
     expect(run.errors[0]).toMatch(
-      /GitHub rejected the token itself \(missing, invalid or expired\): pass a valid github-token, then re-run: yanking is idempotent\.$/,
+      /GitHub rejected the token itself \(missing, invalid or expired\): pass a valid "github-token", then re-run: yanking is idempotent\.$/,
     );
     expect(run.errors[0]).not.toContain('may not delete');
     expect(await skopeoDigest(`${repo}:yanked-3333333`)).toBeDefined();

@@ -1,4 +1,4 @@
-import { RecordingLogger } from '@flow-actions/action-kit';
+import { type CliAudience, messageFor, RecordingLogger, wordingFor } from '@flow-actions/action-kit';
 import { createTagPatternMatcher, readTombstone } from '@flow-actions/artifact-protocol';
 import { GitHubApiError } from '@flow-actions/github-api';
 import { MemoryStore, RegistryError } from '@flow-actions/oci-store';
@@ -8,6 +8,11 @@ import { createOciDeleter } from './deleters';
 import { type YankError, type YankOptions, yankCommit } from './yank';
 
 const sha = (char: string) => char.repeat(40);
+/** `flow yank`'s reader, for the advice a terminal gets. */
+const YANK_FLAGS: CliAudience = {
+  kind: 'cli',
+  flags: { mode: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' } },
+};
 const options = (overrides: Partial<YankOptions> = {}): YankOptions => ({
   sha: sha('a'),
   reason: 'stage smoke tests failed',
@@ -281,7 +286,7 @@ describe('yankCommit', () => {
           access: 'credentials-missing',
         },
       ),
-      'No credentials reached the registry: log in (docker/login-action, or username and password), then re-run: yanking is idempotent.',
+      'No credentials reached the registry: log in with docker/login-action or set username and password, then re-run: yanking is idempotent.',
     ],
     [
       'a GitHub token GitHub rejects',
@@ -294,7 +299,7 @@ describe('yankCommit', () => {
           temporary: false,
         },
       ),
-      'GitHub rejected the token itself (missing, invalid or expired): pass a valid github-token, then re-run: yanking is idempotent.',
+      'GitHub rejected the token itself (missing, invalid or expired): pass a valid "github-token", then re-run: yanking is idempotent.',
     ],
     [
       'a GitHub token without the package right',
@@ -324,6 +329,36 @@ describe('yankCommit', () => {
       expect(await readTombstone(store, sha('a'))).toBeDefined();
     },
   );
+
+  it('on a terminal, a failed delete advises in flow yank’s flags, and its summary notes in the workflow’s words', async () => {
+    const refused = async (refusal: RegistryError) => {
+      const { store } = recordingStore();
+      await seedImage(store, { revision: sha('a') });
+      store.beforeWrite = (operation) => {
+        if (operation === 'deleteManifest' || operation === 'deleteTag') throw refusal;
+      };
+      return (await yankCommit([target(store)], options()).catch((caught: unknown) => caught)) as YankError;
+    };
+    const details = { temporary: false, operation: 'delete-manifest', url: 'http://registry.test' } as const;
+    const disabled = await refused(
+      new RegistryError('registry.test refused DELETE: 405', { ...details, status: 405 }),
+    );
+    expect(messageFor(disabled, YANK_FLAGS)).toMatch(
+      /re-run: yanking is idempotent\. To keep the artifact and only block it, pass --mode tombstone-only\.$/,
+    );
+    expect(disabled.message).toMatch(/To keep the artifact and only block it, set mode: tombstone-only\.$/);
+    expect(wordingFor(disabled.notes.fix ?? '', YANK_FLAGS)).toMatch(/pass --mode tombstone-only\.$/);
+    const anonymous = await refused(
+      new RegistryError('registry registry.test requires credentials to delete-manifest acme/api (401)', {
+        ...details,
+        status: 401,
+        access: 'credentials-missing',
+      }),
+    );
+    expect(messageFor(anonymous, YANK_FLAGS)).toMatch(
+      /No credentials reached the registry: log in with docker login or pass --username and --password, then re-run: yanking is idempotent\.$/,
+    );
+  });
 
   it('a short-sha collision (the tag names another commit) is refused before any write', async () => {
     const { store, writes } = recordingStore();

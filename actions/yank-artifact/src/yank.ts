@@ -1,16 +1,19 @@
 import {
   ConfigurationError,
-  errorMessage,
+  describeError,
+  inputName,
   type Logger,
+  mapWording,
   nullLogger,
   StepFailure,
   setInput,
+  type WordingPart,
   words,
 } from '@flow-actions/action-kit';
 import { writeTombstone } from '@flow-actions/artifact-protocol';
 import { type ShaTagOptions, shortSha } from '@flow-actions/commit-identity';
 import { isGitHubApiError } from '@flow-actions/github-api';
-import { type ArtifactStore, isRegistryError } from '@flow-actions/oci-store';
+import { type ArtifactStore, isRegistryError, REGISTRY_LOGIN } from '@flow-actions/oci-store';
 import type { ArtifactDeleter } from './deleters';
 import { type ImagePlan, mapBounded, planImageYank } from './plan';
 
@@ -117,10 +120,10 @@ export interface YankResult {
 export class YankError extends StepFailure {
   override name = 'YankError';
   constructor(
-    message: string,
+    message: WordingPart,
     readonly result: YankResult,
     /** What to do, as the message ends with it. Default: re-run (see the failure summary). */
-    fix: string | undefined,
+    fix: WordingPart | undefined,
     options?: { cause?: unknown },
   ) {
     const tombstones = result.images
@@ -184,7 +187,9 @@ export async function yankCommit(targets: readonly YankTarget[], options: YankOp
     } catch (error) {
       if (error instanceof YankError || result.images.length === 0) throw error;
       // The repositories before this one are yanked: the error must not read as if nothing was.
-      throw new YankError(`${plan.location}: ${errorMessage(error)}`, result, undefined, { cause: error });
+      throw new YankError(words`${plan.location}: ${describeError(error)}`, result, undefined, {
+        cause: error,
+      });
     }
   }
   return result;
@@ -246,7 +251,7 @@ async function yankImage(
   if (doomed.length === 0) return { ...result, outcome: 'tombstoned' };
 
   logger.info(`${plan.location}: deleting ${describeReferences(plan, doomed)} via ${target.deleter.via}.`);
-  const failed = async (message: (left: string) => string, fix: string, cause: unknown) => {
+  const failed = async (message: (left: string) => WordingPart, fix: WordingPart, cause: unknown) => {
     // Only a registry that can be asked afterwards tells what the failure left; GHCR's cache cannot.
     const left = target.deleter.verifiable ? await findRemaining(target.store, doomed) : doomed;
     const failure: ImageResult = {
@@ -256,16 +261,21 @@ async function yankImage(
       remaining: left.map((reference) => displayReference(plan, reference)),
     };
     const shown = left.length > 0 ? describeReferences(plan, left) : 'nothing';
-    return new YankError(`${message(shown)} ${fix}`, { ...done, images: [...done.images, failure] }, fix, {
-      cause,
-    });
+    return new YankError(
+      words`${message(shown)} ${fix}`,
+      { ...done, images: [...done.images, failure] },
+      fix,
+      {
+        cause,
+      },
+    );
   };
   try {
     await target.deleter.deleteArtifact(plan);
   } catch (error) {
     throw await failed(
       (left) =>
-        `Deleting ${plan.location}@${plan.artifact?.digest ?? plan.children.join(', ')} failed: ${withoutFinalStop(errorMessage(error))}. The tombstone ${tombstone} is written, so ${shortSha(options.sha)} cannot be rebuilt or promoted; still in the registry: ${left}.`,
+        words`Deleting ${plan.location}@${plan.artifact?.digest ?? plan.children.join(', ')} failed: ${mapWording(describeError(error), withoutFinalStop)}. The tombstone ${tombstone} is written, so ${shortSha(options.sha)} cannot be rebuilt or promoted; still in the registry: ${left}.`,
       fixFor(error),
       error,
     );
@@ -321,11 +331,11 @@ function withoutFinalStop(message: string): string {
  * after, and for an access refusal follows the store's own classification, so a wrong password is
  * never called a missing right.
  */
-function fixFor(error: unknown): string {
+function fixFor(error: unknown): WordingPart {
   const rerun = 'then re-run: yanking is idempotent.';
   if (isRegistryError(error)) {
     if (error.status === 405) {
-      return 'Once deletion is enabled (or the artifact deleted by hand), re-run: yanking is idempotent. To keep the artifact and only block it, use mode: tombstone-only.';
+      return words`Once deletion is enabled (or the artifact deleted by hand), re-run: yanking is idempotent. To keep the artifact and only block it, ${setInput('mode', 'tombstone-only')}.`;
     }
     switch (error.access) {
       case 'permission-missing':
@@ -333,11 +343,11 @@ function fixFor(error: unknown): string {
       case 'credentials-rejected':
         return `The registry rejected the credentials themselves (a wrong username, password or token, not a missing right): fix them, ${rerun}`;
       case 'credentials-missing':
-        return `No credentials reached the registry: log in (docker/login-action, or username and password), ${rerun}`;
+        return words`No credentials reached the registry: ${REGISTRY_LOGIN}, ${rerun}`;
     }
   }
   if (isGitHubApiError(error) && error.status === 401) {
-    return `GitHub rejected the token itself (missing, invalid or expired): pass a valid github-token, ${rerun}`;
+    return words`GitHub rejected the token itself (missing, invalid or expired): pass a valid ${inputName('github-token')}, ${rerun}`;
   }
   if (isGitHubApiError(error) && error.status === 403) {
     return `The token was accepted but may not delete the package version: give it packages: write and admin rights on the package, ${rerun}`;
