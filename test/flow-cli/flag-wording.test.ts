@@ -67,6 +67,17 @@ const ACTION_ONLY: { file: string; text: string; reason: string }[] = [
     reason: 'the GitHub API, which flow never calls: require-checks, environment, GHCR deletes',
   },
   {
+    file: 'packages/github-api/src/client.ts',
+    text: 'GITHUB_REPOSITORY is not set; run in a workflow',
+    reason: 'the GitHub API, which flow never calls: require-checks, environment, GHCR deletes',
+  },
+  {
+    file: 'packages/github-api/src/required-checks.ts',
+    text: 'its workflow failed to start: fix the workflow',
+    reason:
+      "a required check's conclusion: flow promote and flow publish never wait for checks (no --require-checks)",
+  },
+  {
     file: 'packages/github-api/src/errors.ts',
     text: "pass a valid token in the step's `github-token` input",
     reason: 'the GitHub API, which flow never calls: require-checks, environment, GHCR deletes',

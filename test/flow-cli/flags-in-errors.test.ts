@@ -2,9 +2,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMMANDS } from '@flow-actions/flow-cli';
+import { openStore } from '@flow-actions/oci-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningRegistry, startRegistry } from '../services';
 import { allActionInputs } from '../support/action-inputs';
+import { seedImage } from '../support/artifacts';
 import { type FlowRun, runFlow } from '../support/flow-cli';
 import { git } from '../support/git';
 
@@ -101,17 +103,24 @@ beforeAll(async () => {
   expect(yanked.exitCode).toBe(0);
 
   const seed = join(work, 'manifests-seed');
-  await mkdir(join(seed, 'envs', 'stage'), { recursive: true });
+  await mkdir(seed);
   await git(['init', '-q', '-b', 'main'], seed);
-  await writeFile(
-    join(seed, 'envs', 'stage', 'kustomization.yaml'),
-    'images:\n  - name: ghcr.io/acme/api\n    newTag: "0f0f0f0"\n',
-  );
+  // stage for the refusals (never written), forward and own for the deploys that go through.
+  for (const environment of ['stage', 'forward', 'own']) {
+    await mkdir(join(seed, 'envs', environment), { recursive: true });
+    await writeFile(
+      join(seed, 'envs', environment, 'kustomization.yaml'),
+      'images:\n  - name: ghcr.io/acme/api\n    newTag: "0f0f0f0"\n',
+    );
+  }
   await git(['add', '.'], seed);
-  await git(['commit', '-q', '-m', 'stage'], seed);
+  await git(['commit', '-q', '-m', 'environments'], seed);
   await git(['clone', '-q', '--bare', seed, manifests], work);
 
-  registry = await startRegistry({ auth: 'htpasswd' });
+  // Deletion off, as on many registries: a yank writes its tombstone, then the delete is refused.
+  registry = await startRegistry({ auth: 'htpasswd', deleteEnabled: false });
+  const login = { username: registry.username as string, password: registry.password as string };
+  await seedImage(await openStore(`${registry.host}/acme/api`, login), { revision: sha.D });
 });
 
 afterAll(async () => {
@@ -141,15 +150,18 @@ function expectOneLineInFlags(run: FlowRun, command: string, exitCode: 1 | 2): s
     expect(line).toMatch(new RegExp(`\\(see flow ${command} --help\\)$`));
     expect(run.stdout).toBe('');
   }
-  for (const pattern of ACTION_WORDS)
-    expect({ stderr: run.stderr, pattern }).not.toMatchObject({
-      stderr: expect.stringMatching(pattern),
-    });
-  // A --name that is an action input must be a flag of this very command.
-  for (const [, flag] of line.matchAll(/(?<![\w-])--([a-z][a-z-]*)/g)) {
+  expectNoActionWords(run.stderr);
+  // A --name that is an action input must be a flag of this very command (unless refused as unknown).
+  for (const [, flag] of line.matchAll(/(?<![\w-]|unknown option )--([a-z][a-z-]*)/g)) {
     if (ACTION_INPUTS.has(flag as string)) expect(flagsOf(command)).toContain(flag);
   }
   return line;
+}
+
+/** None of a workflow's words in `text` (stderr, or stdout of a run that went through). */
+function expectNoActionWords(text: string): void {
+  for (const pattern of ACTION_WORDS)
+    expect({ text, pattern }).not.toMatchObject({ text: expect.stringMatching(pattern) });
 }
 
 interface Case {
@@ -158,8 +170,8 @@ interface Case {
   exitCode: 1 | 2;
   /** Pieces the line must hold: the flag, the cause, the fix. */
   says: string[];
-  /** Never in stderr or stdout: a secret in a URL. */
-  secret?: string;
+  /** Never in stderr or stdout: a secret in a URL, a password on the command line. */
+  secret?: string | (() => string);
   cwd?: () => string;
   env?: NodeJS.ProcessEnv;
 }
@@ -320,6 +332,21 @@ const CASES: Case[] = [
     args: () => updateStage('--revert', 'a'.repeat(40), '--image', 'ghcr.io/acme/api', '--tag', 'v1.0.0'),
     exitCode: 2,
     says: ['--revert undoes a commit and cannot be combined with --image, --tag: leave them empty.'],
+  },
+  {
+    name: 'undoing a deploy with --forward-only, which would call it moving back',
+    args: () => updateStage('--revert', 'a'.repeat(40), '--forward-only'),
+    exitCode: 2,
+    says: [
+      '--revert puts back what ran before a deploy, which --forward-only would call moving back',
+      'leave out --forward-only with --revert',
+    ],
+  },
+  {
+    name: 'waiting for required checks, which only the action does (the GitHub API)',
+    args: () => promoteIn('--from', sha.D, '--to', 'rc-3', '--require-checks', 'stage-cd'),
+    exitCode: 2,
+    says: ['unknown option --require-checks'],
   },
   {
     name: 'a branch that reads as an option',
@@ -491,6 +518,30 @@ const CASES: Case[] = [
     says: ['Path "envs/nowhere" does not exist in', 'check --path'],
   },
   {
+    name: 'a yank where the registry refuses deletes: the tombstone stands, the way on is a flag',
+    args: () => [
+      'yank',
+      '--image',
+      `${registry.host}/acme/api`,
+      '--sha',
+      sha.D,
+      '--reason',
+      'stage smoke failed',
+      '--username',
+      registry.username as string,
+      '--password',
+      registry.password as string,
+    ],
+    exitCode: 1,
+    says: [
+      'has deletion disabled (405',
+      '/acme/api:yanked-',
+      'is written, so',
+      're-run: yanking is idempotent. To keep the artifact and only block it, pass --mode tombstone-only.',
+    ],
+    secret: () => registry.password as string,
+  },
+  {
     name: 'a registry that wants a login',
     args: () => ['inspect', `${registry.host}/acme/api`, 'v1.0.0'],
     exitCode: 1,
@@ -505,7 +556,8 @@ describe('every refusal of flow names flags, on one line, with the exit code of 
     const run = await flow(args, entry.cwd?.() ?? checkout, entry.env);
     const line = expectOneLineInFlags(run, command, entry.exitCode);
     for (const piece of entry.says) expect(line).toContain(piece);
-    if (entry.secret) expect(run.stdout + run.stderr).not.toContain(entry.secret);
+    const secret = typeof entry.secret === 'function' ? entry.secret() : entry.secret;
+    if (secret) expect(run.stdout + run.stderr).not.toContain(secret);
   });
 
   it('a dirty tree is refused naming the file and --allow-dirty; nothing is written', async () => {
@@ -518,6 +570,105 @@ describe('every refusal of flow names flags, on one line, with the exit code of 
     expect(line).toContain('app.zip (modified)');
     expect(line).toContain('or pass --allow-dirty to build them anyway');
     expect(await readFile(join(layout, 'index.json'), 'utf8')).toBe(before);
+  });
+
+  it('a build of uncommitted changes: promote refuses it, update-manifest takes it only with --allow-dirty, all in flags', async () => {
+    const dirty = join(work, 'dirty-allowed');
+    await git(['clone', '-q', checkout, dirty], work);
+    await writeFile(join(dirty, 'app.zip'), 'tried out by hand');
+    const built = await flow(buildArchive('--allow-dirty', '--json'), dirty);
+    expect(built.exitCode).toBe(0);
+    expect(built.stderr).toContain('BUILDING UNCOMMITTED CHANGES (--allow-dirty): app.zip (modified).');
+    expectNoActionWords(built.stderr);
+    const { tag } = JSON.parse(built.stdout) as { tag: string };
+    expect(tag).toMatch(new RegExp(`^dirty-${sha.D.slice(0, 7)}-[0-9a-f]{12}$`));
+
+    const promoted = expectOneLineInFlags(
+      await flow(promoteIn('--from', tag, '--to', 'rc-9', '--yes')),
+      'promote',
+      1,
+    );
+    expect(promoted).toContain(`flow promote: --from ${tag} is `);
+    expect(promoted).toContain(
+      `which was built from uncommitted changes on top of commit ${sha.D.slice(0, 7)} (revision ${sha.D}-dirty): a dirty build is never promoted. Commit the changes, build that commit (flow build), and promote it.`,
+    );
+
+    const deploy = (...rest: string[]) =>
+      flow([
+        'update-manifest',
+        '--repository',
+        manifests,
+        '--path',
+        'envs/own',
+        '--image',
+        'ghcr.io/acme/api',
+        '--artifact',
+        image(),
+        '--tag',
+        tag,
+        ...rest,
+      ]);
+    const before = (await git(['rev-parse', 'main'], manifests)).stdout;
+    const refused = expectOneLineInFlags(await deploy(), 'update-manifest', 1);
+    expect(refused).toContain(`flow update-manifest: --tag ${tag} is `);
+    expect(refused).toContain(
+      "a dirty build is not deployed. Commit the changes and deploy that commit's artifact, or pass --allow-dirty to deploy it anyway to an environment of your own.",
+    );
+    const named = expectOneLineInFlags(
+      await deploy('--allow-dirty', '--source-commit', sha.D),
+      'update-manifest',
+      1,
+    );
+    expect(named).toMatch(
+      new RegExp(
+        `^flow update-manifest: --source-commit ${sha.D} cannot name the commit of a dirty build: .*\\. Leave out --source-commit\\.$`,
+      ),
+    );
+    expect((await git(['rev-parse', 'main'], manifests)).stdout).toBe(before);
+
+    const allowed = await deploy('--allow-dirty');
+    expect(allowed.exitCode).toBe(0);
+    expect(allowed.stderr).toContain(
+      `warning: DEPLOYING UNCOMMITTED CHANGES (--allow-dirty): --tag ${tag} is `,
+    );
+    expect(allowed.stderr).toContain('--revert-deploy-of and --forward-only cannot recognise this deploy.');
+    expectNoActionWords(allowed.stdout + allowed.stderr);
+    const trailers = await git(['log', '-1', '--format=%(trailers)', 'main'], manifests);
+    expect(trailers.stdout).not.toContain('Flow-Source-Commit');
+    expect((await git(['rev-parse', 'main'], manifests)).stdout).not.toBe(before);
+  });
+
+  it('--forward-only says what it decided in flags: a first deploy goes, an older commit after a newer is skipped (exit 0)', async () => {
+    const deploy = (commit: string) =>
+      flow([
+        'update-manifest',
+        '--repository',
+        manifests,
+        '--path',
+        'envs/forward',
+        '--image',
+        'ghcr.io/acme/api',
+        '--artifact',
+        image(),
+        '--tag',
+        commit.slice(0, 7),
+        '--forward-only',
+      ]);
+    const [newer, older] = [sha.D.slice(0, 7), sha.A.slice(0, 7)];
+    const first = await deploy(sha.D);
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout).toContain(`--forward-only: no earlier deploy, so ${newer} is deployed`);
+    const deployed = (await git(['rev-parse', 'main'], manifests)).stdout;
+
+    const skipped = await deploy(sha.A);
+    expect(skipped.exitCode).toBe(0);
+    expect(skipped.stdout.split('\n').slice(0, 3)).toEqual([
+      `Skipped (--forward-only) on ${manifests} main.`,
+      `Source commit ${sha.A} (the artifact's revision).`,
+      `Skipped: the environment runs ${newer}, which is newer than ${older} (${older} is its ancestor), so deploying ${older} would move it back. Nothing was changed; ${newer}'s run checks it.`,
+    ]);
+    expect((await git(['rev-parse', 'main'], manifests)).stdout).toBe(deployed);
+    for (const run of [first, skipped]) expectNoActionWords(run.stdout + run.stderr);
   });
 
   it('with --json, stdout holds the same flag-worded error, and stderr its one line', async () => {
@@ -537,7 +688,7 @@ describe('every refusal of flow names flags, on one line, with the exit code of 
       expect(run.stderr).toContain(
         `commit ${sha.C.slice(0, 7)} was yanked ("stage smoke failed"); going on because of --allow-yanked.`,
       );
-      for (const pattern of ACTION_WORDS) expect(run.stderr).not.toMatch(pattern);
+      expectNoActionWords(run.stderr);
     } finally {
       await git(['checkout', '-q', 'main'], checkout);
     }
