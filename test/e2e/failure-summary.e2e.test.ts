@@ -115,7 +115,7 @@ describe('a refused run writes a job summary: what was asked, why, what is uncha
         ].join('\n'),
         `**Refused because:** Refusing to move immutable tags, so nothing was written: ${repo}:v1.0.0 points at ${old.digest}, not ${next.digest}.`,
         '**What is unchanged:** Nothing was written: no tag was created or moved, nothing was copied and no deployment was recorded.',
-        '**What to do:** Promote under a new version, or change immutable-tags if this tag is meant to move.\n',
+        '**What to do:** Promote under a new version, or change "immutable-tags" if this tag is meant to move.\n',
       ].join('\n\n'),
     );
     for (const tag of ['rc-7', 'prod'])

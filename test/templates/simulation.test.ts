@@ -705,7 +705,7 @@ describe('templates, simulated on the bundled actions against real services', ()
     expect(step(run, 'stage-checks', 'deploy').action?.warnings).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^Could not read .*acme/api:.*rejected the credentials.*Input "source-commit" ${P.sha} is recorded as Flow-Source-Commit unverified\\.$`,
+          `^Could not read .*acme/api:.*rejected the credentials.*input "source-commit" ${P.sha} is recorded as Flow-Source-Commit unverified\\.$`,
         ),
       ),
     ]);

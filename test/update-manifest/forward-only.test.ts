@@ -155,17 +155,19 @@ describe('forward-only (real manifest repository, real app history)', () => {
     expect(c.status).toBe('pushed');
     const b = await deploy('B', 'b');
     expect(b).toMatchObject({ status: 'pushed', forward: { kind: 'forward' } });
-    expect(b.forward?.reason).toContain(`${commits.B.slice(0, 7)} is newer than ${commits.A.slice(0, 7)}`);
+    expect(String(b.forward?.reason)).toContain(
+      `${commits.B.slice(0, 7)} is newer than ${commits.A.slice(0, 7)}`,
+    );
   });
 
   it('what cannot be compared is deployed with the reason: no lineage, another line of history, a commit the checkout lacks', async () => {
     await deploy(undefined, 'none');
     const noTrailer = await deploy('B', 'b');
     expect(noTrailer).toMatchObject({ status: 'pushed', forward: { kind: 'forward', notice: true } });
-    expect(noTrailer.forward?.reason).toContain('names no commit (no Flow-Source-Commit trailer)');
+    expect(String(noTrailer.forward?.reason)).toContain('names no commit (no Flow-Source-Commit trailer)');
 
     const hotfix = await deploy('X', 'x');
-    expect(hotfix.forward?.reason).toContain('are on different lines of history');
+    expect(String(hotfix.forward?.reason)).toContain('are on different lines of history');
     expect(hotfix.status).toBe('pushed');
 
     const unknown = await updateManifest(
@@ -173,7 +175,9 @@ describe('forward-only (real manifest repository, real app history)', () => {
       { git: clientFor('f'), appHistory: await openAppHistory(app, context) },
     );
     expect(unknown.status).toBe('pushed');
-    expect(unknown.forward?.reason).toContain(`ffffff is not in the history of the checkout in ${app}`);
+    expect(String(unknown.forward?.reason)).toContain(
+      `ffffff is not in the history of the checkout in ${app}`,
+    );
   });
 });
 
