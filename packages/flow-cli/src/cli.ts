@@ -31,6 +31,7 @@ import { updateManifestCommand } from './commands/update-manifest';
 import { yankCommand } from './commands/yank';
 import { formatTable } from './output';
 import { createUploadProgress } from './progress';
+import { readCliVersion } from './version';
 
 /** Every command, in the order `flow --help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -89,7 +90,7 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
     return ExitCode.success;
   }
   if (name === '--version') {
-    stdout('flow 0.1.0\n');
+    stdout(`flow ${await readCliVersion()}\n`);
     return ExitCode.success;
   }
   const command = COMMANDS.find((candidate) => candidate.name === name);
