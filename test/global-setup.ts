@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { discoverActions, readActionPackage, repositoryRoot } from '../scripts/release/actions';
 import { assembleRelease, listTree, writeTreeFiles } from '../scripts/release/assemble';
+import { CLI_FOLDER } from '../scripts/release/cli-package';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,14 +29,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const scratch = await mkdtemp(join(tmpdir(), 'flow-test-trees-'));
   const fixtures = await Promise.all(FIXTURE_ACTIONS.map(readActionPackage));
   const fixtureTree = join(scratch, 'fixtures');
-  await assembleRelease({ outDir: fixtureTree, actions: fixtures });
+  await assembleRelease({ outDir: fixtureTree, actions: fixtures, cli: false });
   project.provide('fixtureTree', fixtureTree);
 
   const given = process.env.FLOW_RELEASE_TREE;
   if (!given) {
+    // Released uses: paths, and `cli` for the flow CLI's package (which bundles every action's core).
     const only = process.env.FLOW_ACTIONS?.split(',').map((uses) => uses.trim());
     const tree = join(scratch, 'release');
-    await assembleRelease({ outDir: tree, actions: await discoverActions(undefined, only) });
+    await assembleRelease({
+      outDir: tree,
+      actions: await discoverActions(undefined, only),
+      cli: !only || only.includes(CLI_FOLDER),
+    });
     // A narrowed run bundles fewer actions but still carries every action's docs, as a release does.
     if (only) await writeTreeFiles(tree, repositoryRoot, await discoverActions());
     project.provide('releaseTree', tree);

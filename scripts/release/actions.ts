@@ -14,6 +14,8 @@ export interface ActionPackage {
 }
 
 const USES_PATH = /^[a-z0-9][a-z0-9-]*$/;
+/** Every action's thin entry, what ncc bundles. */
+const ACTION_ENTRY = 'src/index.ts';
 
 export const repositoryRoot = resolve(import.meta.dirname, '..', '..');
 
@@ -63,40 +65,62 @@ export async function readActionPackage(dir: string): Promise<ActionPackage> {
  * `<dir>/dist` unless `dist` names another folder: the test run builds straight into its own
  * release tree, so two runs on one machine never write the same files.
  */
-export async function buildAction(
+export function buildAction(
   action: ActionPackage,
   root: string = repositoryRoot,
   dist: string = join(action.dir, 'dist'),
 ): Promise<void> {
-  await rm(dist, { recursive: true, force: true });
+  return bundle({ dir: action.dir, entry: ACTION_ENTRY, dist }, root);
+}
+
+/** One ncc build: `entry` of the package in `dir`, bundled into `dist` as `index.js` (and its chunks). */
+export interface BundleJob {
+  dir: string;
+  /** Relative to `dir`. */
+  entry: string;
+  dist: string;
+}
+
+/** Runs one ncc build from a clean `dist` without ncc's cache, so the same sources give the same bytes. */
+export async function bundle(job: BundleJob, root: string = repositoryRoot): Promise<void> {
+  await rm(job.dist, { recursive: true, force: true });
   const ncc = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
   try {
-    await run(process.execPath, [ncc, 'build', 'src/index.ts', '-o', dist, '-t', '--quiet', '--no-cache'], {
-      cwd: action.dir,
+    await run(process.execPath, [ncc, 'build', job.entry, '-o', job.dist, '-t', '--quiet', '--no-cache'], {
+      cwd: job.dir,
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(`Building ${action.dir} failed: ${stderr.trim().split('\n').slice(0, 10).join('\n')}`, {
+    throw new Error(`Building ${job.dir} failed: ${stderr.trim().split('\n').slice(0, 10).join('\n')}`, {
       cause: error,
     });
   }
-  await stat(join(dist, 'index.js'));
+  await stat(join(job.dist, 'index.js'));
 }
 
-/**
- * Builds several actions, two at a time (the machines have two cores). `distFor` picks each
- * bundle's folder; by default the action's own `dist/`.
- */
-export async function buildActions(
+/** Runs several builds, two at a time (the machines have two cores). */
+export async function bundleAll(jobs: readonly BundleJob[], root: string = repositoryRoot): Promise<void> {
+  const queue = [...jobs];
+  const worker = async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) await bundle(job, root);
+  };
+  await Promise.all([worker(), worker()]);
+}
+
+/** Builds several actions, two at a time. `distFor` picks each bundle's folder; by default the action's own `dist/`. */
+export function buildActions(
   actions: readonly ActionPackage[],
   root: string = repositoryRoot,
   distFor: (action: ActionPackage) => string = (action) => join(action.dir, 'dist'),
 ): Promise<void> {
-  const queue = [...actions];
-  const worker = async () => {
-    for (let action = queue.shift(); action; action = queue.shift())
-      await buildAction(action, root, distFor(action));
-  };
-  await Promise.all([worker(), worker()]);
+  return bundleAll(actionBundles(actions, distFor), root);
+}
+
+/** The ncc builds of `actions`, each into the folder `distFor` picks. */
+export function actionBundles(
+  actions: readonly ActionPackage[],
+  distFor: (action: ActionPackage) => string,
+): BundleJob[] {
+  return actions.map((action) => ({ dir: action.dir, entry: ACTION_ENTRY, dist: distFor(action) }));
 }

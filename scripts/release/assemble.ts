@@ -1,6 +1,14 @@
 import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { type ActionPackage, buildActions, discoverActions, repositoryRoot } from './actions';
+import { type ActionPackage, actionBundles, bundleAll, discoverActions, repositoryRoot } from './actions';
+import {
+  CLI_FOLDER,
+  type CliStamp,
+  cliBundle,
+  DEVELOPMENT_VERSION,
+  readSourceStamp,
+  writeCliPackageFiles,
+} from './cli-package';
 import { buildUsersReadme, DESIGN, relinkMarkdown, treePaths } from './tree-docs';
 
 export interface AssembleOptions {
@@ -10,8 +18,18 @@ export interface AssembleOptions {
   root?: string;
   /** The actions to ship. Default: every action under `actions/`. */
   actions?: readonly ActionPackage[];
-  /** Skip the build and copy the actions' `dist/` folders as they are. Default: false. */
+  /** Skip the actions' build and copy their `dist/` folders as they are. Default: false. */
   prebuilt?: boolean;
+  /**
+   * The release version the tree is assembled for, without `v`: the version of the flow CLI's npm
+   * package in `cli/`. Default: DEVELOPMENT_VERSION, which `pnpm release` refuses to release.
+   */
+  version?: string;
+  /**
+   * Bundle the flow CLI into `cli/dist` (its package.json, README and LICENSE are written either
+   * way). Default: true; test trees of a few actions leave it out.
+   */
+  cli?: boolean;
 }
 
 export interface ReleaseTree {
@@ -21,13 +39,14 @@ export interface ReleaseTree {
 }
 
 /** What the tree carries besides the actions (DESIGN §6): no action may be released under these names. */
-const TOP_LEVEL = ['README.md', 'LICENSE', 'workflows-templates', 'docs'];
+const TOP_LEVEL = ['README.md', 'LICENSE', 'workflows-templates', 'docs', CLI_FOLDER];
 
 /**
  * Builds every action once and writes the release tree: one folder per released `uses:` path
  * with its `action.yml`, `README.md` and bundled `dist/`, plus the templates, LICENSE, the design
  * (`docs/DESIGN.md`, which the READMEs cite) and the users' README (`docs/README.release.md`) as
- * README.md — what an adopter reads, with every relative link pointed at its place in the tree.
+ * README.md — what an adopter reads, with every relative link pointed at its place in the tree —
+ * and `cli/`, the flow CLI's npm package, bundled in the same pass.
  */
 export async function assembleRelease(options: AssembleOptions): Promise<ReleaseTree> {
   const root = options.root ?? repositoryRoot;
@@ -45,22 +64,30 @@ export async function assembleRelease(options: AssembleOptions): Promise<Release
   await mkdir(outDir, { recursive: true });
   // Bundles are built straight into the tree: the checkout's dist/ folders are left alone, so
   // assembling never races with another build or test run on the same checkout.
-  if (!options.prebuilt) await buildActions(actions, root, (action) => join(outDir, action.uses, 'dist'));
-  else
+  const bundles = [
+    ...(options.prebuilt ? [] : actionBundles(actions, (action) => join(outDir, action.uses, 'dist'))),
+    ...(options.cli === false ? [] : [cliBundle(root, outDir)]),
+  ];
+  if (options.prebuilt)
     for (const action of actions)
       await cp(join(action.dir, 'dist'), join(outDir, action.uses, 'dist'), { recursive: true });
-  return { dir: outDir, actions: await writeTreeFiles(outDir, root, actions) };
+  // Read before building: the commit (and whether it was dirty) is what the bundles were made of.
+  const stamp = await readSourceStamp(root, options.version ?? DEVELOPMENT_VERSION);
+  await bundleAll(bundles, root);
+  return { dir: outDir, actions: await writeTreeFiles(outDir, root, actions, stamp) };
 }
 
 /**
  * Writes everything of the tree but the bundles into `outDir`: each action's `action.yml` and
  * README, the templates, LICENSE, the design and the users' README, their relative links pointed
- * at their places in the tree. Returns released `uses:` path → folder.
+ * at their places in the tree, and the CLI package's files (stamped with `stamp`; default: the
+ * checkout as it is, DEVELOPMENT_VERSION). Returns released `uses:` path → folder.
  */
 export async function writeTreeFiles(
   outDir: string,
   root: string,
   actions: readonly ActionPackage[],
+  stamp?: CliStamp,
 ): Promise<Record<string, string>> {
   const folders: Record<string, string> = {};
   const paths = treePaths(
@@ -83,6 +110,7 @@ export async function writeTreeFiles(
   await mkdir(join(outDir, 'docs'), { recursive: true });
   await copyMarkdown(DESIGN, DESIGN);
   await writeFile(join(outDir, 'README.md'), await buildUsersReadme(root, paths));
+  await writeCliPackageFiles(outDir, root, stamp ?? (await readSourceStamp(root, DEVELOPMENT_VERSION)));
   return folders;
 }
 

@@ -3,6 +3,14 @@ import { ConfigurationError, errorMessage, oneLine } from '@flow-actions/action-
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** The one positional argument a root script takes, for its usage errors. Default: the version. */
+export interface Positional {
+  /** `the version`, `the folder` */
+  name: string;
+  /** `1.4.0` */
+  example: string;
+}
+
 /**
  * Reads a root script's command line: `--help` prints the usage (exit 0); an unknown flag, a
  * missing value or a wrong number of positionals is a usage error (exit 2) before anything runs.
@@ -12,6 +20,7 @@ export function readCommandLine<T extends Options>(
   usage: string,
   options: T,
   positionals: number,
+  positional: Positional = { name: 'the version', example: '1.4.0' },
 ) {
   const fail = (message: string): never => {
     console.error(`${command}: ${message}\n\n${usage}`);
@@ -30,8 +39,8 @@ export function readCommandLine<T extends Options>(
   if (parsed.positionals.length !== positionals)
     fail(
       parsed.positionals.length === 0
-        ? 'the version is missing, e.g. 1.4.0'
-        : `one version, not ${parsed.positionals.join(' ')}`,
+        ? `${positional.name} is missing, e.g. ${positional.example}`
+        : `one ${positional.name.replace(/^the /, '')}, not ${parsed.positionals.join(' ')}`,
     );
   return parsed;
 }

@@ -58,3 +58,12 @@ export async function readSourceCommit(git: Git, releaseCommit: string): Promise
   ]);
   return value.trim().split('\n')[0] || undefined;
 }
+
+/** Paths with uncommitted or untracked changes (ignored files are never part of a release). */
+export async function uncommittedChanges(git: Git): Promise<string[]> {
+  const status = await git(['status', '--porcelain=v1', '--untracked-files=all', '-z']);
+  return status
+    .split('\0')
+    .filter(Boolean)
+    .map((entry) => entry.slice(3));
+}

@@ -4,7 +4,8 @@ import { join, relative } from 'node:path';
 import { ConfigurationError, refuseUrlCredentials } from '@flow-actions/action-kit';
 import { checkRequiredChecks, GitHubClient } from '@flow-actions/github-api';
 import { assembleRelease } from './assemble';
-import { fetchRef, type Git, gitIn, readRemoteLine, refIn, SOURCE_TRAILER } from './git';
+import { checkTreeCliVersion } from './cli-package';
+import { fetchRef, type Git, gitIn, readRemoteLine, refIn, SOURCE_TRAILER, uncommittedChanges } from './git';
 import { parseReleaseVersion, planRelease, type ReleasePlan } from './line';
 
 export interface ReleaseOptions {
@@ -65,6 +66,7 @@ export async function publishRelease(options: ReleaseOptions): Promise<ReleaseRe
     input: '--remote',
     instead: 'let git find them (a credential helper, or a configured remote)',
   });
+  if (options.tree) await checkTreeCliVersion(options.tree, release.version);
   const git = gitIn(await toplevel(options.cwd));
   const commit = (await git(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
   const dirty = await uncommittedChanges(git);
@@ -111,7 +113,8 @@ export async function publishRelease(options: ReleaseOptions): Promise<ReleaseRe
         );
     }
     const treeDir =
-      options.tree ?? (await assembleRelease({ outDir: join(scratch, 'tree'), root: git.cwd })).dir;
+      options.tree ??
+      (await assembleRelease({ outDir: join(scratch, 'tree'), root: git.cwd, version: release.version })).dir;
     const tree = await writeTree(git, treeDir, join(scratch, 'index'));
     const releaseCommit = (
       await git(['commit-tree', tree, ...(plan.parent ? ['-p', plan.parent] : []), '-F', '-'], {
@@ -134,15 +137,6 @@ async function toplevel(cwd: string): Promise<string> {
       `${cwd} is not inside a git checkout: run pnpm release in the checkout to release.`,
     );
   }
-}
-
-/** Paths with uncommitted or untracked changes (ignored files are never part of a release). */
-async function uncommittedChanges(git: Git): Promise<string[]> {
-  const status = await git(['status', '--porcelain=v1', '--untracked-files=all', '-z']);
-  return status
-    .split('\0')
-    .filter(Boolean)
-    .map((entry) => entry.slice(3));
 }
 
 function summarize(paths: readonly string[]): string {

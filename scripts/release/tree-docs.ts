@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { CLI_FOLDER, CLI_SOURCE } from './cli-package';
 import { markdownHeadings, rewriteLinks } from './markdown';
 
 // The release tree's Markdown is written in the sources, where its links are relative to the
@@ -17,9 +18,10 @@ export type TreePaths = (sourcePath: string) => string | undefined;
 
 /**
  * Where the tree puts what it carries from the sources: each action folder (`actions/<dir>` →
- * `<uses>`, its action.yml and README.md), the templates, LICENSE, the design, and the READMEs
- * (the repository's README.md and the users' README both become the tree's README.md: the one
- * includes sections of the other).
+ * `<uses>`, its action.yml and README.md), the templates, LICENSE, the design, the flow CLI's
+ * package (`packages/flow-cli` → `cli`, with its README), and the READMEs (the repository's
+ * README.md and the users' README both become the tree's README.md: the one includes sections of
+ * the other).
  */
 export function treePaths(actions: readonly { source: string; uses: string }[]): TreePaths {
   const fixed = new Map<string, string>([
@@ -29,6 +31,8 @@ export function treePaths(actions: readonly { source: string; uses: string }[]):
     [USERS_README, 'README.md'],
     ['README.md', 'README.md'],
     ['workflows-templates', 'workflows-templates'],
+    [CLI_SOURCE, CLI_FOLDER],
+    [`${CLI_SOURCE}/README.md`, `${CLI_FOLDER}/README.md`],
   ]);
   for (const { source, uses } of actions) {
     fixed.set(source, uses);

@@ -37,7 +37,7 @@ describe('release tree', () => {
   it('has one folder per released path with action.yml and dist/, plus templates and README', async () => {
     const out = await mkdtemp(join(tmpdir(), 'tree-'));
     const fixture = await readActionPackage(fixtureDir);
-    const tree = await assembleRelease({ outDir: out, actions: [fixture] });
+    const tree = await assembleRelease({ outDir: out, actions: [fixture], cli: false });
     expect(tree.actions).toEqual({ 'echo-fixture': join(out, 'echo-fixture') });
     const files = await listTree(out);
     expect(files).toEqual(
@@ -68,7 +68,7 @@ describe('release tree', () => {
     const fixture = await readActionPackage(await copyFixture('untouched', 'untouched'));
     const out = await mkdtemp(join(tmpdir(), 'tree-'));
     copies.push(out);
-    await assembleRelease({ outDir: out, actions: [fixture] });
+    await assembleRelease({ outDir: out, actions: [fixture], cli: false });
     expect(await listTree(join(out, 'untouched'))).toEqual([
       'action.yml',
       'dist/index.js',

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { repositoryRoot } from '../../scripts/release/actions';
 import { parseReleaseVersion } from '../../scripts/release/line';
 import { releaseNotes } from '../../scripts/release/notes';
 import { startGitHubFake, toPermissions } from '../github-fake';
-import { makeWorld, ok, refused, removeScratch } from './world';
+import { makeWorld, ok, refused, removeScratch, treeFor } from './world';
 
 afterAll(removeScratch);
 
@@ -77,13 +77,12 @@ describe('release notes', () => {
 
 describe('pnpm release:notes', () => {
   it('reads the span from the release commits’ trailers and publishes the GitHub release once, with the job’s permissions', async () => {
-    const tree = inject('releaseTree');
     const world = await makeWorld();
     await world.land('feat: first');
-    ok(await world.release(['1.0.0', '--tree', tree]));
+    ok(await world.release(['1.0.0', '--tree', await treeFor('1.0.0')]));
     const fix = await world.land('fix(promote): the patch');
     const feature = await world.land('feat(flow-cli): flow init');
-    ok(await world.release(['1.1.0', '--tree', tree]));
+    ok(await world.release(['1.1.0', '--tree', await treeFor('1.1.0')]));
 
     const printed = ok(await world.notes(['1.1.0']));
     expect(printed).toBe(
@@ -118,7 +117,7 @@ describe('pnpm release:notes', () => {
       );
       // A patch of the older line is released, but is not the repository's latest release.
       await world.land('fix: for 1.0 users');
-      ok(await world.release(['1.0.1', '--tree', tree]));
+      ok(await world.release(['1.0.1', '--tree', await treeFor('1.0.1')]));
       ok(await world.notes(['1.0.1', '--publish'], env));
 
       expect(

@@ -5,26 +5,26 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { repositoryRoot } from '../../scripts/release/actions';
 import { listTree } from '../../scripts/release/assemble';
+import { CLI_FOLDER } from '../../scripts/release/cli-package';
 import { gitIn } from '../../scripts/release/git';
 import { startGitHubFake, toPermissions } from '../github-fake';
 import { startGitServer } from '../services';
-import { makeWorld, ok, refused, removeScratch, scratchDir, trailer } from './world';
+import { makeWorld, ok, refused, removeScratch, scratchDir, trailer, treeFor } from './world';
 
 // `pnpm release` as a real process against real bare repositories: what it pushes is read back
 // with git, as an adopter's runner reads `org/flow-actions/<action>@v1`.
 
 afterAll(removeScratch);
 
-/** The tree this test run assembled: real bundles, as the release workflow would commit them. */
-const tree = () => inject('releaseTree');
-
 describe('pnpm release against a bare repository', () => {
   it('two releases: one orphan line releases/v1, a commit each with its source in a trailer; v1 moves to the newer', async () => {
     const world = await makeWorld();
     const first = await world.land('feat: first');
-    expect(ok(await world.release(['1.0.0', '--tree', tree()]))).toContain('Released v1.0.0: commit ');
+    expect(ok(await world.release(['1.0.0', '--tree', await treeFor('1.0.0')]))).toContain(
+      'Released v1.0.0: commit ',
+    );
     const second = await world.land('fix: second');
-    const out = ok(await world.release(['v1.1.0', '--tree', tree()]));
+    const out = ok(await world.release(['v1.1.0', '--tree', await treeFor('1.1.0')]));
     expect(out).toMatch(/v1 moves from [0-9a-f]{12} to it; notes since v1\.0\.0/);
 
     const refs = await world.refs();
@@ -47,12 +47,14 @@ describe('pnpm release against a bare repository', () => {
   it('what an adopter fetches at @v1 and @v1.0.0 is the tested tree, byte for byte: each action.yml and dist/index.js', async () => {
     const world = await makeWorld();
     await world.land('feat: first');
-    ok(await world.release(['1.0.0', '--tree', tree()]));
-    const files = await listTree(tree());
-    const actions = files
+    ok(await world.release(['1.0.0', '--tree', await treeFor('1.0.0')]));
+    const tree = await treeFor('1.0.0');
+    const files = await listTree(tree);
+    // Every bundle: each action's, and the flow CLI's (cli/), which has no action.yml.
+    const bundles = files
       .filter((file) => /^[^/]+\/dist\/index\.js$/.test(file))
-      .map((file) => file.split('/')[0]);
-    expect(actions.length).toBeGreaterThan(0);
+      .map((file) => file.split('/')[0] as string);
+    expect(bundles.length).toBeGreaterThan(0);
     for (const ref of ['v1', 'v1.0.0']) {
       const clone = join(await scratchDir('flow-adopter-'), 'flow-actions');
       await exec('git', [
@@ -67,11 +69,13 @@ describe('pnpm release against a bare repository', () => {
       ]);
       await rm(join(clone, '.git'), { recursive: true });
       expect(await listTree(clone)).toEqual(files);
-      for (const uses of actions) {
-        expect(await readFile(join(clone, `${uses}`, 'dist', 'index.js'))).toEqual(
-          await readFile(join(tree(), `${uses}`, 'dist', 'index.js')),
+      for (const folder of bundles) {
+        expect(await readFile(join(clone, folder, 'dist', 'index.js'))).toEqual(
+          await readFile(join(tree, folder, 'dist', 'index.js')),
         );
-        expect(parse(await readFile(join(clone, `${uses}`, 'action.yml'), 'utf8')).runs).toMatchObject({
+      }
+      for (const uses of bundles.filter((folder) => folder !== CLI_FOLDER)) {
+        expect(parse(await readFile(join(clone, uses, 'action.yml'), 'utf8')).runs).toMatchObject({
           using: 'node24',
           main: 'dist/index.js',
         });
@@ -82,20 +86,20 @@ describe('pnpm release against a bare repository', () => {
   it('a patch of an older minor goes on releases/v1 and leaves v1 on the newer release; a new major opens its own line', async () => {
     const world = await makeWorld();
     await world.land('feat: first');
-    ok(await world.release(['1.4.0', '--tree', tree()]));
+    ok(await world.release(['1.4.0', '--tree', await treeFor('1.4.0')]));
     await world.land('feat: second');
-    ok(await world.release(['1.5.0', '--tree', tree()]));
+    ok(await world.release(['1.5.0', '--tree', await treeFor('1.5.0')]));
     await world.land('fix: the patch');
-    const out = ok(await world.release(['1.4.1', '--tree', tree()]));
+    const out = ok(await world.release(['1.4.1', '--tree', await treeFor('1.4.1')]));
     expect(out).toMatch(/v1 stays at [0-9a-f]{12} \(v1\.5\.0 is newer\)/);
     let refs = await world.refs();
     expect(refs['refs/tags/v1']).toBe(refs['refs/tags/v1.5.0']);
     expect(refs['refs/heads/releases/v1']).toBe(refs['refs/tags/v1.4.1']);
 
     await world.land('feat!: a new major');
-    ok(await world.release(['2.0.0', '--tree', tree()]));
+    ok(await world.release(['2.0.0', '--tree', await treeFor('2.0.0')]));
     await world.land('fix: for 1.x users');
-    ok(await world.release(['1.5.1', '--tree', tree()]));
+    ok(await world.release(['1.5.1', '--tree', await treeFor('1.5.1')]));
     refs = await world.refs();
     expect(refs['refs/tags/v2']).toBe(refs['refs/tags/v2.0.0']);
     expect(refs['refs/heads/releases/v2']).toBe(refs['refs/tags/v2.0.0']);
@@ -108,14 +112,14 @@ describe('pnpm release against a bare repository', () => {
   it('an existing version, or a new minor below the newest, is refused in one line and nothing is pushed', async () => {
     const world = await makeWorld();
     await world.land('feat: first');
-    ok(await world.release(['1.0.0', '--tree', tree()]));
+    ok(await world.release(['1.0.0', '--tree', await treeFor('1.0.0')]));
     await world.land('feat: second');
-    ok(await world.release(['1.2.0', '--tree', tree()]));
+    ok(await world.release(['1.2.0', '--tree', await treeFor('1.2.0')]));
     const before = await world.refs();
-    expect(refused(await world.release(['1.0.0', '--tree', tree()]))).toMatch(
+    expect(refused(await world.release(['1.0.0', '--tree', await treeFor('1.0.0')]))).toMatch(
       /^pnpm release refused: v1\.0\.0 is already released \(release commit [0-9a-f]{12}\): a version is released once, never replaced/,
     );
-    expect(refused(await world.release(['1.1.0', '--tree', tree()]))).toBe(
+    expect(refused(await world.release(['1.1.0', '--tree', await treeFor('1.1.0')]))).toBe(
       'pnpm release refused: v1.1.0 would open the minor line 1.1 below v1.2.0: below the newest release only a patch of a released minor is allowed; release v1.3.0 instead.',
     );
     expect(await world.refs()).toEqual(before);
@@ -126,11 +130,11 @@ describe('pnpm release against a bare repository', () => {
     await world.land('feat: first');
     const checkout = world.source.cwd;
     await writeFile(join(checkout, 'notes.txt'), 'not committed');
-    expect(refused(await world.release(['1.0.0', '--tree', tree()]))).toBe(
+    expect(refused(await world.release(['1.0.0', '--tree', await treeFor('1.0.0')]))).toBe(
       'pnpm release refused: The checkout has uncommitted or untracked changes (notes.txt), which would go into the release tree but are in no commit: commit or stash them, or pass --allow-dirty to release them anyway (the release commit says so).',
     );
     expect(await world.refs()).not.toHaveProperty(['refs/tags/v1.0.0']);
-    ok(await world.release(['1.0.0', '--tree', tree(), '--allow-dirty']));
+    ok(await world.release(['1.0.0', '--tree', await treeFor('1.0.0'), '--allow-dirty']));
     const refs = await world.refs();
     expect(await trailer(gitIn(world.remote), refs['refs/tags/v1.0.0'] as string, 'Flow-Source-Dirty')).toBe(
       'true',
@@ -140,7 +144,7 @@ describe('pnpm release against a bare repository', () => {
     // A commit not pushed to main, then one main holds only as a merge's second parent.
     await world.source(['commit', '--quiet', '--allow-empty', '-m', 'feat: local only']);
     const local = (await world.source(['rev-parse', 'HEAD'])).trim();
-    expect(refused(await world.release(['1.1.0', '--tree', tree()]))).toBe(
+    expect(refused(await world.release(['1.1.0', '--tree', await treeFor('1.1.0')]))).toBe(
       `pnpm release refused: HEAD ${local.slice(0, 12)} is not on the first-parent line of main on origin (now ${refs['refs/heads/main']?.slice(0, 12)}): release a commit main holds (push it first), or pass --allow-off-main for a hotfix of an older line.`,
     );
     await world.source(['branch', 'topic']);
@@ -148,10 +152,10 @@ describe('pnpm release against a bare repository', () => {
     await world.source(['merge', '--quiet', '--no-ff', '-m', 'Merge topic', 'topic']);
     await world.source(['push', '--quiet', 'origin', 'HEAD:refs/heads/main']);
     await world.source(['checkout', '--quiet', 'topic']);
-    expect(refused(await world.release(['1.1.0', '--tree', tree()]))).toContain(
+    expect(refused(await world.release(['1.1.0', '--tree', await treeFor('1.1.0')]))).toContain(
       `HEAD ${local.slice(0, 12)} is not on the first-parent line of main`,
     );
-    ok(await world.release(['1.1.0', '--tree', tree(), '--allow-off-main']));
+    ok(await world.release(['1.1.0', '--tree', await treeFor('1.1.0'), '--allow-off-main']));
     expect((await world.refs())['refs/tags/v1.1.0']).toBeDefined();
   });
 
@@ -187,7 +191,7 @@ describe('pnpm release against a bare repository', () => {
   it('two releases at once: the atomic push of the one that lands second fails whole, and nothing of it remains', async () => {
     const world = await makeWorld();
     await world.land('feat: first');
-    ok(await world.release(['1.0.0', '--tree', tree()]));
+    ok(await world.release(['1.0.0', '--tree', await treeFor('1.0.0')]));
     await world.land('feat: second');
     // The remote holds the first push to arrive until the test lets it go, after a second release
     // has landed: the first then finds every ref it leased moved on.
@@ -207,9 +211,9 @@ describe('pnpm release against a bare repository', () => {
       ].join('\n'),
     );
     await chmod(hook, 0o755);
-    const slow = world.release(['1.1.0', '--tree', tree()]);
+    const slow = world.release(['1.1.0', '--tree', await treeFor('1.1.0')]);
     await waitFor(join(hold, 'arrived'));
-    ok(await world.release(['1.2.0', '--tree', tree()]));
+    ok(await world.release(['1.2.0', '--tree', await treeFor('1.2.0')]));
     const landed = await world.refs();
     const localRefs = await world.source(['for-each-ref']);
     await writeFile(join(hold, 'go'), '');
@@ -223,7 +227,9 @@ describe('pnpm release against a bare repository', () => {
     expect(landed['refs/heads/releases/v1']).toBe(landed['refs/tags/v1.2.0']);
     expect(await world.source(['for-each-ref'])).toBe(localRefs);
     // Run again, it plans on top of v1.2.0: 1.1.0 is now a new minor below the newest.
-    expect(refused(await world.release(['1.1.0', '--tree', tree()]))).toContain('release v1.3.0 instead');
+    expect(refused(await world.release(['1.1.0', '--tree', await treeFor('1.1.0')]))).toContain(
+      'release v1.3.0 instead',
+    );
   });
 
   it('--require-checks reads the commit’s CI from GitHub with the release job’s permissions: red is refused, green released', async () => {
@@ -238,7 +244,9 @@ describe('pnpm release against a bare repository', () => {
       github.permissions = toPermissions(workflow.jobs.release.permissions);
       const env = { GITHUB_TOKEN: token, GITHUB_REPOSITORY: 'acme/flow-actions', GITHUB_API_URL: github.url };
       github.seed.checkRun({ name: 'CI', head_sha: commit, conclusion: 'failure' });
-      const red = refused(await world.release(['1.0.0', '--tree', tree(), '--require-checks', 'CI'], env));
+      const red = refused(
+        await world.release(['1.0.0', '--tree', await treeFor('1.0.0'), '--require-checks', 'CI'], env),
+      );
       expect(red).toMatch(
         /^pnpm release refused: [0-9a-f]{12} is not released: 1 of 1 required check\(s\) not green: did not pass: `CI` \(check run failure/,
       );
@@ -246,7 +254,7 @@ describe('pnpm release against a bare repository', () => {
       expect(await world.refs()).not.toHaveProperty(['refs/tags/v1.0.0']);
 
       github.seed.checkRun({ name: 'CI', head_sha: commit, conclusion: 'success' });
-      ok(await world.release(['1.0.0', '--tree', tree(), '--require-checks', 'CI'], env));
+      ok(await world.release(['1.0.0', '--tree', await treeFor('1.0.0'), '--require-checks', 'CI'], env));
       expect(await world.refs()).toHaveProperty(['refs/tags/v1.0.0']);
       expect(github.schemaViolations).toEqual([]);
     } finally {
@@ -282,10 +290,11 @@ describe('pnpm release against a bare repository', () => {
         GIT_COMMITTER_NAME: 'bot',
         GIT_COMMITTER_EMAIL: 'bot@example.com',
       };
+      const tree = await treeFor('1.0.0');
       const release = (env: NodeJS.ProcessEnv) =>
         exec(
           join(repositoryRoot, 'node_modules', '.bin', 'tsx'),
-          [join(repositoryRoot, 'scripts', 'release.ts'), '1.0.0', '--tree', tree()],
+          [join(repositoryRoot, 'scripts', 'release.ts'), '1.0.0', '--tree', tree],
           {
             cwd: checkout,
             env: { ...process.env, GITHUB_TOKEN: undefined, GIT_TERMINAL_PROMPT: '0', ...identity, ...env },
@@ -313,6 +322,21 @@ describe('pnpm release against a bare repository', () => {
     }
   });
 
+  it('a tree assembled for another version, or without the CLI package, is refused before anything is written', async () => {
+    const world = await makeWorld();
+    await world.land('feat: first');
+    const tree = await treeFor('1.0.0');
+    expect(refused(await world.release(['1.1.0', '--tree', tree]))).toBe(
+      `pnpm release refused: --tree ${tree} holds @flow-actions/cli@1.0.0, not @flow-actions/cli@1.1.0: assemble the tree for this version (pnpm release:assemble <dir> --version 1.1.0), test it, and release that.`,
+    );
+    const noCli = await scratchDir('flow-tree-without-cli-');
+    await writeFile(join(noCli, 'README.md'), '# flow-actions\n');
+    expect(refused(await world.release(['1.1.0', '--tree', noCli]))).toBe(
+      `pnpm release refused: --tree ${noCli} has no cli/package.json, so no flow CLI package: pass the folder pnpm release:assemble wrote.`,
+    );
+    expect(await world.refs()).toEqual({ HEAD: expect.any(String), 'refs/heads/main': expect.any(String) });
+  });
+
   it('bad arguments are usage errors (exit 2) before anything is read', async () => {
     const world = await makeWorld();
     await world.land('feat: first');
@@ -321,7 +345,7 @@ describe('pnpm release against a bare repository', () => {
       expect(result.exitCode, args.join(' ')).toBe(2);
       expect(result.stderr).toMatch(/^pnpm release: .*\n\nusage: pnpm release <version>/);
     }
-    expect(refused(await world.release(['1.0', '--tree', tree()]))).toBe(
+    expect(refused(await world.release(['1.0', '--tree', await treeFor('1.0.0')]))).toBe(
       'pnpm release refused: <version> "1.0" is not a release version: write MAJOR.MINOR.PATCH, e.g. 1.4.0 (or v1.4.0; a prerelease as 2.0.0-rc.1).',
     );
     expect(refused(await world.release(['1.0.0', '--tree', join(world.remote, 'nothing-here')]))).toContain(

@@ -1,9 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ExecResult, exec } from '@flow-actions/action-kit';
-import { expect } from 'vitest';
+import { expect, inject } from 'vitest';
 import { repositoryRoot } from '../../scripts/release/actions';
+import { CLI_FOLDER } from '../../scripts/release/cli-package';
 import { type Git, gitIn } from '../../scripts/release/git';
 
 // A maintainer's checkout and the bare repository it pushes to, for running `pnpm release` and
@@ -19,7 +20,31 @@ export async function scratchDir(prefix: string): Promise<string> {
 }
 
 export function removeScratch(): Promise<unknown> {
+  trees.clear();
   return Promise.all(scratch.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+const trees = new Map<string, Promise<string>>();
+
+/**
+ * The tree this test run assembled — real bundles, as the release workflow commits them — as
+ * `pnpm release:assemble --version <version>` writes it: a copy whose CLI package has that version
+ * (pnpm release refuses a tree assembled for another). One copy per version and test file.
+ */
+export function treeFor(version: string): Promise<string> {
+  let tree = trees.get(version);
+  if (!tree) {
+    tree = (async () => {
+      const copy = join(await scratchDir(`flow-tree-${version}-`), 'tree');
+      await cp(inject('releaseTree'), copy, { recursive: true });
+      const file = join(copy, CLI_FOLDER, 'package.json');
+      const manifest = JSON.parse(await readFile(file, 'utf8'));
+      await writeFile(file, `${JSON.stringify({ ...manifest, version }, null, 2)}\n`);
+      return copy;
+    })();
+    trees.set(version, tree);
+  }
+  return tree;
 }
 
 export interface World {
