@@ -4,9 +4,16 @@ import { join, relative } from 'node:path';
 import { ConfigurationError, refuseUrlCredentials } from '@flow-actions/action-kit';
 import { checkRequiredChecks, GitHubClient } from '@flow-actions/github-api';
 import { assembleRelease } from './assemble';
-import { checkTreeCliVersion } from './cli-package';
+import { CLI_PACKAGE, checkTreeCliVersion } from './cli-package';
 import { fetchRef, type Git, gitIn, readRemoteLine, refIn, SOURCE_TRAILER, uncommittedChanges } from './git';
 import { parseReleaseVersion, planRelease, type ReleasePlan } from './line';
+import {
+  type CliPublication,
+  checkNpmTarget,
+  describePublication,
+  type NpmTarget,
+  publishTreeCli,
+} from './publish-cli';
 
 export interface ReleaseOptions {
   /** The version argument: `1.4.0` or `v1.4.0`. */
@@ -32,16 +39,37 @@ export interface ReleaseOptions {
   allowOffMain?: boolean;
   /** Check everything and print the plan; write nothing. Default: false. */
   dryRun?: boolean;
+  /**
+   * Also publish the tree's flow CLI package to this npm registry through the npm-publish gate,
+   * once the release is pushed — when the release is its major's newest (see `newestOfMajor`);
+   * the gate is run as a dry run on the tree before the push. Default: no publish (the release
+   * workflow's publish-cli job does it).
+   */
+  npm?: NpmTarget;
   /** Where progress lines go. Default: nowhere. */
   log?: (line: string) => void;
 }
 
 export interface ReleaseResult {
   plan: ReleasePlan;
+  /**
+   * True when no version of its major is above the release (it moves `vN`, or is a prerelease,
+   * which must be above them all): then its CLI goes to npm. A patch of an older minor (v1.4.1
+   * after v1.5.0) does not — npm-publish-gate publishes only above the highest version of the
+   * line, and for the CLI the line is the major.
+   */
+  newestOfMajor: boolean;
   source: { commit: string; dirty: boolean; onMain: boolean };
   /** The release commit and its tree; none in a dry run. */
   commit?: string;
   tree?: string;
+  /** What became of the CLI package on `npm`; none without `npm` or in a dry run. */
+  npm?: CliPublication;
+}
+
+/** The release is pushed, but its CLI package did not reach npm: `pnpm release:npm` finishes it. */
+export class CliNotPublishedError extends Error {
+  override name = 'CliNotPublishedError';
 }
 
 /** The push was refused as a whole: another writer got there first. Nothing was written. */
@@ -67,6 +95,8 @@ export async function publishRelease(options: ReleaseOptions): Promise<ReleaseRe
     instead: 'let git find them (a credential helper, or a configured remote)',
   });
   if (options.tree) await checkTreeCliVersion(options.tree, release.version);
+  const npm = options.npm;
+  if (npm) checkNpmTarget(npm);
   const git = gitIn(await toplevel(options.cwd));
   const commit = (await git(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
   const dirty = await uncommittedChanges(git);
@@ -97,8 +127,25 @@ export async function publishRelease(options: ReleaseOptions): Promise<ReleaseRe
     await requireGreenChecks(commit, options.requireChecks, options.github ?? {});
 
   log(describePlan(plan, { commit, dirty: dirty.length > 0, onMain, remote, main }));
-  const result: ReleaseResult = { plan, source: { commit, dirty: dirty.length > 0, onMain } };
+  const newestOfMajor = plan.movesMajor || plan.release.prerelease;
+  const result: ReleaseResult = { plan, newestOfMajor, source: { commit, dirty: dirty.length > 0, onMain } };
+  const publishing = npm && newestOfMajor ? npm : undefined;
+  if (npm && !publishing)
+    log(
+      `${CLI_PACKAGE}@${plan.release.version} is not published: ${plan.majorStays}, and the CLI goes to npm only for the newest release of its major.`,
+    );
+  /** The npm-publish gate as a dry run on a tree's CLI package, when the release publishes it. */
+  const checkGate = async (tree: string) => {
+    if (!publishing) return;
+    const check = await publishTreeCli(tree, publishing, commit, { dryRun: true }).catch((error: Error) => {
+      throw new ConfigurationError(
+        `${withoutFullStop(error.message)}; nothing was released: fix that, or release without --npm-registry to leave this version's CLI off npm.`,
+      );
+    });
+    log(describePublication(check, publishing.registry));
+  };
   if (options.dryRun) {
+    if (options.tree) await checkGate(options.tree);
     log('Dry run: nothing written.');
     return result;
   }
@@ -115,6 +162,9 @@ export async function publishRelease(options: ReleaseOptions): Promise<ReleaseRe
     const treeDir =
       options.tree ??
       (await assembleRelease({ outDir: join(scratch, 'tree'), root: git.cwd, version: release.version })).dir;
+    // Whatever the gate would refuse (a version npm has with other bytes, one below the line's),
+    // refused before anything is pushed.
+    await checkGate(treeDir);
     const tree = await writeTree(git, treeDir, join(scratch, 'index'));
     const releaseCommit = (
       await git(['commit-tree', tree, ...(plan.parent ? ['-p', plan.parent] : []), '-F', '-'], {
@@ -123,7 +173,16 @@ export async function publishRelease(options: ReleaseOptions): Promise<ReleaseRe
     ).trim();
     await pushAtomically(git, remote, plan, releaseCommit);
     log(describeDone(plan, releaseCommit, tree, remote));
-    return { ...result, commit: releaseCommit, tree };
+    const released = { ...result, commit: releaseCommit, tree };
+    if (!publishing) return released;
+    // The files just committed, byte for byte (hash-object wrote them without filters).
+    const publication = await publishTreeCli(treeDir, publishing, commit).catch((error: Error) => {
+      throw new CliNotPublishedError(
+        `${plan.release.tag} is released on ${remote}, but ${CLI_PACKAGE} was not published (${withoutFullStop(error.message)}): publish it from the release with pnpm release:npm ${plan.release.version} --remote ${remote} --npm-registry ${publishing.registry} once that is fixed.`,
+      );
+    });
+    log(describePublication(publication, publishing.registry));
+    return { ...released, npm: publication };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -264,6 +323,10 @@ async function pushAtomically(git: Git, remote: string, plan: ReleasePlan, commi
     throw new ReleaseRaceError(
       `The push to ${remote} was refused as a whole, so nothing was written (${rejected.join('; ') || 'no answer for some refs'}): another release or push changed the line since it was read — run pnpm release again; it plans on top of what is there now.`,
     );
+}
+
+function withoutFullStop(sentence: string): string {
+  return sentence.replace(/\.$/, '');
 }
 
 function short(sha: string | undefined): string {

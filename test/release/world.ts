@@ -55,6 +55,8 @@ export interface World {
   land(message: string): Promise<string>;
   release(args: string[], env?: NodeJS.ProcessEnv): Promise<ExecResult>;
   notes(args: string[], env?: NodeJS.ProcessEnv): Promise<ExecResult>;
+  /** `pnpm release:npm …` in the checkout. */
+  releaseNpm(args: string[], env?: NodeJS.ProcessEnv): Promise<ExecResult>;
   /** The remote's refs, as `git ls-remote` shows them: ref → sha. */
   refs(): Promise<Record<string, string>>;
 }
@@ -83,6 +85,7 @@ export async function makeWorld(): Promise<World> {
     land,
     release: (args, env = {}) => runScript('release', args, checkout, env),
     notes: (args, env = {}) => runScript('release-notes', args, checkout, env),
+    releaseNpm: (args, env = {}) => runScript('release-npm', args, checkout, env),
     refs: async () => parseRefs(await source(['ls-remote', remote])),
   };
 }
