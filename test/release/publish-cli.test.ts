@@ -1,10 +1,18 @@
-import { writeFile } from 'node:fs/promises';
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings hold workflow ${{ }} expressions, not JavaScript templates
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runAction } from '@flow-actions/runner-harness';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { repositoryRoot } from '../../scripts/release/actions';
 import { CLI_FOLDER, CLI_PACKAGE } from '../../scripts/release/cli-package';
+import { toPermissions } from '../github-fake';
 import { npmView, readAllFiles } from '../npm-publish-gate/support';
 import { type RunningVerdaccio, startVerdaccio } from '../services';
 import { cleanNpm, fetchPublished, filesOf, releasedCli, removeFetched } from '../support/cli-package';
+import { interpolateString } from '../templates/simulation/expressions';
+import { checkout } from '../templates/simulation/stand-ins';
+import type { Workflow } from '../templates/templates';
 import { makeWorld, ok, refused, removeScratch, scratchDir, treeFor } from './world';
 
 // The flow CLI goes to npm from the release it belongs to: the cli/ folder the release commit
@@ -142,5 +150,64 @@ describe('pnpm release --npm-registry', SLOW, () => {
     expect(refused(await world.releaseNpm(['1.0.0'], env))).toBe(
       'pnpm release:npm refused: --npm-registry is missing: name the npm registry to publish to, e.g. https://registry.npmjs.org/.',
     );
+  });
+});
+
+describe('release.yml, publish-cli', SLOW, () => {
+  it('runs as written: the release commit checked out with contents: read, its own npm-publish-gate publishes its cli/, nothing rebuilt', async () => {
+    const world = await makeWorld();
+    const source = await world.land('feat: first');
+    const released = ok(await world.release(['1.0.0', '--tree', await treeFor('1.0.0')]));
+    const commit = /Released v1\.0\.0: commit ([0-9a-f]{40})/.exec(released)?.[1] as string;
+
+    const workflow = parse(
+      await readFile(join(repositoryRoot, '.github', 'workflows', 'release.yml'), 'utf8'),
+    ) as Workflow;
+    const job = workflow.jobs['publish-cli'];
+    const [checkoutStep, gateStep] = job?.steps ?? [];
+    if (!checkoutStep?.with || !gateStep?.uses || !gateStep.with)
+      throw new Error('publish-cli has changed shape');
+    const scope = {
+      contexts: {
+        needs: { release: { result: 'success', outputs: { version: '1.0.0', tag: 'v1.0.0', commit } } },
+        secrets: { NPM_TOKEN: verdaccio.token },
+        github: { token: '' },
+      },
+      status: { success: true, failure: false },
+    };
+    const evaluate = (values: Record<string, string | number | boolean>) =>
+      Object.fromEntries(
+        Object.entries(values).map(([key, value]) => [key, interpolateString(value, scope)]),
+      );
+
+    const workspace = await scratchDir('flow-publish-cli-job-');
+    const folder = join(workspace, String(checkoutStep.with.path));
+    await mkdir(folder);
+    const checkedOut = await checkout(world.remote).run({
+      step: checkoutStep,
+      with: evaluate(checkoutStep.with),
+      env: {},
+      workspace: folder,
+      home: workspace,
+      event: { name: 'push', sha: source, ref: 'refs/tags/source/v1.0.0', payload: {} },
+      permissions: toPermissions(job?.permissions),
+    });
+    expect(checkedOut).toMatchObject({ outcome: 'success', outputs: { commit } });
+
+    // The registry is the one input the test sets: the job publishes to npm's default registry.
+    const run = await runAction({
+      actionDir: join(workspace, gateStep.uses),
+      inputs: { ...evaluate(gateStep.with), registry: registry() },
+      workspace,
+      sha: source,
+      ref: 'refs/tags/source/v1.0.0',
+    });
+    expect(run.errors).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.outputs.published ?? '[]')).toEqual([
+      expect.objectContaining({ name: CLI_PACKAGE, version: '1.0.0', tag: 'latest' }),
+    ]);
+    expect(run.log).not.toContain(verdaccio.token);
+    await expectPublishedAsReleased('1.0.0');
   });
 });

@@ -90,7 +90,9 @@ describe('.github/workflows/', () => {
       'npx -y pnpm@10.34.9 release "${SOURCE_TAG#source/}" --tree "$RUNNER_TEMP/release-tree" --require-checks "$REQUIRED_CHECKS"',
     ]);
     // The tree that is released is the tree the tests ran: assembled once, tested, released.
-    expect(runs).toContain('npx -y pnpm@10.34.9 release:assemble "$RUNNER_TEMP/release-tree"');
+    expect(runs).toContain(
+      'npx -y pnpm@10.34.9 release:assemble "$RUNNER_TEMP/release-tree" --version "${SOURCE_TAG#source/}"',
+    );
     expect(runs).toContain('FLOW_RELEASE_TREE="$RUNNER_TEMP/release-tree" npx -y pnpm@10.34.9 test');
   });
 
@@ -107,6 +109,32 @@ describe('.github/workflows/', () => {
         );
       }
     }
-    expect(text).not.toContain('secrets.');
+    // The one secret is the npm token, and only the publish step of publish-cli gets it.
+    expect(text.match(/secrets\.\w+/g)).toEqual(['secrets.NPM_TOKEN']);
+    const holders = Object.entries(workflow.jobs).flatMap(([id, job]) =>
+      (job.steps ?? []).filter((step) => JSON.stringify(step).includes('secrets.')).map(() => id),
+    );
+    expect(holders).toEqual(['publish-cli']);
+  });
+
+  it('release.yml publishes the CLI the release holds: the release commit checked out, the release’s own npm-publish-gate, contents: read only', async () => {
+    const { workflow } = await readWorkflow('release');
+    const job = workflow.jobs['publish-cli'];
+    expect(job?.needs).toBe('release');
+    expect(job?.if).toBe("needs.release.outputs.newest-of-major == 'true'");
+    expect(workflow.jobs.release?.outputs?.['newest-of-major']).toBe(
+      '${{ steps.release.outputs.newest-of-major }}',
+    );
+    expect(job?.permissions).toEqual({ contents: 'read' });
+    const [checkout, publish, ...rest] = job?.steps ?? [];
+    expect(rest).toEqual([]);
+    expect(checkout?.uses).toMatch(/^actions\/checkout@[0-9a-f]{40}$/);
+    expect(checkout?.with).toMatchObject({
+      ref: '${{ needs.release.outputs.commit }}',
+      'persist-credentials': false,
+    });
+    const folder = checkout?.with?.path as string;
+    expect(publish?.uses).toBe(`./${folder}/npm-publish-gate`);
+    expect(publish?.with).toEqual({ packages: `${folder}/cli`, token: '${{ secrets.NPM_TOKEN }}' });
   });
 });
