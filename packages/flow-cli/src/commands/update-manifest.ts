@@ -42,7 +42,8 @@ export const updateManifestCommand: Command = {
   options: {
     repository: {
       type: 'string',
-      description: 'The manifest repository: owner/name on GitHub, or a local path or URL.',
+      description:
+        'The manifest repository: owner/name on GitHub ($GITHUB_SERVER_URL for GitHub Enterprise Server), or a local path.',
     },
     token: { type: 'string', description: 'Token to clone and push an owner/name repository (masked).' },
     branch: {
@@ -103,7 +104,10 @@ export const updateManifestCommand: Command = {
   },
   async run(args, context) {
     const source = createFlagInputSource(args, updateManifestCommand.options);
-    const runner = { workspace: context.cwd };
+    // owner/name is on github.com, or on the server GITHUB_SERVER_URL names (GitHub Enterprise
+    // Server), as for the action.
+    const server = context.env.GITHUB_SERVER_URL;
+    const runner = { workspace: context.cwd, ...(server ? { serverUrl: server } : {}) };
     const revert = readInputs(() => getRevertInputs(new InputReader(source), context.masker, runner));
     if (revert) return revertDeploy(revert, context);
     const inputs = readInputs(() => getInputs(new InputReader(source), context.masker, runner));
