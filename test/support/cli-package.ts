@@ -1,6 +1,7 @@
-import { access, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { type ExecResult, exec } from '@flow-actions/action-kit';
 import { inject } from 'vitest';
 import { listTree } from '../../scripts/release/assemble';
@@ -30,7 +31,7 @@ export function cleanNpm(
 ): Promise<ExecResult> {
   return exec('npm', args, {
     cwd: options.cwd ?? options.home,
-    env: { PATH: options.path ?? process.env.PATH, HOME: options.home },
+    env: { PATH: options.path ?? systemPath(), HOME: options.home },
     allowFailure: true,
   });
 }
@@ -64,7 +65,21 @@ export async function filesOf(dir: string): Promise<Record<string, Buffer>> {
   return files;
 }
 
-/** The names in a folder, for a test that checks nothing was left behind. */
-export async function entriesOf(dir: string): Promise<string[]> {
-  return (await readdir(dir).catch(() => [])).sort();
+/**
+ * PATH as a user's shell has it: without the workspace's node_modules/.bin folders that the test
+ * runner's pnpm put first (their `node` is the workspace's Node 24; npx on it stalls for a minute
+ * on this machine before it finds its cache).
+ */
+export function systemPath(): string {
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((dir) => dir && !dir.includes('node_modules'))
+    .join(delimiter);
+}
+
+/** The `node` on the user's PATH: the machine's own (Node 20 here). */
+export function machineNode(): string {
+  for (const dir of systemPath().split(delimiter))
+    if (existsSync(join(dir, 'node'))) return join(dir, 'node');
+  throw new Error('no node on PATH outside node_modules: install Node.js (scripts/install.sh)');
 }
