@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exec } from '@flow-actions/action-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   buildAction,
@@ -51,6 +52,35 @@ describe('release tree', () => {
     expect(files.filter((file) => file.includes('/src/'))).toEqual([]);
     expect(await readFile(join(out, 'echo-fixture', 'action.yml'), 'utf8')).toBe(
       await readFile(join(fixtureDir, 'action.yml'), 'utf8'),
+    );
+  });
+
+  it('writes the flow CLI’s npm package into cli/: its name, the release version, the flow bin, no dependencies, the commit it is built from', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'tree-'));
+    copies.push(out);
+    await assembleRelease({ outDir: out, actions: [], cli: false, version: '1.4.0' });
+    const manifest = JSON.parse(await readFile(join(out, 'cli', 'package.json'), 'utf8'));
+    const head = (await exec('git', ['rev-parse', 'HEAD'], { cwd: repositoryRoot })).stdout.trim();
+    expect(manifest).toMatchObject({
+      name: '@flow-actions/cli',
+      version: '1.4.0',
+      type: 'module',
+      bin: { flow: 'dist/index.js' },
+      files: ['dist'],
+      engines: { node: '>=20' },
+      license: 'MIT',
+      publishConfig: { access: 'public' },
+      flowActions: { sourceCommit: head },
+    });
+    for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies', 'scripts', 'private'])
+      expect(manifest, field).not.toHaveProperty(field);
+    expect(await readFile(join(out, 'cli', 'README.md'), 'utf8')).toBe(
+      await readFile(join(repositoryRoot, 'packages', 'flow-cli', 'README.md'), 'utf8'),
+    );
+    // Assembled for no release, it says so, and pnpm release refuses to release it.
+    await assembleRelease({ outDir: out, actions: [], cli: false });
+    expect(JSON.parse(await readFile(join(out, 'cli', 'package.json'), 'utf8')).version).toBe(
+      '0.0.0-development',
     );
   });
 

@@ -5,6 +5,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { discoverActions, repositoryRoot } from '../../scripts/release/actions';
 import { listTree, writeTreeFiles } from '../../scripts/release/assemble';
+import { CLI_FOLDER } from '../../scripts/release/cli-package';
 import { markdownAnchors, markdownLinks, rewriteLinks } from '../../scripts/release/markdown';
 import { buildUsersReadme, relinkMarkdown, sectionOf, treePaths } from '../../scripts/release/tree-docs';
 
@@ -66,6 +67,15 @@ describe('the release tree as users read it', () => {
     for (const action of actions) expect(linked, action.uses).toContain(`${action.uses}/README.md`);
     expect(linked).toContain('workflows-templates');
     expect(linked).toContain('docs/DESIGN.md');
+    expect(linked).toContain(`${CLI_FOLDER}/README.md`);
+  });
+
+  it('the CLI package’s README links only inside the package, which npm shows on its own', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'flow-tree-cli-'));
+    scratch.push(out);
+    await writeTreeFiles(out, repositoryRoot, await discoverActions());
+    expect(await listTree(join(out, CLI_FOLDER))).toEqual(['LICENSE', 'README.md', 'package.json']);
+    expect(await brokenLinks(join(out, CLI_FOLDER))).toEqual([]);
   });
 
   it('its README is the users’ README: the adoption section of the repository README, no developer set-up', async () => {
@@ -80,7 +90,8 @@ describe('the release tree as users read it', () => {
     );
     expect(readme).toContain(relinkMarkdown(adopt, 'README.md', 'README.md', paths).trimEnd());
     expect(readme).toContain('## Versions and updates');
-    for (const developerOnly of ['pnpm', 'npx', 'scripts/install.sh', '.ci/run', 'vitest', 'include -->'])
+    // `npx @flow-actions/cli` is for users; `npx -y pnpm@…` is how developers run this repository.
+    for (const developerOnly of ['pnpm', 'npx -y', 'scripts/install.sh', '.ci/run', 'vitest', 'include -->'])
       expect(readme, developerOnly).not.toContain(developerOnly);
   });
 
