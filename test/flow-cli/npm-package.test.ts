@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } f
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { type ExecResult, exec } from '@flow-actions/action-kit';
+import { COMMANDS } from '@flow-actions/flow-cli';
 import { resolveNode24 } from '@flow-actions/runner-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, CLI_PACKAGE } from '../../scripts/release/cli-package';
@@ -156,7 +157,7 @@ describe.each(NODES)(
       expect(help.stdout).toContain('Usage: flow <command> [options]');
     });
 
-    it('builds, promotes, rolls back (registry and manifest), inspects and yanks in a product checkout; skopeo agrees', async () => {
+    it('builds, promotes, rolls back (registry and manifest), reads a matrix, inspects and yanks in a product checkout; skopeo agrees', async () => {
       const shortOf = (sha: string) => sha.slice(0, 7);
       const a = await commit('bundle A', 'feat: first');
       const builtA = await flowJson(['build', '--image', image(), '--kind', 'archive', '--path', 'app.zip']);
@@ -231,6 +232,22 @@ describe.each(NODES)(
         `Flow-Source-Commit: ${a}`,
       );
 
+      // Its releases, read as a test-runner image's versions.
+      const matrix = await flowJson([
+        'matrix',
+        '--runner-image',
+        image(),
+        '--version',
+        '1.1.0',
+        '--compatible-version',
+        '1.0.0',
+        '--policy',
+        'minors',
+        '--breaking-check',
+        'false',
+      ]);
+      expect(matrix).toMatchObject({ ok: true, versions: ['1.0.0', '1.1.0'] });
+
       const inspected = await flowJson(['inspect', image(), 'prod']);
       expect(inspected).toMatchObject({ ok: true, digest: digestA });
       expect(inspected.tags).toEqual(expect.arrayContaining(['prod', 'v1.0.0', shortOf(a)]));
@@ -250,6 +267,38 @@ describe.each(NODES)(
       );
       const tombstone = await flowJson(['inspect', image(), c]);
       expect(JSON.stringify(tombstone)).toContain('stage smoke failed');
+    });
+
+    it('runs every command from the package: the help of each, a gated npm publish as a dry run', async () => {
+      for (const command of COMMANDS) {
+        const help = await flow([command.name, '--help']);
+        expect(help, command.name).toMatchObject({ exitCode: 0, stderr: '' });
+        expect(help.stdout.startsWith(`Usage: flow ${command.name} `), command.name).toBe(true);
+      }
+
+      // A package repository of its own, with a commit: what flow publish reports on.
+      const library = join(home, 'greeter');
+      await mkdir(join(library, 'packages', 'greeter'), { recursive: true });
+      await writeFile(
+        join(library, 'packages', 'greeter', 'package.json'),
+        JSON.stringify({ name: `@acme/greeter-node${major}`, version: '1.0.0' }),
+      );
+      await writeFile(join(library, 'packages', 'greeter', 'index.js'), 'export const hello = "hello";\n');
+      for (const args of [
+        ['init', '-q', '-b', 'main'],
+        ['add', '.'],
+        ['commit', '-q', '-m', 'feat: greeter'],
+      ])
+        await exec('git', args, { cwd: library, env });
+      const publish = await flowJson(
+        ['publish', '--packages', 'packages/greeter', '--registry', `${verdaccio.url}/`, '--dry-run'],
+        library,
+      );
+      expect(publish).toMatchObject({
+        ok: true,
+        dryRun: true,
+        skipped: [expect.objectContaining({ name: `@acme/greeter-node${major}`, version: '1.0.0' })],
+      });
     });
   },
 );

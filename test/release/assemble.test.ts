@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -82,6 +82,28 @@ describe('release tree', () => {
     expect(JSON.parse(await readFile(join(out, 'cli', 'package.json'), 'utf8')).version).toBe(
       '0.0.0-development',
     );
+  });
+
+  it('pnpm release:assemble refuses a malformed --version, and a missing folder, before building anything', async () => {
+    const out = join(await mkdtemp(join(tmpdir(), 'tree-')), 'never-written');
+    copies.push(dirname(out));
+    const assemble = (args: string[]) =>
+      exec(
+        join(repositoryRoot, 'node_modules', '.bin', 'tsx'),
+        [join(repositoryRoot, 'scripts', 'release-assemble.ts'), ...args],
+        { cwd: repositoryRoot, allowFailure: true },
+      );
+    expect(await assemble([out, '--version', '1.0'])).toMatchObject({
+      exitCode: 1,
+      stderr:
+        'pnpm release:assemble refused: --version "1.0" is not a release version: write MAJOR.MINOR.PATCH, e.g. 1.4.0 (or v1.4.0; a prerelease as 2.0.0-rc.1).\n',
+    });
+    const usage = await assemble([]);
+    expect(usage.exitCode).toBe(2);
+    expect(usage.stderr).toMatch(
+      /^pnpm release:assemble: the folder is missing, e\.g\. \/tmp\/release-tree\n\nusage: /,
+    );
+    await expect(readFile(join(out, 'README.md'))).rejects.toThrow(/ENOENT/);
   });
 
   it('builds byte-identical bundles twice in a row', async () => {
