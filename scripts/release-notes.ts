@@ -1,9 +1,10 @@
 // `pnpm release:notes <version>`: the notes of a released version; `--publish` makes them its GitHub release.
 import { ConfigurationError } from '@flow-actions/action-kit';
 import { GitHubClient, isGitHubApiError } from '@flow-actions/github-api';
+import { parseReleaseVersion } from '@flow-actions/versions';
 import { readCommandLine, runCommand } from './release/cli';
 import { gitIn, readRemoteLine } from './release/git';
-import { isNewestRelease, parseReleaseVersion } from './release/line';
+import { isNewestRelease } from './release/line';
 import { readNotesInput, releaseNotes } from './release/notes';
 
 const USAGE = `usage: pnpm release:notes <version> [--remote <name|url>] [--publish]

@@ -1,5 +1,5 @@
 import { ConfigurationError, type ExecOptions, exec } from '@flow-actions/action-kit';
-import { type ReleaseLine, readReleaseLine } from './line';
+import { type ReleaseLine, readReleaseLine } from '@flow-actions/versions';
 
 /** git in one repository; every call takes an argument array, never a shell string. */
 export interface Git {

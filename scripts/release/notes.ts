@@ -1,4 +1,5 @@
 import { ConfigurationError } from '@flow-actions/action-kit';
+import type { ReleaseLine, ReleaseVersion } from '@flow-actions/versions';
 import {
   type Commit,
   findBreakingCommits,
@@ -6,7 +7,7 @@ import {
   parseGitLog,
 } from '../../actions/backcompat-matrix/src/breaking';
 import { fetchRef, type Git, readSourceCommit } from './git';
-import { previousRelease, type ReleaseLine, type ReleaseVersion } from './line';
+import { previousRelease } from './line';
 
 // Release notes from the Conventional Commits between two releases' source commits: breaking
 // changes, features, fixes, and the rest under "Other" (a user of flow-actions reads its docs and

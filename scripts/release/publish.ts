@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { ConfigurationError, refuseUrlCredentials } from '@flow-actions/action-kit';
 import { checkRequiredChecks, GitHubClient } from '@flow-actions/github-api';
+import { parseReleaseVersion } from '@flow-actions/versions';
 import { assembleRelease } from './assemble';
 import { CLI_PACKAGE, checkTreeCliVersion } from './cli-package';
 import { fetchRef, type Git, gitIn, readRemoteLine, refIn, SOURCE_TRAILER, uncommittedChanges } from './git';
-import { parseReleaseVersion, planRelease, type ReleasePlan } from './line';
+import { planRelease, type ReleasePlan } from './line';
 import {
   type CliPublication,
   checkNpmTarget,

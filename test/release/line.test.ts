@@ -1,11 +1,6 @@
+import { parseReleaseVersion, type ReleaseLine, readReleaseLine } from '@flow-actions/versions';
 import { describe, expect, it } from 'vitest';
-import {
-  isNewestRelease,
-  parseReleaseVersion,
-  planRelease,
-  type ReleaseLine,
-  readReleaseLine,
-} from '../../scripts/release/line';
+import { isNewestRelease, planRelease } from '../../scripts/release/line';
 
 /** A release line as `git ls-remote` shows it: each version on its own commit, released in the order given. */
 function lineOf(...tags: string[]): ReleaseLine {

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseReleaseVersion } from '@flow-actions/versions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { repositoryRoot } from '../../scripts/release/actions';
-import { parseReleaseVersion } from '../../scripts/release/line';
 import { releaseNotes } from '../../scripts/release/notes';
 import { startGitHubFake, toPermissions } from '../github-fake';
 import { makeWorld, ok, refused, removeScratch, treeFor } from './world';

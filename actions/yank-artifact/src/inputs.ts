@@ -18,7 +18,7 @@ import {
 import { isAbbreviatedSha, type ShaTagOptions } from '@flow-actions/commit-identity';
 import { checkNpmPackageName } from '@flow-actions/npm-runner';
 import { parseReference, type Reference } from '@flow-actions/oci-store';
-import { parseSemver } from './semver';
+import { parseSemver } from '@flow-actions/versions';
 
 /** Input names, defined once: action.yml, the code and the tests read the same list. */
 export const INPUTS = [

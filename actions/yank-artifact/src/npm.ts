@@ -1,6 +1,6 @@
 import { ConfigurationError } from '@flow-actions/action-kit';
 import type { NpmRunner } from '@flow-actions/npm-runner';
-import { compareSemver, parseSemver, type Semver } from './semver';
+import { compareSemver, parseSemver, type Semver } from '@flow-actions/versions';
 
 export type { NpmRunner } from '@flow-actions/npm-runner';
 
