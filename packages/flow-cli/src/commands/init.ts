@@ -1,0 +1,618 @@
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigurationError, exec } from '@flow-actions/action-kit';
+import { parse } from 'yaml';
+import type { Command, CommandContext, CommandOutput, OptionSpec, ParsedArguments } from '../command';
+import { UsageError } from '../command';
+import { unifiedDiff } from '../init/diff';
+import {
+  defaultSecrets,
+  describeLogin,
+  ecrRegion,
+  LOGIN_KINDS,
+  type LoginKind,
+  loginKindFor,
+  type RegistryLogin,
+  secretExpression,
+} from '../init/login';
+import { chooseRelease, locateFlowActions, readRelease, readReleases } from '../init/release';
+import { checkSecretName, parseSetFlags, registryOf, VALUES, type ValueSpec } from '../init/values';
+import {
+  changeValueNames,
+  type FlowActionsRelease,
+  flowActionPaths,
+  hasChangeBranches,
+  headerRepository,
+  readWorkflow,
+  renderWorkflow,
+  updateWorkflow,
+  type WorkflowState,
+} from '../init/workflow';
+
+/** Where the workflows go, relative to the checkout's top. */
+const WORKFLOWS = '.github/workflows';
+
+const valueOptions: Record<string, OptionSpec> = Object.fromEntries(
+  VALUES.map((spec) => [
+    spec.flag,
+    {
+      type: 'string',
+      description: `${spec.name}: ${spec.description}`,
+      ...(spec.derive
+        ? { defaultText: spec.name === 'REGISTRY' ? "--image's registry" : '--image with -develop' }
+        : {}),
+    } satisfies OptionSpec,
+  ]),
+);
+
+export const initCommand: Command = {
+  name: 'init',
+  summary:
+    'Adopt the protocol: write the workflow templates into .github/workflows/, pinned to a flow-actions release.',
+  usage: '--image <repo> --manifest-repository <owner/name> [options]',
+  details: [
+    "Run it in your product repository's checkout. It reads your flow-actions repository's release line",
+    '(git ls-remote), takes the templates of the release it pins from that release commit, and writes',
+    'them with every flow-actions step pinned to the release commit (uses: <owner>/flow-actions/<path>@<sha> # vX.Y.Z),',
+    'your values set where the templates mark CHANGE, your default branch, and the registry login your',
+    "registry takes: ghcr.io the job's GITHUB_TOKEN; ECR an AWS role through OIDC; Artifact Registry",
+    'workload identity federation; any other registry (Docker Hub too) a user and a password secret.',
+    'On a terminal it asks for what is missing; elsewhere a missing value is a usage error naming its flag.',
+    'Run it again after a flow-actions release: it moves the pins (and changes the values, branch and login',
+    'you pass) in the files it wrote and leaves every other line as you left it. A file it did not write',
+    'is never replaced without --force.',
+  ],
+  options: {
+    template: {
+      type: 'string',
+      multiple: true,
+      description:
+        'A template to write (repeatable, or comma-separated): pull-request, main, build, promote, rollback, yank, npm-release.',
+      defaultText: 'every template of the release; on a re-run, the ones flow init wrote',
+    },
+    'flow-actions': {
+      type: 'string',
+      description:
+        'Your flow-actions repository: owner/name (on the host of origin) or a URL or path git can read.',
+      defaultText: "the one the files name, else <origin's owner>/flow-actions",
+    },
+    version: {
+      type: 'string',
+      description: 'The release to pin: vX.Y.Z, or vN for the newest release of that major.',
+      defaultText: 'the newest release',
+    },
+    ...valueOptions,
+    set: {
+      type: 'string',
+      multiple: true,
+      description: 'NAME=VALUE for a value marked CHANGE that has no flag of its own (repeatable).',
+    },
+    'default-branch': {
+      type: 'string',
+      description: 'The branch main.yml runs on.',
+      defaultText: 'origin/HEAD, else the current branch',
+    },
+    'registry-login': {
+      type: 'string',
+      description: `How the workflows log in to the registry: ${LOGIN_KINDS.join(', ')}.`,
+      defaultText: 'github-token for ghcr.io, ecr for ECR, gar for Artifact Registry, else password',
+    },
+    'registry-username': {
+      type: 'string',
+      description: 'password login: the user name, written into the workflows as it is.',
+    },
+    'registry-username-secret': {
+      type: 'string',
+      description: 'password login: the secret that holds the user name.',
+      defaultText: 'REGISTRY_USERNAME (DOCKERHUB_USERNAME for Docker Hub)',
+    },
+    'registry-password-secret': {
+      type: 'string',
+      description: 'password login: the secret that holds the password or token.',
+      defaultText: 'REGISTRY_PASSWORD (DOCKERHUB_TOKEN for Docker Hub)',
+    },
+    'aws-role': {
+      type: 'string',
+      description: 'ecr login: the ARN of the IAM role the workflows assume through OIDC.',
+    },
+    'aws-region': {
+      type: 'string',
+      description: 'ecr login: the AWS region.',
+      defaultText: "the ECR registry's",
+    },
+    'gcp-workload-identity-provider': {
+      type: 'string',
+      description:
+        'gar login: the provider, projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>.',
+    },
+    'gcp-service-account': { type: 'string', description: 'gar login: the service account to act as.' },
+    'dry-run': {
+      type: 'boolean',
+      description: 'Show the files (a diff against the ones there) and write nothing.',
+    },
+    force: {
+      type: 'boolean',
+      description:
+        'Write the templates afresh over what is there: files flow init did not write, and your edits.',
+    },
+  },
+  run: runInit,
+};
+
+/** One workflow file: what is there, and what flow init writes. */
+interface FilePlan {
+  template: string;
+  /** `.github/workflows/<template>.yml`. */
+  path: string;
+  existing?: string;
+  /** flow init's lines of the existing file, when flow init wrote it. */
+  state?: WorkflowState;
+  /** Written from the template (new, or --force), rather than updated in place. */
+  fresh: boolean;
+  text?: string;
+}
+
+type Change = 'create' | 'replace' | 'update' | 'unchanged';
+
+async function runInit(args: ParsedArguments, context: CommandContext): Promise<CommandOutput> {
+  const flags = readFlags(args);
+  const top = await checkoutTop(context);
+  const git = async (gitArgs: string[]) => {
+    const result = await exec('git', gitArgs, { cwd: top, env: context.env, allowFailure: true });
+    return result.exitCode === 0 ? result.stdout.trim() : undefined;
+  };
+  const existing = await readExisting(join(top, WORKFLOWS));
+  const written = [...existing.values()].flatMap((file) => (file.state ? [file.state] : []));
+
+  const origin = await git(['remote', 'get-url', 'origin']);
+  let source = locateFlowActions(flags.string('flow-actions'), origin, written[0]?.repository);
+  if (!source) {
+    const answer = await ask(context, 'flow-actions', 'Your flow-actions repository (owner/name or URL)');
+    source = locateFlowActions(answer, origin, undefined);
+  }
+  if (!source) throw new UsageError('--flow-actions is required: name your flow-actions repository');
+  const line = await readReleases(source, context.env, context.logger);
+  const chosen = chooseRelease(line, flags.string('version'), source);
+  const release: FlowActionsRelease = {
+    repository: source.repository,
+    version: chosen.version.tag,
+    commit: chosen.commit,
+  };
+  context.logger.info(`Reading ${release.version} of ${source.repository} (${source.url})…`);
+  const contents = await readRelease(source, chosen, context.env, context.logger);
+
+  const names = selectTemplates(flags.list('template'), [...contents.templates.keys()], existing);
+  const force = flags.boolean('force');
+  const plans: FilePlan[] = names.map((template) => {
+    const path = `${WORKFLOWS}/${template}.yml`;
+    const file = existing.get(`${template}.yml`);
+    return { template, path, ...file, fresh: force || !file?.state };
+  });
+  const foreign = plans.filter((plan) => plan.existing !== undefined && !plan.state && !force);
+  if (foreign.length > 0)
+    throw new ConfigurationError(
+      `${foreign.map((plan) => plan.path).join(', ')} ${foreign.length > 1 ? 'were' : 'was'} not written by flow init, so nothing was written: move ${foreign.length > 1 ? 'them' : 'it'} away, leave ${foreign.length > 1 ? 'them' : 'it'} out (--template), or pass --force to replace ${foreign.length > 1 ? 'them' : 'it'}.`,
+    );
+
+  const templateOf = (plan: FilePlan) => contents.templates.get(plan.template) as string;
+  const freshTemplates = plans.filter((plan) => plan.fresh).map((plan) => templateOf(plan));
+  const needed = new Set(freshTemplates.flatMap((text) => changeValueNames(text, 'the template')));
+  const allNames = new Set(plans.flatMap((plan) => changeValueNames(templateOf(plan), 'the template')));
+  for (const name of Object.keys(flags.set))
+    if (!allNames.has(name))
+      throw new UsageError(
+        `--set ${name}: no template written here marks ${name} CHANGE (${[...allNames].join(', ')})`,
+      );
+
+  const values = await resolveValues(flags, written, needed, allNames, context);
+  const defaultBranch = await resolveDefaultBranch(
+    flags,
+    written,
+    freshTemplates.some((text) => hasChangeBranches(text, 'the template')),
+    git,
+    context,
+  );
+  const registry =
+    values.effective.REGISTRY ?? written.find((state) => state.values.REGISTRY)?.values.REGISTRY;
+  const loginGiven = flags.loginGiven || values.given.REGISTRY !== undefined;
+  const loginNeeded = freshTemplates.some((text) => text.includes('docker/login-action@')) || loginGiven;
+  const login =
+    loginNeeded && registry
+      ? await resolveLogin(flags, registry, values.given.REGISTRY !== undefined, written, context)
+      : undefined;
+
+  for (const plan of plans) {
+    const template = templateOf(plan);
+    plan.text = plan.fresh
+      ? renderWorkflow(
+          template,
+          {
+            release,
+            values: values.effective,
+            defaultBranch: defaultBranch?.branch,
+            ...(login ? { login } : {}),
+          },
+          plan.path,
+        )
+      : updateWorkflow(
+          plan.existing as string,
+          template,
+          {
+            release,
+            values: values.given,
+            ...(flags.string('default-branch') ? { defaultBranch: defaultBranch?.branch } : {}),
+            ...(loginGiven && login ? { login } : {}),
+          },
+          plan.path,
+        );
+    const missing = flowActionPaths(plan.text, release.repository).filter(
+      (path) => !contents.actions.has(path),
+    );
+    if (missing.length > 0)
+      throw new ConfigurationError(
+        `${plan.path} would use ${missing.map((path) => `${release.repository}/${path}`).join(', ')}, which ${release.version} does not carry: edit those steps, or pin a release that has them (--version).`,
+      );
+  }
+
+  const dryRun = flags.boolean('dry-run');
+  const files = plans.map((plan) => {
+    const text = plan.text as string;
+    const change: Change =
+      plan.existing === undefined
+        ? 'create'
+        : plan.existing === text
+          ? 'unchanged'
+          : plan.fresh
+            ? 'replace'
+            : 'update';
+    return { plan, text, change, diff: unifiedDiff(plan.existing, text, plan.path) };
+  });
+  if (!dryRun) {
+    await mkdir(join(top, WORKFLOWS), { recursive: true });
+    for (const file of files.filter((entry) => entry.change !== 'unchanged')) {
+      // Written beside it and renamed over it: a file is never left half-written.
+      const target = join(top, file.plan.path);
+      await writeFile(`${target}.flow-init`, file.text);
+      await rename(`${target}.flow-init`, target);
+    }
+  }
+
+  const texts = files.map((file) => file.text);
+  const secrets = [
+    ...new Set(
+      texts.flatMap((text) =>
+        [...text.matchAll(/\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1] as string),
+      ),
+    ),
+  ]
+    .filter((name) => name !== 'GITHUB_TOKEN')
+    .sort();
+  const environments = [...new Set(texts.flatMap(environmentsOf))].sort();
+  const replaceMe = files.flatMap((file) =>
+    [...file.text.matchAll(/name: (.*\(replace me\))/g)].map((m) => `"${m[1]}" of ${file.plan.template}.yml`),
+  );
+  const verb = (change: Change) =>
+    dryRun
+      ? { create: 'would create', replace: 'would replace', update: 'would update', unchanged: 'unchanged' }[
+          change
+        ]
+      : { create: 'created', replace: 'replaced', update: 'updated', unchanged: 'unchanged' }[change];
+  const pinnedFrom = (plan: FilePlan) =>
+    plan.state && !plan.state.versions.includes(release.version) && plan.state.versions.length > 0
+      ? `pins ${plan.state.versions.join(', ')} → ${release.version}`
+      : '';
+
+  const lines = [
+    `${dryRun ? 'Would pin' : 'Pinned'} ${release.repository} ${release.version} (commit ${release.commit.slice(0, 12)}) in ${WORKFLOWS}/.`,
+    ...(login && registry ? [`Registry login: ${describeLogin(login, registry)}.`] : []),
+    ...(defaultBranch && (freshTemplates.length > 0 || flags.string('default-branch'))
+      ? [`Default branch: ${defaultBranch.branch} (${defaultBranch.from}).`]
+      : []),
+    ...values.kept.map((note) => `${note}.`),
+    ...(dryRun ? files.flatMap((file) => (file.change === 'unchanged' ? [] : ['', file.diff])) : []),
+    ...(dryRun
+      ? ['', 'Dry run: nothing written.']
+      : files.some((file) => file.change !== 'unchanged')
+        ? [
+            '',
+            `Next: review and commit ${WORKFLOWS}/${secrets.length ? `; create the secrets ${secrets.join(', ')}` : ''}${environments.length ? `; create the environments ${environments.join(', ')} (approvals go there)` : ''}${replaceMe.length ? `; replace ${replaceMe.join(', ')} with your checks` : ''}.`,
+          ]
+        : []),
+  ];
+  return {
+    json: {
+      ok: true,
+      dryRun,
+      flowActions: { ...release, url: source.url },
+      ...(defaultBranch ? { defaultBranch: defaultBranch.branch } : {}),
+      ...(login ? { login } : {}),
+      files: files.map((file) => ({
+        path: file.plan.path,
+        template: file.plan.template,
+        change: file.change,
+        diff: file.diff,
+        content: file.text,
+      })),
+      secrets,
+      environments,
+    },
+    lines,
+    table: {
+      columns: ['file', 'change', 'note'],
+      rows: files.map((file) => [
+        file.plan.path,
+        verb(file.change),
+        file.change === 'replace' && file.plan.state ? 'your edits are replaced' : pinnedFrom(file.plan),
+      ]),
+    },
+  };
+}
+
+/** The flags, read once; `set` already parsed; the login flags' values checked. */
+function readFlags(args: ParsedArguments) {
+  const string = (name: string) => {
+    const value = args.values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const list = (name: string) => {
+    const value = args.values[name];
+    return Array.isArray(value)
+      ? value
+          .flatMap((entry) => String(entry).split(','))
+          .map((entry) => entry.trim())
+          .filter(Boolean)
+      : undefined;
+  };
+  const kind = string('registry-login');
+  if (kind !== undefined && !(LOGIN_KINDS as readonly string[]).includes(kind))
+    throw new UsageError(`--registry-login must be one of ${LOGIN_KINDS.join(', ')}, got "${kind}"`);
+  if (string('registry-username') !== undefined && string('registry-username-secret') !== undefined)
+    throw new UsageError('--registry-username and --registry-username-secret both name the user: keep one');
+  const loginFlags = [
+    'registry-login',
+    'registry-username',
+    'registry-username-secret',
+    'registry-password-secret',
+    'aws-role',
+    'aws-region',
+    'gcp-workload-identity-provider',
+    'gcp-service-account',
+  ];
+  return {
+    string,
+    list,
+    boolean: (name: string) => args.values[name] === true,
+    set: parseSetFlags(list('set') ?? []),
+    kind: kind as LoginKind | undefined,
+    loginGiven: loginFlags.some((name) => string(name) !== undefined),
+  };
+}
+type Flags = ReturnType<typeof readFlags>;
+
+/** The top of the git checkout the command runs in: the workflows go there. */
+async function checkoutTop(context: CommandContext): Promise<string> {
+  const result = await exec('git', ['rev-parse', '--show-toplevel'], {
+    cwd: context.cwd,
+    env: context.env,
+    allowFailure: true,
+  }).catch(() => undefined);
+  if (result?.exitCode !== 0)
+    throw new UsageError(
+      `${context.cwd} is not in a git checkout: run flow init in your product repository's checkout`,
+    );
+  return result.stdout.trim();
+}
+
+/** The `.yml` files of the workflows folder, with flow init's lines of those it wrote. */
+async function readExisting(dir: string): Promise<Map<string, { existing: string; state?: WorkflowState }>> {
+  const files = new Map<string, { existing: string; state?: WorkflowState }>();
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  for (const name of entries.filter((entry) => entry.endsWith('.yml')).sort()) {
+    const text = await readFile(join(dir, name), 'utf8');
+    const path = `${WORKFLOWS}/${name}`;
+    const state = headerRepository(text) ? readWorkflow(text, path) : undefined;
+    files.set(name, { existing: text, ...(state ? { state } : {}) });
+  }
+  return files;
+}
+
+/** `--template`, else the templates flow init wrote here before, else every template of the release. */
+function selectTemplates(
+  requested: string[] | undefined,
+  available: string[],
+  existing: Map<string, { state?: WorkflowState }>,
+): string[] {
+  if (requested) {
+    const unknown = requested.filter((name) => !available.includes(name.replace(/\.ya?ml$/, '')));
+    if (unknown.length > 0)
+      throw new UsageError(
+        `--template ${unknown.join(', ')}: the release has ${available.sort().join(', ')}`,
+      );
+    return [...new Set(requested.map((name) => name.replace(/\.ya?ml$/, '')))];
+  }
+  const ours = available.filter((name) => existing.get(`${name}.yml`)?.state);
+  return (ours.length > 0 ? ours : available).sort();
+}
+
+/** Asks on a terminal; without one, or with an empty answer, the flag is missing: a usage error. */
+async function ask(context: CommandContext, flag: string, question: string): Promise<string> {
+  const answer = context.ask ? (await context.ask(`${question} (--${flag}): `)).trim() : '';
+  if (!answer)
+    throw new UsageError(`--${flag} is required: ${question.charAt(0).toLowerCase()}${question.slice(1)}`);
+  return answer;
+}
+
+/**
+ * The CHANGE values. `given`: the flags (and REGISTRY when --image changes it) — what a re-run
+ * changes in the files it wrote. `effective`: given, else the files written before, else worked
+ * out, else asked when a template written afresh needs it — what a new file gets.
+ */
+async function resolveValues(
+  flags: Flags,
+  written: readonly WorkflowState[],
+  needed: ReadonlySet<string>,
+  present: ReadonlySet<string>,
+  context: CommandContext,
+) {
+  const given: Record<string, string> = { ...flags.set };
+  const effective: Record<string, string> = { ...flags.set };
+  const writtenValue = (name: string) =>
+    written.find((state) => state.values[name] !== undefined)?.values[name];
+  for (const spec of VALUES) {
+    const flag = flags.string(spec.flag);
+    if (flag !== undefined) {
+      given[spec.name] = effective[spec.name] = spec.check(flag);
+      continue;
+    }
+    if (!present.has(spec.name)) continue;
+    // A new --image moves REGISTRY with it, in the files written before as in new ones.
+    if (spec.name === 'REGISTRY' && given.IMAGE) {
+      given.REGISTRY = effective.REGISTRY = registryOf(given.IMAGE);
+      continue;
+    }
+    const value = writtenValue(spec.name) ?? spec.derive?.(effective);
+    if (value !== undefined) effective[spec.name] = value;
+    else if (spec.required && needed.has(spec.name))
+      effective[spec.name] = spec.check(await ask(context, spec.flag, questionOf(spec)));
+  }
+  for (const name of ['IMAGE', 'DEVELOP_IMAGE'] as const) {
+    const image = effective[name];
+    if (image && effective.REGISTRY && registryOf(image) !== effective.REGISTRY)
+      throw new UsageError(
+        `--${name === 'IMAGE' ? 'image' : 'develop-image'} ${image} is not on the registry ${effective.REGISTRY} (--registry): each job logs in to one registry, so put both images on it`,
+      );
+  }
+  const kept = [...needed]
+    .filter((name) => effective[name] === undefined && !VALUES.some((spec) => spec.name === name))
+    .map((name) => `${name} keeps the template's value (set it with --set ${name}=…)`);
+  return { given, effective, kept };
+}
+
+function questionOf(spec: ValueSpec): string {
+  return spec.description
+    .replace(/^npm-release: /, '')
+    .replace(/[.:].*$/, '')
+    .replace(/,.*$/, '');
+}
+
+/** The default branch: --default-branch, the files written before, origin/HEAD, the current branch, or asked. */
+async function resolveDefaultBranch(
+  flags: Flags,
+  written: readonly WorkflowState[],
+  needed: boolean,
+  git: (args: string[]) => Promise<string | undefined>,
+  context: CommandContext,
+): Promise<{ branch: string; from: string } | undefined> {
+  const given = flags.string('default-branch');
+  const found = async (): Promise<{ branch: string; from: string } | undefined> => {
+    if (given !== undefined) return { branch: given.trim(), from: '--default-branch' };
+    const before = written.find((state) => state.defaultBranch)?.defaultBranch;
+    if (before) return { branch: before, from: 'as the files written before say' };
+    const head = await git(['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
+    if (head?.startsWith('refs/remotes/origin/'))
+      return { branch: head.slice('refs/remotes/origin/'.length), from: 'origin/HEAD' };
+    const current = await git(['symbolic-ref', '--quiet', '--short', 'HEAD']);
+    if (current)
+      return { branch: current, from: 'the current branch; pass --default-branch if it is another' };
+    return undefined;
+  };
+  if (given === undefined && !needed) return undefined;
+  const branch =
+    (await found()) ??
+    ({
+      branch: await ask(context, 'default-branch', 'The default branch of this repository'),
+      from: 'asked',
+    } as const);
+  if ((await git(['check-ref-format', '--branch', branch.branch])) === undefined)
+    throw new UsageError(`--default-branch "${branch.branch}" is not a branch name git accepts`);
+  return branch;
+}
+
+/** The registry login: the flags, else the files written before (same kind), else the registry's defaults, or asked. */
+async function resolveLogin(
+  flags: Flags,
+  registry: string,
+  registryChanged: boolean,
+  written: readonly WorkflowState[],
+  context: CommandContext,
+): Promise<RegistryLogin> {
+  const before = written.find((state) => state.login)?.login;
+  const kind: LoginKind = flags.kind ?? (registryChanged || !before ? loginKindFor(registry) : before.kind);
+  const previous = before?.kind === kind ? before : undefined;
+  const value = async (flag: string, from: string | undefined, question: string) =>
+    flags.string(flag)?.trim() || from || (await ask(context, flag, question));
+  switch (kind) {
+    case 'github-token':
+      return { kind };
+    case 'password': {
+      const secrets = defaultSecrets(registry);
+      const userSecret = flags.string('registry-username-secret');
+      const username =
+        flags.string('registry-username')?.trim() ||
+        (userSecret !== undefined
+          ? secretExpression(checkSecretName(userSecret, 'registry-username-secret'))
+          : previous?.kind === 'password'
+            ? previous.username
+            : secretExpression(secrets.username));
+      const passwordSecret = checkSecretName(
+        flags.string('registry-password-secret') ??
+          (previous?.kind === 'password' ? previous.passwordSecret : secrets.password),
+        'registry-password-secret',
+      );
+      return { kind, username, passwordSecret };
+    }
+    case 'ecr': {
+      const role = await value(
+        'aws-role',
+        previous?.kind === 'ecr' ? previous.role : undefined,
+        'The IAM role to assume (its ARN)',
+      );
+      if (!/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(role))
+        throw new UsageError(
+          `--aws-role "${role}" is not an IAM role ARN, e.g. arn:aws:iam::123456789012:role/flow-actions`,
+        );
+      const region = await value(
+        'aws-region',
+        previous?.kind === 'ecr' ? previous.region : ecrRegion(registry),
+        'The AWS region of the registry',
+      );
+      if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+        throw new UsageError(`--aws-region "${region}" is not an AWS region, e.g. eu-west-1`);
+      return { kind, role, region };
+    }
+    case 'gar': {
+      const workloadIdentityProvider = await value(
+        'gcp-workload-identity-provider',
+        previous?.kind === 'gar' ? previous.workloadIdentityProvider : undefined,
+        'The workload identity provider (projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>)',
+      );
+      if (
+        !/^projects\/\d+\/locations\/global\/workloadIdentityPools\/[\w-]+\/providers\/[\w-]+$/.test(
+          workloadIdentityProvider,
+        )
+      )
+        throw new UsageError(
+          `--gcp-workload-identity-provider "${workloadIdentityProvider}" is not projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>`,
+        );
+      const serviceAccount = await value(
+        'gcp-service-account',
+        previous?.kind === 'gar' ? previous.serviceAccount : undefined,
+        'The service account to act as (its e-mail address)',
+      );
+      if (!/^[^\s@]+@[\w.-]+\.iam\.gserviceaccount\.com$/.test(serviceAccount))
+        throw new UsageError(
+          `--gcp-service-account "${serviceAccount}" is not a service account, e.g. flow@acme.iam.gserviceaccount.com`,
+        );
+      return { kind, workloadIdentityProvider, serviceAccount };
+    }
+  }
+}
+
+/** The environments a workflow's jobs deploy to (`environment:`). */
+function environmentsOf(text: string): string[] {
+  const workflow = parse(text) as { jobs?: Record<string, { environment?: string | { name?: string } }> };
+  return Object.values(workflow.jobs ?? {}).flatMap((job) => {
+    const environment = typeof job.environment === 'string' ? job.environment : job.environment?.name;
+    return environment && !environment.includes('${{') ? [environment] : [];
+  });
+}
