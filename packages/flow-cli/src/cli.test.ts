@@ -171,7 +171,7 @@ describe('bad command lines: one line on stderr, exit 2, nothing on stdout', () 
   it.each([
     [
       ['promte'],
-      'flow: unknown command "promte" (commands: build, promote, yank, update-manifest, matrix, publish, inspect; see flow --help)',
+      'flow: unknown command "promte" (commands: init, build, promote, yank, update-manifest, matrix, publish, inspect; see flow --help)',
     ],
     [['promote', '--frm', 'x'], 'flow promote: unknown option --frm (see flow promote --help)'],
     [['promote', '--image'], 'flow promote: --image needs a value (see flow promote --help)'],
@@ -258,6 +258,37 @@ describe('bad command lines: one line on stderr, exit 2, nothing on stdout', () 
       ['inspect', 'ghcr.io/Acme/Api', 'abc1234'],
       'flow inspect: <image>: repository "Acme/Api" in "ghcr.io/Acme/Api" must be lower-case: use "acme/api"',
     ],
+    [
+      ['init', '--registry-login', 'aws'],
+      'flow init: --registry-login must be one of github-token, password, ecr, gar, got "aws" (see flow init --help)',
+    ],
+    [
+      ['init', '--registry-username', 'ci', '--registry-username-secret', 'USER'],
+      'flow init: --registry-username and --registry-username-secret both name the user: keep one',
+    ],
+    [
+      ['init', '--registry-password-secret', 'GITHUB_TOKEN'],
+      'flow init: --registry-password-secret "GITHUB_TOKEN" is not a secret name',
+    ],
+    [['init', '--aws-role', 'ci-role'], 'flow init: --aws-role "ci-role" is not an IAM role ARN'],
+    [['init', '--image', 'ghcr.io/acme/api:v1'], 'flow init: --image "ghcr.io/acme/api:v1" names a version'],
+    [['init', '--image', 'Not A Ref'], 'flow init: --image: reference "Not A Ref" contains a space'],
+    [
+      ['init', '--manifest-repository', 'manifests'],
+      'flow init: --manifest-repository "manifests" is not owner/name',
+    ],
+    [
+      ['init', '--stage-path', '../prod'],
+      'flow init: --stage-path "../prod" is not a folder of the manifest repository',
+    ],
+    [
+      ['init', '--npm-registry', 'https://bob:pw@npm.acme.dev/'],
+      'flow init: --npm-registry carries credentials',
+    ],
+    [['init', '--set', 'image=x'], 'flow init: --set "image=x" is not NAME=VALUE'],
+    [['init', '--set', 'IMAGE=x'], 'flow init: --set IMAGE=… has a flag of its own: pass --image'],
+    [['init', '--version', 'latest'], 'flow init: --version "latest" is not a release version'],
+    [['init'], 'flow init: /nonexistent-flow-cwd is not in a git checkout'],
   ])('flow %j', async (argv, message) => {
     const run = await flow(...argv);
     expect(run.exitCode).toBe(2);

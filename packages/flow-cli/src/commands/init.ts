@@ -15,8 +15,14 @@ import {
   type RegistryLogin,
   secretExpression,
 } from '../init/login';
-import { chooseRelease, locateFlowActions, readRelease, readReleases } from '../init/release';
-import { checkSecretName, parseSetFlags, registryOf, VALUES, type ValueSpec } from '../init/values';
+import {
+  chooseRelease,
+  locateFlowActions,
+  parseVersionFlag,
+  readRelease,
+  readReleases,
+} from '../init/release';
+import { LOGIN_FLAGS, parseSetFlags, registryOf, VALUES } from '../init/values';
 import {
   changeValueNames,
   type FlowActionsRelease,
@@ -368,23 +374,28 @@ function readFlags(args: ParsedArguments) {
     throw new UsageError(`--registry-login must be one of ${LOGIN_KINDS.join(', ')}, got "${kind}"`);
   if (string('registry-username') !== undefined && string('registry-username-secret') !== undefined)
     throw new UsageError('--registry-username and --registry-username-secret both name the user: keep one');
-  const loginFlags = [
-    'registry-login',
-    'registry-username',
-    'registry-username-secret',
-    'registry-password-secret',
-    'aws-role',
-    'aws-region',
-    'gcp-workload-identity-provider',
-    'gcp-service-account',
-  ];
+  // Every value given is checked now, before anything is read or written.
+  const version = string('version');
+  if (version !== undefined) parseVersionFlag(version);
+  const values: Record<string, string> = {};
+  for (const spec of VALUES) {
+    const value = string(spec.flag);
+    if (value !== undefined) values[spec.name] = spec.check(value);
+  }
+  const login: Record<string, string> = {};
+  for (const [flag, check] of Object.entries(LOGIN_FLAGS)) {
+    const value = string(flag);
+    if (value !== undefined) login[flag] = check(value);
+  }
   return {
     string,
     list,
     boolean: (name: string) => args.values[name] === true,
     set: parseSetFlags(list('set') ?? []),
+    values,
     kind: kind as LoginKind | undefined,
-    loginGiven: loginFlags.some((name) => string(name) !== undefined),
+    login,
+    loginGiven: kind !== undefined || Object.keys(login).length > 0,
   };
 }
 type Flags = ReturnType<typeof readFlags>;
@@ -459,9 +470,9 @@ async function resolveValues(
   const writtenValue = (name: string) =>
     written.find((state) => state.values[name] !== undefined)?.values[name];
   for (const spec of VALUES) {
-    const flag = flags.string(spec.flag);
+    const flag = flags.values[spec.name];
     if (flag !== undefined) {
-      given[spec.name] = effective[spec.name] = spec.check(flag);
+      given[spec.name] = effective[spec.name] = flag;
       continue;
     }
     if (!present.has(spec.name)) continue;
@@ -472,8 +483,8 @@ async function resolveValues(
     }
     const value = writtenValue(spec.name) ?? spec.derive?.(effective);
     if (value !== undefined) effective[spec.name] = value;
-    else if (spec.required && needed.has(spec.name))
-      effective[spec.name] = spec.check(await ask(context, spec.flag, questionOf(spec)));
+    else if (spec.question && needed.has(spec.name))
+      effective[spec.name] = spec.check(await ask(context, spec.flag, spec.question));
   }
   for (const name of ['IMAGE', 'DEVELOP_IMAGE'] as const) {
     const image = effective[name];
@@ -486,13 +497,6 @@ async function resolveValues(
     .filter((name) => effective[name] === undefined && !VALUES.some((spec) => spec.name === name))
     .map((name) => `${name} keeps the template's value (set it with --set ${name}=…)`);
   return { given, effective, kept };
-}
-
-function questionOf(spec: ValueSpec): string {
-  return spec.description
-    .replace(/^npm-release: /, '')
-    .replace(/[.:].*$/, '')
-    .replace(/,.*$/, '');
 }
 
 /** The default branch: --default-branch, the files written before, origin/HEAD, the current branch, or asked. */
@@ -539,26 +543,26 @@ async function resolveLogin(
   const before = written.find((state) => state.login)?.login;
   const kind: LoginKind = flags.kind ?? (registryChanged || !before ? loginKindFor(registry) : before.kind);
   const previous = before?.kind === kind ? before : undefined;
-  const value = async (flag: string, from: string | undefined, question: string) =>
-    flags.string(flag)?.trim() || from || (await ask(context, flag, question));
+  const value = async (flag: string, from: string | undefined, question: string) => {
+    const check = LOGIN_FLAGS[flag] as (value: string) => string;
+    return flags.login[flag] ?? from ?? check(await ask(context, flag, question));
+  };
   switch (kind) {
     case 'github-token':
       return { kind };
     case 'password': {
       const secrets = defaultSecrets(registry);
-      const userSecret = flags.string('registry-username-secret');
+      const userSecret = flags.login['registry-username-secret'];
       const username =
-        flags.string('registry-username')?.trim() ||
+        flags.login['registry-username'] ??
         (userSecret !== undefined
-          ? secretExpression(checkSecretName(userSecret, 'registry-username-secret'))
+          ? secretExpression(userSecret)
           : previous?.kind === 'password'
             ? previous.username
             : secretExpression(secrets.username));
-      const passwordSecret = checkSecretName(
-        flags.string('registry-password-secret') ??
-          (previous?.kind === 'password' ? previous.passwordSecret : secrets.password),
-        'registry-password-secret',
-      );
+      const passwordSecret =
+        flags.login['registry-password-secret'] ??
+        (previous?.kind === 'password' ? previous.passwordSecret : secrets.password);
       return { kind, username, passwordSecret };
     }
     case 'ecr': {
@@ -567,17 +571,11 @@ async function resolveLogin(
         previous?.kind === 'ecr' ? previous.role : undefined,
         'The IAM role to assume (its ARN)',
       );
-      if (!/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(role))
-        throw new UsageError(
-          `--aws-role "${role}" is not an IAM role ARN, e.g. arn:aws:iam::123456789012:role/flow-actions`,
-        );
       const region = await value(
         'aws-region',
         previous?.kind === 'ecr' ? previous.region : ecrRegion(registry),
         'The AWS region of the registry',
       );
-      if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
-        throw new UsageError(`--aws-region "${region}" is not an AWS region, e.g. eu-west-1`);
       return { kind, role, region };
     }
     case 'gar': {
@@ -586,23 +584,11 @@ async function resolveLogin(
         previous?.kind === 'gar' ? previous.workloadIdentityProvider : undefined,
         'The workload identity provider (projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>)',
       );
-      if (
-        !/^projects\/\d+\/locations\/global\/workloadIdentityPools\/[\w-]+\/providers\/[\w-]+$/.test(
-          workloadIdentityProvider,
-        )
-      )
-        throw new UsageError(
-          `--gcp-workload-identity-provider "${workloadIdentityProvider}" is not projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>`,
-        );
       const serviceAccount = await value(
         'gcp-service-account',
         previous?.kind === 'gar' ? previous.serviceAccount : undefined,
         'The service account to act as (its e-mail address)',
       );
-      if (!/^[^\s@]+@[\w.-]+\.iam\.gserviceaccount\.com$/.test(serviceAccount))
-        throw new UsageError(
-          `--gcp-service-account "${serviceAccount}" is not a service account, e.g. flow@acme.iam.gserviceaccount.com`,
-        );
       return { kind, workloadIdentityProvider, serviceAccount };
     }
   }

@@ -13,6 +13,7 @@ import {
   parseReleaseVersion,
   type Release,
   type ReleaseLine,
+  type ReleaseVersion,
   readReleaseLine,
 } from '@flow-actions/versions';
 import { UsageError } from '../command';
@@ -73,7 +74,9 @@ function ownerAndName(path: string): { owner: string; name: string; dotGit: bool
 function sibling(origin: string | undefined, repository: string): string {
   const split = origin ? splitRemote(origin) : undefined;
   const parts = split && ownerAndName(split.path);
-  if (!split || !parts || !split.base) return `https://github.com/${repository}.git`;
+  // A local origin (`/srv/git/acme/api.git`) has its sibling beside it; a relative one, none.
+  if (!split || !parts || (!split.base && !split.path.startsWith('/')))
+    return `https://github.com/${repository}.git`;
   const prefix = split.path.slice(0, split.path.replace(/\/+$/, '').lastIndexOf(`/${parts.owner}/`) + 1);
   return `${split.base}${prefix}${repository}${parts.dotGit ? '.git' : ''}`;
 }
@@ -141,6 +144,17 @@ function lastLine(error: unknown): string {
   return (stderr ? stderr.split('\n').at(-1) : errorMessage(error))?.replace(/^fatal: /, '') ?? '';
 }
 
+/** `--version`: a major (`v1`, `1`) or a version (`v1.4.0`, `1.4.0`, `v2.0.0-rc.1`); anything else is a usage error. */
+export function parseVersionFlag(requested: string): { major: number } | ReleaseVersion {
+  const major = /^v?(\d+)$/.exec(requested.trim());
+  if (major) return { major: Number(major[1]) };
+  try {
+    return parseReleaseVersion(requested, '--version');
+  } catch (error) {
+    throw new UsageError(`${errorMessage(error).replace(/\.$/, '')}, or vN for the newest of a major`);
+  }
+}
+
 /**
  * The release to pin: `--version` as vX.Y.Z (that release), vN (the newest of major N), else the
  * newest release of the newest major. Prereleases only when named.
@@ -161,17 +175,12 @@ export function chooseRelease(
       );
     return newest;
   }
-  const major = /^v?(\d+)$/.exec(requested.trim());
-  if (major) {
-    const found = highestRelease(stable.filter((entry) => entry.version.semver.major === Number(major[1])));
-    if (!found) throw new ConfigurationError(`${source.repository} has no v${major[1]} release: ${listing}.`);
+  const version = parseVersionFlag(requested);
+  if ('major' in version) {
+    const found = highestRelease(stable.filter((entry) => entry.version.semver.major === version.major));
+    if (!found)
+      throw new ConfigurationError(`${source.repository} has no v${version.major} release: ${listing}.`);
     return found;
-  }
-  let version: ReturnType<typeof parseReleaseVersion>;
-  try {
-    version = parseReleaseVersion(requested, '--version');
-  } catch (error) {
-    throw new UsageError(`${errorMessage(error).replace(/\.$/, '')}, or vN for the newest of a major`);
   }
   const found = line.versions.get(version.tag);
   if (!found) throw new ConfigurationError(`${source.repository} has no release ${version.tag}: ${listing}.`);

@@ -14,10 +14,10 @@ export interface ValueSpec {
   /** The flag, e.g. `image`. */
   flag: string;
   description: string;
-  /** How it is worked out from the others when not given; none: the template's value stays, or it is required. */
+  /** How it is worked out from the others when not given; none: the template's value stays, or it is asked for. */
   derive?(values: Readonly<Record<string, string>>): string | undefined;
-  /** No default: asked on a terminal, else a usage error naming the flag. */
-  required?: boolean;
+  /** No default: asked on a terminal with this question, else a usage error naming the flag. */
+  question?: string;
   /** The value as written, or a UsageError naming the flag. */
   check(value: string): string;
 }
@@ -65,7 +65,7 @@ export const VALUES: readonly ValueSpec[] = [
     flag: 'image',
     description:
       'The release image, registry/repository (e.g. ghcr.io/acme/api): main builds into it, promote tags it.',
-    required: true,
+    question: 'The release image, registry/repository, e.g. ghcr.io/acme/api',
     check: checkImage('image'),
   },
   {
@@ -90,7 +90,7 @@ export const VALUES: readonly ValueSpec[] = [
     name: 'MANIFEST_REPOSITORY',
     flag: 'manifest-repository',
     description: 'The GitOps manifest repository, owner/name (e.g. acme/manifests).',
-    required: true,
+    question: 'The GitOps manifest repository, owner/name, e.g. acme/manifests',
     check: (value) => {
       const repository = value.trim().replace(/\.git$/, '');
       if (!OWNER_NAME.test(repository))
@@ -123,7 +123,7 @@ export const VALUES: readonly ValueSpec[] = [
     flag: 'test-runner-package',
     description:
       'npm-release: the test-runner package whose older versions your packages must keep working with.',
-    required: true,
+    question: 'The test-runner package your packages must keep working with, e.g. @acme/test-runner',
     check: (value) => {
       const name = value.trim();
       wrap(() => checkNpmPackageName(name, '--test-runner-package'));
@@ -168,12 +168,46 @@ export function parseSetFlags(values: readonly string[]): Record<string, string>
   return set;
 }
 
-/** True for the name of a secret GitHub accepts (letters, digits, `_`; not starting with a digit or GITHUB_). */
-export function checkSecretName(value: string, flag: string): string {
-  const name = value.trim();
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || /^GITHUB_/i.test(name))
-    throw new UsageError(
-      `--${flag} "${value}" is not a secret name: letters, digits and "_", not starting with a digit or GITHUB_ (e.g. REGISTRY_PASSWORD)`,
-    );
-  return name;
+/** The name of a secret GitHub accepts: letters, digits, `_`; not starting with a digit or GITHUB_. */
+function checkSecretName(flag: string) {
+  return (value: string) => {
+    const name = value.trim();
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || /^GITHUB_/i.test(name))
+      throw new UsageError(
+        `--${flag} "${value}" is not a secret name: letters, digits and "_", not starting with a digit or GITHUB_ (e.g. REGISTRY_PASSWORD)`,
+      );
+    return name;
+  };
 }
+
+/** A value that must match `pattern`, else a usage error naming the flag and an example. */
+function checkPattern(flag: string, pattern: RegExp, what: string) {
+  return (value: string) => {
+    const trimmed = value.trim();
+    if (!pattern.test(trimmed)) throw new UsageError(`--${flag} "${value}" is not ${what}`);
+    return trimmed;
+  };
+}
+
+/** The login's flags, each checked as given or as answered. */
+export const LOGIN_FLAGS: Readonly<Record<string, (value: string) => string>> = {
+  'registry-username': checkPattern('registry-username', /^\S+$/, 'a user name (no spaces)'),
+  'registry-username-secret': checkSecretName('registry-username-secret'),
+  'registry-password-secret': checkSecretName('registry-password-secret'),
+  'aws-role': checkPattern(
+    'aws-role',
+    /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+    'an IAM role ARN, e.g. arn:aws:iam::123456789012:role/flow-actions',
+  ),
+  'aws-region': checkPattern('aws-region', /^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region, e.g. eu-west-1'),
+  'gcp-workload-identity-provider': checkPattern(
+    'gcp-workload-identity-provider',
+    /^projects\/\d+\/locations\/global\/workloadIdentityPools\/[\w-]+\/providers\/[\w-]+$/,
+    'projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>',
+  ),
+  'gcp-service-account': checkPattern(
+    'gcp-service-account',
+    /^[^\s@]+@[\w.-]+\.iam\.gserviceaccount\.com$/,
+    'a service account, e.g. flow@acme.iam.gserviceaccount.com',
+  ),
+};
