@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,10 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningRegistry, requireBinary, startRegistry } from '../services';
 import { type SeededImage, seedImage } from '../support/artifacts';
 import { skopeoDigest } from '../support/skopeo';
+import { flowOnTerminal, type TerminalRun } from '../support/terminal';
 
 // `flow promote` on a terminal shows the plan and asks before it creates an immutable tag. The
-// terminal is real: util-linux `script` runs flow on a pseudo-terminal, and the test types the
-// answer once the question is on the screen. skopeo, an independent client, says what was written.
+// terminal is real (test/support/terminal.ts): util-linux `script` runs flow on a pseudo-terminal,
+// and the test types the answer once the question is on the screen. skopeo, an independent client,
+// says what was written.
 const ROOT = join(import.meta.dirname, '..', '..');
 const LAUNCHER = join(ROOT, 'packages', 'flow-cli', 'bin', 'flow.js');
 const REVISION = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00';
@@ -31,38 +33,12 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-interface TerminalRun {
-  exitCode: number | null;
-  /** Everything the terminal showed: stdout and stderr together, as on a screen. */
-  screen: string;
-}
-
-const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
-
-/**
- * Runs flow on a pseudo-terminal (stdin, stdout and stderr all a terminal); when the screen shows
- * `[y/N]`, types `answer` and Enter.
- */
+/** Runs flow on a pseudo-terminal; when the screen shows `[y/N]`, types `answer` and Enter. */
 function onTerminal(args: string[], answer?: string): Promise<TerminalRun> {
-  const command = [process.execPath, LAUNCHER, ...args].map(quote).join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: work, env });
-    let screen = '';
-    let typed = false;
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      screen += chunk.toString('utf8');
-      if (!typed && answer !== undefined && screen.includes('[y/N]')) {
-        typed = true;
-        child.stdin.write(`${answer}\r`);
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (exitCode) => {
-      clearTimeout(timer);
-      child.stdin.end();
-      resolve({ exitCode, screen: screen.replace(/\r/g, '') });
-    });
+  return flowOnTerminal(args, {
+    cwd: work,
+    env,
+    ...(answer !== undefined ? { answers: [['[y/N]', answer]] } : {}),
   });
 }
 
