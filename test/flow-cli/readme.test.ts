@@ -25,6 +25,7 @@ async function flowLines(file: string, heading: string): Promise<string[][]> {
 describe('the flow command lines the READMEs show', () => {
   it.each([
     ['README.md', '## flow on the command line'],
+    ['packages/flow-cli/README.md', '## Adopting the protocol: flow init'],
     ['packages/flow-cli/README.md', '## Out-of-CI moments'],
   ])('%s: every line names a command and only flags it has', async (file, heading) => {
     const lines = await flowLines(file, heading);
