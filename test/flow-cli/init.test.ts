@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings hold workflow ${{ }} expressions, not JavaScript templates
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -292,6 +292,53 @@ describe('flow init in a product repository', () => {
     expect(await readFile(join(folder, 'promote.yml'), 'utf8')).toMatch(
       /^# flow init \(acme\/flow-actions\) wrote this file/,
     );
+  });
+
+  it('a workflow that is a link is never read nor written through; a workflows folder leading out of the checkout is refused', async () => {
+    const checkout = await productCheckout();
+    const folder = join(checkout, '.github', 'workflows');
+    await mkdir(folder, { recursive: true });
+    const outside = join(dir, `credentials-${count}.json`);
+    const secret = '{"auths":{"ghcr.io":{"auth":"c2VjcmV0LXRva2VuLTQy"}}}\n';
+    await writeFile(outside, secret);
+    await symlink(outside, join(folder, 'main.yml'));
+    const refused = await flow(
+      checkout,
+      '--flow-actions',
+      flowActions.path,
+      ...GHCR,
+      '--template',
+      'main',
+      '--dry-run',
+      '--json',
+    );
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('.github/workflows/main.yml was not written by flow init');
+    expect(refused.stdout + refused.stderr).not.toContain('c2VjcmV0LXRva2VuLTQy');
+    const forced = await flow(
+      checkout,
+      '--flow-actions',
+      flowActions.path,
+      ...GHCR,
+      '--template',
+      'main',
+      '--force',
+    );
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(forced.stdout).not.toContain('c2VjcmV0LXRva2VuLTQy');
+    expect((await lstat(join(folder, 'main.yml'))).isFile()).toBe(true);
+    expect(await readFile(outside, 'utf8')).toBe(secret);
+
+    const linked = await productCheckout();
+    await mkdir(join(linked, '.github'));
+    await mkdir(join(dir, `elsewhere-${count}`));
+    await symlink(join(dir, `elsewhere-${count}`), join(linked, '.github', 'workflows'));
+    const out = await flow(linked, '--flow-actions', flowActions.path, ...GHCR);
+    expect(out.exitCode).toBe(1);
+    expect(out.stderr.trim()).toBe(
+      `flow init: .github/workflows of ${linked} leads out of the checkout through a link: flow init writes only inside it; make it a folder of the repository.`,
+    );
+    expect(await readdir(join(dir, `elsewhere-${count}`))).toEqual([]);
   });
 
   it('--dry-run shows the files, or the diff against those there, and writes nothing', async () => {

@@ -1,6 +1,6 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigurationError, exec } from '@flow-actions/action-kit';
+import { ConfigurationError, exec, resolveInside } from '@flow-actions/action-kit';
 import { parse } from 'yaml';
 import type { Command, CommandContext, CommandOutput, OptionSpec, ParsedArguments } from '../command';
 import { UsageError } from '../command';
@@ -167,6 +167,10 @@ async function runInit(args: ParsedArguments, context: CommandContext): Promise<
     const result = await exec('git', gitArgs, { cwd: top, env: context.env, allowFailure: true });
     return result.exitCode === 0 ? result.stdout.trim() : undefined;
   };
+  if (!resolveInside(top, WORKFLOWS))
+    throw new ConfigurationError(
+      `${WORKFLOWS} of ${top} leads out of the checkout through a link: flow init writes only inside it; make it a folder of the repository.`,
+    );
   const existing = await readExisting(join(top, WORKFLOWS));
   const written = [...existing.values()].flatMap((file) => (file.state ? [file.state] : []));
 
@@ -276,10 +280,13 @@ async function runInit(args: ParsedArguments, context: CommandContext): Promise<
   if (!dryRun) {
     await mkdir(join(top, WORKFLOWS), { recursive: true });
     for (const file of files.filter((entry) => entry.change !== 'unchanged')) {
-      // Written beside it and renamed over it: a file is never left half-written.
+      // Written beside it and renamed over it: a file is never left half-written, and a link in
+      // its place is replaced, never written through ('wx' refuses one planted at the temporary name).
       const target = join(top, file.plan.path);
-      await writeFile(`${target}.flow-init`, file.text);
-      await rename(`${target}.flow-init`, target);
+      const temporary = `${target}.flow-init`;
+      await rm(temporary, { force: true });
+      await writeFile(temporary, file.text, { flag: 'wx' });
+      await rename(temporary, target);
     }
   }
 
@@ -419,6 +426,12 @@ async function readExisting(dir: string): Promise<Map<string, { existing: string
   const files = new Map<string, { existing: string; state?: WorkflowState }>();
   const entries = await readdir(dir).catch(() => [] as string[]);
   for (const name of entries.filter((entry) => entry.endsWith('.yml')).sort()) {
+    // A link (or anything but a file) is never flow init's and never read: a checkout that links
+    // main.yml to ~/.docker/config.json must not have it shown in a --dry-run diff.
+    if (!(await lstat(join(dir, name))).isFile()) {
+      files.set(name, { existing: '' });
+      continue;
+    }
     const text = await readFile(join(dir, name), 'utf8');
     const path = `${WORKFLOWS}/${name}`;
     const state = headerRepository(text) ? readWorkflow(text, path) : undefined;

@@ -78,6 +78,10 @@ describe('locateFlowActions: where flow-actions is read from', () => {
       'https://github.com/flow-actions.git',
       /^--flow-actions "https:\/\/github\.com\/flow-actions\.git" names no owner\/name/,
     ],
+    [
+      '--upload-pack=touch /tmp/pwned;x/acme/flow-actions',
+      /^--flow-actions "--upload-pack=touch \/tmp\/pwned;x\/acme\/flow-actions" starts with "-"/,
+    ],
   ])('refuses %s as a usage error', (flag, message) => {
     let error: unknown;
     try {

@@ -93,6 +93,9 @@ export function locateFlowActions(
 ): FlowActionsSource | undefined {
   if (flag !== undefined) {
     const value = flag.trim();
+    // git would read it as one of its options.
+    if (value.startsWith('-'))
+      throw new UsageError(`--flow-actions "${flag}" starts with "-": give owner/name, a URL or a path`);
     if (OWNER_NAME.test(value) && !value.startsWith('.'))
       return { repository: value, url: sibling(origin, value) };
     try {
@@ -131,7 +134,7 @@ export async function readReleases(
   logger: Logger,
 ): Promise<ReleaseLine> {
   try {
-    return readReleaseLine((await git(['ls-remote', '--tags', source.url], env, logger)).stdout);
+    return readReleaseLine((await git(['ls-remote', '--tags', '--', source.url], env, logger)).stdout);
   } catch (error) {
     throw new ConfigurationError(
       `--flow-actions ${source.url} cannot be read (${lastLine(error)}): name your flow-actions repository as owner/name or a URL git can read (credentials through a helper or SSH).`,
@@ -207,6 +210,7 @@ export async function readRelease(
         '--quiet',
         '--depth=1',
         '--no-tags',
+        '--',
         source.url,
         `refs/tags/${release.version.tag}`,
       ]);
