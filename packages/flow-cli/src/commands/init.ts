@@ -150,15 +150,23 @@ interface FilePlan {
   template: string;
   /** `.github/workflows/<template>.yml`. */
   path: string;
+  /** The release's template. */
+  source: string;
   existing?: string;
   /** flow init's lines of the existing file, when flow init wrote it. */
   state?: WorkflowState;
   /** Written from the template (new, or --force), rather than updated in place. */
   fresh: boolean;
-  text?: string;
 }
 
 type Change = 'create' | 'replace' | 'update' | 'unchanged';
+
+interface FileResult {
+  plan: FilePlan;
+  text: string;
+  change: Change;
+  diff: string;
+}
 
 async function runInit(args: ParsedArguments, context: CommandContext): Promise<CommandOutput> {
   const flags = readFlags(args);
@@ -181,8 +189,11 @@ async function runInit(args: ParsedArguments, context: CommandContext): Promise<
     source = locateFlowActions(answer, origin, undefined);
   }
   if (!source) throw new UsageError('--flow-actions is required: name your flow-actions repository');
-  const line = await readReleases(source, context.env, context.logger);
-  const chosen = chooseRelease(line, flags.string('version'), source);
+  const chosen = chooseRelease(
+    await readReleases(source, context.env, context.logger),
+    flags.string('version'),
+    source,
+  );
   const release: FlowActionsRelease = {
     repository: source.repository,
     version: chosen.version.tag,
@@ -190,52 +201,43 @@ async function runInit(args: ParsedArguments, context: CommandContext): Promise<
   };
   context.logger.info(`Reading ${release.version} of ${source.repository} (${source.url})…`);
   const contents = await readRelease(source, chosen, context.env, context.logger);
+  const plans = planFiles(
+    selectTemplates(flags.list('template'), [...contents.templates.keys()], existing),
+    contents.templates,
+    existing,
+    flags.boolean('force'),
+  );
 
-  const names = selectTemplates(flags.list('template'), [...contents.templates.keys()], existing);
-  const force = flags.boolean('force');
-  const plans: FilePlan[] = names.map((template) => {
-    const path = `${WORKFLOWS}/${template}.yml`;
-    const file = existing.get(`${template}.yml`);
-    return { template, path, ...file, fresh: force || !file?.state };
-  });
-  const foreign = plans.filter((plan) => plan.existing !== undefined && !plan.state && !force);
-  if (foreign.length > 0)
-    throw new ConfigurationError(
-      `${foreign.map((plan) => plan.path).join(', ')} ${foreign.length > 1 ? 'were' : 'was'} not written by flow init, so nothing was written: move ${foreign.length > 1 ? 'them' : 'it'} away, leave ${foreign.length > 1 ? 'them' : 'it'} out (--template), or pass --force to replace ${foreign.length > 1 ? 'them' : 'it'}.`,
-    );
-
-  const templateOf = (plan: FilePlan) => contents.templates.get(plan.template) as string;
-  const freshTemplates = plans.filter((plan) => plan.fresh).map((plan) => templateOf(plan));
-  const needed = new Set(freshTemplates.flatMap((text) => changeValueNames(text, 'the template')));
-  const allNames = new Set(plans.flatMap((plan) => changeValueNames(templateOf(plan), 'the template')));
+  const label = (plan: FilePlan) => `workflows-templates/${plan.template}.yml of ${release.version}`;
+  const fresh = plans.filter((plan) => plan.fresh);
+  const needed = new Set(fresh.flatMap((plan) => changeValueNames(plan.source, label(plan))));
+  const present = new Set(plans.flatMap((plan) => changeValueNames(plan.source, label(plan))));
   for (const name of Object.keys(flags.set))
-    if (!allNames.has(name))
+    if (!present.has(name))
       throw new UsageError(
-        `--set ${name}: no template written here marks ${name} CHANGE (${[...allNames].join(', ')})`,
+        `--set ${name}: no template written here marks ${name} CHANGE (${[...present].join(', ')})`,
       );
-
-  const values = await resolveValues(flags, written, needed, allNames, context);
+  const values = await resolveValues(flags, written, needed, present, context);
   const defaultBranch = await resolveDefaultBranch(
     flags,
     written,
-    freshTemplates.some((text) => hasChangeBranches(text, 'the template')),
+    fresh.some((plan) => hasChangeBranches(plan.source, label(plan))),
     git,
     context,
   );
   const registry =
     values.effective.REGISTRY ?? written.find((state) => state.values.REGISTRY)?.values.REGISTRY;
   const loginGiven = flags.loginGiven || values.given.REGISTRY !== undefined;
-  const loginNeeded = freshTemplates.some((text) => text.includes('docker/login-action@')) || loginGiven;
+  const loginNeeded = fresh.some((plan) => plan.source.includes('docker/login-action@')) || loginGiven;
   const login =
     loginNeeded && registry
       ? await resolveLogin(flags, registry, values.given.REGISTRY !== undefined, written, context)
       : undefined;
 
-  for (const plan of plans) {
-    const template = templateOf(plan);
-    plan.text = plan.fresh
+  const files = plans.map((plan): FileResult => {
+    const text = plan.fresh
       ? renderWorkflow(
-          template,
+          plan.source,
           {
             release,
             values: values.effective,
@@ -246,7 +248,7 @@ async function runInit(args: ParsedArguments, context: CommandContext): Promise<
         )
       : updateWorkflow(
           plan.existing as string,
-          template,
+          plan.source,
           {
             release,
             values: values.given,
@@ -255,18 +257,11 @@ async function runInit(args: ParsedArguments, context: CommandContext): Promise<
           },
           plan.path,
         );
-    const missing = flowActionPaths(plan.text, release.repository).filter(
-      (path) => !contents.actions.has(path),
-    );
+    const missing = flowActionPaths(text, release.repository).filter((path) => !contents.actions.has(path));
     if (missing.length > 0)
       throw new ConfigurationError(
         `${plan.path} would use ${missing.map((path) => `${release.repository}/${path}`).join(', ')}, which ${release.version} does not carry: edit those steps, or pin a release that has them (--version).`,
       );
-  }
-
-  const dryRun = flags.boolean('dry-run');
-  const files = plans.map((plan) => {
-    const text = plan.text as string;
     const change: Change =
       plan.existing === undefined
         ? 'create'
@@ -277,48 +272,14 @@ async function runInit(args: ParsedArguments, context: CommandContext): Promise<
             : 'update';
     return { plan, text, change, diff: unifiedDiff(plan.existing, text, plan.path) };
   });
-  if (!dryRun) {
-    await mkdir(join(top, WORKFLOWS), { recursive: true });
-    for (const file of files.filter((entry) => entry.change !== 'unchanged')) {
-      // Written beside it and renamed over it: a file is never left half-written, and a link in
-      // its place is replaced, never written through ('wx' refuses one planted at the temporary name).
-      const target = join(top, file.plan.path);
-      const temporary = `${target}.flow-init`;
-      await rm(temporary, { force: true });
-      await writeFile(temporary, file.text, { flag: 'wx' });
-      await rename(temporary, target);
-    }
-  }
 
-  const texts = files.map((file) => file.text);
-  const secrets = [
-    ...new Set(
-      texts.flatMap((text) =>
-        [...text.matchAll(/\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1] as string),
-      ),
-    ),
-  ]
-    .filter((name) => name !== 'GITHUB_TOKEN')
-    .sort();
-  const environments = [...new Set(texts.flatMap(environmentsOf))].sort();
-  const replaceMe = files.flatMap((file) =>
-    [...file.text.matchAll(/name: (.*\(replace me\))/g)].map((m) => `"${m[1]}" of ${file.plan.template}.yml`),
-  );
-  const verb = (change: Change) =>
-    dryRun
-      ? { create: 'would create', replace: 'would replace', update: 'would update', unchanged: 'unchanged' }[
-          change
-        ]
-      : { create: 'created', replace: 'replaced', update: 'updated', unchanged: 'unchanged' }[change];
-  const pinnedFrom = (plan: FilePlan) =>
-    plan.state && !plan.state.versions.includes(release.version) && plan.state.versions.length > 0
-      ? `pins ${plan.state.versions.join(', ')} → ${release.version}`
-      : '';
-
+  const dryRun = flags.boolean('dry-run');
+  if (!dryRun) await writeFiles(top, files);
+  const next = nextSteps(files);
   const lines = [
     `${dryRun ? 'Would pin' : 'Pinned'} ${release.repository} ${release.version} (commit ${release.commit.slice(0, 12)}) in ${WORKFLOWS}/.`,
     ...(login && registry ? [`Registry login: ${describeLogin(login, registry)}.`] : []),
-    ...(defaultBranch && (freshTemplates.length > 0 || flags.string('default-branch'))
+    ...(defaultBranch && (fresh.length > 0 || flags.string('default-branch'))
       ? [`Default branch: ${defaultBranch.branch} (${defaultBranch.from}).`]
       : []),
     ...values.kept.map((note) => `${note}.`),
@@ -326,10 +287,7 @@ async function runInit(args: ParsedArguments, context: CommandContext): Promise<
     ...(dryRun
       ? ['', 'Dry run: nothing written.']
       : files.some((file) => file.change !== 'unchanged')
-        ? [
-            '',
-            `Next: review and commit ${WORKFLOWS}/${secrets.length ? `; create the secrets ${secrets.join(', ')}` : ''}${environments.length ? `; create the environments ${environments.join(', ')} (approvals go there)` : ''}${replaceMe.length ? `; replace ${replaceMe.join(', ')} with your checks` : ''}.`,
-          ]
+        ? ['', next.text]
         : []),
   ];
   return {
@@ -346,19 +304,98 @@ async function runInit(args: ParsedArguments, context: CommandContext): Promise<
         diff: file.diff,
         content: file.text,
       })),
-      secrets,
-      environments,
+      secrets: next.secrets,
+      environments: next.environments,
     },
     lines,
     table: {
       columns: ['file', 'change', 'note'],
-      rows: files.map((file) => [
-        file.plan.path,
-        verb(file.change),
-        file.change === 'replace' && file.plan.state ? 'your edits are replaced' : pinnedFrom(file.plan),
-      ]),
+      rows: files.map((file) => [file.plan.path, describeChange(file.change, dryRun), note(file, release)]),
     },
   };
+}
+
+/** The files the templates go to; one flow init did not write is refused (unless --force) before anything is read further. */
+function planFiles(
+  names: readonly string[],
+  templates: ReadonlyMap<string, string>,
+  existing: ReadonlyMap<string, { existing: string; state?: WorkflowState }>,
+  force: boolean,
+): FilePlan[] {
+  const plans = names.map((template): FilePlan => {
+    const file = existing.get(`${template}.yml`);
+    return {
+      template,
+      path: `${WORKFLOWS}/${template}.yml`,
+      source: templates.get(template) as string,
+      ...file,
+      fresh: force || !file?.state,
+    };
+  });
+  const foreign = plans.filter((plan) => plan.existing !== undefined && !plan.state && !force);
+  if (foreign.length > 0) {
+    const [them, were] = foreign.length > 1 ? ['them', 'were'] : ['it', 'was'];
+    throw new ConfigurationError(
+      `${foreign.map((plan) => plan.path).join(', ')} ${were} not written by flow init, so nothing was written: move ${them} away, leave ${them} out (--template), or pass --force to replace ${them}.`,
+    );
+  }
+  return plans;
+}
+
+/**
+ * Each file is written beside its place and renamed over it: never left half-written, and a link
+ * in its place is replaced, never written through ('wx' refuses one planted at the temporary name).
+ */
+async function writeFiles(top: string, files: readonly FileResult[]): Promise<void> {
+  await mkdir(join(top, WORKFLOWS), { recursive: true });
+  for (const file of files.filter((entry) => entry.change !== 'unchanged')) {
+    const target = join(top, file.plan.path);
+    const temporary = `${target}.flow-init`;
+    await rm(temporary, { force: true });
+    await writeFile(temporary, file.text, { flag: 'wx' });
+    await rename(temporary, target);
+  }
+}
+
+/** What is left to do by hand: the secrets the workflows read, the environments they deploy to, the steps to replace. */
+function nextSteps(files: readonly FileResult[]) {
+  const texts = files.map((file) => file.text);
+  const secrets = [
+    ...new Set(
+      texts.flatMap((text) =>
+        [...text.matchAll(/\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1] as string),
+      ),
+    ),
+  ]
+    .filter((name) => name !== 'GITHUB_TOKEN')
+    .sort();
+  const environments = [...new Set(texts.flatMap(environmentsOf))].sort();
+  const replaceMe = files.flatMap((file) =>
+    [...file.text.matchAll(/name: (.*\(replace me\))/g)].map((m) => `"${m[1]}" of ${file.plan.template}.yml`),
+  );
+  const text = [
+    `Next: review and commit ${WORKFLOWS}/`,
+    ...(secrets.length ? [`create the secrets ${secrets.join(', ')}`] : []),
+    ...(environments.length
+      ? [`create the environments ${environments.join(', ')} (approvals go there)`]
+      : []),
+    ...(replaceMe.length ? [`replace ${replaceMe.join(', ')} with your checks`] : []),
+  ].join('; ');
+  return { secrets, environments, text: `${text}.` };
+}
+
+function describeChange(change: Change, dryRun: boolean): string {
+  if (change === 'unchanged') return change;
+  const past = { create: 'created', replace: 'replaced', update: 'updated' }[change];
+  return dryRun ? `would ${change}` : past;
+}
+
+/** What a row of the table adds: the release the pins moved from, or that edits were replaced. */
+function note(file: FileResult, release: FlowActionsRelease): string {
+  const state = file.plan.state;
+  if (file.change === 'replace' && state) return 'your edits are replaced';
+  if (!state || state.versions.length === 0 || state.versions.includes(release.version)) return '';
+  return `pins ${state.versions.join(', ')} → ${release.version}`;
 }
 
 /** The flags, read once; `set` already parsed; the login flags' values checked. */
