@@ -72,8 +72,7 @@ export const initCommand: Command = {
     template: {
       type: 'string',
       multiple: true,
-      description:
-        'A template to write (repeatable, or comma-separated): pull-request, main, build, promote, rollback, yank, npm-release.',
+      description: 'A template of the release to write (repeatable, or comma-separated), e.g. main,promote.',
       defaultText: 'every template of the release; on a re-run, the ones flow init wrote',
     },
     'flow-actions': {
@@ -91,7 +90,7 @@ export const initCommand: Command = {
     set: {
       type: 'string',
       multiple: true,
-      description: 'NAME=VALUE for a value marked CHANGE that has no flag of its own (repeatable).',
+      description: 'NAME=VALUE for a value marked CHANGE that has no flag of its own.',
     },
     'default-branch': {
       type: 'string',
