@@ -414,6 +414,28 @@ describe('flow init in a product repository', () => {
     expect(ecr.stderr).toContain('flow init: --aws-role is required: the IAM role to assume (its ARN)');
   });
 
+  it('a release line made by hand, whose commit carries no templates: flow’s own templates, pinned to that commit, and a warning', async () => {
+    const bare = join(dir, 'hand', 'flow-actions.git');
+    const maker = join(dir, 'hand', 'maker');
+    await exec('git', ['init', '--quiet', '--bare', bare]);
+    await exec('git', ['init', '--quiet', '--initial-branch=releases/v2', maker]);
+    await git(maker, 'commit', '--quiet', '--allow-empty', '-m', 'release 2.0.0');
+    await git(maker, 'tag', 'v2.0.0');
+    await git(maker, 'push', '--quiet', bare, 'releases/v2', 'v2.0.0');
+    const sha = (await git(maker, 'rev-parse', 'HEAD')).stdout.trim();
+    const checkout = await productCheckout();
+    const run = await flow(checkout, '--flow-actions', bare, ...GHCR, '--template', 'rollback');
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      'warning: v2.0.0 of hand/flow-actions carries no workflows-templates/ (pnpm release puts them in every release): the templates come from this flow instead',
+    );
+    expect(run.stderr).toContain(
+      'warning: .github/workflows/rollback.yml uses hand/flow-actions/promote, hand/flow-actions/update-manifest, which v2.0.0 does not carry',
+    );
+    const rollback = (await workflows(checkout))['rollback.yml'] as string;
+    expect(rollback).toContain(`uses: hand/flow-actions/promote@${sha} # v2.0.0`);
+  });
+
   it('a flow-actions it cannot read, or a version it does not have: one line, exit 1, nothing written', async () => {
     const checkout = await productCheckout();
     const missing = await flow(checkout, '--flow-actions', join(dir, 'acme', 'nothing.git'), ...GHCR);

@@ -200,6 +200,11 @@ async function runInit(args: ParsedArguments, context: CommandContext): Promise<
   };
   context.logger.info(`Reading ${release.version} of ${source.repository} (${source.url})…`);
   const contents = await readRelease(source, chosen, context.env, context.logger);
+  const warnings: string[] = [];
+  if (contents.templatesFrom === 'flow')
+    warnings.push(
+      `${release.version} of ${source.repository} carries no workflows-templates/ (pnpm release puts them in every release): the templates come from this flow instead, so check them against that release's actions`,
+    );
   const plans = planFiles(
     selectTemplates(flags.list('template'), [...contents.templates.keys()], existing),
     contents.templates,
@@ -256,10 +261,11 @@ async function runInit(args: ParsedArguments, context: CommandContext): Promise<
           },
           plan.path,
         );
+    // Only templates that did not come with the release can name an action it lacks.
     const missing = flowActionPaths(text, release.repository).filter((path) => !contents.actions.has(path));
     if (missing.length > 0)
-      throw new ConfigurationError(
-        `${plan.path} would use ${missing.map((path) => `${release.repository}/${path}`).join(', ')}, which ${release.version} does not carry: edit those steps, or pin a release that has them (--version).`,
+      warnings.push(
+        `${plan.path} uses ${missing.map((path) => `${release.repository}/${path}`).join(', ')}, which ${release.version} does not carry (no action.yml there): those steps fail on GitHub until a release has them`,
       );
     const change: Change =
       plan.existing === undefined
@@ -273,6 +279,7 @@ async function runInit(args: ParsedArguments, context: CommandContext): Promise<
   });
 
   const dryRun = flags.boolean('dry-run');
+  for (const warning of warnings) context.logger.warning(warning);
   if (!dryRun) await writeFiles(top, files);
   const next = nextSteps(files);
   const lines = [
@@ -305,6 +312,7 @@ async function runInit(args: ParsedArguments, context: CommandContext): Promise<
       })),
       secrets: next.secrets,
       environments: next.environments,
+      warnings,
     },
     lines,
     table: {

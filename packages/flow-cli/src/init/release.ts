@@ -1,6 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   ConfigurationError,
   errorMessage,
@@ -38,6 +38,22 @@ export interface ReleaseContents {
   templates: Map<string, string>;
   /** The released `uses:` paths: the folders with an action.yml. */
   actions: Set<string>;
+  /** Where the templates came from: the release commit, or flow's own when the commit carries none. */
+  templatesFrom: 'release' | 'flow';
+}
+
+/**
+ * The templates this flow was built with, beside its sources. Read only when a release commit
+ * carries none (a release line made by hand): every release `pnpm release` makes carries its own.
+ */
+export const OWN_TEMPLATES = resolve(import.meta.dirname, '..', '..', '..', '..', 'workflows-templates');
+
+async function readOwnTemplates(): Promise<Map<string, string>> {
+  const names = await readdir(OWN_TEMPLATES).catch(() => [] as string[]);
+  const templates = new Map<string, string>();
+  for (const file of names.filter((name) => name.endsWith('.yml')).sort())
+    templates.set(file.slice(0, -'.yml'.length), await readFile(join(OWN_TEMPLATES, file), 'utf8'));
+  return templates;
 }
 
 const OWNER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\/[A-Za-z0-9_.-]+$/;
@@ -231,11 +247,13 @@ export async function readRelease(
       const name = /^workflows-templates\/([^/]+)\.yml$/.exec(file)?.[1];
       if (name) templates.set(name, (await run(['cat-file', 'blob', `${commit}:${file}`])).stdout);
     }
-    if (templates.size === 0)
+    if (templates.size > 0) return { templates, actions, templatesFrom: 'release' };
+    const own = await readOwnTemplates();
+    if (own.size === 0)
       throw new ConfigurationError(
-        `${release.version.tag} of ${source.repository} (commit ${commit.slice(0, 12)}) carries no workflows-templates/: it is not a release tree pnpm release made; pick another --version, or the right --flow-actions.`,
+        `${release.version.tag} of ${source.repository} (commit ${commit.slice(0, 12)}) carries no workflows-templates/, and this flow has none of its own: pick a release pnpm release made (--version), or the right --flow-actions.`,
       );
-    return { templates, actions };
+    return { templates: own, actions, templatesFrom: 'flow' };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
