@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
 import { readTombstone } from '@flow-actions/artifact-protocol';
+import { VALUES } from '@flow-actions/flow-cli/init';
 import { openStore } from '@flow-actions/oci-store';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { removeScratch, scratchDir } from '../release/world';
@@ -115,17 +116,13 @@ describe.each(Object.entries(CONFIGURATIONS))(
         ...(configuration.registryUser ? { registryUser: configuration.registryUser } : {}),
         ...(configuration.secrets ? { secrets: configuration.secrets } : {}),
         async adopt(app, values) {
+          // Each value the adopter sets, through its flag (or --set for one flow init has no flag for).
+          const set = Object.entries(values).flatMap(([name, value]) => {
+            const spec = VALUES.find((candidate) => candidate.name === name);
+            return spec ? [`--${spec.flag}`, value] : ['--set', `${name}=${value}`];
+          });
           const run = await flowInit(app, [
-            '--image',
-            values.IMAGE as string,
-            '--develop-image',
-            values.DEVELOP_IMAGE as string,
-            '--manifest-repository',
-            values.MANIFEST_REPOSITORY as string,
-            '--test-runner-package',
-            values.TEST_RUNNER_PACKAGE as string,
-            '--npm-registry',
-            values.NPM_REGISTRY as string,
+            ...set,
             // Both stories start on the first release; the second release is the last test's.
             '--version',
             'v1.0.0',

@@ -46,7 +46,7 @@ export interface ReleaseContents {
  * The templates this flow was built with, beside its sources. Read only when a release commit
  * carries none (a release line made by hand): every release `pnpm release` makes carries its own.
  */
-export const OWN_TEMPLATES = resolve(import.meta.dirname, '..', '..', '..', '..', 'workflows-templates');
+const OWN_TEMPLATES = resolve(import.meta.dirname, '..', '..', '..', '..', 'workflows-templates');
 
 async function readOwnTemplates(): Promise<Map<string, string>> {
   const names = await readdir(OWN_TEMPLATES).catch(() => [] as string[]);

@@ -225,7 +225,6 @@ describe('renderWorkflow: a release template as flow init writes it', () => {
             });
           } else {
             expect(permissions.packages, where).toBeUndefined();
-            expect(text).not.toContain('drop it for another registry');
           }
           if (kind === 'password')
             expect(login.with, where).toMatchObject({
@@ -258,6 +257,20 @@ describe('renderWorkflow: a release template as flow init writes it', () => {
       }
     },
   );
+
+  it('a deeper comment ending the step before a login is that step’s, and stays', () => {
+    const template = (templates.rollback as string).replace(
+      '      # CHANGE: for another registry, its user and a secret of yours instead of the GITHUB_TOKEN.\n',
+      '      - run: echo before\n        # CHANGE: the step before the login keeps this.\n',
+    );
+    expect(template).toContain('# CHANGE: the step before the login keeps this.');
+    for (const kind of kinds) {
+      const text = renderWorkflow(template, settings(LOGINS[kind]), 'rollback.yml');
+      expect(text, kind).toContain(
+        '      - run: echo before\n        # CHANGE: the step before the login keeps this.\n      # Registry login (flow init):',
+      );
+    }
+  });
 
   it('a job whose only permission was packages: write gets permissions: {} for a password login, and id-token alone for ECR', () => {
     const password = renderWorkflow(templates.yank as string, settings(LOGINS.password), 'yank.yml');

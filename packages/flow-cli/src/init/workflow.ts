@@ -32,7 +32,7 @@ import {
 // quoting and everything else stay byte for byte — in the template as in a file its owner edited.
 
 /** How the templates name flow-actions: `uses: org/flow-actions/<path>@v1`. */
-export const TEMPLATE_REPOSITORY = 'org/flow-actions';
+const TEMPLATE_REPOSITORY = 'org/flow-actions';
 
 /** The release a workflow is pinned to. */
 export interface FlowActionsRelease {
@@ -70,7 +70,7 @@ export interface WorkflowState {
 const HEADER = /^# flow init \(([\w.-]+\/[\w.-]+)\) wrote this file\b[^\n]*\n/;
 
 /** The first line of every file flow init writes: how a re-run knows its own files. */
-export function headerLine(repository: string): string {
+function headerLine(repository: string): string {
   return `# flow init (${repository}) wrote this file: run flow init again to pin a newer release; your edits stay.\n`;
 }
 
@@ -156,7 +156,7 @@ export function flowActionPaths(text: string, repository: string): string[] {
 }
 
 /** True when two logins write the same lines. */
-export function sameLogin(a: RegistryLogin | undefined, b: RegistryLogin | undefined): boolean {
+function sameLogin(a: RegistryLogin | undefined, b: RegistryLogin | undefined): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
@@ -290,14 +290,18 @@ function changeBranches(document: { contents: YAMLMap }, text: string): Pair[] {
 
 const isChangeComment = (lines: readonly string[]) => lines[0]?.startsWith('# CHANGE') === true;
 
-/** The comment lines right above the line that holds `offset` (no blank line between), and where they start. */
+/**
+ * The comment lines right above the line that holds `offset`, at its indentation (no blank line
+ * between), and where they start. A deeper comment (the last lines of the step before) is not its.
+ */
 function commentAbove(text: string, offset: number): { start: number; lines: string[] } {
   let start = lineStart(text, offset);
+  const indent = /^[ \t]*/.exec(text.slice(start))?.[0] ?? '';
   const lines: string[] = [];
   while (start > 0) {
     const previous = lineStart(text, start - 1);
     const line = text.slice(previous, start - 1);
-    if (!/^[ \t]*#/.test(line)) break;
+    if (!line.startsWith(`${indent}#`)) break;
     lines.unshift(line.trim());
     start = previous;
   }
