@@ -1,9 +1,10 @@
 // `pnpm release:assemble <dir> [--version <version>]`: build every action and the flow CLI once and
 // write the release tree to <dir>.
+
+import { parseReleaseVersion } from '@flow-actions/versions';
 import { assembleRelease } from './release/assemble';
 import { readCommandLine, runCommand } from './release/cli';
 import { CLI_FOLDER, CLI_PACKAGE, DEVELOPMENT_VERSION } from './release/cli-package';
-import { parseReleaseVersion } from './release/line';
 
 const USAGE = `usage: pnpm release:assemble <dir> [--version <version>]
 

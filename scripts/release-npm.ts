@@ -1,9 +1,9 @@
 // `pnpm release:npm <version> --npm-registry <url>`: publish the flow CLI of a release from its release commit.
 import { ConfigurationError } from '@flow-actions/action-kit';
+import { parseReleaseVersion } from '@flow-actions/versions';
 import { readCommandLine, runCommand } from './release/cli';
 import { CLI_FOLDER, CLI_PACKAGE, readTreeCliPackage } from './release/cli-package';
 import { fetchRef, gitIn, readRemoteLine, readSourceCommit } from './release/git';
-import { parseReleaseVersion } from './release/line';
 import { checkNpmTarget, describePublication, publishTreeCli, withReleaseFiles } from './release/publish-cli';
 
 const USAGE = `usage: pnpm release:npm <version> --npm-registry <url> [--remote <name|url>] [--dry-run]

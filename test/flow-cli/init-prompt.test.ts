@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { removeScratch, scratchDir } from '../release/world';
 import { requireBinary } from '../services';
@@ -18,7 +18,7 @@ let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   await requireBinary('script', 'apt-get install -y util-linux');
   dir = await scratchDir('flow-init-prompt-');
-  flowActions = await makeFlowActionsRemote(dir, inject('releaseTree'));
+  flowActions = await makeFlowActionsRemote(dir);
   await flowActions.release('1.0.0');
   env = { PATH: process.env.PATH, HOME: dir, TERM: 'dumb' };
 }, 180_000);

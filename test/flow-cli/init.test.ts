@@ -2,7 +2,7 @@
 import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { removeScratch, scratchDir } from '../release/world';
 import { type FlowActionsRemote, makeFlowActionsRemote } from '../support/flow-actions-remote';
@@ -18,7 +18,7 @@ const releases: Record<string, string> = {};
 
 beforeAll(async () => {
   dir = await scratchDir('flow-init-');
-  flowActions = await makeFlowActionsRemote(dir, inject('releaseTree'));
+  flowActions = await makeFlowActionsRemote(dir);
   releases['1.0.0'] = await flowActions.release('1.0.0');
   releases['1.1.0'] = await flowActions.release('1.1.0');
 }, 180_000);

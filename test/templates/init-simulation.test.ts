@@ -5,7 +5,7 @@ import { exec } from '@flow-actions/action-kit';
 import { readTombstone } from '@flow-actions/artifact-protocol';
 import { VALUES } from '@flow-actions/flow-cli/init';
 import { openStore } from '@flow-actions/oci-store';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeScratch, scratchDir } from '../release/world';
 import { type FlowActionsRemote, makeFlowActionsRemote } from '../support/flow-actions-remote';
 import { runFlow } from '../support/flow-cli';
@@ -35,7 +35,7 @@ const ranFrom = new Set<string>();
 
 beforeAll(async () => {
   scratch = await scratchDir('flow-init-simulation-');
-  flowActions = await makeFlowActionsRemote(scratch, inject('releaseTree'));
+  flowActions = await makeFlowActionsRemote(scratch);
   await checkOut(await flowActions.release('1.0.0'));
 }, 180_000);
 afterAll(removeScratch);
@@ -193,7 +193,7 @@ describe.each(Object.entries(CONFIGURATIONS))(
     const develop = () => world.values.DEVELOP_IMAGE as string;
 
     function standIns(extra: StandIns = {}): StandIns {
-      const login = dockerLogin();
+      const login = dockerLogin(SECRETS.GITHUB_TOKEN);
       return {
         'actions/checkout': checkout(world.app),
         'docker/login-action': {

@@ -196,9 +196,9 @@ export async function startWorld(
       return merge;
     },
     // Not async: the run takes its place on the runner now, in the order runs are started.
-    run(name, event, standIns, edit, options = {}) {
+    run(name, event, standIns, edit, runOptions = {}) {
       const started = runWorkflow(copyAt(name, event.sha, edit), event, {
-        ...(options.slowJobs ? { slowJobs: options.slowJobs } : {}),
+        ...(runOptions.slowJobs ? { slowJobs: runOptions.slowJobs } : {}),
         repository: REPOSITORY,
         serverUrl: git.url,
         apiUrl: github.url,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   ConfigurationError,
+  describeError,
   errorMessage,
   exec,
   type Logger,
@@ -17,7 +18,6 @@ import {
   readReleaseLine,
 } from '@flow-actions/versions';
 import { UsageError } from '../command';
-import { toFlagWording } from '../inputs';
 
 // Where flow init reads a release of flow-actions: the organisation's own flow-actions repository,
 // whose release line (DESIGN §6) `pnpm release` writes — `git ls-remote` for the versions, then one
@@ -120,7 +120,7 @@ export function locateFlowActions(
         instead: 'let git find them (a credential helper, or SSH)',
       });
     } catch (error) {
-      throw new UsageError(toFlagWording(errorMessage(error)));
+      throw new UsageError(describeError(error));
     }
     const split = splitRemote(value);
     const parts = split && ownerAndName(split.path);

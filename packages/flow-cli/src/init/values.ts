@@ -1,8 +1,7 @@
-import { errorMessage, refuseUrlCredentials } from '@flow-actions/action-kit';
+import { describeError, refuseUrlCredentials } from '@flow-actions/action-kit';
 import { checkNpmPackageName } from '@flow-actions/npm-runner';
 import { formatReference, parseRegistryOnlyReference } from '@flow-actions/oci-store';
 import { UsageError } from '../command';
-import { toFlagWording } from '../inputs';
 
 // The values the templates mark CHANGE at their top (README, "What to set"), each with its flag.
 // A template may have others: they keep the template's value unless `--set NAME=VALUE` names them.
@@ -53,7 +52,7 @@ function wrap<T>(read: () => T): T {
   try {
     return read();
   } catch (error) {
-    throw new UsageError(toFlagWording(errorMessage(error)));
+    throw new UsageError(describeError(error));
   }
 }
 
