@@ -159,6 +159,8 @@ export function makeRepository(context: Pick<FactoryContext, 'repository' | 'rep
     created_at: '2024-01-15T12:00:00Z',
     updated_at: '2026-11-20T09:00:00Z',
     allow_forking: true,
+    // GitHub's default: a repository admin turns auto-merge on in the settings.
+    allow_auto_merge: false,
     web_commit_signoff_required: false,
     subscribers_count: 2,
     network_count: 0,
@@ -460,6 +462,43 @@ export function makePullRequest(
     additions: 1,
     deletions: 1,
     changed_files: 1,
+  };
+}
+
+export type ReviewState = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
+
+export interface ReviewSeed {
+  pullNumber: number;
+  /** The reviewer's login. */
+  login: string;
+  state: ReviewState;
+  /** `MEMBER`, `OWNER` and `COLLABORATOR` have write access; `CONTRIBUTOR`, `NONE`… do not. Default: `MEMBER`. */
+  authorAssociation?: string;
+  /** Default: now. A pending review has none. */
+  submittedAt?: string;
+  /** The head commit the review was given on. Default: derived from the number. */
+  commitId?: string;
+}
+
+/** A pull request review as `GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews` returns it. */
+export function makeReview(context: FactoryContext, seed: ReviewSeed): JsonRecord {
+  const id = context.nextId();
+  const html = `${WEB}/${context.repository}/pull/${seed.pullNumber}`;
+  return {
+    id,
+    node_id: nodeId('PullRequestReview', id),
+    user: makeUser(seed.login, id + 50_000),
+    body: '',
+    state: seed.state,
+    html_url: `${html}#pullrequestreview-${id}`,
+    pull_request_url: `${API}/repos/${context.repository}/pulls/${seed.pullNumber}`,
+    _links: {
+      html: { href: `${html}#pullrequestreview-${id}` },
+      pull_request: { href: `${API}/repos/${context.repository}/pulls/${seed.pullNumber}` },
+    },
+    ...(seed.state === 'PENDING' ? {} : { submitted_at: seed.submittedAt ?? iso(context.now()) }),
+    commit_id: seed.commitId ?? shaOf(`pull ${seed.pullNumber}`),
+    author_association: seed.authorAssociation ?? 'MEMBER',
   };
 }
 

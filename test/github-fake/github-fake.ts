@@ -13,13 +13,17 @@ import {
   makePullRequest,
   makeRelease,
   makeRepository,
+  makeReview,
   makeStatus,
   type PackageVersionSeed,
   type PullRequestSeed,
   type ReleaseSeed,
+  type ReviewSeed,
   type StatusSeed,
   shaOf,
 } from './factories';
+import { checkGraphQLRequest, runGraphQL } from './graphql';
+import { createGraphQLRoot } from './graphql-root';
 import { getOperation, type OpenApiOperation, validateRequest, validateResponse } from './openapi';
 import { type Permissions, permits } from './permissions';
 
@@ -45,6 +49,17 @@ export interface GitHubFakeState {
   deploymentStatuses: { deploymentId: number; status: JsonRecord }[];
   pullRequests: JsonRecord[];
   releases: JsonRecord[];
+  /** Pull request reviews (REST shape; `pull_request_url` names the pull request). */
+  reviews: JsonRecord[];
+  /**
+   * The repository as `GET /repos/{owner}/{repo}` returns it. `allow_auto_merge` is false, GitHub's
+   * default: set it to let `enablePullRequestAutoMerge` succeed.
+   */
+  repository: JsonRecord;
+  /** Approving reviews the base branch's protection requires; 0: none, and `reviewDecision` is null. Default: 1. */
+  requiredApprovingReviews: number;
+  /** Auto-merge enabled through GraphQL, per pull request number (also shown as the REST `auto_merge`). */
+  autoMergeRequests: Map<number, { mergeMethod: string; enabledAt: string }>;
 }
 
 export interface RecordedRequest {
@@ -53,9 +68,11 @@ export interface RecordedRequest {
   url: string;
   headers: Record<string, string>;
   body: string;
-  /** The OpenAPI operation it matched, if any. */
+  /** The OpenAPI operation it matched, if any; `graphql <OperationName>` for a GraphQL request. */
   operationId?: string;
   status: number;
+  /** When it arrived (`performance.now()`), for tests of the waits between retries. */
+  receivedAt: number;
 }
 
 export interface SchemaViolation {
@@ -85,7 +102,10 @@ export interface GitHubFake {
   url: string;
   state: GitHubFakeState;
   requests: RecordedRequest[];
-  /** Every request or response that broke GitHub's OpenAPI description; tests assert it stays empty. */
+  /**
+   * Every request or response that broke GitHub's OpenAPI description or GraphQL schema (or a
+   * rule of its GraphQL API, such as paging connections); tests assert it stays empty.
+   */
   schemaViolations: SchemaViolation[];
   /** Builds complete objects and pushes them into `state`. */
   seed: GitHubFakeSeeder;
@@ -126,6 +146,8 @@ export interface GitHubFakeSeeder {
     seed: Omit<PullRequestSeed, 'number' | 'headSha' | 'baseSha'> & Partial<PullRequestSeed>,
   ): JsonRecord;
   release(seed: ReleaseSeed): JsonRecord;
+  /** A review of a pull request, submitted now unless `submittedAt` says otherwise. */
+  review(seed: ReviewSeed): JsonRecord;
 }
 
 /** The key of a package's versions in `state.packageVersions`. */
@@ -182,6 +204,10 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
     deploymentStatuses: [],
     pullRequests: [],
     releases: [],
+    reviews: [],
+    repository: repositoryObject,
+    requiredApprovingReviews: 1,
+    autoMergeRequests: new Map(),
   };
   const requests: RecordedRequest[] = [];
   const schemaViolations: SchemaViolation[] = [];
@@ -568,6 +594,11 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
       state.releases.push(release);
       return release;
     },
+    review(seed) {
+      const review = makeReview(context, seed);
+      state.reviews.push(review);
+      return review;
+    },
   };
 
   const fake: GitHubFake = {
@@ -585,6 +616,7 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const receivedAt = performance.now();
     const body = await readBody(request);
     const url = new URL(request.url ?? '/', baseUrl);
     const method = request.method ?? 'GET';
@@ -594,7 +626,14 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
         Array.isArray(value) ? value.join(', ') : (value ?? ''),
       ]),
     );
-    const record: RecordedRequest = { method, url: request.url ?? '/', headers, body, status: 0 };
+    const record: RecordedRequest = {
+      method,
+      url: request.url ?? '/',
+      headers,
+      body,
+      status: 0,
+      receivedAt,
+    };
     requests.push(record);
     const send = (answer: Answer) => {
       const text = answer.body === undefined ? '' : JSON.stringify(answer.body);
@@ -645,6 +684,43 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
       });
       return;
     }
+    if (method === 'POST' && url.pathname === '/graphql') {
+      const violation = (operationId: string, where: 'request' | 'response', errors: string[]) =>
+        schemaViolations.push({ method, url: record.url, operationId, where, errors });
+      const checked = checkGraphQLRequest(body);
+      record.operationId = `graphql ${checked.operationName}`;
+      // GitHub answers a query it cannot run with 200 and `errors`; the test sees the violation.
+      if ('status' in checked) {
+        violation(record.operationId, 'request', checked.errors);
+        send({ status: checked.status, body: checked.body as JsonValue });
+        return;
+      }
+      const answer = await runGraphQL(
+        checked,
+        createGraphQLRoot({
+          repository,
+          repositoryObject,
+          pullRequests: state.pullRequests,
+          reviews: state.reviews,
+          requiredApprovingReviews: () => state.requiredApprovingReviews,
+          autoMergeRequests: state.autoMergeRequests,
+          permissions: fake.permissions,
+          now: context.now,
+        }),
+      );
+      if (answer.requestErrors.length > 0) violation(record.operationId, 'request', answer.requestErrors);
+      if (answer.responseErrors.length > 0) {
+        violation(record.operationId, 'response', answer.responseErrors);
+        send({
+          status: 500,
+          body: { message: 'fake GitHub: response breaks the GraphQL schema', errors: answer.responseErrors },
+        });
+        return;
+      }
+      send({ status: 200, body: answer.body });
+      return;
+    }
+
     const version = headers['x-github-api-version'];
     if (version !== undefined && version !== '2022-11-28') {
       send({

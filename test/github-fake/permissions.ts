@@ -29,14 +29,33 @@ export const REQUIRED_PERMISSIONS: Readonly<Record<string, [scope: string, level
   'POST /repos/{owner}/{repo}/releases': ['contents', 'write'],
 };
 
+/** The same for the GraphQL fields the fake resolves, by `Type.field`; the rest need none. */
+export const REQUIRED_GRAPHQL_PERMISSIONS: Readonly<Record<string, [scope: string, level: PermissionLevel]>> =
+  {
+    'Repository.pullRequest': ['pull-requests', 'read'],
+    'Query.node': ['pull-requests', 'read'],
+    'Mutation.enablePullRequestAutoMerge': ['pull-requests', 'write'],
+  };
+
 const RANK: Record<PermissionLevel, number> = { none: 0, read: 1, write: 2 };
 
-/** Whether `granted` allows the operation; operations not listed need no permission. */
-export function permits(granted: Permissions, method: string, path: string): boolean {
-  const required = REQUIRED_PERMISSIONS[`${method} ${path}`];
+function grants(
+  granted: Permissions,
+  required: [scope: string, level: PermissionLevel] | undefined,
+): boolean {
   if (!required) return true;
   const [scope, level] = required;
   return RANK[granted[scope] ?? 'none'] >= RANK[level];
+}
+
+/** Whether `granted` allows the operation; operations not listed need no permission. */
+export function permits(granted: Permissions, method: string, path: string): boolean {
+  return grants(granted, REQUIRED_PERMISSIONS[`${method} ${path}`]);
+}
+
+/** Whether `granted` allows resolving a GraphQL field (`Type.field`). */
+export function permitsField(granted: Permissions, field: string): boolean {
+  return grants(granted, REQUIRED_GRAPHQL_PERMISSIONS[field]);
 }
 
 /** A workflow's or job's `permissions:` value as a map. */
