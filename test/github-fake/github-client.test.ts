@@ -1,3 +1,5 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   checkRequiredChecks,
   GitHubApiError,
@@ -58,11 +60,13 @@ describe('every method against the fake', () => {
     const start = fake.requests.length;
     await client().listCheckRunsForRef(shaOf('nothing'));
     const [request] = requestsSince(start);
+    // Octokit sends the token in the `token` form (GitHub takes it as it takes `Bearer`) and adds
+    // its own name and version to our user agent.
     expect(request?.headers).toMatchObject({
-      authorization: `Bearer ${TOKEN}`,
+      authorization: `token ${TOKEN}`,
       accept: 'application/vnd.github+json',
       'x-github-api-version': '2022-11-28',
-      'user-agent': 'flow-actions',
+      'user-agent': expect.stringMatching(/^flow-actions octokit-core\.js\/\d/),
     });
   });
 
@@ -321,21 +325,231 @@ describe('errors', () => {
   });
 });
 
+/** A second loopback server that records what reaches it: where a token must never go. */
+async function startBystander(): Promise<{
+  url: string;
+  seen: { url: string; headers: IncomingHttpHeaders }[];
+  stop: () => Promise<void>;
+}> {
+  const seen: { url: string; headers: IncomingHttpHeaders }[] = [];
+  const server = createServer((request, response) => {
+    seen.push({ url: request.url ?? '', headers: request.headers });
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end('[]');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('the token goes only to the API it was given for', () => {
+  test('a Link to another host is refused: that host sees no request', async () => {
+    const bystander = await startBystander();
+    try {
+      fake.failNext({
+        path: /statuses$/,
+        status: 200,
+        headers: { link: `<${bystander.url}/steal?page=2>; rel="next"` },
+        body: '[]',
+      });
+      const error = await failure(client().listCommitStatuses(shaOf('linked away')));
+      expect(error.message).toBe(
+        `GitHub API GET /repos/acme/api/commits/${shaOf('linked away')}/statuses?per_page=100 sent a next page on another host (${bystander.url}): refused`,
+      );
+      expect(bystander.seen).toEqual([]);
+    } finally {
+      await bystander.stop();
+    }
+  });
+
+  test('a redirect to another host arrives there without the token', async () => {
+    const bystander = await startBystander();
+    try {
+      fake.failNext({ path: /statuses$/, status: 302, headers: { location: `${bystander.url}/moved` } });
+      expect(await client().listCommitStatuses(shaOf('redirected'))).toEqual([]);
+      expect(bystander.seen).toHaveLength(1);
+      expect(bystander.seen[0]?.headers.authorization).toBeUndefined();
+      expect(JSON.stringify(bystander.seen)).not.toContain(TOKEN);
+    } finally {
+      await bystander.stop();
+    }
+  });
+
+  test('a token with odd characters never shows in an error, not even encoded', async () => {
+    const odd = 'ghp_a%b:c,"d';
+    const echoed = `token ${odd} (${encodeURIComponent(odd)}) is revoked`;
+    fake.failNext({
+      path: /statuses$/,
+      status: 401,
+      body: JSON.stringify({ message: echoed, status: '401' }),
+    });
+    const github = client({ token: odd });
+    const error = await failure(github.listCommitStatuses(shaOf('odd')));
+    expect(error.message).toContain(
+      'answered 401: token *** (***) is revoked — the token is missing, invalid or expired',
+    );
+    expect(error.message).not.toContain(odd);
+    expect(error.message).not.toContain(encodeURIComponent(odd));
+    const unknown = await failure(github.getReviewDecision(1));
+    expect(unknown.message).toContain('answered 401: Bad credentials');
+    expect(JSON.stringify(unknown)).not.toContain(odd);
+  });
+});
+
+describe('GraphQL against the fake, checked against GitHub’s schema', () => {
+  function openPull(head: string) {
+    return fake.seed.pullRequest({ title: `Deploy ${head}`, body: null, head, base: 'main' });
+  }
+
+  test('getReviewDecision: GitHub’s decision and who approved', async () => {
+    const pull = openPull('flow/review-me');
+    const number = Number(pull.number);
+    fake.seed.review({ pullNumber: number, login: 'alice', state: 'APPROVED' });
+    fake.seed.review({ pullNumber: number, login: 'mallory', state: 'APPROVED', authorAssociation: 'NONE' });
+    fake.seed.review({ pullNumber: number, login: 'bob', state: 'COMMENTED' });
+    const start = fake.requests.length;
+    expect(await client().getReviewDecision(number)).toEqual({
+      pullRequestId: pull.node_id,
+      number,
+      decision: 'APPROVED',
+      approvedBy: ['alice'],
+      changesRequestedBy: [],
+    });
+    expect(requestsSince(start)).toMatchObject([
+      { method: 'POST', url: '/graphql', operationId: 'graphql PullRequestReviewDecision', status: 200 },
+    ]);
+    fake.seed.review({ pullNumber: number, login: 'carol', state: 'CHANGES_REQUESTED' });
+    expect(await client().getReviewDecision(number)).toMatchObject({
+      decision: 'CHANGES_REQUESTED',
+      changesRequestedBy: ['carol'],
+    });
+  });
+
+  test('an unknown pull request: one line with GitHub’s message, its type and what to check', async () => {
+    const error = await failure(client().getReviewDecision(4242));
+    expect(error.message).toBe(
+      'GitHub GraphQL query PullRequestReviewDecision answered with errors: Could not resolve to a PullRequest with the number of 4242. (NOT_FOUND) — check the repository, ref and names; GitHub also answers 404 when the token cannot see the resource (it needs `pull-requests: read`)',
+    );
+    expect(error).toMatchObject({ status: 200, method: 'POST', path: '/graphql', temporary: false });
+  });
+
+  test('a token without pull-requests: read is told which permission to add', async () => {
+    const pull = openPull('flow/forbidden-review');
+    fake.permissions = { contents: 'write' };
+    try {
+      const error = await failure(client().getReviewDecision(Number(pull.number)));
+      expect(error.message).toContain(
+        'answered with errors: Resource not accessible by integration (FORBIDDEN) — the token lacks `pull-requests: read`: add `pull-requests: read` to the job',
+      );
+    } finally {
+      fake.permissions = undefined;
+    }
+  });
+
+  test('a query GitHub’s schema refuses is a one-line error, and the fake records it', async () => {
+    const start = fake.requests.length;
+    const error = await failure(
+      client().graphql(
+        'query Misspelt($owner: String!) { repository(owner: $owner, name: "api") { nameWithOwnr } }',
+        { owner: 'acme' },
+        'contents: read',
+      ),
+    );
+    expect(error.message).toBe(
+      'GitHub GraphQL query Misspelt answered with errors: Cannot query field "nameWithOwnr" on type "Repository". Did you mean "nameWithOwner"? — GitHub refused the request as invalid: see its message',
+    );
+    expect(requestsSince(start)).toHaveLength(1);
+    expect(fake.schemaViolations.splice(0)).toMatchObject([
+      { operationId: 'graphql Misspelt', where: 'request' },
+    ]);
+  });
+
+  test('a variable named like an Octokit option is refused before anything is sent', async () => {
+    const github = client();
+    await expect(
+      github.graphql('query Q($headers: String!) { viewer { login } }', { headers: 'x' }, 'contents: read'),
+    ).rejects.toThrow("GraphQL variable(s) headers of Q collide with Octokit's request options");
+    expect(github.requestCount).toBe(0);
+  });
+
+  test('enableAutoMerge: refused while the repository does not allow it, then recorded on the pull request', async () => {
+    const pull = openPull('flow/auto-merge');
+    const github = client();
+    const refused = await failure(github.enableAutoMerge(String(pull.node_id), 'SQUASH'));
+    expect(refused.message).toBe(
+      'GitHub GraphQL mutation EnablePullRequestAutoMerge answered with errors: Auto merge is not allowed for this repository (UNPROCESSABLE) — GitHub refused the request as invalid: see its message',
+    );
+    fake.state.repository.allow_auto_merge = true;
+    try {
+      const enabled = await github.enableAutoMerge(String(pull.node_id), 'SQUASH');
+      expect(enabled).toEqual({
+        number: pull.number,
+        mergeMethod: 'SQUASH',
+        enabledAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      });
+      // The REST view, checked against the OpenAPI description, shows it too.
+      const open = await github.findOpenPullRequest({ head: 'flow/auto-merge', base: 'main' });
+      expect((open as unknown as { auto_merge: unknown }).auto_merge).toMatchObject({
+        merge_method: 'squash',
+      });
+    } finally {
+      fake.state.repository.allow_auto_merge = false;
+    }
+  });
+
+  test('a mutation is never replayed after a 502; a query is', async () => {
+    const pull = openPull('flow/flaky-graphql');
+    fake.state.repository.allow_auto_merge = true;
+    try {
+      fake.failNext({ path: '/graphql', status: 502 });
+      const github = client({ baseDelayMs: 1 });
+      const error = await failure(github.enableAutoMerge(String(pull.node_id), 'MERGE'));
+      expect(error.message).toMatch(
+        /^GitHub GraphQL mutation EnablePullRequestAutoMerge answered 502: Fake fault 502 — GitHub is unavailable/,
+      );
+      expect(github.requestCount).toBe(1);
+      expect(fake.state.autoMergeRequests.has(Number(pull.number))).toBe(false);
+      fake.failNext({ path: '/graphql', status: 502 });
+      const reviews = await github.getReviewDecision(Number(pull.number));
+      expect(reviews.decision).toBe('REVIEW_REQUIRED');
+      expect(github.requestCount).toBe(3);
+    } finally {
+      fake.state.repository.allow_auto_merge = false;
+    }
+  });
+});
+
 describe('retries', () => {
-  test('a GET is repeated after 502s with growing waits, then succeeds', async () => {
+  /** The gaps between the requests the fake received since `start`, in ms. */
+  function gapsSince(start: number): number[] {
+    const times = requestsSince(start).map((request) => request.receivedAt);
+    return times.slice(1).map((time, index) => time - (times[index] ?? time));
+  }
+
+  test("a GET is repeated after 502s with growing waits (Octokit's n² × base), then succeeds", async () => {
     const sha = shaOf('flaky');
     fake.seed.checkRun({ name: 'lint', head_sha: sha });
     fake.failNext({ path: /check-runs$/, status: 502, times: 2 });
-    const github = client();
+    const github = client({ baseDelayMs: 50 });
+    const start = fake.requests.length;
     const runs = await github.listCheckRunsForRef(sha);
     expect(runs.map((run) => run.name)).toEqual(['lint']);
-    expect(waits).toEqual([1000, 2000]);
     expect(github.requestCount).toBe(3);
+    const [first = 0, second = 0] = gapsSince(start);
+    expect(first).toBeGreaterThanOrEqual(45);
+    expect(second).toBeGreaterThanOrEqual(195);
   });
 
   test('retries are capped: the error says how many attempts', async () => {
     fake.failNext({ path: /check-runs$/, status: 503, times: 3 });
-    const github = client({ maxAttempts: 3 });
+    const github = client({ maxAttempts: 3, baseDelayMs: 1 });
     const error = await failure(github.listCheckRunsForRef(shaOf('down')));
     expect(error.status).toBe(503);
     expect(error.temporary).toBe(true);
@@ -345,18 +559,33 @@ describe('retries', () => {
 
   test('a POST is not replayed after a 502: it may have been done', async () => {
     fake.failNext({ path: '/repos/acme/api/releases', status: 502 });
-    const github = client();
+    const github = client({ baseDelayMs: 1 });
     const error = await failure(github.createRelease({ tagName: 'v9.9.9', body: '' }));
     expect(error.status).toBe(502);
+    expect(error.message).toContain('answered 502');
     expect(github.requestCount).toBe(1);
     expect(fake.state.releases.some((release) => release.tag_name === 'v9.9.9')).toBe(false);
   });
 
+  // GitHub's 429 is a secondary rate limit and says so; Octokit's throttling plugin knows it by
+  // that message (the fake's default fault body, "Fake fault 429", is not GitHub's).
   test('429 with Retry-After: even a POST is repeated after the wait asked for', async () => {
-    fake.failNext({ path: '/repos/acme/api/releases', status: 429, headers: { 'retry-after': '7' } });
-    const release = await client().createRelease({ tagName: 'v2.0.0', body: '' });
+    fake.failNext({
+      path: '/repos/acme/api/releases',
+      status: 429,
+      headers: { 'retry-after': '7' },
+      body: JSON.stringify({
+        message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+        documentation_url:
+          'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+        status: '429',
+      }),
+    });
+    const github = client();
+    const release = await github.createRelease({ tagName: 'v2.0.0', body: '' });
     expect(release.tag_name).toBe('v2.0.0');
     expect(waits).toEqual([7000]);
+    expect(github.requestCount).toBe(2);
   });
 
   test('a secondary rate limit (403 + Retry-After) is waited out', async () => {
@@ -370,6 +599,16 @@ describe('retries', () => {
     expect(waits).toEqual([3000]);
   });
 
+  test("a secondary rate limit without Retry-After waits GitHub's minute", async () => {
+    fake.failNext({
+      path: /statuses$/,
+      status: 403,
+      body: JSON.stringify({ message: 'You have exceeded a secondary rate limit.', status: '403' }),
+    });
+    await client().listCommitStatuses(shaOf('x'));
+    expect(waits).toEqual([60_000]);
+  });
+
   test('an exhausted primary limit that resets too late fails at once, saying so', async () => {
     const reset = Math.floor(Date.now() / 1000) + 1800;
     fake.failNext({
@@ -378,34 +617,60 @@ describe('retries', () => {
       headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
       body: JSON.stringify({ message: 'API rate limit exceeded for installation ID 1.', status: '403' }),
     });
-    const error = await failure(client().listCommitStatuses(shaOf('x')));
+    const github = client();
+    const error = await failure(github.listCommitStatuses(shaOf('x')));
     expect(error.message).toMatch(
-      /answered 403: API rate limit exceeded .* GitHub asks to wait 18\d\d s, longer than the 60 s/,
+      /answered 403: API rate limit exceeded .* GitHub asks to wait 18\d\d s, longer than the 60 s we wait: re-run the job later/,
     );
+    expect(error.temporary).toBe(true);
     expect(waits).toEqual([]);
+    expect(github.requestCount).toBe(1);
   });
 
-  test('an exhausted limit that resets soon is waited for', async () => {
-    const now = Date.parse('2026-11-21T12:00:00Z');
+  // Octokit's throttling plugin reads the clock itself, so the reset is set on the real one.
+  test('an exhausted limit that resets soon is waited for, until a second past the reset', async () => {
+    const reset = Math.floor(Date.now() / 1000) + 20;
     fake.failNext({
       path: /statuses$/,
       status: 403,
-      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 20) },
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
       body: JSON.stringify({ message: 'API rate limit exceeded for installation ID 1.', status: '403' }),
     });
-    await client({ now: () => now }).listCommitStatuses(shaOf('x'));
-    expect(waits).toEqual([21_000]);
+    await client().listCommitStatuses(shaOf('x'));
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThanOrEqual(20_000);
+    expect(waits[0]).toBeLessThanOrEqual(21_000);
   });
 
-  test('other 4xx are never repeated', async () => {
+  test('a rate limit that keeps coming gives up after maxAttempts, saying GitHub is rate-limiting', async () => {
     fake.failNext({
       path: /statuses$/,
-      status: 409,
-      body: JSON.stringify({ message: 'Conflict', status: '409' }),
+      status: 403,
+      headers: { 'retry-after': '1' },
+      body: JSON.stringify({ message: 'You have exceeded a secondary rate limit.', status: '403' }),
+      times: 3,
+    });
+    const github = client({ maxAttempts: 3 });
+    const error = await failure(github.listCommitStatuses(shaOf('x')));
+    expect(error.message).toContain(
+      'answered 403: You have exceeded a secondary rate limit. — GitHub is rate-limiting this token: re-run the job later (gave up after 3 attempts)',
+    );
+    expect(waits).toEqual([1000, 1000]);
+    expect(github.requestCount).toBe(3);
+  });
+
+  // plugin-paginate-rest reads a 409 on a list as GitHub's "Git Repository is empty" and returns
+  // no items, so "never repeated" is shown on single calls.
+  test.each([400, 409, 410, 422])('a %i is never repeated', async (status) => {
+    fake.failNext({
+      path: /status$/,
+      status,
+      body: JSON.stringify({ message: `refused with ${status}`, status: String(status) }),
     });
     const github = client();
-    const error = await failure(github.listCommitStatuses(shaOf('x')));
-    expect(error.status).toBe(409);
+    const error = await failure(github.getCombinedStatus(shaOf('x')));
+    expect(error.status).toBe(status);
+    expect(error.temporary).toBe(false);
     expect(github.requestCount).toBe(1);
   });
 });

@@ -81,11 +81,11 @@ describe('GitHubClient transport (no network: a scripted fetch)', () => {
   type Step = Response | Error;
   function scripted(steps: Step[]) {
     const calls: { url: string; init: RequestInit }[] = [];
-    const waits: number[] = [];
     const github = new GitHubClient({
       token: TOKEN,
       repository: 'acme/api',
       apiUrl: 'https://api.github.com',
+      baseDelayMs: 1,
       fetch: async (url, init) => {
         calls.push({ url, init });
         const step = steps.shift();
@@ -93,25 +93,30 @@ describe('GitHubClient transport (no network: a scripted fetch)', () => {
         if (step instanceof Error) throw step;
         return step;
       },
-      sleep: async (ms) => {
-        waits.push(ms);
-      },
     });
-    return { github, calls, waits };
+    return { github, calls };
   }
-  const json = (body: unknown, init: ResponseInit = {}) =>
+  const json = (body: unknown, init: ResponseInit & { headers?: Record<string, string> } = {}) =>
     new Response(JSON.stringify(body), {
       status: 200,
-      headers: { 'content-type': 'application/json' },
       ...init,
+      headers: { 'content-type': 'application/json', ...init.headers },
     });
   const reset = () => new TypeError('fetch failed', { cause: new Error('read ECONNRESET') });
 
   test('a reset on a GET is retried', async () => {
-    const { github, calls, waits } = scripted([reset(), json([])]);
+    const { github, calls } = scripted([reset(), json([])]);
     expect(await github.listCommitStatuses('main')).toEqual([]);
     expect(calls).toHaveLength(2);
-    expect(waits).toEqual([1000]);
+    expect(github.requestCount).toBe(2);
+  });
+
+  test('resets on every attempt: the message says how many', async () => {
+    const { github, calls } = scripted([reset(), reset(), reset(), reset()]);
+    await expect(github.listCommitStatuses('main')).rejects.toThrow(
+      'GitHub API GET /repos/acme/api/commits/main/statuses?per_page=100 could not reach api.github.com after 4 attempt(s): fetch failed (read ECONNRESET); check the network and re-run',
+    );
+    expect(calls).toHaveLength(4);
   });
 
   test('a reset on a POST is not replayed, and the message says what happened', async () => {
@@ -140,8 +145,9 @@ describe('GitHubClient transport (no network: a scripted fetch)', () => {
 
   test('a Link that points back at a page already read stops the loop', async () => {
     const self = '<https://api.github.com/repos/acme/api/commits/main/statuses?per_page=100>; rel="next"';
-    const { github } = scripted([json([], { headers: { link: self } })]);
+    const { github, calls } = scripted([json([], { headers: { link: self } })]);
     await expect(github.listCommitStatuses('main')).rejects.toThrow('kept paging (1 pages): giving up');
+    expect(calls).toHaveLength(1);
   });
 
   test('a 403 without rate-limit signs is not repeated', async () => {

@@ -1,7 +1,8 @@
 import { ConfigurationError, type Logger, nullLogger, oneLine, SecretMasker } from '@flow-actions/action-kit';
 import { adviceFor, GitHubApiError } from './errors';
-import { parseLinkHeader } from './link';
+import { type CallState, type FlowOctokit, loadOctokit } from './octokit';
 import type {
+  AutoMergeRequest,
   CheckRun,
   CombinedStatus,
   CommitStatus,
@@ -10,7 +11,9 @@ import type {
   DeploymentStatus,
   PackageVersion,
   PullRequest,
+  PullRequestMergeMethod,
   Release,
+  ReviewDecision,
 } from './types';
 
 /** The subset of `fetch` the client uses; tests may pass a recorder, production uses Node's global fetch. */
@@ -30,18 +33,16 @@ export interface GitHubClientOptions {
   masker?: SecretMasker;
   /** Default: the global fetch. */
   fetch?: FetchLike;
-  /** Waits between retries; tests pass a recorder. Default: setTimeout. */
+  /** Waits out a rate limit for as long as GitHub asks; tests pass a recorder. Default: setTimeout. */
   sleep?: (ms: number) => Promise<void>;
   /** Default: nullLogger. */
   logger?: Logger;
-  /** Attempts per request for retryable answers, the first included. Default: 4. */
+  /** Attempts per request for 5xx, network errors and rate limits, the first included. Default: 4. */
   maxAttempts?: number;
-  /** First backoff step for 5xx without Retry-After; doubles each attempt. Default: 1 000 ms. */
+  /** Octokit's retry backoff unit: the n-th repeat after a 5xx waits n² times this. Default: 1 000 ms. */
   baseDelayMs?: number;
-  /** Longest single wait; a rate limit that resets later than this fails at once. Default: 60 000 ms. */
+  /** Longest rate-limit wait; a limit that resets later than this fails at once. Default: 60 000 ms. */
   maxDelayMs?: number;
-  /** Clock for `x-ratelimit-reset`. Default: Date.now. */
-  now?: () => number;
 }
 
 export interface CreateDeploymentOptions {
@@ -115,31 +116,100 @@ export interface CreateReleaseOptions {
   targetCommitish?: string;
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-type Query = Record<string, string | number | undefined>;
-
-interface RequestSpec {
-  method: Method;
-  /** Path below the API base, each variable segment already encoded. */
-  path: string;
-  query?: Query;
-  body?: unknown;
-  /** The permission the call needs, for 403/404 advice, e.g. `checks: read`. */
+/** A REST call as Octokit takes it. */
+interface RestCall {
+  /** Octokit's route, e.g. `GET /repos/{owner}/{repo}/pulls`. */
+  route: string;
+  /** Path variables, then query parameters (GET, DELETE) or body fields (POST, PATCH). */
+  params: Record<string, unknown>;
+  /** The permission the call needs, for 401/403/404 advice, e.g. `checks: read`. */
   permission: string;
 }
 
+/** What Octokit's `request` resolves to, as far as the client reads it. */
+interface RestResponse {
+  status: number;
+  url: string;
+  data: unknown;
+}
+
+/** The request plugin-paginate-rest makes for each page. */
+interface PageRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | number | undefined>;
+}
+
+/** Octokit's `RequestError` (name `HttpError`): an HTTP answer ≥ 400, or no answer (then no `response`). */
+interface RequestErrorLike extends Error {
+  status: number;
+  request?: { url?: string };
+  response?: { status: number; data: unknown };
+}
+
+/** `@octokit/graphql`'s `GraphqlResponseError`: HTTP 200 with an `errors` array. */
+interface GraphqlResponseErrorLike extends Error {
+  errors: { message: string; type?: string }[];
+}
+
 const RETRYABLE_STATUSES = new Set([500, 502, 503, 504]);
-/** GitHub asks clients that hit a secondary limit without Retry-After to wait at least a minute. */
-const SECONDARY_LIMIT_WAIT_MS = 60_000;
+/**
+ * plugin-retry repeats every status ≥ 400 that is not listed here (and network errors, which it
+ * sees as 500): we list all but 500, 502, 503 and 504. 403 and 429 are rate limits, which the
+ * throttling plugin waits out; other 4xx would only fail again.
+ */
+const NOT_RETRIED = Array.from({ length: 200 }, (_, index) => 400 + index).filter(
+  (status) => !RETRYABLE_STATUSES.has(status),
+);
 /** A server that keeps sending `rel="next"` must not keep us paging for ever. */
 const MAX_PAGES = 1000;
 const USER_AGENT = 'flow-actions';
+const REST_HEADERS = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
 /** GitHub refuses a longer deployment status description with 422. */
 const DEPLOYMENT_STATUS_DESCRIPTION_MAX = 140;
+/** Keys `octokit.graphql` reads as request options, not as variables. */
+const GRAPHQL_OPTION_KEYS = new Set([
+  'query',
+  'method',
+  'url',
+  'baseUrl',
+  'headers',
+  'request',
+  'mediaType',
+  'operationName',
+]);
+/** GitHub's GraphQL error `type`s and the REST status whose advice fits them. */
+const GRAPHQL_ERROR_STATUS: Readonly<Record<string, number>> = {
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  UNPROCESSABLE: 422,
+  RATE_LIMITED: 429,
+};
+
+const REVIEW_DECISION_QUERY = `query PullRequestReviewDecision($owner: String!, $name: String!, $number: Int!) {
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      id
+      number
+      reviewDecision
+      latestOpinionatedReviews(first: 100, writersOnly: true) {
+        nodes { state author { login } }
+      }
+    }
+  }
+}`;
+
+const ENABLE_AUTO_MERGE_MUTATION = `mutation EnablePullRequestAutoMerge($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!) {
+  enablePullRequestAutoMerge(input: { pullRequestId: $pullRequestId, mergeMethod: $mergeMethod }) {
+    pullRequest { number autoMergeRequest { mergeMethod enabledAt } }
+  }
+}`;
 
 /**
- * A small GitHub REST client on the global fetch: the few calls flow-actions makes, all pages,
- * retries for what is safe to repeat, and one-line errors that say which permission is missing.
+ * The few GitHub calls flow-actions makes, on Octokit (`@octokit/core` with the paginate, retry
+ * and throttling plugins, imported on the first call): all pages, retries for what is safe to
+ * repeat, rate limits waited out within a bound, and one-line errors that say which permission
+ * is missing and never show the token.
  */
 export class GitHubClient {
   /** Undefined when no repository was given. */
@@ -157,9 +227,7 @@ export class GitHubClient {
   readonly #maxAttempts: number;
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
-  readonly #now: () => number;
-  /** The URL each successful response answered, for messages (a Response built by a test has none). */
-  readonly #urls = new WeakMap<Response, string>();
+  #octokit: Promise<FlowOctokit> | undefined;
 
   constructor(options: GitHubClientOptions) {
     this.#masker = options.masker ?? new SecretMasker();
@@ -184,52 +252,41 @@ export class GitHubClient {
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 4);
     this.#baseDelayMs = options.baseDelayMs ?? 1000;
     this.#maxDelayMs = options.maxDelayMs ?? 60_000;
-    this.#now = options.now ?? Date.now;
   }
 
   /** Every check run on `ref` (all pages, every run of each name: the gate picks the newest). Needs `checks: read`. */
   async listCheckRunsForRef(ref: string): Promise<CheckRun[]> {
-    return this.#paginate<CheckRun>(
-      {
-        method: 'GET',
-        path: `${this.#repoPath()}/commits/${encodeURIComponent(ref)}/check-runs`,
-        query: { filter: 'all', per_page: 100 },
-        permission: 'checks: read',
-      },
-      (body) => (body as { check_runs: CheckRun[] }).check_runs,
-    );
+    return this.#paginate<CheckRun>({
+      route: 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
+      params: { ...this.#repository(), ref, filter: 'all', per_page: 100 },
+      permission: 'checks: read',
+    });
   }
 
   /** GitHub's roll-up of the latest status per context (first 100 contexts). Needs `statuses: read`. */
   async getCombinedStatus(ref: string): Promise<CombinedStatus> {
-    const response = await this.#request({
-      method: 'GET',
-      path: `${this.#repoPath()}/commits/${encodeURIComponent(ref)}/status`,
-      query: { per_page: 100 },
+    return (await this.#json({
+      route: 'GET /repos/{owner}/{repo}/commits/{ref}/status',
+      params: { ...this.#repository(), ref, per_page: 100 },
       permission: 'statuses: read',
-    });
-    return (await this.#json(response, 'GET')) as CombinedStatus;
+    })) as CombinedStatus;
   }
 
   /** Every commit status on `ref`, newest first, all pages. Needs `statuses: read`. */
   async listCommitStatuses(ref: string): Promise<CommitStatus[]> {
-    return this.#paginate<CommitStatus>(
-      {
-        method: 'GET',
-        path: `${this.#repoPath()}/commits/${encodeURIComponent(ref)}/statuses`,
-        query: { per_page: 100 },
-        permission: 'statuses: read',
-      },
-      (body) => body as CommitStatus[],
-    );
+    return this.#paginate<CommitStatus>({
+      route: 'GET /repos/{owner}/{repo}/commits/{ref}/statuses',
+      params: { ...this.#repository(), ref, per_page: 100 },
+      permission: 'statuses: read',
+    });
   }
 
   /** Records a deployment of `ref` to `environment`. Needs `deployments: write`. */
   async createDeployment(options: CreateDeploymentOptions): Promise<Deployment> {
-    const response = await this.#request({
-      method: 'POST',
-      path: `${this.#repoPath()}/deployments`,
-      body: {
+    const call: RestCall = {
+      route: 'POST /repos/{owner}/{repo}/deployments',
+      params: {
+        ...this.#repository(),
         ref: options.ref,
         environment: options.environment,
         payload: options.payload ?? {},
@@ -240,18 +297,20 @@ export class GitHubClient {
         transient_environment: options.transientEnvironment ?? false,
       },
       permission: 'deployments: write',
-    });
+    };
+    const { response, state } = await this.#send(call);
+    const body = this.#checkJson(response, state);
     // 202 means GitHub merged the default branch instead of deploying: only possible with autoMerge.
     if (response.status === 202) {
-      const body = (await this.#json(response, 'POST')) as { message?: string };
+      const { message } = body as { message?: string };
       throw new GitHubApiError(
         oneLine(
-          `GitHub did not create a deployment of ${options.ref}: ${body.message ?? 'it merged the default branch first'}; deploy with autoMerge false`,
+          `GitHub did not create a deployment of ${options.ref}: ${message ?? 'it merged the default branch first'}; deploy with autoMerge false`,
         ),
-        { status: 202, method: 'POST', path: `${this.#repoPath()}/deployments`, temporary: false },
+        { status: 202, method: 'POST', path: state.path, temporary: false },
       );
     }
-    return (await this.#json(response, 'POST')) as Deployment;
+    return body as Deployment;
   }
 
   /** Adds a status to a deployment. Needs `deployments: write`. */
@@ -259,278 +318,416 @@ export class GitHubClient {
     deploymentId: number,
     options: CreateDeploymentStatusOptions,
   ): Promise<DeploymentStatus> {
-    const body: Record<string, unknown> = {
-      state: options.state,
-      description: truncate(options.description, DEPLOYMENT_STATUS_DESCRIPTION_MAX),
-    };
-    if (options.environmentUrl) body.environment_url = options.environmentUrl;
-    if (options.logUrl) body.log_url = options.logUrl;
-    const response = await this.#request({
-      method: 'POST',
-      path: `${this.#repoPath()}/deployments/${deploymentId}/statuses`,
-      body,
+    return (await this.#json({
+      route: 'POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+      params: {
+        ...this.#repository(),
+        deployment_id: deploymentId,
+        state: options.state,
+        description: truncate(options.description, DEPLOYMENT_STATUS_DESCRIPTION_MAX),
+        ...(options.environmentUrl ? { environment_url: options.environmentUrl } : {}),
+        ...(options.logUrl ? { log_url: options.logUrl } : {}),
+      },
       permission: 'deployments: write',
-    });
-    return (await this.#json(response, 'POST')) as DeploymentStatus;
+    })) as DeploymentStatus;
   }
 
   /** Every version of a package (all pages), newest first. Needs `packages: read`. */
   async listPackageVersions(options: PackageOptions): Promise<PackageVersion[]> {
-    return this.#paginate<PackageVersion>(
-      {
-        method: 'GET',
-        path: `${packagePath(options)}/versions`,
+    return this.#paginate<PackageVersion>({
+      route: `GET ${packageRoute(options)}/versions`,
+      params: {
+        ...packageParams(options),
         // GitHub documents per_page and state only for organizations' packages; a user's are
         // paged by GitHub's default size, following its Link header all the same.
-        query: options.ownerType === 'org' ? { per_page: 100, state: 'active' } : {},
-        permission: 'packages: read',
+        ...(options.ownerType === 'org' ? { per_page: 100, state: 'active' } : {}),
       },
-      (body) => body as PackageVersion[],
-    );
+      permission: 'packages: read',
+    });
   }
 
   /** Deletes one package version. Needs `packages: write` and admin rights on the package (`delete:packages` for a PAT). */
   async deletePackageVersion(options: DeletePackageVersionOptions): Promise<void> {
-    const response = await this.#request({
-      method: 'DELETE',
-      path: `${packagePath(options)}/versions/${options.versionId}`,
+    await this.#send({
+      route: `DELETE ${packageRoute(options)}/versions/{package_version_id}`,
+      params: { ...packageParams(options), package_version_id: options.versionId },
       permission: 'packages: write',
     });
-    await response.arrayBuffer();
   }
 
   /** The open pull request from `head` into `base`, if there is one. Needs `pull-requests: read`. */
   async findOpenPullRequest(lookup: PullRequestLookup): Promise<PullRequest | undefined> {
-    const path = `${this.#repoPath()}/pulls`;
-    const head = lookup.head.includes(':') ? lookup.head : `${this.owner}:${lookup.head}`;
-    const pulls = await this.#paginate<PullRequest>(
-      {
-        method: 'GET',
-        path,
-        query: { state: 'open', head, base: lookup.base, per_page: 100 },
-        permission: 'pull-requests: read',
-      },
-      (body) => body as PullRequest[],
-    );
+    const repository = this.#repository();
+    const head = lookup.head.includes(':') ? lookup.head : `${repository.owner}:${lookup.head}`;
+    const pulls = await this.#paginate<PullRequest>({
+      route: 'GET /repos/{owner}/{repo}/pulls',
+      params: { ...repository, state: 'open', head, base: lookup.base, per_page: 100 },
+      permission: 'pull-requests: read',
+    });
     return pulls[0];
   }
 
   /** Opens a pull request. Needs `pull-requests: write`. */
   async createPullRequest(options: CreatePullRequestOptions): Promise<PullRequest> {
-    const response = await this.#request({
-      method: 'POST',
-      path: `${this.#repoPath()}/pulls`,
-      body: { title: options.title, head: options.head, base: options.base, body: options.body },
+    return (await this.#json({
+      route: 'POST /repos/{owner}/{repo}/pulls',
+      params: {
+        ...this.#repository(),
+        title: options.title,
+        head: options.head,
+        base: options.base,
+        body: options.body,
+      },
       permission: 'pull-requests: write',
-    });
-    return (await this.#json(response, 'POST')) as PullRequest;
+    })) as PullRequest;
   }
 
   /** Changes the title and/or body of a pull request. Needs `pull-requests: write`. */
   async updatePullRequest(pullNumber: number, options: UpdatePullRequestOptions): Promise<PullRequest> {
-    const body: Record<string, string> = {};
-    if (options.title !== undefined) body.title = options.title;
-    if (options.body !== undefined) body.body = options.body;
-    const response = await this.#request({
-      method: 'PATCH',
-      path: `${this.#repoPath()}/pulls/${pullNumber}`,
-      body,
+    return (await this.#json({
+      route: 'PATCH /repos/{owner}/{repo}/pulls/{pull_number}',
+      params: {
+        ...this.#repository(),
+        pull_number: pullNumber,
+        ...(options.title !== undefined ? { title: options.title } : {}),
+        ...(options.body !== undefined ? { body: options.body } : {}),
+      },
       permission: 'pull-requests: write',
-    });
-    return (await this.#json(response, 'PATCH')) as PullRequest;
+    })) as PullRequest;
   }
 
   /** Publishes a release for `tagName`. Needs `contents: write`. */
   async createRelease(options: CreateReleaseOptions): Promise<Release> {
     const makeLatest = options.makeLatest ?? 'legacy';
-    const body: Record<string, unknown> = {
-      tag_name: options.tagName,
-      name: options.name ?? options.tagName,
-      body: options.body,
-      prerelease: options.prerelease ?? false,
-      make_latest: typeof makeLatest === 'boolean' ? String(makeLatest) : makeLatest,
-    };
-    if (options.targetCommitish) body.target_commitish = options.targetCommitish;
-    const response = await this.#request({
-      method: 'POST',
-      path: `${this.#repoPath()}/releases`,
-      body,
+    return (await this.#json({
+      route: 'POST /repos/{owner}/{repo}/releases',
+      params: {
+        ...this.#repository(),
+        tag_name: options.tagName,
+        name: options.name ?? options.tagName,
+        body: options.body,
+        prerelease: options.prerelease ?? false,
+        make_latest: typeof makeLatest === 'boolean' ? String(makeLatest) : makeLatest,
+        ...(options.targetCommitish ? { target_commitish: options.targetCommitish } : {}),
+      },
       permission: 'contents: write',
-    });
-    return (await this.#json(response, 'POST')) as Release;
+    })) as Release;
   }
 
-  /** A 2xx body that is not JSON (a proxy's HTML page, a cut connection) is an error that says so. */
-  async #json(response: Response, method: Method): Promise<unknown> {
-    const text = await response.text();
-    try {
-      return JSON.parse(text);
-    } catch (error) {
-      const path = this.#pathOf(this.#urls.get(response) ?? (response.url || this.apiUrl));
+  /**
+   * A pull request's review state as branch protection sees it: GitHub's `reviewDecision` and the
+   * latest approving or change-requesting review of each reviewer with write access (the first
+   * 100). Needs `pull-requests: read`.
+   */
+  async getReviewDecision(pullNumber: number): Promise<ReviewDecision> {
+    const { owner, repo } = this.#repository();
+    const data = await this.graphql<{
+      repository: {
+        pullRequest: {
+          id: string;
+          number: number;
+          reviewDecision: ReviewDecision['decision'];
+          latestOpinionatedReviews: { nodes: { state: string; author: { login: string } | null }[] };
+        };
+      };
+    }>(REVIEW_DECISION_QUERY, { owner, name: repo, number: pullNumber }, 'pull-requests: read');
+    const pull = data.repository.pullRequest;
+    const reviewers = (state: string) =>
+      pull.latestOpinionatedReviews.nodes
+        .filter((review) => review.state === state && review.author)
+        .map((review) => review.author?.login ?? '');
+    return {
+      pullRequestId: pull.id,
+      number: pull.number,
+      decision: pull.reviewDecision,
+      approvedBy: reviewers('APPROVED'),
+      changesRequestedBy: reviewers('CHANGES_REQUESTED'),
+    };
+  }
+
+  /**
+   * Asks GitHub to merge the pull request (its node id, `ReviewDecision.pullRequestId`) once its
+   * requirements pass. The repository must allow auto-merge. Needs `pull-requests: write`
+   * (and `contents: write` for the merge itself). Never repeated: GitHub may have done it.
+   */
+  async enableAutoMerge(
+    pullRequestId: string,
+    mergeMethod: PullRequestMergeMethod,
+  ): Promise<AutoMergeRequest> {
+    const data = await this.graphql<{
+      enablePullRequestAutoMerge: {
+        pullRequest: { number: number; autoMergeRequest: Omit<AutoMergeRequest, 'number'> | null };
+      };
+    }>(ENABLE_AUTO_MERGE_MUTATION, { pullRequestId, mergeMethod }, 'pull-requests: write');
+    const pull = data.enablePullRequestAutoMerge.pullRequest;
+    if (!pull.autoMergeRequest)
       throw new GitHubApiError(
-        this.#redact(
-          oneLine(
-            `GitHub API ${method} ${path} answered ${response.status} with a body that is not JSON (${JSON.stringify(text.slice(0, 80))}): check GITHUB_API_URL and any proxy in between`,
-          ),
-        ),
-        { status: response.status, method, path, temporary: false },
-        { cause: error },
+        `GitHub GraphQL mutation EnablePullRequestAutoMerge left pull request #${pull.number} without auto-merge: check the repository's "Allow auto-merge" setting`,
+        { status: 200, method: 'POST', path: '/graphql', temporary: false },
       );
+    return { number: pull.number, ...pull.autoMergeRequest };
+  }
+
+  /**
+   * Runs a GraphQL query or mutation (Octokit's `graphql`) and returns its `data`. GitHub's
+   * `errors` become a one-line `GitHubApiError` naming the operation; `permission` names what the
+   * document needs, for the advice. A query is repeated like a GET, a mutation never (GitHub may
+   * have done it). Variables may not be named like Octokit's request options (`headers`, `url`, …).
+   */
+  async graphql<T>(document: string, variables: Record<string, unknown>, permission: string): Promise<T> {
+    const operation = describeOperation(document);
+    const reserved = Object.keys(variables).filter((name) => GRAPHQL_OPTION_KEYS.has(name));
+    if (reserved.length > 0)
+      throw new ConfigurationError(
+        `GraphQL variable(s) ${reserved.join(', ')} of ${operation.name} collide with Octokit's request options: rename them in the document`,
+      );
+    const octokit = await this.#getOctokit();
+    const state: CallState = {
+      label: `GitHub GraphQL ${operation.kind} ${operation.name}`,
+      method: 'POST',
+      path: '/graphql',
+      permission,
+      attempts: 0,
+      rateLimited: false,
+    };
+    try {
+      return await octokit.graphql<T>(document, {
+        ...variables,
+        request: { flowCall: state, ...(operation.kind === 'mutation' ? { retries: 0 } : {}) },
+      });
+    } catch (error) {
+      throw this.#toError(error, state);
     }
   }
 
-  #repoPath(): string {
+  /** The repository's path variables, or a ConfigurationError when the client has no repository. */
+  #repository(): { owner: string; repo: string } {
     if (this.owner === undefined || this.repo === undefined) {
       throw new ConfigurationError(
         'no repository for a repository-scoped GitHub call: GITHUB_REPOSITORY is not set; run in a workflow, or pass the repository (owner/name)',
       );
     }
-    return `/repos/${encodeURIComponent(this.owner)}/${encodeURIComponent(this.repo)}`;
+    return { owner: this.owner, repo: this.repo };
   }
 
-  async #paginate<T>(spec: RequestSpec, pick: (body: unknown) => T[]): Promise<T[]> {
-    const items: T[] = [];
+  #getOctokit(): Promise<FlowOctokit> {
+    this.#octokit ??= loadOctokit().then(
+      (Octokit) =>
+        new Octokit({
+          auth: this.#token,
+          baseUrl: this.apiUrl,
+          userAgent: USER_AGENT,
+          log: {
+            debug: (message: string) => this.#logger.debug(this.#redact(message)),
+            info: (message: string) => this.#logger.debug(this.#redact(message)),
+            warn: (message: string) => this.#logger.warning(this.#redact(message)),
+            error: (message: string) => this.#logger.warning(this.#redact(message)),
+          },
+          request: {
+            fetch: (url: string, init: RequestInit) => {
+              this.requestCount++;
+              return this.#fetch(url, init);
+            },
+          },
+          retry: {
+            doNotRetry: NOT_RETRIED,
+            retries: this.#maxAttempts - 1,
+            retryAfterBaseValue: this.#baseDelayMs,
+          },
+          throttle: {
+            onRateLimit: this.#onRateLimit('primary'),
+            onSecondaryRateLimit: this.#onRateLimit('secondary'),
+            // The wait happens in #onRateLimit, through `sleep`, so that it is bounded and testable.
+            retryAfterBaseValue: 0,
+          },
+        }),
+    );
+    return this.#octokit;
+  }
+
+  /**
+   * The throttling plugin's handler: wait as long as GitHub asks and repeat (even a POST: a
+   * rate-limited request was refused, not run), unless GitHub asks for longer than maxDelayMs or
+   * the attempts are spent.
+   */
+  #onRateLimit(kind: 'primary' | 'secondary') {
+    return async (retryAfterSeconds: number, options: { request?: unknown }) => {
+      const call = (options.request as { flowCall?: CallState } | undefined)?.flowCall;
+      if (!call) return false;
+      call.rateLimited = true;
+      const waitMs = retryAfterSeconds * 1000;
+      if (waitMs > this.#maxDelayMs) {
+        call.askedWaitMs = waitMs;
+        return false;
+      }
+      if (call.attempts >= this.#maxAttempts) return false;
+      this.#logger.debug(`${call.label} hit GitHub's ${kind} rate limit; waiting ${retryAfterSeconds} s`);
+      await this.#sleep(waitMs);
+      return true;
+    };
+  }
+
+  #newCall(method: string, url: string, permission: string): CallState {
+    const path = this.#pathOf(url);
+    return {
+      label: `GitHub API ${method} ${path}`,
+      method,
+      path,
+      permission,
+      attempts: 0,
+      rateLimited: false,
+    };
+  }
+
+  async #send(call: RestCall): Promise<{ response: RestResponse; state: CallState }> {
+    const octokit = await this.#getOctokit();
+    const method = call.route.split(' ')[0] ?? 'GET';
+    const params = { ...call.params, headers: REST_HEADERS };
+    const state = this.#newCall(method, octokit.request.endpoint(call.route, params).url, call.permission);
+    try {
+      const response = await octokit.request(call.route, {
+        ...params,
+        // A POST that may have reached GitHub is not replayed: it could create a second object.
+        request: { flowCall: state, ...(method === 'POST' ? { retries: 0 } : {}) },
+      });
+      return { response, state };
+    } catch (error) {
+      throw this.#toError(error, state);
+    }
+  }
+
+  async #json(call: RestCall): Promise<unknown> {
+    const { response, state } = await this.#send(call);
+    return this.#checkJson(response, state);
+  }
+
+  /** A 2xx body that is not JSON (a proxy's HTML page, a cut connection) is an error that says so. */
+  #checkJson(response: RestResponse, state: CallState): unknown {
+    if (response.data !== null && typeof response.data === 'object') return response.data;
+    const text = typeof response.data === 'string' ? response.data : '';
+    throw new GitHubApiError(
+      this.#redact(
+        oneLine(
+          `${state.label} answered ${response.status} with a body that is not JSON (${JSON.stringify(text.slice(0, 80))}): check GITHUB_API_URL and any proxy in between`,
+        ),
+      ),
+      { status: response.status, method: state.method, path: state.path, temporary: false },
+    );
+  }
+
+  /**
+   * Every page of a list, through plugin-paginate-rest, which follows `Link: rel="next"`. Each
+   * next page is checked before it is requested: the token goes only to the API it was given for,
+   * never to a host a Link header names, and a server that keeps paging is stopped.
+   */
+  async #paginate<T>(call: RestCall): Promise<T[]> {
+    const octokit = await this.#getOctokit();
+    const first = octokit.request.endpoint(call.route, { ...call.params, headers: REST_HEADERS });
+    const state = this.#newCall('GET', first.url, call.permission);
     const seen = new Set<string>();
-    let url: string | undefined = this.#url(spec);
-    while (url) {
-      if (seen.has(url) || seen.size >= MAX_PAGES)
-        throw new GitHubApiError(
-          oneLine(`GitHub API ${spec.method} ${spec.path} kept paging (${seen.size} pages): giving up`),
-          { status: undefined, method: spec.method, path: spec.path, temporary: false },
-        );
-      seen.add(url);
-      const response = await this.#send(spec, url);
-      items.push(...pick(await this.#json(response, spec.method)));
-      const next: string | undefined = parseLinkHeader(response.headers.get('link')).next;
-      url = next === undefined ? undefined : this.#checkSameOrigin(next, spec);
+    const sendPage = async (options: PageRequest) => {
+      this.#checkNextPage(options.url, state, seen);
+      Object.assign(state, this.#newCall('GET', options.url, call.permission));
+      const response = await octokit.request({ ...options, request: { flowCall: state } });
+      // Checked before the plugin reads the page, which expects JSON.
+      this.#checkJson(response, state);
+      return response;
+    };
+    // The iterator takes a request function in place of a route: ours checks each page first.
+    const iterate = octokit.paginate.iterator as unknown as (
+      request: typeof sendPage & { endpoint: typeof octokit.request.endpoint },
+      first: PageRequest,
+    ) => AsyncIterable<RestResponse>;
+    const items: T[] = [];
+    try {
+      const pages = iterate(Object.assign(sendPage, { endpoint: octokit.request.endpoint }), first);
+      for await (const page of pages) items.push(...(page.data as T[]));
+    } catch (error) {
+      throw this.#toError(error, state);
     }
     return items;
   }
 
-  async #request(spec: RequestSpec): Promise<Response> {
-    return this.#send(spec, this.#url(spec));
-  }
-
-  #url(spec: RequestSpec): string {
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(spec.query ?? {}))
-      if (value !== undefined) query.set(key, String(value));
-    const search = query.size > 0 ? `?${query}` : '';
-    return `${this.apiUrl}${spec.path}${search}`;
-  }
-
-  /** The token goes only to the API it was given for, never to a host a Link header names. */
-  #checkSameOrigin(next: string, spec: RequestSpec): string {
+  #checkNextPage(next: string, state: CallState, seen: Set<string>): void {
     const url = new URL(next, `${this.apiUrl}/`);
     if (url.origin !== new URL(this.apiUrl).origin)
       throw new GitHubApiError(
-        oneLine(
-          `GitHub API ${spec.method} ${spec.path} sent a next page on another host (${url.origin}): refused`,
+        oneLine(`${state.label} sent a next page on another host (${url.origin}): refused`),
+        { status: undefined, method: state.method, path: state.path, temporary: false },
+      );
+    if (seen.has(url.href) || seen.size >= MAX_PAGES)
+      throw new GitHubApiError(oneLine(`${state.label} kept paging (${seen.size} pages): giving up`), {
+        status: undefined,
+        method: state.method,
+        path: state.path,
+        temporary: false,
+      });
+    seen.add(url.href);
+  }
+
+  /** Any failure of a call as one line that names it, says what to do and never shows the token. */
+  #toError(error: unknown, state: CallState): Error {
+    if (error instanceof GitHubApiError || error instanceof ConfigurationError) return error;
+    const details = { method: state.method, path: state.path };
+    if (isGraphqlResponseError(error)) return this.#graphqlError(error, state);
+    if (!isRequestError(error))
+      return new GitHubApiError(
+        this.#redact(
+          oneLine(`${state.label} failed: ${error instanceof Error ? error.message : String(error)}`),
         ),
-        { status: undefined, method: spec.method, path: spec.path, temporary: false },
+        { ...details, status: undefined, temporary: false },
+        { cause: error },
       );
-    return url.toString();
-  }
-
-  async #send(spec: RequestSpec, url: string): Promise<Response> {
-    const path = this.#pathOf(url);
-    const headers: Record<string, string> = {
-      Authorization: `Bearer ${this.#token}`,
-      Accept: 'application/vnd.github+json',
-      'X-GitHub-Api-Version': '2022-11-28',
-      'User-Agent': USER_AGENT,
-    };
-    let body: string | undefined;
-    if (spec.body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      body = JSON.stringify(spec.body);
-    }
-    for (let attempt = 1; ; attempt++) {
-      let response: Response;
-      try {
-        this.requestCount++;
-        response = await this.#fetch(url, { method: spec.method, headers, body });
-      } catch (error) {
-        // A POST that may have reached GitHub is not replayed: it could create a second object.
-        const canRetry = spec.method !== 'POST' && attempt < this.#maxAttempts;
-        const cause = this.#redact(error instanceof Error ? describeNetworkError(error) : String(error));
-        if (!canRetry)
-          throw new GitHubApiError(
-            oneLine(
-              `GitHub API ${spec.method} ${path} could not reach ${new URL(this.apiUrl).host} after ${attempt} attempt(s): ${cause}; check the network and re-run`,
-            ),
-            { status: undefined, method: spec.method, path, temporary: true },
-            { cause: error },
-          );
-        const wait = this.#backoff(attempt);
-        this.#logger.debug(`GitHub API ${spec.method} ${path}: ${cause}; retrying in ${wait} ms`);
-        await this.#sleep(wait);
-        continue;
-      }
-      if (response.ok) {
-        this.#urls.set(response, url);
-        return response;
-      }
-      const text = await response.text().catch(() => '');
-      const wait = this.#retryWait(spec.method, response, text, attempt);
-      if (wait === undefined || attempt >= this.#maxAttempts || wait > this.#maxDelayMs)
-        throw this.#toError(spec, path, response, text, attempt, wait);
-      this.#logger.debug(
-        `GitHub API ${spec.method} ${path} answered ${response.status}; retrying in ${wait} ms`,
+    if (!error.response) {
+      const cause = this.#redact(
+        error.cause instanceof Error ? describeNetworkError(error.cause) : error.message,
       );
-      await this.#sleep(wait);
+      return new GitHubApiError(
+        oneLine(
+          `${state.label} could not reach ${new URL(this.apiUrl).host} after ${state.attempts} attempt(s): ${cause}; check the network and re-run`,
+        ),
+        { ...details, status: undefined, temporary: true },
+        { cause: error },
+      );
     }
-  }
-
-  /** How long to wait before repeating, or undefined when the answer must not be repeated. */
-  #retryWait(method: Method, response: Response, text: string, attempt: number): number | undefined {
-    const retryAfter = parseRetryAfter(response.headers.get('retry-after'), this.#now());
-    const rateLimited =
-      response.status === 429 ||
-      (response.status === 403 &&
-        (retryAfter !== undefined ||
-          response.headers.get('x-ratelimit-remaining') === '0' ||
-          /secondary rate limit/i.test(text)));
-    if (rateLimited) {
-      // A rate-limited request was refused, not run, so even a POST may be repeated.
-      if (retryAfter !== undefined) return retryAfter;
-      const reset = Number(response.headers.get('x-ratelimit-reset'));
-      if (response.headers.get('x-ratelimit-remaining') === '0' && Number.isFinite(reset) && reset > 0)
-        return Math.max(0, reset * 1000 - this.#now()) + 1000;
-      return SECONDARY_LIMIT_WAIT_MS;
-    }
-    // A 5xx may come after GitHub did the work: only requests that are safe to repeat are.
-    if (RETRYABLE_STATUSES.has(response.status) && method !== 'POST')
-      return retryAfter ?? this.#backoff(attempt);
-    return undefined;
-  }
-
-  #backoff(attempt: number): number {
-    return Math.min(this.#baseDelayMs * 2 ** (attempt - 1), this.#maxDelayMs);
-  }
-
-  #toError(
-    spec: RequestSpec,
-    path: string,
-    response: Response,
-    text: string,
-    attempt: number,
-    wait: number | undefined,
-  ): GitHubApiError {
-    const { message, documentationUrl } = parseErrorBody(text);
-    const status = response.status;
-    const temporary = wait !== undefined;
-    let advice = adviceFor(status, spec.permission);
-    if (temporary && wait > this.#maxDelayMs)
-      advice = `GitHub asks to wait ${Math.ceil(wait / 1000)} s, longer than the ${Math.ceil(this.#maxDelayMs / 1000)} s we wait: re-run the job later`;
-    else if (temporary) advice = `${advice} (gave up after ${attempt} attempts)`;
+    const status = error.response.status;
+    const { message, documentationUrl } = describeErrorBody(error.response.data);
+    const temporary = state.rateLimited || status >= 500 || status === 429;
+    let advice = adviceFor(status, state.permission);
+    if (state.askedWaitMs !== undefined)
+      advice = `GitHub asks to wait ${Math.ceil(state.askedWaitMs / 1000)} s, longer than the ${Math.ceil(this.#maxDelayMs / 1000)} s we wait: re-run the job later`;
+    else if (state.rateLimited)
+      advice = `GitHub is rate-limiting this token: re-run the job later (gave up after ${state.attempts} attempts)`;
+    else if (temporary) advice = `${advice} (gave up after ${state.attempts} attempts)`;
     else if (status === 403 && /rate limit/i.test(message ?? ''))
       advice = 'rate limit exceeded: re-run the job later';
     const said = message ? `: ${message}` : '';
     const docs = documentationUrl ? ` (${documentationUrl})` : '';
     return new GitHubApiError(
-      this.#redact(oneLine(`GitHub API ${spec.method} ${path} answered ${status}${said} — ${advice}${docs}`)),
-      { status, method: spec.method, path, githubMessage: message, documentationUrl, temporary },
+      this.#redact(oneLine(`${state.label} answered ${status}${said} — ${advice}${docs}`)),
+      { ...details, status, githubMessage: message, documentationUrl, temporary },
+      { cause: error },
+    );
+  }
+
+  /** GitHub answered 200 with `errors`: each message with its `type`, and advice for the first type. */
+  #graphqlError(error: GraphqlResponseErrorLike, state: CallState): GitHubApiError {
+    const said = error.errors
+      .map((entry) => (entry.type ? `${entry.message} (${entry.type})` : entry.message))
+      .join('; ');
+    const type = error.errors.find((entry) => entry.type)?.type;
+    const status = type === undefined ? 422 : GRAPHQL_ERROR_STATUS[type];
+    const advice = status === undefined ? 'see GitHub’s message' : adviceFor(status, state.permission);
+    return new GitHubApiError(
+      this.#redact(oneLine(`${state.label} answered with errors: ${said} — ${advice}`)),
+      {
+        status: 200,
+        method: state.method,
+        path: state.path,
+        githubMessage: said,
+        temporary: type === 'RATE_LIMITED',
+      },
+      { cause: error },
     );
   }
 
@@ -551,10 +748,19 @@ function truncate(text: string, max: number): string {
   return characters.length <= max ? text : `${characters.slice(0, max - 1).join('')}…`;
 }
 
-function packagePath(options: PackageOptions): string {
-  const scope = options.ownerType === 'org' ? 'orgs' : 'users';
-  // A nested name (`team/api`) is one path segment: its `/` must be sent as %2F.
-  return `/${scope}/${encodeURIComponent(options.owner)}/packages/${options.packageType}/${encodeURIComponent(options.packageName)}`;
+/** The package's route below the API; Octokit encodes a nested name (`team/api`) as one segment, `team%2Fapi`. */
+function packageRoute(options: PackageOptions): string {
+  return options.ownerType === 'org'
+    ? '/orgs/{org}/packages/{package_type}/{package_name}'
+    : '/users/{username}/packages/{package_type}/{package_name}';
+}
+
+function packageParams(options: PackageOptions): Record<string, string> {
+  return {
+    [options.ownerType === 'org' ? 'org' : 'username']: options.owner,
+    package_type: options.packageType,
+    package_name: options.packageName,
+  };
 }
 
 function parseApiUrl(value: string): string {
@@ -572,30 +778,19 @@ function parseApiUrl(value: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
-function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-function parseErrorBody(text: string): { message?: string; documentationUrl?: string } {
-  try {
-    const body: unknown = JSON.parse(text);
-    if (!body || typeof body !== 'object') return {};
-    const record = body as Record<string, unknown>;
-    const message = typeof record.message === 'string' ? record.message : undefined;
-    const errors = Array.isArray(record.errors)
-      ? record.errors.map(describeValidationError).filter(Boolean)
-      : [];
-    return {
-      message: errors.length > 0 ? `${message ?? 'Validation Failed'} (${errors.join('; ')})` : message,
-      documentationUrl: typeof record.documentation_url === 'string' ? record.documentation_url : undefined,
-    };
-  } catch {
-    return text.trim() ? { message: text.trim().slice(0, 200) } : {};
-  }
+/** GitHub's error body as Octokit parsed it: JSON with `message`, `errors`, `documentation_url`, or text. */
+function describeErrorBody(data: unknown): { message?: string; documentationUrl?: string } {
+  if (typeof data === 'string') return data.trim() ? { message: data.trim().slice(0, 200) } : {};
+  if (!data || typeof data !== 'object') return {};
+  const record = data as Record<string, unknown>;
+  const message = typeof record.message === 'string' ? record.message : undefined;
+  const errors = Array.isArray(record.errors)
+    ? record.errors.map(describeValidationError).filter(Boolean)
+    : [];
+  return {
+    message: errors.length > 0 ? `${message ?? 'Validation Failed'} (${errors.join('; ')})` : message,
+    documentationUrl: typeof record.documentation_url === 'string' ? record.documentation_url : undefined,
+  };
 }
 
 /** GitHub's 422 bodies list `{ resource, field, code, message? }` or plain strings. */
@@ -611,4 +806,28 @@ function describeNetworkError(error: Error): string {
   const cause = error.cause;
   if (cause instanceof Error) return `${error.message} (${cause.message})`;
   return error.message;
+}
+
+function isRequestError(error: unknown): error is RequestErrorLike {
+  return (
+    error instanceof Error &&
+    error.name === 'HttpError' &&
+    typeof (error as RequestErrorLike).status === 'number'
+  );
+}
+
+function isGraphqlResponseError(error: unknown): error is GraphqlResponseErrorLike {
+  return (
+    error instanceof Error &&
+    error.name === 'GraphqlResponseError' &&
+    Array.isArray((error as GraphqlResponseErrorLike).errors)
+  );
+}
+
+/** The first operation of a GraphQL document: its kind and name, for messages. */
+function describeOperation(document: string): { kind: string; name: string } {
+  const named = /\b(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(document);
+  if (named?.[1] && named[2]) return { kind: named[1], name: named[2] };
+  const kind = /^\s*(mutation|subscription)\b/.exec(document)?.[1] ?? 'query';
+  return { kind, name: '(anonymous)' };
 }

@@ -13,11 +13,10 @@ export type {
 export { GitHubClient } from './client';
 export type { GitHubApiErrorDetails } from './errors';
 export { GitHubApiError, isGitHubApiError } from './errors';
-export type { PageLinks } from './link';
-export { parseLinkHeader } from './link';
 export type { RequiredCheckRow, RequiredCheckState, RequiredChecksResult } from './required-checks';
 export { checkRequiredChecks, evaluateRequiredChecks } from './required-checks';
 export type {
+  AutoMergeRequest,
   CheckRun,
   CombinedStatus,
   CommitStatus,
@@ -26,5 +25,7 @@ export type {
   DeploymentStatus,
   PackageVersion,
   PullRequest,
+  PullRequestMergeMethod,
   Release,
+  ReviewDecision,
 } from './types';

@@ -104,3 +104,30 @@ export interface Release {
   html_url: string;
   url: string;
 }
+
+/** How GitHub merges a pull request (GraphQL `PullRequestMergeMethod`). */
+export type PullRequestMergeMethod = 'MERGE' | 'SQUASH' | 'REBASE';
+
+/** A pull request's review state, read through GraphQL (`getReviewDecision`). */
+export interface ReviewDecision {
+  /** The pull request's node id, which mutations such as `enableAutoMerge` take. */
+  pullRequestId: string;
+  number: number;
+  /**
+   * GitHub's verdict under the base branch's protection: `APPROVED`, `CHANGES_REQUESTED` or
+   * `REVIEW_REQUIRED`; null when the branch requires no review.
+   */
+  decision: 'APPROVED' | 'CHANGES_REQUESTED' | 'REVIEW_REQUIRED' | null;
+  /** Logins whose latest review approves, among reviewers with write access. */
+  approvedBy: string[];
+  /** Logins whose latest review requests changes, among reviewers with write access. */
+  changesRequestedBy: string[];
+}
+
+/** Auto-merge as GitHub recorded it on a pull request (`enableAutoMerge`). */
+export interface AutoMergeRequest {
+  number: number;
+  mergeMethod: PullRequestMergeMethod;
+  /** When auto-merge was enabled (ISO 8601). */
+  enabledAt: string;
+}
