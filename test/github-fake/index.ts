@@ -1,4 +1,4 @@
-export type { FactoryContext, JsonRecord, JsonValue } from './factories';
+export type { FactoryContext, JsonRecord, JsonValue, ReviewSeed, ReviewState } from './factories';
 export { makeRepository, makeUser, shaOf } from './factories';
 export type {
   GitHubFake,
