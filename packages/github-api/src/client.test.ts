@@ -1,4 +1,4 @@
-import { ConfigurationError, SecretMasker } from '@flow-actions/action-kit';
+import { ConfigurationError, RecordingLogger, SecretMasker } from '@flow-actions/action-kit';
 import { describe, expect, test } from 'vitest';
 import { GitHubClient } from './client';
 
@@ -81,11 +81,13 @@ describe('GitHubClient transport (no network: a scripted fetch)', () => {
   type Step = Response | Error;
   function scripted(steps: Step[]) {
     const calls: { url: string; init: RequestInit }[] = [];
+    const logger = new RecordingLogger();
     const github = new GitHubClient({
       token: TOKEN,
       repository: 'acme/api',
       apiUrl: 'https://api.github.com',
       baseDelayMs: 1,
+      logger,
       fetch: async (url, init) => {
         calls.push({ url, init });
         const step = steps.shift();
@@ -94,7 +96,7 @@ describe('GitHubClient transport (no network: a scripted fetch)', () => {
         return step;
       },
     });
-    return { github, calls };
+    return { github, calls, logger };
   }
   const json = (body: unknown, init: ResponseInit & { headers?: Record<string, string> } = {}) =>
     new Response(JSON.stringify(body), {
@@ -104,11 +106,15 @@ describe('GitHubClient transport (no network: a scripted fetch)', () => {
     });
   const reset = () => new TypeError('fetch failed', { cause: new Error('read ECONNRESET') });
 
-  test('a reset on a GET is retried', async () => {
-    const { github, calls } = scripted([reset(), json([])]);
+  test('a reset on a GET is retried, and the debug log says so', async () => {
+    const { github, calls, logger } = scripted([reset(), json([])]);
     expect(await github.listCommitStatuses('main')).toEqual([]);
     expect(calls).toHaveLength(2);
     expect(github.requestCount).toBe(2);
+    expect(logger.entries).toContainEqual({
+      level: 'debug',
+      message: 'GitHub API GET /repos/acme/api/commits/main/statuses?per_page=100: attempt 2',
+    });
   });
 
   test('resets on every attempt: the message says how many', async () => {

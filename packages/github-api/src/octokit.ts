@@ -46,11 +46,14 @@ export function loadOctokit(): Promise<FlowOctokitClass> {
   return loading;
 }
 
-/** Counts each request a call sends, retries and rate-limit repeats included. */
+/** Counts each request a call sends, retries and rate-limit repeats included, and logs the repeats. */
 function countAttempts(octokit: Octokit): void {
   octokit.hook.wrap('request', (request, options) => {
     const call = (options.request as { flowCall?: CallState } | undefined)?.flowCall;
-    if (call) call.attempts += 1;
+    if (call) {
+      call.attempts += 1;
+      if (call.attempts > 1) octokit.log.debug(`${call.label}: attempt ${call.attempts}`);
+    }
     return request(options);
   });
 }
