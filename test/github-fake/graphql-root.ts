@@ -107,7 +107,14 @@ export function createGraphQLRoot(context: GraphQLRootContext): Record<string, u
     };
   };
 
-  const findPull = (predicate: (pull: JsonRecord) => boolean) => context.pullRequests.find(predicate);
+  /** The pull request that matches, or GitHub's NOT_FOUND saying what it looked for. */
+  const findPull = (predicate: (pull: JsonRecord) => boolean, notFound: string) => {
+    const pull = context.pullRequests.find(predicate);
+    if (!pull) throw new GitHubGraphQLError('NOT_FOUND', notFound);
+    return pull;
+  };
+  const pullByNodeId = (id: unknown) =>
+    findPull((entry) => entry.node_id === id, `Could not resolve to a node with the global id of '${id}'`);
 
   return {
     repository: (args: Args) => {
@@ -127,34 +134,21 @@ export function createGraphQLRoot(context: GraphQLRootContext): Record<string, u
         autoMergeAllowed: () => context.repositoryObject.allow_auto_merge === true,
         pullRequest: (pullArgs: Args) => {
           requirePermission('Repository.pullRequest');
-          const pull = findPull((entry) => entry.number === pullArgs.number);
-          if (!pull)
-            throw new GitHubGraphQLError(
-              'NOT_FOUND',
-              `Could not resolve to a PullRequest with the number of ${pullArgs.number}.`,
-            );
+          const pull = findPull(
+            (entry) => entry.number === pullArgs.number,
+            `Could not resolve to a PullRequest with the number of ${pullArgs.number}.`,
+          );
           return pullRequestNode(pull);
         },
       };
     },
     node: (args: Args) => {
       requirePermission('Query.node');
-      const pull = findPull((entry) => entry.node_id === args.id);
-      if (!pull)
-        throw new GitHubGraphQLError(
-          'NOT_FOUND',
-          `Could not resolve to a node with the global id of '${args.id}'`,
-        );
-      return pullRequestNode(pull);
+      return pullRequestNode(pullByNodeId(args.id));
     },
     enablePullRequestAutoMerge: (args: Args) => {
       const input = args.input as { pullRequestId: string; mergeMethod?: string; clientMutationId?: string };
-      const pull = findPull((entry) => entry.node_id === input.pullRequestId);
-      if (!pull)
-        throw new GitHubGraphQLError(
-          'NOT_FOUND',
-          `Could not resolve to a node with the global id of '${input.pullRequestId}'`,
-        );
+      const pull = pullByNodeId(input.pullRequestId);
       requirePermission('Mutation.enablePullRequestAutoMerge');
       if (context.repositoryObject.allow_auto_merge !== true)
         throw new GitHubGraphQLError('UNPROCESSABLE', 'Auto merge is not allowed for this repository');

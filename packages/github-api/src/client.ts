@@ -129,7 +129,6 @@ interface RestCall {
 /** What Octokit's `request` resolves to, as far as the client reads it. */
 interface RestResponse {
   status: number;
-  url: string;
   data: unknown;
 }
 
@@ -143,7 +142,6 @@ interface PageRequest {
 /** Octokit's `RequestError` (name `HttpError`): an HTTP answer ≥ 400, or no answer (then no `response`). */
 interface RequestErrorLike extends Error {
   status: number;
-  request?: { url?: string };
   response?: { status: number; data: unknown };
 }
 
@@ -477,8 +475,9 @@ export class GitHubClient {
   async graphql<T>(document: string, variables: Record<string, unknown>, permission: string): Promise<T> {
     const operation = describeOperation(document);
     const reserved = Object.keys(variables).filter((name) => GRAPHQL_OPTION_KEYS.has(name));
+    // Octokit would send them as request options: a mistake in our code, not the user's.
     if (reserved.length > 0)
-      throw new ConfigurationError(
+      throw new Error(
         `GraphQL variable(s) ${reserved.join(', ')} of ${operation.name} collide with Octokit's request options: rename them in the document`,
       );
     const octokit = await this.#getOctokit();
