@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import {
   checkRequiredChecks,
   GitHubApiError,
@@ -395,11 +396,24 @@ describe('the token goes only to the API it was given for', () => {
     expect(error.message).toContain(
       'answered 401: token *** (***) is revoked — the token is missing, invalid or expired',
     );
-    expect(error.message).not.toContain(odd);
-    expect(error.message).not.toContain(encodeURIComponent(odd));
-    const unknown = await failure(github.getReviewDecision(1));
-    expect(unknown.message).toContain('answered 401: Bad credentials');
-    expect(JSON.stringify(unknown)).not.toContain(odd);
+    expect(error.githubMessage).toBe('token *** (***) is revoked');
+    // Everything an error shows when logged or serialized, its causes included.
+    const shown = (caught: Error) => `${inspect(caught, { depth: 10 })} ${JSON.stringify(caught)}`;
+    expect(shown(error)).not.toContain(odd);
+    expect(shown(error)).not.toContain(encodeURIComponent(odd));
+    fake.failNext({
+      path: '/graphql',
+      status: 200,
+      body: JSON.stringify({ data: null, errors: [{ type: 'FORBIDDEN', message: `Bad token ${odd}` }] }),
+    });
+    const echoedInGraphQL = await failure(github.getReviewDecision(1));
+    expect(echoedInGraphQL.message).toContain('answered with errors: Bad token *** (FORBIDDEN)');
+    expect(shown(echoedInGraphQL)).not.toContain(odd);
+    const refused = await failure(github.getReviewDecision(1));
+    expect(refused.message).toContain(
+      'GitHub GraphQL query PullRequestReviewDecision answered 401: Bad credentials',
+    );
+    expect(shown(refused)).not.toContain(odd);
   });
 });
 

@@ -690,7 +690,9 @@ export class GitHubClient {
       );
     }
     const status = error.response.status;
-    const { message, documentationUrl } = describeErrorBody(error.response.data);
+    const described = describeErrorBody(error.response.data);
+    const message = described.message === undefined ? undefined : this.#redact(described.message);
+    const { documentationUrl } = described;
     const temporary = state.rateLimited || status >= 500 || status === 429;
     let advice = adviceFor(status, state.permission);
     if (state.askedWaitMs !== undefined)
@@ -702,18 +704,20 @@ export class GitHubClient {
       advice = 'rate limit exceeded: re-run the job later';
     const said = message ? `: ${message}` : '';
     const docs = documentationUrl ? ` (${documentationUrl})` : '';
+    // No `cause`: Octokit's error repeats GitHub's message unredacted, and an inspected error prints it.
     return new GitHubApiError(
       this.#redact(oneLine(`${state.label} answered ${status}${said} — ${advice}${docs}`)),
       { ...details, status, githubMessage: message, documentationUrl, temporary },
-      { cause: error },
     );
   }
 
   /** GitHub answered 200 with `errors`: each message with its `type`, and advice for the first type. */
   #graphqlError(error: GraphqlResponseErrorLike, state: CallState): GitHubApiError {
-    const said = error.errors
-      .map((entry) => (entry.type ? `${entry.message} (${entry.type})` : entry.message))
-      .join('; ');
+    const said = this.#redact(
+      error.errors
+        .map((entry) => (entry.type ? `${entry.message} (${entry.type})` : entry.message))
+        .join('; '),
+    );
     const type = error.errors.find((entry) => entry.type)?.type;
     const status = type === undefined ? 422 : GRAPHQL_ERROR_STATUS[type];
     const advice = status === undefined ? 'see GitHub’s message' : adviceFor(status, state.permission);
@@ -726,7 +730,6 @@ export class GitHubClient {
         githubMessage: said,
         temporary: type === 'RATE_LIMITED',
       },
-      { cause: error },
     );
   }
 
