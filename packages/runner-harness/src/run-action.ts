@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type ActionMetadata, readActionMetadata } from './action-metadata';
 import { resolveNode24 } from './node-runtime';
-import { parseCommandFile, parseWorkflowCommands, type WorkflowCommand } from './workflow-commands';
+import {
+  logLines,
+  maskedValues,
+  parseCommandFile,
+  parseWorkflowCommands,
+  type WorkflowCommand,
+} from './workflow-commands';
 
 export interface RunActionOptions {
   /** The folder with `action.yml` and the bundle it names (e.g. `dist/index.js`). */
@@ -57,13 +63,16 @@ export interface ActionRun {
   exportedEnv: Record<string, string>;
   /** Values saved through `GITHUB_STATE`, for a `post` run. */
   state: Record<string, string>;
-  /** Every `::command::` line of stdout. */
+  /**
+   * Every workflow command the runner would act on: stdout's, then stderr's (the runner reads
+   * both; which came first across the two streams is not known here).
+   */
   commands: WorkflowCommand[];
   /** The messages of `::error::` annotations. */
   errors: string[];
   /** The messages of `::warning::` annotations. */
   warnings: string[];
-  /** Values registered with `::add-mask::`. */
+  /** What the runner masks: each `::add-mask::` value, and each of its lines trimmed. */
   masks: string[];
   stdout: string;
   /**
@@ -167,8 +176,10 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
       readFile(files.env, 'utf8').then(parseCommandFile),
       readFile(files.state, 'utf8').then(parseCommandFile),
     ]);
-    const commands = parseWorkflowCommands(stdout);
-    const messagesOf = (name: string) => commands.filter((c) => c.command === name).map((c) => c.message);
+    const commands = [...parseWorkflowCommands(stdout), ...parseWorkflowCommands(stderr)];
+    const messagesOf = (name: string) =>
+      commands.filter((c) => c.command.toLowerCase() === name).map((c) => c.message);
+    const isAddMask = (line: string) => parseWorkflowCommands(line)[0]?.command.toLowerCase() === 'add-mask';
     return {
       exitCode,
       outputs,
@@ -178,11 +189,10 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
       commands,
       errors: messagesOf('error'),
       warnings: messagesOf('warning'),
-      masks: messagesOf('add-mask'),
+      masks: [...new Set(messagesOf('add-mask').flatMap(maskedValues))],
       stdout,
-      log: stdout
-        .split('\n')
-        .filter((line) => !line.startsWith('::add-mask::'))
+      log: logLines(stdout)
+        .filter((line) => !isAddMask(line))
         .join('\n'),
       stderr,
       durationMs,
