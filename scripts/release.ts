@@ -1,5 +1,5 @@
 // `pnpm release <version>`: release this checkout's HEAD on the release line of a git remote.
-import { setOutput } from '@flow-actions/action-kit';
+import { setOutput } from '@flow-actions/action-kit/runner';
 import { readCommandLine, runCommand } from './release/cli';
 import { publishRelease } from './release/publish';
 

@@ -1,4 +1,5 @@
-import { type ActionContext, type FailureReport, runAction } from '@flow-actions/action-kit';
+import type { FailureReport } from '@flow-actions/action-kit';
+import { type ActionContext, runAction } from '@flow-actions/action-kit/runner';
 import { type BackcompatResult, computeBackcompat } from './backcompat';
 import { createBackcompatDependencies } from './dependencies';
 import { getInputs } from './inputs';

@@ -1,11 +1,6 @@
 import { tmpdir } from 'node:os';
-import {
-  type ActionContext,
-  ConfigurationError,
-  exec,
-  type FailureReport,
-  runAction,
-} from '@flow-actions/action-kit';
+import { ConfigurationError, exec, type FailureReport } from '@flow-actions/action-kit';
+import { type ActionContext, runAction } from '@flow-actions/action-kit/runner';
 import { type CommitIdentity, readEventContext, resolveCommit } from '@flow-actions/commit-identity';
 import { githubRepositoryUrl, githubRunUrl, openStore } from '@flow-actions/oci-store';
 import { type BuildByShaResult, buildBySha, readLayoutRevision } from './build-by-sha';

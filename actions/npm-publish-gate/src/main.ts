@@ -1,11 +1,6 @@
 import { join } from 'node:path';
-import {
-  type ActionContext,
-  ConfigurationError,
-  type FailureReport,
-  runAction,
-  StepFailure,
-} from '@flow-actions/action-kit';
+import { ConfigurationError, type FailureReport, StepFailure } from '@flow-actions/action-kit';
+import { type ActionContext, runAction } from '@flow-actions/action-kit/runner';
 import { readEventContext, resolveCommit } from '@flow-actions/commit-identity';
 import { getInputs, OUTPUTS } from './inputs';
 import { withNpm } from './npm-cli';

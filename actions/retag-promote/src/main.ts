@@ -1,9 +1,5 @@
-import {
-  type ActionContext,
-  ConfigurationError,
-  type FailureReport,
-  runAction,
-} from '@flow-actions/action-kit';
+import { ConfigurationError, type FailureReport } from '@flow-actions/action-kit';
+import { type ActionContext, runAction } from '@flow-actions/action-kit/runner';
 import { readEventContext, resolveCommit } from '@flow-actions/commit-identity';
 import { copyArtifact, openStore } from '@flow-actions/oci-store';
 import { type GitHistory, openGitHistory } from './git-history';

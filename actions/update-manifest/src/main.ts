@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ActionContext, type FailureReport, issueCommand, runAction } from '@flow-actions/action-kit';
+import type { FailureReport } from '@flow-actions/action-kit';
+import { type ActionContext, runAction } from '@flow-actions/action-kit/runner';
 import { openStore } from '@flow-actions/oci-store';
 import { openAppHistory } from './app-history';
 import type { Lineage } from './commit-message';
@@ -161,7 +162,7 @@ function reportForward(context: ActionContext, result: Pick<UpdateResult, 'forwa
   const { forward } = result;
   if (!forward) return;
   if (forward.kind === 'behind' || forward.notice) {
-    issueCommand('notice', { title: 'forward-only' }, context.masker.redact(String(forward.reason)));
+    context.notice(forward.reason, { title: 'forward-only' });
   } else {
     context.logger.info(forward.reason);
   }

@@ -1,4 +1,5 @@
-import { type ActionContext, type FailureReport, runAction } from '@flow-actions/action-kit';
+import type { FailureReport } from '@flow-actions/action-kit';
+import { type ActionContext, runAction } from '@flow-actions/action-kit/runner';
 import { readEventContext, resolveCommit } from '@flow-actions/commit-identity';
 import { GitHubClient } from '@flow-actions/github-api';
 import { withNpmSession } from '@flow-actions/npm-runner';

@@ -52,16 +52,20 @@ const MAX_LINE = 100;
 /**
  * The section a failed run adds to the job summary: a heading that says whether the step was
  * refused (a ConfigurationError: the user's to fix) or failed (anything else), what was asked,
- * why, what it wrote and what is unchanged, and what to do. Pure; the caller redacts the text.
+ * why, what it wrote and what is unchanged, and what to do. Pure. `redact` (e.g.
+ * `SecretMasker.redact`; default: none) is applied to the message and the asked values before
+ * they are folded onto one line or cut short, where a secret over several lines or past the cut
+ * would no longer be found whole; the caller redacts the finished text as well.
  */
 export function buildFailureSummary(
   error: unknown,
   request: readonly RequestItem[],
   report: FailureReport,
+  redact: (text: string) => string = (text) => text,
 ): SummaryBuilder {
   const refused = isConfigurationError(error);
   const notes = failureNotes(error, ACTION_AUDIENCE);
-  const { reason, fix } = explain(oneLine(errorMessage(error)), notes.fix, refused);
+  const { reason, fix } = explain(oneLine(redact(errorMessage(error))), notes.fix, refused);
   const unchanged =
     notes.unchanged ??
     (notes.written ? undefined : refused || report.readOnly ? report.unchanged : FAULT_UNCHANGED);
@@ -69,10 +73,11 @@ export function buildFailureSummary(
   const summary = new SummaryBuilder().heading(
     `${refused ? '⛔' : '❌'} ${report.step} ${refused ? 'refused' : 'failed'}`,
   );
-  if (request.length > 0) {
+  const asked = request.map((item) => ({ ...item, value: redact(item.value) }));
+  if (asked.length > 0) {
     summary.table(
       ['asked', 'value'],
-      request.map((item) => [item.input ? inlineCode(item.label) : item.label, showValue(item.value)]),
+      asked.map((item) => [item.input ? inlineCode(item.label) : item.label, showValue(item.value)]),
     );
   }
   summary.paragraph(`**${refused ? 'Refused' : 'Failed'} because:** ${reason}`);
@@ -80,7 +85,7 @@ export function buildFailureSummary(
   if (unchanged) summary.paragraph(`**What is unchanged:** ${unchanged}`);
   summary.paragraph(`**What to do:** ${capitalise(fix ?? (refused ? CONFIGURATION_FIX : FAULT_FIX))}`);
   return summary.fullDigests(
-    request.flatMap((item) => digestsIn(item.value).map((digest) => [item.label, digest] as const)),
+    asked.flatMap((item) => digestsIn(item.value).map((digest) => [item.label, digest] as const)),
   );
 }
 

@@ -12,10 +12,9 @@ export type { ExecOptions, ExecResult } from './exec';
 export { ExecError, exec } from './exec';
 export type { FailureReport } from './failure-summary';
 export type { InputSource, IntegerOptions } from './inputs';
-export { envInputSource, InputReader, inputVariableName } from './inputs';
+export { InputReader } from './inputs';
 export type { LogEntry, Logger, LogLevel, LogMessage } from './logger';
 export {
-  createActionsLogger,
   createConsoleLogger,
   loggerFor,
   nullLogger,
@@ -23,18 +22,8 @@ export {
   redactingLogger,
 } from './logger';
 export { resolveInside } from './paths';
-export type { ActionContext } from './run';
-export { runAction } from './run';
-export {
-  appendCommandFile,
-  issueCommand,
-  setFailed,
-  setOutput,
-  setSecret,
-  writeLine,
-} from './runner-commands';
 export { SecretMasker } from './secrets';
-export { inlineCode, SummaryBuilder, shortDigest, shortenDigests, writeSummary } from './summary';
+export { inlineCode, SummaryBuilder, shortDigest, shortenDigests } from './summary';
 export type { RefuseUrlCredentialsOptions, UrlCredentials } from './url-credentials';
 export { CredentialsInUrlError, findUrlCredentials, refuseUrlCredentials } from './url-credentials';
 export type { ActionAudience, Audience, CliAudience, WordingPart } from './wording';

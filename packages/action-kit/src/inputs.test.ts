@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from './errors';
-import { envInputSource, InputReader, inputVariableName } from './inputs';
+import { InputReader } from './inputs';
 
 const reader = (values: Record<string, string>) => new InputReader((name) => values[name]);
-
-describe('inputVariableName', () => {
-  it.each([
-    ['image', 'INPUT_IMAGE'],
-    ['sha-length', 'INPUT_SHA-LENGTH'],
-    ['my input', 'INPUT_MY_INPUT'],
-  ])('%s → %s (upper-cased, spaces to _, hyphens kept)', (name, variable) => {
-    expect(inputVariableName(name)).toBe(variable);
-  });
-
-  it('reads the variable the runner sets', () => {
-    expect(new InputReader(envInputSource({ 'INPUT_SHA-LENGTH': ' 9 ' })).optional('sha-length')).toBe('9');
-  });
-});
 
 describe('InputReader', () => {
   it('trims, and treats an empty value as unset', () => {

@@ -1,17 +1,8 @@
 import { ConfigurationError } from './errors';
 import { forAudience, input, words } from './wording';
 
-/** Where raw input values come from; the default reads `INPUT_*` like the runner sets them. */
+/** Where raw input values come from: the runner's `INPUT_*` variables, or `flow`'s flags. */
 export type InputSource = (name: string) => string | undefined;
-
-/** The runner's variable for an input: upper-cased, spaces to `_`, hyphens kept. */
-export function inputVariableName(name: string): string {
-  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
-}
-
-export function envInputSource(env: NodeJS.ProcessEnv = process.env): InputSource {
-  return (name) => env[inputVariableName(name)];
-}
 
 const TRUE_VALUES = new Set(['true', 'True', 'TRUE']);
 const FALSE_VALUES = new Set(['false', 'False', 'FALSE']);
@@ -24,7 +15,7 @@ const FALSE_VALUES = new Set(['false', 'False', 'FALSE']);
 export class InputReader {
   readonly #source: InputSource;
 
-  constructor(source: InputSource = envInputSource()) {
+  constructor(source: InputSource) {
     this.#source = source;
   }
 

@@ -1,4 +1,3 @@
-import { issueCommand, writeLine } from './runner-commands';
 import type { SecretMasker } from './secrets';
 import { ACTION_AUDIENCE, type Audience, mapWording, type Wording, wordingFor } from './wording';
 
@@ -18,27 +17,31 @@ export interface Logger {
 /** A log line in the workflow author's words. */
 const actionText = (message: LogMessage) => wordingFor(message, ACTION_AUDIENCE);
 
-/** Writes to the job log with workflow commands: annotations for warnings and errors, collapsible groups. */
-export function createActionsLogger(): Logger {
-  return {
-    debug: (message) => issueCommand('debug', {}, actionText(message)),
-    info: (message) => writeLine(actionText(message)),
-    warning: (message) => issueCommand('warning', {}, actionText(message)),
-    error: (message) => issueCommand('error', {}, actionText(message)),
-    group: async (title, fn) => {
-      issueCommand('group', {}, title);
-      try {
-        return await fn();
-      } finally {
-        issueCommand('endgroup', {}, '');
-      }
-    },
-  };
+// The runner reads a command from any line of stdout or stderr whose text, after leading white
+// space (.NET's, which includes U+0085), starts with `::`, and from `##[` anywhere in a line
+// (actions/runner ActionCommand.TryParseV2 and TryParse). Lines end at \r, \n or \r\n.
+const LINE_BREAK = /(\r\n|\r|\n)/;
+const COMMAND_START = /^([\s\u0085]*):(?=:)/;
+
+/**
+ * Makes text safe to print as log lines: a line that would start a workflow command gets a space
+ * between its colons (`: :add-mask::`), and every `##[` becomes `##[\`, the runner's own way of
+ * defusing its markers in user output. The text stays readable; the runner reads no command in it.
+ */
+export function neutraliseCommands(text: string): string {
+  return text
+    .split(LINE_BREAK)
+    .map((part) => part.replace(COMMAND_START, '$1: ').replaceAll('##[', '##[\\'))
+    .join('');
 }
 
-/** Writes plain lines to stderr: for the command line, where there are no workflow commands. */
+/**
+ * Writes plain lines to stderr: for the command line, which speaks no workflow commands. The lines
+ * are neutralised all the same: `flow` may run in a workflow's `run:` step, whose stderr the runner
+ * reads for commands too.
+ */
 export function createConsoleLogger(options: { verbose?: boolean } = {}): Logger {
-  const write = (message: LogMessage) => process.stderr.write(`${actionText(message)}\n`);
+  const write = (message: LogMessage) => process.stderr.write(`${neutraliseCommands(actionText(message))}\n`);
   return {
     debug: (message) => {
       if (options.verbose) write(message);

@@ -1,12 +1,14 @@
+import * as core from '@actions/core';
 import { errorMessage, isConfigurationError, oneLine } from './errors';
 import { buildFailureSummary, type FailureReport, type RequestItem, readRequest } from './failure-summary';
-import { envInputSource, InputReader } from './inputs';
+import { InputReader } from './inputs';
 import type { Logger } from './logger';
-import { createActionsLogger, redactingLogger } from './logger';
-import { issueCommand, setFailed, setOutput, setSecret } from './runner-commands';
+import { redactingLogger } from './logger';
+import { createActionsLogger, runnerInputSource, setOutput, writeSummary } from './runner-commands';
 import { SecretMasker } from './secrets';
-import { type SummaryBuilder, writeSummary } from './summary';
+import type { SummaryBuilder } from './summary';
 import { CredentialsInUrlError } from './url-credentials';
+import { ACTION_AUDIENCE, type WordingPart, wordingFor } from './wording';
 
 /** What an action's `main.ts` gets: everything that touches the runner, in one place. */
 export interface ActionContext {
@@ -18,6 +20,8 @@ export interface ActionContext {
   setOutput(name: string, value: string | number | boolean | object): void;
   /** Appends to the job summary; secrets are redacted. */
   writeSummary(summary: SummaryBuilder): Promise<void>;
+  /** A notice annotation: a decision the user should see without reading the log. Secrets are redacted. */
+  notice(message: WordingPart, options?: { title?: string }): void;
   /**
    * Adds a row to what a failure summary says was asked: a fact the step works out rather than
    * reads from an input, such as the event's commit. Secrets are redacted.
@@ -26,22 +30,22 @@ export interface ActionContext {
 }
 
 /**
- * Runs an action body the same way for every action. A failure becomes one `::error::`
- * annotation (redacted, on one line) and exit code 1, and a section of the job summary that says
- * what was asked, why it was refused or failed, what is unchanged and what to do (see
- * buildFailureSummary), after whatever the step wrote there itself. A ConfigurationError is the
+ * Runs an action body the same way for every action, talking to the runner through
+ * `@actions/core`. A failure becomes one error annotation (redacted, on one line) and exit code
+ * 1, and a section of the job summary that says what was asked, why it was refused or failed,
+ * what is unchanged and what to do (see buildFailureSummary), after whatever the step wrote there
+ * itself. A ConfigurationError is the
  * user's to fix; anything else also gets its stack in the debug log.
  */
 export async function runAction(
   report: FailureReport,
   body: (context: ActionContext) => Promise<void>,
 ): Promise<void> {
-  const masker = new SecretMasker(setSecret);
+  const masker = new SecretMasker(core.setSecret);
   const logger = redactingLogger(createActionsLogger(), masker);
-  const source = envInputSource();
-  const request: RequestItem[] = readRequest(source, report.request);
+  const request: RequestItem[] = readRequest(runnerInputSource, report.request);
   const context: ActionContext = {
-    inputs: new InputReader(source),
+    inputs: new InputReader(runnerInputSource),
     logger,
     masker,
     setOutput: (name, value) => {
@@ -51,6 +55,11 @@ export async function runAction(
     writeSummary: async (summary) => {
       await writeSummary(masker.redact(summary.toString()));
     },
+    notice: (message, options = {}) =>
+      core.notice(
+        masker.redact(wordingFor(message, ACTION_AUDIENCE)),
+        options.title ? { title: masker.redact(options.title) } : {},
+      ),
     describeRequest: (label, value) => {
       request.push({ label, value, input: false });
     },
@@ -61,12 +70,14 @@ export async function runAction(
     // A refused URL input names its secret only redacted; masking it keeps later steps from showing it.
     if (error instanceof CredentialsInUrlError) for (const secret of error.secrets) masker.add(secret);
     if (!isConfigurationError(error) && error instanceof Error && error.stack) {
-      issueCommand('debug', {}, masker.redact(error.stack));
+      core.debug(masker.redact(error.stack));
     }
-    setFailed(masker.redact(oneLine(errorMessage(error))));
-    await writeSummary(`\n${masker.redact(buildFailureSummary(error, request, report).toString())}`).catch(
+    const redact = (text: string) => masker.redact(text);
+    // Redacted before and after folding: a secret over several lines is found whole only before.
+    core.setFailed(redact(oneLine(redact(errorMessage(error)))));
+    await writeSummary(`\n${redact(buildFailureSummary(error, request, report, redact).toString())}`).catch(
       (summaryError: unknown) =>
-        issueCommand('debug', {}, masker.redact(`No failure summary: ${errorMessage(summaryError)}`)),
+        core.debug(masker.redact(`No failure summary: ${errorMessage(summaryError)}`)),
     );
   }
 }

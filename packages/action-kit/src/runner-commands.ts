@@ -1,59 +1,72 @@
-import { randomUUID } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
+import * as core from '@actions/core';
+import type { InputSource } from './inputs';
+import { type Logger, type LogMessage, neutraliseCommands } from './logger';
+import type { SummaryBuilder } from './summary';
+import { ACTION_AUDIENCE, wordingFor } from './wording';
 
 /**
- * The runner's command protocol, written directly: workflow commands on stdout and the command
- * files (`GITHUB_OUTPUT`, `GITHUB_ENV`, `GITHUB_STATE`). `@actions/core` does the same but loads an
- * HTTP client and a second undici for OIDC on import — ~60 ms of every action's cold start for
- * something no flow action uses.
+ * Everything an action says to the runner, through `@actions/core`: inputs, outputs, the log and
+ * its annotations, the job summary. What core leaves to its caller is added here: a log line that
+ * cannot be read as a workflow command, and no runner protocol at all outside a runner. Only this
+ * file and run.ts load core, through the `@flow-actions/action-kit/runner` entry, so `flow`, which
+ * imports the main entry, never does.
  */
 
-function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
+/**
+ * The inputs the runner gives a step, read with `core.getInput` (its variable naming: upper-cased,
+ * spaces to `_`, hyphens kept). Untrimmed: InputReader trims, and `multiline` needs the lines.
+ */
+export const runnerInputSource: InputSource = (name) => core.getInput(name, { trimWhitespace: false });
 
-function escapeProperty(text: string): string {
-  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
-}
-
-/** Prints `::command key=value::message`, escaped the way the runner unescapes it. */
-export function issueCommand(command: string, properties: Record<string, string>, message: string): void {
-  const props = Object.entries(properties)
-    .map(([key, value]) => `${key}=${escapeProperty(value)}`)
-    .join(',');
-  process.stdout.write(`::${command}${props ? ` ${props}` : ''}::${escapeData(message)}\n`);
-}
-
-/** A plain log line. A line that would read as a workflow command is neutralised first. */
+/**
+ * A plain log line. `core.info` prints what it is given, so text from a registry, a subprocess or
+ * an input could issue `::add-mask::`, `::stop-commands::` or `::set-output::`: it is neutralised first.
+ */
 export function writeLine(message: string): void {
-  process.stdout.write(`${message.replace(/^::/gm, ': :')}\n`);
+  core.info(neutraliseCommands(message));
 }
 
 /**
- * Appends `name<<DELIMITER` … `DELIMITER` to a command file. The delimiter is random and checked
- * against the value, so a value can never end the block early and inject another output.
+ * Sets a step output through `GITHUB_OUTPUT` (core's heredoc form with a random delimiter). Outside
+ * a runner there is no such file, and nothing is written: core would fall back to printing a
+ * deprecated `::set-output::` command, which a terminal or `flow --json` must never see.
  */
-export function appendCommandFile(variable: string, name: string, value: string): boolean {
-  const path = process.env[variable];
-  if (!path) return false;
-  const delimiter = `ghadelimiter_${randomUUID()}`;
-  if (name.includes(delimiter) || value.includes(delimiter)) {
-    throw new Error(`The value of "${name}" contains the command file delimiter.`);
-  }
-  appendFileSync(path, `${name}<<${delimiter}\n${value}\n${delimiter}\n`, 'utf8');
+export function setOutput(name: string, value: string): boolean {
+  if (!process.env.GITHUB_OUTPUT) return false;
+  core.setOutput(name, value);
   return true;
 }
 
-export function setOutput(name: string, value: string): void {
-  appendCommandFile('GITHUB_OUTPUT', name, value);
+// core.summary is one shared buffer: two writes at once would both append it, and a failed write
+// leaves its text behind for the next. One at a time, each from an empty buffer.
+let pendingWrite: Promise<unknown> = Promise.resolve();
+
+/**
+ * Appends to the job summary through `core.summary`. Without `GITHUB_STEP_SUMMARY` (a run outside
+ * Actions) there is nowhere to write, and that is not an error.
+ */
+export async function writeSummary(summary: SummaryBuilder | string): Promise<boolean> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return false;
+  const text = summary.toString();
+  const written = pendingWrite.then(() => core.summary.emptyBuffer().addRaw(text).write());
+  pendingWrite = written.catch(() => {});
+  await written;
+  return true;
 }
 
-export function setSecret(value: string): void {
-  issueCommand('add-mask', {}, value);
-}
+/** A log line in the workflow author's words. */
+const actionText = (message: LogMessage) => wordingFor(message, ACTION_AUDIENCE);
 
-/** Marks the step failed: an error annotation and exit code 1. */
-export function setFailed(message: string): void {
-  process.exitCode = 1;
-  issueCommand('error', {}, message);
+/**
+ * Writes to the job log through `@actions/core`: annotations for warnings and errors, collapsible
+ * groups. Core escapes what goes inside a command; a plain line is neutralised (see writeLine).
+ */
+export function createActionsLogger(): Logger {
+  return {
+    debug: (message) => core.debug(actionText(message)),
+    info: (message) => writeLine(actionText(message)),
+    warning: (message) => core.warning(actionText(message)),
+    error: (message) => core.error(actionText(message)),
+    group: (title, fn) => core.group(title, fn),
+  };
 }

@@ -16,8 +16,9 @@ export class SecretMasker {
   add(secret: string | undefined): void {
     if (!secret || secret.length < 4) return;
     for (const form of derivedForms(secret)) this.#remember(form);
-    // The runner masks line by line: a secret that spans lines is masked in each of its lines too.
-    for (const line of secret.split(/\r?\n|\r/)) if (line !== secret) this.add(line);
+    // The runner reads the log line by line, so it masks each line of a secret, trimmed
+    // (AddMaskCommandExtension): so do we, in what we write ourselves.
+    for (const line of secret.split(/\r?\n|\r/)) if (line.trim() !== secret) this.add(line.trim());
   }
 
   /** Masks a password, the `user:password` pair and its base64 form (Basic auth, Docker `auths`). */

@@ -1,8 +1,5 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { digestsIn, inlineCode, SummaryBuilder, shortDigest, shortenDigests, writeSummary } from './summary';
+import { digestsIn, inlineCode, SummaryBuilder, shortDigest, shortenDigests } from './summary';
 
 describe('SummaryBuilder', () => {
   it('builds headings, tables, lists and diagrams as Markdown', () => {
@@ -27,15 +24,6 @@ describe('SummaryBuilder', () => {
   it('escapes table cells so a pipe or a newline cannot break the table', () => {
     const text = new SummaryBuilder().table(['a'], [['x | y\nz']]).toString();
     expect(text).toContain('| x \\| y<br>z |');
-  });
-
-  it('appends to the summary file, and does nothing outside Actions', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'summary-'));
-    const file = join(dir, 'summary.md');
-    await writeFile(file, 'before\n');
-    expect(await writeSummary(new SummaryBuilder().paragraph('after'), file)).toBe(true);
-    expect(await readFile(file, 'utf8')).toBe('before\nafter\n');
-    expect(await writeSummary('x', undefined)).toBe(false);
   });
 });
 

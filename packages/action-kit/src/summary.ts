@@ -1,8 +1,8 @@
-import { appendFile } from 'node:fs/promises';
-
 /**
- * Builds a job summary as GitHub-flavoured Markdown. Pure: `toString()` gives the text, and
- * `writeSummary` appends it to the file the runner reads.
+ * Builds a job summary as GitHub-flavoured Markdown. Pure: `toString()` gives the text, and the
+ * runner entry's `writeSummary` appends it through `core.summary`. Our own builder rather than
+ * core.summary's HTML helpers: cells are escaped and digests shortened the way every flow action
+ * shows them, and `flow` renders the same summaries without loading core.
  */
 export class SummaryBuilder {
   readonly #parts: string[] = [];
@@ -110,17 +110,4 @@ function escapeCell(text: string): string {
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/**
- * Appends to the job summary file. Without `GITHUB_STEP_SUMMARY` (a run outside Actions)
- * there is nowhere to write, and that is not an error.
- */
-export async function writeSummary(
-  summary: SummaryBuilder | string,
-  path: string | undefined = process.env.GITHUB_STEP_SUMMARY,
-): Promise<boolean> {
-  if (!path) return false;
-  await appendFile(path, summary.toString(), 'utf8');
-  return true;
 }
