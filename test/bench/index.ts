@@ -1,5 +1,6 @@
 import { benchBackcompatMatrix } from './backcompat-matrix';
 import { benchBuildBySha } from './build-by-sha';
+import { benchColdStart } from './cold-start';
 import { benchPromote } from './promote';
 import { benchRetag } from './retag';
 
@@ -8,6 +9,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   promote: benchPromote,
   'build-by-sha': benchBuildBySha,
   'backcompat-matrix': benchBackcompatMatrix,
+  'cold-start': benchColdStart,
 };
 
 /**

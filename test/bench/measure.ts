@@ -9,16 +9,20 @@ export function median(values: readonly number[]): number {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-/** Wall time of a whole process, from spawn to exit, in milliseconds; throws unless it exits `expectedExit`. */
+/**
+ * Wall time of a whole process, from spawn to exit, in milliseconds; throws unless it exits
+ * `expectedExit`. `cwd` defaults to this process's.
+ */
 export function timeProcess(
   command: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
   expectedExit = 0,
+  cwd?: string,
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -29,6 +33,27 @@ export function timeProcess(
       else reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim().slice(-500)}`));
     });
   });
+}
+
+/**
+ * Cold start of each bundle and of `node -e 0`, medians in milliseconds: Node started on the
+ * bundle with no inputs loads it and refuses the first missing input (exit 1) — start-up and
+ * load only. The runs are interleaved, so a busy moment of the machine falls on all alike.
+ */
+export async function measureColdStarts(
+  node: string,
+  bundles: readonly string[],
+  runs: number,
+  env: NodeJS.ProcessEnv = benchEnv(),
+): Promise<{ bareNode: number; bundles: number[] }> {
+  const bare: number[] = [];
+  const loads: number[][] = bundles.map(() => []);
+  for (let run = 0; run < runs; run++) {
+    bare.push(await timeProcess(node, ['-e', '0'], env));
+    for (const [index, bundle] of bundles.entries())
+      loads[index]?.push(await timeProcess(node, [bundle], env, 1));
+  }
+  return { bareNode: median(bare), bundles: loads.map(median) };
 }
 
 /** The environment benchmarks run child processes in: NODE_EXTRA_CA_CERTS costs ~45 ms per Node start. */

@@ -11,7 +11,7 @@ import { assembleRelease } from '../../scripts/release/assemble';
 import { startFaultProxy } from '../fault-proxy';
 import { startRegistry } from '../services';
 import { seedImage } from '../support/artifacts';
-import { benchEnv, median, ms, printTable, ratio, timeProcess } from './measure';
+import { benchEnv, measureColdStarts, median, ms, printTable, ratio, timeProcess } from './measure';
 
 const RUNS = 5;
 const LAYERS = 20;
@@ -31,13 +31,8 @@ export async function benchPromote(): Promise<void> {
       `promote benchmark: ${LAYERS}-layer image, tags ${TAGS.join(', ')}, median of ${RUNS} runs; NODE_EXTRA_CA_CERTS unset.`,
     );
 
-    const coldStarts: number[] = [];
-    const bareNode: number[] = [];
-    for (let run = 0; run < RUNS; run++) {
-      bareNode.push(await timeProcess(node, ['-e', '0'], env));
-      // No inputs: the bundle loads, reads the first input and fails — start-up and load only.
-      coldStarts.push(await timeProcess(node, [join(actionDir, 'dist', 'index.js')], env, 1));
-    }
+    const coldStart = await measureColdStarts(node, [join(actionDir, 'dist', 'index.js')], RUNS, env);
+    const [bundleLoad = 0] = coldStart.bundles;
 
     const rows: string[][] = [];
     for (const latency of [0, 20]) {
@@ -108,7 +103,7 @@ export async function benchPromote(): Promise<void> {
     printTable(
       'cold start (Node 24 start + bundle load, failing at the first missing input)',
       ['node -e 0', 'promote bundle', 'bundle load'],
-      [[ms(median(bareNode)), ms(median(coldStarts)), ms(median(coldStarts) - median(bareNode))]],
+      [[ms(coldStart.bareNode), ms(bundleLoad), ms(bundleLoad - coldStart.bareNode)]],
     );
   } finally {
     await proxy.stop();
