@@ -73,7 +73,7 @@ export function buildFailureSummary(
   const summary = new SummaryBuilder().heading(
     `${refused ? '⛔' : '❌'} ${report.step} ${refused ? 'refused' : 'failed'}`,
   );
-  const asked = request.map((item) => ({ ...item, value: redact(item.value) }));
+  const asked = request.map((item) => ({ ...item, value: redact(withoutUrlCredentials(item.value)) }));
   if (asked.length > 0) {
     summary.table(
       ['asked', 'value'],
@@ -160,13 +160,24 @@ function lastCutOutsideQuotes(message: string, isCut: (index: number) => boolean
 }
 
 /** An input's value in a cell: each line in code, long lines and digests cut short, URL user info redacted. */
+/**
+ * The value with the user info of any URL on its lines redacted (`http://bob:***@host`): done
+ * before the run's secrets are, which would take the user name along with the password.
+ */
+function withoutUrlCredentials(value: string): string {
+  return value
+    .split(/(\r?\n)/)
+    .map((line) => findUrlCredentials(line.trim())?.redacted ?? line)
+    .join('');
+}
+
 function showValue(value: string): string {
   const lines = value
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
   const shown = lines.slice(0, MAX_LINES).map((line) => {
-    const safe = shortenDigests(findUrlCredentials(line)?.redacted ?? line);
+    const safe = shortenDigests(line);
     return inlineCode(safe.length > MAX_LINE ? `${safe.slice(0, MAX_LINE - 1)}…` : safe);
   });
   const more = lines.length > MAX_LINES ? ` and ${lines.length - MAX_LINES} more` : '';
