@@ -22,7 +22,7 @@ beforeAll(async () => {
       "import { writeSync } from 'node:fs';",
       'registerHooks({',
       '  resolve(specifier, context, next) {',
-      "    if (specifier.startsWith('@actions/')) writeSync(2, `loaded ${specifier}\\n`);",
+      "    if (specifier.startsWith('@actions/')) writeSync(2, 'loaded ' + specifier + '\\n');",
       '    return next(specifier, context);',
       '  },',
       '});',

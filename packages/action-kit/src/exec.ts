@@ -40,6 +40,16 @@ export class ExecError extends Error {
 /**
  * Runs a program with an argument array — never through a shell, so no input can be read as
  * shell syntax. A non-zero exit throws an ExecError carrying the last lines of stderr.
+ *
+ * Ours rather than `@actions/exec` 3.0.0 (which is in every bundle anyway, as @actions/core
+ * imports it), on measurements (Node 24, Linux; the README's Development section has the figures):
+ * - it writes `input` with `stdin.end()` and no error handler: a child that exits without reading
+ *   it (a credential helper refusing early) crashes the whole step with an unhandled EPIPE — 20 of
+ *   20 runs with a URL as input, 15 of 20 even with an empty Buffer;
+ * - without `input` it leaves stdin open: a child that reads stdin (`cat`, a prompt) waits forever;
+ * - it parses the command as a command line, so a program path with a space is split;
+ * - a process killed by a signal reports "exit code null" (the signal, e.g. an OOM kill, is lost);
+ * - each call looks the program up on PATH first: +1 to 2 ms a call (median of 200).
  */
 export function exec(
   command: string,
