@@ -38,8 +38,10 @@ describe('SecretMasker', () => {
     masker.add(undefined);
     masker.add('');
     masker.add('ab');
+    masker.add('    ');
+    masker.add(' \n  \n ab ');
     expect(masked).toEqual([]);
-    expect(masker.redact('ab cd')).toBe('ab cd');
+    expect(masker.redact('ab cd    ef')).toBe('ab cd    ef');
   });
 });
 

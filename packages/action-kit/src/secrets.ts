@@ -12,9 +12,12 @@ export class SecretMasker {
     this.#mask = mask;
   }
 
-  /** Masks a secret and its derived forms. Short values (under 4 characters) are not secrets worth masking. */
+  /**
+   * Masks a secret and its derived forms. Short values (under 4 characters without the white space
+   * around them) are not secrets worth masking: every such run of spaces would become `***`.
+   */
   add(secret: string | undefined): void {
-    if (!secret || secret.length < 4) return;
+    if (!secret || secret.trim().length < 4) return;
     for (const form of derivedForms(secret)) this.#remember(form);
     // The runner reads the log line by line, so it masks each line of a secret, trimmed
     // (AddMaskCommandExtension): so do we, in what we write ourselves.
