@@ -1,3 +1,4 @@
+import { messageFor } from '@flow-actions/action-kit';
 import { readReleaseLine } from '@flow-actions/versions';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../command';
@@ -90,7 +91,10 @@ describe('locateFlowActions: where flow-actions is read from', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as Error).message).toMatch(message);
+    // As flow prints it: in flags.
+    const printed = messageFor(error, { kind: 'cli', flags: { 'flow-actions': { type: 'string' } } });
+    expect(printed).toMatch(message);
+    expect(printed).not.toContain('hunter2');
     expect((error as Error).message).not.toContain('hunter2');
   });
 });

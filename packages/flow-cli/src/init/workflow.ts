@@ -294,18 +294,20 @@ const isChangeComment = (lines: readonly string[]) => lines[0]?.startsWith('# CH
  * The comment lines right above the line that holds `offset`, at its indentation (no blank line
  * between), and where they start. A deeper comment (the last lines of the step before) is not its.
  */
-function commentAbove(text: string, offset: number): { start: number; lines: string[] } {
+function commentAbove(text: string, offset: number): { start: number; lines: string[]; starts: number[] } {
   let start = lineStart(text, offset);
   const indent = /^[ \t]*/.exec(text.slice(start))?.[0] ?? '';
   const lines: string[] = [];
+  const starts: number[] = [];
   while (start > 0) {
     const previous = lineStart(text, start - 1);
     const line = text.slice(previous, start - 1);
     if (!line.startsWith(`${indent}#`)) break;
     lines.unshift(line.trim());
+    starts.unshift(previous);
     start = previous;
   }
-  return { start, lines };
+  return { start, lines, starts };
 }
 
 function lineStart(text: string, offset: number): number {
@@ -408,10 +410,14 @@ function rewriteLogins(text: string, template: string, login: RegistryLogin, fil
     // A step written as `-` on a line of its own is the owner's layout: left as it is.
     if (!dash) continue;
     const groupLine = lineStart(text, requireStart(first));
+    // The login's own comment is the template's CHANGE line or flow init's, with what follows it;
+    // lines above it (why the job logs in at all) are the template's and stay.
     const above = commentAbove(text, groupLine);
-    const owned = isChangeComment(above.lines) || above.lines[0]?.startsWith(LOGIN_COMMENT_PREFIX) === true;
+    const owned = above.lines.findIndex(
+      (line) => isChangeComment([line]) || line.startsWith(LOGIN_COMMENT_PREFIX),
+    );
     edits.push({
-      start: owned ? above.start : groupLine,
+      start: owned >= 0 ? (above.starts[owned] as number) : groupLine,
       end: stepLine,
       text: loginPrologue(login, dash[1] as string),
     });
