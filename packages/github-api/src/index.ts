@@ -14,7 +14,7 @@ export { GitHubClient } from './client';
 export type { GitHubApiErrorDetails } from './errors';
 export { GitHubApiError, isGitHubApiError } from './errors';
 export type { RequiredCheckRow, RequiredCheckState, RequiredChecksResult } from './required-checks';
-export { checkRequiredChecks, evaluateRequiredChecks } from './required-checks';
+export { checkRequiredChecks, conclusionMeaning, evaluateRequiredChecks } from './required-checks';
 export type {
   AutoMergeRequest,
   CheckRun,

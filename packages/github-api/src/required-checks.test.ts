@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { checkRequiredChecks, evaluateRequiredChecks, type RequiredCheckState } from './required-checks';
+import {
+  checkRequiredChecks,
+  conclusionMeaning,
+  evaluateRequiredChecks,
+  type RequiredCheckState,
+} from './required-checks';
 import type { CheckRun, CommitStatus } from './types';
 
 const SHA = '3f786850e387550fdab836ed7e6dc881de23001b';
@@ -263,6 +268,27 @@ describe('evaluateRequiredChecks', () => {
       { name: 'a', state: 'success', detail: expect.stringContaining('check run success') },
     ]);
   });
+});
+
+describe('conclusionMeaning', () => {
+  test.each([
+    ['success', true],
+    ['skipped', false],
+    ['neutral', false],
+    ['failure', false],
+  ])('%s: green %s', (conclusion, green) => {
+    expect(conclusionMeaning(conclusion).green).toBe(green);
+  });
+
+  test.each([null, 'constructor', '__proto__', 'toString', 'brand_new'])(
+    '%s is not known to be green, and says so',
+    (conclusion) => {
+      expect(conclusionMeaning(conclusion)).toEqual({
+        green: false,
+        meaning: 'a conclusion not known here: only success passes; re-run it',
+      });
+    },
+  );
 });
 
 describe('checkRequiredChecks', () => {

@@ -65,6 +65,18 @@ const UNKNOWN_CONCLUSION = {
   meaning: 'a conclusion not known here: only success passes; re-run it',
 };
 
+/**
+ * What a completed check run's conclusion says (see CONCLUSIONS): green or not, and for one that
+ * is not, what happened and what to do. Shared with the merge gate, so both gates read a
+ * conclusion alike.
+ */
+export function conclusionMeaning(conclusion: string | null): { green: boolean; meaning: string } {
+  const key = conclusion ?? 'none';
+  return Object.hasOwn(CONCLUSIONS, key)
+    ? (CONCLUSIONS[key] as { green: boolean; meaning: string })
+    : UNKNOWN_CONCLUSION;
+}
+
 interface Report {
   state: Exclude<RequiredCheckState, 'missing'>;
   detail: string;
@@ -129,7 +141,7 @@ function reportCheckRun(run: CheckRun): Report {
   if (run.status !== 'completed')
     return { state: 'pending', detail: `check run ${run.status}${where}`, at, id: run.id };
   const conclusion = run.conclusion ?? 'none';
-  const known = CONCLUSIONS[conclusion] ?? UNKNOWN_CONCLUSION;
+  const known = conclusionMeaning(run.conclusion);
   const detail = `check run ${conclusion}${where}`;
   if (known.green) return { state: 'success', detail, at, id: run.id };
   return { state: 'failure', detail, fix: known.meaning, at, id: run.id };
