@@ -11,7 +11,7 @@ describe('evaluateChecks: one row per expected name', () => {
     ['neutral', 'red', 'check run neutral'],
     ['stale', 'red', 'check run stale'],
     ['action_required', 'red', 'check run action_required'],
-    ['skipped', 'red', 'check run skipped'],
+    ['skipped', 'pending', 'check run skipped'],
     ['in_progress', 'pending', 'check run in_progress'],
     ['queued', 'pending', 'check run queued'],
   ])('a check run %s is %s', (outcome, verdict, detail) => {
@@ -20,10 +20,14 @@ describe('evaluateChecks: one row per expected name', () => {
     expect(row?.url).toMatch(/^https:\/\/github\.com\/acme\/shop\/actions\/runs\/7\/job\/\d+$/);
   });
 
-  it('a red row says what it means and what to do, in the release gate’s words', () => {
-    const [row] = evaluateChecks(['test'], [], pullRequest({ checkRuns: [checkRun('test', 'skipped')] }));
+  it('a row that is not green says what it means and what to do, in the release gate’s words', () => {
+    const [row] = evaluateChecks(['test'], [], pullRequest({ checkRuns: [checkRun('test', 'cancelled')] }));
     expect(row?.fix).toBe(
-      'it never ran (a job skipped by its if:, or after a failed need), so it checked nothing: run it on this commit, or use a commit where it passed',
+      'it was cancelled before it finished (by hand, or replaced by a newer run in its concurrency group): re-run it on this commit, or use a commit where it passed',
+    );
+    const [skipped] = evaluateChecks(['test'], [], pullRequest({ checkRuns: [checkRun('test', 'skipped')] }));
+    expect(skipped?.fix).toBe(
+      'it never ran (a job skipped by its if:, or after a failed need), so it checked nothing: run it on this commit, or use a commit where it passed; or list it in allowed-to-skip',
     );
   });
 
@@ -45,7 +49,7 @@ describe('evaluateChecks: one row per expected name', () => {
     const rows = evaluateChecks(['docs', 'test'], ['docs'], pr);
     expect(rows.map((row) => [row.name, row.verdict, row.detail])).toEqual([
       ['docs', 'green', 'check run skipped (allowed to skip)'],
-      ['test', 'red', 'check run skipped'],
+      ['test', 'pending', 'check run skipped'],
     ]);
   });
 

@@ -30,7 +30,8 @@ interface Report {
  * When a name was reported several times (re-runs; a check run and a status) the newest report
  * counts. A name nobody reported is pending, never green: it may still come. A check run's
  * conclusion reads as in the release gate (conclusionMeaning): only success is green — and
- * `skipped`, for the names allowed to skip.
+ * `skipped`, for the names allowed to skip. Any other skip is pending (nothing failed, but nothing
+ * was checked: the gate waits for a run that checks); every other conclusion is red.
  */
 export function evaluateChecks(
   expected: readonly string[],
@@ -77,13 +78,15 @@ function reportCheckRun(run: SnapshotCheckRun, mayBeSkipped: boolean): Report {
     };
   const meaning = conclusionMeaning(conclusion);
   const detail = `check run ${conclusion ?? 'without a conclusion'}`;
-  return {
-    row: meaning.green
-      ? { verdict: 'green', detail, ...url }
-      : { verdict: 'red', detail, fix: meaning.meaning, ...url },
-    at,
-    id: run.id,
-  };
+  if (meaning.green) return { row: { verdict: 'green', detail, ...url }, at, id: run.id };
+  // A skipped check failed nothing and checked nothing: the gate still waits for one that checks.
+  if (conclusion === 'skipped')
+    return {
+      row: { verdict: 'pending', detail, fix: `${meaning.meaning}; or list it in allowed-to-skip`, ...url },
+      at,
+      id: run.id,
+    };
+  return { row: { verdict: 'red', detail, fix: meaning.meaning, ...url }, at, id: run.id };
 }
 
 function reportStatus(status: SnapshotStatus): Report {
