@@ -5,6 +5,7 @@ import type {
   SnapshotReview,
   SnapshotStatus,
 } from '../../actions/merge-gate/src/snapshot';
+import type { Verdict } from '../../actions/merge-gate/src/verdict';
 
 /** The head commit of the PR the builders describe, and two earlier heads. */
 export const HEAD = '5f0c6a4e9d3b2a1f8e7d6c5b4a39281706f5e4d3';
@@ -119,3 +120,47 @@ export function review(
     ...(options.onBehalfOf ? { onBehalfOf: options.onBehalfOf } : {}),
   };
 }
+
+const LETTER: Record<string, Verdict> = { g: 'green', p: 'pending', r: 'red' };
+
+/** `'g p r'` → the verdicts of ci, cd and review: green, pending, red. */
+export function legVerdicts(state: string): { ci: Verdict; cd: Verdict; review: Verdict } {
+  const [ci, cd, review] = state.split(' ').map((letter) => LETTER[letter]);
+  if (!ci || !cd || !review) throw new Error(`"${state}" is not three of g, p and r`);
+  return { ci, cd, review };
+}
+
+/**
+ * `ci && (cd || review)` in three-valued logic, worked out by hand for every state of the legs
+ * (ci cd review → the expression's verdict): the table both the expression and the decision are
+ * held to.
+ */
+export const DEFAULT_EXPRESSION_TABLE: readonly (readonly [string, Verdict])[] = [
+  ['g g g', 'green'],
+  ['g g p', 'green'],
+  ['g g r', 'green'],
+  ['g p g', 'green'],
+  ['g p p', 'pending'],
+  ['g p r', 'pending'],
+  ['g r g', 'green'],
+  ['g r p', 'pending'],
+  ['g r r', 'red'],
+  ['p g g', 'pending'],
+  ['p g p', 'pending'],
+  ['p g r', 'pending'],
+  ['p p g', 'pending'],
+  ['p p p', 'pending'],
+  ['p p r', 'pending'],
+  ['p r g', 'pending'],
+  ['p r p', 'pending'],
+  ['p r r', 'red'],
+  ['r g g', 'red'],
+  ['r g p', 'red'],
+  ['r g r', 'red'],
+  ['r p g', 'red'],
+  ['r p p', 'red'],
+  ['r p r', 'red'],
+  ['r r g', 'red'],
+  ['r r p', 'red'],
+  ['r r r', 'red'],
+];

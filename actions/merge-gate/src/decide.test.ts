@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkRun, deployment, EARLIER, pullRequest, review } from '../../../test/support/pull-request';
+import {
+  checkRun,
+  DEFAULT_EXPRESSION_TABLE,
+  deployment,
+  EARLIER,
+  legVerdicts,
+  pullRequest,
+  review,
+} from '../../../test/support/pull-request';
 import { decideMergeGate } from './decide';
 import { type PolicyInputs, parsePolicy } from './policy';
 import { classifyRisk } from './risk';
@@ -35,49 +43,16 @@ const LEG_STATE = {
   },
 } satisfies Record<string, Record<Verdict, Partial<PullRequestSnapshot>>>;
 
-const LETTER: Record<string, Verdict> = { g: 'green', p: 'pending', r: 'red' };
 function withLegs(state: string): PullRequestSnapshot {
-  const [ci, cd, rv] = state.split(' ').map((letter) => LETTER[letter] as Verdict) as [
-    Verdict,
-    Verdict,
-    Verdict,
-  ];
+  const { ci, cd, review: rv } = legVerdicts(state);
   return pullRequest({ ...LEG_STATE.ci[ci], ...LEG_STATE.cd[cd], ...LEG_STATE.review[rv] });
 }
 
 describe('decideMergeGate: every combination of legs through ci && (cd || review)', () => {
-  // ci cd review → the expression; a red review is a change request, which also blocks the gate.
-  it.each([
-    ['g g g', 'green'],
-    ['g g p', 'green'],
-    ['g g r', 'green'],
-    ['g p g', 'green'],
-    ['g p p', 'pending'],
-    ['g p r', 'pending'],
-    ['g r g', 'green'],
-    ['g r p', 'pending'],
-    ['g r r', 'red'],
-    ['p g g', 'pending'],
-    ['p g p', 'pending'],
-    ['p g r', 'pending'],
-    ['p p g', 'pending'],
-    ['p p p', 'pending'],
-    ['p p r', 'pending'],
-    ['p r g', 'pending'],
-    ['p r p', 'pending'],
-    ['p r r', 'red'],
-    ['r g g', 'red'],
-    ['r g p', 'red'],
-    ['r g r', 'red'],
-    ['r p g', 'red'],
-    ['r p p', 'red'],
-    ['r p r', 'red'],
-    ['r r g', 'red'],
-    ['r r p', 'red'],
-    ['r r r', 'red'],
-  ])('ci cd review = %s: expression %s', (state, expression) => {
+  // A red review is a change request, which also blocks the gate whatever the expression says.
+  it.each(DEFAULT_EXPRESSION_TABLE)('ci cd review = %s: expression %s', (state, expression) => {
     const decision = decide(withLegs(state));
-    expect(decision.legs.map((leg) => leg.verdict)).toEqual(state.split(' ').map((letter) => LETTER[letter]));
+    expect(decision.legs.map((leg) => leg.verdict)).toEqual(Object.values(legVerdicts(state)));
     expect(decision.expressionVerdict).toBe(expression);
     expect(decision.verdict).toBe(state.endsWith('r') ? 'red' : expression);
   });

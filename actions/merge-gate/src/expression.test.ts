@@ -1,23 +1,15 @@
 import { input, words } from '@flow-actions/action-kit';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_EXPRESSION_TABLE, legVerdicts } from '../../../test/support/pull-request';
 import {
   DEFAULT_EXPRESSION,
   evaluateExpression,
   formatExpression,
-  type LegName,
   legsOf,
   parseExpression,
   remainingExpression,
 } from './expression';
-import { allOf, anyOf, negate, VERDICTS, type Verdict } from './verdict';
-
-const LETTER: Record<string, Verdict> = { g: 'green', p: 'pending', r: 'red' };
-
-/** `'g p r'` → ci green, cd pending, review red. */
-function legs(text: string): Record<LegName, Verdict> {
-  const [ci, cd, review] = text.split(' ').map((letter) => LETTER[letter] as Verdict);
-  return { ci: ci as Verdict, cd: cd as Verdict, review: review as Verdict };
-}
+import { allOf, anyOf, negate, VERDICTS } from './verdict';
 
 const subject = words`${input('expression')}`;
 
@@ -51,37 +43,8 @@ describe('three-valued logic', () => {
 
 describe('the default expression ci && (cd || review), every combination of legs', () => {
   const expression = parseExpression(DEFAULT_EXPRESSION, subject);
-  // ci cd review → gate
-  it.each([
-    ['g g g', 'green'],
-    ['g g p', 'green'],
-    ['g g r', 'green'],
-    ['g p g', 'green'],
-    ['g p p', 'pending'],
-    ['g p r', 'pending'],
-    ['g r g', 'green'],
-    ['g r p', 'pending'],
-    ['g r r', 'red'],
-    ['p g g', 'pending'],
-    ['p g p', 'pending'],
-    ['p g r', 'pending'],
-    ['p p g', 'pending'],
-    ['p p p', 'pending'],
-    ['p p r', 'pending'],
-    ['p r g', 'pending'],
-    ['p r p', 'pending'],
-    ['p r r', 'red'],
-    ['r g g', 'red'],
-    ['r g p', 'red'],
-    ['r g r', 'red'],
-    ['r p g', 'red'],
-    ['r p p', 'red'],
-    ['r p r', 'red'],
-    ['r r g', 'red'],
-    ['r r p', 'red'],
-    ['r r r', 'red'],
-  ])('ci cd review = %s → %s', (state, verdict) => {
-    expect(evaluateExpression(expression, legs(state))).toBe(verdict);
+  it.each(DEFAULT_EXPRESSION_TABLE)('ci cd review = %s → %s', (state, verdict) => {
+    expect(evaluateExpression(expression, legVerdicts(state))).toBe(verdict);
   });
 });
 
@@ -102,7 +65,7 @@ describe('other expressions', () => {
     ['ci&&(cd||review)', 'g r g', 'green'],
     ['!!ci', 'p g g', 'pending'],
   ])('%s with %s → %s', (text, state, verdict) => {
-    expect(evaluateExpression(parseExpression(text, subject), legs(state))).toBe(verdict);
+    expect(evaluateExpression(parseExpression(text, subject), legVerdicts(state))).toBe(verdict);
   });
 
   it('&& binds tighter than ||, ! tighter than both', () => {
@@ -140,7 +103,7 @@ describe('other expressions', () => {
 describe('what is still missing', () => {
   const expression = parseExpression(DEFAULT_EXPRESSION, subject);
   const remaining = (state: string) => {
-    const rest = remainingExpression(expression, legs(state));
+    const rest = remainingExpression(expression, legVerdicts(state));
     return typeof rest === 'boolean' ? rest : formatExpression(rest);
   };
 
@@ -155,7 +118,7 @@ describe('what is still missing', () => {
   });
 
   it('a negated leg that is green cannot be met', () => {
-    expect(remainingExpression(parseExpression('ci && !cd', subject), legs('g g g'))).toBe(false);
+    expect(remainingExpression(parseExpression('ci && !cd', subject), legVerdicts('g g g'))).toBe(false);
   });
 });
 

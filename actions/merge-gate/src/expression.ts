@@ -47,22 +47,17 @@ export function parseExpression(text: string, subject: WordingPart): Expression 
   const peek = (): Token | undefined => tokens[position];
   const describe = (token: Token) => `"${token.text}" at column ${token.column}`;
 
-  const parseOr = (depth: number): Expression => {
-    const operands = [parseAnd(depth)];
-    while (peek()?.kind === 'or') {
-      position++;
-      operands.push(parseAnd(depth));
-    }
-    return operands.length === 1 ? (operands[0] as Expression) : { kind: 'or', operands };
-  };
-  const parseAnd = (depth: number): Expression => {
-    const operands = [parseUnary(depth)];
-    while (peek()?.kind === 'and') {
-      position++;
-      operands.push(parseUnary(depth));
-    }
-    return operands.length === 1 ? (operands[0] as Expression) : { kind: 'and', operands };
-  };
+  // `a && b && c` and `a || b || c`: one node with every operand, the tighter kind below.
+  const chain =
+    (kind: 'and' | 'or', operand: (depth: number) => Expression) =>
+    (depth: number): Expression => {
+      const operands = [operand(depth)];
+      while (peek()?.kind === kind) {
+        position++;
+        operands.push(operand(depth));
+      }
+      return operands.length === 1 ? (operands[0] as Expression) : { kind, operands };
+    };
   const parseUnary = (depth: number): Expression => {
     if (depth > MAX_DEPTH) refuse(`nests deeper than ${MAX_DEPTH} levels`);
     const token = peek();
@@ -78,6 +73,9 @@ export function parseExpression(text: string, subject: WordingPart): Expression 
     if (token.kind === 'word') return { kind: 'leg', leg: legNamed(token, refuse) };
     return refuse(`has ${describe(token)} where a leg or "(" should be`);
   };
+
+  const parseAnd = chain('and', parseUnary);
+  const parseOr = chain('or', parseAnd);
 
   const expression = parseOr(0);
   const rest = peek();

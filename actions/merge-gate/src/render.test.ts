@@ -19,7 +19,10 @@ const render = (pr: PullRequestSnapshot, policy = policyWith(['build'])) =>
 
 /** Every table line has as many cell separators as its header: no name can add or remove a column. */
 function expectIntactTables(markdown: string) {
-  const tables = markdown.trim().split(/\n\n+/).filter((block) => block.startsWith('|'));
+  const tables = markdown
+    .trim()
+    .split(/\n\n+/)
+    .filter((block) => block.startsWith('|'));
   expect(tables.length).toBeGreaterThan(0);
   for (const table of tables) {
     const lines = table.split('\n');

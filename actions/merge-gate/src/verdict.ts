@@ -26,19 +26,19 @@ export const VERDICTS: readonly Verdict[] = ['green', 'pending', 'red'];
 
 /** Kleene AND: red if any is red, else pending if any is pending, else green (green for none). */
 export function allOf(verdicts: Iterable<Verdict>): Verdict {
-  let result: Verdict = 'green';
-  for (const verdict of verdicts) {
-    if (verdict === 'red') return 'red';
-    if (verdict === 'pending') result = 'pending';
-  }
-  return result;
+  return settle(verdicts, 'red', 'green');
 }
 
 /** Kleene OR: green if any is green, else pending if any is pending, else red (red for none). */
 export function anyOf(verdicts: Iterable<Verdict>): Verdict {
-  let result: Verdict = 'red';
+  return settle(verdicts, 'green', 'red');
+}
+
+/** `decisive` as soon as one is; else pending if one is; else `otherwise`. */
+function settle(verdicts: Iterable<Verdict>, decisive: Verdict, otherwise: Verdict): Verdict {
+  let result = otherwise;
   for (const verdict of verdicts) {
-    if (verdict === 'green') return 'green';
+    if (verdict === decisive) return decisive;
     if (verdict === 'pending') result = 'pending';
   }
   return result;
