@@ -1,7 +1,7 @@
 /**
  * A verdict of the gate, a leg or one requirement, in three values: `green` (holds), `red` (does
  * not hold, and will not by waiting: someone has to act) and `pending` (not known yet: a check
- * still running or not reported, an approval not given yet).
+ * still running, not reported or skipped, an approval not given yet).
  *
  * Verdicts combine by Kleene's strong three-valued logic, reading green as true, red as false and
  * pending as unknown — an unknown may still turn out either way, so an answer is given only when
