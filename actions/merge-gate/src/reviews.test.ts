@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BEFORE_MERGE, EARLIER, pullRequest, review } from '../../../test/support/pull-request';
+import { BEFORE_MERGE, EARLIER, HEAD, pullRequest, review } from '../../../test/support/pull-request';
 import type { ReviewPolicy } from './policy';
 import { evaluateReviews, evaluateTeamApproval } from './reviews';
 import type { PullRequestSnapshot } from './snapshot';
@@ -114,6 +114,21 @@ describe('evaluateReviews', () => {
       expect(result.rows[0]?.detail).toBe(
         'approved 9e8d7c6; stale: only the base branch was merged in since, but keep-approvals-on-base-merge is off',
       );
+    });
+
+    it('in a merge queue the checks are the queue commit’s, the approvals the PR head’s', () => {
+      const queued = outcome({
+        headSha: 'f'.repeat(40),
+        reviewHeadSha: HEAD,
+        reviews: [review('bob', 'APPROVED')],
+      });
+      expect(queued.verdict).toBe('green');
+      const stale = outcome({
+        headSha: 'f'.repeat(40),
+        reviewHeadSha: HEAD,
+        reviews: [review('bob', 'APPROVED', { commit: EARLIER })],
+      });
+      expect(stale.verdict).toBe('pending');
     });
 
     it('a base merge after one approval does not refresh another, older one', () => {

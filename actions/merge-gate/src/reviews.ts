@@ -85,7 +85,7 @@ function standing(review: SnapshotReview, pr: PullRequestSnapshot, policy: Revie
         fix: `address the requested changes, then ask @${review.author} to approve, or have the review dismissed`,
       },
     };
-  if (sameSha(review.commitId, pr.headSha))
+  if (sameSha(review.commitId, pr.reviewHeadSha ?? pr.headSha))
     return {
       review,
       approves: true,

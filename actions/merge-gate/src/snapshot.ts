@@ -12,6 +12,12 @@ export interface PullRequestSnapshot {
   author: string;
   /** The full sha of the PR's head commit: every check and approval is read against it. */
   headSha: string;
+  /**
+   * The commit approvals are judged against, when it is not `headSha`: for a `merge_group` event
+   * `headSha` is the merge queue's commit (its checks count) while reviewers approved the PR's own
+   * head, which goes here. Default: `headSha`.
+   */
+  reviewHeadSha?: string;
   /** The branch it merges into. */
   baseRef: string;
   /**
