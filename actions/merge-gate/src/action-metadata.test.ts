@@ -37,7 +37,7 @@ describe('action.yml', () => {
 
   it('reads the policy inputs typed, and leaves unset ones to the file', () => {
     const values: Record<string, string> = {
-      'ci-checks': 'build, test ({toggle})',
+      'ci-checks': 'build\ntest ({toggle}, node 22)\n# a comment',
       approvals: '2',
       codeowners: 'true',
       'trusted-label-actors': 'alice\nrenovate[bot]',
@@ -45,7 +45,7 @@ describe('action.yml', () => {
     const { policy } = getInputs(new InputReader((name) => values[name]), new SecretMasker());
     expect(policy).toEqual({
       checkName: 'Merge gate',
-      ciChecks: ['build', 'test ({toggle})'],
+      ciChecks: ['build', 'test ({toggle}, node 22)'],
       approvals: 2,
       codeowners: true,
       trustedLabelActors: ['alice', 'renovate[bot]'],

@@ -46,14 +46,19 @@ export function readPolicyInputs(inputs: InputReader): Omit<PolicyInputs, 'check
     const values = inputs.list(name);
     return values.length > 0 ? values : undefined;
   };
+  // One check name per line: a matrix job's name has commas in it, `test (22, ubuntu-latest)`.
+  const lines = (name: string) => {
+    const values = inputs.multiline(name);
+    return values.length > 0 ? values : undefined;
+  };
   const given = (name: string) => inputs.optional(name) !== undefined;
   const read: Omit<PolicyInputs, 'checkName'> = {
     expression: inputs.optional(names.expression.input),
-    ciChecks: list(names.ciChecks.input),
-    ciAllowedToSkip: list(names.ciAllowedToSkip.input),
-    cdChecks: list(names.cdChecks.input),
+    ciChecks: lines(names.ciChecks.input),
+    ciAllowedToSkip: lines(names.ciAllowedToSkip.input),
+    cdChecks: lines(names.cdChecks.input),
     cdEnvironments: list(names.cdEnvironments.input),
-    cdAllowedToSkip: list(names.cdAllowedToSkip.input),
+    cdAllowedToSkip: lines(names.cdAllowedToSkip.input),
     approvals: given(names.approvals.input)
       ? inputs.integer(names.approvals.input, { default: 1, min: 1, max: 20 })
       : undefined,
