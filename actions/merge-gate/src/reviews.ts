@@ -6,7 +6,7 @@ import { type PullRequestSnapshot, type SnapshotReview, sameLogin } from './snap
 import type { Verdict } from './verdict';
 
 /** Each reviewer's standing, from their newest review that approves, requests changes or was dismissed. */
-export interface ReviewerStanding {
+interface ReviewerStanding {
   review: SnapshotReview;
   /** An approval that counts now: eligible, and fresh for the head commit. */
   approves: boolean;
@@ -39,7 +39,7 @@ const DECISIVE = new Set(['APPROVED', 'CHANGES_REQUESTED', 'DISMISSED']);
  * resolution that changes the diff is new code, and the approval goes stale. A change request
  * blocks, on whichever commit it was made, until the same reviewer approves or it is dismissed.
  */
-export function reviewerStandings(pr: PullRequestSnapshot, policy: ReviewPolicy): ReviewerStanding[] {
+function reviewerStandings(pr: PullRequestSnapshot, policy: ReviewPolicy): ReviewerStanding[] {
   const newest = new Map<string, SnapshotReview>();
   for (const review of pr.reviews) {
     if (!DECISIVE.has(review.state.toUpperCase())) continue;
@@ -199,7 +199,7 @@ function isOwner(owner: string, review: SnapshotReview, pr: PullRequestSnapshot)
 }
 
 /** A member of `team` as the caller read the team, or a review made on the team's behalf. */
-export function isTeamMember(team: string, review: SnapshotReview, pr: PullRequestSnapshot): boolean {
+function isTeamMember(team: string, review: SnapshotReview, pr: PullRequestSnapshot): boolean {
   if (review.onBehalfOf?.some((entry) => sameTeam(entry, team))) return true;
   const members = Object.entries(pr.teamMembers ?? {}).find(([name]) => sameTeam(name, team))?.[1];
   return members?.some((member) => sameLogin(member, review.author)) ?? false;

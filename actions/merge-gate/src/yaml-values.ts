@@ -118,7 +118,7 @@ export class YamlValues {
 }
 
 /** A value as the error shows it: a quoted string, a number, or its YAML kind. */
-export function describe(value: unknown): string {
+function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (value === null || value === undefined) return 'nothing';
