@@ -4,13 +4,17 @@ import { type CallState, type FlowOctokit, loadOctokit } from './octokit';
 import type {
   AutoMergeRequest,
   CheckRun,
+  CheckRunState,
   CombinedStatus,
   CommitStatus,
+  Comparison,
   Deployment,
   DeploymentState,
   DeploymentStatus,
+  MergeResult,
   PackageVersion,
   PullRequest,
+  PullRequestFile,
   PullRequestMergeMethod,
   Release,
   ReviewDecision,
@@ -116,6 +120,16 @@ export interface CreateReleaseOptions {
   targetCommitish?: string;
 }
 
+export interface CheckRunWrite {
+  /** `in_progress` with no conclusion, or `completed` with one. */
+  state: CheckRunState;
+  /** Ours to set: e.g. which evaluation wrote the run, so a newer one can tell. Default: none. */
+  externalId?: string;
+  output: { title: string; summary: string; text?: string };
+  /** Where "Details" leads, e.g. the workflow run. Default: GitHub's page of the run. */
+  detailsUrl?: string;
+}
+
 /** A REST call as Octokit takes it. */
 interface RestCall {
   /** Octokit's route, e.g. `GET /repos/{owner}/{repo}/pulls`. */
@@ -124,6 +138,8 @@ interface RestCall {
   params: Record<string, unknown>;
   /** The permission the call needs, for 401/403/404 advice, e.g. `checks: read`. */
   permission: string;
+  /** Never repeated after a 5xx or a network error: GitHub may have done it. Default: only POST is not. */
+  once?: boolean;
 }
 
 /** What Octokit's `request` resolves to, as far as the client reads it. */
@@ -203,6 +219,12 @@ const ENABLE_AUTO_MERGE_MUTATION = `mutation EnablePullRequestAutoMerge($pullReq
   }
 }`;
 
+const DISABLE_AUTO_MERGE_MUTATION = `mutation DisablePullRequestAutoMerge($pullRequestId: ID!) {
+  disablePullRequestAutoMerge(input: { pullRequestId: $pullRequestId }) {
+    pullRequest { number autoMergeRequest { mergeMethod } }
+  }
+}`;
+
 /**
  * The few GitHub calls flow-actions makes, on Octokit (`@octokit/core` with the paginate, retry
  * and throttling plugins, imported on the first call): all pages, retries for what is safe to
@@ -252,13 +274,125 @@ export class GitHubClient {
     this.#maxDelayMs = options.maxDelayMs ?? 60_000;
   }
 
-  /** Every check run on `ref` (all pages, every run of each name: the gate picks the newest). Needs `checks: read`. */
-  async listCheckRunsForRef(ref: string): Promise<CheckRun[]> {
+  /**
+   * Every check run on `ref` (all pages, every run of each name: the gate picks the newest), or
+   * only those named `checkName`. Needs `checks: read`.
+   */
+  async listCheckRunsForRef(ref: string, checkName?: string): Promise<CheckRun[]> {
     return this.#paginate<CheckRun>({
       route: 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
-      params: { ...this.#repository(), ref, filter: 'all', per_page: 100 },
+      params: {
+        ...this.#repository(),
+        ref,
+        ...(checkName === undefined ? {} : { check_name: checkName }),
+        filter: 'all',
+        per_page: 100,
+      },
       permission: 'checks: read',
     });
+  }
+
+  /** Creates a check run on `headSha`. Needs `checks: write`. */
+  async createCheckRun(name: string, headSha: string, write: CheckRunWrite): Promise<CheckRun> {
+    return (await this.#json({
+      route: 'POST /repos/{owner}/{repo}/check-runs',
+      params: { ...this.#repository(), name, head_sha: headSha, ...checkRunFields(write, new Date()) },
+      permission: 'checks: write',
+    })) as CheckRun;
+  }
+
+  /**
+   * Rewrites a check run's state and output. GitHub keeps a completed run completed: to show a
+   * pending state again, create a new run. Needs `checks: write`.
+   */
+  async updateCheckRun(checkRunId: number, write: CheckRunWrite): Promise<CheckRun> {
+    return (await this.#json({
+      route: 'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}',
+      params: { ...this.#repository(), check_run_id: checkRunId, ...checkRunFields(write, new Date()) },
+      permission: 'checks: write',
+    })) as CheckRun;
+  }
+
+  /**
+   * The pull requests whose head is (or contains) `sha`: open ones for a commit not on the default
+   * branch, which is how a fork's commit is found, whose events carry no pull request. Needs
+   * `pull-requests: read` and `contents: read`.
+   */
+  async listPullRequestsForCommit(sha: string): Promise<PullRequest[]> {
+    return this.#paginate<PullRequest>({
+      route: 'GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls',
+      params: { ...this.#repository(), commit_sha: sha, per_page: 100 },
+      permission: 'pull-requests: read',
+    });
+  }
+
+  /** Every changed file of a pull request, all pages (GitHub lists at most 3 000). Needs `pull-requests: read`. */
+  async listPullRequestFiles(pullNumber: number): Promise<PullRequestFile[]> {
+    return this.#paginate<PullRequestFile>({
+      route: 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
+      params: { ...this.#repository(), pull_number: pullNumber, per_page: 100 },
+      permission: 'pull-requests: read',
+    });
+  }
+
+  /**
+   * `base...head`: the changes of `head` since its merge base with `base`, file by file with their
+   * patches (GitHub lists at most 300 files). Needs `contents: read`.
+   */
+  async compareCommits(base: string, head: string): Promise<Comparison> {
+    return (await this.#json({
+      route: 'GET /repos/{owner}/{repo}/compare/{basehead}',
+      params: { ...this.#repository(), basehead: `${base}...${head}`, per_page: 100 },
+      permission: 'contents: read',
+    })) as Comparison;
+  }
+
+  /** Adds labels to an issue or pull request; GitHub creates a label that does not exist. Needs `issues: write`. */
+  async addLabels(issueNumber: number, labels: readonly string[]): Promise<void> {
+    await this.#send({
+      route: 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
+      params: { ...this.#repository(), issue_number: issueNumber, labels: [...labels] },
+      permission: 'issues: write',
+    });
+  }
+
+  /**
+   * Removes a label from an issue or pull request; one it does not carry is no error (the goal is
+   * reached). Octokit encodes the name as one path segment (`risk:low` → `risk%3Alow`). Needs
+   * `issues: write`.
+   */
+  async removeLabel(issueNumber: number, name: string): Promise<void> {
+    try {
+      await this.#send({
+        route: 'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
+        params: { ...this.#repository(), issue_number: issueNumber, name },
+        permission: 'issues: write',
+      });
+    } catch (error) {
+      if (error instanceof GitHubApiError && error.status === 404) return;
+      throw error;
+    }
+  }
+
+  /**
+   * Merges a pull request now, only if its head is still `sha`: a push in between makes GitHub
+   * refuse (409) rather than merge code nobody checked. Never repeated. Needs `contents: write`.
+   */
+  async mergePullRequest(
+    pullNumber: number,
+    options: { sha: string; mergeMethod: PullRequestMergeMethod },
+  ): Promise<MergeResult> {
+    return (await this.#json({
+      route: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
+      params: {
+        ...this.#repository(),
+        pull_number: pullNumber,
+        sha: options.sha,
+        merge_method: options.mergeMethod.toLowerCase(),
+      },
+      permission: 'contents: write',
+      once: true,
+    })) as MergeResult;
   }
 
   /** GitHub's roll-up of the latest status per context (first 100 contexts). Needs `statuses: read`. */
@@ -466,6 +600,11 @@ export class GitHubClient {
     return { number: pull.number, ...pull.autoMergeRequest };
   }
 
+  /** Turns auto-merge off again (the change's risk rose). Needs `pull-requests: write`. Never repeated. */
+  async disableAutoMerge(pullRequestId: string): Promise<void> {
+    await this.graphql(DISABLE_AUTO_MERGE_MUTATION, { pullRequestId }, 'pull-requests: write');
+  }
+
   /**
    * Runs a GraphQL query or mutation (Octokit's `graphql`) and returns its `data`. GitHub's
    * `errors` become a one-line `GitHubApiError` naming the operation; `permission` names what the
@@ -587,7 +726,7 @@ export class GitHubClient {
       const response = await octokit.request(call.route, {
         ...params,
         // A POST that may have reached GitHub is not replayed: it could create a second object.
-        request: { flowCall: state, ...(method === 'POST' ? { retries: 0 } : {}) },
+        request: { flowCall: state, ...(method === 'POST' || call.once ? { retries: 0 } : {}) },
       });
       return { response, state };
     } catch (error) {
@@ -743,6 +882,19 @@ export class GitHubClient {
   #redact(text: string): string {
     return this.#masker.redact(text);
   }
+}
+
+/** A check run's writable fields as GitHub's REST API names them; completed_at when it completes. */
+function checkRunFields(write: CheckRunWrite, now: Date): Record<string, unknown> {
+  return {
+    status: write.state.status,
+    ...(write.state.status === 'completed'
+      ? { conclusion: write.state.conclusion, completed_at: now.toISOString() }
+      : {}),
+    ...(write.externalId === undefined ? {} : { external_id: write.externalId }),
+    ...(write.detailsUrl === undefined ? {} : { details_url: write.detailsUrl }),
+    output: write.output,
+  };
 }
 
 function truncate(text: string, max: number): string {

@@ -1,4 +1,5 @@
 export type {
+  CheckRunWrite,
   CreateDeploymentOptions,
   CreateDeploymentStatusOptions,
   CreatePullRequestOptions,
@@ -18,13 +19,17 @@ export { checkRequiredChecks, conclusionMeaning, evaluateRequiredChecks } from '
 export type {
   AutoMergeRequest,
   CheckRun,
+  CheckRunState,
   CombinedStatus,
   CommitStatus,
+  Comparison,
   Deployment,
   DeploymentState,
   DeploymentStatus,
+  MergeResult,
   PackageVersion,
   PullRequest,
+  PullRequestFile,
   PullRequestMergeMethod,
   Release,
   ReviewDecision,

@@ -27,6 +27,7 @@ function run(
     completed_at: status === 'completed' ? startedAt : null,
     html_url: `https://github.com/acme/api/runs/${id}`,
     details_url: `https://github.com/acme/api/actions/runs/9/job/${id}`,
+    external_id: null,
   };
 }
 

@@ -16,7 +16,15 @@ export interface CheckRun {
   completed_at: string | null;
   html_url: string | null;
   details_url: string | null;
+  /** Set by whoever created the run, e.g. which evaluation wrote it. */
+  external_id: string | null;
+  output?: { title: string | null; summary: string | null; text?: string | null };
 }
+
+/** A check run's state as written: in progress, or completed with a conclusion. */
+export type CheckRunState =
+  | { status: 'in_progress' }
+  | { status: 'completed'; conclusion: 'success' | 'failure' | 'neutral' };
 
 /** One commit status (`GET /repos/{owner}/{repo}/commits/{ref}/statuses`). */
 export interface CommitStatus {
@@ -103,6 +111,35 @@ export interface Release {
   draft: boolean;
   html_url: string;
   url: string;
+}
+
+/** A changed file of a pull request (`GET /repos/{o}/{r}/pulls/{n}/files`). */
+export interface PullRequestFile {
+  filename: string;
+  /** `added`, `removed`, `modified`, `renamed`, `copied`, `changed` or `unchanged`. */
+  status: string;
+  additions: number;
+  deletions: number;
+  /** For a rename or copy, the path it had. */
+  previous_filename?: string;
+  /** The unified diff; absent for binary files and very large diffs. */
+  patch?: string;
+}
+
+/** `GET /repos/{o}/{r}/compare/{base}...{head}`, as far as it is read. */
+export interface Comparison {
+  /** `diverged`, `ahead`, `behind` or `identical`. */
+  status: string;
+  merge_base_commit: { sha: string };
+  /** At most 300, with their patches. */
+  files?: PullRequestFile[];
+}
+
+/** `PUT /repos/{o}/{r}/pulls/{n}/merge`. */
+export interface MergeResult {
+  sha: string;
+  merged: boolean;
+  message: string;
 }
 
 /** How GitHub merges a pull request (GraphQL `PullRequestMergeMethod`). */
