@@ -161,6 +161,9 @@ export function makeRepository(context: Pick<FactoryContext, 'repository' | 'rep
     allow_forking: true,
     // GitHub's default: a repository admin turns auto-merge on in the settings.
     allow_auto_merge: false,
+    allow_merge_commit: true,
+    allow_squash_merge: true,
+    allow_rebase_merge: true,
     web_commit_signoff_required: false,
     subscribers_count: 2,
     network_count: 0,
@@ -202,6 +205,10 @@ export interface CheckRunSeed {
   conclusion?: string | null;
   /** Default: now. */
   started_at?: string;
+  /** Default: the workflow run's id, as GitHub Actions sets it. */
+  external_id?: string;
+  output?: { title: string | null; summary: string | null; text: string | null };
+  details_url?: string;
 }
 
 export function makeCheckRun(context: FactoryContext, seed: CheckRunSeed): JsonRecord {
@@ -215,18 +222,18 @@ export function makeCheckRun(context: FactoryContext, seed: CheckRunSeed): JsonR
     id,
     node_id: nodeId('CheckRun', id),
     head_sha: seed.head_sha,
-    external_id: `${runId}`,
+    external_id: seed.external_id ?? `${runId}`,
     url: `${API}/repos/${context.repository}/check-runs/${id}`,
     html_url: `${WEB}/${context.repository}/actions/runs/${runId}/job/${id}`,
-    details_url: `${WEB}/${context.repository}/actions/runs/${runId}/job/${id}`,
+    details_url: seed.details_url ?? `${WEB}/${context.repository}/actions/runs/${runId}/job/${id}`,
     status,
     conclusion,
     started_at: started,
     completed_at: status === 'completed' ? started : null,
     output: {
-      title: null,
-      summary: null,
-      text: null,
+      title: seed.output?.title ?? null,
+      summary: seed.output?.summary ?? null,
+      text: seed.output?.text ?? null,
       annotations_count: 0,
       annotations_url: `${API}/repos/${context.repository}/check-runs/${id}/annotations`,
     },
@@ -383,6 +390,11 @@ export interface PullRequestSeed {
   headSha: string;
   baseSha: string;
   state?: 'open' | 'closed';
+  /** The author's login. Default: github-actions[bot]. */
+  author?: string;
+  /** The owner of the fork the head branch lives in. Default: none, a branch of this repository. */
+  forkOwner?: string;
+  draft?: boolean;
 }
 
 export function makePullRequest(
@@ -396,13 +408,19 @@ export function makePullRequest(
   const owner = context.repository.split('/')[0] ?? 'acme';
   const ownerUser = makeUser(owner, 9919, 'Organization');
   const created = iso(context.now());
-  const branch = (ref: string, sha: string) => ({
-    label: `${owner}:${ref}`,
-    ref,
-    sha,
-    user: ownerUser,
-    repo: context.repositoryObject,
-  });
+  const branch = (ref: string, sha: string, fork?: string) => {
+    const user = fork ? makeUser(fork, 8_000_001) : ownerUser;
+    const name = context.repository.split('/')[1] ?? 'api';
+    return {
+      label: `${user.login}:${ref}`,
+      ref,
+      sha,
+      user,
+      repo: fork
+        ? { ...makeRepository({ repository: `${fork}/${name}`, repositoryId: 8_000_002 }), fork: true }
+        : context.repositoryObject,
+    };
+  };
   const statusesUrl = `${repoUrl}/statuses/${seed.headSha}`;
   return {
     url,
@@ -421,7 +439,7 @@ export function makePullRequest(
     state: seed.state ?? 'open',
     locked: false,
     title: seed.title,
-    user: makeActionsBot(),
+    user: seed.author ? makeUser(seed.author, 6_000_000 + seed.number) : makeActionsBot(),
     body: seed.body,
     labels: [],
     milestone: null,
@@ -435,7 +453,7 @@ export function makePullRequest(
     assignees: [],
     requested_reviewers: [],
     requested_teams: [],
-    head: branch(seed.head, seed.headSha),
+    head: branch(seed.head, seed.headSha, seed.forkOwner),
     base: branch(seed.base, seed.baseSha),
     _links: {
       self: { href: url },
@@ -449,7 +467,7 @@ export function makePullRequest(
     },
     author_association: 'CONTRIBUTOR',
     auto_merge: null,
-    draft: false,
+    draft: seed.draft ?? false,
     merged: false,
     mergeable: null,
     rebaseable: null,
@@ -478,6 +496,8 @@ export interface ReviewSeed {
   submittedAt?: string;
   /** The head commit the review was given on. Default: derived from the number. */
   commitId?: string;
+  /** Teams (`org/slug`) the review was requested from and given on behalf of (GraphQL `onBehalfOf`). */
+  onBehalfOf?: string[];
 }
 
 /** A pull request review as `GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews` returns it. */
@@ -487,7 +507,7 @@ export function makeReview(context: FactoryContext, seed: ReviewSeed): JsonRecor
   return {
     id,
     node_id: nodeId('PullRequestReview', id),
-    user: makeUser(seed.login, id + 50_000),
+    user: makeUser(seed.login, id + 50_000, seed.login.endsWith('[bot]') ? 'Bot' : 'User'),
     body: '',
     state: seed.state,
     html_url: `${html}#pullrequestreview-${id}`,
@@ -538,5 +558,123 @@ export function makeRelease(context: FactoryContext, seed: ReleaseSeed): JsonRec
     published_at: draft ? null : created,
     author: makeActionsBot(),
     assets: [],
+  };
+}
+
+/** A label as GitHub's REST API shows it. */
+export function makeLabel(context: Pick<FactoryContext, 'repository'>, name: string, id: number): JsonRecord {
+  return {
+    id,
+    node_id: nodeId('Label', id),
+    url: `${API}/repos/${context.repository}/labels/${encodeURIComponent(name)}`,
+    name,
+    description: null,
+    color: 'ededed',
+    default: false,
+  };
+}
+
+/** An issue event (`labeled`, `unlabeled`) as `GET /repos/{o}/{r}/issues/{n}/events` lists it. */
+export function makeLabelEvent(
+  context: FactoryContext,
+  seed: { event: 'labeled' | 'unlabeled'; label: string; actor: string },
+): JsonRecord {
+  const id = context.nextId();
+  return {
+    id,
+    node_id: nodeId('LabeledEvent', id),
+    url: `${API}/repos/${context.repository}/issues/events/${id}`,
+    actor: makeUser(seed.actor, 30_000 + id, seed.actor.endsWith('[bot]') ? 'Bot' : 'User'),
+    event: seed.event,
+    commit_id: null,
+    commit_url: null,
+    created_at: iso(context.now()),
+    label: { name: seed.label, color: 'ededed' },
+    performed_via_github_app: null,
+  };
+}
+
+/** A changed file of a pull request or a comparison (`diff-entry`). */
+export interface ChangedFileSeed {
+  path: string;
+  additions: number;
+  deletions: number;
+  /** Default: `modified`, or `renamed` with a previous path. */
+  status?: 'added' | 'removed' | 'modified' | 'renamed' | 'copied' | 'changed' | 'unchanged';
+  previousPath?: string;
+  /** The unified diff. Default: lines made up from the counts, the same for the same seed. */
+  patch?: string;
+}
+
+export function makeDiffEntry(
+  context: Pick<FactoryContext, 'repository'>,
+  seed: ChangedFileSeed,
+  headSha: string,
+): JsonRecord {
+  const patch =
+    seed.patch ??
+    [
+      `@@ -1,${seed.deletions} +1,${seed.additions} @@`,
+      ...Array.from({ length: seed.deletions }, (_, index) => `-old line ${index} of ${seed.path}`),
+      ...Array.from({ length: seed.additions }, (_, index) => `+new line ${index} of ${seed.path}`),
+    ].join('\n');
+  const encoded = seed.path.split('/').map(encodeURIComponent).join('/');
+  return {
+    sha: shaOf(`${seed.path}\n${patch}`),
+    filename: seed.path,
+    status: seed.status ?? (seed.previousPath ? 'renamed' : 'modified'),
+    additions: seed.additions,
+    deletions: seed.deletions,
+    changes: seed.additions + seed.deletions,
+    blob_url: `${WEB}/${context.repository}/blob/${headSha}/${encoded}`,
+    raw_url: `${WEB}/${context.repository}/raw/${headSha}/${encoded}`,
+    contents_url: `${API}/repos/${context.repository}/contents/${encoded}?ref=${headSha}`,
+    patch,
+    ...(seed.previousPath ? { previous_filename: seed.previousPath } : {}),
+  };
+}
+
+/** A commit as the REST API shows it (`commit`), from the fake's model of it. */
+export function makeCommit(
+  context: Pick<FactoryContext, 'repository'>,
+  commit: {
+    sha: string;
+    message: string;
+    author: string;
+    committer: string;
+    parents: readonly string[];
+    date: string;
+  },
+): JsonRecord {
+  const url = `${API}/repos/${context.repository}/commits/${commit.sha}`;
+  const person = (login: string) => ({
+    name: login,
+    email: `${login}@users.noreply.github.com`,
+    date: commit.date,
+  });
+  return {
+    url,
+    sha: commit.sha,
+    node_id: nodeId('Commit', Number.parseInt(commit.sha.slice(0, 7), 16)),
+    html_url: `${WEB}/${context.repository}/commit/${commit.sha}`,
+    comments_url: `${url}/comments`,
+    commit: {
+      url: `${API}/repos/${context.repository}/git/commits/${commit.sha}`,
+      author: person(commit.author),
+      committer: person(commit.committer),
+      message: commit.message,
+      comment_count: 0,
+      tree: {
+        sha: shaOf(`tree ${commit.sha}`),
+        url: `${API}/repos/${context.repository}/git/trees/${shaOf(`tree ${commit.sha}`)}`,
+      },
+    },
+    author: makeUser(commit.author, 40_000),
+    committer: makeUser(commit.committer, 40_001),
+    parents: commit.parents.map((parent) => ({
+      sha: parent,
+      url: `${API}/repos/${context.repository}/commits/${parent}`,
+      html_url: `${WEB}/${context.repository}/commit/${parent}`,
+    })),
   };
 }

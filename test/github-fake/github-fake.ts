@@ -1,20 +1,28 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type BranchProtection, mergeBlocker } from './branch-protection';
 import {
+  type ChangedFileSeed,
   type CheckRunSeed,
   type DeploymentSeed,
   type FactoryContext,
   type JsonRecord,
   type JsonValue,
+  makeActionsBot,
   makeCheckRun,
+  makeCommit,
   makeDeployment,
   makeDeploymentStatus,
+  makeDiffEntry,
+  makeLabel,
+  makeLabelEvent,
   makePackageVersion,
   makePullRequest,
   makeRelease,
   makeRepository,
   makeReview,
   makeStatus,
+  makeUser,
   type PackageVersionSeed,
   type PullRequestSeed,
   type ReleaseSeed,
@@ -34,6 +42,25 @@ export interface GitHubFakeOptions {
   repository?: string;
   /** Numeric id of that repository, used in Link headers as GitHub does. Default: 1296269. */
   repositoryId?: number;
+  /**
+   * More tokens the fake accepts, each acting as the login it maps to — e.g. a GitHub App's token
+   * for merges. They have every permission (`permissions` restricts `token` only). The main token
+   * acts as `github-actions[bot]`.
+   */
+  otherTokens?: Record<string, string>;
+}
+
+/** The fake's model of a commit: what GraphQL and the compare, files and merge routes show of it. */
+export interface FakeCommit {
+  sha: string;
+  message: string;
+  /** Logins. */
+  author: string;
+  committer: string;
+  parents: string[];
+  /** Files the commit holds that a test cares about (path → text), e.g. a policy file or CODEOWNERS. */
+  files: Record<string, string>;
+  date: string;
 }
 
 /** The fake's in-memory GitHub; tests push seeded objects (see `seed`) and read what the client did. */
@@ -60,6 +87,27 @@ export interface GitHubFakeState {
   requiredApprovingReviews: number;
   /** Auto-merge enabled through GraphQL, per pull request number (also shown as the REST `auto_merge`). */
   autoMergeRequests: Map<number, { mergeMethod: string; enabledAt: string }>;
+  /**
+   * Check or status names the base branch's protection requires green on the head: with them (and
+   * the required approvals) a pull request is in clean status, and only then does a merge succeed.
+   * Default: none.
+   */
+  requiredStatusChecks: string[];
+  /** Commits beyond their sha (messages, authors, files); a sha nobody seeded gets a plain default. */
+  commits: Map<string, FakeCommit>;
+  /** Each pull request's commits, oldest first; the last is its head. Default: the head alone. */
+  pullRequestCommits: Map<number, string[]>;
+  /**
+   * The changes of a pull request as of a head commit (REST `diff-entry`s), by that sha: the PR's
+   * files (REST and GraphQL) are those of its head, and `compare/<base>...<sha>` shows them.
+   */
+  diffs: Map<string, JsonRecord[]>;
+  /** `labeled` and `unlabeled` events per issue or pull request number, oldest first. */
+  issueEvents: Map<number, JsonRecord[]>;
+  /** Teams (`org/slug`) a review was given on behalf of, by review id. */
+  reviewTeams: Map<number, string[]>;
+  /** Merges done through `PUT …/pulls/{n}/merge`, in order, with who merged. */
+  merges: { number: number; sha: string; mergeMethod: string; actor: string }[];
 }
 
 export interface RecordedRequest {
@@ -142,12 +190,57 @@ export interface GitHubFakeSeeder {
   /** Seeds `count` versions, oldest first, so that the last seeded is the newest served. */
   packageVersions(seed: PackageVersionsSeed): JsonRecord[];
   deployment(seed: DeploymentSeed): JsonRecord;
-  pullRequest(
-    seed: Omit<PullRequestSeed, 'number' | 'headSha' | 'baseSha'> & Partial<PullRequestSeed>,
-  ): JsonRecord;
+  pullRequest(seed: PullRequestFakeSeed): JsonRecord;
   release(seed: ReleaseSeed): JsonRecord;
   /** A review of a pull request, submitted now unless `submittedAt` says otherwise. */
   review(seed: ReviewSeed): JsonRecord;
+  /** A commit the fake knows (for GraphQL's messages and files); moves `branch` to it when given. */
+  commit(seed: CommitSeed): string;
+  /** Writes a file into the commit a branch or sha names (the base branch's policy, CODEOWNERS…). */
+  file(ref: string, path: string, text: string): void;
+  /**
+   * Pushes a commit to a pull request's head. Without `files`, the PR's changes stay as they were
+   * (as when only the base branch is merged in); with them, they become the PR's changes.
+   */
+  push(pullNumber: number, seed: PushSeed): string;
+  /** Adds a label to an issue or pull request as `actor` did, with its `labeled` event. */
+  label(issueNumber: number, name: string, actor: string): void;
+  /** A status of a deployment (its newest counts). */
+  deploymentStatus(
+    deploymentId: number,
+    seed: { state: string; description?: string; environment_url?: string; log_url?: string },
+  ): JsonRecord;
+}
+
+export interface CommitSeed {
+  /** Default: derived from the message and parents. */
+  sha?: string;
+  message: string;
+  /** Login. Default: octocat. */
+  author?: string;
+  /** Login. Default: the author. */
+  committer?: string;
+  parents?: string[];
+  files?: Record<string, string>;
+  /** A branch to point at the commit. */
+  branch?: string;
+}
+
+export interface PushSeed {
+  message: string;
+  sha?: string;
+  author?: string;
+  committer?: string;
+  files?: ChangedFileSeed[];
+}
+
+export interface PullRequestFakeSeed
+  extends Omit<PullRequestSeed, 'number' | 'headSha' | 'baseSha'>,
+    Partial<Pick<PullRequestSeed, 'number' | 'headSha' | 'baseSha'>> {
+  /** The changes (default: none). */
+  files?: ChangedFileSeed[];
+  /** Its commits, oldest first; the last is the head (default: one commit titled like the PR). */
+  commits?: { message: string; author?: string; sha?: string }[];
 }
 
 /** The key of a package's versions in `state.packageVersions`. */
@@ -170,6 +263,8 @@ interface RouteContext {
   /** The path the Link header should repeat (GitHub rewrites repository routes to /repositories/{id}). */
   linkPath: string;
   operation: OpenApiOperation;
+  /** The login the request's token acts as. */
+  actor: string;
 }
 
 interface Route {
@@ -208,7 +303,35 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
     repository: repositoryObject,
     requiredApprovingReviews: 1,
     autoMergeRequests: new Map(),
+    requiredStatusChecks: [],
+    commits: new Map(),
+    pullRequestCommits: new Map(),
+    diffs: new Map(),
+    issueEvents: new Map(),
+    reviewTeams: new Map(),
+    merges: [],
   };
+  const tokens = new Map<string, string>([
+    [options.token, 'github-actions[bot]'],
+    ...Object.entries(options.otherTokens ?? {}),
+  ]);
+  const protection = (): BranchProtection => ({
+    requiredApprovingReviews: state.requiredApprovingReviews,
+    requiredStatusChecks: state.requiredStatusChecks,
+  });
+  const iso = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const commitOf = (sha: string): FakeCommit =>
+    state.commits.get(sha) ?? {
+      sha,
+      message: `commit ${sha.slice(0, 7)}`,
+      author: 'octocat',
+      committer: 'octocat',
+      parents: [],
+      files: {},
+      date: '2026-11-20T09:00:00Z',
+    };
+  const findPull = (number: string | undefined) =>
+    state.pullRequests.find((entry) => String(entry.number) === number);
   const requests: RecordedRequest[] = [];
   const schemaViolations: SchemaViolation[] = [];
   const faults: (ScriptedFault & { left: number })[] = [];
@@ -506,6 +629,198 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
     },
     {
       method: 'POST',
+      path: '/repos/{owner}/{repo}/check-runs',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const run = seeder.checkRun({
+          name: String(route.body.name),
+          head_sha: String(route.body.head_sha),
+          status: (route.body.status as CheckRunSeed['status']) ?? 'queued',
+          conclusion: (route.body.conclusion as string | undefined) ?? null,
+          ...(typeof route.body.external_id === 'string' ? { external_id: route.body.external_id } : {}),
+          ...(typeof route.body.details_url === 'string' ? { details_url: route.body.details_url } : {}),
+          output: readOutput(route.body.output),
+        });
+        // A run created as completed has a conclusion; one created in progress has none yet.
+        if (run.status === 'completed' && run.conclusion === null)
+          return validationFailed(route.operation, 'Validation Failed', [
+            { resource: 'CheckRun', code: 'missing_field', field: 'conclusion' },
+          ]);
+        return { status: 201, body: run };
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/repos/{owner}/{repo}/check-runs/{check_run_id}',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const run = state.checkRuns.find((entry) => String(entry.id) === route.params.check_run_id);
+        if (!run) return notFound(route.operation);
+        const status = route.body.status as string | undefined;
+        // GitHub keeps a completed run completed: a client that tries to reopen one is wrong.
+        if (run.status === 'completed' && status !== undefined && status !== 'completed')
+          throw new ClientMistake(
+            `check run ${run.id} is completed: GitHub keeps it completed, create a new run to show it pending`,
+          );
+        if (status !== undefined) run.status = status;
+        if (route.body.conclusion !== undefined) {
+          run.conclusion = route.body.conclusion as JsonValue;
+          run.status = 'completed';
+        }
+        if (run.status === 'completed')
+          run.completed_at =
+            typeof route.body.completed_at === 'string' ? route.body.completed_at : iso(new Date());
+        for (const field of ['external_id', 'details_url', 'name'] as const)
+          if (typeof route.body[field] === 'string') run[field] = route.body[field] as string;
+        if (route.body.output !== undefined)
+          run.output = { ...(run.output as JsonRecord), ...readOutput(route.body.output) };
+        return { status: 200, body: run };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/commits/{commit_sha}/pulls',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const sha = resolveRef(route.params.commit_sha ?? '');
+        const pulls = state.pullRequests
+          .filter(
+            (pull) =>
+              pull.state === 'open' &&
+              sha !== undefined &&
+              (
+                state.pullRequestCommits.get(Number(pull.number)) ?? [String((pull.head as JsonRecord).sha)]
+              ).includes(sha),
+          )
+          .sort((a, b) => Number(b.number) - Number(a.number));
+        const { page, headers } = paginate(pulls, route);
+        return { status: 200, body: page.map(toSimplePullRequest), headers };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/pulls/{pull_number}/files',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const pull = findPull(route.params.pull_number);
+        if (!pull) return notFound(route.operation);
+        const { page, headers } = paginate(
+          state.diffs.get(String((pull.head as JsonRecord).sha)) ?? [],
+          route,
+        );
+        return { status: 200, body: page, headers };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/compare/{basehead}',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const [base = '', head = ''] = (route.params.basehead ?? '').split('...');
+        const baseSha = resolveRef(base);
+        const headSha = resolveRef(head);
+        if (!baseSha || !headSha) return notFound(route.operation);
+        const commit = (sha: string) => {
+          const known = commitOf(sha);
+          return makeCommit(context, known);
+        };
+        const files = state.diffs.get(headSha) ?? [];
+        return {
+          status: 200,
+          body: {
+            url: `https://api.github.com/repos/${repository}/compare/${base}...${head}`,
+            html_url: `https://github.com/${repository}/compare/${base}...${head}`,
+            permalink_url: `https://github.com/${repository}/compare/${base}...${head}`,
+            diff_url: `https://github.com/${repository}/compare/${base}...${head}.diff`,
+            patch_url: `https://github.com/${repository}/compare/${base}...${head}.patch`,
+            base_commit: commit(baseSha),
+            merge_base_commit: commit(baseSha),
+            status: files.length === 0 ? 'identical' : 'diverged',
+            ahead_by: files.length === 0 ? 0 : 1,
+            behind_by: 0,
+            total_commits: files.length === 0 ? 0 : 1,
+            commits: files.length === 0 ? [] : [commit(headSha)],
+            files,
+          },
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/repos/{owner}/{repo}/issues/{issue_number}/labels',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const pull = findPull(route.params.issue_number);
+        if (!pull) return notFound(route.operation);
+        const names = ((route.body.labels as JsonValue[] | undefined) ?? []).map((label) =>
+          typeof label === 'string' ? label : String((label as JsonRecord).name),
+        );
+        for (const name of names) seeder.label(Number(pull.number), name, route.actor);
+        return { status: 200, body: pull.labels as JsonRecord[] };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const pull = findPull(route.params.issue_number);
+        const labels = (pull?.labels as JsonRecord[] | undefined) ?? [];
+        const index = labels.findIndex((label) => label.name === route.params.name);
+        if (!pull || index < 0) return notFound(route.operation, 'Label does not exist');
+        labels.splice(index, 1);
+        addIssueEvent(Number(pull.number), 'unlabeled', String(route.params.name), route.actor);
+        return { status: 200, body: labels };
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/repos/{owner}/{repo}/pulls/{pull_number}/merge',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const pull = findPull(route.params.pull_number);
+        if (!pull) return notFound(route.operation);
+        const refuse = (status: number, message: string): Answer => ({
+          status,
+          body: { message, documentation_url: route.operation.documentationUrl, status: String(status) },
+        });
+        if (pull.state !== 'open') return refuse(405, 'Pull Request is not mergeable');
+        const head = pull.head as JsonRecord;
+        if (typeof route.body.sha === 'string' && route.body.sha !== head.sha)
+          return refuse(409, 'Head branch was modified. Review and try the merge again.');
+        const method = typeof route.body.merge_method === 'string' ? route.body.merge_method : 'merge';
+        const setting = {
+          merge: 'allow_merge_commit',
+          squash: 'allow_squash_merge',
+          rebase: 'allow_rebase_merge',
+        }[method];
+        if (setting && state.repository[setting] === false)
+          return refuse(
+            405,
+            `${method === 'merge' ? 'Merge commits' : `${method[0]?.toUpperCase()}${method.slice(1)} merges`} are not allowed on this repository.`,
+          );
+        const blocker = mergeBlocker(state, protection(), pull);
+        if (blocker) return refuse(405, blocker.message);
+        const base = pull.base as JsonRecord;
+        const sha = seeder.commit({
+          message: `Merge pull request #${pull.number}`,
+          author: route.actor,
+          parents: [String(base.sha), String(head.sha)],
+          branch: String(base.ref),
+        });
+        pull.state = 'closed';
+        pull.merged = true;
+        pull.merged_at = iso(new Date());
+        pull.closed_at = pull.merged_at;
+        pull.merge_commit_sha = sha;
+        pull.merged_by =
+          route.actor === 'github-actions[bot]' ? makeActionsBot() : makeUser(route.actor, 8_100_000);
+        state.merges.push({ number: Number(pull.number), sha, mergeMethod: method, actor: route.actor });
+        return { status: 200, body: { sha, merged: true, message: 'Pull Request successfully merged' } };
+      },
+    },
+    {
+      method: 'POST',
       path: '/repos/{owner}/{repo}/releases',
       handle: (route) => {
         if (!isOurRepository(route.params)) return notFound(route.operation);
@@ -572,18 +887,52 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
       return deployment;
     },
     pullRequest(seed) {
-      const number = Math.max(0, ...state.pullRequests.map((pull) => Number(pull.number))) + 1;
+      const number = seed.number ?? Math.max(0, ...state.pullRequests.map((pull) => Number(pull.number))) + 1;
+      const baseSha = seed.baseSha ?? resolveRef(seed.base) ?? seeder.ref(seed.base);
+      let headSha = seed.headSha ?? resolveRef(seed.head) ?? shaOf(seed.head);
+      if (seed.commits) {
+        let parent = baseSha;
+        const shas = seed.commits.map((commit, index) => {
+          parent = seeder.commit({
+            message: commit.message,
+            parents: [parent],
+            ...(commit.author ? { author: commit.author } : seed.author ? { author: seed.author } : {}),
+            ...(commit.sha
+              ? { sha: commit.sha }
+              : index === (seed.commits?.length ?? 0) - 1 && seed.headSha
+                ? { sha: seed.headSha }
+                : {}),
+          });
+          return parent;
+        });
+        headSha = shas.at(-1) ?? headSha;
+        state.pullRequestCommits.set(number, shas);
+      } else if (!state.commits.has(headSha))
+        seeder.commit({
+          sha: headSha,
+          message: seed.title,
+          parents: [baseSha],
+          ...(seed.author ? { author: seed.author } : {}),
+        });
+      if (!seed.forkOwner) state.refs.set(seed.head, headSha);
+      state.diffs.set(
+        headSha,
+        (seed.files ?? []).map((file) => makeDiffEntry(context, file, headSha)),
+      );
       const pull = makePullRequest(
         { ...context, repositoryObject },
         {
-          number: seed.number ?? number,
+          number,
           title: seed.title,
           body: seed.body,
           head: seed.head,
           base: seed.base,
-          headSha: seed.headSha ?? resolveRef(seed.head) ?? shaOf(seed.head),
-          baseSha: seed.baseSha ?? resolveRef(seed.base) ?? shaOf(seed.base),
+          headSha,
+          baseSha,
           state: seed.state,
+          ...(seed.author ? { author: seed.author } : {}),
+          ...(seed.forkOwner ? { forkOwner: seed.forkOwner } : {}),
+          ...(seed.draft !== undefined ? { draft: seed.draft } : {}),
         },
       );
       state.pullRequests.push(pull);
@@ -597,9 +946,82 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
     review(seed) {
       const review = makeReview(context, seed);
       state.reviews.push(review);
+      if (seed.onBehalfOf) state.reviewTeams.set(Number(review.id), seed.onBehalfOf);
       return review;
     },
+    commit(seed) {
+      const parents = seed.parents ?? [];
+      const sha = seed.sha ?? shaOf(`${seed.message}\n${parents.join(' ')}\n${lastId}`);
+      const author = seed.author ?? 'octocat';
+      state.commits.set(sha, {
+        sha,
+        message: seed.message,
+        author,
+        committer: seed.committer ?? author,
+        parents,
+        files: { ...(parents[0] ? commitOf(parents[0]).files : {}), ...seed.files },
+        date: iso(context.now()),
+      });
+      if (seed.branch) state.refs.set(seed.branch, sha);
+      return sha;
+    },
+    file(ref, path, text) {
+      const sha = resolveRef(ref) ?? seeder.ref(ref);
+      const commit = commitOf(sha);
+      state.commits.set(sha, { ...commit, files: { ...commit.files, [path]: text } });
+    },
+    push(pullNumber, seed) {
+      const pull = findPull(String(pullNumber));
+      if (!pull) throw new Error(`no pull request #${pullNumber}`);
+      const head = pull.head as JsonRecord;
+      const before = String(head.sha);
+      const sha = seeder.commit({
+        message: seed.message,
+        parents: [before],
+        ...(seed.sha ? { sha: seed.sha } : {}),
+        ...(seed.author ? { author: seed.author } : {}),
+        ...(seed.committer ? { committer: seed.committer } : {}),
+      });
+      head.sha = sha;
+      state.refs.set(String(head.ref), sha);
+      state.pullRequestCommits.set(pullNumber, [
+        ...(state.pullRequestCommits.get(pullNumber) ?? [before]),
+        sha,
+      ]);
+      state.diffs.set(
+        sha,
+        seed.files
+          ? seed.files.map((file) => makeDiffEntry(context, file, sha))
+          : (state.diffs.get(before) ?? []),
+      );
+      return sha;
+    },
+    label(issueNumber, name, actor) {
+      const pull = findPull(String(issueNumber));
+      if (!pull) throw new Error(`no pull request #${issueNumber}`);
+      const labels = pull.labels as JsonRecord[];
+      if (!labels.some((label) => label.name === name))
+        labels.push(makeLabel(context, name, context.nextId()));
+      addIssueEvent(issueNumber, 'labeled', name, actor);
+    },
+    deploymentStatus(deploymentId, seed) {
+      const deployment = state.deployments.find((entry) => entry.id === deploymentId);
+      if (!deployment) throw new Error(`no deployment ${deploymentId}`);
+      const status = makeDeploymentStatus(context, {
+        deploymentId,
+        environment: String(deployment.environment),
+        ...seed,
+      });
+      state.deploymentStatuses.push({ deploymentId, status });
+      return status;
+    },
   };
+
+  function addIssueEvent(issueNumber: number, event: 'labeled' | 'unlabeled', label: string, actor: string) {
+    const events = state.issueEvents.get(issueNumber) ?? [];
+    events.push(makeLabelEvent(context, { event, label, actor }));
+    state.issueEvents.set(issueNumber, events);
+  }
 
   const fake: GitHubFake = {
     url: '',
@@ -673,7 +1095,10 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
 
     const authorization = headers.authorization ?? '';
     const presented = /^(?:Bearer|token) (.+)$/i.exec(authorization)?.[1];
-    if (presented !== options.token) {
+    const actor = presented === undefined ? undefined : tokens.get(presented);
+    // Only the job's own token is limited to the job's permissions.
+    const permissions = presented === options.token ? fake.permissions : undefined;
+    if (actor === undefined) {
       send({
         status: 401,
         body: {
@@ -699,12 +1124,11 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
         checked,
         createGraphQLRoot({
           repository,
-          repositoryObject,
-          pullRequests: state.pullRequests,
-          reviews: state.reviews,
-          requiredApprovingReviews: () => state.requiredApprovingReviews,
-          autoMergeRequests: state.autoMergeRequests,
-          permissions: fake.permissions,
+          state,
+          resolveRef,
+          commitOf,
+          actor,
+          permissions,
           now: context.now,
         }),
       );
@@ -751,7 +1175,7 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
     }
     const operation = operations.get(route) as OpenApiOperation;
     record.operationId = operation.operationId;
-    if (fake.permissions && !permits(fake.permissions, route.method, route.path)) {
+    if (permissions && !permits(permissions, route.method, route.path)) {
       send({
         status: 403,
         body: {
@@ -786,8 +1210,10 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
         body: body ? (JSON.parse(body) as JsonRecord) : {},
         linkPath,
         operation,
+        actor,
       });
     } catch (error) {
+      if (error instanceof ClientMistake) return violation('request', [error.message]);
       return violation('response', [
         `the fake failed: ${error instanceof Error ? error.message : String(error)}`,
       ]);
@@ -826,6 +1252,20 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
       server.close((error) => (error ? reject(error) : resolve()));
     });
   return fake;
+}
+
+/** A request GitHub's description allows but GitHub would not do as asked: the client's mistake. */
+class ClientMistake extends Error {}
+
+/** A check run's `output` as written: title, summary and text (annotations are not modelled). */
+function readOutput(value: JsonValue | undefined): {
+  title: string | null;
+  summary: string | null;
+  text: string | null;
+} {
+  const output = (value ?? {}) as JsonRecord;
+  const text = (key: string) => (typeof output[key] === 'string' ? (output[key] as string) : null);
+  return { title: text('title'), summary: text('summary'), text: text('text') };
 }
 
 /** A pull request as the list endpoint returns it (`pull-request-simple`: no counts or merge state). */

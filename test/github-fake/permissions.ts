@@ -27,6 +27,14 @@ export const REQUIRED_PERMISSIONS: Readonly<Record<string, [scope: string, level
   'POST /repos/{owner}/{repo}/pulls': ['pull-requests', 'write'],
   'PATCH /repos/{owner}/{repo}/pulls/{pull_number}': ['pull-requests', 'write'],
   'POST /repos/{owner}/{repo}/releases': ['contents', 'write'],
+  'POST /repos/{owner}/{repo}/check-runs': ['checks', 'write'],
+  'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}': ['checks', 'write'],
+  'GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls': ['pull-requests', 'read'],
+  'GET /repos/{owner}/{repo}/pulls/{pull_number}/files': ['pull-requests', 'read'],
+  'GET /repos/{owner}/{repo}/compare/{basehead}': ['contents', 'read'],
+  'POST /repos/{owner}/{repo}/issues/{issue_number}/labels': ['issues', 'write'],
+  'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}': ['issues', 'write'],
+  'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge': ['contents', 'write'],
 };
 
 /** The same for the GraphQL fields the fake resolves, by `Type.field`; the rest need none. */
@@ -35,6 +43,11 @@ export const REQUIRED_GRAPHQL_PERMISSIONS: Readonly<Record<string, [scope: strin
     'Repository.pullRequest': ['pull-requests', 'read'],
     'Query.node': ['pull-requests', 'read'],
     'Mutation.enablePullRequestAutoMerge': ['pull-requests', 'write'],
+    'Mutation.disablePullRequestAutoMerge': ['pull-requests', 'write'],
+    'Repository.object': ['contents', 'read'],
+    'Commit.file': ['contents', 'read'],
+    'Commit.statusCheckRollup': ['checks', 'read'],
+    'Commit.deployments': ['deployments', 'read'],
   };
 
 const RANK: Record<PermissionLevel, number> = { none: 0, read: 1, write: 2 };
