@@ -16,8 +16,10 @@ describe('failure reports', async () => {
     expect(actions.map((action) => action.uses).sort()).toEqual([
       'backcompat-matrix',
       'build-by-sha',
+      'merge-gate',
       'npm-publish-gate',
       'promote',
+      'risk',
       'update-manifest',
       'yank-artifact',
     ]);

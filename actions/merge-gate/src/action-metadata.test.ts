@@ -22,6 +22,7 @@ describe('action.yml', () => {
       policyFile: '.github/flow-merge-gate.yml',
       policy: { checkName: 'Merge gate' },
       githubToken: metadata.inputs['github-token']?.default,
+      settleSeconds: 1,
     });
   });
 
@@ -55,6 +56,7 @@ describe('action.yml', () => {
   it.each([
     ['approvals', '0', 'Input "approvals" must be a whole number from 1 to 20, got "0".'],
     ['codeowners', 'yes', 'Input "codeowners" must be true or false, got "yes".'],
+    ['settle-seconds', '61', 'Input "settle-seconds" must be a whole number from 0 to 60, got "61".'],
   ])('refuses %s: %s', (name, value, message) => {
     expect(() =>
       getInputs(new InputReader((asked) => (asked === name ? value : undefined)), new SecretMasker()),

@@ -22,3 +22,8 @@ export function supersedes(headSha: string, readAt: Date, existing: string | nul
   const before = Date.parse(time ?? '');
   return Number.isNaN(before) || readAt.getTime() > before;
 }
+
+/** Whether an external id is one this gate wrote (of any head): such a run is ours to update. */
+export function isEvaluationId(externalId: string | null | undefined): boolean {
+  return (externalId ?? '').startsWith(`${PREFIX}/`);
+}

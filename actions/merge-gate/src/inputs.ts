@@ -8,6 +8,8 @@ export interface Inputs {
   githubToken?: string;
   /** For enabling auto-merge or merging: an App token, so that the merge starts main's push workflow. */
   mergeToken?: string;
+  /** Seconds to wait after writing the check before reading it back (race with another evaluation). */
+  settleSeconds: number;
 }
 
 /** Output names, defined once: action.yml is checked against them. */
@@ -33,6 +35,7 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
     policy: { checkName: inputs.optional('check-name') ?? DEFAULT_CHECK_NAME, ...readPolicyInputs(inputs) },
     ...(githubToken ? { githubToken } : {}),
     ...(mergeToken ? { mergeToken } : {}),
+    settleSeconds: inputs.integer('settle-seconds', { default: 1, min: 0, max: 60 }),
   };
 }
 

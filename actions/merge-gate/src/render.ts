@@ -1,4 +1,5 @@
 import { inlineCode, SummaryBuilder } from '@flow-actions/action-kit';
+import type { CheckRunState } from '@flow-actions/github-api';
 import type { RequirementRow } from './checks';
 import type { GateDecision, LegOutcome } from './decide';
 import { fitMarkdown, link, plainText } from './markdown';
@@ -16,10 +17,6 @@ export interface CheckRunOutput {
  * The check run's state for a verdict: green is success, red failure, and pending a run still in
  * progress — branch protection then waits for it, as it should, instead of reading a conclusion.
  */
-export type CheckRunState =
-  | { status: 'completed'; conclusion: 'success' | 'failure' }
-  | { status: 'in_progress' };
-
 export function gateCheckRunState(verdict: Verdict): CheckRunState {
   if (verdict === 'pending') return { status: 'in_progress' };
   return { status: 'completed', conclusion: verdict === 'green' ? 'success' : 'failure' };

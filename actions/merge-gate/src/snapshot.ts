@@ -71,6 +71,8 @@ export interface SnapshotCheckRun {
   completedAt: string | null;
   /** Its details page, else its page on GitHub. */
   url: string | null;
+  /** What its creator recorded with it: for the gate's own runs, which evaluation wrote it. */
+  externalId?: string | null;
 }
 
 export interface SnapshotStatus {
