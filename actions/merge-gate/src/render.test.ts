@@ -73,6 +73,7 @@ describe('renderGateCheck', () => {
     const output = render(pr, policy);
     expect(output.title).toBe('Green: ci green · cd green · review pending · low risk green');
     expect(output.summary).toContain('| ✅ | Risk: low | green | nothing more to require |');
+    expect(output.summary).toContain('| ⏳ | Review | pending | no review yet |');
     expect(output.summary).not.toContain('Still missing');
     expect(output.summary).toContain('Auto-merge: yes — low risk merges by itself once the gate is green.');
   });

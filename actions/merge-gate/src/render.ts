@@ -75,7 +75,7 @@ export function renderGateCheck(decision: GateDecision, pullRequest: { number: n
 }
 
 function legSummary(leg: LegOutcome): string {
-  if (leg.rows.length === 0) return 'nothing to check';
+  if (leg.rows.length === 0) return leg.leg === 'review' ? 'no review yet' : 'nothing to check';
   const blocking =
     leg.rows.find((row) => row.verdict === 'red') ?? leg.rows.find((row) => row.verdict === 'pending');
   const first =
