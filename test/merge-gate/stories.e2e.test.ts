@@ -49,9 +49,9 @@ describe('merge-gate: CI && (CD || Review), on the head commit', () => {
     ]);
     const pending = shownGate(github, headOf(pull));
     expect(pending).toMatchObject({ status: 'in_progress', conclusion: null });
-    expect((pending?.output as { title: string }).title).toBe(
-      'Pending: ci green · cd pending · review pending',
-    );
+    expect(pending?.output).toMatchObject({
+      title: 'Pending: ci green · cd pending · review pending',
+    });
     expect(first.summary).toContain('| ✅ | CI | green | 2 of 2 green |');
     expectClean(first, github);
 
