@@ -130,6 +130,25 @@ describe('fault proxy in front of a real registry', () => {
     expect(proxy.requests.every((r) => (r.duration ?? 0) >= 20)).toBe(true);
   });
 
+  it('holds a scripted request until a promise settles, then forwards it', async () => {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    proxy.script({ path: /\/tags\/list/, times: 1, holdUntil: released });
+    let answered = false;
+    const held = fetch(`${proxy.url}/v2/proxied/app/tags/list`).then((response) => {
+      answered = true;
+      return response.status;
+    });
+    // Other requests pass while it waits.
+    expect((await fetch(`${proxy.url}/v2/`)).status).toBe(200);
+    expect(answered).toBe(false);
+    release();
+    expect(await held).toBe(200);
+    expect(proxy.requests[0]).toMatchObject({ fault: 'delay', status: 200 });
+  });
+
   it('strips a response header and rewrites a body, with a Content-Length that fits', async () => {
     const manifestUrl = `${proxy.url}/v2/proxied/app/manifests/v1`;
     const accept = { Accept: OCI_MANIFEST };

@@ -60,6 +60,11 @@ export interface FaultAction {
   stripHeaders?: readonly string[];
   /** Wait this long first (then forward, or do the action above). */
   delayMs?: number;
+  /**
+   * Hold the request until this settles (then the delay, then forward or do the action above):
+   * to order it after something that happens elsewhere, e.g. another client's write.
+   */
+  holdUntil?: Promise<unknown>;
 }
 
 export type FaultRule = FaultMatch & FaultAction;
@@ -183,6 +188,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
 
     const rule = pickRule(method, path)?.rule;
     if (latencyMs > 0) await sleep(latencyMs);
+    if (rule?.holdUntil) {
+      record.fault = 'delay';
+      await rule.holdUntil.catch(() => undefined);
+    }
     if (rule?.delayMs) {
       record.fault = 'delay';
       await sleep(rule.delayMs);
@@ -376,9 +385,14 @@ function validateRule(rule: FaultRule): void {
     rule.rewriteBody !== undefined,
   ].filter(Boolean).length;
   if (actions > 1) throw new Error('A fault rule takes one of status, reset, corruptBody or rewriteBody');
-  if (actions === 0 && rule.delayMs === undefined && rule.stripHeaders === undefined) {
+  if (
+    actions === 0 &&
+    rule.delayMs === undefined &&
+    rule.holdUntil === undefined &&
+    rule.stripHeaders === undefined
+  ) {
     throw new Error(
-      'A fault rule needs an action: status, reset, corruptBody, rewriteBody, stripHeaders or delayMs',
+      'A fault rule needs an action: status, reset, corruptBody, rewriteBody, stripHeaders, delayMs or holdUntil',
     );
   }
   if (rule.retryAfter !== undefined && rule.status === undefined) {
