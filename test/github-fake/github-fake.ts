@@ -656,20 +656,19 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
         if (!isOurRepository(route.params)) return notFound(route.operation);
         const run = state.checkRuns.find((entry) => String(entry.id) === route.params.check_run_id);
         if (!run) return notFound(route.operation);
-        const status = route.body.status as string | undefined;
-        // GitHub keeps a completed run completed: a client that tries to reopen one is wrong.
-        if (run.status === 'completed' && status !== undefined && status !== 'completed')
-          throw new ClientMistake(
-            `check run ${run.id} is completed: GitHub keeps it completed, create a new run to show it pending`,
-          );
-        if (status !== undefined) run.status = status;
-        if (route.body.conclusion !== undefined) {
-          run.conclusion = route.body.conclusion as JsonValue;
-          run.status = 'completed';
+        // Once completed, a run's status and conclusion stay as they are (GitHub: "it's not possible
+        // to modify its status nor its conclusion further"); its output and ids still change.
+        if (run.status !== 'completed') {
+          const status = route.body.status as string | undefined;
+          if (status !== undefined) run.status = status;
+          if (route.body.conclusion !== undefined) {
+            run.conclusion = route.body.conclusion as JsonValue;
+            run.status = 'completed';
+          }
+          if (run.status === 'completed')
+            run.completed_at =
+              typeof route.body.completed_at === 'string' ? route.body.completed_at : iso(new Date());
         }
-        if (run.status === 'completed')
-          run.completed_at =
-            typeof route.body.completed_at === 'string' ? route.body.completed_at : iso(new Date());
         for (const field of ['external_id', 'details_url', 'name'] as const)
           if (typeof route.body[field] === 'string') run[field] = route.body[field] as string;
         if (route.body.output !== undefined)
@@ -1213,7 +1212,6 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
         actor,
       });
     } catch (error) {
-      if (error instanceof ClientMistake) return violation('request', [error.message]);
       return violation('response', [
         `the fake failed: ${error instanceof Error ? error.message : String(error)}`,
       ]);
@@ -1253,9 +1251,6 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
     });
   return fake;
 }
-
-/** A request GitHub's description allows but GitHub would not do as asked: the client's mistake. */
-class ClientMistake extends Error {}
 
 /** A check run's `output` as written: title, summary and text (annotations are not modelled). */
 function readOutput(value: JsonValue | undefined): {

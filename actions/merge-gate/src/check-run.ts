@@ -6,6 +6,7 @@ import { evaluationId, isEvaluationId, supersedes } from './evaluation';
 export interface ExistingRun {
   id: number;
   status: string;
+  conclusion: string | null;
   externalId?: string | null;
 }
 
@@ -42,7 +43,8 @@ const MAX_ROUNDS = 3;
  * 1. The run GitHub shows for a name is the newest created. If it holds a newer evaluation of this
  *    head (its external id, evaluation.ts), nothing is written: the newer state stays.
  * 2. Else that run is updated in place — or a new one created when there is none, or when it is
- *    completed and this state is pending (GitHub keeps a completed run completed).
+ *    completed with another conclusion than this state's (GitHub keeps a completed run's status
+ *    and conclusion: green to red, or back to pending, is a new run).
  * 3. After `settleMs`, the runs are read back. Shown is ours: done. Shown is newer: done, ours is
  *    superseded. Shown is older (an evaluation that read before ours wrote after it, or created a
  *    second run): ours is written over it, and read back again.
@@ -60,9 +62,7 @@ export async function postCheckRun(client: GitHubClient, options: PostCheckRunOp
     if (shown && !supersedes(options.headSha, options.readAt, shown.externalId))
       return { outcome: 'superseded', by: shown.externalId ?? '', writes, reads };
     const updatable =
-      shown !== undefined &&
-      isEvaluationId(shown.externalId) &&
-      (shown.status.toLowerCase() !== 'completed' || options.state.status === 'completed');
+      shown !== undefined && isEvaluationId(shown.externalId) && canShow(shown, options.state);
     const written =
       shown && updatable
         ? await client.updateCheckRun(shown.id, write)
@@ -71,7 +71,14 @@ export async function postCheckRun(client: GitHubClient, options: PostCheckRunOp
     if (options.settleMs > 0) await options.sleep(options.settleMs);
     const runs = await client.listCheckRunsForRef(options.headSha, options.name);
     reads++;
-    const now = newest(runs.map((run) => ({ id: run.id, status: run.status, externalId: run.external_id })));
+    const now = newest(
+      runs.map((run) => ({
+        id: run.id,
+        status: run.status,
+        conclusion: run.conclusion,
+        externalId: run.external_id,
+      })),
+    );
     if (!now || now.externalId === ours) {
       const run = runs.find((entry) => entry.id === now?.id) ?? written;
       return { outcome: 'written', run, writes, reads };
@@ -84,6 +91,15 @@ export async function postCheckRun(client: GitHubClient, options: PostCheckRunOp
   throw new Error(
     `The ${options.name} check run on ${options.headSha.slice(0, 7)} kept being rewritten by other evaluations (${MAX_ROUNDS} rounds): re-run the job.`,
   );
+}
+
+/**
+ * Whether updating `run` can show `state`: a run in progress can take any state; a completed one
+ * only its own status and conclusion again (GitHub keeps them once completed), with new output.
+ */
+function canShow(run: ExistingRun, state: CheckRunState): boolean {
+  if (run.status.toLowerCase() !== 'completed') return true;
+  return state.status === 'completed' && run.conclusion?.toLowerCase() === state.conclusion;
 }
 
 /** The run GitHub shows for a name: the newest created, i.e. the highest id. */

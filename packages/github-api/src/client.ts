@@ -302,8 +302,8 @@ export class GitHubClient {
   }
 
   /**
-   * Rewrites a check run's state and output. GitHub keeps a completed run completed: to show a
-   * pending state again, create a new run. Needs `checks: write`.
+   * Rewrites a check run's state and output. Once completed, GitHub keeps a run's status and
+   * conclusion: to show another, create a new run. Needs `checks: write`.
    */
   async updateCheckRun(checkRunId: number, write: CheckRunWrite): Promise<CheckRun> {
     return (await this.#json({
