@@ -1,6 +1,7 @@
 import { benchBackcompatMatrix } from './backcompat-matrix';
 import { benchBuildBySha } from './build-by-sha';
 import { benchColdStart } from './cold-start';
+import { benchMergeGate } from './merge-gate';
 import { benchPromote } from './promote';
 import { benchRetag } from './retag';
 
@@ -10,6 +11,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'build-by-sha': benchBuildBySha,
   'backcompat-matrix': benchBackcompatMatrix,
   'cold-start': benchColdStart,
+  'merge-gate': benchMergeGate,
 };
 
 /**
