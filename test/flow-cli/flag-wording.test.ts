@@ -77,6 +77,11 @@ const ACTION_ONLY: { file: string; text: string; reason: string }[] = [
     reason: "GraphQL's argument name in a document sent to GitHub, never printed",
   },
   {
+    file: 'packages/github-api/src/client.ts',
+    text: 'disablePullRequestAutoMerge(input:',
+    reason: "GraphQL's argument name in a document sent to GitHub, never printed",
+  },
+  {
     file: 'packages/github-api/src/required-checks.ts',
     text: 'its workflow failed to start: fix the workflow',
     reason:
