@@ -280,6 +280,18 @@ describe('a hurried input error, raised before anything is asked of anyone, stil
       reason: 'Input "policy"',
     },
     {
+      uses: 'merge-gate',
+      inputs: { 'ci-checks': 'build\ntest', approvals: 'two' },
+      row: '| `approvals` | `two` |',
+      reason: 'Input "approvals" must be a whole number from 1 to 20, got "two".',
+    },
+    {
+      uses: 'risk',
+      inputs: { 'set-labels': 'yes' },
+      row: '| `set-labels` | `yes` |',
+      reason: 'Input "set-labels" must be true or false, got "yes".',
+    },
+    {
       uses: 'npm-publish-gate',
       inputs: { registry: 'http://127.0.0.1:9/', token: NPM_TOKEN, 'dist-tag': 'v1.2.3' },
       row: '| `dist-tag` | `v1.2.3` |',

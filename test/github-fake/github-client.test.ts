@@ -540,6 +540,192 @@ describe('GraphQL against the fake, checked against GitHub’s schema', () => {
   });
 });
 
+describe('the merge gate’s calls', () => {
+  test('check runs: created, updated to completed, a completed one keeps its conclusion, listed by name', async () => {
+    const sha = fake.seed.ref('flow/gate-runs');
+    const github = client();
+    const output = { title: 'Pending', summary: 'waiting for CI', text: 'rows' };
+    const created = await github.createCheckRun('Merge gate', sha, {
+      state: { status: 'in_progress' },
+      externalId: 'merge-gate/1',
+      output,
+    });
+    expect(created).toMatchObject({
+      name: 'Merge gate',
+      head_sha: sha,
+      status: 'in_progress',
+      external_id: 'merge-gate/1',
+    });
+    const green = await github.updateCheckRun(created.id, {
+      state: { status: 'completed', conclusion: 'success' },
+      externalId: 'merge-gate/2',
+      output: { title: 'Green', summary: 'all green' },
+    });
+    expect(green).toMatchObject({ status: 'completed', conclusion: 'success', external_id: 'merge-gate/2' });
+    expect(green.completed_at).toMatch(/^\d{4}-/);
+    // GitHub keeps a completed run's conclusion: only the output and ids change.
+    const again = await github.updateCheckRun(created.id, {
+      state: { status: 'completed', conclusion: 'failure' },
+      externalId: 'merge-gate/3',
+      output: { title: 'Red', summary: 'a test failed' },
+    });
+    expect(again).toMatchObject({
+      conclusion: 'success',
+      external_id: 'merge-gate/3',
+      output: { title: 'Red' },
+    });
+    fake.seed.checkRun({ name: 'build', head_sha: sha });
+    const red = await github.createCheckRun('Merge gate', sha, {
+      state: { status: 'completed', conclusion: 'failure' },
+      output: { title: 'Red', summary: 'a test failed' },
+    });
+    const runs = await github.listCheckRunsForRef(sha, 'Merge gate');
+    expect(runs.map((run) => [run.id, run.conclusion])).toEqual([
+      [red.id, 'failure'],
+      [created.id, 'success'],
+    ]);
+  });
+
+  test('pull requests of a commit: the open ones whose commits include it', async () => {
+    const pull = fake.seed.pullRequest({
+      title: 'feat: x',
+      body: null,
+      head: 'flow/of-commit',
+      base: 'main',
+    });
+    const head = String((pull.head as { sha: string }).sha);
+    fake.seed.pullRequest({
+      title: 'old',
+      body: null,
+      head: 'flow/closed',
+      base: 'main',
+      headSha: head,
+      state: 'closed',
+    });
+    const found = await client().listPullRequestsForCommit(head);
+    expect(found.map((entry) => entry.number)).toEqual([pull.number]);
+    expect(await client().listPullRequestsForCommit(shaOf('nowhere'))).toEqual([]);
+  });
+
+  test('every changed file of a pull request over pages, a rename with its old path; compare shows the same', async () => {
+    const files = Array.from({ length: 230 }, (_, index) => ({
+      path: `src/f${index}.ts`,
+      additions: index,
+      deletions: 1,
+    }));
+    files.push({ path: 'lib/moved.ts', additions: 0, deletions: 0, previousPath: 'src/old.ts' } as never);
+    const pull = fake.seed.pullRequest({
+      title: 'feat: big',
+      body: null,
+      head: 'flow/big',
+      base: 'main',
+      files,
+    });
+    const start = fake.requests.length;
+    const listed = await client().listPullRequestFiles(Number(pull.number));
+    expect(listed).toHaveLength(231);
+    expect(listed.at(-1)).toMatchObject({
+      filename: 'lib/moved.ts',
+      status: 'renamed',
+      previous_filename: 'src/old.ts',
+    });
+    expect(requestsSince(start).map((request) => request.operationId)).toEqual([
+      'pulls/list-files',
+      'pulls/list-files',
+      'pulls/list-files',
+    ]);
+    const comparison = await client().compareCommits('main', String((pull.head as { sha: string }).sha));
+    expect(comparison.files?.map((file) => [file.filename, file.patch])).toEqual(
+      listed.map((file) => [file.filename, file.patch]),
+    );
+  });
+
+  test('labels: added (created when new), removed by an encoded name, a missing one no error', async () => {
+    const pull = fake.seed.pullRequest({
+      title: 'feat: labels',
+      body: null,
+      head: 'flow/labels',
+      base: 'main',
+    });
+    const number = Number(pull.number);
+    const github = client();
+    await github.addLabels(number, ['risk:low', 'size:S']);
+    const start = fake.requests.length;
+    await github.removeLabel(number, 'risk:low');
+    await github.removeLabel(number, 'risk:low');
+    expect(requestsSince(start).map((request) => [request.url, request.status])).toEqual([
+      [`/repos/acme/api/issues/${number}/labels/risk%3Alow`, 200],
+      [`/repos/acme/api/issues/${number}/labels/risk%3Alow`, 404],
+    ]);
+    expect((pull.labels as { name: string }[]).map((label) => label.name)).toEqual(['size:S']);
+    expect(
+      fake.state.issueEvents
+        .get(number)
+        ?.map((event) => [event.event, (event.actor as { login: string }).login]),
+    ).toEqual([
+      ['labeled', 'github-actions[bot]'],
+      ['labeled', 'github-actions[bot]'],
+      ['unlabeled', 'github-actions[bot]'],
+    ]);
+  });
+
+  test('merge with the head sha: another sha is refused 409, a blocked one 405, then merged once', async () => {
+    const pull = fake.seed.pullRequest({
+      title: 'feat: merge',
+      body: null,
+      head: 'flow/merge',
+      base: 'main',
+    });
+    const number = Number(pull.number);
+    const head = String((pull.head as { sha: string }).sha);
+    const github = client();
+    const moved = await failure(
+      github.mergePullRequest(number, { sha: shaOf('older'), mergeMethod: 'MERGE' }),
+    );
+    expect(moved).toMatchObject({
+      status: 409,
+      githubMessage: 'Head branch was modified. Review and try the merge again.',
+    });
+    const blocked = await failure(github.mergePullRequest(number, { sha: head, mergeMethod: 'MERGE' }));
+    expect(blocked.status).toBe(405);
+    fake.state.requiredApprovingReviews = 0;
+    try {
+      const merged = await github.mergePullRequest(number, { sha: head, mergeMethod: 'SQUASH' });
+      expect(merged).toMatchObject({ merged: true, message: 'Pull Request successfully merged' });
+      expect(fake.state.merges.at(-1)).toEqual({
+        number,
+        sha: merged.sha,
+        mergeMethod: 'squash',
+        actor: 'github-actions[bot]',
+      });
+      expect(
+        (await failure(github.mergePullRequest(number, { sha: head, mergeMethod: 'SQUASH' }))).status,
+      ).toBe(405);
+    } finally {
+      fake.state.requiredApprovingReviews = 1;
+    }
+  });
+
+  test('disableAutoMerge turns it off again', async () => {
+    const pull = fake.seed.pullRequest({
+      title: 'feat: off',
+      body: null,
+      head: 'flow/auto-off',
+      base: 'main',
+    });
+    fake.state.repository.allow_auto_merge = true;
+    try {
+      const github = client();
+      await github.enableAutoMerge(String(pull.node_id), 'MERGE');
+      await github.disableAutoMerge(String(pull.node_id));
+      expect(fake.state.autoMergeRequests.has(Number(pull.number))).toBe(false);
+      expect(pull.auto_merge).toBeNull();
+    } finally {
+      fake.state.repository.allow_auto_merge = false;
+    }
+  });
+});
+
 describe('retries', () => {
   /** The gaps between the requests the fake received since `start`, in ms. */
   function gapsSince(start: number): number[] {
