@@ -1,6 +1,7 @@
-import type { Logger } from '@flow-actions/action-kit';
-import type { GitHubClient } from '@flow-actions/github-api';
-import type { EventTarget } from './event';
+import { type ActionContext, ConfigurationError, type Logger } from '@flow-actions/action-kit';
+import { readEventContext } from '@flow-actions/commit-identity';
+import { GitHubClient } from '@flow-actions/github-api';
+import { type EventTarget, eventTarget, type GateEventPayload } from './event';
 import { type Policy, type PolicyInputs, parsePolicy } from './policy';
 import { classifyRisk, type RiskAssessment } from './risk';
 import { type PullRequestState, readFileAtBaseAndHead, readPullRequestState } from './state-query';
@@ -14,11 +15,33 @@ export interface Assessment {
 }
 
 /**
+ * What both steps start from: a GitHub client with the step's token, what the event says, and the
+ * open pull requests it is about.
+ */
+export async function readEventPullRequests(
+  context: ActionContext,
+  token: string | undefined,
+): Promise<{ client: GitHubClient; target: EventTarget; numbers: number[] }> {
+  const repository = process.env.GITHUB_REPOSITORY;
+  if (!repository) throw new ConfigurationError('GITHUB_REPOSITORY is not set: run the step in a workflow.');
+  const event = await readEventContext();
+  const target = eventTarget(event.eventName, event.payload as GateEventPayload, repository);
+  context.describeRequest('event', `${event.eventName} (${target.source})`);
+  const client = new GitHubClient({
+    token: token ?? '',
+    repository,
+    masker: context.masker,
+    logger: context.logger,
+  });
+  return { client, target, numbers: await findPullRequests(client, target, context.logger) };
+}
+
+/**
  * The open pull requests an event is about: those it names, else those whose head is its commit
  * (a status, a deployment, a fork's check or workflow run). Several pull requests can share a
  * head commit; each is decided.
  */
-export async function findPullRequests(
+async function findPullRequests(
   client: GitHubClient,
   target: EventTarget,
   logger: Logger,
@@ -35,18 +58,24 @@ export async function findPullRequests(
 }
 
 /**
- * Reads a pull request, its base branch's policy (with the inputs) and computes its risk. The
- * toggles file is read at base and head only when the pull request changes it: one more query.
+ * Reads a pull request, its base branch's policy (with the inputs) and computes its risk; a
+ * closed or merged one is left alone (an event can come after the merge). The toggles file is
+ * read at base and head only when the pull request changes it: one more query.
  */
 export async function assessPullRequest(
   client: GitHubClient,
   request: { number: number; policyPath: string; policyInputs: PolicyInputs; mergeGroupSha?: string },
-): Promise<Assessment> {
+  logger: Logger,
+): Promise<Assessment | undefined> {
   const state = await readPullRequestState(client, {
     number: request.number,
     policyPath: request.policyPath,
     ...(request.mergeGroupSha ? { mergeGroupSha: request.mergeGroupSha } : {}),
   });
+  if (state.state !== 'OPEN') {
+    logger.info(`#${request.number} is ${state.state.toLowerCase()}: nothing to decide.`);
+    return undefined;
+  }
   const policy = parsePolicy({
     ...(state.policyFile ? { file: state.policyFile } : {}),
     inputs: request.policyInputs,

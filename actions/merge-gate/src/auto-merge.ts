@@ -63,6 +63,12 @@ export async function applyAutoMerge(
       writes: 0,
     };
   if (enabled) return { outcome: 'enabled', message: 'Auto-merge is on already.', writes: 0 };
+  if (state.isDraft)
+    return {
+      outcome: 'waiting',
+      message: 'Not merged: a draft does not merge; mark it ready for review.',
+      writes: 0,
+    };
   const method = state.mergeMethods[0];
   if (!method)
     return { outcome: 'waiting', message: 'Not merged: the repository allows no merge method.', writes: 0 };

@@ -1,18 +1,10 @@
-import {
-  type ActionContext,
-  ConfigurationError,
-  type FailureReport,
-  runAction,
-  SummaryBuilder,
-} from '@flow-actions/action-kit';
-import { readEventContext } from '@flow-actions/commit-identity';
+import { type ActionContext, type FailureReport, runAction, SummaryBuilder } from '@flow-actions/action-kit';
 import { GitHubClient, isGitHubApiError } from '@flow-actions/github-api';
-import { type Assessment, assessPullRequest, findPullRequests } from './assess';
+import { type Assessment, assessPullRequest, readEventPullRequests } from './assess';
 import { type AutoMergeResult, applyAutoMerge } from './auto-merge';
 import { findOnlyBaseMergedSince } from './base-merge';
 import { type PostOutcome, postCheckRun } from './check-run';
 import { decideMergeGate, type GateDecision } from './decide';
-import { eventTarget, type GateEventPayload } from './event';
 import { getInputs, type Inputs, OUTPUTS } from './inputs';
 import { gateCheckRunState, renderGateCheck } from './render';
 
@@ -35,27 +27,15 @@ export const FAILURE_REPORT: FailureReport = {
 export function run(): Promise<void> {
   return runAction(FAILURE_REPORT, async (context) => {
     const inputs = getInputs(context.inputs, context.masker);
-    const repository = process.env.GITHUB_REPOSITORY;
-    if (!repository)
-      throw new ConfigurationError('GITHUB_REPOSITORY is not set: run the gate in a workflow.');
-    const event = await readEventContext();
-    const target = eventTarget(event.eventName, event.payload as GateEventPayload, repository);
-    context.describeRequest('event', `${event.eventName} (${target.source})`);
-    const client = new GitHubClient({
-      token: inputs.githubToken ?? '',
-      repository,
-      masker: context.masker,
-      logger: context.logger,
-    });
+    const { client, target, numbers } = await readEventPullRequests(context, inputs.githubToken);
     const merger = inputs.mergeToken
       ? new GitHubClient({
           token: inputs.mergeToken,
-          repository,
+          repository: `${client.owner}/${client.repo}`,
           masker: context.masker,
           logger: context.logger,
         })
       : client;
-    const numbers = await findPullRequests(client, target, context.logger);
     for (const [index, number] of numbers.entries()) {
       context.describeRequest('pull request', `#${number}`);
       await evaluate(context, {
@@ -82,12 +62,17 @@ interface Evaluation {
 
 async function evaluate(context: ActionContext, evaluation: Evaluation): Promise<void> {
   const { client, inputs, number } = evaluation;
-  const assessment = await assessPullRequest(client, {
-    number,
-    policyPath: inputs.policyFile,
-    policyInputs: inputs.policy,
-    ...(evaluation.mergeGroupSha ? { mergeGroupSha: evaluation.mergeGroupSha } : {}),
-  });
+  const assessment = await assessPullRequest(
+    client,
+    {
+      number,
+      policyPath: inputs.policyFile,
+      policyInputs: inputs.policy,
+      ...(evaluation.mergeGroupSha ? { mergeGroupSha: evaluation.mergeGroupSha } : {}),
+    },
+    context.logger,
+  );
+  if (!assessment) return;
   const { state, policy, risk } = assessment;
   const baseMerged = await findOnlyBaseMergedSince(client, state.snapshot, policy.review);
   state.requests.rest += baseMerged.compared;

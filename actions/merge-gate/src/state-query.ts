@@ -16,6 +16,12 @@ import type {
  * and the repository's merge settings. Connections longer than a page are read on with further
  * requests (see readPullRequestState).
  */
+const CONTEXT_FRAGMENT = `fragment GateContext on StatusCheckRollupContext {
+  __typename
+  ... on CheckRun { databaseId name status conclusion startedAt completedAt detailsUrl url externalId }
+  ... on StatusContext { context state description targetUrl createdAt }
+}`;
+
 const CHECKS_FRAGMENT = `fragment GateChecks on Commit {
   oid
   statusCheckRollup {
@@ -31,11 +37,7 @@ const CHECKS_FRAGMENT = `fragment GateChecks on Commit {
     }
   }
 }
-fragment GateContext on StatusCheckRollupContext {
-  __typename
-  ... on CheckRun { databaseId name status conclusion startedAt completedAt detailsUrl url externalId }
-  ... on StatusContext { context state description targetUrl createdAt }
-}`;
+${CONTEXT_FRAGMENT}`;
 
 const REVIEW_FIELDS = `pageInfo { hasNextPage endCursor }
       nodes {
@@ -54,9 +56,9 @@ export const STATE_QUERY = `query MergeGateState($owner: String!, $name: String!
   repository(owner: $owner, name: $name) {
     mergeCommitAllowed squashMergeAllowed rebaseMergeAllowed autoMergeAllowed
     pullRequest(number: $number) {
-      id number url state isDraft isCrossRepository mergeStateStatus
+      id number state isDraft isCrossRepository
       author { __typename login }
-      headRefName headRefOid baseRefName
+      headRefOid baseRefName
       autoMergeRequest { mergeMethod }
       baseRef {
         target {
@@ -106,11 +108,7 @@ const MORE_CONTEXTS_QUERY = `query MergeGateMoreChecks($owner: String!, $name: S
     }
   }
 }
-fragment GateContext on StatusCheckRollupContext {
-  __typename
-  ... on CheckRun { databaseId name status conclusion startedAt completedAt detailsUrl url externalId }
-  ... on StatusContext { context state description targetUrl createdAt }
-}`;
+${CONTEXT_FRAGMENT}`;
 
 const MORE_REVIEWS_QUERY = `query MergeGateMoreReviews($owner: String!, $name: String!, $number: Int!, $after: String!) {
   repository(owner: $owner, name: $name) {
@@ -211,13 +209,10 @@ interface StateAnswer {
     pullRequest: {
       id: string;
       number: number;
-      url: string;
       state: string;
       isDraft: boolean;
       isCrossRepository: boolean;
-      mergeStateStatus: string;
       author: Login | null;
-      headRefName: string;
       headRefOid: string;
       baseRefName: string;
       autoMergeRequest: { mergeMethod: PullRequestMergeMethod } | null;
@@ -260,19 +255,16 @@ export interface PullRequestState {
   /** The node id, for auto-merge. */
   id: string;
   number: number;
-  url: string;
   /** `OPEN`, `CLOSED` or `MERGED`. */
   state: string;
+  /** A draft never merges. */
   isDraft: boolean;
   /** A fork's pull request: its events get a read-only token. */
   isCrossRepository: boolean;
-  /** GitHub's `mergeStateStatus`, e.g. `CLEAN`, `BLOCKED`. */
-  mergeStateStatus: string;
   autoMergeRequest: { mergeMethod: PullRequestMergeMethod } | null;
   /** The merge methods the repository allows, in the order the gate prefers them. */
   mergeMethods: PullRequestMergeMethod[];
   autoMergeAllowed: boolean;
-  headRef: string;
   /** The pull request's own head commit. */
   headSha: string;
   baseRef: string;
@@ -488,17 +480,14 @@ export async function readPullRequestState(
     readAt,
     id: pull.id,
     number: pull.number,
-    url: pull.url,
     state: pull.state,
     isDraft: pull.isDraft,
     isCrossRepository: pull.isCrossRepository,
-    mergeStateStatus: pull.mergeStateStatus,
     autoMergeRequest: pull.autoMergeRequest,
     mergeMethods: MERGE_METHOD_ORDER.filter(([, setting]) => answer.repository[setting] === true).map(
       ([method]) => method,
     ),
     autoMergeAllowed: answer.repository.autoMergeAllowed,
-    headRef: pull.headRefName,
     headSha: pull.headRefOid,
     baseRef: pull.baseRefName,
     baseSha: base?.oid,

@@ -1,15 +1,7 @@
-import {
-  type ActionContext,
-  ConfigurationError,
-  type FailureReport,
-  runAction,
-  SummaryBuilder,
-} from '@flow-actions/action-kit';
-import { readEventContext } from '@flow-actions/commit-identity';
-import { GitHubClient, isGitHubApiError } from '@flow-actions/github-api';
-import { type Assessment, assessPullRequest, findPullRequests } from '@flow-actions/merge-gate/assess';
+import { type ActionContext, type FailureReport, runAction, SummaryBuilder } from '@flow-actions/action-kit';
+import { type GitHubClient, isGitHubApiError } from '@flow-actions/github-api';
+import { type Assessment, assessPullRequest, readEventPullRequests } from '@flow-actions/merge-gate/assess';
 import { postCheckRun } from '@flow-actions/merge-gate/check-run';
-import { eventTarget, type GateEventPayload } from '@flow-actions/merge-gate/event';
 import { renderRiskCheck } from '@flow-actions/merge-gate/render';
 import { getRiskInputs, RISK_OUTPUTS, type RiskInputs } from './inputs';
 
@@ -23,28 +15,16 @@ export const FAILURE_REPORT: FailureReport = {
 export function run(): Promise<void> {
   return runAction(FAILURE_REPORT, async (context) => {
     const inputs = getRiskInputs(context.inputs, context.masker);
-    const repository = process.env.GITHUB_REPOSITORY;
-    if (!repository)
-      throw new ConfigurationError('GITHUB_REPOSITORY is not set: run the risk step in a workflow.');
-    const event = await readEventContext();
-    // A merge group is about the pull request it tests: its risk is that pull request's.
-    const target = eventTarget(event.eventName, event.payload as GateEventPayload, repository);
-    context.describeRequest('event', `${event.eventName} (${target.source})`);
-    const client = new GitHubClient({
-      token: inputs.githubToken ?? '',
-      repository,
-      masker: context.masker,
-      logger: context.logger,
-    });
-    const numbers = await findPullRequests(client, target, context.logger);
+    // A merge group is about the pull request it tests: its risk is that pull request's, on its head.
+    const { client, numbers } = await readEventPullRequests(context, inputs.githubToken);
     for (const [index, number] of numbers.entries()) {
       context.describeRequest('pull request', `#${number}`);
-      const assessment = await assessPullRequest(client, {
-        number,
-        policyPath: inputs.policyFile,
-        policyInputs: inputs.policy,
-      });
-      await report(context, client, inputs, assessment, index === 0);
+      const assessment = await assessPullRequest(
+        client,
+        { number, policyPath: inputs.policyFile, policyInputs: inputs.policy },
+        context.logger,
+      );
+      if (assessment) await report(context, client, inputs, assessment, index === 0);
     }
   });
 }
