@@ -205,6 +205,32 @@ describe('merge-gate finds the pull request of every event', () => {
     expectClean(run, world);
   });
 
+  it('a wrong token with odd characters: one line saying so, the token nowhere, encoded or not', async () => {
+    const { world, pull } = await greenPull();
+    const wrong = 'ghp_wr0ng"\'+/=%2F token';
+    const run = await runStep('merge-gate', world, {
+      payload: pullRequestEvent(pull),
+      token: wrong,
+      inputs: { 'merge-token': `${wrong}-app` },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([
+      "GitHub GraphQL query MergeGateState answered 401: Bad credentials — the token is missing, invalid or expired: pass a valid token in the step's `github-token` input (default: github.token) (https://docs.github.com/rest)",
+    ]);
+    for (const secret of [
+      wrong,
+      `${wrong}-app`,
+      encodeURIComponent(wrong),
+      Buffer.from(wrong).toString('base64'),
+    ]) {
+      expect(run.log).not.toContain(secret);
+      expect(run.stderr).not.toContain(secret);
+      expect(run.summary).not.toContain(secret);
+    }
+    expect(run.masks).toEqual(expect.arrayContaining([wrong, `${wrong}-app`]));
+    expect(gateRuns(world, headOf(pull))).toEqual([]);
+  });
+
   it('an event the gate cannot read a pull request from is refused in one line', async () => {
     github = await startWorld();
     const run = await runStep('merge-gate', github, {
