@@ -74,6 +74,8 @@ describe('risk, from the change itself', () => {
     const number = Number(pull.number);
     github.seed.label(number, 'risk:high', 'someone');
     github.seed.label(number, 'needs-docs', 'someone');
+    // The permissions its README asks for are enough: no checks, statuses or deployments are read.
+    github.permissions = { contents: 'read', 'pull-requests': 'read', checks: 'write', issues: 'write' };
     const run = await runStep('risk', github, { payload: pullRequestEvent(pull) });
     expect(run.outputs).toMatchObject({ risk: 'low', labels: '["risk:low","size:S"]' });
     expect(labelsOf(github, number)).toEqual(['needs-docs', 'risk:low', 'size:S']);
@@ -169,14 +171,7 @@ describe('risk, from the change itself', () => {
   it('a fork’s read-only token: the outputs and the summary, and plain words on why nothing was written', async () => {
     github = await startWorld(POLICY);
     const pull = openPull(github, { forkOwner: 'mallory', author: 'mallory' });
-    github.permissions = {
-      checks: 'read',
-      contents: 'read',
-      'pull-requests': 'read',
-      statuses: 'read',
-      deployments: 'read',
-      issues: 'read',
-    };
+    github.permissions = { checks: 'read', contents: 'read', 'pull-requests': 'read', issues: 'read' };
     const run = await runStep('risk', github, { payload: pullRequestEvent(pull, 'opened', 'mallory') });
     expect(run.exitCode).toBe(0);
     expect(run.outputs).toMatchObject({ risk: 'low', labels: '["risk:low","size:S"]', 'check-run-url': '' });

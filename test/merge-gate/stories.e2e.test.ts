@@ -33,6 +33,14 @@ describe('merge-gate: CI && (CD || Review), on the head commit', () => {
     github = await startWorld();
     const pull = openPull(github);
     ciChecks(github, headOf(pull));
+    // The permissions its README asks for are enough.
+    github.permissions = {
+      checks: 'write',
+      'pull-requests': 'read',
+      contents: 'read',
+      statuses: 'read',
+      deployments: 'read',
+    };
     const first = await gate(pullRequestEvent(pull));
     expect(first.errors).toEqual([]);
     expect(first.exitCode).toBe(0);

@@ -64,12 +64,20 @@ async function findPullRequests(
  */
 export async function assessPullRequest(
   client: GitHubClient,
-  request: { number: number; policyPath: string; policyInputs: PolicyInputs; mergeGroupSha?: string },
+  request: {
+    number: number;
+    policyPath: string;
+    policyInputs: PolicyInputs;
+    mergeGroupSha?: string;
+    /** Read checks, statuses and deployments too (the gate does, the risk step does not). */
+    withChecks: boolean;
+  },
   logger: Logger,
 ): Promise<Assessment | undefined> {
   const state = await readPullRequestState(client, {
     number: request.number,
     policyPath: request.policyPath,
+    withChecks: request.withChecks,
     ...(request.mergeGroupSha ? { mergeGroupSha: request.mergeGroupSha } : {}),
   });
   if (state.state !== 'OPEN') {

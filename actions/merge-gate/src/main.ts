@@ -68,6 +68,7 @@ async function evaluate(context: ActionContext, evaluation: Evaluation): Promise
       number,
       policyPath: inputs.policyFile,
       policyInputs: inputs.policy,
+      withChecks: true,
       ...(evaluation.mergeGroupSha ? { mergeGroupSha: evaluation.mergeGroupSha } : {}),
     },
     context.logger,

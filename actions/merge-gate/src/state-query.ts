@@ -23,7 +23,6 @@ const CONTEXT_FRAGMENT = `fragment GateContext on StatusCheckRollupContext {
 }`;
 
 const CHECKS_FRAGMENT = `fragment GateChecks on Commit {
-  oid
   statusCheckRollup {
     contexts(first: 100) {
       pageInfo { hasNextPage endCursor }
@@ -52,7 +51,7 @@ const COMMIT_FIELDS = `pageInfo { hasNextPage endCursor }
 
 const BLOB = '{ object { ... on Blob { text isTruncated } } }';
 
-export const STATE_QUERY = `query MergeGateState($owner: String!, $name: String!, $number: Int!, $policyPath: String!, $checksSha: GitObjectID, $inMergeQueue: Boolean!) {
+export const STATE_QUERY = `query MergeGateState($owner: String!, $name: String!, $number: Int!, $policyPath: String!, $checksSha: GitObjectID, $inMergeQueue: Boolean!, $withChecks: Boolean!) {
   repository(owner: $owner, name: $name) {
     mergeCommitAllowed squashMergeAllowed rebaseMergeAllowed autoMergeAllowed
     pullRequest(number: $number) {
@@ -86,10 +85,10 @@ export const STATE_QUERY = `query MergeGateState($owner: String!, $name: String!
       ${COMMIT_FIELDS}
       }
       head: commits(last: 1) {
-        nodes { commit { ...GateChecks author { user { login } } committer { user { login } } } }
+        nodes { commit { oid ...GateChecks @include(if: $withChecks) author { user { login } } committer { user { login } } } }
       }
     }
-    mergeQueueCommit: object(oid: $checksSha) @include(if: $inMergeQueue) { ...GateChecks }
+    mergeQueueCommit: object(oid: $checksSha) @include(if: $inMergeQueue) { ... on Commit { oid ...GateChecks } }
   }
 }
 ${CHECKS_FRAGMENT}`;
@@ -169,8 +168,9 @@ type ContextNode =
     };
 interface ChecksCommit {
   oid: string;
-  statusCheckRollup: { contexts: Page<ContextNode> } | null;
-  deployments: {
+  /** Absent when the query leaves the checks out. */
+  statusCheckRollup?: { contexts: Page<ContextNode> } | null;
+  deployments?: {
     nodes: {
       databaseId: number;
       environment: string;
@@ -283,6 +283,11 @@ export interface PullRequestState {
 
 export interface StateRequest {
   number: number;
+  /**
+   * Read the checks, statuses and deployments (needs `checks: read`, `statuses: read`,
+   * `deployments: read`); the risk step does not. Default: true.
+   */
+  withChecks?: boolean;
   /** The policy file's path, read from the base branch. */
   policyPath: string;
   /** For `merge_group`: the queue's commit, whose checks count. */
@@ -327,8 +332,11 @@ export async function readPullRequestState(
       policyPath: request.policyPath,
       checksSha: request.mergeGroupSha ?? null,
       inMergeQueue: request.mergeGroupSha !== undefined,
+      withChecks: request.withChecks !== false,
     },
-    'pull-requests: read, checks: read, statuses: read, deployments: read, contents: read',
+    request.withChecks === false
+      ? 'pull-requests: read, contents: read'
+      : 'pull-requests: read, checks: read, statuses: read, deployments: read, contents: read',
   );
   const pull = answer.repository.pullRequest;
   if (!pull) throw new Error(`Pull request #${request.number} was not found in ${owner}/${name}.`);
@@ -431,7 +439,7 @@ export async function readPullRequestState(
         targetUrl: node.targetUrl,
         updatedAt: node.createdAt,
       });
-  const deployments: SnapshotDeployment[] = checksCommit.deployments.nodes.map((deployment) => ({
+  const deployments: SnapshotDeployment[] = (checksCommit.deployments?.nodes ?? []).map((deployment) => ({
     id: deployment.databaseId,
     environment: deployment.environment,
     sha: deployment.commitOid,

@@ -21,7 +21,8 @@ export function run(): Promise<void> {
       context.describeRequest('pull request', `#${number}`);
       const assessment = await assessPullRequest(
         client,
-        { number, policyPath: inputs.policyFile, policyInputs: inputs.policy },
+        // The risk reads no checks or deployments: no permission for them is needed.
+        { number, policyPath: inputs.policyFile, policyInputs: inputs.policy, withChecks: false },
         context.logger,
       );
       if (assessment) await report(context, client, inputs, assessment, index === 0);
@@ -53,7 +54,12 @@ async function report(
       readAt: state.readAt,
       state: { status: 'completed', conclusion: 'neutral' },
       output,
-      existing: state.snapshot.checkRuns.filter((run) => run.name === inputs.checkName),
+      existing: (await client.listCheckRunsForRef(state.headSha, inputs.checkName)).map((run) => ({
+        id: run.id,
+        status: run.status,
+        conclusion: run.conclusion,
+        externalId: run.external_id,
+      })),
       settleMs: 0,
       sleep: async () => {},
       logger: context.logger,
