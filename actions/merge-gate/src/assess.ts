@@ -91,7 +91,6 @@ export async function assessPullRequest(
   const togglesPath = policy.risk.toggles.file;
   let togglesFile: TogglesFileChange | undefined;
   if (togglesPath && state.baseSha && state.snapshot.files.some((file) => file.path === togglesPath)) {
-    state.requests.graphql++;
     togglesFile = {
       path: togglesPath,
       ...(await readFileAtBaseAndHead(client, togglesPath, state.baseSha, state.headSha)),

@@ -10,8 +10,6 @@ export interface AutoMergeResult {
   outcome: AutoMergeOutcome;
   /** One line for the log and the summary. */
   message: string;
-  /** Requests sent with the merge token. */
-  writes: number;
 }
 
 /** GitHub's answer when auto-merge is asked for a pull request that can merge now. */
@@ -44,49 +42,42 @@ export async function applyAutoMerge(
     return {
       outcome: 'off',
       message: 'In the merge queue: GitHub merges it once the queue’s checks pass.',
-      writes: 0,
     };
   if (!decision.autoMerge.eligible) {
-    if (!enabled)
-      return { outcome: 'off', message: `No auto-merge: ${decision.autoMerge.reason}.`, writes: 0 };
+    if (!enabled) return { outcome: 'off', message: `No auto-merge: ${decision.autoMerge.reason}.` };
     await merger.disableAutoMerge(state.id);
     return {
       outcome: 'off',
       message: `Auto-merge turned off: ${decision.autoMerge.reason} (it was on from an earlier evaluation).`,
-      writes: 1,
     };
   }
   if (decision.verdict !== 'green')
     return {
       outcome: 'waiting',
       message: `Auto-merge waits for the gate to turn green (${decision.verdict} now)${enabled ? '; it is on already' : ''}.`,
-      writes: 0,
     };
-  if (enabled) return { outcome: 'enabled', message: 'Auto-merge is on already.', writes: 0 };
+  if (enabled) return { outcome: 'enabled', message: 'Auto-merge is on already.' };
   if (state.isDraft)
     return {
       outcome: 'waiting',
       message: 'Not merged: a draft does not merge; mark it ready for review.',
-      writes: 0,
     };
   const method = state.mergeMethods[0];
-  if (!method)
-    return { outcome: 'waiting', message: 'Not merged: the repository allows no merge method.', writes: 0 };
+  if (!method) return { outcome: 'waiting', message: 'Not merged: the repository allows no merge method.' };
   const tokenNote = options.separateMergeToken
     ? ''
     : ' With GITHUB_TOKEN the merge starts no push workflow: pass a GitHub App token as merge-token so main’s workflow runs.';
   if (!state.autoMergeAllowed)
-    return mergeNow(merger, state, method, 0, tokenNote, 'the repository does not allow auto-merge');
+    return mergeNow(merger, state, method, tokenNote, 'the repository does not allow auto-merge');
   try {
     await merger.enableAutoMerge(state.id, method);
     return {
       outcome: 'enabled',
       message: `Auto-merge enabled (${method.toLowerCase()}): GitHub merges once the branch's other requirements hold.${tokenNote}`,
-      writes: 1,
     };
   } catch (error) {
     if (!isGitHubApiError(error) || !CLEAN_STATUS.test(error.githubMessage ?? error.message)) throw error;
-    return mergeNow(merger, state, method, 1, tokenNote, 'GitHub answered that it is in clean status');
+    return mergeNow(merger, state, method, tokenNote, 'GitHub answered that it is in clean status');
   }
 }
 
@@ -94,7 +85,6 @@ async function mergeNow(
   merger: GitHubClient,
   state: PullRequestState,
   method: PullRequestMergeMethod,
-  writes: number,
   tokenNote: string,
   why: string,
 ): Promise<AutoMergeResult> {
@@ -103,7 +93,6 @@ async function mergeNow(
     return {
       outcome: 'merged',
       message: `Merged (${method.toLowerCase()}) as ${merged.sha.slice(0, 7)}, at head ${state.headSha.slice(0, 7)}: ${why}.${tokenNote}`,
-      writes: writes + 1,
     };
   } catch (error) {
     // 405: not mergeable yet (another requirement of the branch); 409: the head moved since.
@@ -111,7 +100,6 @@ async function mergeNow(
       return {
         outcome: 'waiting',
         message: `Not merged (${why}): GitHub refused — ${error.githubMessage ?? error.message}`,
-        writes: writes + 1,
       };
     throw error;
   }

@@ -76,7 +76,10 @@ async function evaluate(context: ActionContext, evaluation: Evaluation): Promise
   if (!assessment) return;
   const { state, policy, risk } = assessment;
   const baseMerged = await findOnlyBaseMergedSince(client, state.snapshot, policy.review);
-  state.requests.rest += baseMerged.compared;
+  if (baseMerged.compared > 0)
+    context.logger.debug(
+      `Compared ${baseMerged.compared} diffs for approvals of earlier heads; the same changes as the head: ${baseMerged.shas.join(', ') || 'none'}.`,
+    );
   const decision = decideMergeGate({ ...state.snapshot, onlyBaseMergedSince: baseMerged.shas }, policy, risk);
   const output = renderGateCheck(decision, { number });
   context.logger.info(`#${number} ${output.title}`);
@@ -96,7 +99,6 @@ async function evaluate(context: ActionContext, evaluation: Evaluation): Promise
             posted.status === 'superseded'
               ? 'Auto-merge left to the newer evaluation.'
               : 'Auto-merge left as it was: GitHub merges only once the gate’s check is green, and it could not be written.',
-          writes: 0,
         };
   context.logger.info(autoMerge.message);
 

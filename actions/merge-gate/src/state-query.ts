@@ -277,8 +277,6 @@ export interface PullRequestState {
    * decision sees them; the gate finds its own earlier runs among them.
    */
   snapshot: PullRequestSnapshot;
-  /** Where the requests went: the state query, and any page read after it. */
-  requests: { graphql: number; rest: number };
 }
 
 export interface StateRequest {
@@ -322,7 +320,6 @@ export async function readPullRequestState(
   const owner = client.owner ?? '';
   const name = client.repo ?? '';
   const readAt = new Date();
-  const requests = { graphql: 1, rest: 0 };
   const answer = await client.graphql<StateAnswer>(
     STATE_QUERY,
     {
@@ -353,7 +350,6 @@ export async function readPullRequestState(
     const items = [...page.nodes];
     let info = page.pageInfo;
     while (info.hasNextPage && info.endCursor) {
-      requests.graphql++;
       const more = await next(info.endCursor);
       if (!more) break;
       items.push(...more.nodes);
@@ -397,7 +393,6 @@ export async function readPullRequestState(
   }));
   if (pull.files.pageInfo.hasNextPage || pull.files.nodes.some((file) => file.changeType === 'RENAMED')) {
     const listed = await client.listPullRequestFiles(request.number);
-    requests.rest += Math.max(1, Math.ceil(listed.length / 100));
     files = listed.map((file) => ({
       path: file.filename,
       ...(file.previous_filename ? { previousPath: file.previous_filename } : {}),
@@ -519,7 +514,6 @@ export async function readPullRequestState(
       commits: commits.map((node) => ({ sha: node.commit.oid, message: node.commit.message })),
       ...(codeowners === undefined ? {} : { codeowners }),
     },
-    requests,
   };
 }
 
