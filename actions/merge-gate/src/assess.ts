@@ -1,4 +1,5 @@
-import { type ActionContext, ConfigurationError, type Logger } from '@flow-actions/action-kit';
+import { ConfigurationError, type Logger } from '@flow-actions/action-kit';
+import type { ActionContext } from '@flow-actions/action-kit/runner';
 import { readEventContext } from '@flow-actions/commit-identity';
 import { GitHubClient } from '@flow-actions/github-api';
 import { type EventTarget, eventTarget, type GateEventPayload } from './event';

@@ -1,4 +1,5 @@
-import { type ActionContext, type FailureReport, runAction, SummaryBuilder } from '@flow-actions/action-kit';
+import { type FailureReport, SummaryBuilder } from '@flow-actions/action-kit';
+import { type ActionContext, runAction } from '@flow-actions/action-kit/runner';
 import { GitHubClient, isGitHubApiError } from '@flow-actions/github-api';
 import { type Assessment, assessPullRequest, readEventPullRequests } from './assess';
 import { type AutoMergeResult, applyAutoMerge } from './auto-merge';

@@ -1,4 +1,5 @@
-import { type ActionContext, type FailureReport, runAction, SummaryBuilder } from '@flow-actions/action-kit';
+import { type FailureReport, SummaryBuilder } from '@flow-actions/action-kit';
+import { type ActionContext, runAction } from '@flow-actions/action-kit/runner';
 import { type GitHubClient, isGitHubApiError } from '@flow-actions/github-api';
 import { type Assessment, assessPullRequest, readEventPullRequests } from '@flow-actions/merge-gate/assess';
 import { postCheckRun } from '@flow-actions/merge-gate/check-run';
