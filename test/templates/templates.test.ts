@@ -21,7 +21,16 @@ import {
 
 // The templates are the product's face: each is checked by GitHub's own parser, by actionlint,
 // against our actions' action.yml files, and against the hardening rules of DESIGN §5.
-const EXPECTED = ['build', 'main', 'npm-release', 'promote', 'pull-request', 'rollback', 'yank'];
+const EXPECTED = [
+  'build',
+  'main',
+  'merge-gate',
+  'npm-release',
+  'promote',
+  'pull-request',
+  'rollback',
+  'yank',
+];
 const names = await listTemplates();
 let actions: Map<string, OurAction>;
 const templates = new Map<string, Template>();
