@@ -1,4 +1,14 @@
-import { environmentOf, expressionsIn, OUR_ACTION, type Template } from './templates';
+import { stringsIn } from './consistency';
+import {
+  environmentOf,
+  expressionsIn,
+  needsOf,
+  OUR_ACTION,
+  type Template,
+  type Workflow,
+  type WorkflowJob,
+  type WorkflowStep,
+} from './templates';
 
 /** A third-party action pinned to a full commit sha, e.g. `actions/checkout@<40 hex>`. */
 const PINNED = /^([\w.-]+\/[\w./-]+)@([0-9a-f]{40})$/;
@@ -24,7 +34,8 @@ export const VERIFIED_PINS_FILE = 'test/fixtures/templates/verified-pins.json';
  * `env:`, so event text such as a branch name or a title is never spliced into shell code); a job
  * without its own `permissions:`; a third-party `uses:` not pinned to 40 hex with a `# vX.Y.Z`
  * comment, or pinned to a sha→version pair nobody checked upstream (`verified`); a job that
- * deploys to an environment outside a concurrency group for it that never cancels in progress.
+ * deploys to an environment outside a concurrency group for it that never cancels in progress; and
+ * the rules of the jobs that decide merges (checkMergeRules).
  */
 export function checkSecurity(template: Template, verified: readonly VerifiedPin[]): string[] {
   const problems: string[] = [];
@@ -64,7 +75,7 @@ export function checkSecurity(template: Template, verified: readonly VerifiedPin
         problems.push(`jobs.${jobId}: deploys to ${environment} with cancel-in-progress other than false`);
     }
   }
-  return problems;
+  return [...problems, ...checkMergeRules(workflow, triggers)];
 }
 
 /** What is wrong with a third-party `uses:` and its comment, or undefined when it is a verified pin. */
@@ -84,4 +95,282 @@ function checkPin(
   if (known.version !== comment)
     return `${uses} says # ${comment}, but that commit is ${known.version} (${VERIFIED_PINS_FILE})`;
   return undefined;
+}
+
+/**
+ * Events whose runs get this repository's write token and secrets whoever caused them. A commit,
+ * branch or repository such an event names may be a fork's pull request: checked out there, its
+ * code runs with that token.
+ */
+const PRIVILEGED_EVENTS = [
+  'pull_request_target',
+  'workflow_run',
+  'check_run',
+  'check_suite',
+  'status',
+  'deployment_status',
+  'issue_comment',
+];
+
+/** What a workflow's `if:` says to act only on this repository's own code, not a fork's. */
+const OWN_HEAD_GUARD = 'github.event.workflow_run.head_repository.full_name == github.repository';
+
+/** Expressions that name only this repository's own commits: the event's commit on the default branch, the base. */
+const OWN_CODE =
+  /^github\.(sha|ref|ref_name|repository|base_ref|event\.repository\.[\w.]+|event\.pull_request\.base\.[\w.]+)$/;
+
+/** The check run each step of ours that posts one names by default (its action.yml `check-name`). */
+export const OUR_CHECK_NAMES: Readonly<Record<string, string>> = { 'merge-gate': 'Merge gate', risk: 'Risk' };
+
+/**
+ * What a job running only merge-gate and risk may be granted at most: they read the pull request
+ * through the API and write their own check run (risk also its labels), as their READMEs list under
+ * permissions. The simulation shows these are enough: the GitHub fake grants exactly the job's.
+ */
+const GRANTS_OF: Readonly<Record<string, Readonly<Record<string, 'read' | 'write'>>>> = {
+  'merge-gate': {
+    checks: 'write',
+    contents: 'read',
+    'pull-requests': 'read',
+    issues: 'read',
+    statuses: 'read',
+    deployments: 'read',
+    actions: 'read',
+  },
+  risk: { checks: 'write', contents: 'read', 'pull-requests': 'read', issues: 'write' },
+};
+
+/** The GitHub App token step: its `token` output is the merge token. */
+const APP_TOKEN_ACTION = 'actions/create-github-app-token';
+
+/** Each event the gate listens to, and the expression that names the head commit it is about. */
+const HEAD_OF_EVENT: Readonly<Record<string, string>> = {
+  pull_request: 'github.event.pull_request.head.sha',
+  pull_request_review: 'github.event.pull_request.head.sha',
+  check_run: 'github.event.check_run.head_sha',
+  check_suite: 'github.event.check_suite.head_sha',
+  status: 'github.event.sha',
+  deployment_status: 'github.event.deployment.sha',
+  merge_group: 'github.event.merge_group.head_sha',
+  workflow_run: 'github.event.workflow_run.head_sha',
+};
+
+const RANK = { none: 0, read: 1, write: 2 } as const;
+
+function ourPath(step: WorkflowStep): string | undefined {
+  return OUR_ACTION.exec(step.uses ?? '')?.[1];
+}
+
+function actionOf(step: WorkflowStep): string | undefined {
+  return step.uses?.replace(/@.*$/, '');
+}
+
+/**
+ * The rules of workflows that decide merges, one line each (empty when nothing):
+ * - on a privileged event (PRIVILEGED_EVENTS), `actions/checkout` takes no commit, branch or
+ *   repository the event names, unless the job (or a job it needs) runs only for this repository's
+ *   own head (OWN_HEAD_GUARD) — the pull request's code never runs with the write token;
+ * - no job is named like the check run a step of ours posts (`Merge gate`, `Risk`): a job's own
+ *   check run would carry that name and pass for the gate;
+ * - a job running only merge-gate and risk (and the App token step) is granted nothing beyond what
+ *   those steps use (GRANTS_OF);
+ * - a GitHub App token reaches only the `merge-token` input of a merge-gate step in its job, the
+ *   App's private key only the token step, and the token names the permissions it needs;
+ * - a workflow running merge-gate keeps one concurrency group per head commit (reading the head of
+ *   every event it listens to) that never cancels in progress, and on check_run skips the gate's own
+ *   check run.
+ */
+export function checkMergeRules(workflow: Workflow, triggers: readonly string[]): string[] {
+  const problems: string[] = [];
+  const privileged = triggers.filter((trigger) => PRIVILEGED_EVENTS.includes(trigger));
+  const checkNames = new Set(Object.values(OUR_CHECK_NAMES));
+  for (const job of Object.values(workflow.jobs))
+    for (const step of job.steps ?? []) {
+      const name = step.with?.['check-name'];
+      if (ourPath(step) && typeof name === 'string') checkNames.add(name);
+    }
+  const appTokenSteps = new Map<string, string>();
+  for (const [jobId, job] of Object.entries(workflow.jobs))
+    for (const step of job.steps ?? [])
+      if (actionOf(step) === APP_TOKEN_ACTION && step.id) appTokenSteps.set(step.id, jobId);
+
+  for (const [jobId, job] of Object.entries(workflow.jobs)) {
+    if (job.name !== undefined && checkNames.has(job.name))
+      problems.push(
+        `jobs.${jobId}: is named "${job.name}", the check run a step of ours posts: its own check run would pass for it`,
+      );
+    const steps = job.steps ?? [];
+    if (privileged.length > 0 && !ownHeadOnly(workflow, jobId)) {
+      for (const [index, step] of steps.entries()) {
+        if (actionOf(step) !== 'actions/checkout') continue;
+        for (const input of ['ref', 'repository']) {
+          const value = step.with?.[input];
+          const foreign = expressionsIn(String(value ?? '')).filter(
+            (expression) => !OWN_CODE.test(expression),
+          );
+          if (foreign.length > 0)
+            problems.push(
+              `jobs.${jobId}.steps[${step.id ?? index}]: checks out ${input}: \${{ ${foreign[0]} }} on ${privileged.join(', ')}, where the job has a write token: that code may be a fork's`,
+            );
+        }
+      }
+    }
+    problems.push(...checkGrants(jobId, job));
+    for (const [index, step] of steps.entries()) {
+      const where = `jobs.${jobId}.steps[${step.id ?? index}]`;
+      if (actionOf(step) === APP_TOKEN_ACTION) {
+        if (!Object.keys(step.with ?? {}).some((input) => input.startsWith('permission-')))
+          problems.push(
+            `${where}: the App token has every permission of the installation: name the ones it needs (permission-<scope>)`,
+          );
+        const key = expressionsIn(String(step.with?.['private-key'] ?? ''));
+        for (const expression of key) {
+          const elsewhere = Object.entries(workflow.jobs).some(([otherId, other]) =>
+            (other.steps ?? []).some(
+              (candidate) =>
+                (otherId !== jobId || candidate !== step) &&
+                stringsIn(candidate).some((text) => expressionsIn(text).includes(expression)),
+            ),
+          );
+          if (elsewhere)
+            problems.push(`${where}: its private key \${{ ${expression} }} is read by another step too`);
+        }
+      }
+    }
+  }
+  problems.push(...checkAppTokenReaders(workflow, appTokenSteps));
+  if (
+    Object.values(workflow.jobs).some((job) =>
+      (job.steps ?? []).some((step) => ourPath(step) === 'merge-gate'),
+    )
+  )
+    problems.push(...checkGateRuns(workflow, triggers));
+  return problems;
+}
+
+/**
+ * Whether a job runs only for this repository's own head: its `if:` says so, or it needs a job
+ * that does and would be skipped with it (no status function lets it run regardless).
+ */
+function ownHeadOnly(workflow: Workflow, jobId: string, seen = new Set<string>()): boolean {
+  const job = workflow.jobs[jobId];
+  if (!job || seen.has(jobId)) return false;
+  seen.add(jobId);
+  const condition = job.if ?? '';
+  if (condition.includes(OWN_HEAD_GUARD)) return true;
+  if (/\b(always|failure|cancelled)\s*\(/.test(condition)) return false;
+  return needsOf(job).some((need) => ownHeadOnly(workflow, need, seen));
+}
+
+/** A job of merge-gate and risk steps only, granted more than they use. */
+function checkGrants(jobId: string, job: WorkflowJob): string[] {
+  const steps = job.steps ?? [];
+  const ours = steps.map(ourPath);
+  const onlyGateSteps =
+    steps.length > 0 &&
+    steps.every((step, index) => {
+      const path = ours[index];
+      return path !== undefined ? path in GRANTS_OF : actionOf(step) === APP_TOKEN_ACTION;
+    });
+  if (!onlyGateSteps) return [];
+  if (typeof job.permissions === 'string')
+    return [
+      `jobs.${jobId}: permissions: ${job.permissions} grants what its steps never use: list each scope`,
+    ];
+  const allowed: Record<string, 'read' | 'write'> = {};
+  for (const path of ours)
+    for (const [scope, level] of Object.entries(path ? (GRANTS_OF[path] ?? {}) : {}))
+      if (RANK[level] > RANK[allowed[scope] ?? 'none']) allowed[scope] = level;
+  const used = [...new Set(ours.filter((path) => path !== undefined))].join(' and ');
+  return Object.entries(job.permissions ?? {})
+    .filter(([scope, level]) => RANK[level as keyof typeof RANK] > RANK[allowed[scope] ?? 'none'])
+    .map(
+      ([scope, level]) =>
+        `jobs.${jobId}: grants ${scope}: ${level}, beyond what ${used} use (${scope}: ${allowed[scope] ?? 'none'})`,
+    );
+}
+
+/** Every place an App token is read, other than the merge-token of a merge-gate step in its job. */
+function checkAppTokenReaders(workflow: Workflow, appTokenSteps: ReadonlyMap<string, string>): string[] {
+  const problems: string[] = [];
+  const readsToken = (text: string) =>
+    expressionsIn(text).flatMap((expression) =>
+      [...expression.matchAll(/\bsteps\.([A-Za-z_][\w-]*)\.outputs\.token\b/g)]
+        .map((match) => match[1] as string)
+        .filter((id) => appTokenSteps.has(id)),
+    );
+  for (const [jobId, job] of Object.entries(workflow.jobs)) {
+    for (const [name, value] of Object.entries(job.outputs ?? {}))
+      if (readsToken(value).length > 0)
+        problems.push(`jobs.${jobId}.outputs.${name}: hands the App token on to other jobs`);
+    for (const [index, step] of (job.steps ?? []).entries()) {
+      const where = `jobs.${jobId}.steps[${step.id ?? index}]`;
+      const allowed = ourPath(step) === 'merge-gate' ? step.with?.['merge-token'] : undefined;
+      const places: [string, unknown][] = [
+        [
+          'with',
+          Object.entries(step.with ?? {}).filter(
+            ([input]) => input !== 'merge-token' || allowed === undefined,
+          ),
+        ],
+        ['env', step.env],
+        ['run', step.run],
+        ['if', step.if],
+      ];
+      for (const [place, value] of places)
+        for (const text of stringsIn(value))
+          for (const id of readsToken(text))
+            problems.push(
+              `${where}: reads the App token of step "${id}" in ${place}: only a merge-gate step's merge-token may`,
+            );
+      if (typeof allowed === 'string')
+        for (const id of readsToken(allowed))
+          if (appTokenSteps.get(id) !== jobId)
+            problems.push(`${where}: reads the App token of step "${id}", which is not in its job`);
+    }
+  }
+  return problems;
+}
+
+/** A workflow running merge-gate: one concurrency group per head commit, never cancelled, and no loop on its own check. */
+function checkGateRuns(workflow: Workflow, triggers: readonly string[]): string[] {
+  const problems: string[] = [];
+  const gateJobs = Object.entries(workflow.jobs).filter(([, job]) =>
+    (job.steps ?? []).some((step) => ourPath(step) === 'merge-gate'),
+  );
+  for (const [jobId, job] of gateJobs) {
+    const concurrency = job.concurrency ?? workflow.concurrency;
+    const group = typeof concurrency === 'string' ? concurrency : concurrency?.group;
+    const where = job.concurrency ? `jobs.${jobId}.concurrency` : 'concurrency';
+    if (!group) {
+      problems.push(
+        `jobs.${jobId}: runs merge-gate outside a concurrency group: evaluations of one head pile up`,
+      );
+      continue;
+    }
+    const read = expressionsIn(group).join(' ');
+    const unread = triggers.filter((trigger) => {
+      const head = HEAD_OF_EVENT[trigger];
+      return head !== undefined && !new RegExp(`${head.replaceAll('.', '\\.')}\\b`).test(read);
+    });
+    for (const trigger of unread)
+      problems.push(
+        `${where}: the group does not read ${HEAD_OF_EVENT[trigger]}: evaluations of ${trigger} events for different pull requests would replace each other`,
+      );
+    if (typeof concurrency !== 'object' || concurrency['cancel-in-progress'] !== false)
+      problems.push(
+        `${where}: cancel-in-progress must be false: an evaluation stopped halfway leaves the check behind`,
+      );
+    if (triggers.includes('check_run')) {
+      const names = (job.steps ?? [])
+        .filter((step) => ourPath(step) === 'merge-gate')
+        .map((step) => String(step.with?.['check-name'] ?? OUR_CHECK_NAMES['merge-gate']));
+      for (const name of new Set(names))
+        if (!(job.if ?? '').includes(`github.event.check_run.name != '${name}'`))
+          problems.push(
+            `jobs.${jobId}: on check_run, its if: must skip the gate's own check (github.event.check_run.name != '${name}'), or a check written with an App token starts the gate again`,
+          );
+    }
+  }
+  return problems;
 }

