@@ -157,8 +157,11 @@ const HEAD_OF_EVENT: Readonly<Record<string, string>> = {
 
 const RANK = { none: 0, read: 1, write: 2 } as const;
 
+/** One of our actions as a template names it (`org/flow-actions/<path>@v1`) or as flow init pins it (`<owner>/flow-actions/<path>@<sha>`). */
+const OURS_ANY_PIN = /^[\w.-]+\/flow-actions\/([a-z0-9-]+)@\S+$/;
+
 function ourPath(step: WorkflowStep): string | undefined {
-  return OUR_ACTION.exec(step.uses ?? '')?.[1];
+  return OURS_ANY_PIN.exec(step.uses ?? '')?.[1];
 }
 
 function actionOf(step: WorkflowStep): string | undefined {

