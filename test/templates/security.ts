@@ -251,18 +251,23 @@ export function checkMergeRules(workflow: Workflow, triggers: readonly string[])
   return problems;
 }
 
+/** Whether a job runs only for this repository's own head. */
+function ownHeadOnly(workflow: Workflow, jobId: string): boolean {
+  return runsOnlyIf(workflow, jobId, OWN_HEAD_GUARD);
+}
+
 /**
- * Whether a job runs only for this repository's own head: its `if:` says so, or it needs a job
- * that does and would be skipped with it (no status function lets it run regardless).
+ * Whether a job runs only when `guard` holds: its `if:` says so, or it needs a job that does and
+ * would be skipped with it (no status function lets it run regardless).
  */
-function ownHeadOnly(workflow: Workflow, jobId: string, seen = new Set<string>()): boolean {
+function runsOnlyIf(workflow: Workflow, jobId: string, guard: string, seen = new Set<string>()): boolean {
   const job = workflow.jobs[jobId];
   if (!job || seen.has(jobId)) return false;
   seen.add(jobId);
   const condition = job.if ?? '';
-  if (condition.includes(OWN_HEAD_GUARD)) return true;
+  if (condition.includes(guard)) return true;
   if (/\b(always|failure|cancelled)\s*\(/.test(condition)) return false;
-  return needsOf(job).some((need) => ownHeadOnly(workflow, need, seen));
+  return needsOf(job).some((need) => runsOnlyIf(workflow, need, guard, seen));
 }
 
 /** A job of merge-gate and risk steps only, granted more than they use. */
@@ -337,7 +342,8 @@ function checkAppTokenReaders(workflow: Workflow, appTokenSteps: ReadonlyMap<str
 
 /** A workflow running merge-gate: one concurrency group per head commit, never cancelled, and no loop on its own check. */
 function checkGateRuns(workflow: Workflow, triggers: readonly string[]): string[] {
-  const problems: string[] = [];
+  // A workflow-wide group is one group for every job: each problem with it is said once.
+  const problems = new Set<string>();
   const gateJobs = Object.entries(workflow.jobs).filter(([, job]) =>
     (job.steps ?? []).some((step) => ourPath(step) === 'merge-gate'),
   );
@@ -346,7 +352,7 @@ function checkGateRuns(workflow: Workflow, triggers: readonly string[]): string[
     const group = typeof concurrency === 'string' ? concurrency : concurrency?.group;
     const where = job.concurrency ? `jobs.${jobId}.concurrency` : 'concurrency';
     if (!group) {
-      problems.push(
+      problems.add(
         `jobs.${jobId}: runs merge-gate outside a concurrency group: evaluations of one head pile up`,
       );
       continue;
@@ -357,23 +363,23 @@ function checkGateRuns(workflow: Workflow, triggers: readonly string[]): string[
       return head !== undefined && !new RegExp(`${head.replaceAll('.', '\\.')}\\b`).test(read);
     });
     for (const trigger of unread)
-      problems.push(
+      problems.add(
         `${where}: the group does not read ${HEAD_OF_EVENT[trigger]}: evaluations of ${trigger} events for different pull requests would replace each other`,
       );
     if (typeof concurrency !== 'object' || concurrency['cancel-in-progress'] !== false)
-      problems.push(
-        `${where}: cancel-in-progress must be false: an evaluation stopped halfway leaves the check behind`,
+      problems.add(
+        `${where}: cancel-in-progress must be false: an evaluation stopped halfway leaves its check or its merge undone`,
       );
     if (triggers.includes('check_run')) {
       const names = (job.steps ?? [])
         .filter((step) => ourPath(step) === 'merge-gate')
         .map((step) => String(step.with?.['check-name'] ?? OUR_CHECK_NAMES['merge-gate']));
       for (const name of new Set(names))
-        if (!(job.if ?? '').includes(`github.event.check_run.name != '${name}'`))
-          problems.push(
+        if (!runsOnlyIf(workflow, jobId, `github.event.check_run.name != '${name}'`))
+          problems.add(
             `jobs.${jobId}: on check_run, its if: must skip the gate's own check (github.event.check_run.name != '${name}'), or a check written with an App token starts the gate again`,
           );
     }
   }
-  return problems;
+  return [...problems];
 }

@@ -198,8 +198,6 @@ describe('workflows-templates/', () => {
           .replace(
             '    steps:\n      # Decides and writes',
             [
-              '    outputs:',
-              '      token: ${{ steps.app-token.outputs.token }}',
               '    steps:',
               '      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1',
               '        with:',
@@ -208,7 +206,11 @@ describe('workflows-templates/', () => {
               '      # Decides and writes',
             ].join('\n'),
           )
-          .replace("\n      && github.event.check_run.name != 'Merge gate' }}", ' }}')
+          .replace(
+            "    steps:\n      # The App's token",
+            "    outputs:\n      token: ${{ steps.app-token.outputs.token }}\n    steps:\n      # The App's token",
+          )
+          .replace("github.event.check_run.name != 'Merge gate'\n      && ", '')
           .replace('cancel-in-progress: false', 'cancel-in-progress: true')
           .replace(
             'github.event.pull_request.head.sha || github.event.check_run.head_sha',
@@ -220,38 +222,49 @@ describe('workflows-templates/', () => {
             '      pull-requests: write\n      issues: write',
           );
         expect(secure(original, text)).toEqual([
+          'jobs.merge: deploys to merge-gate with cancel-in-progress other than false',
           'jobs.gate: is named "Merge gate", the check run a step of ours posts: its own check run would pass for it',
           "jobs.gate.steps[0]: checks out ref: ${{ github.event.workflow_run.head_sha }} on check_run, check_suite, status, deployment_status, workflow_run, where the job has a write token: that code may be a fork's",
-          'jobs.gate.steps[app-token]: the App token has every permission of the installation: name the ones it needs (permission-<scope>)',
+          'jobs.merge.steps[app-token]: the App token has every permission of the installation: name the ones it needs (permission-<scope>)',
           'jobs.risk: grants pull-requests: write, beyond what risk use (pull-requests: read)',
-          'jobs.gate.outputs.token: hands the App token on to other jobs',
+          'jobs.merge.outputs.token: hands the App token on to other jobs',
           'concurrency: the group does not read github.event.check_run.head_sha: evaluations of check_run events for different pull requests would replace each other',
-          'concurrency: cancel-in-progress must be false: an evaluation stopped halfway leaves the check behind',
+          'concurrency: cancel-in-progress must be false: an evaluation stopped halfway leaves its check or its merge undone',
           "jobs.gate: on check_run, its if: must skip the gate's own check (github.event.check_run.name != 'Merge gate'), or a check written with an App token starts the gate again",
+          "jobs.merge: on check_run, its if: must skip the gate's own check (github.event.check_run.name != 'Merge gate'), or a check written with an App token starts the gate again",
         ]);
       });
 
       it('the App token reaches no step but the one that merges, and its key no step but the one that makes it', () => {
         const original = template('merge-gate');
-        const text = original.text.replace(
-          '      - id: gate\n        uses: org/flow-actions/merge-gate@v1\n',
-          [
-            '      - id: gate',
-            '        uses: org/flow-actions/merge-gate@v1',
-            '        with:',
-            '          github-token: ${{ steps.app-token.outputs.token }}',
-            '      - name: Comment',
-            '        env:',
-            '          GH_TOKEN: ${{ steps.app-token.outputs.token }}',
-            '          KEY: ${{ secrets.MERGE_APP_PRIVATE_KEY }}',
-            '        run: gh pr comment "$NUMBER" --body ok',
-            '',
-          ].join('\n'),
-        );
+        const text = original.text
+          .replace(
+            '      - id: merge\n        uses: org/flow-actions/merge-gate@v1\n',
+            [
+              '      - name: Comment',
+              '        env:',
+              '          GH_TOKEN: ${{ steps.app-token.outputs.token }}',
+              '          KEY: ${{ secrets.MERGE_APP_PRIVATE_KEY }}',
+              '        run: gh pr comment "$NUMBER" --body ok',
+              '      - id: merge',
+              '        uses: org/flow-actions/merge-gate@v1',
+              '',
+            ].join('\n'),
+          )
+          .replace(
+            '      - id: gate\n        uses: org/flow-actions/merge-gate@v1\n',
+            [
+              '      - id: gate',
+              '        uses: org/flow-actions/merge-gate@v1',
+              '        with:',
+              '          merge-token: ${{ steps.app-token.outputs.token }}',
+              '',
+            ].join('\n'),
+          );
         expect(secure(original, text)).toEqual([
-          'jobs.gate.steps[app-token]: its private key ${{ secrets.MERGE_APP_PRIVATE_KEY }} is read by another step too',
-          'jobs.gate.steps[gate]: reads the App token of step "app-token" in with: only a merge-gate step\'s merge-token may',
-          'jobs.gate.steps[1]: reads the App token of step "app-token" in env: only a merge-gate step\'s merge-token may',
+          'jobs.merge.steps[app-token]: its private key ${{ secrets.MERGE_APP_PRIVATE_KEY }} is read by another step too',
+          'jobs.gate.steps[gate]: reads the App token of step "app-token", which is not in its job',
+          'jobs.merge.steps[1]: reads the App token of step "app-token" in env: only a merge-gate step\'s merge-token may',
         ]);
       });
 
@@ -264,7 +277,7 @@ describe('workflows-templates/', () => {
         expect(checkMergeRules(parse(pinned) as Workflow, triggers)).toEqual([]);
         const slack = pinned.replace('cancel-in-progress: false', 'cancel-in-progress: true');
         expect(checkMergeRules(parse(slack) as Workflow, triggers)).toEqual([
-          'concurrency: cancel-in-progress must be false: an evaluation stopped halfway leaves the check behind',
+          'concurrency: cancel-in-progress must be false: an evaluation stopped halfway leaves its check or its merge undone',
         ]);
       });
 
