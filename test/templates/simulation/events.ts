@@ -1,7 +1,7 @@
 import type { WorkflowEvent } from './triggers';
 import { DEFAULT_BRANCH } from './triggers';
 import type { Commit } from './world';
-import { REPOSITORY } from './world';
+import { ACTOR, REPOSITORY } from './world';
 
 // Webhook payloads with the fields GitHub sends that the templates and our actions read; their
 // shapes follow the recorded payloads that commit-identity is tested against.
@@ -46,7 +46,7 @@ export function pushTag(name: string, commit: Commit, tagObject: string): Workfl
 }
 
 export interface PullRequestEventOptions {
-  action: 'opened' | 'synchronize' | 'reopened' | 'ready_for_review' | 'closed';
+  action: 'opened' | 'synchronize' | 'reopened' | 'ready_for_review' | 'closed' | 'labeled' | 'unlabeled';
   number: number;
   head: Commit;
   branch: string;
@@ -56,6 +56,35 @@ export interface PullRequestEventOptions {
   draft: boolean;
   /** The head's repository; a fork's differs. Default: this repository. */
   headRepository?: string;
+  /** The pull request's author. Default: dev. */
+  author?: string;
+  /** Who caused the event (`sender`), e.g. who added a label. Default: the author. */
+  sender?: string;
+  /** For labeled and unlabeled: the label. */
+  label?: string;
+}
+
+/** Who opens the story's pull requests, unless a story says otherwise. */
+export const PR_AUTHOR = 'dev';
+
+/** The `pull_request` object of a pull request's payloads. */
+function pullRequestObject(options: Omit<PullRequestEventOptions, 'action' | 'merge' | 'sender' | 'label'>) {
+  return {
+    number: options.number,
+    draft: options.draft,
+    state: 'open',
+    user: user(options.author ?? PR_AUTHOR),
+    head: {
+      sha: options.head.sha,
+      ref: options.branch,
+      repo: { full_name: options.headRepository ?? REPOSITORY },
+    },
+    base: { sha: options.base, ref: DEFAULT_BRANCH, repo: { full_name: REPOSITORY } },
+  };
+}
+
+function user(login: string) {
+  return { login, type: login.endsWith('[bot]') ? 'Bot' : 'User' };
 }
 
 export function pullRequest(options: PullRequestEventOptions): WorkflowEvent {
@@ -66,18 +95,148 @@ export function pullRequest(options: PullRequestEventOptions): WorkflowEvent {
     payload: {
       action: options.action,
       number: options.number,
-      pull_request: {
-        number: options.number,
-        draft: options.draft,
-        state: 'open',
-        head: {
-          sha: options.head.sha,
-          ref: options.branch,
-          repo: { full_name: options.headRepository ?? REPOSITORY },
-        },
-        base: { sha: options.base, ref: DEFAULT_BRANCH, repo: { full_name: REPOSITORY } },
+      pull_request: pullRequestObject(options),
+      ...(options.label === undefined ? {} : { label: { name: options.label } }),
+      repository,
+      sender: user(options.sender ?? options.author ?? PR_AUTHOR),
+    },
+  };
+}
+
+export interface ReviewEventOptions extends Omit<PullRequestEventOptions, 'action' | 'sender' | 'label'> {
+  action: 'submitted' | 'dismissed';
+  /** The reviewer. */
+  reviewer: string;
+  /** As the webhook writes it: approved, changes_requested, commented, dismissed. */
+  state: 'approved' | 'changes_requested' | 'commented' | 'dismissed';
+  /** The head the review was given on. Default: the pull request's head. */
+  commitId?: string;
+}
+
+/** A review submitted or dismissed: GITHUB_SHA is the merge commit, as for pull_request. */
+export function pullRequestReview(options: ReviewEventOptions): WorkflowEvent {
+  return {
+    name: 'pull_request_review',
+    sha: options.merge,
+    ref: `refs/pull/${options.number}/merge`,
+    payload: {
+      action: options.action,
+      review: {
+        user: user(options.reviewer),
+        state: options.state,
+        commit_id: options.commitId ?? options.head.sha,
+        submitted_at: new Date().toISOString(),
+      },
+      pull_request: pullRequestObject(options),
+      repository,
+      sender: user(options.reviewer),
+    },
+  };
+}
+
+/** The pull requests a check or workflow run names: those of this repository whose head is the commit. */
+export interface PullRequestRef {
+  number: number;
+  headSha: string;
+  branch: string;
+}
+
+function pullRequestRefs(pulls: readonly PullRequestRef[]) {
+  return pulls.map((pull) => ({
+    number: pull.number,
+    head: { sha: pull.headSha, ref: pull.branch },
+    base: { ref: DEFAULT_BRANCH },
+  }));
+}
+
+/**
+ * Another app's check run on a commit completed. GITHUB_SHA is the default branch's head: the
+ * workflow runs as the default branch has it. `pull_requests` is empty for a fork's head.
+ */
+export function checkRunCompleted(
+  name: string,
+  conclusion: string,
+  headSha: string,
+  defaultBranchHead: string,
+  pulls: readonly PullRequestRef[] = [],
+): WorkflowEvent {
+  return {
+    name: 'check_run',
+    sha: defaultBranchHead,
+    ref: `refs/heads/${DEFAULT_BRANCH}`,
+    payload: {
+      action: 'completed',
+      check_run: {
+        name,
+        head_sha: headSha,
+        status: 'completed',
+        conclusion,
+        app: { slug: 'acme-ci' },
+        pull_requests: pullRequestRefs(pulls),
       },
       repository,
+      sender: user('acme-ci[bot]'),
+    },
+  };
+}
+
+/** Another app's commit status on a commit. GITHUB_SHA is the default branch's head. */
+export function commitStatus(
+  context: string,
+  state: 'success' | 'failure' | 'error' | 'pending',
+  sha: string,
+  defaultBranchHead: string,
+): WorkflowEvent {
+  return {
+    name: 'status',
+    sha: defaultBranchHead,
+    ref: `refs/heads/${DEFAULT_BRANCH}`,
+    payload: { sha, context, state, repository, sender: user('acme-ci[bot]') },
+  };
+}
+
+/**
+ * A deployment's status changed. GITHUB_SHA is the deployed commit and GITHUB_REF its branch: the
+ * workflow runs as that commit has it, a pull request's head included.
+ */
+export function deploymentStatus(
+  environment: string,
+  state: 'success' | 'failure' | 'error' | 'in_progress' | 'inactive',
+  head: Commit,
+  branch: string,
+  deploymentId: number,
+): WorkflowEvent {
+  return {
+    name: 'deployment_status',
+    sha: head.sha,
+    ref: `refs/heads/${branch}`,
+    payload: {
+      action: 'created',
+      deployment: { id: deploymentId, sha: head.sha, ref: branch, environment },
+      deployment_status: { state, environment },
+      repository,
+      sender: user('acme-cd[bot]'),
+    },
+  };
+}
+
+/** The merge queue asks for checks on its commit of a pull request: GITHUB_SHA is that commit. */
+export function mergeGroup(number: number, queueSha: string, prHead: string, base: string): WorkflowEvent {
+  const headRef = `refs/heads/gh-readonly-queue/${DEFAULT_BRANCH}/pr-${number}-${prHead}`;
+  return {
+    name: 'merge_group',
+    sha: queueSha,
+    ref: headRef,
+    payload: {
+      action: 'checks_requested',
+      merge_group: {
+        head_sha: queueSha,
+        head_ref: headRef,
+        base_sha: base,
+        base_ref: `refs/heads/${DEFAULT_BRANCH}`,
+      },
+      repository,
+      sender: user('github-merge-queue[bot]'),
     },
   };
 }
@@ -94,11 +253,19 @@ export function dispatch(inputs: Record<string, string>, sha: string): WorkflowE
 
 export interface WorkflowRunOptions {
   /** The event that started the run. Default: push. */
-  event?: 'push' | 'pull_request' | 'workflow_dispatch';
+  event?:
+    | 'push'
+    | 'pull_request'
+    | 'workflow_dispatch'
+    | 'pull_request_review'
+    | 'merge_group'
+    | 'workflow_run';
   /** The branch it ran on. Default: the default branch. */
   headBranch?: string;
   /** The repository of its head commit; a fork's pull request names the fork. Default: this one. */
   headRepository?: string;
+  /** The pull requests of this repository whose head it ran on (none for a fork's). Default: none. */
+  pullRequests?: readonly PullRequestRef[];
 }
 
 /** Another workflow's run completed; GITHUB_SHA is the default branch's head. */
@@ -127,9 +294,10 @@ export function workflowRunCompleted(
         head_commit: { id: head.sha, message: head.subject },
         head_repository: { full_name: headRepository },
         repository: { full_name: REPOSITORY },
-        pull_requests: [],
+        pull_requests: pullRequestRefs(options.pullRequests ?? []),
       },
       repository,
+      sender: user(ACTOR),
     },
   };
 }

@@ -106,6 +106,28 @@ describe('triggers', () => {
     ).toBe(true);
   });
 
+  it.each([
+    ['pull_request_review', 'submitted', null, true],
+    ['pull_request_review', 'edited', null, true],
+    ['pull_request_review', 'edited', { types: ['submitted', 'dismissed'] }, false],
+    ['check_run', 'created', null, true],
+    ['check_run', 'created', { types: ['completed'] }, false],
+    ['check_run', 'completed', { types: ['completed'] }, true],
+    ['check_suite', 'completed', null, true],
+    ['check_suite', 'requested', null, false],
+    ['merge_group', 'checks_requested', null, true],
+    ['status', undefined, null, true],
+    ['deployment_status', 'created', null, true],
+    ['pull_request', 'labeled', null, false],
+    ['pull_request', 'labeled', { types: ['labeled', 'unlabeled'] }, true],
+  ] as const)(
+    '%s %s under %j: runs %s (GitHub’s default types when none are listed)',
+    (name, action, filters, runs) => {
+      const event: WorkflowEvent = { name, ref: '', sha: '', payload: action ? { action } : {} };
+      expect(matchTrigger({ [name]: filters }, event).runs).toBe(runs);
+    },
+  );
+
   it('workflow_dispatch: typed inputs with defaults; a missing required one or a bad boolean is an error', () => {
     const on = {
       workflow_dispatch: {
@@ -269,6 +291,54 @@ jobs:
       ['last', 'success'],
     ]);
     expect(seen.slice(-2)).toEqual(['leg:a', 'leg:b']);
+  });
+
+  it('expands a matrix axis written as an expression of a job it needs, each leg named by it', async () => {
+    const workflow = parse(`
+name: t
+on: push
+jobs:
+  risk:
+    runs-on: x
+    outputs: { matrix: '\${{ steps.risk.outputs.matrix }}' }
+    steps: [{ id: risk, name: risk, run: x }]
+  test:
+    needs: risk
+    if: \${{ !cancelled() }}
+    name: test (\${{ matrix.toggle }}, node \${{ matrix.node }})
+    runs-on: x
+    strategy:
+      matrix:
+        node: [22, 24]
+        toggle: \${{ fromJSON(needs.risk.outputs.matrix || '{"toggle":["default"]}').toggle }}
+    env: { WHO: '\${{ matrix.toggle }}' }
+    steps: [{ name: leg, run: x }]
+`) as Workflow;
+    const risk = (outcome: Outcome, matrix?: string): StandIn => ({
+      description: 'gives the toggle matrix',
+      run: async () => ({ outcome, outputs: matrix ? { matrix } : ({} as Record<string, string>) }),
+    });
+    const seen: string[] = [];
+    const toggled = await runWorkflow(
+      workflow,
+      event,
+      settings({ risk: risk('success', '{"toggle":["cart-on","cart-off"]}'), leg: recorder(seen) }),
+    );
+    expect(toggled.jobs.map((job) => job.name)).toEqual([
+      'risk',
+      'test (cart-on, node 22)',
+      'test (cart-off, node 22)',
+      'test (cart-on, node 24)',
+      'test (cart-off, node 24)',
+    ]);
+    expect(seen).toEqual(['leg:cart-on', 'leg:cart-off', 'leg:cart-on', 'leg:cart-off']);
+    // The risk job failed (no policy yet): the tests still run, once per version, as "default".
+    const failed = await runWorkflow(workflow, event, settings({ risk: risk('failure'), leg: recorder([]) }));
+    expect(failed.jobs.map((job) => [job.name, job.result])).toEqual([
+      ['risk', 'failure'],
+      ['test (default, node 22)', 'success'],
+      ['test (default, node 24)', 'success'],
+    ]);
   });
 
   it('gives each job what its permissions: grant, the job’s replacing the workflow’s', async () => {

@@ -453,7 +453,11 @@ async function runStep(
 }
 
 /** The `github` context: what the expressions of a template read about the run and its event. */
-function githubContext(workflow: Workflow, event: WorkflowEvent, settings: RunnerSettings) {
+export function githubContext(
+  workflow: Pick<Workflow, 'name'>,
+  event: WorkflowEvent,
+  settings: Pick<RunnerSettings, 'repository' | 'serverUrl' | 'apiUrl' | 'runId' | 'actor' | 'token'>,
+) {
   const pull = event.payload.pull_request as { head?: { ref?: string }; base?: { ref?: string } } | undefined;
   const refName = event.ref.replace(/^refs\/(heads|tags)\//, '').replace(/^refs\//, '');
   return {
@@ -575,14 +579,24 @@ function concurrencyOf(written: WorkflowJob['concurrency'], scope: Scope): Concu
   };
 }
 
-/** The legs of a job: one without a matrix; the matrix's combinations, or its `include` list. */
+/**
+ * The legs of a job: one without a matrix; the matrix's combinations, or its `include` list. The
+ * matrix, or any axis of it, may be an expression (`toggle: ${{ fromJSON(…).toggle }}`).
+ */
 function matrixLegs(job: WorkflowJob, scope: Scope): (Record<string, unknown> | undefined)[] {
   const written = job.strategy?.matrix;
   if (written === undefined) return [undefined];
-  const matrix = (typeof written === 'string' ? interpolate(written, scope) : written) as Record<
-    string,
-    unknown
-  >;
+  const evaluated = typeof written === 'string' ? interpolate(written, scope) : written;
+  const matrix = (
+    evaluated && typeof evaluated === 'object' && !Array.isArray(evaluated)
+      ? Object.fromEntries(
+          Object.entries(evaluated).map(([axis, values]) => [
+            axis,
+            typeof values === 'string' ? interpolate(values, scope) : values,
+          ]),
+        )
+      : evaluated
+  ) as Record<string, unknown>;
   if (!matrix || typeof matrix !== 'object')
     throw new Error(`strategy.matrix is not an object: ${String(matrix)}.`);
   const { include, exclude, ...axes } = matrix as { include?: Record<string, unknown>[]; exclude?: unknown };

@@ -1,10 +1,11 @@
 // Whether an event starts a workflow, decided from its `on:` the way GitHub documents it: branch and
-// tag filters, path filters (never for tags), pull request activity types, workflow_run's
+// tag filters, path filters (never for tags), activity types with each event's defaults (pull
+// requests, reviews, check runs and suites, the merge queue), workflow_run's
 // workflows/types/branches, and workflow_dispatch's inputs with their types and defaults.
 
 /** An event as the simulated runner receives it. */
 export interface WorkflowEvent {
-  /** `push`, `pull_request`, `workflow_dispatch`, `workflow_run`. */
+  /** `push`, `pull_request`, `pull_request_review`, `workflow_dispatch`, `workflow_run`, `check_run`, `status`, … */
   name: string;
   payload: Record<string, unknown>;
   /** `GITHUB_SHA`. */
@@ -46,6 +47,20 @@ export function matchTrigger(written: unknown, event: WorkflowEvent): Trigger {
       return matchPush(filters, event);
     case 'pull_request':
       return matchTypes(filters, String(event.payload.action), ['opened', 'synchronize', 'reopened']);
+    case 'pull_request_review':
+      return matchTypes(filters, String(event.payload.action), ['submitted', 'edited', 'dismissed']);
+    case 'check_run':
+      return matchTypes(filters, String(event.payload.action), [
+        'created',
+        'rerequested',
+        'completed',
+        'requested_action',
+      ]);
+    // Of a check suite, workflows see only `completed`.
+    case 'check_suite':
+      return matchTypes(filters, String(event.payload.action), ['completed']);
+    case 'merge_group':
+      return matchTypes(filters, String(event.payload.action), ['checks_requested']);
     case 'workflow_run':
       return matchWorkflowRun(filters, event.payload.workflow_run as Record<string, unknown>, event);
     case 'workflow_dispatch':
