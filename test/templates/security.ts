@@ -132,10 +132,8 @@ const GRANTS_OF: Readonly<Record<string, Readonly<Record<string, 'read' | 'write
     checks: 'write',
     contents: 'read',
     'pull-requests': 'read',
-    issues: 'read',
     statuses: 'read',
     deployments: 'read',
-    actions: 'read',
   },
   risk: { checks: 'write', contents: 'read', 'pull-requests': 'read', issues: 'write' },
 };

@@ -218,7 +218,7 @@ describe('workflows-templates/', () => {
           )
           .replace('          permission-contents: write\n          permission-pull-requests: write\n', '')
           .replace(
-            '      pull-requests: read # the files and commits of the pull request\n      issues: write',
+            '      pull-requests: read # the pull request, its files, commits and who added each label\n      issues: write',
             '      pull-requests: write\n      issues: write',
           );
         expect(secure(original, text)).toEqual([
