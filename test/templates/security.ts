@@ -135,7 +135,14 @@ const GRANTS_OF: Readonly<Record<string, Readonly<Record<string, 'read' | 'write
     statuses: 'read',
     deployments: 'read',
   },
-  risk: { checks: 'write', contents: 'read', 'pull-requests': 'read', issues: 'write' },
+  risk: {
+    checks: 'write',
+    contents: 'read',
+    'pull-requests': 'read',
+    issues: 'write',
+    statuses: 'read',
+    deployments: 'read',
+  },
 };
 
 /** The GitHub App token step: its `token` output is the merge token. */

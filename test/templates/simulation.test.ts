@@ -11,7 +11,16 @@ import { skopeoDigest } from '../support/skopeo';
 import { dispatch, pullRequest, pushTag, pushToMain, workflowRunCompleted } from './simulation/events';
 import type { JobRun, StandIn, StandIns, StepRun, WorkflowRun } from './simulation/runner';
 import { checkout, dockerLogin, pretend, script } from './simulation/stand-ins';
-import { ACTOR, type Commit, SECRETS, startWorld, WORKFLOWS_DIR, type World } from './simulation/world';
+import {
+  ACTOR,
+  type Commit,
+  GATE_POLICY,
+  POLICY_FILE,
+  SECRETS,
+  startWorld,
+  WORKFLOWS_DIR,
+  type World,
+} from './simulation/world';
 import { listTemplates, readTemplate } from './templates';
 
 // The templates run as a product repository would run them: one story from a pull request to a
@@ -46,6 +55,8 @@ beforeAll(async () => {
       Dockerfile: 'FROM scratch\nCOPY greeting.txt /greeting.txt\n',
       'greeting.txt': 'hi\n',
       'package.json': packageJson('1.0.0'),
+      // pull-request.yml's risk job reads the merge gate's policy.
+      [POLICY_FILE]: GATE_POLICY,
     },
     'chore: start the api',
   );
@@ -112,6 +123,9 @@ function step(run: WorkflowRun, jobId: string, label: string): StepRun {
   if (!found) throw new Error(`job ${jobId} has no step ${label}`);
   return found;
 }
+
+/** The test job's one leg for a change behind no toggle, as pull-request.yml names it. */
+const TEST_LEG = 'test (default, node 22)';
 
 /** A job by its id, a matrix leg by its name (`Test with 1.0.0`). */
 const jobKey = (done: JobRun) => (done.matrix ? done.name : done.id);
@@ -188,26 +202,42 @@ describe('templates, simulated on the bundled actions against real services', ()
   });
 
   it('pull-request: a draft runs CI only; made ready, its head is built into develop as <sha> and pr-7', async () => {
-    const base = commits.start as Commit;
-    commits.A = await world.commit({ 'greeting.txt': 'hello\n' }, 'feat(api): greet callers', 'greeting');
+    const pull = await world.openPullRequest({
+      number: 7,
+      branch: 'greeting',
+      commits: [{ files: { 'greeting.txt': 'hello\n' }, subject: 'feat(api): greet callers' }],
+      draft: true,
+    });
+    commits.A = pull.head;
     const A = commits.A;
-    const merge = await world.mergeCommit(7, A.sha);
+    const { merge } = pull;
     const event = (action: 'opened' | 'ready_for_review', draft: boolean) =>
-      pullRequest({ action, number: 7, head: A, branch: 'greeting', merge, base: base.sha, draft });
+      pullRequest({ ...pull, action, draft });
     const extra = standIns({ Test: pretend('npm ci && npm test, the adopter’s CI') });
 
     const draft = await world.run('pull-request', event('opened', true), extra);
-    expect(results(draft)).toEqual({ ci: 'success', build: 'skipped' });
+    expect(results(draft), explain(draft)).toEqual({
+      risk: 'success',
+      [TEST_LEG]: 'success',
+      build: 'skipped',
+    });
     expect(await registryDigest(world.values.DEVELOP_IMAGE as string, 'pr-7')).toBeUndefined();
 
     const ready = await world.run('pull-request', event('ready_for_review', false), extra);
-    expect(results(ready), explain(ready)).toEqual({ ci: 'success', build: 'success' });
+    expect(results(ready), explain(ready)).toEqual({
+      risk: 'success',
+      [TEST_LEG]: 'success',
+      build: 'success',
+    });
+    // A change behind no toggle is tested once, under the stable name the gate's policy expects.
+    expect(job(ready, 'risk').outputs['toggle-matrix']).toBe('{"toggle":["default"]}');
+    expect(step(ready, 'test', 'Test').standIn).toBeDefined();
     const build = step(ready, 'build', 'build');
     // The head commit, never GitHub's merge commit.
     expect(build.inputs).toEqual({ image: world.values.DEVELOP_IMAGE, 'extra-tags': 'pr-7' });
     expect(build.action?.outputs).toMatchObject({ sha: A.sha, tag: short(A), built: 'true' });
     // actions/checkout as GitHub runs it: CI tests the merge commit, the build checks out the head.
-    expect(step(ready, 'ci', 'actions/checkout').outputs.commit).toBe(merge);
+    expect(step(ready, 'test', 'actions/checkout').outputs.commit).toBe(merge);
     expect(step(ready, 'build', 'actions/checkout').outputs.commit).toBe(A.sha);
     const digest = job(ready, 'build').outputs.digest as string;
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -216,24 +246,23 @@ describe('templates, simulated on the bundled actions against real services', ()
     // Nothing reaches the release repository from a pull request.
     expect(await registryDigest(world.values.IMAGE as string, short(A))).toBeUndefined();
 
-    const fork = pullRequest({
-      action: 'opened',
+    const fork = await world.openPullRequest({
       number: 8,
-      head: A,
-      branch: 'greeting',
-      merge,
-      base: base.sha,
-      draft: false,
-      headRepository: 'someone/api',
+      branch: 'fork-greeting',
+      commits: [{ files: { 'greeting.txt': 'hello from a fork\n' }, subject: 'feat(api): greet forks' }],
+      forkOwner: 'someone',
     });
-    expect(results(await world.run('pull-request', fork, extra))).toEqual({
-      ci: 'success',
+    expect(
+      results(await world.run('pull-request', pullRequest({ ...fork, action: 'opened' }), extra)),
+    ).toEqual({
+      risk: 'success',
+      [TEST_LEG]: 'success',
       build: 'skipped',
     });
     expect(listStandIns(ready)).toEqual([
-      'ci: actions/checkout — git fetch from the local app repository (all history and tags when fetch-depth is 0)',
-      'ci: actions/setup-node — not run: installs Node 22; the runner has Node already (success)',
-      'ci: Test — not run: npm ci && npm test, the adopter’s CI (success)',
+      `${TEST_LEG}: actions/checkout — git fetch from the local app repository (all history and tags when fetch-depth is 0)`,
+      `${TEST_LEG}: actions/setup-node — not run: installs Node 22; the runner has Node already (success)`,
+      `${TEST_LEG}: Test — not run: npm ci && npm test, the adopter’s CI (success)`,
       'build: actions/checkout — git fetch from the local app repository (all history and tags when fetch-depth is 0)',
       'build: docker/login-action — writes the registry credentials to ~/.docker/config.json, as docker login does',
     ]);
@@ -526,17 +555,20 @@ describe('templates, simulated on the bundled actions against real services', ()
   });
 
   it('yank: a dispatch deletes the commit from the release and develop images and leaves tombstones', async () => {
-    const opened = await openPullRequest(
-      9,
-      'farewell',
-      { 'greeting.txt': 'bye\n' },
-      'feat(api): say goodbye',
-    );
-    commits.E = opened.commit;
+    const opened = await world.openPullRequest({
+      number: 9,
+      branch: 'farewell',
+      commits: [{ files: { 'greeting.txt': 'bye\n' }, subject: 'feat(api): say goodbye' }],
+    });
+    commits.E = opened.head;
     const E = commits.E;
-    const pr = opened.event;
+    const pr = pullRequest({ ...opened, action: 'opened' });
     const extra = standIns({ Test: pretend('npm ci && npm test, the adopter’s CI') });
-    expect(results(await world.run('pull-request', pr, extra))).toEqual({ ci: 'success', build: 'success' });
+    expect(results(await world.run('pull-request', pr, extra))).toEqual({
+      risk: 'success',
+      [TEST_LEG]: 'success',
+      build: 'success',
+    });
     await world.fastForward('farewell');
     const stageOnD = await manifestAt('stage');
     const main = await world.run('main', pushToMain(E, commits.D?.sha as string), mainStandIns('success'));
@@ -705,7 +737,7 @@ describe('templates, simulated on the bundled actions against real services', ()
     expect(step(run, 'stage-checks', 'deploy').action?.warnings).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^Could not read .*acme/api:.*rejected the credentials.*input "source-commit" ${P.sha} is recorded as Flow-Source-Commit unverified\\.$`,
+          `^Could not read .*acme/api:.*rejected the credentials.*; input "source-commit" ${P.sha} is recorded as Flow-Source-Commit unverified\\.$`,
         ),
       ),
     ]);
@@ -892,11 +924,13 @@ describe('templates, simulated on the bundled actions against real services', ()
   );
 
   it('a copy of pull-request.yml whose build checks out without ref: gets GitHub’s merge commit, not the head it tags', async () => {
-    const {
-      commit: N,
-      merge,
-      event,
-    } = await openPullRequest(11, 'hey', { 'greeting.txt': 'hey\n' }, 'feat(api): say hey');
+    const opened = await world.openPullRequest({
+      number: 11,
+      branch: 'hey',
+      commits: [{ files: { 'greeting.txt': 'hey\n' }, subject: 'feat(api): say hey' }],
+    });
+    const { head: N, merge } = opened;
+    const event = pullRequest({ ...opened, action: 'opened' });
     const run = await world.run(
       'pull-request',
       event,
@@ -951,23 +985,6 @@ describe('templates, simulated on the bundled actions against real services', ()
     }
   });
 });
-
-/** A commit on its own branch, opened as a ready pull request on main: the commit, GitHub's merge commit, the event. */
-async function openPullRequest(
-  number: number,
-  branch: string,
-  files: Record<string, string>,
-  subject: string,
-) {
-  const commit = await world.commit(files, subject, branch);
-  const merge = await world.mergeCommit(number, commit.sha);
-  const base = await head();
-  return {
-    commit,
-    merge,
-    event: pullRequest({ action: 'opened', number, head: commit, branch, merge, base, draft: false }),
-  };
-}
 
 /** deploy-stage's history when `first`'s stage job holds it and `second`'s waits its turn. */
 function stageInTurn(first: WorkflowRun, second: WorkflowRun): string[] {

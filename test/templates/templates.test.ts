@@ -175,12 +175,12 @@ describe('workflows-templates/', () => {
           'actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0',
           'actions/setup-node@v4',
         )
-        .replace('    permissions:\n      contents: read\n    steps:', '    steps:');
+        .replace('    permissions:\n      contents: read\n    strategy:', '    strategy:');
       expect(secure(original, text)).toEqual([
         'on: pull_request_target runs fork code with a write token',
-        'jobs.ci: no permissions:',
-        'jobs.ci.steps[1]: actions/setup-node@v4 is not pinned to a full commit sha',
-        'jobs.ci.steps[2]: ${{ github.event.pull_request.title }} inside run: (pass it through env:)',
+        'jobs.test: no permissions:',
+        'jobs.test.steps[1]: actions/setup-node@v4 is not pinned to a full commit sha',
+        'jobs.test.steps[2]: ${{ github.event.pull_request.title }} inside run: (pass it through env:)',
         "jobs.build.steps[0]: checks out ref: ${{ github.event.pull_request.head.sha }} on pull_request_target, where the job has a write token: that code may be a fork's",
       ]);
     });

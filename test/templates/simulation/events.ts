@@ -1,7 +1,7 @@
 import type { WorkflowEvent } from './triggers';
 import { DEFAULT_BRANCH } from './triggers';
 import type { Commit } from './world';
-import { ACTOR, REPOSITORY } from './world';
+import { ACTOR, PR_AUTHOR, REPOSITORY } from './world';
 
 // Webhook payloads with the fields GitHub sends that the templates and our actions read; their
 // shapes follow the recorded payloads that commit-identity is tested against.
@@ -63,9 +63,6 @@ export interface PullRequestEventOptions {
   /** For labeled and unlabeled: the label. */
   label?: string;
 }
-
-/** Who opens the story's pull requests, unless a story says otherwise. */
-export const PR_AUTHOR = 'dev';
 
 /** The `pull_request` object of a pull request's payloads. */
 function pullRequestObject(options: Omit<PullRequestEventOptions, 'action' | 'merge' | 'sender' | 'label'>) {

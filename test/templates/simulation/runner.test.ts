@@ -378,6 +378,46 @@ jobs:
     expect(started).toEqual(['own', 'inherited']);
   });
 
+  it('runs a fork’s pull request and its reviews as GitHub does: read at most, and no secret but GITHUB_TOKEN', async () => {
+    const workflow = parse(`
+name: t
+on: [pull_request, pull_request_review]
+jobs:
+  gate:
+    runs-on: x
+    permissions: { checks: write, contents: read, id-token: write }
+    env: { WHO: '\${{ secrets.APP_KEY }}' }
+    steps: [{ name: look, run: x }]
+`) as Workflow;
+    const seen: Record<string, unknown>[] = [];
+    const look: StandIn = {
+      description: 'records the permissions and the secret',
+      run: async ({ permissions, env }) => {
+        seen.push({ permissions, secret: env.WHO });
+        return 'success';
+      },
+    };
+    const pull = (name: string, head: string): WorkflowEvent => ({
+      name,
+      ref: 'refs/pull/7/merge',
+      sha: 'a'.repeat(40),
+      payload: {
+        action: name === 'pull_request' ? 'opened' : 'submitted',
+        pull_request: { head: { repo: { full_name: head } } },
+      },
+    });
+    const run = (event: WorkflowEvent) =>
+      runWorkflow(workflow, event, { ...settings({ look }), secrets: { APP_KEY: 'key' } });
+    await run(pull('pull_request', 'acme/api'));
+    await run(pull('pull_request', 'eve/api'));
+    await run(pull('pull_request_review', 'eve/api'));
+    expect(seen).toEqual([
+      { permissions: { checks: 'write', contents: 'read', 'id-token': 'write' }, secret: 'key' },
+      { permissions: { checks: 'read', contents: 'read' }, secret: '' },
+      { permissions: { checks: 'read', contents: 'read' }, secret: '' },
+    ]);
+  });
+
   it('refuses a step nobody stands in for, naming it', async () => {
     const workflow = parse(
       'name: t\non: push\njobs:\n  a:\n    runs-on: x\n    steps: [{ name: Deploy, run: x }]\n',

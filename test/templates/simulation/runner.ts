@@ -199,7 +199,11 @@ class SimulatedRun {
     this.base = {
       github: githubContext(this.workflow, this.event, this.settings),
       inputs: trigger.inputs,
-      secrets: { GITHUB_TOKEN: this.settings.token, ...this.settings.secrets },
+      // A fork's pull request and its reviews get no secret but the (read-only) GITHUB_TOKEN.
+      secrets: {
+        GITHUB_TOKEN: this.settings.token,
+        ...(fromFork(this.event, this.settings.repository) ? {} : this.settings.secrets),
+      },
       vars: {},
     };
     this.workflowEnv = evaluateEnv(this.workflow.env, {
@@ -266,8 +270,10 @@ class SimulatedRun {
       this.conclude(id, job, scope, this.membership?.cancelled ? 'cancelled' : 'skipped');
       return;
     }
-    // A job's permissions replace the workflow's; with neither, the repository default (read).
-    const permissions = toPermissions(job.permissions ?? this.workflow.permissions ?? 'read-all');
+    // A job's permissions replace the workflow's; with neither, the repository default (read). A
+    // fork's pull request and its reviews get read at most, whatever the file asks.
+    const asked = toPermissions(job.permissions ?? this.workflow.permissions ?? 'read-all');
+    const permissions = fromFork(this.event, this.settings.repository) ? readOnly(asked) : asked;
     const queue = (membership?: Membership) => {
       const toRun = { id, job, matrix: undefined, permissions };
       this.scheduler.schedule(
@@ -481,6 +487,25 @@ export function githubContext(
     workflow: workflow.name,
     token: settings.token,
   };
+}
+
+/** Events GitHub runs with a read-only token and no secrets when the pull request's head is a fork's. */
+const FORK_RESTRICTED = ['pull_request', 'pull_request_review', 'pull_request_review_comment'];
+
+/** Whether the event is a fork's pull request (or its review), which GitHub runs read-only. */
+export function fromFork(event: WorkflowEvent, repository: string): boolean {
+  const pull = event.payload.pull_request as { head?: { repo?: { full_name?: string } } } | undefined;
+  const head = pull?.head?.repo?.full_name;
+  return FORK_RESTRICTED.includes(event.name) && head !== undefined && head !== repository;
+}
+
+/** What a fork's run is granted of `asked`: each scope read at most (id-token none). */
+function readOnly(asked: Permissions): Permissions {
+  return Object.fromEntries(
+    Object.entries(asked)
+      .filter(([scope]) => scope !== 'id-token')
+      .map(([scope, level]) => [scope, level === 'none' ? 'none' : 'read']),
+  );
 }
 
 /** The GITHUB_* variables the harness does not set itself from the run options. */

@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
 import { parseCommandFile, parseWorkflowCommands } from '@flow-actions/runner-harness';
-import type { Outcome, StandIn, StepContext } from './runner';
+import type { Outcome, StandIn, StandInResult, StepContext } from './runner';
 
 // What does the work of the steps that are not ours. Each says what it is, and the run lists it
 // beside the step it stood in for.
@@ -126,6 +126,34 @@ export function script(commands: Record<string, string> = {}): StandIn {
       // A failing script shows its output in the test's log, as the job log would.
       if (outcome === 'failure') console.error(`${context.step.name}:\n${result.stdout}${result.stderr}`);
       return { outcome, outputs: parseCommandFile(await readFile(output, 'utf8')), errors };
+    },
+  };
+}
+
+/**
+ * actions/create-github-app-token: the App's installation token, made from its client ID and
+ * private key — given only when both reached the step (the environment's secrets) and the token
+ * is narrowed to the permissions the step names. The fake accepts the token as the App's login.
+ */
+export function githubAppToken(app: { clientId: string; privateKey: string; token: string }): StandIn {
+  return {
+    description: "mints the merge App's installation token, which the GitHub fake accepts as the App",
+    async run({ with: inputs }): Promise<StandInResult> {
+      if (inputs['client-id'] !== app.clientId || inputs['private-key'] !== app.privateKey) {
+        console.error('create-github-app-token: [@octokit/auth-app] appId or clientId option is required');
+        return {
+          outcome: 'failure',
+          outputs: {},
+          errors: ['the App’s client ID and private key did not reach the step'],
+        };
+      }
+      if (!Object.keys(inputs).some((input) => input.startsWith('permission-')))
+        return {
+          outcome: 'failure',
+          outputs: {},
+          errors: ['the token asks for every permission of the App'],
+        };
+      return { outcome: 'success', outputs: { token: app.token } };
     },
   };
 }

@@ -34,7 +34,43 @@ export const ACTOR = 'release-bot';
 export const SECRETS = {
   GITHUB_TOKEN: `ghs_${random(36)}`,
   MANIFEST_TOKEN: `github_pat_${random(40)}`,
+  /** The merge App's client ID and private key, secrets of merge-gate.yml's environment. */
+  MERGE_APP_CLIENT_ID: `Iv23li${random(14)}`,
+  MERGE_APP_PRIVATE_KEY: `-----BEGIN RSA PRIVATE KEY-----\n${random(64)}\n-----END RSA PRIVATE KEY-----`,
+  /** The installation token actions/create-github-app-token makes from them (its stand-in). */
+  MERGE_APP_TOKEN: `ghs_${random(36)}`,
 };
+/** Where the merge gate's policy lives: merge-gate.yml and pull-request.yml's risk job read it from main. */
+export const POLICY_FILE = '.github/flow-merge-gate.yml';
+/**
+ * The adopter's merge gate policy: CI is the test job's legs (each toggle state), CD the pull
+ * request's preview environment, a review one approval; low risk merges by itself, medium waits for
+ * a person, high for the release managers. Only `lead`'s labels count.
+ */
+export const GATE_POLICY = [
+  'ci:',
+  "  checks: ['test ({toggle}, node 22)']",
+  'cd:',
+  "  environments: ['pr-{number}']",
+  'review:',
+  '  approvals: 1',
+  'risk:',
+  '  low: { auto-merge: true }',
+  '  medium: { auto-merge: false }',
+  '  high: { team: acme/release-managers, approvals: 1 }',
+  'trusted-label-actors: [lead]',
+  'components:',
+  "  payments: { paths: ['payments/**'], size: XL }",
+  'default-component-size: M',
+  "non-functional-paths: ['*.md', 'docs/**']",
+  'toggles:',
+  '  file: config/toggles.yml',
+  '',
+].join('\n');
+/** Who the merge App's token acts as: GitHub merges as it, and main's push workflow runs. */
+export const MERGE_APP_LOGIN = 'flow-merger[bot]';
+/** Who opens the pull requests and pushes to them, unless a story says otherwise. */
+export const PR_AUTHOR = 'dev';
 
 function random(length: number): string {
   let text = '';
@@ -46,6 +82,34 @@ export interface Commit {
   sha: string;
   subject: string;
   changedFiles: string[];
+}
+
+export interface PullRequestOptions {
+  number: number;
+  branch: string;
+  /** Its commits, oldest first, each on the one before, the first on main's head. */
+  commits: { files: Record<string, string>; subject: string }[];
+  /** Default: PR_AUTHOR. */
+  author?: string;
+  /** Default: false. */
+  draft?: boolean;
+  /** A fork's owner: the head lives in `<owner>/api`. Default: a branch of this repository. */
+  forkOwner?: string;
+}
+
+/** A pull request as the app repository and GitHub (the fake) both have it. */
+export interface OpenedPullRequest {
+  number: number;
+  branch: string;
+  author: string;
+  /** Its head commit. */
+  head: Commit;
+  /** GitHub's merge commit of the head into main: GITHUB_SHA of its pull_request runs. */
+  merge: string;
+  /** main's head when it was opened. */
+  base: string;
+  draft: boolean;
+  headRepository?: string;
 }
 
 export interface World {
@@ -68,6 +132,18 @@ export interface World {
   fastForward(branch: string): Promise<void>;
   /** GitHub's merge commit for a pull request head: `refs/pull/<n>/merge`. */
   mergeCommit(number: number, head: string): Promise<string>;
+  /**
+   * Opens a pull request: its commits on its branch in the app repository, and the pull request
+   * as GitHub has it (the fake) — the same head sha, commits, authors and changed files, as
+   * `git diff --numstat` counts them.
+   */
+  openPullRequest(options: PullRequestOptions): Promise<OpenedPullRequest>;
+  /** Pushes a commit to a pull request's branch, in the app repository and on GitHub. */
+  pushToPullRequest(
+    pull: OpenedPullRequest,
+    files: Record<string, string>,
+    subject: string,
+  ): Promise<OpenedPullRequest>;
   /**
    * Runs the copy of a template that the event's commit holds in .github/workflows/, as GitHub
    * reads it (GITHUB_SHA: the pushed commit, a pull request's merge commit, the head of the branch
@@ -113,7 +189,11 @@ export async function startWorld(
     startRegistry({ auth: 'htpasswd', deleteEnabled: true, ...user }),
     startGitServer({ token: SECRETS.MANIFEST_TOKEN }),
     startVerdaccio(),
-    startGitHubFake({ token: SECRETS.GITHUB_TOKEN, repository: REPOSITORY }),
+    startGitHubFake({
+      token: SECRETS.GITHUB_TOKEN,
+      repository: REPOSITORY,
+      otherTokens: { [SECRETS.MERGE_APP_TOKEN]: MERGE_APP_LOGIN },
+    }),
   ]);
   const values = {
     REGISTRY: registry.host,
@@ -150,6 +230,36 @@ export async function startWorld(
   const runs: WorkflowRun[] = [];
   const scheduler = new Scheduler();
   let runCount = 0;
+  /**
+   * GitHub's view of a commit: its message, author and files (those a gate reads: the policy,
+   * CODEOWNERS, the toggles file), mirrored into the fake; a commit of main also moves its main.
+   */
+  const mirror = async (commit: Commit, files: Record<string, string>, author: string, branch: string) => {
+    const parents = (await git_('rev-list', '--parents', '-n', '1', commit.sha)).stdout
+      .trim()
+      .split(' ')
+      .slice(1);
+    github.seed.commit({
+      sha: commit.sha,
+      message: commit.subject,
+      author,
+      parents,
+      files,
+      ...(branch === DEFAULT_BRANCH ? { branch } : {}),
+    });
+  };
+  /** The changes of `head` against where it left main, as GitHub lists a pull request's files. */
+  const changedFiles = async (base: string, head: string) => {
+    const { stdout } = await git_('diff', '--numstat', `${base}...${head}`);
+    return stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [additions = '0', deletions = '0', path = ''] = line.split('\t');
+        return { path, additions: Number(additions), deletions: Number(deletions) };
+      });
+  };
   /** The copy of a template in a commit's tree, as GitHub reads it for a run. */
   const copyAt = async (name: string, sha: string, edit?: (text: string) => string) => {
     const { stdout } = await git_('show', `${sha}:${WORKFLOWS_DIR}/${name}.yml`);
@@ -177,7 +287,55 @@ export async function startWorld(
       await git_('commit', '-qm', subject);
       const sha = (await git_('rev-parse', 'HEAD')).stdout.trim();
       if (branch !== DEFAULT_BRANCH) await git_('checkout', '-q', DEFAULT_BRANCH);
-      return { sha, subject, changedFiles: Object.keys(files) };
+      const commit = { sha, subject, changedFiles: Object.keys(files) };
+      await mirror(commit, files, PR_AUTHOR, branch);
+      return commit;
+    },
+    async openPullRequest(options) {
+      const author = options.author ?? PR_AUTHOR;
+      const base = (await git_('rev-parse', DEFAULT_BRANCH)).stdout.trim();
+      const made: { commit: Commit; files: Record<string, string> }[] = [];
+      for (const { files, subject } of options.commits)
+        made.push({ commit: await world.commit(files, subject, options.branch), files });
+      const head = made.at(-1)?.commit;
+      if (!head) throw new Error(`pull request #${options.number} needs a commit`);
+      github.seed.pullRequest({
+        number: options.number,
+        title: options.commits[0]?.subject ?? '',
+        body: null,
+        head: options.branch,
+        base: DEFAULT_BRANCH,
+        baseSha: base,
+        headSha: head.sha,
+        author,
+        draft: options.draft ?? false,
+        ...(options.forkOwner ? { forkOwner: options.forkOwner } : {}),
+        files: await changedFiles(base, head.sha),
+        commits: made.map(({ commit }) => ({ message: commit.subject, author, sha: commit.sha })),
+      });
+      // The fake made its own entries for the commits: give them their files back.
+      for (const { commit, files } of made) await mirror(commit, files, author, options.branch);
+      return {
+        number: options.number,
+        branch: options.branch,
+        author,
+        head,
+        merge: await world.mergeCommit(options.number, head.sha),
+        base,
+        draft: options.draft ?? false,
+        ...(options.forkOwner ? { headRepository: `${options.forkOwner}/api` } : {}),
+      };
+    },
+    async pushToPullRequest(pull, files, subject) {
+      const head = await world.commit(files, subject, pull.branch);
+      github.seed.push(pull.number, {
+        message: subject,
+        sha: head.sha,
+        author: pull.author,
+        files: await changedFiles(pull.base, head.sha),
+      });
+      await mirror(head, files, pull.author, pull.branch);
+      return { ...pull, head, merge: await world.mergeCommit(pull.number, head.sha) };
     },
     async tag(name, sha, annotated = false) {
       await git_('tag', ...(annotated ? ['-a', '-m', name] : []), name, sha);
@@ -185,6 +343,7 @@ export async function startWorld(
     },
     async fastForward(branch) {
       await git_('merge', '-q', '--ff-only', branch);
+      github.seed.ref(DEFAULT_BRANCH, (await git_('rev-parse', DEFAULT_BRANCH)).stdout.trim());
     },
     async mergeCommit(number, head) {
       const tree = (await git_('rev-parse', `${head}^{tree}`)).stdout.trim();
@@ -205,7 +364,13 @@ export async function startWorld(
         token: SECRETS.GITHUB_TOKEN,
         actor: ACTOR,
         runId: 1000 + runCount++,
-        secrets: { MANIFEST_TOKEN: SECRETS.MANIFEST_TOKEN, NPM_TOKEN: verdaccio.token, ...options.secrets },
+        secrets: {
+          MANIFEST_TOKEN: SECRETS.MANIFEST_TOKEN,
+          NPM_TOKEN: verdaccio.token,
+          MERGE_APP_CLIENT_ID: SECRETS.MERGE_APP_CLIENT_ID,
+          MERGE_APP_PRIVATE_KEY: SECRETS.MERGE_APP_PRIVATE_KEY,
+          ...options.secrets,
+        },
         actionDir,
         ...(options.ourAction ? { ourAction: options.ourAction } : {}),
         standIns,
