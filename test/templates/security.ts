@@ -135,14 +135,7 @@ const GRANTS_OF: Readonly<Record<string, Readonly<Record<string, 'read' | 'write
     statuses: 'read',
     deployments: 'read',
   },
-  risk: {
-    checks: 'write',
-    contents: 'read',
-    'pull-requests': 'read',
-    issues: 'write',
-    statuses: 'read',
-    deployments: 'read',
-  },
+  risk: { checks: 'write', contents: 'read', 'pull-requests': 'read', issues: 'write' },
 };
 
 /** The GitHub App token step: its `token` output is the merge token. */
