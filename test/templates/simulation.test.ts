@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releasedAction } from '../e2e/release-tree';
 import { skopeoDigest } from '../support/skopeo';
 import { dispatch, pullRequest, pushTag, pushToMain, workflowRunCompleted } from './simulation/events';
-import type { JobRun, StandIn, StandIns, StepRun, WorkflowRun } from './simulation/runner';
+import type { StandIn, StandIns, WorkflowRun } from './simulation/runner';
 import { checkout, dockerLogin, pretend, script } from './simulation/stand-ins';
+import { explain, job, listStandIns, results, step } from './simulation/story';
 import {
   ACTOR,
   type Commit,
@@ -112,49 +113,8 @@ function ghShim(): StandIn {
   });
 }
 
-function job(run: WorkflowRun, id: string): JobRun {
-  const found = run.jobs.filter((candidate) => candidate.id === id);
-  if (found.length !== 1) throw new Error(`expected one run of job ${id}, got ${found.length}`);
-  return found[0] as JobRun;
-}
-
-function step(run: WorkflowRun, jobId: string, label: string): StepRun {
-  const found = job(run, jobId).steps.find((candidate) => candidate.label === label);
-  if (!found) throw new Error(`job ${jobId} has no step ${label}`);
-  return found;
-}
-
 /** The test job's one leg for a change behind no toggle, as pull-request.yml names it. */
 const TEST_LEG = 'test (default, node 22)';
-
-/** A job by its id, a matrix leg by its name (`Test with 1.0.0`). */
-const jobKey = (done: JobRun) => (done.matrix ? done.name : done.id);
-
-/** The outcome of each job. */
-function results(run: WorkflowRun): Record<string, string> {
-  return Object.fromEntries(run.jobs.map((done) => [jobKey(done), done.result]));
-}
-
-/** The steps that were stood in for, as `job: step — what stood in`. */
-function listStandIns(run: WorkflowRun): string[] {
-  return run.jobs.flatMap((done) =>
-    done.steps
-      .filter((candidate) => candidate.kind === 'stand-in' && candidate.outcome !== 'skipped')
-      .map((candidate) => `${jobKey(done)}: ${candidate.label} — ${candidate.standIn}`),
-  );
-}
-
-/** The errors of a failed step of ours, for messages when an expectation fails. */
-function explain(run: WorkflowRun): string {
-  return run.jobs
-    .flatMap((done) => done.steps)
-    .filter((candidate) => candidate.outcome === 'failure' && candidate.action)
-    .map(
-      (candidate) =>
-        `${candidate.label}: ${candidate.action?.errors.join(' | ')}\n${candidate.action?.stderr}`,
-    )
-    .join('\n');
-}
 
 async function manifestAt(environment: string): Promise<string> {
   const { stdout } = await exec('git', [

@@ -43,13 +43,14 @@ export const SECRETS = {
 /** Where the merge gate's policy lives: merge-gate.yml and pull-request.yml's risk job read it from main. */
 export const POLICY_FILE = '.github/flow-merge-gate.yml';
 /**
- * The adopter's merge gate policy: CI is the test job's legs (each toggle state), CD the pull
- * request's preview environment, a review one approval; low risk merges by itself, medium waits for
- * a person, high for the release managers. Only `lead`'s labels count.
+ * The adopter's merge gate policy: CI is the test job's legs (each toggle state) and another app's
+ * dependency audit, CD the pull request's preview environment, a review one approval; low risk
+ * merges by itself, medium waits for a person, high for the release managers. Only `lead`'s labels
+ * count.
  */
 export const GATE_POLICY = [
   'ci:',
-  "  checks: ['test ({toggle}, node 22)']",
+  "  checks: ['test ({toggle}, node 22)', audit]",
   'cd:',
   "  environments: ['pr-{number}']",
   'review:',
@@ -248,16 +249,47 @@ export async function startWorld(
       ...(branch === DEFAULT_BRANCH ? { branch } : {}),
     });
   };
-  /** The changes of `head` against where it left main, as GitHub lists a pull request's files. */
+  /**
+   * The changes of `head` against where it left main, as GitHub lists a pull request's files: the
+   * counts, the status and the patch (its hunks), so that a changed diff is seen as one.
+   */
   const changedFiles = async (base: string, head: string) => {
-    const { stdout } = await git_('diff', '--numstat', `${base}...${head}`);
-    return stdout
+    const range = `${base}...${head}`;
+    const [numstat, nameStatus, diff] = await Promise.all([
+      git_('diff', '--numstat', '--no-renames', range),
+      git_('diff', '--name-status', '--no-renames', range),
+      git_('diff', '--no-color', '--no-renames', range),
+    ]);
+    const statuses = new Map(
+      nameStatus.stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [code = 'M', path = ''] = line.split('\t');
+          return [path, code === 'A' ? 'added' : code === 'D' ? 'removed' : 'modified'] as const;
+        }),
+    );
+    const patches = new Map<string, string>();
+    for (const section of diff.stdout.split(/^diff --git /m).slice(1)) {
+      const path = /^a\/(\S+) b\//.exec(section)?.[1] ?? '';
+      const hunks = section.indexOf('\n@@');
+      if (hunks >= 0) patches.set(path, section.slice(hunks + 1).trimEnd());
+    }
+    return numstat.stdout
       .trim()
       .split('\n')
       .filter(Boolean)
       .map((line) => {
         const [additions = '0', deletions = '0', path = ''] = line.split('\t');
-        return { path, additions: Number(additions), deletions: Number(deletions) };
+        const patch = patches.get(path);
+        return {
+          path,
+          additions: Number(additions),
+          deletions: Number(deletions),
+          status: statuses.get(path) ?? 'modified',
+          ...(patch === undefined ? {} : { patch }),
+        } as const;
       });
   };
   /** The copy of a template in a commit's tree, as GitHub reads it for a run. */
