@@ -20,6 +20,7 @@ import {
   POLICY_FILE,
   SECRETS,
   startWorld,
+  TEST_LEG,
   type World,
 } from './simulation/world';
 
@@ -34,8 +35,6 @@ import {
 let world: World;
 /** main's head: GITHUB_SHA of every run the default branch's copy makes. */
 let main: string;
-
-const TEST_LEG = 'test (default, node 22)';
 
 beforeAll(async () => {
   world = await startWorld(releasedAction);

@@ -19,6 +19,7 @@ import {
   POLICY_FILE,
   SECRETS,
   startWorld,
+  TEST_LEG,
   WORKFLOWS_DIR,
   type World,
 } from './simulation/world';
@@ -112,9 +113,6 @@ function ghShim(): StandIn {
     ].join('\n'),
   });
 }
-
-/** The test job's one leg for a change behind no toggle, as pull-request.yml names it. */
-const TEST_LEG = 'test (default, node 22)';
 
 async function manifestAt(environment: string): Promise<string> {
   const { stdout } = await exec('git', [

@@ -68,6 +68,8 @@ export const GATE_POLICY = [
   '  file: config/toggles.yml',
   '',
 ].join('\n');
+/** pull-request.yml's test job for a change behind no toggle: the one leg the policy's `test ({toggle}, node 22)` names. */
+export const TEST_LEG = 'test (default, node 22)';
 /** Who the merge App's token acts as: GitHub merges as it, and main's push workflow runs. */
 export const MERGE_APP_LOGIN = 'flow-merger[bot]';
 /** Who opens the pull requests and pushes to them, unless a story says otherwise. */
