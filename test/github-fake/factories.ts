@@ -568,7 +568,7 @@ export function makeLabel(context: Pick<FactoryContext, 'repository'>, name: str
     node_id: nodeId('Label', id),
     url: `${API}/repos/${context.repository}/labels/${encodeURIComponent(name)}`,
     name,
-    description: null,
+    description: '',
     color: 'ededed',
     default: false,
   };

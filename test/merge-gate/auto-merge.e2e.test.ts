@@ -95,22 +95,34 @@ describe('auto-merge', () => {
     const { world, pull } = await greenWorld();
     world.state.requiredApprovingReviews = 2;
     world.state.repository.allow_merge_commit = false;
-    const run = await runStep('merge-gate', world, { payload: pullRequestEvent(pull) });
+    const run = await runStep('merge-gate', world, { payload: pullRequestEvent(pull), inputs: withApp });
     expect(run.outputs['auto-merge']).toBe('enabled');
     expect(world.state.autoMergeRequests.get(Number(pull.number))).toMatchObject({ mergeMethod: 'SQUASH' });
     expect(world.state.merges).toEqual([]);
-    // Without a merge token GITHUB_TOKEN merges, and GitHub starts no push workflow for that.
-    expect(run.stdout).toContain(
-      'With GITHUB_TOKEN the merge starts no push workflow: pass a GitHub App token as merge-token so main’s workflow runs.',
-    );
     expectClean(run, world);
     // Again: already on, nothing more to do.
-    const again = await runStep('merge-gate', world, { payload: pullRequestEvent(pull) });
+    const again = await runStep('merge-gate', world, { payload: pullRequestEvent(pull), inputs: withApp });
     expect(again.outputs['auto-merge']).toBe('enabled');
     expect(
       world.requests.filter((request) => request.operationId === 'graphql EnablePullRequestAutoMerge'),
     ).toHaveLength(1);
     expectClean(again, world);
+  });
+
+  it('without merge-token nothing is merged or enabled: the output says ready, for a step that holds the App token', async () => {
+    const { world, pull } = await greenWorld();
+    const run = await runStep('merge-gate', world, { payload: pullRequestEvent(pull) });
+    expect(run.outputs).toMatchObject({ verdict: 'green', risk: 'low', 'auto-merge': 'ready' });
+    expect(shownGate(world, headOf(pull))).toMatchObject({ conclusion: 'success' });
+    expect(world.state.merges).toEqual([]);
+    expect(mergeRequests(world)).toEqual([]);
+    expect(world.state.autoMergeRequests.has(Number(pull.number))).toBe(false);
+    expect(
+      world.requests.filter((request) => request.operationId === 'graphql EnablePullRequestAutoMerge'),
+    ).toEqual([]);
+    // A merge by GITHUB_TOKEN would start no push workflow: the log says who merges instead.
+    expect(run.stdout).toContain('Green and eligible to merge by itself: a step with merge-token');
+    expectClean(run, world);
   });
 
   it('a push between the decision and the merge: GitHub refuses the merge of the old head, nothing merged', async () => {

@@ -4,7 +4,7 @@ import type { GateDecision } from './decide';
 import type { PullRequestState } from './state-query';
 
 /** What happened about merging, the `auto-merge` output. */
-export type AutoMergeOutcome = 'merged' | 'enabled' | 'waiting' | 'off';
+export type AutoMergeOutcome = 'merged' | 'enabled' | 'waiting' | 'off' | 'ready';
 
 export interface AutoMergeResult {
   outcome: AutoMergeOutcome;
@@ -20,8 +20,18 @@ export interface AutoMergeOptions {
   state: PullRequestState;
   /** A `merge_group` event: the pull request is in the merge queue already. */
   inMergeQueue: boolean;
-  /** Whether the merge token is a separate one (a GitHub App's), so that the merge starts main's push workflow. */
-  separateMergeToken: boolean;
+}
+
+/**
+ * Without a merge token the step writes nothing about merging: a merge by GITHUB_TOKEN starts no
+ * push workflow, and the gate's job holds only what deciding needs. `ready` tells a step that holds
+ * one (the template's Auto-merge job) that there is something to do.
+ */
+const NO_MERGE_TOKEN =
+  'a step with merge-token (a GitHub App token: a merge by GITHUB_TOKEN starts no push workflow, so main’s workflow would not run) does it';
+
+function ready(what: string): AutoMergeResult {
+  return { outcome: 'ready', message: `${what}: ${NO_MERGE_TOKEN}.` };
 }
 
 /**
@@ -33,7 +43,7 @@ export interface AutoMergeOptions {
  * no longer allows it (it rose since) has auto-merge turned off again.
  */
 export async function applyAutoMerge(
-  merger: GitHubClient,
+  merger: GitHubClient | undefined,
   options: AutoMergeOptions,
 ): Promise<AutoMergeResult> {
   const { decision, state } = options;
@@ -45,6 +55,7 @@ export async function applyAutoMerge(
     };
   if (!decision.autoMerge.eligible) {
     if (!enabled) return { outcome: 'off', message: `No auto-merge: ${decision.autoMerge.reason}.` };
+    if (!merger) return ready(`Auto-merge is on but must be turned off (${decision.autoMerge.reason})`);
     await merger.disableAutoMerge(state.id);
     return {
       outcome: 'off',
@@ -64,20 +75,18 @@ export async function applyAutoMerge(
     };
   const method = state.mergeMethods[0];
   if (!method) return { outcome: 'waiting', message: 'Not merged: the repository allows no merge method.' };
-  const tokenNote = options.separateMergeToken
-    ? ''
-    : ' With GITHUB_TOKEN the merge starts no push workflow: pass a GitHub App token as merge-token so main’s workflow runs.';
+  if (!merger) return ready('Green and eligible to merge by itself');
   if (!state.autoMergeAllowed)
-    return mergeNow(merger, state, method, tokenNote, 'the repository does not allow auto-merge');
+    return mergeNow(merger, state, method, 'the repository does not allow auto-merge');
   try {
     await merger.enableAutoMerge(state.id, method);
     return {
       outcome: 'enabled',
-      message: `Auto-merge enabled (${method.toLowerCase()}): GitHub merges once the branch's other requirements hold.${tokenNote}`,
+      message: `Auto-merge enabled (${method.toLowerCase()}): GitHub merges once the branch's other requirements hold.`,
     };
   } catch (error) {
     if (!isGitHubApiError(error) || !CLEAN_STATUS.test(error.githubMessage ?? error.message)) throw error;
-    return mergeNow(merger, state, method, tokenNote, 'GitHub answered that it is in clean status');
+    return mergeNow(merger, state, method, 'GitHub answered that it is in clean status');
   }
 }
 
@@ -85,14 +94,13 @@ async function mergeNow(
   merger: GitHubClient,
   state: PullRequestState,
   method: PullRequestMergeMethod,
-  tokenNote: string,
   why: string,
 ): Promise<AutoMergeResult> {
   try {
     const merged = await merger.mergePullRequest(state.number, { sha: state.headSha, mergeMethod: method });
     return {
       outcome: 'merged',
-      message: `Merged (${method.toLowerCase()}) as ${merged.sha.slice(0, 7)}, at head ${state.headSha.slice(0, 7)}: ${why}.${tokenNote}`,
+      message: `Merged (${method.toLowerCase()}) as ${merged.sha.slice(0, 7)}, at head ${state.headSha.slice(0, 7)}: ${why}.`,
     };
   } catch (error) {
     // 405: not mergeable yet (another requirement of the branch); 409: the head moved since.

@@ -36,7 +36,7 @@ export function run(): Promise<void> {
           masker: context.masker,
           logger: context.logger,
         })
-      : client;
+      : undefined;
     for (const [index, number] of numbers.entries()) {
       context.describeRequest('pull request', `#${number}`);
       await evaluate(context, {
@@ -53,7 +53,8 @@ export function run(): Promise<void> {
 
 interface Evaluation {
   client: GitHubClient;
-  merger: GitHubClient;
+  /** The merge token's client; none without merge-token, when nothing is merged here. */
+  merger: GitHubClient | undefined;
   inputs: Inputs;
   number: number;
   /** Only the first pull request's decision becomes the step's outputs. */
@@ -92,7 +93,6 @@ async function evaluate(context: ActionContext, evaluation: Evaluation): Promise
           decision,
           state,
           inMergeQueue: evaluation.mergeGroupSha !== undefined,
-          separateMergeToken: inputs.mergeToken !== undefined,
         })
       : {
           outcome: decision.verdict === 'green' && decision.autoMerge.eligible ? 'waiting' : 'off',
