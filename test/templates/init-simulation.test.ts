@@ -13,7 +13,17 @@ import { skopeoDigest } from '../support/skopeo';
 import { dispatch, pullRequest, pushTag, pushToMain, workflowRunCompleted } from './simulation/events';
 import type { JobRun, StandIns, WorkflowRun } from './simulation/runner';
 import { checkout, dockerLogin, pretend, script } from './simulation/stand-ins';
-import { ACTOR, type Commit, SECRETS, startWorld, WORKFLOWS_DIR, type World } from './simulation/world';
+import {
+  ACTOR,
+  type Commit,
+  GATE_POLICY,
+  POLICY_FILE,
+  SECRETS,
+  startWorld,
+  TEST_LEG,
+  WORKFLOWS_DIR,
+  type World,
+} from './simulation/world';
 
 // The workflows `flow init` writes, run as GitHub runs them: flow init itself (a real process)
 // adopts the templates of a release of acme/flow-actions — a bare repository `pnpm release` fed
@@ -154,6 +164,8 @@ describe.each(Object.entries(CONFIGURATIONS))(
           Dockerfile: 'FROM scratch\nCOPY greeting.txt /greeting.txt\n',
           'greeting.txt': 'hi\n',
           'package.json': pkg('1.0.0'),
+          // pull-request.yml's risk job reads the merge gate's policy.
+          [POLICY_FILE]: GATE_POLICY,
         },
         'chore: start the api',
       );
@@ -230,7 +242,7 @@ describe.each(Object.entries(CONFIGURATIONS))(
         `${WORKFLOWS_DIR}/`,
       ]);
       expect(stdout.trim().split('\n')).toEqual(
-        ['build', 'main', 'npm-release', 'promote', 'pull-request', 'rollback', 'yank'].map(
+        ['build', 'main', 'merge-gate', 'npm-release', 'promote', 'pull-request', 'rollback', 'yank'].map(
           (name) => `${WORKFLOWS_DIR}/${name}.yml`,
         ),
       );
@@ -240,20 +252,20 @@ describe.each(Object.entries(CONFIGURATIONS))(
     });
 
     it('pull-request: the ready pull request’s head is built into develop as <sha> and pr-7', async () => {
-      const A = await world.commit({ 'greeting.txt': 'hello\n' }, 'feat(api): greet callers', 'greeting');
-      commits.A = A;
-      const merge = await world.mergeCommit(7, A.sha);
-      const event = pullRequest({
-        action: 'ready_for_review',
+      const pull = await world.openPullRequest({
         number: 7,
-        head: A,
         branch: 'greeting',
-        merge,
-        base: commits.start?.sha as string,
-        draft: false,
+        commits: [{ files: { 'greeting.txt': 'hello\n' }, subject: 'feat(api): greet callers' }],
       });
+      const A = pull.head;
+      commits.A = A;
+      const event = pullRequest({ ...pull, action: 'ready_for_review', draft: false });
       const run = await world.run('pull-request', event, standIns());
-      expect(results(run), failures(run)).toEqual({ ci: 'success', build: 'success' });
+      expect(results(run), failures(run)).toEqual({
+        risk: 'success',
+        [TEST_LEG]: 'success',
+        build: 'success',
+      });
       expect(await digest(develop(), 'pr-7')).toBe(job(run, 'build').outputs.digest);
       expect(logins).toEqual([configuration.expectedLogin(world)]);
     });
