@@ -24,7 +24,16 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(removeScratch);
 
-const TEMPLATES = ['build', 'main', 'npm-release', 'promote', 'pull-request', 'rollback', 'yank'];
+const TEMPLATES = [
+  'build',
+  'main',
+  'merge-gate',
+  'npm-release',
+  'promote',
+  'pull-request',
+  'rollback',
+  'yank',
+];
 
 let count = 0;
 /**
@@ -107,8 +116,12 @@ describe('flow init in a product repository', () => {
     );
     expect(run.stdout).toContain("Registry login: ghcr.io with the job's GITHUB_TOKEN (packages: write).");
     expect(run.stdout).toContain('Default branch: trunk (origin/HEAD).');
-    expect(run.stdout).toContain('create the secrets MANIFEST_TOKEN, NPM_TOKEN');
-    expect(run.stdout).toContain('create the environments demo, npm, prod, stage');
+    expect(run.stdout).toContain(
+      'create the secrets MANIFEST_TOKEN, MERGE_APP_CLIENT_ID, MERGE_APP_PRIVATE_KEY, NPM_TOKEN',
+    );
+    expect(run.stdout).toContain(
+      'create the environments demo, merge-gate, npm, prod, stage (approvals go there; merge-gate gets no reviewers, only the default branch as its deployment branch)',
+    );
 
     const files = await workflows(checkout);
     expect(Object.keys(files)).toEqual(TEMPLATES.map((name) => `${name}.yml`));

@@ -81,7 +81,7 @@ describe('pnpm release against a bare repository', () => {
         });
       }
     }
-  });
+  }, 180_000);
 
   it('a patch of an older minor goes on releases/v1 and leaves v1 on the newer release; a new major opens its own line', async () => {
     const world = await makeWorld();

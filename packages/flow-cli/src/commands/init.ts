@@ -384,11 +384,21 @@ function nextSteps(files: readonly FileResult[]) {
     `Next: review and commit ${WORKFLOWS}/`,
     ...(secrets.length ? [`create the secrets ${secrets.join(', ')}`] : []),
     ...(environments.length
-      ? [`create the environments ${environments.join(', ')} (approvals go there)`]
+      ? [`create the environments ${environments.join(', ')} (${environmentNote(environments)})`]
       : []),
     ...(replaceMe.length ? [`replace ${replaceMe.join(', ')} with your checks`] : []),
   ].join('; ');
   return { secrets, environments, text: `${text}.` };
+}
+
+/**
+ * Deploy environments hold the approvals; merge-gate.yml's environment only keeps the merge App's
+ * key to the default branch's copy of the workflow, so a reviewer there would hold up every merge.
+ */
+function environmentNote(environments: readonly string[]): string {
+  return environments.includes('merge-gate')
+    ? 'approvals go there; merge-gate gets no reviewers, only the default branch as its deployment branch'
+    : 'approvals go there';
 }
 
 function describeChange(change: Change, dryRun: boolean): string {
