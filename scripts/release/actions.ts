@@ -22,6 +22,7 @@ export const repositoryRoot = resolve(import.meta.dirname, '..', '..');
 /**
  * Every action under `actions/`, in name order. `only` narrows it to some released paths — the
  * test run honours `FLOW_ACTIONS=promote,yank-artifact` so that work on one action builds one.
+ * A folder without its entry (`src/index.ts`) is a core not wired yet: nothing to bundle or ship.
  */
 export async function discoverActions(
   root: string = repositoryRoot,
@@ -29,7 +30,9 @@ export async function discoverActions(
 ): Promise<ActionPackage[]> {
   const actionsDir = join(root, 'actions');
   const entries = await readdir(actionsDir, { withFileTypes: true }).catch(() => []);
-  const dirs = entries.filter((entry) => entry.isDirectory()).map((entry) => join(actionsDir, entry.name));
+  const folders = entries.filter((entry) => entry.isDirectory()).map((entry) => join(actionsDir, entry.name));
+  const dirs: string[] = [];
+  for (const dir of folders) if (await exists(join(dir, ACTION_ENTRY))) dirs.push(dir);
   const selected: string[] = [];
   for (const dir of dirs.sort()) if (!only || only.includes(await readUsesPath(dir))) selected.push(dir);
   return Promise.all(selected.map(readActionPackage));
@@ -123,4 +126,11 @@ export function actionBundles(
   distFor: (action: ActionPackage) => string,
 ): BundleJob[] {
   return actions.map((action) => ({ dir: action.dir, entry: ACTION_ENTRY, dist: distFor(action) }));
+}
+
+function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
