@@ -4,7 +4,6 @@
 // Versions from git tags (the breaking check then reads ~9,000 commits), from 5,000 tags in the
 // real docker-registry, and from a 5,000-version packument served by verdaccio; registry and npm
 // requests counted through a proxy.
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +21,7 @@ import { assembleRelease } from '../../scripts/release/assemble';
 import { type RunningFaultProxy, startFaultProxy } from '../fault-proxy';
 import { startRegistry, startVerdaccio } from '../services';
 import { seedImage } from '../support/artifacts';
-import { benchEnv, median, ms, printTable, timeProcess } from './measure';
+import { benchEnv, data, fastImport, median, ms, printTable, timeProcess } from './measure';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const VERSIONS = 5000;
@@ -56,10 +55,6 @@ function releaseNames(): string[] {
 }
 
 const TYPES = ['feat', 'fix(api)', 'chore', 'docs', 'refactor(core)', 'test', 'perf', 'build(deps)'];
-
-function data(text: string): string {
-  return `data ${Buffer.byteLength(text)}\n${text}\n`;
-}
 
 /**
  * A `git fast-import` stream: COMMITS commits on main with Conventional Commit messages, every
@@ -95,24 +90,6 @@ function historyStream(versions: readonly string[]): string {
     if (index % 50 === 25) parts.push(`reset refs/tags/build-${index}\nfrom :${index + 1}\n\n`);
   }
   return parts.join('');
-}
-
-/** Runs `git fast-import` in `dir` with the stream on stdin. */
-function fastImport(dir: string, stream: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-C', dir, 'fast-import', '--quiet'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`git fast-import exited ${code}: ${stderr.trim()}`)),
-    );
-    // A stream fast-import rejects closes its stdin early: the exit code and stderr say why.
-    child.stdin.on('error', () => {});
-    child.stdin.end(stream);
-  });
 }
 
 /** The checkout: main passes the breaking check; a worktree on `breaking` adds one `feat!:` commit. */

@@ -3,6 +3,7 @@ import { benchBuildBySha } from './build-by-sha';
 import { benchColdStart } from './cold-start';
 import { benchMergeGate } from './merge-gate';
 import { benchPromote } from './promote';
+import { benchRelease } from './release';
 import { benchRetag } from './retag';
 
 const BENCHES: Record<string, () => Promise<void>> = {
@@ -12,6 +13,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'backcompat-matrix': benchBackcompatMatrix,
   'cold-start': benchColdStart,
   'merge-gate': benchMergeGate,
+  release: benchRelease,
 };
 
 /**

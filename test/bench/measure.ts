@@ -80,3 +80,26 @@ export function printTable(
 
 export const ms = (value: number) => `${value.toFixed(0)} ms`;
 export const ratio = (a: number, b: number) => (a / b).toFixed(2);
+
+/** A `git fast-import` data command for `text`. */
+export function data(text: string): string {
+  return `data ${Buffer.byteLength(text)}\n${text}\n`;
+}
+
+/** Runs `git fast-import` in `dir` with the stream on stdin. */
+export function fastImport(dir: string, stream: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['-C', dir, 'fast-import', '--quiet'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`git fast-import exited ${code}: ${stderr.trim()}`)),
+    );
+    // A stream fast-import rejects closes its stdin early: the exit code and stderr say why.
+    child.stdin.on('error', () => {});
+    child.stdin.end(stream);
+  });
+}
