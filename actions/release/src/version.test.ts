@@ -237,6 +237,6 @@ describe('computeNextVersion: calver', () => {
         scheme: { kind: 'calver', format: 'YYYY.MM' },
         now,
       }),
-    ).toThrow(/calver-format.*is not a calver format/);
+    ).toThrow(/^Input "calver-format" "YYYY\.MM" is not a calver format: write date tokens/);
   });
 });

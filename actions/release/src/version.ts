@@ -256,7 +256,7 @@ export function parseCalverFormat(text: string): CalverFormat {
     !dateTokens.every((token) => Object.hasOwn(CALVER_TOKENS, token))
   ) {
     throw new ConfigurationError(
-      words`${inputValue('calver-format', text)} is not a calver format: write date tokens (${Object.keys(CALVER_TOKENS).join(', ')}) joined by dots and ending in MICRO, e.g. YYYY.MM.MICRO.`,
+      words`${input('calver-format')} ${JSON.stringify(text)} is not a calver format: write date tokens (${Object.keys(CALVER_TOKENS).join(', ')}) joined by dots and ending in MICRO, e.g. YYYY.MM.MICRO.`,
     );
   }
   const parts = dateTokens.map((token) => CALVER_TOKENS[token] as (typeof CALVER_TOKENS)[string]);
