@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { exec } from '@flow-actions/action-kit';
@@ -137,6 +137,20 @@ describe('release tree', () => {
     }
     expect(new Set(actions.map((a) => a.uses)).size).toBe(actions.length);
     expect(actions.map((a) => a.uses)).not.toContain('echo-fixture');
+  });
+
+  it('skips a folder under actions/ with no entry yet (a core not wired), never one with an entry', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'discover-'));
+    copies.push(root);
+    const wired = join(root, 'actions', 'wired');
+    await cp(fixtureDir, wired, { recursive: true, filter: (source) => !source.includes('/dist') });
+    const core = join(root, 'actions', 'core-only');
+    await mkdir(join(core, 'src'), { recursive: true });
+    await writeFile(join(core, 'package.json'), JSON.stringify({ name: 'core-only' }));
+    await writeFile(join(core, 'src', 'version.ts'), 'export const x = 1;\n');
+    expect((await discoverActions(root)).map((action) => action.uses)).toEqual(['echo-fixture']);
+    await writeFile(join(core, 'src', 'index.ts'), 'export {};\n');
+    await expect(discoverActions(root)).rejects.toThrow(/core-only\/package.json must declare "flowAction"/);
   });
 
   it('refuses two actions released under one path', async () => {
