@@ -90,13 +90,12 @@ describe('computeNextVersion: kinds', () => {
   });
 
   it.each([
+    ['patch', '1.2.4'],
     ['minor', '1.3.0'],
-    ['major', '3.0.0'],
-  ] as const)('%s → %s, above what is taken', (kind, expected) => {
-    const taken = linearHistory([...BASE, 'feat: a'], { 'v1.2.3': 2, 'v2.0.0': 1, 'v3.0.1': 1 });
-    const base = kind === 'major' ? linearHistory([...BASE, 'feat: a'], { 'v2.4.0': 2 }) : taken;
-    const next = computeNextVersion(base, { head: 'c3', kind });
-    expect(next.version).toBe(kind === 'major' ? expected : '1.3.0');
+    ['major', '2.0.0'],
+  ] as const)('%s bumps the previous release: %s', (kind, expected) => {
+    const fixes = linearHistory([...BASE, 'fix: a'], { 'v1.2.3': 2 });
+    expect(computeNextVersion(fixes, { head: 'c3', kind }).tag).toBe(`v${expected}`);
   });
 
   it('an explicit version at or above the commits is taken as it is', () => {
