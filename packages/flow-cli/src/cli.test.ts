@@ -171,7 +171,7 @@ describe('bad command lines: one line on stderr, exit 2, nothing on stdout', () 
   it.each([
     [
       ['promte'],
-      'flow: unknown command "promte" (commands: init, build, promote, yank, update-manifest, matrix, publish, inspect; see flow --help)',
+      'flow: unknown command "promte" (commands: init, build, promote, release, yank, update-manifest, matrix, publish, inspect; see flow --help)',
     ],
     [['promote', '--frm', 'x'], 'flow promote: unknown option --frm (see flow promote --help)'],
     [['promote', '--image'], 'flow promote: --image needs a value (see flow promote --help)'],
