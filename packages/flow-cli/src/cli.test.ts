@@ -51,6 +51,11 @@ const MIRRORS: Record<string, { action: string; githubOnly: string[]; cliOnly: s
     ],
     cliOnly: [],
   },
+  release: {
+    action: 'release',
+    githubOnly: ['github-token', 'workflow-token', 'promote-now', 'immutable-tags', 'settle-seconds'],
+    cliOnly: ['yes', 'repository'],
+  },
   'update-manifest': { action: 'update-manifest', githubOnly: ['mode', 'pull-request-branch'], cliOnly: [] },
   publish: { action: 'npm-publish-gate', githubOnly: ['required-checks', 'github-token'], cliOnly: ['sha'] },
   matrix: { action: 'backcompat-matrix', githubOnly: [], cliOnly: [] },

@@ -2,16 +2,17 @@ import {
   ConfigurationError,
   exec,
   InputReader,
-  type SecretMasker,
+  type InputSource,
+  resolveInside,
   wordingFor,
 } from '@flow-actions/action-kit';
-import { getRegistryInputs, type RegistryInputs } from '@flow-actions/artifact-protocol';
 import { shortSha } from '@flow-actions/commit-identity';
 import { GitHubClient } from '@flow-actions/github-api';
-import { cutRelease, planRelease, type ReleasePlan, type ReleaseRequest } from '@flow-actions/release/core';
+import { cutRelease, planRelease, type ReleasePlan } from '@flow-actions/release/core';
 import { readGitHistory } from '@flow-actions/release/git-log';
 import { createReleaseGitHub } from '@flow-actions/release/github';
-import { checkVersionOptions, type ReleaseKind, type VersionScheme } from '@flow-actions/release/version';
+import { getInputs } from '@flow-actions/release/inputs';
+import { checkVersionOptions } from '@flow-actions/release/version';
 import { openGitHistory } from '@flow-actions/retag-promote/git-history';
 import type { Command, CommandContext } from '../command';
 import { UsageError } from '../command';
@@ -31,7 +32,7 @@ export const releaseCommand: Command = {
   name: 'release',
   summary:
     'Cut rc-X.Y.Z-N or vX.Y.Z for one exact commit: check it (line, stage checks, not yanked, artifact, version), then tag it with release notes.',
-  usage: '[--commit <sha>] [--kind rc|release|patch|minor|major|X.Y.Z] --stage-checks <name> [options]',
+  usage: '--stage-checks <name> [--commit <sha>] [--kind rc|release|patch|minor|major|X.Y.Z] [options]',
   details: [
     'The history is read from the git checkout here (fetch it first: git fetch origin --tags); the stage',
     "checks, the tag and the GitHub release go through the GitHub API of origin's repository (--repository),",
@@ -43,7 +44,7 @@ export const releaseCommand: Command = {
   options: {
     commit: {
       type: 'string',
-      description: 'The commit to release (full sha, or anything git rev-parse takes).',
+      description: 'The commit to release (a full sha, or anything git rev-parse takes in this checkout).',
       defaultText: 'the newest commit of --branch whose stage checks are green',
     },
     kind: {
@@ -52,26 +53,27 @@ export const releaseCommand: Command = {
         'rc (the next candidate rc-X.Y.Z-N), release (what the commits call for), patch, minor, major, or a version X.Y.Z.',
       default: 'release',
     },
-    scheme: { type: 'string', description: 'semver or calver.', default: 'semver' },
-    'calver-format': {
-      type: 'string',
-      description: 'With --scheme calver: date tokens joined by dots, ending in MICRO.',
-      default: 'YYYY.MM.MICRO',
-    },
     branch: {
       type: 'string',
       description:
-        'The release branch: the commit must be on its first-parent line (or a release/* hotfix branch).',
+        'The release branch (origin/<branch>, else the local one): the commit must be on its first-parent line, or on a release/* branch cut from a v* tag.',
       default: 'main',
     },
     'stage-checks': {
       type: 'string',
       multiple: true,
-      description: 'A check (check run or status) that must be green on the commit (repeatable).',
+      description: 'A check run or status that must be green on the commit (repeatable; at least one).',
+    },
+    scheme: { type: 'string', description: 'semver or calver.', default: 'semver' },
+    'calver-format': {
+      type: 'string',
+      description:
+        'With --scheme calver: date tokens (YYYY, YY, 0Y, MM, 0M, DD, 0D) joined by dots, ending in MICRO.',
+      default: 'YYYY.MM.MICRO',
     },
     'tag-prefix': {
       type: 'string',
-      description: "A monorepo component's tag prefix, e.g. api/ for api/v1.2.0.",
+      description: "A monorepo component's git tag prefix, e.g. api/ for api/v1.2.0.",
     },
     paths: {
       type: 'string',
@@ -85,8 +87,32 @@ export const releaseCommand: Command = {
     image: {
       type: 'string',
       description:
-        'The artifact repository (registry/repo or oci:<dir>): the commit must have its artifact there and no tombstone.',
+        'The artifact repository (registry/repo or oci:<dir>): the commit must have its sha tag there and no tombstone.',
     },
+    'sha-length': {
+      type: 'string',
+      description: 'Hex characters of the sha in a sha tag of --image (4-40).',
+      default: '7',
+    },
+    'sha-tag-prefix': { type: 'string', description: 'Put before the short sha in a sha tag of --image.' },
+    fallback: {
+      type: 'string',
+      description:
+        "none, or nearest-ancestor: a commit without an artifact counts its nearest first-parent ancestor's when only --ignore-paths changed since.",
+      default: 'none',
+    },
+    'ignore-paths': {
+      type: 'string',
+      multiple: true,
+      description: 'With --fallback nearest-ancestor: paths whose changes need no new artifact.',
+    },
+    components: {
+      type: 'string',
+      multiple: true,
+      description:
+        'A bundled component, "<name> <checkout folder> <pinning path>…" (repeatable): its commits between the pins are listed in the notes.',
+    },
+    'dry-run': { type: 'boolean', description: 'Check and show the plan; write nothing.' },
     yes: {
       type: 'boolean',
       description:
@@ -101,19 +127,26 @@ export const releaseCommand: Command = {
     ...REGISTRY_OPTIONS,
   },
   async run(args, context) {
-    const commit = args.values.commit;
-    const expanded = typeof commit === 'string' ? await expandCommit(commit, context) : undefined;
-    const source = createFlagInputSource(
-      expanded ? { ...args, values: { ...args.values, commit: expanded } } : args,
-      releaseCommand.options,
-    );
-    const inputs = readInputs(() => readReleaseFlags(new InputReader(source), context.masker));
     const token = context.env.GITHUB_TOKEN?.trim() || context.env.GH_TOKEN?.trim();
     if (!token) {
       throw new UsageError(
         'no GitHub token: set $GITHUB_TOKEN (or $GH_TOKEN) to a token that may read checks and write contents, e.g. GITHUB_TOKEN=$(gh auth token)',
       );
     }
+    const commit = args.values.commit;
+    const expanded = typeof commit === 'string' ? await expandCommit(commit, context) : undefined;
+    const flags = createFlagInputSource(
+      expanded ? { ...args, values: { ...args.values, commit: expanded } } : args,
+      releaseCommand.options,
+    );
+    // The token is the action's github-token; from a terminal it is yours, whose tags start workflows.
+    const source: InputSource = (name) => (name === 'github-token' ? token : flags(name));
+    // The version options are checked with the flags: a malformed one is a usage error, before any read.
+    const inputs = readInputs(() => {
+      const read = getInputs(new InputReader(source), context.masker);
+      checkVersionOptions(read.request);
+      return read;
+    });
     const repository =
       (args.values.repository as string | undefined) ?? (await githubRepository(context, 'repository'));
     const client = new GitHubClient({
@@ -126,27 +159,38 @@ export const releaseCommand: Command = {
     const github = createReleaseGitHub(client);
     const openStore = createStoreOpener(inputs.registry, context, context.masker);
     const promoteGit = await openGitHistory(context.cwd, context.logger);
-    const request: ReleaseRequest = {
-      ...inputs.request,
-      repositoryUrl: `${context.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${repository}`,
-    };
-    const plan = await planRelease(request, {
-      readHistory: () =>
-        readGitHistory(context.cwd, {
-          paths: (request.paths?.length ?? 0) > 0,
-          logger: context.logger,
-          masker: context.masker,
-          label: 'the checkout',
-        }),
-      github,
-      openStore: (reference) => openStore(reference),
-      ...(promoteGit ? { promoteGit } : {}),
-      logger: context.logger,
-    });
+    const { request } = inputs;
+    const checkouts = new Map(
+      inputs.components.map((component) => [component.name, componentDir(context, component.checkout)]),
+    );
+    const server = context.env.GITHUB_SERVER_URL ?? 'https://github.com';
+    const plan = await planRelease(
+      { ...request, repositoryUrl: `${server}/${repository}` },
+      {
+        readHistory: () =>
+          readGitHistory(context.cwd, {
+            paths: (request.paths ?? []).length > 0 || inputs.components.length > 0,
+            logger: context.logger,
+            masker: context.masker,
+            label: 'the checkout',
+          }),
+        readComponentHistory: (component) =>
+          readGitHistory(checkouts.get(component.name) as string, {
+            logger: context.logger,
+            masker: context.masker,
+            label: `component ${component.name}'s checkout`,
+          }),
+        github,
+        openStore: (reference) => openStore(reference),
+        ...(promoteGit ? { promoteGit } : {}),
+        logger: context.logger,
+      },
+    );
     const table = checksTable(plan, context);
     if (plan.refusal) {
       return { json: planJson(plan), lines: [describePlan(plan)], table, failure: plan.refusal };
     }
+    if (inputs.dryRun) return { json: planJson(plan), lines: [describePlan(plan), plan.changelog], table };
     if (args.values.yes !== true) await confirm(context, plan, table);
     const cut = await cutRelease(plan, { github, logger: context.logger });
     return {
@@ -159,6 +203,17 @@ export const releaseCommand: Command = {
     };
   },
 };
+
+/** A component's checkout (`--components`), inside the checkout here: a path that climbs out is refused. */
+function componentDir(context: CommandContext, checkout: string): string {
+  const dir = resolveInside(context.cwd, checkout);
+  if (!dir) {
+    throw new UsageError(
+      `--components names the checkout ${JSON.stringify(checkout)}, which is outside ${context.cwd}: clone the component under it`,
+    );
+  }
+  return dir;
+}
 
 /**
  * An abbreviated sha, branch or tag as the full sha of its commit, through the checkout's git; a
@@ -235,40 +290,4 @@ async function confirm(context: CommandContext, plan: ReleasePlan, table: Table)
   const answer = await context.ask(question);
   if (!/^\s*y(?:es)?\s*$/i.test(answer))
     throw new ConfigurationError('The release was not confirmed, so nothing was written.');
-}
-
-// INTERIM until the release action's own getInputs lands (branch i18-wire): the same readers.
-function readReleaseFlags(
-  reader: InputReader,
-  masker: SecretMasker,
-): { request: ReleaseRequest; registry: RegistryInputs } {
-  const image = reader.optional('image');
-  const registry = getRegistryInputs(reader, masker, image ? [image] : []);
-  const kindText = reader.optional('kind') ?? 'release';
-  const kind: ReleaseKind = ['rc', 'release', 'patch', 'minor', 'major'].includes(kindText)
-    ? (kindText as ReleaseKind)
-    : { version: kindText };
-  const schemeText = reader.optional('scheme') ?? 'semver';
-  const scheme: VersionScheme =
-    schemeText === 'calver'
-      ? { kind: 'calver', format: reader.optional('calver-format') ?? 'YYYY.MM.MICRO' }
-      : { kind: 'semver' };
-  const commit = reader.optional('commit');
-  const tagPrefix = reader.optional('tag-prefix');
-  checkVersionOptions({ kind, scheme, ...(tagPrefix ? { tagPrefix } : {}) });
-  return {
-    registry,
-    request: {
-      ...(commit ? { commit } : {}),
-      kind,
-      scheme,
-      branch: reader.optional('branch') ?? 'main',
-      stageChecks: reader.list('stage-checks'),
-      ...(tagPrefix ? { tagPrefix } : {}),
-      paths: reader.list('paths'),
-      force: reader.boolean('force', false),
-      ...(image ? { image } : {}),
-      sha: { shaLength: 7, tagPrefix: '' },
-    },
-  };
 }
