@@ -31,6 +31,7 @@ const TEMPLATES = [
   'npm-release',
   'promote',
   'pull-request',
+  'release',
   'rollback',
   'yank',
 ];
@@ -117,10 +118,10 @@ describe('flow init in a product repository', () => {
     expect(run.stdout).toContain("Registry login: ghcr.io with the job's GITHUB_TOKEN (packages: write).");
     expect(run.stdout).toContain('Default branch: trunk (origin/HEAD).');
     expect(run.stdout).toContain(
-      'create the secrets MANIFEST_TOKEN, MERGE_APP_CLIENT_ID, MERGE_APP_PRIVATE_KEY, NPM_TOKEN',
+      'create the secrets MANIFEST_TOKEN, MERGE_APP_CLIENT_ID, MERGE_APP_PRIVATE_KEY, NPM_TOKEN, RELEASE_APP_CLIENT_ID, RELEASE_APP_PRIVATE_KEY',
     );
     expect(run.stdout).toContain(
-      'create the environments demo, merge-gate, npm, prod, stage (approvals go there; merge-gate gets no reviewers, only the default branch as its deployment branch)',
+      'create the environments demo, merge-gate, npm, prod, release, stage (approvals go there; merge-gate gets no reviewers, only the default branch as its deployment branch; release only the default branch as its deployment branch)',
     );
 
     const files = await workflows(checkout);

@@ -394,11 +394,16 @@ function nextSteps(files: readonly FileResult[]) {
 /**
  * Deploy environments hold the approvals; merge-gate.yml's environment only keeps the merge App's
  * key to the default branch's copy of the workflow, so a reviewer there would hold up every merge.
+ * release.yml's keeps the release App's key the same way, and may hold the release's approvals.
  */
 function environmentNote(environments: readonly string[]): string {
-  return environments.includes('merge-gate')
-    ? 'approvals go there; merge-gate gets no reviewers, only the default branch as its deployment branch'
-    : 'approvals go there';
+  return [
+    'approvals go there',
+    ...(environments.includes('merge-gate')
+      ? ['merge-gate gets no reviewers, only the default branch as its deployment branch']
+      : []),
+    ...(environments.includes('release') ? ['release only the default branch as its deployment branch'] : []),
+  ].join('; ');
 }
 
 function describeChange(change: Change, dryRun: boolean): string {
