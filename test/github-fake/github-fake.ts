@@ -30,6 +30,7 @@ import {
   type StatusSeed,
   shaOf,
 } from './factories';
+import { gitDatabaseRoutes } from './git-database';
 import { checkGraphQLRequest, runGraphQL } from './graphql';
 import { createGraphQLRoot } from './graphql-root';
 import { getOperation, type OpenApiOperation, validateRequest, validateResponse } from './openapi';
@@ -48,6 +49,13 @@ export interface GitHubFakeOptions {
    * acts as `github-actions[bot]`.
    */
   otherTokens?: Record<string, string>;
+  // release: the git database.
+  /**
+   * A git repository (bare or not) whose object database the git data routes use: annotated tags
+   * are written with `git mktag`, refs with `git update-ref`, so that `git` reads back what a
+   * client created. Default: none — those routes then answer 404 (reads) and 422 (writes).
+   */
+  gitDir?: string;
 }
 
 /** The fake's model of a commit: what GraphQL and the compare, files and merge routes show of it. */
@@ -838,6 +846,28 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
           prerelease: route.body.prerelease === true,
         });
         return { status: 201, body: release, headers: { location: String(release.url) } };
+      },
+    },
+    // release: tags and refs in the git database (options.gitDir), and a release by its tag.
+    ...gitDatabaseRoutes({
+      gitDir: options.gitDir,
+      repository,
+      isOurRepository,
+      notFound,
+      validationFailed,
+      now: () => context.now(),
+      nextId: () => context.nextId(),
+      onTagRef: (name, commit) => state.refs.set(name, commit),
+    }),
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/releases/tags/{tag}',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const release = state.releases.find(
+          (entry) => entry.tag_name === route.params.tag && entry.draft !== true,
+        );
+        return release ? { status: 200, body: release } : notFound(route.operation);
       },
     },
   ];

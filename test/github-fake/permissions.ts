@@ -35,6 +35,12 @@ export const REQUIRED_PERMISSIONS: Readonly<Record<string, [scope: string, level
   'POST /repos/{owner}/{repo}/issues/{issue_number}/labels': ['issues', 'write'],
   'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}': ['issues', 'write'],
   'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge': ['contents', 'write'],
+  // release
+  'GET /repos/{owner}/{repo}/releases/tags/{tag}': ['contents', 'read'],
+  'GET /repos/{owner}/{repo}/git/ref/{ref}': ['contents', 'read'],
+  'GET /repos/{owner}/{repo}/git/tags/{tag_sha}': ['contents', 'read'],
+  'POST /repos/{owner}/{repo}/git/tags': ['contents', 'write'],
+  'POST /repos/{owner}/{repo}/git/refs': ['contents', 'write'],
 };
 
 /** The same for the GraphQL fields the fake resolves, by `Type.field`; the rest need none. */

@@ -141,6 +141,19 @@ const GRANTS_OF: Readonly<Record<string, Readonly<Record<string, 'read' | 'write
 /** The GitHub App token step: its `token` output is the merge token. */
 const APP_TOKEN_ACTION = 'actions/create-github-app-token';
 
+/**
+ * The one input of each step of ours that is made for a GitHub App's token: merge-gate's merge (a
+ * merge by GITHUB_TOKEN starts no push workflow) and release's token (a tag GITHUB_TOKEN creates
+ * starts no promote.yml). Nothing else may read the token.
+ */
+export const APP_TOKEN_INPUTS: Readonly<Record<string, string>> = {
+  'merge-gate': 'merge-token',
+  release: 'github-token',
+};
+const APP_TOKEN_READERS = Object.entries(APP_TOKEN_INPUTS)
+  .map(([path, input]) => `${path}'s ${input}`)
+  .join(', ');
+
 /** Each event the gate listens to, and the expression that names the head commit it is about. */
 const HEAD_OF_EVENT: Readonly<Record<string, string>> = {
   pull_request: 'github.event.pull_request.head.sha',
@@ -175,7 +188,7 @@ function actionOf(step: WorkflowStep): string | undefined {
  *   check run would carry that name and pass for the gate;
  * - a job running only merge-gate and risk (and the App token step) is granted nothing beyond what
  *   those steps use (GRANTS_OF);
- * - a GitHub App token reaches only the `merge-token` input of a merge-gate step in its job, the
+ * - a GitHub App token reaches only the input of a step of ours made for it (APP_TOKEN_INPUTS) in its job, the
  *   App's private key only the token step, and the token names the permissions it needs;
  * - a workflow running merge-gate keeps one concurrency group per head commit (reading the head of
  *   every event it listens to) that never cancels in progress, and on check_run skips the gate's own
@@ -296,7 +309,7 @@ function checkGrants(jobId: string, job: WorkflowJob): string[] {
     );
 }
 
-/** Every place an App token is read, other than the merge-token of a merge-gate step in its job. */
+/** Every place an App token is read, other than the input made for it of a step of ours in its job (APP_TOKEN_INPUTS). */
 function checkAppTokenReaders(workflow: Workflow, appTokenSteps: ReadonlyMap<string, string>): string[] {
   const problems: string[] = [];
   const readsToken = (text: string) =>
@@ -311,13 +324,13 @@ function checkAppTokenReaders(workflow: Workflow, appTokenSteps: ReadonlyMap<str
         problems.push(`jobs.${jobId}.outputs.${name}: hands the App token on to other jobs`);
     for (const [index, step] of (job.steps ?? []).entries()) {
       const where = `jobs.${jobId}.steps[${step.id ?? index}]`;
-      const allowed = ourPath(step) === 'merge-gate' ? step.with?.['merge-token'] : undefined;
+      const path = ourPath(step);
+      const tokenInput = path === undefined ? undefined : APP_TOKEN_INPUTS[path];
+      const allowed = tokenInput === undefined ? undefined : step.with?.[tokenInput];
       const places: [string, unknown][] = [
         [
           'with',
-          Object.entries(step.with ?? {}).filter(
-            ([input]) => input !== 'merge-token' || allowed === undefined,
-          ),
+          Object.entries(step.with ?? {}).filter(([input]) => input !== tokenInput || allowed === undefined),
         ],
         ['env', step.env],
         ['run', step.run],
@@ -327,7 +340,7 @@ function checkAppTokenReaders(workflow: Workflow, appTokenSteps: ReadonlyMap<str
         for (const text of stringsIn(value))
           for (const id of readsToken(text))
             problems.push(
-              `${where}: reads the App token of step "${id}" in ${place}: only a merge-gate step's merge-token may`,
+              `${where}: reads the App token of step "${id}" in ${place}: only ${APP_TOKEN_READERS} may`,
             );
       if (typeof allowed === 'string')
         for (const id of readsToken(allowed))

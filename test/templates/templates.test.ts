@@ -34,6 +34,7 @@ const EXPECTED = [
   'npm-release',
   'promote',
   'pull-request',
+  'release',
   'rollback',
   'yank',
 ];
@@ -264,7 +265,25 @@ describe('workflows-templates/', () => {
         expect(secure(original, text)).toEqual([
           'jobs.merge.steps[app-token]: its private key ${{ secrets.MERGE_APP_PRIVATE_KEY }} is read by another step too',
           'jobs.gate.steps[gate]: reads the App token of step "app-token", which is not in its job',
-          'jobs.merge.steps[1]: reads the App token of step "app-token" in env: only a merge-gate step\'s merge-token may',
+          'jobs.merge.steps[1]: reads the App token of step "app-token" in env: only merge-gate\'s merge-token, release\'s github-token may',
+        ]);
+      });
+
+      it('release.yml: the release App’s token reaches only the release step’s github-token', () => {
+        const original = template('release');
+        const text = original.text.replace(
+          '          github-token: ${{ steps.app-token.outputs.token }}\n',
+          [
+            '          github-token: ${{ steps.app-token.outputs.token }}',
+            '      - name: Announce',
+            '        env:',
+            '          GH_TOKEN: ${{ steps.app-token.outputs.token }}',
+            '        run: gh release list',
+            '',
+          ].join('\n'),
+        );
+        expect(secure(original, text)).toEqual([
+          'jobs.release.steps[4]: reads the App token of step "app-token" in env: only merge-gate\'s merge-token, release\'s github-token may',
         ]);
       });
 

@@ -25,13 +25,41 @@ export interface History {
   commits: ReadonlyMap<string, HistoryCommit>;
   /** Tag name → commit sha. */
   tags: ReadonlyMap<string, string>;
+  /**
+   * Branch name → tip sha: `main`, `release/1.4` (a remote-tracking `origin/main` under its branch
+   * name, as a CI checkout has it). Default: none.
+   */
+  branches?: ReadonlyMap<string, string>;
 }
 
 export function createHistory(
   commits: Iterable<HistoryCommit>,
   tags: Iterable<readonly [string, string]>,
+  branches: Iterable<readonly [string, string]> = [],
 ): History {
-  return { commits: new Map([...commits].map((commit) => [commit.sha, commit])), tags: new Map(tags) };
+  return {
+    commits: new Map([...commits].map((commit) => [commit.sha, commit])),
+    tags: new Map(tags),
+    branches: new Map(branches),
+  };
+}
+
+/** `git rev-list --first-parent head`: the commits of head's branch, newest first. */
+export function firstParentLine(history: History, head: string): HistoryCommit[] {
+  const line: HistoryCommit[] = [];
+  for (
+    let commit = history.commits.get(head);
+    commit;
+    commit = history.commits.get(commit.parents[0] ?? '')
+  ) {
+    line.push(commit);
+  }
+  return line;
+}
+
+/** Every commit reachable from `head`, `head` first, breadth-first (nearer commits first). */
+export function reachableFrom(history: History, head: string): HistoryCommit[] {
+  return walkUntil(history, head, () => false).commits;
 }
 
 /** The whole message, as backcompat-matrix's breaking check and merge-gate's impacts read it. */

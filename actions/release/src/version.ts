@@ -52,12 +52,8 @@ const IMPACT_RANK = (impact: SemverImpact) => SEMVER_IMPACTS.indexOf(impact);
  * a bump below what the commits call for unless forced.
  */
 export function computeNextVersion(history: History, options: NextVersionOptions): NextVersion {
+  checkVersionOptions(options);
   const prefix = options.tagPrefix ?? '';
-  if (!TAG_PREFIX.test(prefix)) {
-    throw new ConfigurationError(
-      words`${input('tag-prefix')} "${prefix}" is not a tag prefix: use folder names ending in "/", e.g. api/.`,
-    );
-  }
   if (!history.commits.has(options.head)) {
     throw new ConfigurationError(
       words`${input('commit')} ${options.head} is not in the history read: fetch it (fetch-depth: 0) or name a commit of the repository.`,
@@ -67,6 +63,40 @@ export function computeNextVersion(history: History, options: NextVersionOptions
   return scheme.kind === 'calver'
     ? nextCalver(history, options, prefix, parseCalverFormat(scheme.format))
     : nextSemver(history, options, prefix);
+}
+
+/**
+ * Refuses, without reading any history, what no history could make right: a tag prefix that is no
+ * folder path, a calver format that is none, an explicit version that is not one. A release plan
+ * calls it before any read, so that a typo costs no request.
+ */
+export function checkVersionOptions(
+  options: Pick<NextVersionOptions, 'kind' | 'scheme' | 'tagPrefix' | 'now'>,
+): void {
+  const prefix = options.tagPrefix ?? '';
+  // git refuses `..` anywhere in a ref name and a component ending in `.lock` (git check-ref-format).
+  if (!TAG_PREFIX.test(prefix) || prefix.includes('..') || /\.lock\//.test(prefix)) {
+    throw new ConfigurationError(
+      words`${input('tag-prefix')} "${prefix}" is not a tag prefix: use folder names ending in "/", e.g. api/.`,
+    );
+  }
+  const kind = options.kind;
+  if (typeof kind !== 'object') return;
+  if (options.scheme?.kind === 'calver') {
+    const format = parseCalverFormat(options.scheme.format);
+    if (!format.parse(kind.version)) {
+      throw new ConfigurationError(
+        words`${input('kind')} ${JSON.stringify(kind.version)} is not a version in ${input('calver-format')} ${format.text}: write e.g. ${format.datePart(options.now ?? new Date())}.0.`,
+      );
+    }
+    return;
+  }
+  const explicit = parseSemver(kind.version);
+  if (!explicit || kind.version.startsWith('v') || explicit.prerelease.length > 0) {
+    throw new ConfigurationError(
+      words`${input('kind')} ${JSON.stringify(kind.version)} is not a release version: write X.Y.Z, e.g. 1.4.0 (no v, no prerelease; rc for a candidate).`,
+    );
+  }
 }
 
 interface TaggedRelease {
@@ -102,13 +132,7 @@ function nextSemver(history: History, options: NextVersionOptions, prefix: strin
   // The impact the caller asked for, checked against the commits' once the version is known to be new.
   let asked: SemverImpact | undefined;
   if (typeof kind === 'object') {
-    const explicit = parseSemver(kind.version);
-    if (!explicit || kind.version.startsWith('v') || explicit.prerelease.length > 0) {
-      throw new ConfigurationError(
-        words`${input('kind')} ${JSON.stringify(kind.version)} is not a release version: write X.Y.Z, e.g. 1.4.0 (no v, no prerelease; rc for a candidate).`,
-      );
-    }
-    version = explicit;
+    version = parseSemver(kind.version) as Semver;
     asked = impactBetween(base, version);
   } else if (kind === 'patch' || kind === 'minor' || kind === 'major') {
     version = bump(base, kind);
@@ -319,11 +343,6 @@ function nextCalver(
   const required = requiredImpact(commits, { major: 1, minor: 0, patch: 0, prerelease: [] });
   let version: string;
   if (typeof kind === 'object') {
-    if (!format.parse(kind.version)) {
-      throw new ConfigurationError(
-        words`${input('kind')} ${JSON.stringify(kind.version)} is not a version in ${input('calver-format')} ${format.text}: write e.g. ${format.datePart(options.now ?? new Date())}.0.`,
-      );
-    }
     version = kind.version;
   } else {
     const datePart = format.datePart(options.now ?? new Date());

@@ -110,13 +110,17 @@ function checkRegistryName(value: string, masker: SecretMasker): void {
   if (parsed.kind !== 'registry' || !sameRegistry(parsed.registry, value)) throw invalid();
 }
 
-/** Reads `sha-length` (4 to 40, default 7) and `tag-prefix`, the same way in every action. */
-export function getShaTagInputs(inputs: InputReader): Required<ShaTagOptions> {
+/**
+ * Reads `sha-length` (4 to 40, default 7) and `tag-prefix`, the same way in every action. An action
+ * whose `tag-prefix` means something else (release's git tag prefix) names the sha tags' prefix
+ * input `prefixInput`.
+ */
+export function getShaTagInputs(inputs: InputReader, prefixInput = 'tag-prefix'): Required<ShaTagOptions> {
   const shaLength = inputs.integer('sha-length', { default: DEFAULT_SHA_LENGTH, min: 4, max: 40 });
-  const tagPrefix = inputs.optional('tag-prefix') ?? '';
+  const tagPrefix = inputs.optional(prefixInput) ?? '';
   if (tagPrefix && !TAG_PATTERN.test(`${tagPrefix}0000`)) {
     throw new ConfigurationError(
-      words`${input('tag-prefix')} value "${tagPrefix}" cannot start a tag: use letters, digits, "_", "." and "-", not starting with "." or "-".`,
+      words`${input(prefixInput)} value "${tagPrefix}" cannot start a tag: use letters, digits, "_", "." and "-", not starting with "." or "-".`,
     );
   }
   return { shaLength, tagPrefix };

@@ -51,6 +51,11 @@ const MIRRORS: Record<string, { action: string; githubOnly: string[]; cliOnly: s
     ],
     cliOnly: [],
   },
+  release: {
+    action: 'release',
+    githubOnly: ['github-token', 'workflow-token', 'promote-now', 'immutable-tags', 'settle-seconds'],
+    cliOnly: ['yes', 'repository'],
+  },
   'update-manifest': { action: 'update-manifest', githubOnly: ['mode', 'pull-request-branch'], cliOnly: [] },
   publish: { action: 'npm-publish-gate', githubOnly: ['required-checks', 'github-token'], cliOnly: ['sha'] },
   matrix: { action: 'backcompat-matrix', githubOnly: [], cliOnly: [] },
@@ -171,7 +176,7 @@ describe('bad command lines: one line on stderr, exit 2, nothing on stdout', () 
   it.each([
     [
       ['promte'],
-      'flow: unknown command "promte" (commands: init, build, promote, yank, update-manifest, matrix, publish, inspect; see flow --help)',
+      'flow: unknown command "promte" (commands: init, build, promote, release, yank, update-manifest, matrix, publish, inspect; see flow --help)',
     ],
     [['promote', '--frm', 'x'], 'flow promote: unknown option --frm (see flow promote --help)'],
     [['promote', '--image'], 'flow promote: --image needs a value (see flow promote --help)'],

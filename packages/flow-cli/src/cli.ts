@@ -28,6 +28,7 @@ import { inspectCommand } from './commands/inspect';
 import { matrixCommand } from './commands/matrix';
 import { promoteCommand } from './commands/promote';
 import { publishCommand } from './commands/publish';
+import { releaseCommand } from './commands/release';
 import { updateManifestCommand } from './commands/update-manifest';
 import { yankCommand } from './commands/yank';
 import { formatTable } from './output';
@@ -39,6 +40,7 @@ export const COMMANDS: readonly Command[] = [
   initCommand,
   buildCommand,
   promoteCommand,
+  releaseCommand,
   yankCommand,
   updateManifestCommand,
   matrixCommand,

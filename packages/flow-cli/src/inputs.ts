@@ -113,6 +113,22 @@ export async function repositoryUrl(context: CommandContext): Promise<string | u
 }
 
 /**
+ * The GitHub repository (`owner/name`) of git's `origin` in the working directory, for commands
+ * that call the GitHub API; `flag` names the flag that overrides it, in the error when origin
+ * names none.
+ */
+export async function githubRepository(context: CommandContext, flag: string): Promise<string> {
+  const url = await repositoryUrl(context);
+  const path = url ? new URL(url).pathname.replace(/^\//, '') : '';
+  if (!/^[\w.-]+\/[\w.-]+$/.test(path)) {
+    throw new UsageError(
+      `no GitHub repository: ${context.cwd} has no origin remote of the form owner/name: pass --${flag} owner/name`,
+    );
+  }
+  return path;
+}
+
+/**
  * A git remote as the https URL a lineage label may carry: `git@host:org/repo.git`,
  * `ssh://git@host:2222/org/repo.git` and `git://host/org/repo` become `https://host/org/repo`;
  * an http(s) remote keeps its host and port. User info (a token, a password) is dropped, never

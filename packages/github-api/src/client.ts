@@ -11,6 +11,8 @@ import type {
   Deployment,
   DeploymentState,
   DeploymentStatus,
+  GitRef,
+  GitTag,
   MergeResult,
   PackageVersion,
   PullRequest,
@@ -118,6 +120,14 @@ export interface CreateReleaseOptions {
   makeLatest?: boolean | 'legacy';
   /** The commitish the tag is created from when it does not exist yet. Default: GitHub's (the default branch). */
   targetCommitish?: string;
+}
+
+export interface CreateAnnotatedTagOptions {
+  /** The tag's name, e.g. `v1.4.0` (the ref is `refs/tags/<tag>`). */
+  tag: string;
+  message: string;
+  /** The commit it names (full sha). */
+  sha: string;
 }
 
 export interface CheckRunWrite {
@@ -546,6 +556,64 @@ export class GitHubClient {
     })) as Release;
   }
 
+  /** The published release of `tag`, or undefined when there is none (GitHub does not show drafts here). Needs `contents: read`. */
+  async getReleaseByTag(tag: string): Promise<Release | undefined> {
+    return (await this.#jsonOrUndefined({
+      route: 'GET /repos/{owner}/{repo}/releases/tags/{tag}',
+      params: { ...this.#repository(), tag },
+      permission: 'contents: read',
+    })) as Release | undefined;
+  }
+
+  /**
+   * The commit `refs/tags/<tag>` names, an annotated tag peeled to its commit; undefined when the
+   * tag does not exist. Needs `contents: read`.
+   */
+  async getTagCommit(tag: string): Promise<string | undefined> {
+    const ref = (await this.#jsonOrUndefined({
+      route: 'GET /repos/{owner}/{repo}/git/ref/{ref}',
+      params: { ...this.#repository(), ref: `tags/${tag}` },
+      permission: 'contents: read',
+    })) as GitRef | undefined;
+    if (!ref) return undefined;
+    let object = ref.object;
+    // A tag of a tag is legal in git: peel until a commit, a few levels at most.
+    for (let depth = 0; object.type === 'tag' && depth < 5; depth++) {
+      const tagObject = (await this.#json({
+        route: 'GET /repos/{owner}/{repo}/git/tags/{tag_sha}',
+        params: { ...this.#repository(), tag_sha: object.sha },
+        permission: 'contents: read',
+      })) as GitTag;
+      object = tagObject.object;
+    }
+    return object.type === 'commit' ? object.sha : undefined;
+  }
+
+  /**
+   * Creates an annotated tag on a commit: the tag object (`POST git/tags`), then its ref
+   * (`POST git/refs`), as `git tag -a` and a push would. The tagger is the token's user. Each call
+   * is never repeated. Needs `contents: write`.
+   */
+  async createAnnotatedTag(options: CreateAnnotatedTagOptions): Promise<GitTag> {
+    const tag = (await this.#json({
+      route: 'POST /repos/{owner}/{repo}/git/tags',
+      params: {
+        ...this.#repository(),
+        tag: options.tag,
+        message: options.message,
+        object: options.sha,
+        type: 'commit',
+      },
+      permission: 'contents: write',
+    })) as GitTag;
+    await this.#json({
+      route: 'POST /repos/{owner}/{repo}/git/refs',
+      params: { ...this.#repository(), ref: `refs/tags/${options.tag}`, sha: tag.sha },
+      permission: 'contents: write',
+    });
+    return tag;
+  }
+
   /**
    * A pull request's review state as branch protection sees it: GitHub's `reviewDecision` and the
    * latest approving or change-requesting review of each reviewer with write access (the first
@@ -737,6 +805,16 @@ export class GitHubClient {
   async #json(call: RestCall): Promise<unknown> {
     const { response, state } = await this.#send(call);
     return this.#checkJson(response, state);
+  }
+
+  /** `#json`, with GitHub's 404 ("no such thing") as undefined. */
+  async #jsonOrUndefined(call: RestCall): Promise<unknown> {
+    try {
+      return await this.#json(call);
+    } catch (error) {
+      if (error instanceof GitHubApiError && error.status === 404) return undefined;
+      throw error;
+    }
   }
 
   /** A 2xx body that is not JSON (a proxy's HTML page, a cut connection) is an error that says so. */

@@ -1,5 +1,6 @@
 export type {
   CheckRunWrite,
+  CreateAnnotatedTagOptions,
   CreateDeploymentOptions,
   CreateDeploymentStatusOptions,
   CreatePullRequestOptions,
@@ -26,6 +27,8 @@ export type {
   Deployment,
   DeploymentState,
   DeploymentStatus,
+  GitRef,
+  GitTag,
   MergeResult,
   PackageVersion,
   PullRequest,

@@ -168,3 +168,17 @@ export interface AutoMergeRequest {
   /** When auto-merge was enabled (ISO 8601). */
   enabledAt: string;
 }
+
+/** A git reference (`GET /repos/{o}/{r}/git/ref/{ref}`): a tag ref names a tag object or a commit. */
+export interface GitRef {
+  ref: string;
+  object: { type: string; sha: string };
+}
+
+/** An annotated tag object (`git/tags`). */
+export interface GitTag {
+  sha: string;
+  tag: string;
+  message: string;
+  object: { type: string; sha: string };
+}
