@@ -35,6 +35,8 @@ export const REQUIRED_PERMISSIONS: Readonly<Record<string, [scope: string, level
   'POST /repos/{owner}/{repo}/issues/{issue_number}/labels': ['issues', 'write'],
   'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}': ['issues', 'write'],
   'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge': ['contents', 'write'],
+  // propose
+  'POST /repos/{owner}/{repo}/issues/{issue_number}/comments': ['issues', 'write'],
 };
 
 /** The same for the GraphQL fields the fake resolves, by `Type.field`; the rest need none. */
