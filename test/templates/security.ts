@@ -138,6 +138,12 @@ const GRANTS_OF: Readonly<Record<string, Readonly<Record<string, 'read' | 'write
   risk: { checks: 'write', contents: 'read', 'pull-requests': 'read', issues: 'write' },
 };
 
+/**
+ * The one input of each step of ours that may take a GitHub App's token: merge-gate's merge token,
+ * and propose's token of the product repository (which the job's own token cannot reach).
+ */
+const APP_TOKEN_INPUTS: Readonly<Record<string, string>> = { 'merge-gate': 'merge-token', propose: 'token' };
+
 /** The GitHub App token step: its `token` output is the merge token. */
 const APP_TOKEN_ACTION = 'actions/create-github-app-token';
 
@@ -175,7 +181,8 @@ function actionOf(step: WorkflowStep): string | undefined {
  *   check run would carry that name and pass for the gate;
  * - a job running only merge-gate and risk (and the App token step) is granted nothing beyond what
  *   those steps use (GRANTS_OF);
- * - a GitHub App token reaches only the `merge-token` input of a merge-gate step in its job, the
+ * - a GitHub App token reaches only the `merge-token` input of a merge-gate step (or the `token` of
+ *   a propose step) in its job, the
  *   App's private key only the token step, and the token names the permissions it needs;
  * - a workflow running merge-gate keeps one concurrency group per head commit (reading the head of
  *   every event it listens to) that never cancels in progress, and on check_run skips the gate's own
@@ -296,7 +303,7 @@ function checkGrants(jobId: string, job: WorkflowJob): string[] {
     );
 }
 
-/** Every place an App token is read, other than the merge-token of a merge-gate step in its job. */
+/** Every place an App token is read, other than the input of ours that takes it (APP_TOKEN_INPUTS) in its job. */
 function checkAppTokenReaders(workflow: Workflow, appTokenSteps: ReadonlyMap<string, string>): string[] {
   const problems: string[] = [];
   const readsToken = (text: string) =>
@@ -311,13 +318,12 @@ function checkAppTokenReaders(workflow: Workflow, appTokenSteps: ReadonlyMap<str
         problems.push(`jobs.${jobId}.outputs.${name}: hands the App token on to other jobs`);
     for (const [index, step] of (job.steps ?? []).entries()) {
       const where = `jobs.${jobId}.steps[${step.id ?? index}]`;
-      const allowed = ourPath(step) === 'merge-gate' ? step.with?.['merge-token'] : undefined;
+      const tokenInput = APP_TOKEN_INPUTS[ourPath(step) ?? ''];
+      const allowed = tokenInput ? step.with?.[tokenInput] : undefined;
       const places: [string, unknown][] = [
         [
           'with',
-          Object.entries(step.with ?? {}).filter(
-            ([input]) => input !== 'merge-token' || allowed === undefined,
-          ),
+          Object.entries(step.with ?? {}).filter(([input]) => input !== tokenInput || allowed === undefined),
         ],
         ['env', step.env],
         ['run', step.run],
@@ -327,7 +333,7 @@ function checkAppTokenReaders(workflow: Workflow, appTokenSteps: ReadonlyMap<str
         for (const text of stringsIn(value))
           for (const id of readsToken(text))
             problems.push(
-              `${where}: reads the App token of step "${id}" in ${place}: only a merge-gate step's merge-token may`,
+              `${where}: reads the App token of step "${id}" in ${place}: only a merge-gate step's merge-token or a propose step's token may`,
             );
       if (typeof allowed === 'string')
         for (const id of readsToken(allowed))

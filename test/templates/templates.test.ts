@@ -33,6 +33,7 @@ const EXPECTED = [
   'merge-gate',
   'npm-release',
   'promote',
+  'propose',
   'pull-request',
   'rollback',
   'yank',
@@ -264,7 +265,7 @@ describe('workflows-templates/', () => {
         expect(secure(original, text)).toEqual([
           'jobs.merge.steps[app-token]: its private key ${{ secrets.MERGE_APP_PRIVATE_KEY }} is read by another step too',
           'jobs.gate.steps[gate]: reads the App token of step "app-token", which is not in its job',
-          'jobs.merge.steps[1]: reads the App token of step "app-token" in env: only a merge-gate step\'s merge-token may',
+          'jobs.merge.steps[1]: reads the App token of step "app-token" in env: only a merge-gate step\'s merge-token or a propose step\'s token may',
         ]);
       });
 
