@@ -35,6 +35,13 @@ images:
   - name: ghcr.io/acme/web # not ours
     newTag: v3.1.0
 `;
+const VERSIONS = `# The component versions the product bundles.
+components:
+  api:
+    version: v1.4.0 # bumped by propose
+  web:
+    version: v3.1.0
+`;
 const POLICY = `# The product's merge gate.
 ci: { checks: [test] }
 trusted-label-actors: ['${APP}']
@@ -76,6 +83,7 @@ beforeEach(async () => {
     files: {
       'README.md': 'The acme product: its components, pinned.\n',
       'deploy/prod/kustomization.yaml': KUSTOMIZATION,
+      'versions.yaml': VERSIONS,
       '.github/flow-merge-gate.yml': POLICY,
     },
   });
@@ -350,6 +358,41 @@ describe('propose', () => {
     expect((await git(['--git-dir', product.path, 'rev-parse', `${head}^`], work)).stdout.trim()).toBe(
       await headOf(product.path, 'release/v1.4'),
     );
+  });
+
+  it('a run again for the same release changes nothing: the same commit, one pull request, no label churn', async () => {
+    await release('v1.5.0', 'feat: orders', { 'src/orders.ts': lines('order', 3) });
+    expectGreen(await proposeRun({ version: 'v1.5.0' }));
+    const head = await headOf(product.path, BRANCH);
+    const labelRequests = () =>
+      github.requests.filter((request) => request.operationId?.startsWith('issues/')).length;
+    const before = labelRequests();
+    const again = await proposeRun({ version: 'v1.5.0' });
+    expectGreen(again);
+    expect(again.outputs).toMatchObject({ status: 'updated', number: '1', closed: '' });
+    expect(await headOf(product.path, BRANCH)).toBe(head);
+    expect(github.state.pullRequests).toHaveLength(1);
+    expect(labelRequests()).toBe(before);
+  });
+
+  it('a versions file: the version alone (pin-digest: false), its comments kept; the body still names the digest', async () => {
+    const digest = await release('v1.4.1', 'fix: refunds rounding', { 'src/refunds.ts': lines('refund', 2) });
+    const run = await proposeRun({
+      version: 'v1.4.1',
+      path: 'versions.yaml',
+      format: 'helm',
+      'helm-key': 'components.api.version',
+      'pin-digest': 'false',
+    });
+    expectGreen(run);
+    expect(run.outputs).toMatchObject({ status: 'opened', previous: 'v1.4.0', impact: 'patch' });
+    expect(await commitDiff(product.path, await headOf(product.path, BRANCH))).toEqual({
+      'versions.yaml': {
+        removed: ['    version: v1.4.0 # bumped by propose'],
+        added: ['    version: v1.4.1 # bumped by propose'],
+      },
+    });
+    expect(String(github.state.pullRequests[0]?.body)).toContain(`ghcr.io/acme/api@${digest}`);
   });
 
   it('never prints the token, nor leaves it in a file', async () => {

@@ -66,6 +66,8 @@ export interface Inputs {
   toggles: string[];
   /** Toggle coverage in percent, when known. */
   coverage?: number;
+  /** Write `version@digest` (or a digest key) into the product's files; false: the version alone. */
+  pinDigest: boolean;
 }
 
 /** A component name: what a branch, a label and a title carry as it is. */
@@ -135,6 +137,7 @@ export function getInputs(reader: InputReader, masker: SecretMasker, env: InputE
     componentPath,
     toggles,
     ...(coverage === undefined ? {} : { coverage }),
+    pinDigest: reader.boolean('pin-digest', true),
   };
 }
 

@@ -56,9 +56,13 @@ export function run(): Promise<void> {
       const result = await propose(
         {
           update: {
-            ...toUpdateRequest({ ...manifest, target }, runLineage(source.sha)),
+            ...toUpdateRequest(
+              { ...manifest, target: inputs.pinDigest ? target : { name: target.name, tag: inputs.version } },
+              runLineage(source.sha),
+            ),
             mode: 'pull-request',
           },
+          digest: target.digest,
           owner,
           component: inputs.component,
           version: inputs.version,

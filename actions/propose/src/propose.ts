@@ -54,6 +54,8 @@ export interface ProposeRequest {
   hotfixTo?: string;
   toggles: readonly string[];
   coverage?: number;
+  /** The artifact's digest, for the body: the product's files get it only when `update.target` has it. */
+  digest?: string;
   /** The component's release page, which the digest links to. */
   artifactUrl?: string;
   /** `https://github.com/acme/api`, for the changelog's links. */
@@ -153,7 +155,7 @@ export async function propose(
     base,
     paths: request.update.paths,
     image: request.update.target.name,
-    ...(request.update.target.digest ? { digest: request.update.target.digest } : {}),
+    ...(request.digest ? { digest: request.digest } : {}),
     ...(request.artifactUrl ? { artifactUrl: request.artifactUrl } : {}),
     ...(pin ? { from: pin } : {}),
     commits: 'commits' in range ? range.commits : { unknown: range.unknown },
