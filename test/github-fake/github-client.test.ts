@@ -976,6 +976,8 @@ describe('the required-checks gate against the fake', () => {
 // propose: the calls that keep one proposal per component — list into a base, close, comment.
 describe('propose’s calls', () => {
   test('lists the open pull requests into a base, closes one, and comments on it', async () => {
+    // Only this test's pull requests: the earlier ones are open into main too.
+    fake.state.pullRequests.length = 0;
     const github = client();
     const kept = fake.seed.pullRequest({
       title: 'bump api',
