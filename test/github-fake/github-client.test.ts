@@ -972,3 +972,51 @@ describe('the required-checks gate against the fake', () => {
     expect(result.message).toContain(`(commit ${sha})`);
   });
 });
+
+// propose: the calls that keep one proposal per component — list into a base, close, comment.
+describe('propose’s calls', () => {
+  test('lists the open pull requests into a base, closes one, and comments on it', async () => {
+    // Only this test's pull requests: the earlier ones are open into main too.
+    fake.state.pullRequests.length = 0;
+    const github = client();
+    const kept = fake.seed.pullRequest({
+      title: 'bump api',
+      body: 'a',
+      head: 'flow/propose/main/api',
+      base: 'main',
+    });
+    const other = fake.seed.pullRequest({
+      title: 'old',
+      body: 'b',
+      head: 'flow/propose/old/api',
+      base: 'main',
+    });
+    fake.seed.pullRequest({
+      title: 'hotfix',
+      body: 'c',
+      head: 'flow/propose/release-v1.4/api',
+      base: 'release/v1.4',
+    });
+    fake.seed.label(Number(kept.number), 'semver:minor', 'propose-bot[bot]');
+    const open = await github.listOpenPullRequests('main');
+    expect(open.map((pull) => pull.number)).toEqual([Number(other.number), Number(kept.number)]);
+    expect(
+      open.find((pull) => pull.number === Number(kept.number))?.labels?.map((label) => label.name),
+    ).toEqual(['semver:minor']);
+
+    await github.createIssueComment(Number(other.number), 'Superseded by #1.');
+    const closed = await github.updatePullRequest(Number(other.number), { state: 'closed' });
+    expect(closed.state).toBe('closed');
+    expect((await github.listOpenPullRequests('main')).map((pull) => pull.number)).toEqual([
+      Number(kept.number),
+    ]);
+    expect(fake.state.issueComments.at(-1)).toEqual({
+      issueNumber: Number(other.number),
+      body: 'Superseded by #1.',
+      actor: 'github-actions[bot]',
+    });
+    const commented = fake.requests.find((request) => request.operationId === 'issues/create-comment');
+    expect(commented?.status).toBe(201);
+    expect(await failure(github.createIssueComment(99_999, 'nobody'))).toMatchObject({ status: 404 });
+  });
+});

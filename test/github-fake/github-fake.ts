@@ -116,6 +116,9 @@ export interface GitHubFakeState {
   reviewTeams: Map<number, string[]>;
   /** Merges done through `PUT …/pulls/{n}/merge`, in order, with who merged. */
   merges: { number: number; sha: string; mergeMethod: string; actor: string }[];
+  // propose: the comments posted on issues and pull requests (a superseded proposal's note).
+  /** Comments posted through `POST …/issues/{n}/comments`, in order, with who posted. */
+  issueComments: { issueNumber: number; body: string; actor: string }[];
 }
 
 export interface RecordedRequest {
@@ -318,6 +321,7 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
     issueEvents: new Map(),
     reviewTeams: new Map(),
     merges: [],
+    issueComments: [],
   };
   const tokens = new Map<string, string>([
     [options.token, 'github-actions[bot]'],
@@ -868,6 +872,34 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
           (entry) => entry.tag_name === route.params.tag && entry.draft !== true,
         );
         return release ? { status: 200, body: release } : notFound(route.operation);
+    // propose: a comment on a pull request, as GitHub's issue comments API answers it.
+    {
+      method: 'POST',
+      path: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const pull = findPull(route.params.issue_number);
+        if (!pull) return notFound(route.operation);
+        const body = String(route.body.body);
+        state.issueComments.push({ issueNumber: Number(pull.number), body, actor: route.actor });
+        const id = context.nextId();
+        const url = `${String(pull.issue_url)}/comments/${id}`.replace(
+          /\/issues\/\d+\/comments\//,
+          '/issues/comments/',
+        );
+        const comment: JsonRecord = {
+          id,
+          node_id: Buffer.from(`IC_${id}`).toString('base64'),
+          url,
+          html_url: `${String(pull.html_url)}#issuecomment-${id}`,
+          issue_url: String(pull.issue_url),
+          body,
+          user: route.actor === 'github-actions[bot]' ? makeActionsBot() : makeUser(route.actor, 8_100_000),
+          created_at: iso(new Date()),
+          updated_at: iso(new Date()),
+          author_association: 'NONE',
+        };
+        return { status: 201, body: comment, headers: { location: url } };
       },
     },
   ];

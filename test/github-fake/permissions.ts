@@ -41,6 +41,8 @@ export const REQUIRED_PERMISSIONS: Readonly<Record<string, [scope: string, level
   'GET /repos/{owner}/{repo}/git/tags/{tag_sha}': ['contents', 'read'],
   'POST /repos/{owner}/{repo}/git/tags': ['contents', 'write'],
   'POST /repos/{owner}/{repo}/git/refs': ['contents', 'write'],
+  // propose
+  'POST /repos/{owner}/{repo}/issues/{issue_number}/comments': ['issues', 'write'],
 };
 
 /** The same for the GraphQL fields the fake resolves, by `Type.field`; the rest need none. */

@@ -246,6 +246,7 @@ describe.each(Object.entries(CONFIGURATIONS))(
           'merge-gate',
           'npm-release',
           'promote',
+          'propose',
           'pull-request',
           'release',
           'rollback',

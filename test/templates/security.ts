@@ -143,11 +143,13 @@ const APP_TOKEN_ACTION = 'actions/create-github-app-token';
 
 /**
  * The one input of each step of ours that is made for a GitHub App's token: merge-gate's merge (a
- * merge by GITHUB_TOKEN starts no push workflow) and release's token (a tag GITHUB_TOKEN creates
- * starts no promote.yml). Nothing else may read the token.
+ * merge by GITHUB_TOKEN starts no push workflow), propose's token of the product repository (which
+ * the job's own token cannot reach) and release's token (a tag GITHUB_TOKEN creates starts no
+ * promote.yml). Nothing else may read the token.
  */
 export const APP_TOKEN_INPUTS: Readonly<Record<string, string>> = {
   'merge-gate': 'merge-token',
+  propose: 'token',
   release: 'github-token',
 };
 const APP_TOKEN_READERS = Object.entries(APP_TOKEN_INPUTS)

@@ -1,4 +1,4 @@
-import type { RiskLevel, Size } from './policy';
+import { type RiskLevel, SIZES, type Size } from './policy';
 import { type SnapshotLabel, sameLogin } from './snapshot';
 
 /** A label `toggle:<name>`: the change is behind that feature toggle. */
@@ -7,6 +7,11 @@ export const TOGGLE_LABEL = 'toggle:';
 export const COVERAGE_LABEL = 'ft-coverage:';
 /** A label `semver:<major|minor|patch>`: the change's impact, e.g. set by `propose` on a product PR. */
 export const SEMVER_LABEL = 'semver:';
+/**
+ * A label `change-size:<S|M|L|XL>`: the size of a change the pull request's own diff does not show,
+ * e.g. the component diff behind `propose`'s one-line version bump. It can only raise the size.
+ */
+export const CHANGE_SIZE_LABEL = 'change-size:';
 /** The labels the risk step sets: outputs, never read back as inputs. */
 export const RISK_LABEL = 'risk:';
 export const SIZE_LABEL = 'size:';
@@ -26,12 +31,14 @@ export interface TrustedLabels {
   coverage?: { percent: number; label: string; addedBy: string };
   /** The highest impact any trusted label claims. */
   semver?: { impact: Exclude<SemverImpact, 'none'>; label: string; addedBy: string };
+  /** The largest change size any trusted label claims. */
+  changeSize?: { size: Size; label: string; addedBy: string };
   /** Labels of these kinds that count for nothing, and why: shown so nobody wonders. */
   ignored: { label: string; reason: string }[];
 }
 
 /**
- * Reads the input labels (`toggle:`, `ft-coverage:`, `semver:`) of a PR. Labels anyone with
+ * Reads the input labels (`toggle:`, `ft-coverage:`, `semver:`, `change-size:`) of a PR. Labels anyone with
  * triage rights can edit must not decide a merge, so a label counts only when the actor who added
  * it (the newest `labeled` event) is in `trustedActors`; the others are listed as ignored. Risk and
  * size labels are the risk step's outputs and are never read here.
@@ -42,7 +49,7 @@ export function readTrustedLabels(
 ): TrustedLabels {
   const result: TrustedLabels = { toggles: [], ignored: [] };
   for (const { name: label, addedBy } of labels) {
-    const kind = [TOGGLE_LABEL, COVERAGE_LABEL, SEMVER_LABEL].find((prefix) =>
+    const kind = [TOGGLE_LABEL, COVERAGE_LABEL, SEMVER_LABEL, CHANGE_SIZE_LABEL].find((prefix) =>
       label.toLowerCase().startsWith(prefix),
     );
     if (!kind) continue;
@@ -61,6 +68,11 @@ export function readTrustedLabels(
         result.ignored.push({ label, reason: 'not a percentage from 0 to 100' });
       else if (!result.coverage || percent < result.coverage.percent)
         result.coverage = { percent, label, addedBy };
+    } else if (kind === CHANGE_SIZE_LABEL) {
+      const size = SIZES.find((known) => known === value.toUpperCase());
+      if (!size) result.ignored.push({ label, reason: 'not S, M, L or XL' });
+      else if (!result.changeSize || SIZES.indexOf(size) > SIZES.indexOf(result.changeSize.size))
+        result.changeSize = { size, label, addedBy };
     } else {
       const impact = LABEL_IMPACTS.find((known) => known === value.toLowerCase());
       if (!impact) result.ignored.push({ label, reason: 'not major, minor or patch' });

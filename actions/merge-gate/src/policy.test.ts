@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_NON_FUNCTIONAL_PATHS, type Policy, type PolicyInputs, parsePolicy } from './policy';
+import {
+  DEFAULT_NON_FUNCTIONAL_PATHS,
+  type Policy,
+  type PolicyInputs,
+  parsePolicy,
+  parseRiskSettings,
+} from './policy';
 
 const PATH = '.github/flow-merge-gate.yml';
 const inputs = (extra: Partial<PolicyInputs> = {}): PolicyInputs => ({ checkName: 'Merge gate', ...extra });
@@ -342,5 +348,20 @@ describe('parsePolicy refusals: one line naming the key or input, the cause and 
     const read = () =>
       parsePolicy({ ...(text === undefined ? {} : { file: { path: PATH, text } }), inputs: inputs(extra) });
     expect(read).toThrow(message);
+  });
+});
+
+describe('parseRiskSettings: what propose sizes a change by', () => {
+  it('reads the risk keys of a file whose legs are not complete, and the defaults without one', () => {
+    const risk = parseRiskSettings({
+      path: '.github/flow-merge-gate.yml',
+      text: 'ci: { checks: [test] }\nchange-size: { lines: [10, 40, 200] }\nnon-functional-paths: [docs/**]\n',
+    });
+    expect(risk.changeSize).toEqual({ lines: [10, 40, 200], files: [5, 20, 50] });
+    expect(risk.nonFunctionalPaths).toEqual(['docs/**']);
+    expect(parseRiskSettings().changeSize).toEqual({ lines: [50, 250, 1000], files: [5, 20, 50] });
+  });
+  it('refuses an unknown key as the gate does', () => {
+    expect(() => parseRiskSettings({ path: 'p.yml', text: 'change-sise: {}\n' })).toThrow(/change-size/);
   });
 });

@@ -392,6 +392,19 @@ function logins(given: Given<readonly string[]> | undefined): string[] {
   });
 }
 
+/**
+ * Only the risk settings of a policy file — components, change size, non-functional paths,
+ * toggles — as the gate reads them: what propose sizes a component's change by, without the
+ * file's legs having to be complete. No file: the defaults.
+ */
+export function parseRiskSettings(file?: { path: string; text: string }): RiskPolicy {
+  const names = new CheckNames(DEFAULT_CHECK_NAME);
+  if (!file) return readRiskPolicy(new Map(), undefined, names);
+  const yaml = new YamlValues(file.path);
+  const parsed = yaml.parse(file.text);
+  return readRiskPolicy(parsed === null ? new Map() : yaml.mapping(parsed, '', TOP_KEYS), yaml, names);
+}
+
 function readRiskPolicy(
   top: Map<string, unknown>,
   yaml: YamlValues | undefined,

@@ -91,10 +91,8 @@ export function classifyRisk(
   const additions = sum(input.files.map((file) => file.additions));
   const deletions = sum(input.files.map((file) => file.deletions));
   const lines = additions + deletions;
-  const changeSize = largest([
-    sizeFor(lines, policy.changeSize.lines),
-    sizeFor(input.files.length, policy.changeSize.files),
-  ]);
+  const diffSize = sizeOfChange({ lines, files: input.files.length }, policy.changeSize);
+  const changeSize = largest([diffSize, ...(trusted.changeSize ? [trusted.changeSize.size] : [])]);
   const components = touchedComponents(functionalFiles, policy);
   const componentSize =
     components.length > 0 ? largest(components.map((component) => component.size)) : undefined;
@@ -134,7 +132,11 @@ export function classifyRisk(
     const score = rank(SIZES, component) + rank(SIZES, changeSize);
     level = score <= 1 ? 'low' : score <= 3 ? 'medium' : 'high';
     const touched = componentSize ? `${component} component` : `${component} (default) component`;
-    reasons.push(`${touched} + ${changeSize} change → ${level}`);
+    const claimed =
+      trusted.changeSize && changeSize !== diffSize
+        ? ` (label ${trusted.changeSize.label} by @${trusted.changeSize.addedBy}; the diff is ${diffSize})`
+        : '';
+    reasons.push(`${touched} + ${changeSize} change${claimed} → ${level}`);
     if (semver.impact === 'minor' && level === 'low') {
       level = 'medium';
       reasons.push(`a new feature (${semver.from}) → at least medium`);
@@ -191,6 +193,14 @@ function touchedComponents(
     if (hits.length === 0) count(NO_COMPONENT, policy.defaultComponentSize);
   }
   return [...touched.values()].sort((a, b) => rank(SIZES, b.size) - rank(SIZES, a.size) || b.files - a.files);
+}
+
+/** The size of a change: from its lines and files changed, whichever is larger. */
+export function sizeOfChange(
+  change: { lines: number; files: number },
+  bounds: RiskPolicy['changeSize'],
+): Size {
+  return largest([sizeFor(change.lines, bounds.lines), sizeFor(change.files, bounds.files)]);
 }
 
 /** S up to the first bound, M up to the second, L up to the third, XL above. */

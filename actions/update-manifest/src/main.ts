@@ -5,11 +5,11 @@ import type { FailureReport } from '@flow-actions/action-kit';
 import { type ActionContext, runAction } from '@flow-actions/action-kit/runner';
 import { openStore } from '@flow-actions/oci-store';
 import { openAppHistory } from './app-history';
-import type { Lineage } from './commit-message';
 import { getInputs, getRevertInputs, type Inputs, OUTPUTS, type RevertInputs } from './inputs';
 import {
   createManifestGit,
   repositoryLabel,
+  runLineage,
   toRevertRequest,
   toSourceCommitRequest,
   toUpdateRequest,
@@ -129,22 +129,6 @@ async function readSourceCommit(inputs: Inputs, context: ActionContext): Promise
   );
   if (source.warning) context.logger.warning(source.warning);
   return source;
-}
-
-/** The trailers' values: the source commit, the run and the actor, from the runner's variables. */
-function runLineage(sourceCommit: string | undefined): Lineage {
-  const env = process.env;
-  const server = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
-  const attempt =
-    env.GITHUB_RUN_ATTEMPT && env.GITHUB_RUN_ATTEMPT !== '1' ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : '';
-  return {
-    ...(sourceCommit ? { sourceCommit } : {}),
-    ...(env.GITHUB_REPOSITORY ? { sourceRepository: env.GITHUB_REPOSITORY } : {}),
-    ...(env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-      ? { runUrl: `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${attempt}` }
-      : {}),
-    ...(env.GITHUB_ACTOR ? { actor: env.GITHUB_ACTOR } : {}),
-  };
 }
 
 function setOutputs(

@@ -73,3 +73,18 @@ export function toSourceCommitRequest(inputs: Inputs): SourceCommitRequest {
     allowDirty: inputs.allowDirty,
   };
 }
+
+/** The trailers' values: the source commit, the run and the actor, from the runner's variables. */
+export function runLineage(sourceCommit: string | undefined, env: NodeJS.ProcessEnv = process.env): Lineage {
+  const server = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
+  const attempt =
+    env.GITHUB_RUN_ATTEMPT && env.GITHUB_RUN_ATTEMPT !== '1' ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : '';
+  return {
+    ...(sourceCommit ? { sourceCommit } : {}),
+    ...(env.GITHUB_REPOSITORY ? { sourceRepository: env.GITHUB_REPOSITORY } : {}),
+    ...(env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? { runUrl: `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${attempt}` }
+      : {}),
+    ...(env.GITHUB_ACTOR ? { actor: env.GITHUB_ACTOR } : {}),
+  };
+}

@@ -34,6 +34,8 @@ export interface UpdateRequest {
   pullRequestBranch?: string;
   /** The commit subject. Default: see buildCommitMessage. */
   message?: string;
+  /** Pull-request mode: the pull request's body. Default: the commit message's changes and trailers. */
+  pullRequestBody?: string;
   lineage: Lineage;
   dryRun: boolean;
   /**
@@ -155,7 +157,7 @@ export async function updateManifest(
         head,
         base: branch,
         title: message.split('\n')[0] ?? '',
-        body: pullRequestBody(message),
+        body: request.pullRequestBody ?? pullRequestBody(message),
       });
       logger.info(`${pullRequest.created ? 'Opened' : 'Updated'} pull request ${pullRequest.url}.`);
       return {

@@ -107,6 +107,8 @@ export interface CreatePullRequestOptions {
 export interface UpdatePullRequestOptions {
   title?: string;
   body?: string;
+  /** `closed` closes the pull request without merging it. */
+  state?: 'open' | 'closed';
 }
 
 export interface CreateReleaseOptions {
@@ -533,9 +535,28 @@ export class GitHubClient {
         pull_number: pullNumber,
         ...(options.title !== undefined ? { title: options.title } : {}),
         ...(options.body !== undefined ? { body: options.body } : {}),
+        ...(options.state !== undefined ? { state: options.state } : {}),
       },
       permission: 'pull-requests: write',
     })) as PullRequest;
+  }
+
+  /** Every open pull request into `base`, all pages, newest first. Needs `pull-requests: read`. */
+  async listOpenPullRequests(base: string): Promise<PullRequest[]> {
+    return this.#paginate<PullRequest>({
+      route: 'GET /repos/{owner}/{repo}/pulls',
+      params: { ...this.#repository(), state: 'open', base, per_page: 100 },
+      permission: 'pull-requests: read',
+    });
+  }
+
+  /** Comments on an issue or pull request. Never repeated: a retry could post it twice. Needs `issues: write`. */
+  async createIssueComment(issueNumber: number, body: string): Promise<void> {
+    await this.#send({
+      route: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+      params: { ...this.#repository(), issue_number: issueNumber, body },
+      permission: 'issues: write',
+    });
   }
 
   /** Publishes a release for `tagName`. Needs `contents: write`. */

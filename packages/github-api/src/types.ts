@@ -100,6 +100,8 @@ export interface PullRequest {
   url: string;
   head: { ref: string; sha: string; label: string };
   base: { ref: string; sha: string; label: string };
+  /** The labels it carries (names as GitHub spells them). */
+  labels?: { name: string }[];
 }
 
 export interface Release {

@@ -153,14 +153,16 @@ export interface World {
    * a dispatch or workflow_run runs on); each job is recorded as a check run. `edit` changes that
    * copy first, as a careless adopter would: for proving that a broken copy fails. Runs started
    * one after another without waiting run at the same time, sharing the runner and its groups;
-   * `slowJobs` take longer than the jobs queued with them (RunnerSettings.slowJobs).
+   * `slowJobs` take longer than the jobs queued with them (RunnerSettings.slowJobs). `apiUrl`
+   * points the run's GITHUB_API_URL at another fake: one serving another repository (propose's
+   * product), since a fake serves one.
    */
   run(
     template: string,
     event: WorkflowEvent,
     standIns: StandIns,
     edit?: (text: string) => string,
-    options?: { slowJobs?: readonly string[] },
+    options?: { slowJobs?: readonly string[]; apiUrl?: string },
   ): Promise<WorkflowRun>;
   /** Every run so far, for the leak check. */
   runs: WorkflowRun[];
@@ -394,7 +396,7 @@ export async function startWorld(
         ...(runOptions.slowJobs ? { slowJobs: runOptions.slowJobs } : {}),
         repository: REPOSITORY,
         serverUrl: git.url,
-        apiUrl: github.url,
+        apiUrl: runOptions.apiUrl ?? github.url,
         token: SECRETS.GITHUB_TOKEN,
         actor: ACTOR,
         runId: 1000 + runCount++,

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { AUTH_ACTION_PINS, GAR_AUTH_STEP, type RegistryLogin } from './login';
 import {
+  changeValueNames,
   type FlowActionsRelease,
   headerRepository,
   readWorkflow,
@@ -470,11 +471,16 @@ describe('readWorkflow: what a re-run reads back', () => {
         renderWorkflow(template, settings(LOGINS[kind]), `${name}.yml`),
         `${name}.yml`,
       );
-      const marked = Object.keys((parse(template) as Workflow).env ?? {}).filter((key) => key in VALUES);
+      // Each value marked CHANGE: the one given (settings), else the template's own (propose.yml's
+      // product values have no flag: --set names them).
+      const env = (parse(template) as Workflow).env ?? {};
+      const marked = changeValueNames(template, `${name}.yml`);
       expect(state).toEqual({
         repository: 'acme/flow-actions',
         versions: ['v1.2.0'],
-        values: Object.fromEntries(marked.map((key) => [key, VALUES[key as keyof typeof VALUES]])),
+        values: Object.fromEntries(
+          marked.map((key) => [key, key in VALUES ? VALUES[key as keyof typeof VALUES] : env[key]]),
+        ),
         ...(name === 'main' ? { defaultBranch: 'trunk' } : {}),
         ...(jobsThatLogIn(template).length > 0 ? { login: LOGINS[kind] } : {}),
       });
