@@ -390,6 +390,8 @@ export async function startWorld(
     },
     // Not async: the run takes its place on the runner now, in the order runs are started.
     run(name, event, standIns, edit, runOptions = {}) {
+      /** The deployments GitHub records for this run's jobs that name an environment, by job id, oldest leg first. */
+      const jobDeployments = new Map<string, number[]>();
       const started = runWorkflow(copyAt(name, event.sha, edit), event, {
         ...(runOptions.slowJobs ? { slowJobs: runOptions.slowJobs } : {}),
         repository: REPOSITORY,
@@ -412,10 +414,22 @@ export async function startWorld(
         scheduler,
         // The fake grants the running job's GITHUB_TOKEN exactly what its permissions: say; jobs
         // run one at a time, so the grant is always the running job's.
-        onJobStarted: (_, permissions) => {
+        onJobStarted: (id, permissions, environment) => {
           github.permissions = permissions;
+          if (environment)
+            jobDeployments.set(id, [
+              ...(jobDeployments.get(id) ?? []),
+              startJobDeployment(github, environment, event),
+            ]);
         },
-        onJobConcluded: (job, concluded) => recordCheckRun(github, job, concluded),
+        onJobConcluded: async (job, concluded) => {
+          await recordCheckRun(github, job, concluded);
+          const deployment = jobDeployments.get(job.id)?.shift();
+          if (deployment !== undefined)
+            github.seed.deploymentStatus(deployment, {
+              state: job.result === 'success' ? 'success' : job.result === 'failure' ? 'failure' : 'error',
+            });
+        },
       });
       return started.then((run) => {
         runs.push(run);
@@ -439,6 +453,21 @@ async function recordCheckRun(github: GitHubFake, job: JobRun, event: WorkflowEv
     status: 'completed',
     conclusion: job.result,
   });
+}
+
+/**
+ * GitHub records a deployment for each job that names an environment, of the run's commit and ref
+ * (GITHUB_SHA, GITHUB_REF: for a comment, the default branch's head), in progress while the job
+ * runs; the job's result concludes it (onJobConcluded). Returns its id.
+ */
+function startJobDeployment(github: GitHubFake, environment: string, event: WorkflowEvent): number {
+  const deployment = github.seed.deployment({
+    ref: event.ref.replace(/^refs\/(heads|tags)\//, ''),
+    sha: event.sha,
+    environment,
+  });
+  github.seed.deploymentStatus(Number(deployment.id), { state: 'in_progress' });
+  return Number(deployment.id);
 }
 
 function kustomization(environment: string, image: string): string {
