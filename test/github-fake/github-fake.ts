@@ -11,13 +11,16 @@ import {
   makeActionsBot,
   makeCheckRun,
   makeCommit,
+  makeContentFile,
   makeDeployment,
   makeDeploymentStatus,
   makeDiffEntry,
+  makeIssueComment,
   makeLabel,
   makeLabelEvent,
   makePackageVersion,
   makePullRequest,
+  makeReaction,
   makeRelease,
   makeRepository,
   makeReview,
@@ -108,6 +111,15 @@ export interface GitHubFakeState {
   reviewTeams: Map<number, string[]>;
   /** Merges done through `PUT …/pulls/{n}/merge`, in order, with who merged. */
   merges: { number: number; sha: string; mergeMethod: string; actor: string }[];
+  // deploy-command: the conversation and who may deploy.
+  /** Issue and pull request comments, oldest first, with the number they were made on. */
+  issueComments: { issueNumber: number; comment: JsonRecord }[];
+  /** Reactions by comment id, oldest first. */
+  commentReactions: Map<number, JsonRecord[]>;
+  /** Role on the repository by login (admin, maintain, write, triage, read); others are no collaborators. */
+  collaborators: Map<string, string>;
+  /** Team memberships by `org/slug`, then login: active, or pending (invited). */
+  teamMembers: Map<string, Map<string, 'active' | 'pending'>>;
 }
 
 export interface RecordedRequest {
@@ -210,6 +222,18 @@ export interface GitHubFakeSeeder {
     deploymentId: number,
     seed: { state: string; description?: string; environment_url?: string; log_url?: string },
   ): JsonRecord;
+  // deploy-command: the conversation and who may deploy.
+  /** A comment by `author` on an issue or pull request, as the issue_comment event carries it. */
+  issueComment(seed: {
+    issueNumber: number;
+    body: string;
+    author: string;
+    authorType?: 'User' | 'Bot';
+  }): JsonRecord;
+  /** Gives `login` a role on the repository: admin, maintain, write, triage or read. */
+  collaborator(login: string, role: string): void;
+  /** Makes `login` a member of the team `org/slug` (pending: invited, not yet a member). */
+  teamMember(team: string, login: string, membership?: 'active' | 'pending'): void;
 }
 
 export interface CommitSeed {
@@ -310,6 +334,10 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
     issueEvents: new Map(),
     reviewTeams: new Map(),
     merges: [],
+    issueComments: [],
+    commentReactions: new Map(),
+    collaborators: new Map(),
+    teamMembers: new Map(),
   };
   const tokens = new Map<string, string>([
     [options.token, 'github-actions[bot]'],
@@ -840,6 +868,126 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
         return { status: 201, body: release, headers: { location: String(release.url) } };
       },
     },
+    // deploy-command: the conversation (reactions, comments), who may deploy, the policy file, one pull request.
+    {
+      method: 'POST',
+      path: '/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const commentId = Number(route.params.comment_id);
+        if (!state.issueComments.some(({ comment }) => comment.id === commentId))
+          return notFound(route.operation);
+        const reactions = state.commentReactions.get(commentId) ?? [];
+        const content = String(route.body.content);
+        // GitHub answers 200 with the reaction the same user already left, 201 for a new one.
+        const same = reactions.find(
+          (reaction) => reaction.content === content && (reaction.user as JsonRecord).login === route.actor,
+        );
+        if (same) return { status: 200, body: same };
+        const id = context.nextId();
+        const reaction = makeReaction(context, {
+          id,
+          content,
+          user: makeUser(route.actor, 90_000 + id, route.actor.endsWith('[bot]') ? 'Bot' : 'User'),
+        });
+        reactions.push(reaction);
+        state.commentReactions.set(commentId, reactions);
+        return {
+          status: 201,
+          body: reaction,
+          headers: { location: `https://api.github.com/reactions/${id}` },
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const comment = seeder.issueComment({
+          issueNumber: Number(route.params.issue_number),
+          body: String(route.body.body),
+          author: route.actor,
+        });
+        return { status: 201, body: comment, headers: { location: String(comment.url) } };
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/repos/{owner}/{repo}/issues/comments/{comment_id}',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const found = state.issueComments.find(
+          ({ comment }) => String(comment.id) === route.params.comment_id,
+        );
+        if (!found) return notFound(route.operation);
+        found.comment.body = String(route.body.body);
+        found.comment.updated_at = iso(new Date());
+        return { status: 200, body: found.comment };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/collaborators/{username}/permission',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const login = route.params.username ?? '';
+        const role = state.collaborators.get(login);
+        // GitHub: "404 if the user is not a collaborator" (repository's own organization members aside).
+        if (!role) return notFound(route.operation);
+        // The legacy permission folds maintain into write and triage into read.
+        const permission = role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
+        return {
+          status: 200,
+          body: {
+            permission,
+            role_name: role,
+            user: { ...makeUser(login, 60_000, login.endsWith('[bot]') ? 'Bot' : 'User'), role_name: role },
+          },
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/orgs/{org}/teams/{team_slug}/memberships/{username}',
+      handle: (route) => {
+        const team = `${route.params.org}/${route.params.team_slug}`.toLowerCase();
+        const membership = state.teamMembers.get(team)?.get((route.params.username ?? '').toLowerCase());
+        // The description documents this 404 without a body.
+        if (!membership) return { status: 404 };
+        return {
+          status: 200,
+          body: {
+            url: `https://api.github.com/organizations/9919/team/1/memberships/${encodeURIComponent(route.params.username ?? '')}`,
+            role: 'member',
+            state: membership,
+          },
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/contents/{path}',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const ref = route.query.get('ref') ?? String(repositoryObject.default_branch);
+        const sha = resolveRef(ref);
+        if (!sha) return notFound(route.operation, `No commit found for the ref ${ref}`);
+        const path = route.params.path ?? '';
+        const text = commitOf(sha).files[path];
+        if (text === undefined) return notFound(route.operation);
+        return { status: 200, body: makeContentFile({ repository, ref, sha, path, text }) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/pulls/{pull_number}',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const pull = findPull(route.params.pull_number);
+        return pull ? { status: 200, body: pull } : notFound(route.operation);
+      },
+    },
   ];
   const operations = new Map(routes.map((route) => [route, getOperation(route.method, route.path)]));
 
@@ -1013,6 +1161,30 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
       });
       state.deploymentStatuses.push({ deploymentId, status });
       return status;
+    },
+    // deploy-command: the conversation and who may deploy.
+    issueComment(seed) {
+      const comment = makeIssueComment(context, {
+        id: context.nextId(),
+        issueNumber: seed.issueNumber,
+        body: seed.body,
+        user: makeUser(
+          seed.author,
+          70_000 + lastId,
+          seed.authorType ?? (seed.author.endsWith('[bot]') ? 'Bot' : 'User'),
+        ),
+        authorAssociation: state.collaborators.has(seed.author) ? 'COLLABORATOR' : 'NONE',
+      });
+      state.issueComments.push({ issueNumber: seed.issueNumber, comment });
+      return comment;
+    },
+    collaborator(login, role) {
+      state.collaborators.set(login, role);
+    },
+    teamMember(team, login, membership = 'active') {
+      const members = state.teamMembers.get(team.toLowerCase()) ?? new Map();
+      members.set(login.toLowerCase(), membership);
+      state.teamMembers.set(team.toLowerCase(), members);
     },
   };
 
