@@ -400,8 +400,8 @@ const UNTRUSTED_IN_SCRIPTS = /\b(github\.event\.|(steps|needs)\.[\w-]+\.outputs\
 
 /** The grants of deploy-command's phases: the reactions and replies, the policy file, the pull request. */
 const COMMAND_GRANTS: Readonly<Record<string, Grants>> = {
-  accept: { contents: 'read', issues: 'write', 'pull-requests': 'write' },
-  report: { issues: 'write', 'pull-requests': 'write' },
+  accept: { contents: 'read', issues: 'write', 'pull-requests': 'read' },
+  report: { issues: 'write' },
 };
 
 /** `${{ secrets.GITHUB_TOKEN }}` or `${{ github.token }}`: the job's own token. */
