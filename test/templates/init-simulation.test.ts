@@ -242,9 +242,17 @@ describe.each(Object.entries(CONFIGURATIONS))(
         `${WORKFLOWS_DIR}/`,
       ]);
       expect(stdout.trim().split('\n')).toEqual(
-        ['build', 'main', 'merge-gate', 'npm-release', 'promote', 'pull-request', 'rollback', 'yank'].map(
-          (name) => `${WORKFLOWS_DIR}/${name}.yml`,
-        ),
+        [
+          'build',
+          'chatops',
+          'main',
+          'merge-gate',
+          'npm-release',
+          'promote',
+          'pull-request',
+          'rollback',
+          'yank',
+        ].map((name) => `${WORKFLOWS_DIR}/${name}.yml`),
       );
       const main = (await exec('git', ['-C', world.app, 'show', `HEAD:${WORKFLOWS_DIR}/main.yml`])).stdout;
       const [commit] = trees.keys();

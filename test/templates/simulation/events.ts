@@ -6,7 +6,12 @@ import { ACTOR, PR_AUTHOR, REPOSITORY } from './world';
 // Webhook payloads with the fields GitHub sends that the templates and our actions read; their
 // shapes follow the recorded payloads that commit-identity is tested against.
 
-const repository = { full_name: REPOSITORY, name: REPOSITORY.split('/')[1], default_branch: DEFAULT_BRANCH };
+const repository = {
+  full_name: REPOSITORY,
+  name: REPOSITORY.split('/')[1],
+  owner: { login: REPOSITORY.split('/')[0] },
+  default_branch: DEFAULT_BRANCH,
+};
 
 /** A push of `commit` to the default branch. */
 export function pushToMain(commit: Commit, before: string): WorkflowEvent {
@@ -311,6 +316,8 @@ export interface IssueCommentOptions {
   body: string;
   /** Who wrote the comment; a login ending in `[bot]` is a bot. */
   commenter: string;
+  /** Who opened the issue or pull request. Default: dev. */
+  author?: string;
   /** For an edit: the body before it. */
   previousBody?: string;
   /** The default branch's head: GITHUB_SHA of an issue_comment run. */
@@ -335,6 +342,7 @@ export function issueComment(options: IssueCommentOptions): WorkflowEvent {
       issue: {
         number: options.number,
         state: 'open',
+        user: user(options.author ?? PR_AUTHOR),
         html_url: `${htmlBase}/${kind}/${options.number}`,
         ...(options.onPullRequest
           ? {

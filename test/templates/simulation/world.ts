@@ -39,6 +39,8 @@ export const SECRETS = {
   MERGE_APP_PRIVATE_KEY: `-----BEGIN RSA PRIVATE KEY-----\n${random(64)}\n-----END RSA PRIVATE KEY-----`,
   /** The installation token actions/create-github-app-token makes from them (its stand-in). */
   MERGE_APP_TOKEN: `ghs_${random(36)}`,
+  /** chatops.yml's token that may read the organization's teams (GITHUB_TOKEN cannot). */
+  TEAMS_TOKEN: `ghs_${random(36)}`,
 };
 /** Where the merge gate's policy lives: merge-gate.yml and pull-request.yml's risk job read it from main. */
 export const POLICY_FILE = '.github/flow-merge-gate.yml';
@@ -72,6 +74,8 @@ export const GATE_POLICY = [
 export const TEST_LEG = 'test (default, node 22)';
 /** Who the merge App's token acts as: GitHub merges as it, and main's push workflow runs. */
 export const MERGE_APP_LOGIN = 'flow-merger[bot]';
+/** Who chatops.yml's teams token acts as: an App with the organization's members: read. */
+export const TEAMS_APP_LOGIN = 'flow-teams[bot]';
 /** Who opens the pull requests and pushes to them, unless a story says otherwise. */
 export const PR_AUTHOR = 'dev';
 
@@ -195,7 +199,7 @@ export async function startWorld(
     startGitHubFake({
       token: SECRETS.GITHUB_TOKEN,
       repository: REPOSITORY,
-      otherTokens: { [SECRETS.MERGE_APP_TOKEN]: MERGE_APP_LOGIN },
+      otherTokens: { [SECRETS.MERGE_APP_TOKEN]: MERGE_APP_LOGIN, [SECRETS.TEAMS_TOKEN]: TEAMS_APP_LOGIN },
     }),
   ]);
   const values = {
@@ -207,12 +211,16 @@ export async function startWorld(
     NPM_REGISTRY: `${verdaccio.url}/`,
   };
   const manifests = await git.createBareRepository(MANIFEST_REPOSITORY, {
-    files: Object.fromEntries(
-      ['stage', 'demo', 'prod'].map((environment) => [
-        `envs/${environment}/kustomization.yaml`,
-        kustomization(environment, values.IMAGE),
-      ]),
-    ),
+    files: {
+      ...Object.fromEntries(
+        ['stage', 'demo', 'prod'].map((environment) => [
+          `envs/${environment}/kustomization.yaml`,
+          kustomization(environment, values.IMAGE),
+        ]),
+      ),
+      // Where chatops.yml deploys pull requests' builds: it runs the develop image.
+      'envs/appdev/kustomization.yaml': kustomization('appdev', values.DEVELOP_IMAGE),
+    },
   });
   const app = join(temp, 'app');
   await mkdir(app);
@@ -405,6 +413,7 @@ export async function startWorld(
           NPM_TOKEN: verdaccio.token,
           MERGE_APP_CLIENT_ID: SECRETS.MERGE_APP_CLIENT_ID,
           MERGE_APP_PRIVATE_KEY: SECRETS.MERGE_APP_PRIVATE_KEY,
+          TEAMS_TOKEN: SECRETS.TEAMS_TOKEN,
           ...options.secrets,
         },
         actionDir,
