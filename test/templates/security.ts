@@ -567,7 +567,7 @@ export function checkCommandRules(workflow: Workflow, triggers: readonly string[
           `jobs.${jobId}: reports without always() in its if:: a failed or cancelled deploy would get no reply`,
         );
       for (const deploy of deployJobs)
-        if (!needsOf(job).includes(deploy))
+        if (deploy !== jobId && !needsOf(job).includes(deploy))
           problems.push(
             `jobs.${jobId}: reports without needing jobs.${deploy}: it would reply before the deploy ends`,
           );

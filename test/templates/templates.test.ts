@@ -373,6 +373,20 @@ describe('workflows-templates/', () => {
         expect(secure(original, ownToken)).toEqual([
           'jobs.deploy.steps[deploy]: update-manifest\'s token must be a secret of its own that may push to the manifest repository (e.g. ${{ secrets.MANIFEST_TOKEN }}), not "${{ github.token }}"',
         ]);
+        // The report job, last in the file, puts the environment back itself.
+        const twoJobs = `${original.text}${[
+          '      - uses: org/flow-actions/update-manifest@v1',
+          '        with:',
+          '          repository: ${{ env.MANIFEST_REPOSITORY }}',
+          '          token: ${{ secrets.MANIFEST_TOKEN }}',
+          '          path: ${{ needs.accept.outputs.manifest-path }}',
+          '          revert-deploy-of: ${{ needs.accept.outputs.commit }}',
+          '',
+        ].join('\n')}`;
+        expect(secure(original, twoJobs)).toEqual([
+          "jobs deploy, report each run update-manifest: the manifest repository's token belongs in one job",
+          "jobs.report: deploys without environment: GitHub records no deployment of it, and the environment's rules do not apply",
+        ]);
         const otherGroup = original.text.replace(
           'group: deploy-${{ needs.accept.outputs.environment }}',
           'group: chatops-${{ needs.accept.outputs.environment }}',
