@@ -123,7 +123,7 @@ describe('flow init in a product repository', () => {
     expect(run.stdout).toContain("Registry login: ghcr.io with the job's GITHUB_TOKEN (packages: write).");
     expect(run.stdout).toContain('Default branch: trunk (origin/HEAD).');
     expect(run.stdout).toContain(
-      'create the secrets MANIFEST_TOKEN, MERGE_APP_CLIENT_ID, MERGE_APP_PRIVATE_KEY, NPM_TOKEN, RELEASE_APP_CLIENT_ID, RELEASE_APP_PRIVATE_KEY',
+      'create the secrets MANIFEST_TOKEN, MERGE_APP_CLIENT_ID, MERGE_APP_PRIVATE_KEY, NPM_TOKEN, RELEASE_APP_CLIENT_ID, RELEASE_APP_PRIVATE_KEY, TEAMS_TOKEN',
     );
     expect(run.stdout).toContain(
       'create the environments demo, merge-gate, npm, prod, release, stage (approvals go there; merge-gate gets no reviewers, only the default branch as its deployment branch; release takes only the default branch as its deployment branch)',

@@ -678,3 +678,72 @@ export function makeCommit(
     })),
   };
 }
+
+// deploy-command: the conversation and the policy file.
+
+export interface IssueCommentSeed {
+  id: number;
+  issueNumber: number;
+  body: string;
+  user: SimpleUser;
+  /** OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE… */
+  authorAssociation: string;
+}
+
+export function makeIssueComment(context: FactoryContext, seed: IssueCommentSeed): JsonRecord {
+  const now = new Date(context.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return {
+    id: seed.id,
+    node_id: nodeId('IssueComment', seed.id),
+    url: `${API}/repos/${context.repository}/issues/comments/${seed.id}`,
+    html_url: `${WEB}/${context.repository}/issues/${seed.issueNumber}#issuecomment-${seed.id}`,
+    issue_url: `${API}/repos/${context.repository}/issues/${seed.issueNumber}`,
+    body: seed.body,
+    user: seed.user as unknown as JsonRecord,
+    created_at: now,
+    updated_at: now,
+    author_association: seed.authorAssociation,
+  };
+}
+
+export function makeReaction(
+  context: FactoryContext,
+  seed: { id: number; content: string; user: SimpleUser },
+): JsonRecord {
+  return {
+    id: seed.id,
+    node_id: nodeId('Reaction', seed.id),
+    user: seed.user as unknown as JsonRecord,
+    content: seed.content,
+    created_at: new Date(context.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
+}
+
+/** A file as the contents API returns it: base64 in lines of 60 characters, as GitHub sends it. */
+export function makeContentFile(seed: {
+  repository: string;
+  ref: string;
+  sha: string;
+  path: string;
+  text: string;
+}): JsonRecord {
+  const bytes = Buffer.from(seed.text, 'utf8');
+  const blobSha = createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+  const url = `${API}/repos/${seed.repository}/contents/${seed.path}?ref=${encodeURIComponent(seed.ref)}`;
+  const gitUrl = `${API}/repos/${seed.repository}/git/blobs/${blobSha}`;
+  const htmlUrl = `${WEB}/${seed.repository}/blob/${seed.ref}/${seed.path}`;
+  return {
+    type: 'file',
+    encoding: 'base64',
+    size: bytes.length,
+    name: seed.path.split('/').at(-1) ?? seed.path,
+    path: seed.path,
+    content: `${bytes.toString('base64').replace(/.{60}/g, '$&\n')}\n`,
+    sha: blobSha,
+    url,
+    git_url: gitUrl,
+    html_url: htmlUrl,
+    download_url: `https://raw.githubusercontent.com/${seed.repository}/${seed.sha}/${seed.path}`,
+    _links: { self: url, git: gitUrl, html: htmlUrl },
+  };
+}

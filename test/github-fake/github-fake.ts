@@ -11,13 +11,16 @@ import {
   makeActionsBot,
   makeCheckRun,
   makeCommit,
+  makeContentFile,
   makeDeployment,
   makeDeploymentStatus,
   makeDiffEntry,
+  makeIssueComment,
   makeLabel,
   makeLabelEvent,
   makePackageVersion,
   makePullRequest,
+  makeReaction,
   makeRelease,
   makeRepository,
   makeReview,
@@ -116,9 +119,15 @@ export interface GitHubFakeState {
   reviewTeams: Map<number, string[]>;
   /** Merges done through `PUT …/pulls/{n}/merge`, in order, with who merged. */
   merges: { number: number; sha: string; mergeMethod: string; actor: string }[];
-  // propose: the comments posted on issues and pull requests (a superseded proposal's note).
-  /** Comments posted through `POST …/issues/{n}/comments`, in order, with who posted. */
-  issueComments: { issueNumber: number; body: string; actor: string }[];
+  // deploy-command: the conversation and who may deploy.
+  /** Issue and pull request comments, oldest first, with the number they were made on. */
+  issueComments: { issueNumber: number; comment: JsonRecord }[];
+  /** Reactions by comment id, oldest first. */
+  commentReactions: Map<number, JsonRecord[]>;
+  /** Role on the repository by login (admin, maintain, write, triage, read); others are no collaborators. */
+  collaborators: Map<string, string>;
+  /** Team memberships by `org/slug`, then login: active, or pending (invited). */
+  teamMembers: Map<string, Map<string, 'active' | 'pending'>>;
 }
 
 export interface RecordedRequest {
@@ -221,6 +230,18 @@ export interface GitHubFakeSeeder {
     deploymentId: number,
     seed: { state: string; description?: string; environment_url?: string; log_url?: string },
   ): JsonRecord;
+  // deploy-command: the conversation and who may deploy.
+  /** A comment by `author` on an issue or pull request, as the issue_comment event carries it. */
+  issueComment(seed: {
+    issueNumber: number;
+    body: string;
+    author: string;
+    authorType?: 'User' | 'Bot';
+  }): JsonRecord;
+  /** Gives `login` a role on the repository: admin, maintain, write, triage or read. */
+  collaborator(login: string, role: string): void;
+  /** Makes `login` a member of the team `org/slug` (pending: invited, not yet a member). */
+  teamMember(team: string, login: string, membership?: 'active' | 'pending'): void;
 }
 
 export interface CommitSeed {
@@ -322,6 +343,9 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
     reviewTeams: new Map(),
     merges: [],
     issueComments: [],
+    commentReactions: new Map(),
+    collaborators: new Map(),
+    teamMembers: new Map(),
   };
   const tokens = new Map<string, string>([
     [options.token, 'github-actions[bot]'],
@@ -872,34 +896,126 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
           (entry) => entry.tag_name === route.params.tag && entry.draft !== true,
         );
         return release ? { status: 200, body: release } : notFound(route.operation);
-    // propose: a comment on a pull request, as GitHub's issue comments API answers it.
+      },
+    },
+    // deploy-command: the conversation (reactions, comments), who may deploy, the policy file, one pull request.
+    {
+      method: 'POST',
+      path: '/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const commentId = Number(route.params.comment_id);
+        if (!state.issueComments.some(({ comment }) => comment.id === commentId))
+          return notFound(route.operation);
+        const reactions = state.commentReactions.get(commentId) ?? [];
+        const content = String(route.body.content);
+        // GitHub answers 200 with the reaction the same user already left, 201 for a new one.
+        const same = reactions.find(
+          (reaction) => reaction.content === content && (reaction.user as JsonRecord).login === route.actor,
+        );
+        if (same) return { status: 200, body: same };
+        const id = context.nextId();
+        const reaction = makeReaction(context, {
+          id,
+          content,
+          user: makeUser(route.actor, 90_000 + id, route.actor.endsWith('[bot]') ? 'Bot' : 'User'),
+        });
+        reactions.push(reaction);
+        state.commentReactions.set(commentId, reactions);
+        return {
+          status: 201,
+          body: reaction,
+          headers: { location: `https://api.github.com/reactions/${id}` },
+        };
+      },
+    },
     {
       method: 'POST',
       path: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
       handle: (route) => {
         if (!isOurRepository(route.params)) return notFound(route.operation);
-        const pull = findPull(route.params.issue_number);
-        if (!pull) return notFound(route.operation);
-        const body = String(route.body.body);
-        state.issueComments.push({ issueNumber: Number(pull.number), body, actor: route.actor });
-        const id = context.nextId();
-        const url = `${String(pull.issue_url)}/comments/${id}`.replace(
-          /\/issues\/\d+\/comments\//,
-          '/issues/comments/',
+        const comment = seeder.issueComment({
+          issueNumber: Number(route.params.issue_number),
+          body: String(route.body.body),
+          author: route.actor,
+        });
+        return { status: 201, body: comment, headers: { location: String(comment.url) } };
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/repos/{owner}/{repo}/issues/comments/{comment_id}',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const found = state.issueComments.find(
+          ({ comment }) => String(comment.id) === route.params.comment_id,
         );
-        const comment: JsonRecord = {
-          id,
-          node_id: Buffer.from(`IC_${id}`).toString('base64'),
-          url,
-          html_url: `${String(pull.html_url)}#issuecomment-${id}`,
-          issue_url: String(pull.issue_url),
-          body,
-          user: route.actor === 'github-actions[bot]' ? makeActionsBot() : makeUser(route.actor, 8_100_000),
-          created_at: iso(new Date()),
-          updated_at: iso(new Date()),
-          author_association: 'NONE',
+        if (!found) return notFound(route.operation);
+        found.comment.body = String(route.body.body);
+        found.comment.updated_at = iso(new Date());
+        return { status: 200, body: found.comment };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/collaborators/{username}/permission',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const login = route.params.username ?? '';
+        const role = state.collaborators.get(login);
+        // GitHub: "404 if the user is not a collaborator" (repository's own organization members aside).
+        if (!role) return notFound(route.operation);
+        // The legacy permission folds maintain into write and triage into read.
+        const permission = role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
+        return {
+          status: 200,
+          body: {
+            permission,
+            role_name: role,
+            user: { ...makeUser(login, 60_000, login.endsWith('[bot]') ? 'Bot' : 'User'), role_name: role },
+          },
         };
-        return { status: 201, body: comment, headers: { location: url } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/orgs/{org}/teams/{team_slug}/memberships/{username}',
+      handle: (route) => {
+        const team = `${route.params.org}/${route.params.team_slug}`.toLowerCase();
+        const membership = state.teamMembers.get(team)?.get((route.params.username ?? '').toLowerCase());
+        // The description documents this 404 without a body.
+        if (!membership) return { status: 404 };
+        return {
+          status: 200,
+          body: {
+            url: `https://api.github.com/organizations/9919/team/1/memberships/${encodeURIComponent(route.params.username ?? '')}`,
+            role: 'member',
+            state: membership,
+          },
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/contents/{path}',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const ref = route.query.get('ref') ?? String(repositoryObject.default_branch);
+        const sha = resolveRef(ref);
+        if (!sha) return notFound(route.operation, `No commit found for the ref ${ref}`);
+        const path = route.params.path ?? '';
+        const text = commitOf(sha).files[path];
+        if (text === undefined) return notFound(route.operation);
+        return { status: 200, body: makeContentFile({ repository, ref, sha, path, text }) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/repos/{owner}/{repo}/pulls/{pull_number}',
+      handle: (route) => {
+        if (!isOurRepository(route.params)) return notFound(route.operation);
+        const pull = findPull(route.params.pull_number);
+        return pull ? { status: 200, body: pull } : notFound(route.operation);
       },
     },
   ];
@@ -1075,6 +1191,30 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
       });
       state.deploymentStatuses.push({ deploymentId, status });
       return status;
+    },
+    // deploy-command: the conversation and who may deploy.
+    issueComment(seed) {
+      const comment = makeIssueComment(context, {
+        id: context.nextId(),
+        issueNumber: seed.issueNumber,
+        body: seed.body,
+        user: makeUser(
+          seed.author,
+          70_000 + lastId,
+          seed.authorType ?? (seed.author.endsWith('[bot]') ? 'Bot' : 'User'),
+        ),
+        authorAssociation: state.collaborators.has(seed.author) ? 'COLLABORATOR' : 'NONE',
+      });
+      state.issueComments.push({ issueNumber: seed.issueNumber, comment });
+      return comment;
+    },
+    collaborator(login, role) {
+      state.collaborators.set(login, role);
+    },
+    teamMember(team, login, membership = 'active') {
+      const members = state.teamMembers.get(team.toLowerCase()) ?? new Map();
+      members.set(login.toLowerCase(), membership);
+      state.teamMembers.set(team.toLowerCase(), members);
     },
   };
 

@@ -41,8 +41,14 @@ export const REQUIRED_PERMISSIONS: Readonly<Record<string, [scope: string, level
   'GET /repos/{owner}/{repo}/git/tags/{tag_sha}': ['contents', 'read'],
   'POST /repos/{owner}/{repo}/git/tags': ['contents', 'write'],
   'POST /repos/{owner}/{repo}/git/refs': ['contents', 'write'],
-  // propose
+  // deploy-command: on a pull request's comments, pull-requests: write serves as well on GitHub.
+  'POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions': ['issues', 'write'],
   'POST /repos/{owner}/{repo}/issues/{issue_number}/comments': ['issues', 'write'],
+  'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}': ['issues', 'write'],
+  'GET /repos/{owner}/{repo}/contents/{path}': ['contents', 'read'],
+  'GET /repos/{owner}/{repo}/pulls/{pull_number}': ['pull-requests', 'read'],
+  // An organization permission no workflow's GITHUB_TOKEN can be granted.
+  'GET /orgs/{org}/teams/{team_slug}/memberships/{username}': ['members', 'read'],
 };
 
 /** The same for the GraphQL fields the fake resolves, by `Type.field`; the rest need none. */

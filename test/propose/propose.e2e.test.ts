@@ -307,7 +307,13 @@ describe('propose', () => {
     expect(run.outputs.closed).toBe(String(old.number));
     expect(github.state.pullRequests.find((pull) => pull.number === old.number)?.state).toBe('closed');
     expect(github.state.pullRequests.find((pull) => pull.number === fork.number)?.state).toBe('open');
-    expect(github.state.issueComments).toEqual([
+    expect(
+      github.state.issueComments.map(({ issueNumber, comment }) => ({
+        issueNumber,
+        body: comment.body,
+        actor: (comment.user as { login: string }).login,
+      })),
+    ).toEqual([
       {
         issueNumber: Number(old.number),
         body: `Superseded by #${String(ours?.number)}, which proposes api v1.5.0. Closed by flow-actions/propose.`,
@@ -334,7 +340,7 @@ describe('propose', () => {
       closed: String(ours?.number),
     });
     expect(ours?.state).toBe('closed');
-    expect(github.state.issueComments.at(-1)?.body).toBe(
+    expect(github.state.issueComments.at(-1)?.comment.body).toBe(
       'main pins api v1.6.0 now, past v1.5.0: this proposal is not needed any more. Closed by flow-actions/propose.',
     );
     expect(late.summary).toContain('newer than');

@@ -242,6 +242,7 @@ describe.each(Object.entries(CONFIGURATIONS))(
       expect(stdout.trim().split('\n')).toEqual(
         [
           'build',
+          'chatops',
           'main',
           'merge-gate',
           'npm-release',

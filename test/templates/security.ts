@@ -1,3 +1,4 @@
+import { AUTH_ACTION_PINS } from '@flow-actions/flow-cli/init';
 import { stringsIn } from './consistency';
 import {
   environmentOf,
@@ -35,7 +36,8 @@ export const VERIFIED_PINS_FILE = 'test/fixtures/templates/verified-pins.json';
  * without its own `permissions:`; a third-party `uses:` not pinned to 40 hex with a `# vX.Y.Z`
  * comment, or pinned to a sha→version pair nobody checked upstream (`verified`); a job that
  * deploys to an environment outside a concurrency group for it that never cancels in progress; and
- * the rules of the jobs that decide merges (checkMergeRules).
+ * the rules of the jobs that decide merges (checkMergeRules) and of those that take commands from
+ * comments and deploy (checkCommandRules).
  */
 export function checkSecurity(template: Template, verified: readonly VerifiedPin[]): string[] {
   const problems: string[] = [];
@@ -75,7 +77,7 @@ export function checkSecurity(template: Template, verified: readonly VerifiedPin
         problems.push(`jobs.${jobId}: deploys to ${environment} with cancel-in-progress other than false`);
     }
   }
-  return [...problems, ...checkMergeRules(workflow, triggers)];
+  return [...problems, ...checkMergeRules(workflow, triggers), ...checkCommandRules(workflow, triggers)];
 }
 
 /** What is wrong with a third-party `uses:` and its comment, or undefined when it is a verified pin. */
@@ -231,7 +233,7 @@ export function checkMergeRules(workflow: Workflow, triggers: readonly string[])
         }
       }
     }
-    problems.push(...checkGrants(jobId, job));
+    problems.push(...checkGrants(jobId, job, gateGrants));
     for (const [index, step] of steps.entries()) {
       const where = `jobs.${jobId}.steps[${step.id ?? index}]`;
       if (actionOf(step) === APP_TOKEN_ACTION) {
@@ -283,26 +285,31 @@ function runsOnlyIf(workflow: Workflow, jobId: string, guard: string, seen = new
   return needsOf(job).some((need) => runsOnlyIf(workflow, need, guard, seen));
 }
 
-/** A job of merge-gate and risk steps only, granted more than they use. */
-function checkGrants(jobId: string, job: WorkflowJob): string[] {
+/** What the job token of a job must be granted for one step; undefined: a step the rules do not know. */
+type StepGrants = (step: WorkflowStep) => Grants | undefined;
+type Grants = Readonly<Record<string, 'read' | 'write'>>;
+
+/** merge-gate's and risk's grants (GRANTS_OF); the App token step needs none of the job's token. */
+const gateGrants: StepGrants = (step) => {
+  const path = ourPath(step);
+  if (path !== undefined) return GRANTS_OF[path];
+  return actionOf(step) === APP_TOKEN_ACTION ? {} : undefined;
+};
+
+/** A job whose every step `grantsOf` knows, granted more than those steps use. */
+function checkGrants(jobId: string, job: WorkflowJob, grantsOf: StepGrants): string[] {
   const steps = job.steps ?? [];
-  const ours = steps.map(ourPath);
-  const onlyGateSteps =
-    steps.length > 0 &&
-    steps.every((step, index) => {
-      const path = ours[index];
-      return path !== undefined ? path in GRANTS_OF : actionOf(step) === APP_TOKEN_ACTION;
-    });
-  if (!onlyGateSteps) return [];
+  const grants = steps.map(grantsOf);
+  if (steps.length === 0 || grants.some((grant) => grant === undefined)) return [];
   if (typeof job.permissions === 'string')
     return [
       `jobs.${jobId}: permissions: ${job.permissions} grants what its steps never use: list each scope`,
     ];
   const allowed: Record<string, 'read' | 'write'> = {};
-  for (const path of ours)
-    for (const [scope, level] of Object.entries(path ? (GRANTS_OF[path] ?? {}) : {}))
+  for (const grant of grants)
+    for (const [scope, level] of Object.entries(grant ?? {}))
       if (RANK[level] > RANK[allowed[scope] ?? 'none']) allowed[scope] = level;
-  const used = [...new Set(ours.filter((path) => path !== undefined))].join(' and ');
+  const used = [...new Set(steps.map(ourPath).filter((path) => path !== undefined))].join(' and ');
   return Object.entries(job.permissions ?? {})
     .filter(([scope, level]) => RANK[level as keyof typeof RANK] > RANK[allowed[scope] ?? 'none'])
     .map(
@@ -395,4 +402,190 @@ function checkGateRuns(workflow: Workflow, triggers: readonly string[]): string[
     }
   }
   return [...problems];
+}
+
+/** The event a deploy command comes from: a new comment on an issue or a pull request. */
+const COMMAND_EVENT = 'issue_comment';
+
+/** What reads text someone wrote in the conversation: the comment, the issue's or pull request's title and body. */
+const CONVERSATION_TEXT = /\bgithub\.event\.(comment(\.body)?|issue(\.(title|body))?)\b(?!\.)/;
+
+/** What a `run:` script of a command workflow may not read: the event's fields and what steps or jobs made of them. */
+const UNTRUSTED_IN_SCRIPTS = /\b(github\.event\.|(steps|needs)\.[\w-]+\.outputs\b)/;
+
+/** The grants of deploy-command's phases: the reactions and replies, the policy file, the pull request. */
+const COMMAND_GRANTS: Readonly<Record<string, Grants>> = {
+  accept: { contents: 'read', issues: 'write', 'pull-requests': 'read' },
+  report: { issues: 'write' },
+};
+
+/** `${{ secrets.GITHUB_TOKEN }}` or `${{ github.token }}`: the job's own token. */
+const JOB_TOKEN = /^\s*\$\{\{\s*(secrets\.GITHUB_TOKEN|github\.token)\s*\}\}\s*$/;
+
+/** `${{ secrets.NAME }}` alone: NAME. */
+const SECRET = /^\s*\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}\s*$/;
+
+/**
+ * The grants each step of a deploy-command workflow uses: deploy-command's phase, promote's tags
+ * (when the job logs in to ghcr.io with its own token) and deployment record, update-manifest
+ * nothing (it pushes with its own token), a login with the job's token reads packages, the cloud
+ * logins flow init writes take an OIDC token.
+ */
+function commandGrants(job: WorkflowJob): StepGrants {
+  const logsInWithJobToken = (job.steps ?? []).some(
+    (step) => actionOf(step) === 'docker/login-action' && JOB_TOKEN.test(String(step.with?.password ?? '')),
+  );
+  return (step) => {
+    const path = ourPath(step);
+    if (path === 'deploy-command') return COMMAND_GRANTS[String(step.with?.phase)];
+    if (path === 'update-manifest') return {};
+    if (path === 'promote')
+      return {
+        ...(logsInWithJobToken ? { packages: 'write' } : {}),
+        ...(step.with?.environment ? { deployments: 'write' } : {}),
+        ...(step.with?.['require-checks'] ? { checks: 'read', statuses: 'read' } : {}),
+      };
+    if (path !== undefined) return undefined;
+    const action = actionOf(step) ?? '';
+    if (action === 'docker/login-action')
+      return JOB_TOKEN.test(String(step.with?.password ?? '')) ? { packages: 'read' } : {};
+    if (action in AUTH_ACTION_PINS) return { 'id-token': 'write' };
+    return undefined;
+  };
+}
+
+/**
+ * The rules of workflows that take commands from comments (deploy-command, or any workflow on
+ * issue_comment), and of every deploy, one line each (empty when nothing):
+ * - a workflow running deploy-command listens to new comments only (`issue_comment`, `types:
+ *   [created]`): an edited comment must not run its command again;
+ * - on issue_comment no step checks out code: the command needs none, and a pull request's code
+ *   would run with the job's write token;
+ * - the conversation's text (the comment, the issue's title and body) reaches no step but through
+ *   an `if:`: the action reads the comment from the event itself; and no `run:` script reads the
+ *   event or an output made from it;
+ * - each job is granted no more than its steps use (commandGrants);
+ * - the manifest repository's token is a secret of its own (never the job's token), read only by
+ *   the `token` of update-manifest steps — in a command workflow, of one job;
+ * - a job that deploys with update-manifest to an environment holds the group `deploy-<environment>`
+ *   that every deploy workflow holds for it; in a command workflow it names its environment, so
+ *   GitHub records the deployment;
+ * - the job that reports (phase: report) runs always() after every job that deploys.
+ */
+export function checkCommandRules(workflow: Workflow, triggers: readonly string[]): string[] {
+  const problems: string[] = [];
+  const jobs = Object.entries(workflow.jobs);
+  const stepsOf = (job: WorkflowJob) => job.steps ?? [];
+  const commands = jobs.some(([, job]) => stepsOf(job).some((step) => ourPath(step) === 'deploy-command'));
+  const onComments = triggers.includes(COMMAND_EVENT);
+  if (commands) {
+    for (const trigger of triggers)
+      if (trigger !== COMMAND_EVENT)
+        problems.push(`on: ${trigger}: a deploy command comes from a comment only (on: issue_comment)`);
+    const types = (workflow.on?.[COMMAND_EVENT] as { types?: unknown } | null | undefined)?.types;
+    const listed = Array.isArray(types) ? types.map(String) : types === undefined ? [] : [String(types)];
+    if (onComments && (listed.length !== 1 || listed[0] !== 'created'))
+      problems.push(
+        `on.issue_comment: types must be [created] (found ${listed.length ? `[${listed.join(', ')}]` : 'none: every type'}): an edited comment would run its command again`,
+      );
+  }
+  const manifestTokens = new Set<string>();
+  const deployJobs: string[] = [];
+  for (const [jobId, job] of jobs)
+    for (const [index, step] of stepsOf(job).entries()) {
+      if (ourPath(step) !== 'update-manifest') continue;
+      if (!deployJobs.includes(jobId)) deployJobs.push(jobId);
+      const token = String(step.with?.token ?? '');
+      const secret = SECRET.exec(token)?.[1];
+      if (JOB_TOKEN.test(token) || !secret)
+        problems.push(
+          `jobs.${jobId}.steps[${step.id ?? index}]: update-manifest's token must be a secret of its own that may push to the manifest repository (e.g. \${{ secrets.MANIFEST_TOKEN }}), not ${token ? `"${token}"` : 'the default'}`,
+        );
+      else manifestTokens.add(secret);
+    }
+  if (commands && deployJobs.length > 1)
+    problems.push(
+      `jobs ${deployJobs.join(', ')} each run update-manifest: the manifest repository's token belongs in one job`,
+    );
+  const readsManifestToken = (text: string) =>
+    expressionsIn(text).some((expression) =>
+      [...manifestTokens].some((name) => new RegExp(`\\bsecrets\\.${name}\\b`).test(expression)),
+    );
+  for (const text of stringsIn(workflow.env))
+    if (readsManifestToken(text))
+      problems.push(
+        "env: hands the manifest repository's token to every step: only update-manifest's token may read it",
+      );
+  for (const [jobId, job] of jobs) {
+    for (const text of stringsIn([job.env, job.outputs]))
+      if (readsManifestToken(text))
+        problems.push(
+          `jobs.${jobId}: hands the manifest repository's token on (env: or outputs:): only update-manifest's token may read it`,
+        );
+    for (const [index, step] of stepsOf(job).entries()) {
+      const where = `jobs.${jobId}.steps[${step.id ?? index}]`;
+      const given = Object.entries(step.with ?? {}).filter(
+        ([input]) => ourPath(step) !== 'update-manifest' || input !== 'token',
+      );
+      if (stringsIn([given, step.env, step.run, step.if]).some(readsManifestToken))
+        problems.push(`${where}: reads the manifest repository's token: only update-manifest's token may`);
+      if (!onComments) continue;
+      if (actionOf(step) === 'actions/checkout')
+        problems.push(
+          `${where}: checks out code on issue_comment: a command needs none, and a pull request's code would run with the job's token`,
+        );
+      // A script's env: is the next rule's: it reads more than the comment.
+      for (const text of stringsIn(step.run === undefined ? [step.with, step.env] : [step.with]))
+        for (const expression of expressionsIn(text).filter((found) => CONVERSATION_TEXT.test(found)))
+          problems.push(
+            `${where}: passes \${{ ${expression} }} on: the comment is read by the action from the event, never handed to a step`,
+          );
+      if (step.run !== undefined)
+        for (const expression of expressionsIn(stringsIn([step.env]).join('\n')).filter((found) =>
+          UNTRUSTED_IN_SCRIPTS.test(found),
+        ))
+          problems.push(
+            `${where}: its run: script reads \${{ ${expression} }}: text from the comment, or made from it, reaches a script`,
+          );
+    }
+    for (const text of stringsIn([job.env, job.outputs]))
+      for (const expression of expressionsIn(text).filter(
+        (found) => onComments && CONVERSATION_TEXT.test(found),
+      ))
+        problems.push(
+          `jobs.${jobId}: passes \${{ ${expression} }} on: the comment is read by the action from the event, never handed to a step`,
+        );
+    if (commands || onComments) problems.push(...checkGrants(jobId, job, commandGrants(job)));
+    const environment = environmentOf(job);
+    if (deployJobs.includes(jobId)) {
+      const concurrency = job.concurrency ?? workflow.concurrency;
+      const group = typeof concurrency === 'string' ? concurrency : concurrency?.group;
+      if (environment === undefined) {
+        if (commands)
+          problems.push(
+            `jobs.${jobId}: deploys without environment: GitHub records no deployment of it, and the environment's rules do not apply`,
+          );
+      } else if (group?.includes(environment) && group !== `deploy-${environment}`) {
+        // A group that does not name the environment at all is checkSecurity's to report.
+        problems.push(
+          `jobs.${jobId}: deploys to ${environment} in the group ${group}: every deploy workflow holds deploy-${environment} for it`,
+        );
+      }
+    }
+  }
+  if (commands)
+    for (const [jobId, job] of jobs) {
+      if (!stepsOf(job).some((step) => ourPath(step) === 'deploy-command' && step.with?.phase === 'report'))
+        continue;
+      if (!/\balways\s*\(\s*\)/.test(job.if ?? ''))
+        problems.push(
+          `jobs.${jobId}: reports without always() in its if:: a failed or cancelled deploy would get no reply`,
+        );
+      for (const deploy of deployJobs)
+        if (deploy !== jobId && !needsOf(job).includes(deploy))
+          problems.push(
+            `jobs.${jobId}: reports without needing jobs.${deploy}: it would reply before the deploy ends`,
+          );
+    }
+  return problems;
 }

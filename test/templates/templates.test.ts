@@ -29,6 +29,7 @@ import {
 // against our actions' action.yml files, and against the hardening rules of DESIGN §5.
 const EXPECTED = [
   'build',
+  'chatops',
   'main',
   'merge-gate',
   'npm-release',
@@ -313,6 +314,120 @@ describe('workflows-templates/', () => {
               `jobs.${job}.steps[0]: checks out ref: \${{ github.event.workflow_run.head_sha }} on workflow_run, where the job has a write token: that code may be a fork's`,
           ),
         );
+      });
+    });
+
+    describe('the workflow that takes deploy commands from comments', () => {
+      it('a deliberately unsafe copy of chatops.yml fails, naming each mistake', () => {
+        const original = template('chatops');
+        const text = original.text
+          .replace('    types: [created]\n', '    types: [created, edited]\n  workflow_dispatch:\n')
+          .replace(
+            '    steps:\n      # CHANGE: for another registry',
+            [
+              '    steps:',
+              '      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1',
+              '        with:',
+              '          ref: refs/pull/${{ github.event.issue.number }}/merge',
+              '          persist-credentials: false',
+              '      # CHANGE: for another registry',
+            ].join('\n'),
+          )
+          .replace(
+            '          phase: accept\n',
+            '          phase: accept\n          policy-file: ${{ github.event.comment.body }}\n',
+          )
+          .replace(
+            '      - id: promote\n',
+            [
+              '      - name: Announce',
+              '        env:',
+              '          WHERE: ${{ needs.accept.outputs.environment }}',
+              '          BODY: ${{ github.event.comment.body }}',
+              '        run: echo "deploying to $WHERE, as $BODY says"',
+              '      - id: promote',
+              '',
+            ].join('\n'),
+          )
+          .replace(
+            '    permissions:\n      issues: write # the reply',
+            '    permissions:\n      contents: write\n      issues: write # the reply',
+          );
+        expect(secure(original, text)).toEqual([
+          "jobs.accept.steps[0]: checks out ref: ${{ github.event.issue.number }} on issue_comment, where the job has a write token: that code may be a fork's",
+          'on: workflow_dispatch: a deploy command comes from a comment only (on: issue_comment)',
+          'on.issue_comment: types must be [created] (found [created, edited]): an edited comment would run its command again',
+          "jobs.accept.steps[0]: checks out code on issue_comment: a command needs none, and a pull request's code would run with the job's token",
+          'jobs.accept.steps[command]: passes ${{ github.event.comment.body }} on: the comment is read by the action from the event, never handed to a step',
+          'jobs.deploy.steps[1]: its run: script reads ${{ needs.accept.outputs.environment }}: text from the comment, or made from it, reaches a script',
+          'jobs.deploy.steps[1]: its run: script reads ${{ github.event.comment.body }}: text from the comment, or made from it, reaches a script',
+          'jobs.report: grants contents: write, beyond what deploy-command use (contents: none)',
+        ]);
+      });
+
+      it('the manifest token stays in the deploy job, which records its deployment in the group of its environment; the report always follows it', () => {
+        const original = template('chatops');
+        const text = original.text
+          .replace(
+            '          teams-token: ${{ secrets.TEAMS_TOKEN }}\n',
+            '          teams-token: ${{ secrets.MANIFEST_TOKEN }}\n',
+          )
+          .replace('    environment: ${{ needs.accept.outputs.environment }}\n', '')
+          .replace(
+            '    permissions:\n      packages: write # tag',
+            '    permissions:\n      packages: write\n      deployments: write # tag',
+          )
+          .replace('if: ${{ always() && (', 'if: ${{ (')
+          .replace('    needs: [accept, deploy]\n', '    needs: [accept]\n');
+        expect(secure(original, text)).toEqual([
+          "jobs.accept.steps[command]: reads the manifest repository's token: only update-manifest's token may",
+          'jobs.deploy: grants deployments: write, beyond what promote and update-manifest use (deployments: none)',
+          "jobs.deploy: deploys without environment: GitHub records no deployment of it, and the environment's rules do not apply",
+          'jobs.report: reports without always() in its if:: a failed or cancelled deploy would get no reply',
+          'jobs.report: reports without needing jobs.deploy: it would reply before the deploy ends',
+        ]);
+        const ownToken = original.text.replace(
+          '          token: ${{ secrets.MANIFEST_TOKEN }}\n',
+          '          token: ${{ github.token }}\n',
+        );
+        expect(secure(original, ownToken)).toEqual([
+          'jobs.deploy.steps[deploy]: update-manifest\'s token must be a secret of its own that may push to the manifest repository (e.g. ${{ secrets.MANIFEST_TOKEN }}), not "${{ github.token }}"',
+        ]);
+        // The report job, last in the file, puts the environment back itself.
+        const twoJobs = `${original.text}${[
+          '      - uses: org/flow-actions/update-manifest@v1',
+          '        with:',
+          '          repository: ${{ env.MANIFEST_REPOSITORY }}',
+          '          token: ${{ secrets.MANIFEST_TOKEN }}',
+          '          path: ${{ needs.accept.outputs.manifest-path }}',
+          '          revert-deploy-of: ${{ needs.accept.outputs.commit }}',
+          '',
+        ].join('\n')}`;
+        expect(secure(original, twoJobs)).toEqual([
+          "jobs deploy, report each run update-manifest: the manifest repository's token belongs in one job",
+          "jobs.report: deploys without environment: GitHub records no deployment of it, and the environment's rules do not apply",
+        ]);
+        const otherGroup = original.text.replace(
+          'group: deploy-${{ needs.accept.outputs.environment }}',
+          'group: chatops-${{ needs.accept.outputs.environment }}',
+        );
+        expect(secure(original, otherGroup)).toEqual([
+          'jobs.deploy: deploys to ${{ needs.accept.outputs.environment }} in the group chatops-${{ needs.accept.outputs.environment }}: every deploy workflow holds deploy-${{ needs.accept.outputs.environment }} for it',
+        ]);
+      });
+
+      it('every deploy of every template holds deploy-<environment>, and reads the manifest token in update-manifest only', () => {
+        const original = template('promote');
+        const text = original.text
+          .replace('group: deploy-demo', 'group: promote-demo')
+          .replace(
+            '  REQUIRED_CHECKS: Stage checks\n',
+            '  REQUIRED_CHECKS: Stage checks\n  PUSH_TOKEN: ${{ secrets.MANIFEST_TOKEN }}\n',
+          );
+        expect(secure(original, text)).toEqual([
+          "env: hands the manifest repository's token to every step: only update-manifest's token may read it",
+          'jobs.demo: deploys to demo in the group promote-demo: every deploy workflow holds deploy-demo for it',
+        ]);
       });
     });
 

@@ -5,7 +5,9 @@ import type {
   AutoMergeRequest,
   CheckRun,
   CheckRunState,
+  CollaboratorPermission,
   CombinedStatus,
+  CommentReaction,
   CommitStatus,
   Comparison,
   Deployment,
@@ -13,9 +15,11 @@ import type {
   DeploymentStatus,
   GitRef,
   GitTag,
+  IssueComment,
   MergeResult,
   PackageVersion,
   PullRequest,
+  PullRequestDetail,
   PullRequestFile,
   PullRequestMergeMethod,
   Release,
@@ -550,15 +554,6 @@ export class GitHubClient {
     });
   }
 
-  /** Comments on an issue or pull request. Never repeated: a retry could post it twice. Needs `issues: write`. */
-  async createIssueComment(issueNumber: number, body: string): Promise<void> {
-    await this.#send({
-      route: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
-      params: { ...this.#repository(), issue_number: issueNumber, body },
-      permission: 'issues: write',
-    });
-  }
-
   /** Publishes a release for `tagName`. Needs `contents: write`. */
   async createRelease(options: CreateReleaseOptions): Promise<Release> {
     const makeLatest = options.makeLatest ?? 'legacy';
@@ -692,6 +687,99 @@ export class GitHubClient {
   /** Turns auto-merge off again (the change's risk rose). Needs `pull-requests: write`. Never repeated. */
   async disableAutoMerge(pullRequestId: string): Promise<void> {
     await this.graphql(DISABLE_AUTO_MERGE_MUTATION, { pullRequestId }, 'pull-requests: write');
+  }
+
+  // deploy-command: the conversation (reactions, replies), who may deploy, and what the default branch says.
+
+  /** Adds a reaction to an issue or pull request comment; one already there is no error. Needs `issues: write`. */
+  async addCommentReaction(commentId: number, content: CommentReaction): Promise<void> {
+    await this.#send({
+      route: 'POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions',
+      params: { ...this.#repository(), comment_id: commentId, content },
+      permission: 'issues: write',
+    });
+  }
+
+  /** Comments on an issue or pull request. Needs `issues: write` (`pull-requests: write` on a pull request). */
+  async createIssueComment(issueNumber: number, body: string): Promise<IssueComment> {
+    return (await this.#json({
+      route: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+      params: { ...this.#repository(), issue_number: issueNumber, body },
+      permission: 'issues: write',
+    })) as IssueComment;
+  }
+
+  /** Rewrites a comment's body. Needs `issues: write`. */
+  async updateIssueComment(commentId: number, body: string): Promise<IssueComment> {
+    return (await this.#json({
+      route: 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
+      params: { ...this.#repository(), comment_id: commentId, body },
+      permission: 'issues: write',
+    })) as IssueComment;
+  }
+
+  /**
+   * A user's permission on the repository; undefined for someone GitHub does not know as a
+   * collaborator (404). Needs `metadata: read`, which every token has.
+   */
+  async getCollaboratorPermission(username: string): Promise<CollaboratorPermission | undefined> {
+    try {
+      return (await this.#json({
+        route: 'GET /repos/{owner}/{repo}/collaborators/{username}/permission',
+        params: { ...this.#repository(), username },
+        permission: 'metadata: read',
+      })) as CollaboratorPermission;
+    } catch (error) {
+      if (error instanceof GitHubApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Whether `username` is an active member of the team `org/teamSlug`: a pending invitation is
+   * not, and GitHub answers 404 for a non-member. Needs the organization's `members: read`.
+   */
+  async isActiveTeamMember(org: string, teamSlug: string, username: string): Promise<boolean> {
+    try {
+      const membership = (await this.#json({
+        route: 'GET /orgs/{org}/teams/{team_slug}/memberships/{username}',
+        params: { org, team_slug: teamSlug, username },
+        permission: 'members: read (organization)',
+      })) as { state?: string };
+      return membership.state === 'active';
+    } catch (error) {
+      if (error instanceof GitHubApiError && error.status === 404) return false;
+      throw error;
+    }
+  }
+
+  /** A file's text at `ref`, through the contents API; undefined when it does not exist. Needs `contents: read`. */
+  async getFileText(path: string, ref: string): Promise<string | undefined> {
+    let file: { type?: string; content?: string; encoding?: string };
+    try {
+      file = (await this.#json({
+        route: 'GET /repos/{owner}/{repo}/contents/{path}',
+        params: { ...this.#repository(), path, ref },
+        permission: 'contents: read',
+      })) as typeof file;
+    } catch (error) {
+      if (error instanceof GitHubApiError && error.status === 404) return undefined;
+      throw error;
+    }
+    if (file.type !== 'file' || file.encoding !== 'base64' || file.content === undefined)
+      throw new ConfigurationError(
+        `${path} at ${ref} is not a file GitHub returns whole (type ${file.type ?? 'none'}, encoding ${file.encoding ?? 'none'}): make it a file under 1 MB`,
+      );
+    return Buffer.from(file.content, 'base64').toString('utf8');
+  }
+
+  /** One pull request, with its head and whether that head lives in a fork. Needs `pull-requests: read`. */
+  async getPullRequest(pullNumber: number): Promise<PullRequestDetail> {
+    return (await this.#json({
+      route: 'GET /repos/{owner}/{repo}/pulls/{pull_number}',
+      params: { ...this.#repository(), pull_number: pullNumber },
+      permission: 'pull-requests: read',
+    })) as PullRequestDetail;
   }
 
   /**

@@ -184,3 +184,31 @@ export interface GitTag {
   message: string;
   object: { type: string; sha: string };
 }
+
+// deploy-command: the conversation and who may deploy.
+
+/** The reactions GitHub offers on a comment. */
+export type CommentReaction = '+1' | '-1' | 'laugh' | 'confused' | 'heart' | 'hooray' | 'rocket' | 'eyes';
+
+/** An issue or pull request comment (`POST /repos/{o}/{r}/issues/{n}/comments`). */
+export interface IssueComment {
+  id: number;
+  body?: string;
+  html_url: string;
+}
+
+/** `GET /repos/{o}/{r}/collaborators/{u}/permission`. */
+export interface CollaboratorPermission {
+  /** admin, write, read or none: maintain reads write here and triage read. */
+  permission: string;
+  /** The role itself: admin, maintain, write, triage, read, or a custom role's name. */
+  role_name: string;
+  user: { login: string } | null;
+}
+
+/** A pull request as `GET /repos/{o}/{r}/pulls/{n}` returns it: the head's repository says whether it is a fork. */
+export interface PullRequestDetail extends PullRequest {
+  user: { login: string; type: string } | null;
+  head: PullRequest['head'] & { repo: { full_name: string; fork: boolean } | null };
+  base: PullRequest['base'] & { repo: { full_name: string } };
+}

@@ -6,7 +6,12 @@ import { ACTOR, PR_AUTHOR, REPOSITORY } from './world';
 // Webhook payloads with the fields GitHub sends that the templates and our actions read; their
 // shapes follow the recorded payloads that commit-identity is tested against.
 
-const repository = { full_name: REPOSITORY, name: REPOSITORY.split('/')[1], default_branch: DEFAULT_BRANCH };
+const repository = {
+  full_name: REPOSITORY,
+  name: REPOSITORY.split('/')[1],
+  owner: { login: REPOSITORY.split('/')[0] },
+  default_branch: DEFAULT_BRANCH,
+};
 
 /** A push of `commit` to the default branch. */
 export function pushToMain(commit: Commit, before: string): WorkflowEvent {
@@ -295,6 +300,70 @@ export function workflowRunCompleted(
       },
       repository,
       sender: user(ACTOR),
+    },
+  };
+}
+
+export interface IssueCommentOptions {
+  /** `created` runs a command; an edit or a deletion must run nothing. */
+  action: 'created' | 'edited' | 'deleted';
+  /** The issue or pull request the comment is on. */
+  number: number;
+  /** On a pull request's conversation (GitHub then sets `issue.pull_request`); else an issue's. */
+  onPullRequest: boolean;
+  /** The comment's id, as the reactions route names it. */
+  commentId: number;
+  body: string;
+  /** Who wrote the comment; a login ending in `[bot]` is a bot. */
+  commenter: string;
+  /** Who opened the issue or pull request. Default: dev. */
+  author?: string;
+  /** For an edit: the body before it. */
+  previousBody?: string;
+  /** The default branch's head: GITHUB_SHA of an issue_comment run. */
+  defaultBranchHead: string;
+}
+
+/**
+ * A comment on an issue or a pull request's conversation. GITHUB_SHA and GITHUB_REF are the
+ * default branch's: the workflow runs as the default branch has it, whatever the pull request
+ * holds. The shape follows the recorded `issue_comment` payloads.
+ */
+export function issueComment(options: IssueCommentOptions): WorkflowEvent {
+  const apiBase = `https://api.github.com/repos/${REPOSITORY}`;
+  const htmlBase = `https://github.com/${REPOSITORY}`;
+  const kind = options.onPullRequest ? 'pull' : 'issues';
+  return {
+    name: 'issue_comment',
+    sha: options.defaultBranchHead,
+    ref: `refs/heads/${DEFAULT_BRANCH}`,
+    payload: {
+      action: options.action,
+      issue: {
+        number: options.number,
+        state: 'open',
+        user: user(options.author ?? PR_AUTHOR),
+        html_url: `${htmlBase}/${kind}/${options.number}`,
+        ...(options.onPullRequest
+          ? {
+              pull_request: {
+                url: `${apiBase}/pulls/${options.number}`,
+                html_url: `${htmlBase}/pull/${options.number}`,
+                merged_at: null,
+              },
+            }
+          : {}),
+      },
+      comment: {
+        id: options.commentId,
+        html_url: `${htmlBase}/${kind}/${options.number}#issuecomment-${options.commentId}`,
+        body: options.body,
+        user: user(options.commenter),
+        created_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      },
+      ...(options.action === 'edited' ? { changes: { body: { from: options.previousBody ?? '' } } } : {}),
+      repository,
+      sender: user(options.commenter),
     },
   };
 }

@@ -73,6 +73,8 @@ export interface JobRun {
   /** The job's `name:`, evaluated (matrix legs differ by it): the check run GitHub shows. */
   name: string;
   matrix?: Record<string, unknown>;
+  /** The job's `environment:` name, evaluated: GitHub records a deployment of each run of it. */
+  environment?: string;
   result: Outcome;
   outputs: Record<string, string>;
   steps: StepRun[];
@@ -119,8 +121,11 @@ export interface RunnerSettings {
    * slow build of an older push. Default: none.
    */
   slowJobs?: readonly string[];
-  /** Told of each job before it runs, with what its GITHUB_TOKEN is granted. */
-  onJobStarted?(id: string, permissions: Permissions): Promise<void> | void;
+  /**
+   * Told of each job before it runs, with what its GITHUB_TOKEN is granted and the environment it
+   * names (`environment:`, evaluated), if any.
+   */
+  onJobStarted?(id: string, permissions: Permissions, environment?: string): Promise<void> | void;
   /** Told of each job as it concludes: GitHub records it as a check run named after it. */
   onJobConcluded?(job: JobRun, event: WorkflowEvent): Promise<void> | void;
 }
@@ -274,8 +279,9 @@ class SimulatedRun {
     // fork's pull request and its reviews get read at most, whatever the file asks.
     const asked = toPermissions(job.permissions ?? this.workflow.permissions ?? 'read-all');
     const permissions = fromFork(this.event, this.settings.repository) ? readOnly(asked) : asked;
+    const environment = environmentName(job, scope);
     const queue = (membership?: Membership) => {
-      const toRun = { id, job, matrix: undefined, permissions };
+      const toRun = { id, job, matrix: undefined, permissions, ...(environment ? { environment } : {}) };
       this.scheduler.schedule(
         () => this.execute(toRun, scope, membership).catch((error) => this.fail(error)),
         {
@@ -318,7 +324,7 @@ class SimulatedRun {
         const legs: JobRun[] = [];
         for (const matrix of matrixLegs(toRun.job, scope)) {
           const legScope: Scope = { ...scope, contexts: { ...scope.contexts, matrix } };
-          await this.settings.onJobStarted?.(toRun.id, toRun.permissions);
+          await this.settings.onJobStarted?.(toRun.id, toRun.permissions, toRun.environment);
           legs.push(await runJob({ ...toRun, matrix }, legScope, this.event, this.settings));
         }
         this.record.jobs.push(...legs);
@@ -367,10 +373,11 @@ interface JobToRun {
   job: WorkflowJob;
   matrix: Record<string, unknown> | undefined;
   permissions: Permissions;
+  environment?: string;
 }
 
 async function runJob(
-  { id, job, matrix, permissions }: JobToRun,
+  { id, job, matrix, permissions, environment }: JobToRun,
   scope: Scope,
   event: WorkflowEvent,
   settings: RunnerSettings,
@@ -387,6 +394,7 @@ async function runJob(
     id,
     name: jobName(id, job, scope),
     ...(matrix ? { matrix } : {}),
+    ...(environment ? { environment } : {}),
     result: 'success',
     outputs: {},
     steps: [],
@@ -524,6 +532,12 @@ function evaluateEnv(env: Record<string, string> | undefined, scope: Scope): Rec
   const evaluated: Record<string, string> = {};
   for (const [name, value] of Object.entries(env ?? {})) evaluated[name] = interpolateString(value, scope);
   return evaluated;
+}
+
+/** A job's `environment:` name (`name:` of its mapping form), evaluated; undefined without one. */
+function environmentName(job: WorkflowJob, scope: Scope): string | undefined {
+  const written = typeof job.environment === 'string' ? job.environment : job.environment?.name;
+  return written === undefined ? undefined : interpolateString(written, scope);
 }
 
 function jobName(id: string, job: WorkflowJob, scope: Scope): string {

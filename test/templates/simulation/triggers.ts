@@ -1,6 +1,6 @@
 // Whether an event starts a workflow, decided from its `on:` the way GitHub documents it: branch and
 // tag filters, path filters (never for tags), activity types with each event's defaults (pull
-// requests, reviews, check runs and suites, the merge queue), workflow_run's
+// requests, reviews, check runs and suites, the merge queue, issue comments), workflow_run's
 // workflows/types/branches, and workflow_dispatch's inputs with their types and defaults.
 
 /** An event as the simulated runner receives it. */
@@ -61,6 +61,8 @@ export function matchTrigger(written: unknown, event: WorkflowEvent): Trigger {
       return matchTypes(filters, String(event.payload.action), ['completed']);
     case 'merge_group':
       return matchTypes(filters, String(event.payload.action), ['checks_requested']);
+    case 'issue_comment':
+      return matchTypes(filters, String(event.payload.action), ['created', 'edited', 'deleted']);
     case 'workflow_run':
       return matchWorkflowRun(filters, event.payload.workflow_run as Record<string, unknown>, event);
     case 'workflow_dispatch':

@@ -39,6 +39,8 @@ export const SECRETS = {
   MERGE_APP_PRIVATE_KEY: `-----BEGIN RSA PRIVATE KEY-----\n${random(64)}\n-----END RSA PRIVATE KEY-----`,
   /** The installation token actions/create-github-app-token makes from them (its stand-in). */
   MERGE_APP_TOKEN: `ghs_${random(36)}`,
+  /** chatops.yml's token that may read the organization's teams (GITHUB_TOKEN cannot). */
+  TEAMS_TOKEN: `ghs_${random(36)}`,
 };
 /** Where the merge gate's policy lives: merge-gate.yml and pull-request.yml's risk job read it from main. */
 export const POLICY_FILE = '.github/flow-merge-gate.yml';
@@ -72,6 +74,8 @@ export const GATE_POLICY = [
 export const TEST_LEG = 'test (default, node 22)';
 /** Who the merge App's token acts as: GitHub merges as it, and main's push workflow runs. */
 export const MERGE_APP_LOGIN = 'flow-merger[bot]';
+/** Who chatops.yml's teams token acts as: an App with the organization's members: read. */
+export const TEAMS_APP_LOGIN = 'flow-teams[bot]';
 /** Who opens the pull requests and pushes to them, unless a story says otherwise. */
 export const PR_AUTHOR = 'dev';
 
@@ -197,7 +201,7 @@ export async function startWorld(
     startGitHubFake({
       token: SECRETS.GITHUB_TOKEN,
       repository: REPOSITORY,
-      otherTokens: { [SECRETS.MERGE_APP_TOKEN]: MERGE_APP_LOGIN },
+      otherTokens: { [SECRETS.MERGE_APP_TOKEN]: MERGE_APP_LOGIN, [SECRETS.TEAMS_TOKEN]: TEAMS_APP_LOGIN },
     }),
   ]);
   const values = {
@@ -209,12 +213,16 @@ export async function startWorld(
     NPM_REGISTRY: `${verdaccio.url}/`,
   };
   const manifests = await git.createBareRepository(MANIFEST_REPOSITORY, {
-    files: Object.fromEntries(
-      ['stage', 'demo', 'prod'].map((environment) => [
-        `envs/${environment}/kustomization.yaml`,
-        kustomization(environment, values.IMAGE),
-      ]),
-    ),
+    files: {
+      ...Object.fromEntries(
+        ['stage', 'demo', 'prod'].map((environment) => [
+          `envs/${environment}/kustomization.yaml`,
+          kustomization(environment, values.IMAGE),
+        ]),
+      ),
+      // Where chatops.yml deploys pull requests' builds: it runs the develop image.
+      'envs/appdev/kustomization.yaml': kustomization('appdev', values.DEVELOP_IMAGE),
+    },
   });
   const app = join(temp, 'app');
   await mkdir(app);
@@ -392,6 +400,8 @@ export async function startWorld(
     },
     // Not async: the run takes its place on the runner now, in the order runs are started.
     run(name, event, standIns, edit, runOptions = {}) {
+      /** The deployments GitHub records for this run's jobs that name an environment, by job id, oldest leg first. */
+      const jobDeployments = new Map<string, number[]>();
       const started = runWorkflow(copyAt(name, event.sha, edit), event, {
         ...(runOptions.slowJobs ? { slowJobs: runOptions.slowJobs } : {}),
         repository: REPOSITORY,
@@ -405,6 +415,7 @@ export async function startWorld(
           NPM_TOKEN: verdaccio.token,
           MERGE_APP_CLIENT_ID: SECRETS.MERGE_APP_CLIENT_ID,
           MERGE_APP_PRIVATE_KEY: SECRETS.MERGE_APP_PRIVATE_KEY,
+          TEAMS_TOKEN: SECRETS.TEAMS_TOKEN,
           ...options.secrets,
         },
         actionDir,
@@ -414,10 +425,22 @@ export async function startWorld(
         scheduler,
         // The fake grants the running job's GITHUB_TOKEN exactly what its permissions: say; jobs
         // run one at a time, so the grant is always the running job's.
-        onJobStarted: (_, permissions) => {
+        onJobStarted: (id, permissions, environment) => {
           github.permissions = permissions;
+          if (environment)
+            jobDeployments.set(id, [
+              ...(jobDeployments.get(id) ?? []),
+              startJobDeployment(github, environment, event),
+            ]);
         },
-        onJobConcluded: (job, concluded) => recordCheckRun(github, job, concluded),
+        onJobConcluded: async (job, concluded) => {
+          await recordCheckRun(github, job, concluded);
+          const deployment = jobDeployments.get(job.id)?.shift();
+          if (deployment !== undefined)
+            github.seed.deploymentStatus(deployment, {
+              state: job.result === 'success' ? 'success' : job.result === 'failure' ? 'failure' : 'error',
+            });
+        },
       });
       return started.then((run) => {
         runs.push(run);
@@ -441,6 +464,21 @@ async function recordCheckRun(github: GitHubFake, job: JobRun, event: WorkflowEv
     status: 'completed',
     conclusion: job.result,
   });
+}
+
+/**
+ * GitHub records a deployment for each job that names an environment, of the run's commit and ref
+ * (GITHUB_SHA, GITHUB_REF: for a comment, the default branch's head), in progress while the job
+ * runs; the job's result concludes it (onJobConcluded). Returns its id.
+ */
+function startJobDeployment(github: GitHubFake, environment: string, event: WorkflowEvent): number {
+  const deployment = github.seed.deployment({
+    ref: event.ref.replace(/^refs\/(heads|tags)\//, ''),
+    sha: event.sha,
+    environment,
+  });
+  github.seed.deploymentStatus(Number(deployment.id), { state: 'in_progress' });
+  return Number(deployment.id);
 }
 
 function kustomization(environment: string, image: string): string {
