@@ -27,7 +27,9 @@ export function createProposalApi(options: PullRequestApiOptions): ProposalApi {
       })),
     addLabels: (number, labels) => client.addLabels(number, labels),
     removeLabel: (number, label) => client.removeLabel(number, label),
-    comment: (number, body) => client.createIssueComment(number, body),
+    comment: async (number, body) => {
+      await client.createIssueComment(number, body);
+    },
     close: async (number) => {
       await client.updatePullRequest(number, { state: 'closed' });
     },
