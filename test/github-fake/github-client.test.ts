@@ -1012,7 +1012,10 @@ describe('propose’s calls', () => {
     ]);
     const comment = fake.state.issueComments.at(-1);
     expect(comment?.issueNumber).toBe(Number(other.number));
-    expect(comment?.comment).toMatchObject({ body: 'Superseded by #1.', user: { login: 'github-actions[bot]' } });
+    expect(comment?.comment).toMatchObject({
+      body: 'Superseded by #1.',
+      user: { login: 'github-actions[bot]' },
+    });
     const commented = fake.requests.find((request) => request.operationId === 'issues/create-comment');
     expect(commented?.status).toBe(201);
     expect(await failure(github.createIssueComment(99_999, 'nobody'))).toMatchObject({ status: 404 });

@@ -267,7 +267,7 @@ describe('workflows-templates/', () => {
         expect(secure(original, text)).toEqual([
           'jobs.merge.steps[app-token]: its private key ${{ secrets.MERGE_APP_PRIVATE_KEY }} is read by another step too',
           'jobs.gate.steps[gate]: reads the App token of step "app-token", which is not in its job',
-          'jobs.merge.steps[1]: reads the App token of step "app-token" in env: only merge-gate\'s merge-token, propose\'s token, release\'s github-token may',
+          "jobs.merge.steps[1]: reads the App token of step \"app-token\" in env: only merge-gate's merge-token, propose's token, release's github-token may",
         ]);
       });
 
@@ -285,7 +285,7 @@ describe('workflows-templates/', () => {
           ].join('\n'),
         );
         expect(secure(original, text)).toEqual([
-          'jobs.release.steps[4]: reads the App token of step "app-token" in env: only merge-gate\'s merge-token, propose\'s token, release\'s github-token may',
+          "jobs.release.steps[4]: reads the App token of step \"app-token\" in env: only merge-gate's merge-token, propose's token, release's github-token may",
         ]);
       });
 
