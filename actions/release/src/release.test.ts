@@ -204,6 +204,7 @@ describe('planRelease', () => {
     expect(result).toEqual({
       tag: 'v1.2.4',
       tagCreated: true,
+      releaseCreated: true,
       releaseUrl: 'https://github.com/acme/api/releases/tag/v1.2.4',
     });
     expect(github.created[0]?.message).toContain(
@@ -237,6 +238,34 @@ describe('cutRelease', () => {
       { tag: 'rc-1.3.0-1', sha: sha('c4'), message: `Release rc-1.3.0-1 of ${sha('c4')}\n` },
     ]);
     expect(github.releases.get('rc-1.3.0-1')).toMatchObject({ prerelease: true, body: plan.changelog });
+  });
+
+  it('a re-run on the released commit, from a fresh or a stale checkout, plans the same tag and writes nothing', async () => {
+    const github = fakeGitHub([sha('c4')]);
+    await cutRelease(await planRelease(request(), io(productHistory(), github)), {
+      github,
+      logger: nullLogger,
+    });
+    const history = productHistory();
+    const fresh = createHistory(
+      history.commits.values(),
+      [...history.tags, ['v1.3.0', sha('c4')]],
+      history.branches ?? [],
+    );
+    for (const checkout of [fresh, history]) {
+      const plan = await planRelease(request(), io(checkout, github));
+      expect(plan).toMatchObject({
+        tag: 'v1.3.0',
+        released: { url: 'https://github.com/acme/api/releases/tag/v1.3.0' },
+      });
+      expect(plan.refusal).toBeUndefined();
+      expect(await cutRelease(plan, { github, logger: nullLogger })).toMatchObject({
+        tagCreated: false,
+        releaseCreated: false,
+      });
+    }
+    expect(github.created).toHaveLength(1);
+    expect(github.releases.size).toBe(1);
   });
 
   it('refuses a plan with a failed check, writing nothing', async () => {

@@ -169,6 +169,8 @@ export interface ReleasePlan {
    * stopped between the two writes. The cut then only creates the release.
    */
   tagExists: boolean;
+  /** Set when the tag and its GitHub release exist on this commit already (a re-run): the cut writes nothing. */
+  released?: { url: string };
   /** In order: release line, stage checks, not yanked, artifact, version. */
   checks: ReleaseCheck[];
   /** The first failed check's one-line refusal; undefined when every check passed or was skipped. */
@@ -179,6 +181,8 @@ export interface CutResult {
   tag: string;
   /** False when a previous run had created it already (see ReleasePlan.tagExists). */
   tagCreated: boolean;
+  /** False when a previous run had published it already (see ReleasePlan.released). */
+  releaseCreated: boolean;
   releaseUrl: string;
 }
 
@@ -247,6 +251,7 @@ export async function planRelease(request: ReleaseRequest, io: ReleaseIO): Promi
     components,
     ...(artifactRows.artifact ? { artifact: artifactRows.artifact } : {}),
     tagExists: version.tagExists,
+    ...(version.released ? { released: version.released } : {}),
     checks,
     ...(failed ? { refusal: failed.detail } : {}),
   };
@@ -263,6 +268,10 @@ export async function cutRelease(
 ): Promise<CutResult> {
   if (plan.refusal) throw new ConfigurationError(plan.refusal);
   const tag = plan.tag as string;
+  if (plan.released) {
+    io.logger.info(`${tag} is released on ${plan.commit} already (${plan.released.url}): nothing written.`);
+    return { tag, tagCreated: false, releaseCreated: false, releaseUrl: plan.released.url };
+  }
   if (!plan.tagExists) {
     await io.github.createTag({ tag, sha: plan.commit, message: tagMessage(plan) });
     io.logger.info(`Created the annotated tag ${tag} on ${plan.commit}.`);
@@ -274,7 +283,7 @@ export async function cutRelease(
     prerelease: plan.prerelease,
   });
   io.logger.info(`Published the GitHub release ${release.url}.`);
-  return { tag, tagCreated: !plan.tagExists, releaseUrl: release.url };
+  return { tag, tagCreated: !plan.tagExists, releaseCreated: true, releaseUrl: release.url };
 }
 
 /** The annotated tag's message: what it is, and why force was needed when it was. */
@@ -462,10 +471,16 @@ async function checkVersion(
   commit: string,
   line: string | undefined,
   io: ReleaseIO,
-): Promise<{ row: ReleaseCheck; next?: NextVersion; tagExists: boolean }> {
+): Promise<{ row: ReleaseCheck; next?: NextVersion; tagExists: boolean; released?: { url: string } }> {
+  // A re-run on a commit already tagged (by this action, or by hand) plans the same tag as the
+  // first run did: the commit's own tag of that kind is left out of the history for the count.
+  const own = ownReleaseTag(history, commit, request);
+  const counted = own
+    ? { ...history, tags: new Map([...history.tags].filter(([tag]) => tag !== own)) }
+    : history;
   let next: NextVersion;
   try {
-    next = computeNextVersion(history, {
+    next = computeNextVersion(counted, {
       head: commit,
       kind: request.kind,
       ...(request.scheme ? { scheme: request.scheme } : {}),
@@ -482,7 +497,7 @@ async function checkVersion(
     row: { name: 'version' as const, state: 'fail' as const, detail },
     tagExists: false,
   });
-  const newer = line ? newerReleaseOnLine(history, request, line, next.version) : undefined;
+  const newer = line ? newerReleaseOnLine(counted, request, line, next.version) : undefined;
   if (newer) {
     return fail(
       words`${input('kind')}: ${next.version} is not above ${newer}, already released on ${line ?? ''}: release a newer commit, or cut a release/* branch from the tag for a hotfix.`,
@@ -492,6 +507,18 @@ async function checkVersion(
     io.github.tagCommit(next.tag),
     io.github.findRelease(next.tag),
   ]);
+  if (release && onGitHub === commit) {
+    return {
+      row: {
+        name: 'version',
+        state: 'pass',
+        detail: `${next.tag} is released on this commit already (${release.url}): nothing to do`,
+      },
+      next,
+      tagExists: true,
+      released: release,
+    };
+  }
   if (release || (onGitHub && onGitHub !== commit)) {
     return fail(
       words`${input('kind')}: ${next.tag} is already ${release ? `released (${release.url})` : `a tag on GitHub, on ${shortSha(onGitHub as string)}`}: fetch the tags (the checkout does not have it), and choose a version that is not taken.`,
@@ -511,6 +538,19 @@ async function checkVersion(
     next,
     tagExists: onGitHub === commit,
   };
+}
+
+/** The commit's own tag of the kind asked for (`v*`, `rc-*`, or the explicit version), if the checkout has one. */
+function ownReleaseTag(history: History, commit: string, request: ReleaseRequest): string | undefined {
+  const prefix = request.tagPrefix ?? '';
+  const kind = request.kind;
+  const wanted = (tag: string) => {
+    if (typeof kind === 'object') return tag === `${prefix}v${kind.version}`;
+    if (kind === 'rc') return tag.startsWith(`${prefix}rc-`);
+    return tag.startsWith(`${prefix}v`) && !tag.slice(prefix.length).includes('-');
+  };
+  for (const [tag, sha] of history.tags) if (sha === commit && wanted(tag)) return tag;
+  return undefined;
 }
 
 /** The newest release tag on the line's first-parent line that is not below `version`, if any. */
