@@ -477,8 +477,8 @@ describe('release: bundled components', () => {
         { ...manifest, fake },
         {
           commit: head,
-          // Deploy commits are no Conventional Commits: the product's bump is asked for.
-          kind: 'patch',
+          // Deploy commits are no Conventional Commits: the components' fixes make it a patch.
+          kind: 'release',
           components: 'api components/api envs/prod/api/**\nweb components/web envs/prod/web/**',
         },
         { workspace },

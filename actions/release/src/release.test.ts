@@ -286,6 +286,58 @@ describe('cutRelease', () => {
   });
 });
 
+describe('planRelease with bundled components', () => {
+  const component = createHistory(
+    [
+      testCommit(sha('a1'), [], 'feat: users'),
+      testCommit(sha('a2'), [sha('a1')], 'feat: search users', { login: 'bob' }),
+      testCommit(sha('a3'), [sha('a2')], 'fix: null user'),
+    ],
+    [],
+  );
+  const deploy = (name: string, parents: string[], source: string) =>
+    testCommit(
+      sha(name),
+      parents,
+      `Deploy ghcr.io/acme/api:${source.slice(0, 7)}\n\nFlow-Source-Commit: ${source}`,
+      {
+        paths: ['envs/prod/api/kustomization.yaml'],
+      },
+    );
+  const manifest = createHistory(
+    [deploy('m1', [], sha('a1')), deploy('m2', [sha('m1')], sha('a3'))],
+    [['v2.0.0', sha('m1')]],
+    [['main', sha('m2')]],
+  );
+  const api = { name: 'api', paths: ['envs/prod/api/**'] };
+
+  it("counts a component's commits for the version (a feat makes the product's minor) and lists them under it", async () => {
+    const github = fakeGitHub([sha('m2')]);
+    const plan = await planRelease(
+      request({ commit: sha('m2'), components: [api] }),
+      io(manifest, github, { readComponentHistory: async () => component }),
+    );
+    expect(plan).toMatchObject({ tag: 'v2.1.0', impact: 'minor' });
+    expect(
+      plan.components.map((change) => [
+        change.name,
+        change.from,
+        change.to,
+        change.commits.map((c) => c.sha),
+      ]),
+    ).toEqual([['api', sha('a1'), sha('a3'), [sha('a3'), sha('a2')]]]);
+    expect(plan.changelog).toContain('#### api');
+    expect(plan.changelog).toContain('- search users by @bob');
+    const patch = await planRelease(
+      request({ commit: sha('m2'), components: [api], kind: 'patch' }),
+      io(manifest, github, { readComponentHistory: async () => component }),
+    );
+    expect(String(patch.refusal)).toMatch(
+      /^Input "kind": 2\.0\.1 is a patch release but 6132000 calls for minor/,
+    );
+  });
+});
+
 describe('pinAt: a component pin from update-manifest deploy commits', () => {
   const deploy = (name: string, parents: string[], source: string, extra = '') =>
     testCommit(

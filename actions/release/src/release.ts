@@ -222,10 +222,11 @@ export async function planRelease(request: ReleaseRequest, io: ReleaseIO): Promi
   const artifactRows = await checkArtifact(request, commit, io);
   checks.push(...artifactRows.rows);
 
-  const version = await checkVersion(history, request, commit, line?.branch, io);
+  const bundled = await readBundled(history, request, commit, io);
+  const version = await checkVersion(history, request, commit, line?.branch, io, bundled);
   checks.push(version.row);
   const next = version.next;
-  const components = next ? await componentChanges(history, request, commit, next, io) : [];
+  const components = next ? bundled.changes : [];
   const failed = checks.find((check) => check.state === 'fail');
   return {
     commit,
@@ -471,6 +472,7 @@ async function checkVersion(
   commit: string,
   line: string | undefined,
   io: ReleaseIO,
+  bundled: Bundled,
 ): Promise<{ row: ReleaseCheck; next?: NextVersion; tagExists: boolean; released?: { url: string } }> {
   // A re-run on a commit already tagged (by this action, or by hand) plans the same tag as the
   // first run did: the commit's own tag of that kind is left out of the history for the count.
@@ -488,6 +490,7 @@ async function checkVersion(
       ...(request.paths && request.paths.length > 0 ? { paths: request.paths } : {}),
       ...(request.force ? { force: true } : {}),
       ...(request.now ? { now: request.now } : {}),
+      ...(bundled.histories.size > 0 ? { bundled: bundled.since } : {}),
     });
   } catch (error) {
     if (!isConfigurationError(error)) throw error;
@@ -595,40 +598,68 @@ function versionComparer(scheme: VersionScheme | undefined): (a: string, b: stri
   };
 }
 
-/** Each bundled component's commits between its pin at the previous release and its pin at the commit. */
-async function componentChanges(
+/** The bundled components: their histories, read once, and their changes since a previous release. */
+interface Bundled {
+  histories: ReadonlyMap<string, History>;
+  /** Each component's commits between its pin at `previousCommit` and at the released commit (computeNextVersion's `bundled`). */
+  since(previousCommit: string | undefined): HistoryCommit[];
+  /** Filled by `since`: the changes the notes list under each component. */
+  changes: ComponentChanges[];
+}
+
+async function readBundled(
   history: History,
   request: ReleaseRequest,
   commit: string,
-  next: NextVersion,
   io: ReleaseIO,
-): Promise<ComponentChanges[]> {
+): Promise<Bundled> {
   const components = request.components ?? [];
-  if (components.length === 0) return [];
+  const histories = new Map<string, History>();
+  const bundled: Bundled = {
+    histories,
+    changes: [],
+    since(previousCommit) {
+      bundled.changes = components.flatMap((component) => {
+        const componentHistory = histories.get(component.name);
+        return componentHistory
+          ? changesOf(history, componentHistory, component, commit, previousCommit, io.logger)
+          : [];
+      });
+      return bundled.changes.flatMap((change) => [...change.commits]);
+    },
+  };
+  if (components.length === 0) return bundled;
   if (!io.readComponentHistory) throw new Error('release: components need readComponentHistory');
-  const previous = next.previous ? history.tags.get(next.previous.tag) : undefined;
-  const changes: ComponentChanges[] = [];
-  for (const component of components) {
-    const to = pinAt(history, commit, component);
-    if (!to) {
-      io.logger.warning(
-        `Component ${component.name}: no deploy commit with a ${TRAILERS.sourceCommit} trailer touches ${component.paths.join(', ')} in ${shortSha(commit)}'s history, so its changes are not listed.`,
-      );
-      continue;
-    }
-    const from = previous ? pinAt(history, previous, component) : undefined;
-    if (from === to) continue;
-    const componentHistory = await io.readComponentHistory(component);
-    if (!componentHistory.commits.has(to)) {
-      io.logger.warning(
-        `Component ${component.name}: its pin ${shortSha(to)} is not in its repository's history as read, so its changes are not listed: check out the component with its whole history.`,
-      );
-      continue;
-    }
-    const commits = from ? commitsBetween(componentHistory, from, to) : reachableFrom(componentHistory, to);
-    changes.push({ name: component.name, from: from ?? '(none)', to, commits });
+  for (const component of components) histories.set(component.name, await io.readComponentHistory(component));
+  return bundled;
+}
+
+/** One component's commits between its pin at the previous release and its pin at the commit; none when the pin did not move. */
+function changesOf(
+  history: History,
+  componentHistory: History,
+  component: BundledComponent,
+  commit: string,
+  previousCommit: string | undefined,
+  logger: Logger,
+): ComponentChanges[] {
+  const to = pinAt(history, commit, component);
+  if (!to) {
+    logger.warning(
+      `Component ${component.name}: no deploy commit with a ${TRAILERS.sourceCommit} trailer touches ${component.paths.join(', ')} in ${shortSha(commit)}'s history, so its changes are not listed.`,
+    );
+    return [];
   }
-  return changes;
+  const from = previousCommit ? pinAt(history, previousCommit, component) : undefined;
+  if (from === to) return [];
+  if (!componentHistory.commits.has(to)) {
+    logger.warning(
+      `Component ${component.name}: its pin ${shortSha(to)} is not in its repository's history as read, so its changes are not listed: check out the component with its whole history.`,
+    );
+    return [];
+  }
+  const commits = from ? commitsBetween(componentHistory, from, to) : reachableFrom(componentHistory, to);
+  return [{ name: component.name, from: from ?? '(none)', to, commits }];
 }
 
 /**

@@ -24,6 +24,12 @@ export interface NextVersionOptions {
   force?: boolean;
   /** Calver's date. Default: now. */
   now?: Date;
+  /**
+   * The bundled components' commits shipped since the previous release, given that release's
+   * commit (undefined for a first release): they count for the impact as the repository's own
+   * commits do — a component's `feat` makes the product's minor. Default: none.
+   */
+  bundled?: (previousCommit: string | undefined) => readonly HistoryCommit[];
 }
 
 export interface NextVersion {
@@ -123,8 +129,9 @@ function nextSemver(history: History, options: NextVersionOptions, prefix: strin
       undefined,
     );
   const commits = componentCommits(walked.commits, options.paths);
+  const counted = [...commits, ...(options.bundled?.(previous && history.tags.get(previous.tag)) ?? [])];
   const base = previous?.version ?? { major: 0, minor: 0, patch: 0, prerelease: [] };
-  const required = requiredImpact(commits, base);
+  const required = requiredImpact(counted, base);
   const previousOut = previous && { version: formatSemver(previous.version), tag: previous.tag };
   const kind = options.kind;
 
@@ -140,7 +147,7 @@ function nextSemver(history: History, options: NextVersionOptions, prefix: strin
   } else {
     if (required === 'none') {
       throw new ConfigurationError(
-        words`${input('kind')}: no feat, fix, perf or breaking commit since ${previous?.tag ?? 'the first commit'}${options.paths ? ' touches the paths' : ''}, so there is nothing to ${kind}: ${setInput('kind', 'patch')} to release anyway.`,
+        words`${input('kind')}: no feat, fix, perf or breaking commit since ${previous?.tag ?? 'the first commit'}${options.paths ? ' touches the paths' : ''}${options.bundled ? ' nor ships in a bundled component' : ''}, so there is nothing to ${kind}: ${setInput('kind', 'patch')} to release anyway.`,
       );
     }
     version = bump(base, previous ? required : 'none');
@@ -152,7 +159,7 @@ function nextSemver(history: History, options: NextVersionOptions, prefix: strin
   }
   const text = formatSemver(version);
   refuseTaken(taken, prefix, text);
-  const forced = asked && checkImpact(asked, required, commits, options.force, version);
+  const forced = asked && checkImpact(asked, required, counted, options.force, version);
   if (kind === 'rc') {
     return {
       version: text,
@@ -340,7 +347,8 @@ function nextCalver(
       undefined,
     );
   const commits = componentCommits(walked.commits, options.paths);
-  const required = requiredImpact(commits, { major: 1, minor: 0, patch: 0, prerelease: [] });
+  const bundled = options.bundled?.(previous && history.tags.get(previous.tag)) ?? [];
+  const required = requiredImpact([...commits, ...bundled], { major: 1, minor: 0, patch: 0, prerelease: [] });
   let version: string;
   if (typeof kind === 'object') {
     version = kind.version;
