@@ -284,6 +284,52 @@ describe('release: accepted', () => {
   });
 });
 
+describe('release: the hotfix route, the nearest-ancestor rule, a dry run', () => {
+  it('releases a fix on release/1.0 cut from v1.0.0 as v1.0.1, though main is further on', async () => {
+    const target = await product();
+    git(target.work, ['checkout', '-q', '-b', 'release/1.0', 'v1.0.0']);
+    const hotfix = await commit(target.work, 'fix: security patch', { 'src/app.ts': 'patched' });
+    git(target.work, ['push', '-q', 'origin', 'release/1.0']);
+    await seedImage(await openStore(target.image), { revision: hotfix });
+    target.fake.seed.checkRun({ name: 'stage-smoke', head_sha: hotfix, conclusion: 'success' });
+    const run = await release(target, { commit: hotfix, image: target.image });
+    expect(run.errors).toEqual([]);
+    expect(run.outputs).toMatchObject({ tag: 'v1.0.1', 'previous-tag': 'v1.0.0' });
+    expect(git(target.origin, ['rev-parse', 'v1.0.1^{commit}'])).toBe(hotfix);
+    expect(run.summary).toContain('on release/1.0&#39;s first-parent line, cut from v1.0.0 (hotfix)');
+  });
+
+  it("a docs-only commit without an artifact takes its ancestor's under fallback: nearest-ancestor, and a dry run writes nothing", async () => {
+    const target = await product();
+    const docs = await commit(target.work, 'docs: usage', { 'docs/usage.md': 'how' });
+    git(target.work, ['push', '-q', 'origin', 'main']);
+    target.fake.seed.checkRun({ name: 'stage-smoke', head_sha: docs, conclusion: 'success' });
+    const strict = await release(target, { commit: docs, image: target.image, 'dry-run': 'true' });
+    expect(strict.errors[0]).toMatch(
+      new RegExp(
+        `has no artifact for commit ${docs.slice(0, 7)}.*Nearest first-parent ancestors with one: ${target.shas.deps.slice(0, 7)} \\(1 back\\)`,
+      ),
+    );
+
+    const run = await release(target, {
+      commit: docs,
+      image: target.image,
+      fallback: 'nearest-ancestor',
+      'ignore-paths': 'docs/**',
+      'dry-run': 'true',
+    });
+    expect(run.errors).toEqual([]);
+    expect(run.outputs).toMatchObject({
+      tag: 'v1.1.0',
+      digest: await skopeoDigest(`${target.image}:${target.shas.deps.slice(0, 7)}`),
+    });
+    expect(run.summary).toContain('## Release plan (dry run: nothing written): v1.1.0');
+    expect(run.summary).toContain('the nearest ancestor with one');
+    expect(run.outputs['release-url']).toBeUndefined();
+    expect(writes(target)).toEqual({ tags: [], releases: 0 });
+  });
+});
+
 describe('release: refused before any write, each a row and one line', () => {
   it('a yanked commit (yanked by the bundled yank-artifact)', async () => {
     const target = await product();

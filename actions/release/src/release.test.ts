@@ -114,7 +114,7 @@ describe('planRelease', () => {
     const plan = await planRelease(request(), io(productHistory(), github));
     expect(plan).toMatchObject({
       commit: sha('c4'),
-      commitSource: 'input',
+      commitSource: 'given',
       line: 'main',
       version: '1.3.0',
       tag: 'v1.3.0',

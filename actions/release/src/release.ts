@@ -145,8 +145,8 @@ export interface ReleaseCheck {
 export interface ReleasePlan {
   /** The commit to release (full sha). */
   commit: string;
-  /** `input`: asked for; `newest-green`: the newest commit of the branch whose stage checks are green. */
-  commitSource: 'input' | 'newest-green';
+  /** `given`: asked for; `newest-green`: the newest commit of the branch whose stage checks are green. */
+  commitSource: 'given' | 'newest-green';
   /** The branch whose first-parent line holds the commit (`main`, or `release/1.4` for a hotfix); undefined when none does. */
   line?: string;
   /** Undefined when the version check failed. */
@@ -206,7 +206,7 @@ export async function planRelease(request: ReleaseRequest, io: ReleaseIO): Promi
   const { commit, commitSource, checksResult } = request.commit
     ? {
         commit: request.commit,
-        commitSource: 'input' as const,
+        commitSource: 'given' as const,
         checksResult: await io.github.requiredChecks(request.commit, request.stageChecks),
       }
     : await newestGreen(history, tip, request, io);
