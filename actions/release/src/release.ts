@@ -306,8 +306,6 @@ function checkRequest(request: ReleaseRequest): void {
     );
   }
   checkVersionOptions(request);
-  if (request.image && !request.sha)
-    throw new Error('release: a request with an image needs its sha tag options');
 }
 
 /** The first commit of the branch's first-parent line, newest first, whose stage checks are all green. */
