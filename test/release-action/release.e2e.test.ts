@@ -454,6 +454,23 @@ describe('release: what a hurried or hostile user types', () => {
     expect(everything(run)).not.toContain(APP_TOKEN);
   });
 
+  it('a job token without contents: write fails at the tag, naming the permission, and leaves no tag or release', async () => {
+    const target = await product();
+    target.fake.permissions = { contents: 'read', checks: 'read', statuses: 'read' };
+    const run = await release(target, {
+      commit: target.shas.deps,
+      image: target.image,
+      'github-token': TOKEN,
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(
+      /^GitHub API POST \/repos\/acme\/product\/git\/tags answered 403: Resource not accessible by integration — the token lacks `contents: write`/,
+    );
+    expect(writes(target)).toEqual({ tags: [], releases: 0 });
+    expect(everything(run)).not.toContain(TOKEN);
+  });
+
   it('a commit of a side branch is refused as not on the release line', async () => {
     const target = await product();
     const run = await release(target, { commit: target.shas.side, image: target.image });
