@@ -222,6 +222,11 @@ describe('planRelease', () => {
     ['a version typo', { kind: { version: 'v1.4' } }, /^Input "kind" "v1\.4" is not a release version/],
     ['no stage checks', { stageChecks: [] }, /^Input "stage-checks" is required/],
     ['an unknown branch', { branch: 'mian' }, /^Input "branch" "mian" is not a branch of the checkout/],
+    [
+      'a commit the checkout does not have',
+      { commit: 'f'.repeat(40) },
+      /^Input "commit" f{40} is not in the checkout's history: name a commit of this repository, checked out with fetch-depth: 0\.$/,
+    ],
   ])('refuses %s before asking GitHub anything', async (_, overrides, message) => {
     const github = fakeGitHub([sha('c4')]);
     await expect(planRelease(request(overrides), io(productHistory(), github))).rejects.toThrow(message);

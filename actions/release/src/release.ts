@@ -203,6 +203,11 @@ export async function planRelease(request: ReleaseRequest, io: ReleaseIO): Promi
       words`${input('branch')} ${JSON.stringify(request.branch)} is not a branch of the checkout: name the release branch (e.g. main), ${forAudience({ action: 'and check out with fetch-depth: 0', cli: 'and fetch it (git fetch origin)' })}.`,
     );
   }
+  if (request.commit && !history.commits.has(request.commit)) {
+    throw new ConfigurationError(
+      words`${input('commit')} ${request.commit} is not in the checkout's history: name a commit of this repository, ${forAudience({ action: 'checked out with fetch-depth: 0', cli: 'fetched (git fetch origin)' })}.`,
+    );
+  }
   const { commit, commitSource, checksResult } = request.commit
     ? {
         commit: request.commit,
@@ -210,11 +215,6 @@ export async function planRelease(request: ReleaseRequest, io: ReleaseIO): Promi
         checksResult: await io.github.requiredChecks(request.commit, request.stageChecks),
       }
     : await newestGreen(history, tip, request, io);
-  if (!history.commits.has(commit)) {
-    throw new ConfigurationError(
-      words`${input('commit')} ${commit} is not in the checkout's history: name a commit of this repository, ${forAudience({ action: 'checked out with fetch-depth: 0', cli: 'fetched (git fetch origin)' })}.`,
-    );
-  }
   const checks: ReleaseCheck[] = [];
   const line = findLine(history, commit, request.branch);
   checks.push(lineCheck(line, commit, request.branch));
