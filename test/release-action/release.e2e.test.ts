@@ -483,6 +483,54 @@ describe('release: what a hurried or hostile user types', () => {
 });
 
 describe('release: bundled components', () => {
+  it('a product pinning component versions in a file lists each component’s commits between the tags it pins', async () => {
+    const api = await createRepository('api');
+    const first = await commit(api.work, 'feat: users endpoint', { 'a.ts': '1' });
+    git(api.work, ['tag', '-a', 'v1.0.0', '-m', 'v1.0.0']);
+    await commit(api.work, 'fix: null user', { 'a.ts': '2' });
+    const second = await commit(api.work, 'feat: search users (#9)', { 'a.ts': '3' });
+    git(api.work, ['tag', 'v1.1.0']);
+    git(api.work, ['push', '-q', 'origin', 'main', '--tags']);
+
+    const productRepo = await createRepository('bundle');
+    await commit(productRepo.work, 'feat: the bundle', { 'versions.yaml': '# pinned\napi: 1.0.0\n' });
+    git(productRepo.work, ['tag', '-a', 'v2.0.0', '-m', 'v2.0.0']);
+    const head = await commit(productRepo.work, 'chore: pin api 1.1.0', {
+      'versions.yaml': '# pinned\napi: v1.1.0\n',
+    });
+    git(productRepo.work, ['push', '-q', 'origin', 'main', '--follow-tags']);
+    const fake = await startGitHubFake({
+      token: TOKEN,
+      repository: 'acme/product',
+      gitDir: productRepo.origin,
+      otherTokens: { [APP_TOKEN]: 'release-app[bot]' },
+    });
+    try {
+      fake.seed.checkRun({ name: 'stage-smoke', head_sha: head, conclusion: 'success' });
+      const workspace = checkout(productRepo);
+      execFileSync('git', ['clone', '-q', `file://${api.origin}`, join(workspace, 'deps/api')], {
+        env: GIT_ENV,
+      });
+      const run = await release(
+        { ...productRepo, fake },
+        { commit: head, components: 'api deps/api versions.yaml#api' },
+        { workspace },
+      );
+      expect(run.errors).toEqual([]);
+      // The product's own commit is a chore; the component's feat makes it a minor.
+      expect(run.outputs).toMatchObject({ tag: 'v2.1.0', impact: 'minor' });
+      const notes = run.outputs.changelog as string;
+      expect(notes).toContain(`#### api ${first.slice(0, 12)} → ${second.slice(0, 12)}`);
+      expect(notes).toContain('search users ([#9](https://github.com/acme/product/pull/9))');
+      expect(notes).toContain('- null user by Ada Lovelace');
+      expect(notes.slice(notes.indexOf('#### api'))).not.toContain('users endpoint');
+      expect(git(productRepo.origin, ['rev-parse', 'v2.1.0^{commit}'])).toBe(head);
+      expect(fake.schemaViolations).toEqual([]);
+    } finally {
+      await fake.stop();
+    }
+  });
+
   it('a manifest repository release lists each component’s commits between its pins, from update-manifest trailers', async () => {
     const api = await createRepository('api');
     const web = await createRepository('web');

@@ -6,6 +6,7 @@ import {
   type AnnotatedTag,
   cutRelease,
   pinAt,
+  pinInVersionsFile,
   planRelease,
   type ReleaseGitHub,
   type ReleaseIO,
@@ -340,6 +341,60 @@ describe('planRelease with bundled components', () => {
     expect(String(patch.refusal)).toMatch(
       /^Input "kind": 2\.0\.1 is a patch release but 6132000 calls for minor/,
     );
+  });
+});
+
+describe('planRelease with components pinned in a versions file', () => {
+  const component = createHistory(
+    [
+      testCommit(sha('a1'), [], 'feat: users'),
+      testCommit(sha('a2'), [sha('a1')], 'feat!: drop v1 users'),
+      testCommit(sha('a3'), [sha('a2')], 'fix: null user'),
+    ],
+    [
+      ['v1.0.0', sha('a1')],
+      ['v2.0.0', sha('a3')],
+    ],
+  );
+  const product = createHistory(
+    [
+      testCommit(sha('p1'), [], 'chore: pin api 1.0.0', { paths: ['versions.yaml'] }),
+      testCommit(sha('p2'), [sha('p1')], 'chore: pin api 2.0.0', { paths: ['versions.yaml'] }),
+    ],
+    [['v3.1.0', sha('p1')]],
+    [['main', sha('p2')]],
+  );
+  const files: Record<string, string> = {
+    [`${sha('p1')}:versions.yaml`]: '# pinned components\napi: 1.0.0\nweb: v4.0.0\n',
+    [`${sha('p2')}:versions.yaml`]: 'api: v2.0.0 # after the breaking change\nweb: v4.0.0\n',
+  };
+  const api = { name: 'api', versionsFile: { path: 'versions.yaml', key: 'api' } };
+
+  it("reads the pins at the previous release and at the commit: the component's breaking change makes the product's major", async () => {
+    const plan = await planRelease(
+      request({ commit: sha('p2'), components: [api] }),
+      io(product, fakeGitHub([sha('p2')]), {
+        readComponentHistory: async () => component,
+        readFileAt: async (commit, path) => files[`${commit}:${path}`],
+      }),
+    );
+    expect(plan).toMatchObject({ tag: 'v4.0.0', impact: 'major', previousTag: 'v3.1.0' });
+    expect(plan.components.map((change) => [change.from, change.to, change.commits.length])).toEqual([
+      [sha('a1'), sha('a3'), 2],
+    ]);
+    expect(plan.changelog).toContain('#### api');
+    expect(plan.changelog).toContain('- drop v1 users by Dev');
+  });
+
+  it.each([
+    ['a version', 'api: 2.0.0', sha('a3')],
+    ['a v version', 'api: "v1.0.0"', sha('a1')],
+    ['a full sha', `api: ${sha('a2')}`, sha('a2')],
+    ['a version the component never tagged', 'api: 9.9.9', undefined],
+    ['another key', 'web: 1.0.0', undefined],
+    ['text that is no YAML map', '- api\n- : [', undefined],
+  ])('a pin given as %s', (_, text, expected) => {
+    expect(pinInVersionsFile(text, 'api', component)).toBe(expected);
   });
 });
 

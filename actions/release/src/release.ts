@@ -20,11 +20,13 @@ import { type ResolvedSource, resolveSource } from '@flow-actions/retag-promote/
 import { TRAILERS } from '@flow-actions/update-manifest/commit-message';
 import { runningDeploy } from '@flow-actions/update-manifest/git';
 import { compareSemver, parseSemver } from '@flow-actions/versions';
+import { parse as parseYaml } from 'yaml';
 import { type ComponentChanges, renderChangelog } from './changelog';
 import { commitsBetween, firstParentLine, type History, type HistoryCommit, reachableFrom } from './history';
 import {
   checkVersionOptions,
   computeNextVersion,
+  findPreviousRelease,
   type NextVersion,
   parseCalverFormat,
   type ReleaseKind,
@@ -85,14 +87,20 @@ export interface ReleaseRequest {
 }
 
 /**
- * A component this repository pins through update-manifest's deploy commits: the pin at a commit
- * is the `Flow-Source-Commit` trailer of the deploy running in `paths` there (the newest deploy
- * commit touching them that no later revert undid, as update-manifest reads it).
+ * A component this repository pins, in one of two ways:
+ * - `paths`: through update-manifest's deploy commits — the pin at a commit is the
+ *   `Flow-Source-Commit` trailer of the deploy running in those paths there (the newest deploy
+ *   commit touching them that no later revert undid, as update-manifest reads it);
+ * - `versionsFile`: through a file of versions — the pin is the value under `key` in that YAML or
+ *   JSON file at the commit: a version, found as the component's tag (`1.2.0` or `v1.2.0` names
+ *   `v1.2.0`), or a full commit sha.
  */
 export interface BundledComponent {
   name: string;
-  /** The product's files that pin it, as path patterns (`envs/prod/api/**`). */
-  paths: readonly string[];
+  /** The product's files that pin it through deploy commits, as path patterns (`envs/prod/api/**`). */
+  paths?: readonly string[];
+  /** The versions file and the key of this component in it. */
+  versionsFile?: { path: string; key: string };
 }
 
 /** What release needs of GitHub: see `createReleaseGitHub` for the real one. */
@@ -124,6 +132,8 @@ export interface ReleaseIO {
   readHistory(): Promise<History>;
   /** A bundled component's history (its own repository's commits). Needed only with `components`. */
   readComponentHistory?(component: BundledComponent): Promise<History>;
+  /** A file of this repository at a commit; undefined when it does not exist there. Needed only with a versions file. */
+  readFileAt?(commit: string, path: string): Promise<string | undefined>;
   github: ReleaseGitHub;
   /** Opens the artifact repository (oci-store's `openStore`). Needed only with `image`. */
   openStore?(reference: string): Promise<ArtifactStore>;
@@ -222,11 +232,16 @@ export async function planRelease(request: ReleaseRequest, io: ReleaseIO): Promi
   const artifactRows = await checkArtifact(request, commit, io);
   checks.push(...artifactRows.rows);
 
-  const bundled = await readBundled(history, request, commit, io);
-  const version = await checkVersion(history, request, commit, line?.branch, io, bundled);
+  // A re-run on a commit already tagged (by this action, or by hand) plans the same tag as the
+  // first run did: the commit's own tag of that kind is left out of the history for the count.
+  const own = ownReleaseTag(history, commit, request);
+  const counted = own
+    ? { ...history, tags: new Map([...history.tags].filter(([tag]) => tag !== own)) }
+    : history;
+  const components = await bundledChanges(counted, request, commit, io);
+  const version = await checkVersion(counted, request, commit, line?.branch, io, components);
   checks.push(version.row);
   const next = version.next;
-  const components = next ? bundled.changes : [];
   const failed = checks.find((check) => check.state === 'fail');
   return {
     commit,
@@ -249,7 +264,7 @@ export async function planRelease(request: ReleaseRequest, io: ReleaseIO): Promi
           request.repositoryUrl ? { repositoryUrl: request.repositoryUrl } : {},
         )
       : '',
-    components,
+    components: next ? components : [],
     ...(artifactRows.artifact ? { artifact: artifactRows.artifact } : {}),
     tagExists: version.tagExists,
     ...(version.released ? { released: version.released } : {}),
@@ -470,17 +485,11 @@ async function checkVersion(
   commit: string,
   line: string | undefined,
   io: ReleaseIO,
-  bundled: Bundled,
+  components: readonly ComponentChanges[],
 ): Promise<{ row: ReleaseCheck; next?: NextVersion; tagExists: boolean; released?: { url: string } }> {
-  // A re-run on a commit already tagged (by this action, or by hand) plans the same tag as the
-  // first run did: the commit's own tag of that kind is left out of the history for the count.
-  const own = ownReleaseTag(history, commit, request);
-  const counted = own
-    ? { ...history, tags: new Map([...history.tags].filter(([tag]) => tag !== own)) }
-    : history;
   let next: NextVersion;
   try {
-    next = computeNextVersion(counted, {
+    next = computeNextVersion(history, {
       head: commit,
       kind: request.kind,
       ...(request.scheme ? { scheme: request.scheme } : {}),
@@ -488,7 +497,9 @@ async function checkVersion(
       ...(request.paths && request.paths.length > 0 ? { paths: request.paths } : {}),
       ...(request.force ? { force: true } : {}),
       ...(request.now ? { now: request.now } : {}),
-      ...(bundled.histories.size > 0 ? { bundled: bundled.since } : {}),
+      ...((request.components ?? []).length > 0
+        ? { bundled: components.flatMap((change) => [...change.commits]) }
+        : {}),
     });
   } catch (error) {
     if (!isConfigurationError(error)) throw error;
@@ -498,7 +509,7 @@ async function checkVersion(
     row: { name: 'version' as const, state: 'fail' as const, detail },
     tagExists: false,
   });
-  const newer = line ? newerReleaseOnLine(counted, request, line, next.version) : undefined;
+  const newer = line ? newerReleaseOnLine(history, request, line, next.version) : undefined;
   if (newer) {
     return fail(
       words`${input('kind')}: ${next.version} is not above ${newer}, already released on ${line ?? ''}: release a newer commit, or cut a release/* branch from the tag for a hotfix.`,
@@ -596,68 +607,83 @@ function versionComparer(scheme: VersionScheme | undefined): (a: string, b: stri
   };
 }
 
-/** The bundled components: their histories, read once, and their changes since a previous release. */
-interface Bundled {
-  histories: ReadonlyMap<string, History>;
-  /** Each component's commits between its pin at `previousCommit` and at the released commit (computeNextVersion's `bundled`). */
-  since(previousCommit: string | undefined): HistoryCommit[];
-  /** Filled by `since`: the changes the notes list under each component. */
-  changes: ComponentChanges[];
-}
-
-async function readBundled(
+/**
+ * Each bundled component's commits between its pin at the previous release (the newest one
+ * reachable from the commit) and its pin at the commit; none for a component whose pin did not
+ * move. A pin that cannot be read is a warning, not a refusal: the notes are the less complete.
+ */
+async function bundledChanges(
   history: History,
   request: ReleaseRequest,
   commit: string,
   io: ReleaseIO,
-): Promise<Bundled> {
+): Promise<ComponentChanges[]> {
   const components = request.components ?? [];
-  const histories = new Map<string, History>();
-  const bundled: Bundled = {
-    histories,
-    changes: [],
-    since(previousCommit) {
-      bundled.changes = components.flatMap((component) => {
-        const componentHistory = histories.get(component.name);
-        return componentHistory
-          ? changesOf(history, componentHistory, component, commit, previousCommit, io.logger)
-          : [];
-      });
-      return bundled.changes.flatMap((change) => [...change.commits]);
-    },
-  };
-  if (components.length === 0) return bundled;
+  if (components.length === 0) return [];
   if (!io.readComponentHistory) throw new Error('release: components need readComponentHistory');
-  for (const component of components) histories.set(component.name, await io.readComponentHistory(component));
-  return bundled;
+  const previous = findPreviousRelease(history, {
+    head: commit,
+    ...(request.scheme ? { scheme: request.scheme } : {}),
+    ...(request.tagPrefix ? { tagPrefix: request.tagPrefix } : {}),
+  });
+  const changes: ComponentChanges[] = [];
+  for (const component of components) {
+    const componentHistory = await io.readComponentHistory(component);
+    const pin = (revision: string) => readPin(history, componentHistory, revision, component, io);
+    const to = await pin(commit);
+    if (!to) {
+      io.logger.warning(
+        `Component ${component.name}: no pin found in ${shortSha(commit)}, so its changes are not listed.`,
+      );
+      continue;
+    }
+    const from = previous ? await pin(previous.commit) : undefined;
+    if (from === to) continue;
+    if (!componentHistory.commits.has(to)) {
+      io.logger.warning(
+        `Component ${component.name}: its pin ${shortSha(to)} is not in its repository's history as read, so its changes are not listed: check out the component with its whole history.`,
+      );
+      continue;
+    }
+    const commits = from ? commitsBetween(componentHistory, from, to) : reachableFrom(componentHistory, to);
+    changes.push({ name: component.name, from: from ?? '(none)', to, commits });
+  }
+  return changes;
 }
 
-/** One component's commits between its pin at the previous release and its pin at the commit; none when the pin did not move. */
-function changesOf(
+/** The component commit the product pins at `revision`: by its deploy commits or its versions file. */
+async function readPin(
   history: History,
   componentHistory: History,
+  revision: string,
   component: BundledComponent,
-  commit: string,
-  previousCommit: string | undefined,
-  logger: Logger,
-): ComponentChanges[] {
-  const to = pinAt(history, commit, component);
-  if (!to) {
-    logger.warning(
-      `Component ${component.name}: no deploy commit with a ${TRAILERS.sourceCommit} trailer touches ${component.paths.join(', ')} in ${shortSha(commit)}'s history, so its changes are not listed.`,
-    );
-    return [];
+  io: ReleaseIO,
+): Promise<string | undefined> {
+  if (!component.versionsFile) return pinAt(history, revision, component);
+  if (!io.readFileAt) throw new Error('release: a versions file needs readFileAt');
+  const text = await io.readFileAt(revision, component.versionsFile.path);
+  return text === undefined
+    ? undefined
+    : pinInVersionsFile(text, component.versionsFile.key, componentHistory);
+}
+
+/**
+ * The value under `key` in a YAML or JSON versions file, as a commit of the component: a full sha
+ * it has, or a version its tags name (`1.2.0` and `v1.2.0` both name the tag `v1.2.0`).
+ */
+export function pinInVersionsFile(text: string, key: string, componentHistory: History): string | undefined {
+  let parsed: unknown;
+  try {
+    // Every scalar as text: a sha of digits (or `12e4…`) must not turn into a number.
+    parsed = parseYaml(text, { schema: 'failsafe' });
+  } catch {
+    return undefined;
   }
-  const from = previousCommit ? pinAt(history, previousCommit, component) : undefined;
-  if (from === to) return [];
-  if (!componentHistory.commits.has(to)) {
-    logger.warning(
-      `Component ${component.name}: its pin ${shortSha(to)} is not in its repository's history as read, so its changes are not listed: check out the component with its whole history.`,
-    );
-    return [];
-  }
-  const commits = from ? commitsBetween(componentHistory, from, to) : reachableFrom(componentHistory, to);
-  return [{ name: component.name, from: from ?? '(none)', to, commits }];
+  const value = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>)[key] : undefined;
+  if (typeof value !== 'string') return undefined;
+  const pin = String(value).trim();
+  if (isFullSha(pin) && componentHistory.commits.has(pin)) return pin;
+  return componentHistory.tags.get(`v${pin.replace(/^v/, '')}`) ?? componentHistory.tags.get(pin);
 }
 
 /**
@@ -665,7 +691,7 @@ function changesOf(
  * touching the component's paths, read from their `Flow-Source-Commit` and `Flow-Reverts` trailers.
  */
 export function pinAt(history: History, revision: string, component: BundledComponent): string | undefined {
-  const touches = compilePathPatterns(component.paths);
+  const touches = compilePathPatterns(component.paths ?? []);
   const deploys = reachableFrom(history, revision)
     .filter((entry) => entry.paths.some(touches))
     .flatMap((entry) => {
