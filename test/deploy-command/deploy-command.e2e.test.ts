@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type ArtifactStore, openStore } from '@flow-actions/oci-store';
 import { type ActionRun, runAction } from '@flow-actions/runner-harness';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { POLICY_EXAMPLE } from '../../actions/deploy-command/src/policy';
 import { releasedAction } from '../e2e/release-tree';
 import { type GitHubFake, type JsonRecord, startGitHubFake } from '../github-fake';
 import { type RunningRegistry, startRegistry } from '../services';
@@ -17,19 +18,7 @@ import { skopeoDigest } from '../support/skopeo';
 
 const GITHUB_TOKEN = 'ghs_deployCommandJobToken0123456';
 const TEAMS_TOKEN = 'ghs_deployCommandTeamsToken98765';
-const POLICY = `# Environments that take deploys from comments.
-environments:
-  appdev:
-    manifest-path: envs/appdev
-    sources: [pull-request, commit]
-  demo:
-    manifest-path: envs/demo
-    sources: ['rc-*']
-  prod:
-    manifest-path: envs/prod
-    sources: ['v*']
-    teams: [release-managers]
-`;
+const POLICY = `# Environments that take deploys from comments.\n${POLICY_EXAMPLE}\n`;
 
 let registry: RunningRegistry;
 let github: GitHubFake;
@@ -509,6 +498,20 @@ describe('deploy-command accept (bundled, real registry, GitHub fake)', () => {
       digest: digests.b,
       tag: 'rc-3',
     });
+  });
+
+  it('a registry that refuses the credentials fails the step, with a reply, and shows no secret', async () => {
+    const wrong = 'wrongRegistryPassword4242';
+    const { id, run: running } = accept({ body: '/deploy pr-12 to appdev' }, { password: wrong });
+    const run = await running;
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.outputs.accepted).toBe('false');
+    expect(reactions(id)).toEqual(['eyes', 'confused']);
+    const reply = String(github.state.issueComments.at(-1)?.comment.body);
+    expect(reply).toMatch(/^\*\*Not deployed:\*\* the command could not be checked \(.+\); see the run\.$/);
+    for (const text of [reply, run.log, run.stderr, run.summary]) expect(text).not.toContain(wrong);
+    await expectNoLeak(run, [GITHUB_TOKEN, TEAMS_TOKEN, wrong, registry.password ?? '']);
   });
 
   it('refuses to run on another event than issue_comment', async () => {

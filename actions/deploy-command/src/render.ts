@@ -1,7 +1,7 @@
 import { shortSha } from '@flow-actions/commit-identity';
 import { COMMAND_FORMS, quote } from './command';
 import type { Accepted } from './decide';
-import type { Outcome } from './inputs';
+import type { ReportInputs } from './inputs';
 import { describeSources, type Policy } from './policy';
 
 // The replies in the conversation. What a commenter wrote appears only through quote() (a code
@@ -57,17 +57,10 @@ export function renderAccepted(accepted: Accepted, runUrl: string | undefined): 
   ].join('\n');
 }
 
-export interface ReportFacts {
-  outcome: Outcome;
-  environment: string;
-  source: string;
-  digest: string;
-  commit: string;
-  fromDigest: string;
-  manifestCommit: string;
-  deploymentUrl: string;
+/** The accept phase's outputs handed to report, what the deploy job did, and the run. */
+export type ReportFacts = Omit<ReportInputs, 'phase' | 'githubToken' | 'replyCommentId'> & {
   runUrl: string | undefined;
-}
+};
 
 /** The result table: environment, from → to digest, manifest commit, deployment link. */
 export function renderReport(facts: ReportFacts): string {
