@@ -407,7 +407,7 @@ describe('deploy-command accept (bundled, real registry, GitHub fake)', () => {
       tag: 'v1.3.0',
       'from-digest': digests.b,
     });
-    expect(replyOf(run)).toContain('**Rolling back `v1.3.0` to `prod`**');
+    expect(replyOf(run)).toContain('**Rolling `prod` back to `v1.3.0`** — resolved now, once');
     expect(replyOf(run)).toContain(`| from | \`${digests.b}\` (\`v1.4.0\`) |`);
     const named = await accept({ body: '/rollback prod to v1.3.0', author: 'rob' }).run;
     expect(named.outputs).toMatchObject({ accepted: 'true', command: 'rollback', digest: digests.a });

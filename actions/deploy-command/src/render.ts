@@ -43,9 +43,12 @@ export function renderRefusal(reason: string): string {
 /** The reply at acceptance, which the report phase rewrites with the result. */
 export function renderAccepted(accepted: Accepted, runUrl: string | undefined): string {
   const { artifact, environment } = accepted;
-  const verb = accepted.command === 'rollback' ? 'Rolling back' : 'Deploying';
+  const doing =
+    accepted.command === 'rollback'
+      ? `Rolling ${quote(environment.name)} back to ${quote(accepted.source)}`
+      : `Deploying ${quote(accepted.source)} to ${quote(environment.name)}`;
   return [
-    `**${verb} ${quote(accepted.source)} to ${quote(environment.name)}** — resolved now, once: a push after this comment changes nothing.`,
+    `**${doing}** — resolved now, once: a push after this comment changes nothing.`,
     '',
     '| | |',
     '|---|---|',
