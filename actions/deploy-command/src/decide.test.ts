@@ -43,9 +43,11 @@ function reads(roles: Record<string, string>, pulls: PullRequestDetail[] = [pull
     getPermission: async (login) => {
       asked.push(`permission ${login}`);
       const role = roles[login];
-      return role
-        ? ({ permission: role, role_name: role, user: { login } } as CollaboratorPermission)
-        : undefined;
+      if (!role) return undefined;
+      // As GitHub answers: maintain and a custom role built on write fold into write, triage into read.
+      const permission =
+        role === 'maintain' || role === 'deployer' ? 'write' : role === 'triage' ? 'read' : role;
+      return { permission, role_name: role, user: { login } } as CollaboratorPermission;
     },
     getPullRequest: async (number) => {
       asked.push(`pull ${number}`);
@@ -101,6 +103,20 @@ describe('decide: who may, checked before anything is resolved', () => {
       '`rita` has read access to acme/api',
     );
     expect(asked).toEqual(['pull 12', 'permission rita']);
+  });
+
+  it.each([
+    ['admin', true],
+    ['maintain', true],
+    ['write', true],
+    ['deployer', true],
+    ['triage', false],
+    ['read', false],
+  ])('role %s (a custom role counts by the permission it folds into): may deploy %s', async (role, may) => {
+    const { value } = reads({ someone: role });
+    const decided = decide(command('/deploy to appdev'), value, context(event('someone')));
+    if (may) await expect(decided).resolves.toMatchObject({ source: 'pr-12' });
+    else await expect(decided).rejects.toThrow(`\`someone\` has ${role} access to acme/api`);
   });
 
   it('a writer deploys this pull request: the head read once, the policy once, no team for appdev', async () => {
