@@ -202,6 +202,11 @@ describe('renderReport', () => {
     expect(renderReport({ ...facts, deploymentUrl: 'javascript:alert(1)' })).toContain(
       '| deployment | none |',
     );
-    expect(renderReport({ ...facts, outcome: 'cancelled' })).toContain('did not finish (cancelled)');
+    expect(renderReport({ ...facts, outcome: 'cancelled' })).toContain(
+      '**The deploy of `pr-12` to `appdev` did not finish (cancelled)**',
+    );
+    expect(renderReport({ ...facts, outcome: 'failure', environment: '', source: '', digest: '' })).toMatch(
+      /^\*\*The deploy command did not finish \(failure\)\*\*: see the run\.\n/,
+    );
   });
 });

@@ -67,9 +67,11 @@ export type ReportFacts = Omit<ReportInputs, 'phase' | 'githubToken' | 'replyCom
 
 /** The result table: environment, from → to digest, manifest commit, deployment link. */
 export function renderReport(facts: ReportFacts): string {
-  const what = `${quote(facts.source || 'the artifact')} to ${quote(facts.environment || 'the environment')}`;
-  const title =
-    facts.outcome === 'success'
+  const what = `${quote(facts.source)} to ${quote(facts.environment)}`;
+  // Without the accept phase's outputs (it failed before accepting), there is only the outcome to tell.
+  const title = !facts.environment
+    ? `**The deploy command did not finish (${facts.outcome})**: see the run.`
+    : facts.outcome === 'success'
       ? `**Deployed ${what}.**`
       : `**The deploy of ${what} did not finish (${facts.outcome})**: see the run; the environment may still be on the “from” digest.`;
   const link = (url: string) => (/^https?:\/\/[^\s)]+$/.test(url) ? url : '');
