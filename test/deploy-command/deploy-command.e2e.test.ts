@@ -282,6 +282,33 @@ describe('deploy-command accept (bundled, real registry, GitHub fake)', () => {
     expect(reactions(id)).toEqual(['eyes', 'rocket']);
   });
 
+  it('runs on least privilege: accept with contents: read, issues: write, pull-requests: read; report with issues: write', async () => {
+    github.permissions = { contents: 'read', issues: 'write', 'pull-requests': 'read' };
+    try {
+      const { id, run: running } = accept({ body: '/deploy to appdev' });
+      const run = await running;
+      await expectClean(run);
+      // The pull request's head as it is now (an earlier test pushed to it).
+      const head = github.state.pullRequests.find((pull) => pull.number === 12)?.head as JsonRecord;
+      expect(run.outputs).toMatchObject({ accepted: 'true', commit: String(head.sha) });
+      github.permissions = { issues: 'write' };
+      const report = await runDeployCommand(
+        {
+          phase: 'report',
+          outcome: 'success',
+          'reply-comment-id': run.outputs['reply-comment-id'] ?? '',
+          environment: 'appdev',
+          source: 'pr-12',
+        },
+        commentPayloadFor(id),
+      );
+      await expectClean(report);
+      expect(reactions(id)).toEqual(['eyes', 'rocket']);
+    } finally {
+      github.permissions = undefined;
+    }
+  });
+
   it('a failed deploy is reported with the confused reaction', async () => {
     const { id } = commentEvent({ body: '/deploy pr-12 to appdev' });
     const report = await runDeployCommand(
