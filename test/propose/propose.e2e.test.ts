@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { openStore } from '@flow-actions/oci-store';
 import { type ActionRun, runAction } from '@flow-actions/runner-harness';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../actions/merge-gate/src/policy';
+import { classifyRisk } from '../../actions/merge-gate/src/risk';
 import { releasedAction } from '../e2e/release-tree';
-import { type GitHubFake, startGitHubFake } from '../github-fake';
+import { type GitHubFake, type JsonRecord, startGitHubFake } from '../github-fake';
 import { type BareRepository, type RunningGitServer, startGitServer } from '../services';
 import { seedImage } from '../support/artifacts';
 import { git } from '../support/git';
@@ -43,6 +45,7 @@ components:
     version: v3.1.0
 `;
 const POLICY = `# The product's merge gate.
+expression: ci
 ci: { checks: [test] }
 trusted-label-actors: ['${APP}']
 change-size: { lines: [10, 40, 200], files: [2, 5, 20] }
@@ -282,6 +285,50 @@ describe('propose', () => {
     expect(String(github.state.pullRequests[0]?.body)).toContain(
       '### Breaking changes\n\n- drop the v1 routes',
     );
+  });
+
+  it('what the product’s merge gate makes of it: the App’s labels and the Conventional title decide the risk', async () => {
+    const policy = parsePolicy({
+      file: { path: '.github/flow-merge-gate.yml', text: POLICY },
+      inputs: { checkName: 'Merge gate' },
+    });
+    // The proposal as the gate's risk step reads it: its one changed file, its commit (the title),
+    // and each label with who added it (the newest labeled event).
+    const riskOf = async () => {
+      const pull = github.state.pullRequests[0];
+      const events = github.state.issueEvents.get(Number(pull?.number)) ?? [];
+      const labels = ((pull?.labels ?? []) as { name: string }[]).map(({ name }) => ({
+        name,
+        addedBy: String(
+          (events.findLast((event) => (event.label as { name: string }).name === name)?.actor as JsonRecord)
+            ?.login,
+        ),
+      }));
+      const head = await headOf(product.path, BRANCH);
+      const message = (await git(['--git-dir', product.path, 'log', '-1', '--format=%B', head], work)).stdout;
+      return classifyRisk(
+        {
+          files: [{ path: 'deploy/prod/kustomization.yaml', additions: 2, deletions: 1 }],
+          commits: [{ sha: head, message }],
+          labels,
+        },
+        policy,
+      );
+    };
+    await release('v1.4.1', 'fix: a crash on start', { 'src/api.ts': lines('route', 6) });
+    expectGreen(await proposeRun({ version: 'v1.4.1' }));
+    expect(await riskOf()).toMatchObject({ level: 'low', changeSize: 'S', semver: { impact: 'patch' } });
+
+    await release('v1.4.2', 'fix: a crash on stop', { 'src/stop.ts': lines('stop', 150) });
+    expectGreen(await proposeRun({ version: 'v1.4.2' }));
+    const large = await riskOf();
+    // The bump is three lines; the component's 150 lines in two files are what the gate weighs.
+    expect(large).toMatchObject({ level: 'medium', changeSize: 'L' });
+    expect(large.reasons.at(-1)).toContain(`label change-size:L by @${APP}; the diff is S`);
+
+    await release('v2.0.0', 'feat!: drop the v1 routes', { 'src/api.ts': lines('route', 1) });
+    expectGreen(await proposeRun({ version: 'v2.0.0' }));
+    expect(await riskOf()).toMatchObject({ level: 'high', semver: { impact: 'major' } });
   });
 
   it('closes a superseded proposal with a comment, and every proposal once the product moved past', async () => {
