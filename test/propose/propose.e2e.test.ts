@@ -22,7 +22,7 @@ import { commitDiff, headOf, trailersOf } from '../update-manifest/manifest-repo
 // The App's installation token, with characters a shell or a URL would choke on: never printed.
 const TOKEN = `ghs_Pr0p0se$(id)\`x\`;|&"'<>%20+/=`;
 const APP = 'propose-app[bot]';
-const MARKER = '<!-- flow-actions/propose component=api -->';
+const MARKER = (version: string) => `<!-- flow-actions/propose component=api version=${version} -->`;
 const BRANCH = 'flow/propose/main/api';
 
 const KUSTOMIZATION = `# Production: every component the product runs, pinned by release.
@@ -187,7 +187,7 @@ describe('propose', () => {
       base: { ref: 'main' },
     });
     const body = String(pull?.body);
-    expect(body.startsWith(MARKER)).toBe(true);
+    expect(body.startsWith(MARKER('v1.5.0'))).toBe(true);
     expect(body).toContain(
       `| artifact | [\`ghcr.io/acme/api@${digest}\`](${server.url}/acme/api/releases/tag/v1.5.0) |`,
     );
@@ -336,13 +336,13 @@ describe('propose', () => {
     // one in a fork carrying the same marker, which is none of propose's business.
     const old = github.seed.pullRequest({
       title: 'bump api',
-      body: `${MARKER}\nold`,
+      body: `${MARKER('v1.4.5')}\nold`,
       head: 'bump-api',
       base: 'main',
     });
     const fork = github.seed.pullRequest({
       title: 'bump api',
-      body: MARKER,
+      body: MARKER('v1.4.5'),
       head: 'bump-api-2',
       base: 'main',
       forkOwner: 'mallory',
@@ -385,6 +385,31 @@ describe('propose', () => {
       'main pins api v1.6.0 now, past v1.5.0: this proposal is not needed any more. Closed by flow-actions/propose.',
     );
     expect(late.summary).toContain('newer than');
+  });
+
+  it('a re-run of an older release’s job leaves the newer proposal as it is', async () => {
+    await release('v1.5.0', 'feat: orders', { 'src/orders.ts': lines('order', 3) });
+    await release('v1.5.1', 'fix: orders again', { 'src/orders.ts': lines('order', 4) });
+    expectGreen(await proposeRun({ version: 'v1.5.1' }));
+    const head = await headOf(product.path, BRANCH);
+    const late = await proposeRun({ version: 'v1.5.0' });
+    expectGreen(late);
+    expect(late.outputs).toMatchObject({ status: 'behind', 'pull-request': '', closed: '' });
+    expect(late.summary).toContain('proposes `v1.5.1`, newer than `api` `v1.5.0`; it is left as it is');
+    expect(await headOf(product.path, BRANCH)).toBe(head);
+    expect(github.state.pullRequests).toHaveLength(1);
+    expect(github.state.pullRequests[0]).toMatchObject({
+      state: 'open',
+      title: 'feat(api): bump api to v1.5.1',
+    });
+  });
+
+  it('pull-request-branch names the proposal’s branch', async () => {
+    await release('v1.5.0', 'feat: orders', { 'src/orders.ts': lines('order', 3) });
+    const run = await proposeRun({ version: 'v1.5.0', 'pull-request-branch': 'bump/api' });
+    expectGreen(run);
+    expect(run.outputs).toMatchObject({ status: 'opened', branch: 'bump/api' });
+    expect(github.state.pullRequests[0]).toMatchObject({ head: { ref: 'bump/api' } });
   });
 
   it('a hotfix goes to the product release branch cut from that version, labelled hotfix-to', async () => {
