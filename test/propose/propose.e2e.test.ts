@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { openStore } from '@flow-actions/oci-store';
 import { type ActionRun, runAction } from '@flow-actions/runner-harness';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../actions/merge-gate/src/policy';
+import { classifyRisk } from '../../actions/merge-gate/src/risk';
 import { releasedAction } from '../e2e/release-tree';
-import { type GitHubFake, startGitHubFake } from '../github-fake';
+import { type GitHubFake, type JsonRecord, startGitHubFake } from '../github-fake';
 import { type BareRepository, type RunningGitServer, startGitServer } from '../services';
 import { seedImage } from '../support/artifacts';
 import { git } from '../support/git';
@@ -20,7 +22,7 @@ import { commitDiff, headOf, trailersOf } from '../update-manifest/manifest-repo
 // The App's installation token, with characters a shell or a URL would choke on: never printed.
 const TOKEN = `ghs_Pr0p0se$(id)\`x\`;|&"'<>%20+/=`;
 const APP = 'propose-app[bot]';
-const MARKER = '<!-- flow-actions/propose component=api -->';
+const MARKER = (version: string) => `<!-- flow-actions/propose component=api version=${version} -->`;
 const BRANCH = 'flow/propose/main/api';
 
 const KUSTOMIZATION = `# Production: every component the product runs, pinned by release.
@@ -43,6 +45,7 @@ components:
     version: v3.1.0
 `;
 const POLICY = `# The product's merge gate.
+expression: ci
 ci: { checks: [test] }
 trusted-label-actors: ['${APP}']
 change-size: { lines: [10, 40, 200], files: [2, 5, 20] }
@@ -184,7 +187,7 @@ describe('propose', () => {
       base: { ref: 'main' },
     });
     const body = String(pull?.body);
-    expect(body.startsWith(MARKER)).toBe(true);
+    expect(body.startsWith(MARKER('v1.5.0'))).toBe(true);
     expect(body).toContain(
       `| artifact | [\`ghcr.io/acme/api@${digest}\`](${server.url}/acme/api/releases/tag/v1.5.0) |`,
     );
@@ -284,18 +287,62 @@ describe('propose', () => {
     );
   });
 
+  it('what the product’s merge gate makes of it: the App’s labels and the Conventional title decide the risk', async () => {
+    const policy = parsePolicy({
+      file: { path: '.github/flow-merge-gate.yml', text: POLICY },
+      inputs: { checkName: 'Merge gate' },
+    });
+    // The proposal as the gate's risk step reads it: its one changed file, its commit (the title),
+    // and each label with who added it (the newest labeled event).
+    const riskOf = async () => {
+      const pull = github.state.pullRequests[0];
+      const events = github.state.issueEvents.get(Number(pull?.number)) ?? [];
+      const labels = ((pull?.labels ?? []) as { name: string }[]).map(({ name }) => ({
+        name,
+        addedBy: String(
+          (events.findLast((event) => (event.label as { name: string }).name === name)?.actor as JsonRecord)
+            ?.login,
+        ),
+      }));
+      const head = await headOf(product.path, BRANCH);
+      const message = (await git(['--git-dir', product.path, 'log', '-1', '--format=%B', head], work)).stdout;
+      return classifyRisk(
+        {
+          files: [{ path: 'deploy/prod/kustomization.yaml', additions: 2, deletions: 1 }],
+          commits: [{ sha: head, message }],
+          labels,
+        },
+        policy,
+      );
+    };
+    await release('v1.4.1', 'fix: a crash on start', { 'src/api.ts': lines('route', 6) });
+    expectGreen(await proposeRun({ version: 'v1.4.1' }));
+    expect(await riskOf()).toMatchObject({ level: 'low', changeSize: 'S', semver: { impact: 'patch' } });
+
+    await release('v1.4.2', 'fix: a crash on stop', { 'src/stop.ts': lines('stop', 150) });
+    expectGreen(await proposeRun({ version: 'v1.4.2' }));
+    const large = await riskOf();
+    // The bump is three lines; the component's 150 lines in two files are what the gate weighs.
+    expect(large).toMatchObject({ level: 'medium', changeSize: 'L' });
+    expect(large.reasons.at(-1)).toContain(`label change-size:L by @${APP}; the diff is S`);
+
+    await release('v2.0.0', 'feat!: drop the v1 routes', { 'src/api.ts': lines('route', 1) });
+    expectGreen(await proposeRun({ version: 'v2.0.0' }));
+    expect(await riskOf()).toMatchObject({ level: 'high', semver: { impact: 'major' } });
+  });
+
   it('closes a superseded proposal with a comment, and every proposal once the product moved past', async () => {
     // An earlier proposal of api on another branch (say, before pull-request-branch changed), and
     // one in a fork carrying the same marker, which is none of propose's business.
     const old = github.seed.pullRequest({
       title: 'bump api',
-      body: `${MARKER}\nold`,
+      body: `${MARKER('v1.4.5')}\nold`,
       head: 'bump-api',
       base: 'main',
     });
     const fork = github.seed.pullRequest({
       title: 'bump api',
-      body: MARKER,
+      body: MARKER('v1.4.5'),
       head: 'bump-api-2',
       base: 'main',
       forkOwner: 'mallory',
@@ -344,6 +391,31 @@ describe('propose', () => {
       'main pins api v1.6.0 now, past v1.5.0: this proposal is not needed any more. Closed by flow-actions/propose.',
     );
     expect(late.summary).toContain('newer than');
+  });
+
+  it('a re-run of an older release’s job leaves the newer proposal as it is', async () => {
+    await release('v1.5.0', 'feat: orders', { 'src/orders.ts': lines('order', 3) });
+    await release('v1.5.1', 'fix: orders again', { 'src/orders.ts': lines('order', 4) });
+    expectGreen(await proposeRun({ version: 'v1.5.1' }));
+    const head = await headOf(product.path, BRANCH);
+    const late = await proposeRun({ version: 'v1.5.0' });
+    expectGreen(late);
+    expect(late.outputs).toMatchObject({ status: 'behind', 'pull-request': '', closed: '' });
+    expect(late.summary).toContain('proposes `v1.5.1`, newer than `api` `v1.5.0`; it is left as it is');
+    expect(await headOf(product.path, BRANCH)).toBe(head);
+    expect(github.state.pullRequests).toHaveLength(1);
+    expect(github.state.pullRequests[0]).toMatchObject({
+      state: 'open',
+      title: 'feat(api): bump api to v1.5.1',
+    });
+  });
+
+  it('pull-request-branch names the proposal’s branch', async () => {
+    await release('v1.5.0', 'feat: orders', { 'src/orders.ts': lines('order', 3) });
+    const run = await proposeRun({ version: 'v1.5.0', 'pull-request-branch': 'bump/api' });
+    expectGreen(run);
+    expect(run.outputs).toMatchObject({ status: 'opened', branch: 'bump/api' });
+    expect(github.state.pullRequests[0]).toMatchObject({ head: { ref: 'bump/api' } });
   });
 
   it('a hotfix goes to the product release branch cut from that version, labelled hotfix-to', async () => {

@@ -8,6 +8,7 @@ import {
   proposalBody,
   proposalMarker,
   proposalTitle,
+  readMarker,
 } from './proposal';
 
 const change = (from: string | undefined, field = 'images[ghcr.io/acme/api].newTag') => ({
@@ -163,7 +164,8 @@ describe('title and body', () => {
       changes: [change('v1.4.0')],
       componentUrl: 'https://github.com/acme/api',
     });
-    expect(body.split('\n')[0]).toBe(proposalMarker('api'));
+    expect(body.split('\n')[0]).toBe(proposalMarker('api', 'v1.5.0'));
+    expect(readMarker(body)).toEqual({ component: 'api', version: 'v1.5.0' });
     expect(body).toContain(
       `| artifact | [\`ghcr.io/acme/api@sha256:${'d'.repeat(64)}\`](https://github.com/acme/api/releases/tag/v1.5.0) |`,
     );
@@ -175,5 +177,17 @@ describe('title and body', () => {
     expect(body).toContain(
       '- deploy/prod/kustomization.yaml: images&#91;ghcr.io/acme/api&#93;.newTag v1.4.0 → v1.5.0',
     );
+  });
+});
+
+describe('readMarker', () => {
+  it('reads the component and version of propose’s marker, and nothing else', () => {
+    expect(readMarker(`text\n${proposalMarker('web.ui', 'v10.0.1')}\n`)).toEqual({
+      component: 'web.ui',
+      version: 'v10.0.1',
+    });
+    expect(readMarker('<!-- flow-actions/propose component=api -->')).toBeUndefined();
+    expect(readMarker('<!-- flow-actions/propose component=api version=v1.5 -->')).toBeUndefined();
+    expect(readMarker('bump api')).toBeUndefined();
   });
 });

@@ -25,9 +25,27 @@ export const HOTFIX_LABEL = 'hotfix-to/';
 const OWNED_PREFIXES = [SEMVER_LABEL, CHANGE_SIZE_LABEL, COVERAGE_LABEL, TOGGLE_LABEL, HOTFIX_LABEL];
 const OWNED_NAMES = [FUNCTIONAL_LABEL, NON_FUNCTIONAL_LABEL];
 
-/** The hidden line that tells propose's own pull request for a component from every other. */
-export function proposalMarker(component: string): string {
-  return `<!-- flow-actions/propose component=${component} -->`;
+/**
+ * The hidden line that tells propose's own pull request for a component from every other, with
+ * the version it proposes: `<!-- flow-actions/propose component=api version=v1.5.0 -->`.
+ */
+export function proposalMarker(component: string, version: string): string {
+  return `<!-- flow-actions/propose component=${component} version=${version} -->`;
+}
+
+const MARKER = /<!-- flow-actions\/propose component=(\S+) version=(v\d+\.\d+\.\d+) -->/;
+
+/** The component and version a pull request body's marker names, or undefined when it has none. */
+export function readMarker(body: string): { component: string; version: string } | undefined {
+  const match = MARKER.exec(body);
+  return match?.[1] && match[2] ? { component: match[1], version: match[2] } : undefined;
+}
+
+/** Whether `version` is newer than `than` (both `vX.Y.Z`). */
+export function isNewer(version: string, than: string): boolean {
+  const a = parseSemver(version.slice(1));
+  const b = parseSemver(than.slice(1));
+  return a !== undefined && b !== undefined && compareSemver(a, b) > 0;
 }
 
 /** The product's pin before the bump: the version its file names, and the text as written. */
@@ -226,7 +244,7 @@ export function proposalBody(options: BodyOptions): string {
           ...(options.componentUrl ? { repositoryUrl: options.componentUrl } : {}),
         });
   const text = [
-    proposalMarker(options.component),
+    proposalMarker(options.component, options.version),
     `Bumps **${plainText(options.component)}** ${from}to **${plainText(options.version)}** on ${plainText(options.base)}${target}.`,
     ['| | |', '|---|---|', ...rows.map(([key, value]) => `| ${key} | ${value} |`)].join('\n'),
     moves.join('\n'),

@@ -16,12 +16,13 @@ import {
   assessChange,
   type ChangeAssessment,
   currentPin,
+  isNewer,
   type Pin,
   pinnedPast,
   plannedLabels,
   proposalBody,
-  proposalMarker,
   proposalTitle,
+  readMarker,
 } from './proposal';
 
 /** An open pull request of the product, as far as propose reads it. */
@@ -72,8 +73,9 @@ export interface ProposeDependencies {
 
 /**
  * `opened`/`updated`: the proposal is open for this version. `current`: the product already pins
- * it. `behind`: the product pins a newer version. Propose's open pull requests for the component
- * are closed in the last two cases.
+ * it. `behind`: the product pins a newer version (propose's open pull requests for the component
+ * are closed, as with `current`), or propose's open pull request proposes a newer one (a re-run of
+ * an older release's job: left as it is).
  */
 export type ProposeStatus = 'opened' | 'updated' | 'current' | 'behind';
 
@@ -90,6 +92,8 @@ export interface ProposeResult {
   labels: string[];
   /** Propose's other pull requests for the component, closed, and why. */
   closed: { number: number; url: string; reason: string }[];
+  /** `behind` because propose's open pull request proposes a newer version: that one, left as it is. */
+  newer?: { number: number; url: string; version: string };
   /** What update-manifest did to the product. */
   update: UpdateResult;
 }
@@ -114,11 +118,31 @@ export async function propose(
     { git: probeGit, pullRequests: api, logger },
   );
   const base = probe.branch;
+  const branch = request.update.pullRequestBranch ?? proposalBranch(base, request.component);
   const pin = currentPin(probe.changes);
-  const marker = proposalMarker(request.component);
   const ours = (await api.listOpen(base)).filter(
-    (pull) => pull.body.includes(marker) && pull.headLabel.startsWith(`${request.owner}:`),
+    (pull) =>
+      readMarker(pull.body)?.component === request.component &&
+      pull.headLabel.startsWith(`${request.owner}:`),
   );
+  // A re-run of an older release's job must not take the proposal back.
+  const newer = ours.find((pull) => isNewer(readMarker(pull.body)?.version ?? 'v0.0.0', request.version));
+  if (newer) {
+    const proposed = readMarker(newer.body)?.version;
+    logger.info(
+      `${newer.url} proposes ${request.component} ${proposed}, newer than ${request.version}: left as it is.`,
+    );
+    return {
+      status: 'behind',
+      base,
+      branch: '',
+      labels: [],
+      closed: [],
+      update: probe,
+      ...(pin ? { previous: pin } : {}),
+      newer: { number: newer.number, url: newer.url, version: proposed ?? '' },
+    };
+  }
 
   const done = (status: ProposeStatus, update: UpdateResult, reason: string) =>
     closeAll(api, ours, reason).then((closed) => ({ status, base, branch: '', labels: [], closed, update }));
@@ -147,7 +171,6 @@ export async function propose(
     sizeOf: (change) => sizeOfChange(change, policy.changeSize),
     isNonFunctional: compilePathPatterns(policy.nonFunctionalPaths),
   });
-  const branch = proposalBranch(base, request.component);
   const title = proposalTitle(request.component, request.version, assessment.impact, request.hotfixTo);
   const body = proposalBody({
     component: request.component,

@@ -26,7 +26,9 @@ export function buildSummary(result: ProposeResult, options: SummaryOptions): Su
       break;
     case 'behind':
       summary.paragraph(
-        `Nothing to propose: ${where} pins ${inlineCode(result.previous?.tag ?? '')}, newer than ${what}.`,
+        result.newer
+          ? `Nothing to propose: ${result.newer.url} proposes ${inlineCode(result.newer.version)}, newer than ${what}; it is left as it is.`
+          : `Nothing to propose: ${where} pins ${inlineCode(result.previous?.tag ?? '')}, newer than ${what}.`,
       );
       break;
   }

@@ -44,3 +44,26 @@ export function explain(run: WorkflowRun): string {
     )
     .join('\n');
 }
+
+/**
+ * What a person or a later step can read of each step of ours in the runs: its log, stderr,
+ * summary, outputs and errors — where no secret may ever appear.
+ */
+export function readableOfOurSteps(runs: readonly WorkflowRun[]): { label: string; text: string }[] {
+  return runs
+    .flatMap((run) => run.jobs.flatMap((done) => done.steps))
+    .filter((done) => done.action)
+    .map((done) => {
+      const run = done.action;
+      return {
+        label: done.label,
+        text: [
+          run?.log,
+          run?.stderr,
+          run?.summary,
+          JSON.stringify(run?.outputs),
+          run?.errors.join('\n'),
+        ].join('\n'),
+      };
+    });
+}
