@@ -121,7 +121,7 @@ describe('flow init in a product repository', () => {
       'create the secrets MANIFEST_TOKEN, MERGE_APP_CLIENT_ID, MERGE_APP_PRIVATE_KEY, NPM_TOKEN, TEAMS_TOKEN',
     );
     expect(run.stdout).toContain(
-      'create the environments demo, merge-gate, npm, prod, stage (approvals go there; merge-gate gets no reviewers, only the default branch as its deployment branch)',
+      'create the environments demo, merge-gate, npm, prod, stage, and each one the commands of chatops.yml may name (approvals go there; merge-gate gets no reviewers, only the default branch as its deployment branch)',
     );
 
     const files = await workflows(checkout);

@@ -376,16 +376,24 @@ function nextSteps(files: readonly FileResult[]) {
   ]
     .filter((name) => name !== 'GITHUB_TOKEN')
     .sort();
-  const environments = [...new Set(texts.flatMap(environmentsOf))].sort();
+  const environments = [...new Set(texts.flatMap((text) => environmentsOf(text).named))].sort();
+  // chatops.yml deploys to the environment a comment names: each one its policy file lists.
+  const chosen = files
+    .filter((file) => environmentsOf(file.text).chosenByRun)
+    .map((file) => `${file.plan.template}.yml`);
+  const targets = [
+    environments.join(', '),
+    chosen.length ? `each one the commands of ${chosen.join(' and ')} may name` : '',
+  ]
+    .filter(Boolean)
+    .join(', and ');
   const replaceMe = files.flatMap((file) =>
     [...file.text.matchAll(/name: (.*\(replace me\))/g)].map((m) => `"${m[1]}" of ${file.plan.template}.yml`),
   );
   const text = [
     `Next: review and commit ${WORKFLOWS}/`,
     ...(secrets.length ? [`create the secrets ${secrets.join(', ')}`] : []),
-    ...(environments.length
-      ? [`create the environments ${environments.join(', ')} (${environmentNote(environments)})`]
-      : []),
+    ...(targets ? [`create the environments ${targets} (${environmentNote(environments)})`] : []),
     ...(replaceMe.length ? [`replace ${replaceMe.join(', ')} with your checks`] : []),
   ].join('; ');
   return { secrets, environments, text: `${text}.` };
@@ -661,11 +669,18 @@ async function resolveLogin(
   }
 }
 
-/** The environments a workflow's jobs deploy to (`environment:`). */
-function environmentsOf(text: string): string[] {
+/**
+ * The environments a workflow's jobs name (`environment:`), and whether a job's environment is an
+ * expression: one the run chooses, such as the one a comment names.
+ */
+function environmentsOf(text: string): { named: string[]; chosenByRun: boolean } {
   const workflow = parse(text) as { jobs?: Record<string, { environment?: string | { name?: string } }> };
-  return Object.values(workflow.jobs ?? {}).flatMap((job) => {
+  const written = Object.values(workflow.jobs ?? {}).flatMap((job) => {
     const environment = typeof job.environment === 'string' ? job.environment : job.environment?.name;
-    return environment && !environment.includes('${{') ? [environment] : [];
+    return environment ? [environment] : [];
   });
+  return {
+    named: written.filter((environment) => !environment.includes('${{')),
+    chosenByRun: written.some((environment) => environment.includes('${{')),
+  };
 }
