@@ -24,6 +24,7 @@ import {
   WORKFLOWS_DIR,
   type World,
 } from './simulation/world';
+import { listTemplates } from './templates';
 
 // The workflows `flow init` writes, run as GitHub runs them: flow init itself (a real process)
 // adopts the templates of a release of acme/flow-actions — a bare repository `pnpm release` fed
@@ -242,17 +243,7 @@ describe.each(Object.entries(CONFIGURATIONS))(
         `${WORKFLOWS_DIR}/`,
       ]);
       expect(stdout.trim().split('\n')).toEqual(
-        [
-          'build',
-          'chatops',
-          'main',
-          'merge-gate',
-          'npm-release',
-          'promote',
-          'pull-request',
-          'rollback',
-          'yank',
-        ].map((name) => `${WORKFLOWS_DIR}/${name}.yml`),
+        (await listTemplates()).map((name) => `${WORKFLOWS_DIR}/${name}.yml`),
       );
       const main = (await exec('git', ['-C', world.app, 'show', `HEAD:${WORKFLOWS_DIR}/main.yml`])).stdout;
       const [commit] = trees.keys();
