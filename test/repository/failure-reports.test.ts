@@ -16,6 +16,7 @@ describe('failure reports', async () => {
     expect(actions.map((action) => action.uses).sort()).toEqual([
       'backcompat-matrix',
       'build-by-sha',
+      'deploy-command',
       'merge-gate',
       'npm-publish-gate',
       'promote',

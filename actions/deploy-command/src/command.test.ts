@@ -103,6 +103,7 @@ describe('parseCommand: shell metacharacters and injection attempts are plain te
     ['/deploy pr-12 to appdev; rm -rf /', '`appdev;` is no pull request, commit, tag or environment'],
     ['/deploy pr-12 to appdev && echo pwned', '`&&` is no pull request, commit, tag or environment'],
     ['/deploy pr-12 to appdev|tee', '`appdev|tee` is no pull request, commit, tag or environment'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression typed into a comment, on purpose
     ['/deploy ${{ secrets.TOKEN }} to prod', '`${{` is no pull request, commit, tag or environment'],
     ['/deploy "pr-12" to appdev', '`"pr-12"` is no pull request, commit, tag or environment'],
     ["/deploy 'v1.4.0' to prod", "`'v1.4.0'` is no pull request, commit, tag or environment"],

@@ -17,8 +17,11 @@ import {
 // Who may run a command, and what it deploys: reads only. Every refusal is a Refusal whose message
 // is the reply's first line; nothing has been written when one is thrown.
 
-/** The roles that may deploy; triage and read may not. */
-export const DEPLOY_ROLES = ['admin', 'maintain', 'write'] as const;
+/**
+ * The permissions that may deploy. GitHub folds maintain and custom roles built on write into
+ * `permission: write`, and triage into read; `role_name` is only shown.
+ */
+export const DEPLOY_PERMISSIONS = ['admin', 'write'] as const;
 
 /** What the accept phase reads, passed in so the core runs on plain values in tests. */
 export interface DecideReads {
@@ -86,7 +89,7 @@ export async function decide(
 
   const permission = await reads.getPermission(login);
   const role = permission?.role_name ?? 'no';
-  if (!permission || !(DEPLOY_ROLES as readonly string[]).includes(role))
+  if (!permission || !(DEPLOY_PERMISSIONS as readonly string[]).includes(permission.permission))
     throw new Refusal(
       `${quote(login)} has ${permission ? `${role} access` : 'no access'} to ${event.repository.full_name}: deploying from a comment needs write, maintain or admin.`,
     );

@@ -20,7 +20,7 @@ export async function readCommentEvent(env: Record<string, string | undefined>):
   const name = env.GITHUB_EVENT_NAME;
   if (name !== 'issue_comment')
     throw new ConfigurationError(
-      `deploy-command reads a comment, but this run is for the ${name ? `${name} event` : 'no event (GITHUB_EVENT_NAME is empty)'}: run it on: issue_comment (types: [created]).`,
+      `deploy-command reads a comment, but this run is for ${name ? `the ${name} event` : 'no event (GITHUB_EVENT_NAME is empty)'}: run it on: issue_comment (types: [created]).`,
     );
   const path = env.GITHUB_EVENT_PATH;
   if (!path)

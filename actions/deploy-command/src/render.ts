@@ -1,7 +1,7 @@
 import { shortSha } from '@flow-actions/commit-identity';
 import { COMMAND_FORMS, quote } from './command';
 import type { Accepted } from './decide';
-import type { Outcome } from './inputs';
+import type { ReportInputs } from './inputs';
 import { describeSources, type Policy } from './policy';
 
 // The replies in the conversation. What a commenter wrote appears only through quote() (a code
@@ -43,9 +43,12 @@ export function renderRefusal(reason: string): string {
 /** The reply at acceptance, which the report phase rewrites with the result. */
 export function renderAccepted(accepted: Accepted, runUrl: string | undefined): string {
   const { artifact, environment } = accepted;
-  const verb = accepted.command === 'rollback' ? 'Rolling back' : 'Deploying';
+  const doing =
+    accepted.command === 'rollback'
+      ? `Rolling ${quote(environment.name)} back to ${quote(accepted.source)}`
+      : `Deploying ${quote(accepted.source)} to ${quote(environment.name)}`;
   return [
-    `**${verb} ${quote(accepted.source)} to ${quote(environment.name)}** — resolved now, once: a push after this comment changes nothing.`,
+    `**${doing}** — resolved now, once: a push after this comment changes nothing.`,
     '',
     '| | |',
     '|---|---|',
@@ -57,23 +60,18 @@ export function renderAccepted(accepted: Accepted, runUrl: string | undefined): 
   ].join('\n');
 }
 
-export interface ReportFacts {
-  outcome: Outcome;
-  environment: string;
-  source: string;
-  digest: string;
-  commit: string;
-  fromDigest: string;
-  manifestCommit: string;
-  deploymentUrl: string;
+/** The accept phase's outputs handed to report, what the deploy job did, and the run. */
+export type ReportFacts = Omit<ReportInputs, 'phase' | 'githubToken' | 'replyCommentId'> & {
   runUrl: string | undefined;
-}
+};
 
 /** The result table: environment, from → to digest, manifest commit, deployment link. */
 export function renderReport(facts: ReportFacts): string {
-  const what = `${quote(facts.source || 'the artifact')} to ${quote(facts.environment || 'the environment')}`;
-  const title =
-    facts.outcome === 'success'
+  const what = `${quote(facts.source)} to ${quote(facts.environment)}`;
+  // Without the accept phase's outputs (it failed before accepting), there is only the outcome to tell.
+  const title = !facts.environment
+    ? `**The deploy command did not finish (${facts.outcome})**: see the run.`
+    : facts.outcome === 'success'
       ? `**Deployed ${what}.**`
       : `**The deploy of ${what} did not finish (${facts.outcome})**: see the run; the environment may still be on the “from” digest.`;
   const link = (url: string) => (/^https?:\/\/[^\s)]+$/.test(url) ? url : '');

@@ -131,7 +131,7 @@ export async function resolvePreviousVersion(
   }
   if (!current)
     throw new Refusal(
-      `${quote(environment.name)} runs ${quote(currentDigest)}, which no tag it accepts (${environment.sources.join(', ')}) names among the newest ${ROLLBACK_LOOKUPS}: name the version, \`/rollback ${environment.name} to <version>\`.`,
+      `${quote(environment.name)} runs \`${currentDigest}\`, which no tag it accepts (${environment.sources.join(', ')}) names among the newest ${ROLLBACK_LOOKUPS}: name the version, \`/rollback ${environment.name} to <version>\`.`,
     );
   throw new Refusal(
     `${quote(environment.name)} runs ${quote(current)}, and no older version it accepts has another artifact: there is nothing to roll back to.`,
@@ -162,7 +162,7 @@ async function checkCommit(
     );
   if (expectedSha && !revision.startsWith(expectedSha))
     throw new Refusal(
-      `${repository.image}:${tag} was built from ${quote(shortSha(revision))}, not from ${quote(shortSha(expectedSha))}: two commits share the short sha; give more characters.`,
+      `${repository.image}:${tag} was built from \`${revision}\`, not from ${quote(expectedSha)}: two commits share the short sha; give more characters.`,
     );
   await refuseYanked(artifacts, revision);
   return {
