@@ -43,12 +43,18 @@ const READER = 'reed';
 const FORK_AUTHOR = 'mallory';
 const BOT = 'renovate[bot]';
 const RELEASE_MANAGERS = 'acme/release-managers';
-/** The environments' policy, on main: appdev takes pull requests, prod releases from the release managers. */
+/**
+ * The environments' policy, on main: appdev takes pull requests, prod releases from the release
+ * managers; qa takes pull requests too, but its folder is missing from the manifest repository.
+ */
 const ENVIRONMENTS_FILE = '.github/flow-environments.yml';
 const ENVIRONMENTS = [
   'environments:',
   '  appdev:',
   '    manifest-path: envs/appdev',
+  '    sources: [pull-request]',
+  '  qa:',
+  '    manifest-path: envs/qa',
   '    sources: [pull-request]',
   '  prod:',
   '    manifest-path: envs/prod',
@@ -330,6 +336,16 @@ describe('chatops.yml, simulated on the bundled actions against real services', 
     expect(await registryDigest(world.values.DEVELOP_IMAGE as string, 'appdev')).toBe(built);
     expect(await world.manifestAt('appdev')).toContain(`digest: ${built}`);
   }, 240_000);
+
+  it('a deploy that fails is reported too: GitHub’s deployment fails, the reply says how it ended', async () => {
+    const said = await say('/deploy pr-12 to qa', WRITER);
+    expect(results(said.run)).toEqual({ accept: 'success', deploy: 'failure', report: 'success' });
+    expect(step(said.run, 'deploy', 'deploy').outcome).toBe('failure');
+    expect(deploymentsOf('qa')).toEqual([{ sha: main, states: ['in_progress', 'failure'] }]);
+    expect(said.reactions).toEqual(['eyes', 'confused']);
+    expect(said.replies).toHaveLength(1);
+    expect(said.replies[0]).toContain('**The deploy of `pr-12` to `qa` did not finish (failure)**');
+  });
 
   it.each([
     [
