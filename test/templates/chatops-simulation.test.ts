@@ -43,12 +43,18 @@ const READER = 'reed';
 const FORK_AUTHOR = 'mallory';
 const BOT = 'renovate[bot]';
 const RELEASE_MANAGERS = 'acme/release-managers';
-/** The environments' policy, on main: appdev takes pull requests, prod releases from the release managers. */
+/**
+ * The environments' policy, on main: appdev takes pull requests, prod releases from the release
+ * managers; qa takes pull requests too, but its folder is missing from the manifest repository.
+ */
 const ENVIRONMENTS_FILE = '.github/flow-environments.yml';
 const ENVIRONMENTS = [
   'environments:',
   '  appdev:',
   '    manifest-path: envs/appdev',
+  '    sources: [pull-request]',
+  '  qa:',
+  '    manifest-path: envs/qa',
   '    sources: [pull-request]',
   '  prod:',
   '    manifest-path: envs/prod',
@@ -196,16 +202,6 @@ async function registryDigest(image: string, tag: string): Promise<string | unde
   return skopeoDigest(`${image}:${tag}`, { creds: `${ACTOR}:${SECRETS.GITHUB_TOKEN}` });
 }
 
-async function manifestAt(environment: string): Promise<string> {
-  const { stdout } = await exec('git', [
-    '--git-dir',
-    world.manifests.path,
-    'show',
-    `main:envs/${environment}/kustomization.yaml`,
-  ]);
-  return stdout;
-}
-
 async function manifestHead(): Promise<string> {
   return (await exec('git', ['--git-dir', world.manifests.path, 'rev-parse', 'main'])).stdout.trim();
 }
@@ -230,8 +226,8 @@ function deploymentsOf(environment: string): { sha: string; states: string[] }[]
 /** What a refused command must leave as it was: the environments, their tags, their deployments. */
 async function untouched(): Promise<unknown> {
   return {
-    appdev: await manifestAt('appdev'),
-    prod: await manifestAt('prod'),
+    appdev: await world.manifestAt('appdev'),
+    prod: await world.manifestAt('prod'),
     manifests: await manifestHead(),
     appdevTag: await registryDigest(world.values.DEVELOP_IMAGE as string, 'appdev'),
     prodTag: await registryDigest(world.values.IMAGE as string, 'prod'),
@@ -269,8 +265,8 @@ describe('chatops.yml, simulated on the bundled actions against real services', 
     expect(manifestCommit).toMatch(/^[0-9a-f]{40}$/);
     expect(manifestCommit).not.toBe(before);
     expect(await manifestHead()).toBe(manifestCommit);
-    expect(await manifestAt('appdev')).toContain(`newTag: "${short(head)}"`);
-    expect(await manifestAt('appdev')).toContain(`digest: ${digests.first}`);
+    expect(await world.manifestAt('appdev')).toContain(`newTag: "${short(head)}"`);
+    expect(await world.manifestAt('appdev')).toContain(`digest: ${digests.first}`);
     const message = await manifestMessage(manifestCommit);
     expect(message.split('\n')[0]).toBe(`Deploy pr-12 to appdev for @${WRITER}`);
     expect(message).toContain(`Flow-Source-Commit: ${head}`);
@@ -308,8 +304,8 @@ describe('chatops.yml, simulated on the bundled actions against real services', 
     });
     expect(await registryDigest(world.values.DEVELOP_IMAGE as string, 'pr-12')).toBe(digests.third);
     expect(await registryDigest(world.values.DEVELOP_IMAGE as string, 'appdev')).toBe(digests.second);
-    expect(await manifestAt('appdev')).toContain(`digest: ${digests.second}`);
-    expect(await manifestAt('appdev')).toContain(`newTag: "${short(resolvedHead)}"`);
+    expect(await world.manifestAt('appdev')).toContain(`digest: ${digests.second}`);
+    expect(await world.manifestAt('appdev')).toContain(`newTag: "${short(resolvedHead)}"`);
     expect(deploymentsOf('appdev').map((deployment) => deployment.states)).toEqual([
       ['in_progress', 'success'],
       ['in_progress', 'success'],
@@ -338,8 +334,18 @@ describe('chatops.yml, simulated on the bundled actions against real services', 
     expect(built).not.toBe(digests.third);
     // What the commenter was told is not what runs.
     expect(await registryDigest(world.values.DEVELOP_IMAGE as string, 'appdev')).toBe(built);
-    expect(await manifestAt('appdev')).toContain(`digest: ${built}`);
+    expect(await world.manifestAt('appdev')).toContain(`digest: ${built}`);
   }, 240_000);
+
+  it('a deploy that fails is reported too: GitHub’s deployment fails, the reply says how it ended', async () => {
+    const said = await say('/deploy pr-12 to qa', WRITER);
+    expect(results(said.run)).toEqual({ accept: 'success', deploy: 'failure', report: 'success' });
+    expect(step(said.run, 'deploy', 'deploy').outcome).toBe('failure');
+    expect(deploymentsOf('qa')).toEqual([{ sha: main, states: ['in_progress', 'failure'] }]);
+    expect(said.reactions).toEqual(['eyes', 'confused']);
+    expect(said.replies).toHaveLength(1);
+    expect(said.replies[0]).toContain('**The deploy of `pr-12` to `qa` did not finish (failure)**');
+  });
 
   it.each([
     [
@@ -412,8 +418,8 @@ describe('chatops.yml, simulated on the bundled actions against real services', 
       commit: release.sha,
     });
     expect(await registryDigest(world.values.IMAGE as string, 'prod')).toBe(digests['v1.4.0']);
-    expect(await manifestAt('prod')).toContain('newTag: "v1.4.0"');
-    expect(await manifestAt('prod')).toContain(`digest: ${digests['v1.4.0']}`);
+    expect(await world.manifestAt('prod')).toContain('newTag: "v1.4.0"');
+    expect(await world.manifestAt('prod')).toContain(`digest: ${digests['v1.4.0']}`);
     expect(deploymentsOf('prod')).toEqual([{ sha: main, states: ['in_progress', 'success'] }]);
     // The group promote.yml and rollback.yml hold for prod.
     expect(world.scheduler.history).toContain(`deploy-prod: run ${said.run.id} job deploy in progress`);
@@ -435,8 +441,8 @@ describe('chatops.yml, simulated on the bundled actions against real services', 
     });
     expect(await registryDigest(world.values.IMAGE as string, 'prod')).toBe(digests['v1.3.0']);
     expect(await registryDigest(world.values.IMAGE as string, 'v1.4.0')).toBe(digests['v1.4.0']);
-    expect(await manifestAt('prod')).toContain('newTag: "v1.3.0"');
-    expect(await manifestAt('prod')).toContain(`digest: ${digests['v1.3.0']}`);
+    expect(await world.manifestAt('prod')).toContain('newTag: "v1.3.0"');
+    expect(await world.manifestAt('prod')).toContain(`digest: ${digests['v1.3.0']}`);
     expect(said.replies[0]).toContain(`\`${digests['v1.4.0']}\` → \`${digests['v1.3.0']}\``);
   });
 

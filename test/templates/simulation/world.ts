@@ -168,6 +168,8 @@ export interface World {
     edit?: (text: string) => string,
     options?: { slowJobs?: readonly string[]; apiUrl?: string },
   ): Promise<WorkflowRun>;
+  /** An environment's kustomization.yaml as the manifest repository's main has it now. */
+  manifestAt(environment: string): Promise<string>;
   /** Every run so far, for the leak check. */
   runs: WorkflowRun[];
   stop(): Promise<void>;
@@ -380,6 +382,10 @@ export async function startWorld(
       });
       await mirror(head, files, pull.author, pull.branch);
       return { ...pull, head, merge: await world.mergeCommit(pull.number, head.sha) };
+    },
+    async manifestAt(environment) {
+      const file = `main:envs/${environment}/kustomization.yaml`;
+      return (await exec('git', ['--git-dir', manifests.path, 'show', file])).stdout;
     },
     async tag(name, sha, annotated = false) {
       await git_('tag', ...(annotated ? ['-a', '-m', name] : []), name, sha);

@@ -376,17 +376,26 @@ function nextSteps(files: readonly FileResult[]) {
   ]
     .filter((name) => name !== 'GITHUB_TOKEN')
     .sort();
-  const deployTo = texts.flatMap(environmentsOf);
-  const environments = [...new Set(deployTo.map((environment) => environment.name))].sort();
-  const notes = [...new Set(deployTo.flatMap(({ name, note }) => (note ? [`${name} ${note}`] : [])))].sort();
+  const deployTo = files.map((file) => ({ file, ...environmentsOf(file.text) }));
+  const named = deployTo.flatMap((entry) => entry.named);
+  const environments = [...new Set(named.map((environment) => environment.name))].sort();
+  const notes = [...new Set(named.flatMap(({ name, note }) => (note ? [`${name} ${note}`] : [])))].sort();
   const aside = ['approvals go there', ...notes].join('; ');
+  // chatops.yml deploys to the environment a comment names: each one its policy file lists.
+  const chosen = deployTo.filter((entry) => entry.chosenByRun).map((entry) => `${entry.file.plan.template}.yml`);
+  const targets = [
+    environments.join(', '),
+    chosen.length ? `each one the commands of ${chosen.join(' and ')} may name` : '',
+  ]
+    .filter(Boolean)
+    .join(', and ');
   const replaceMe = files.flatMap((file) =>
     [...file.text.matchAll(/name: (.*\(replace me\))/g)].map((m) => `"${m[1]}" of ${file.plan.template}.yml`),
   );
   const text = [
     `Next: review and commit ${WORKFLOWS}/`,
     ...(secrets.length ? [`create the secrets ${secrets.join(', ')}`] : []),
-    ...(environments.length ? [`create the environments ${environments.join(', ')} (${aside})`] : []),
+    ...(targets ? [`create the environments ${targets} (${aside})`] : []),
     ...(replaceMe.length ? [`replace ${replaceMe.join(', ')} with your checks`] : []),
   ].join('; ');
   return { secrets, environments, text: `${text}.` };
@@ -659,15 +668,24 @@ async function resolveLogin(
  */
 const ENVIRONMENT_NOTE = /^\s*flow init: (.+)$/;
 
-/** The environments a workflow's jobs deploy to (`environment:`), each with its line's note. */
-function environmentsOf(text: string): { name: string; note?: string }[] {
+/**
+ * The environments a workflow's jobs name (`environment:`), each with its line's note, and whether
+ * a job's environment is an expression: one the run chooses, such as the one a comment names.
+ */
+function environmentsOf(text: string): { named: { name: string; note?: string }[]; chosenByRun: boolean } {
   const jobs = parseDocument(text).get('jobs');
-  if (!isMap(jobs)) return [];
-  return jobs.items.flatMap(({ value: job }) => {
+  if (!isMap(jobs)) return { named: [], chosenByRun: false };
+  let chosenByRun = false;
+  const named = jobs.items.flatMap(({ value: job }) => {
     const environment = isMap(job) ? job.get('environment', true) : undefined;
     const name = isMap(environment) ? environment.get('name', true) : environment;
-    if (!isScalar(name) || typeof name.value !== 'string' || name.value.includes('${{')) return [];
+    if (!isScalar(name) || typeof name.value !== 'string') return [];
+    if (name.value.includes('${{')) {
+      chosenByRun = true;
+      return [];
+    }
     const note = ENVIRONMENT_NOTE.exec(name.comment ?? '')?.[1];
     return [{ name: name.value, ...(note ? { note } : {}) }];
   });
+  return { named, chosenByRun };
 }
