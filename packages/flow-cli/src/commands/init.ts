@@ -382,7 +382,9 @@ function nextSteps(files: readonly FileResult[]) {
   const notes = [...new Set(named.flatMap(({ name, note }) => (note ? [`${name} ${note}`] : [])))].sort();
   const aside = ['approvals go there', ...notes].join('; ');
   // chatops.yml deploys to the environment a comment names: each one its policy file lists.
-  const chosen = deployTo.filter((entry) => entry.chosenByRun).map((entry) => `${entry.file.plan.template}.yml`);
+  const chosen = deployTo
+    .filter((entry) => entry.chosenByRun)
+    .map((entry) => `${entry.file.plan.template}.yml`);
   const targets = [
     environments.join(', '),
     chosen.length ? `each one the commands of ${chosen.join(' and ')} may name` : '',
