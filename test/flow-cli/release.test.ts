@@ -158,6 +158,15 @@ describe('flow release in a product checkout', () => {
 
   it('--kind rc cuts the next candidate of the version the commits call for, as a prerelease', async () => {
     const p = await product([{ name: 'fix', subject: 'fix: keep it short', checks: 'success' }]);
+    const dry = await release(p, '--kind', 'rc', '--dry-run');
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(
+      `Release commit ${p.shas.fix?.slice(0, 7)} (the newest with green stage checks) as rc-0.1.0-1`,
+    );
+    expect(dry.stdout).toContain('- keep it short by Alice');
+    expect(await originTags(p)).toEqual({});
+    expect(p.github.state.releases).toEqual([]);
+
     const run = await release(p, '--kind', 'rc', '--json');
     expect(run.exitCode, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as Record<string, unknown>;
