@@ -137,7 +137,7 @@ export function script(commands: Record<string, string> = {}): StandIn {
  */
 export function githubAppToken(app: { clientId: string; privateKey: string; token: string }): StandIn {
   return {
-    description: "mints the merge App's installation token, which the GitHub fake accepts as the App",
+    description: "mints the App's installation token, which the GitHub fake accepts as the App",
     async run({ with: inputs }): Promise<StandInResult> {
       if (inputs['client-id'] !== app.clientId || inputs['private-key'] !== app.privateKey) {
         console.error('create-github-app-token: [@octokit/auth-app] appId or clientId option is required');

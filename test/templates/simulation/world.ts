@@ -39,6 +39,10 @@ export const SECRETS = {
   MERGE_APP_PRIVATE_KEY: `-----BEGIN RSA PRIVATE KEY-----\n${random(64)}\n-----END RSA PRIVATE KEY-----`,
   /** The installation token actions/create-github-app-token makes from them (its stand-in). */
   MERGE_APP_TOKEN: `ghs_${random(36)}`,
+  /** The release App's client ID and private key, secrets of release.yml's environment, and its token. */
+  RELEASE_APP_CLIENT_ID: `Iv23li${random(14)}`,
+  RELEASE_APP_PRIVATE_KEY: `-----BEGIN RSA PRIVATE KEY-----\n${random(64)}\n-----END RSA PRIVATE KEY-----`,
+  RELEASE_APP_TOKEN: `ghs_${random(36)}`,
 };
 /** Where the merge gate's policy lives: merge-gate.yml and pull-request.yml's risk job read it from main. */
 export const POLICY_FILE = '.github/flow-merge-gate.yml';
@@ -72,6 +76,8 @@ export const GATE_POLICY = [
 export const TEST_LEG = 'test (default, node 22)';
 /** Who the merge App's token acts as: GitHub merges as it, and main's push workflow runs. */
 export const MERGE_APP_LOGIN = 'flow-merger[bot]';
+/** Who the release App's token acts as: a tag it creates starts workflows, unlike one of GITHUB_TOKEN. */
+export const RELEASE_APP_LOGIN = 'flow-releaser[bot]';
 /** Who opens the pull requests and pushes to them, unless a story says otherwise. */
 export const PR_AUTHOR = 'dev';
 
@@ -162,10 +168,33 @@ export interface World {
     edit?: (text: string) => string,
     options?: { slowJobs?: readonly string[] },
   ): Promise<WorkflowRun>;
+  /** The tags the app repository (GitHub's copy) holds now. */
+  tagNames(): Promise<Set<string>>;
+  /**
+   * The tags created since `before` (tagNames), each with who created it (an annotated tag's
+   * tagger, the token's user when made through the API) and whether GitHub starts workflows for
+   * its push: not for a tag a workflow's GITHUB_TOKEN created.
+   */
+  createdTags(before: ReadonlySet<string>): Promise<CreatedTag[]>;
   /** Every run so far, for the leak check. */
   runs: WorkflowRun[];
   stop(): Promise<void>;
 }
+
+/** A tag that appeared in the app repository, and what GitHub does about it. */
+export interface CreatedTag {
+  name: string;
+  /** Who created it: the tagger of an annotated tag. */
+  creator: string;
+  commit: Commit;
+  /** The tag object (an annotated tag) or the commit: the push event's `after`. */
+  object: string;
+  /** False for a tag GITHUB_TOKEN created: GitHub starts no workflow for its push. */
+  startsWorkflows: boolean;
+}
+
+/** Who a workflow's GITHUB_TOKEN acts as. */
+export const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]';
 
 /** How the app repository adopts the templates, and what its runs get. */
 export interface WorldOptions {
@@ -188,6 +217,10 @@ export async function startWorld(
 ): Promise<World> {
   const temp = await mkdtemp(join(tmpdir(), 'flow-templates-'));
   const user = options.registryUser ?? { username: ACTOR, password: SECRETS.GITHUB_TOKEN };
+  // GitHub's copy of the app repository is the app repository itself: a tag created through the
+  // API (release) is a real tag object there, which actions/checkout then fetches.
+  const app = join(temp, 'app');
+  await mkdir(app);
   const [registry, git, verdaccio, github] = await Promise.all([
     startRegistry({ auth: 'htpasswd', deleteEnabled: true, ...user }),
     startGitServer({ token: SECRETS.MANIFEST_TOKEN }),
@@ -195,7 +228,11 @@ export async function startWorld(
     startGitHubFake({
       token: SECRETS.GITHUB_TOKEN,
       repository: REPOSITORY,
-      otherTokens: { [SECRETS.MERGE_APP_TOKEN]: MERGE_APP_LOGIN },
+      gitDir: app,
+      otherTokens: {
+        [SECRETS.MERGE_APP_TOKEN]: MERGE_APP_LOGIN,
+        [SECRETS.RELEASE_APP_TOKEN]: RELEASE_APP_LOGIN,
+      },
     }),
   ]);
   const values = {
@@ -214,8 +251,6 @@ export async function startWorld(
       ]),
     ),
   });
-  const app = join(temp, 'app');
-  await mkdir(app);
   const git_ = (...args: string[]) =>
     exec('git', ['-C', app, '-c', 'user.name=Dev', '-c', 'user.email=dev@example.com', ...args]);
   await git_('init', '-q', '-b', DEFAULT_BRANCH);
@@ -375,6 +410,28 @@ export async function startWorld(
       await git_('tag', ...(annotated ? ['-a', '-m', name] : []), name, sha);
       return (await git_('rev-parse', `refs/tags/${name}`)).stdout.trim();
     },
+    async tagNames() {
+      const { stdout } = await git_('tag', '--list');
+      return new Set(stdout.split('\n').filter(Boolean));
+    },
+    async createdTags(before) {
+      const created: CreatedTag[] = [];
+      for (const name of await world.tagNames()) {
+        if (before.has(name)) continue;
+        const [object = '', creator = '', sha = '', subject = ''] = (
+          await git_(
+            'for-each-ref',
+            '--format=%(objectname)%00%(taggername)%00%(*objectname)%00%(*subject)',
+            `refs/tags/${name}`,
+          )
+        ).stdout
+          .trim()
+          .split('\0');
+        const commit = { sha, subject, changedFiles: [] };
+        created.push({ name, creator, commit, object, startsWorkflows: creator !== GITHUB_ACTIONS_LOGIN });
+      }
+      return created;
+    },
     async fastForward(branch) {
       await git_('merge', '-q', '--ff-only', branch);
       github.seed.ref(DEFAULT_BRANCH, (await git_('rev-parse', DEFAULT_BRANCH)).stdout.trim());
@@ -403,6 +460,8 @@ export async function startWorld(
           NPM_TOKEN: verdaccio.token,
           MERGE_APP_CLIENT_ID: SECRETS.MERGE_APP_CLIENT_ID,
           MERGE_APP_PRIVATE_KEY: SECRETS.MERGE_APP_PRIVATE_KEY,
+          RELEASE_APP_CLIENT_ID: SECRETS.RELEASE_APP_CLIENT_ID,
+          RELEASE_APP_PRIVATE_KEY: SECRETS.RELEASE_APP_PRIVATE_KEY,
           ...options.secrets,
         },
         actionDir,
