@@ -11,7 +11,7 @@ import { skopeoDigest } from '../support/skopeo';
 import { dispatch, pullRequest, pushTag, pushToMain, workflowRunCompleted } from './simulation/events';
 import type { StandIn, StandIns, WorkflowRun } from './simulation/runner';
 import { checkout, dockerLogin, pretend, script } from './simulation/stand-ins';
-import { explain, job, listStandIns, results, step } from './simulation/story';
+import { expectSecretsKept, explain, job, listStandIns, manifestAt, results, step } from './simulation/story';
 import {
   ACTOR,
   type Commit,
@@ -114,16 +114,6 @@ function ghShim(): StandIn {
       '',
     ].join('\n'),
   });
-}
-
-async function manifestAt(environment: string): Promise<string> {
-  const { stdout } = await exec('git', [
-    '--git-dir',
-    world.manifests.path,
-    'show',
-    `main:envs/${environment}/kustomization.yaml`,
-  ]);
-  return stdout;
 }
 
 async function registryDigest(image: string, tag: string): Promise<string | undefined> {
@@ -253,8 +243,8 @@ describe('templates, simulated on the bundled actions against real services', ()
       `source commit \`${A.sha}\` (the artifact's revision)`,
     );
     expect(step(run, 'stage-checks', 'Not checked on stage').outcome).toBe('skipped');
-    expect(await manifestAt('stage')).toContain(`newTag: "${short(A)}"`);
-    expect(await manifestAt('stage')).toContain(`digest: ${digests.A}`);
+    expect(await manifestAt(world, 'stage')).toContain(`newTag: "${short(A)}"`);
+    expect(await manifestAt(world, 'stage')).toContain(`digest: ${digests.A}`);
     // GitHub records the job as a check run of the commit: promote and publish require it.
     expect(checkRun('Stage checks', A.sha)).toBe('success');
     expect(listStandIns(run)).toEqual([
@@ -316,8 +306,8 @@ describe('templates, simulated on the bundled actions against real services', ()
     const promote = step(run, 'demo', 'promote');
     expect(promote.action?.outputs).toMatchObject({ digest: digests.A, 'source-sha': commits.A?.sha });
     expect(await registryDigest(world.values.IMAGE as string, 'rc-1')).toBe(digests.A);
-    expect(await manifestAt('demo')).toContain('newTag: "rc-1"');
-    expect(await manifestAt('demo')).toContain(`digest: ${digests.A}`);
+    expect(await manifestAt(world, 'demo')).toContain('newTag: "rc-1"');
+    expect(await manifestAt(world, 'demo')).toContain(`digest: ${digests.A}`);
   });
 
   it('promote: v1.0.0 (annotated) goes to prod with latest, records the deployment, publishes notes', async () => {
@@ -328,8 +318,8 @@ describe('templates, simulated on the bundled actions against real services', ()
     expect(results(run), explain(run)).toEqual({ demo: 'skipped', prod: 'success', release: 'success' });
     for (const tag of ['v1.0.0', 'latest', 'prod'])
       expect(await registryDigest(world.values.IMAGE as string, tag)).toBe(digests.A);
-    expect(await manifestAt('prod')).toContain('newTag: "v1.0.0"');
-    expect(await manifestAt('prod')).toContain(`digest: ${digests.A}`);
+    expect(await manifestAt(world, 'prod')).toContain('newTag: "v1.0.0"');
+    expect(await manifestAt(world, 'prod')).toContain(`digest: ${digests.A}`);
     expect(deployments('prod').at(-1)).toMatchObject({ sha: commits.A?.sha });
     const notes = await readFile(join(releases, 'v1.0.0', 'notes.md'), 'utf8');
     expect(notes).toContain('Changes since the first commit.');
@@ -346,7 +336,7 @@ describe('templates, simulated on the bundled actions against real services', ()
   it('main: a commit whose stage checks fail is yanked and stage put back; its rc tag is then refused', async () => {
     commits.C = await world.commit({ 'greeting.txt': 'hello, world\n' }, 'feat(api): greet the world');
     const C = commits.C;
-    const stageBefore = await manifestAt('stage');
+    const stageBefore = await manifestAt(world, 'stage');
     const run = await world.run('main', pushToMain(C, commits.B?.sha as string), mainStandIns('failure'));
     expect(results(run), explain(run)).toEqual({
       build: 'success',
@@ -361,7 +351,7 @@ describe('templates, simulated on the bundled actions against real services', ()
       'revert-deploy-of': C.sha,
       path: 'envs/stage',
     });
-    expect(await manifestAt('stage')).toBe(stageBefore);
+    expect(await manifestAt(world, 'stage')).toBe(stageBefore);
     expect(stageBefore).toContain(`digest: ${digests.A}`);
     const { stdout: restored } = await exec('git', [
       '--git-dir',
@@ -377,13 +367,13 @@ describe('templates, simulated on the bundled actions against real services', ()
       /^Stage checks failed in http:\/\/127\.0\.0\.1:\d+\/acme\/api\/actions\/runs\/\d+$/,
     );
 
-    const demoBefore = await manifestAt('demo');
+    const demoBefore = await manifestAt(world, 'demo');
     const rc = await world.run('promote', pushTag('rc-2', C, await world.tag('rc-2', C.sha)), standIns());
     expect(results(rc)).toEqual({ demo: 'failure', prod: 'skipped', release: 'skipped' });
     expect(step(rc, 'demo', 'promote').action?.errors.join('\n')).toMatch(/yanked/);
     expect(step(rc, 'demo', 'deploy').outcome).toBe('skipped');
     expect(await registryDigest(world.values.IMAGE as string, 'rc-2')).toBeUndefined();
-    expect(await manifestAt('demo')).toBe(demoBefore);
+    expect(await manifestAt(world, 'demo')).toBe(demoBefore);
   });
 
   it('main then promote: the fix passes stage and v1.1.0 goes to prod with notes since v1.0.0', async () => {
@@ -399,7 +389,7 @@ describe('templates, simulated on the bundled actions against real services', ()
     const run = await release('v1.1.0', D);
     expect(results(run), explain(run)).toEqual({ demo: 'skipped', prod: 'success', release: 'success' });
     expect(await registryDigest(world.values.IMAGE as string, 'prod')).toBe(digests.D);
-    expect(await manifestAt('prod')).toContain(`digest: ${digests.D}`);
+    expect(await manifestAt(world, 'prod')).toContain(`digest: ${digests.D}`);
     const notes = await readFile(join(releases, 'v1.1.0', 'notes.md'), 'utf8');
     expect(notes).toContain('Changes since v1.0.0.');
     expect(notes).toContain(`### Features\n\n- feat(api): greet the world (${short(commits.C)})`);
@@ -413,7 +403,7 @@ describe('templates, simulated on the bundled actions against real services', ()
     expect(await registryDigest(world.values.IMAGE as string, 'prod')).toBe(digests.A);
     expect(await registryDigest(world.values.IMAGE as string, 'latest')).toBe(digests.A);
     expect(await registryDigest(world.values.IMAGE as string, 'v1.1.0')).toBe(digests.D);
-    const prod = await manifestAt('prod');
+    const prod = await manifestAt(world, 'prod');
     expect(prod).toContain('newTag: "v1.0.0"');
     expect(prod).toContain(`digest: ${digests.A}`);
     const { stdout: subject } = await exec('git', [
@@ -431,7 +421,7 @@ describe('templates, simulated on the bundled actions against real services', ()
   });
 
   it('a broken copy of rollback.yml fails in the simulation, where the static checks cannot see it', async () => {
-    const prodBefore = await manifestAt('prod');
+    const prodBefore = await manifestAt(world, 'prod');
     const tagBefore = await registryDigest(world.values.IMAGE as string, 'prod');
     // Every input still exists and every output read is real: only the value is wrong.
     const run = await world.run(
@@ -444,7 +434,7 @@ describe('templates, simulated on the bundled actions against real services', ()
     expect(step(run, 'rollback', 'promote').inputs?.from).toBe('main');
     expect(step(run, 'rollback', 'promote').action?.errors).toHaveLength(1);
     expect(step(run, 'rollback', 'deploy').outcome).toBe('skipped');
-    expect(await manifestAt('prod')).toBe(prodBefore);
+    expect(await manifestAt(world, 'prod')).toBe(prodBefore);
     expect(await registryDigest(world.values.IMAGE as string, 'prod')).toBe(tagBefore);
   });
 
@@ -530,7 +520,7 @@ describe('templates, simulated on the bundled actions against real services', ()
       build: 'success',
     });
     await world.fastForward('farewell');
-    const stageOnD = await manifestAt('stage');
+    const stageOnD = await manifestAt(world, 'stage');
     const main = await world.run('main', pushToMain(E, commits.D?.sha as string), mainStandIns('success'));
     expect(results(main), explain(main)).toMatchObject({ build: 'success', 'stage-checks': 'success' });
     const images = [world.values.IMAGE as string, world.values.DEVELOP_IMAGE as string];
@@ -555,8 +545,8 @@ describe('templates, simulated on the bundled actions against real services', ()
     // The moving pr-9 tag named the same manifest: it went with it.
     expect(await registryDigest(world.values.DEVELOP_IMAGE as string, 'pr-9')).toBeUndefined();
     // Stage ran E: its deploy is undone, so stage runs D again. Demo runs rc-1: nothing to do.
-    expect(await manifestAt('stage')).not.toContain(short(E));
-    expect(await manifestAt('stage')).toBe(stageOnD);
+    expect(await manifestAt(world, 'stage')).not.toContain(short(E));
+    expect(await manifestAt(world, 'stage')).toBe(stageOnD);
     expect(step(run, 'yank', 'Put stage back').action?.outputs.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(step(run, 'yank', 'Put demo back')).toMatchObject({ outcome: 'success' });
     expect(step(run, 'yank', 'Put demo back').action?.outputs.commit).toBe('');
@@ -611,8 +601,8 @@ describe('templates, simulated on the bundled actions against real services', ()
     }
     // G's deploy waited for F's checks, then replaced F on stage.
     expect(world.scheduler.history.slice(since)).toEqual(stageInTurn(f, g));
-    expect(await manifestAt('stage')).toContain(`newTag: "${short(G)}"`);
-    expect(await manifestAt('stage')).toContain(`digest: ${job(g, 'build').outputs.digest}`);
+    expect(await manifestAt(world, 'stage')).toContain(`newTag: "${short(G)}"`);
+    expect(await manifestAt(world, 'stage')).toContain(`digest: ${job(g, 'build').outputs.digest}`);
     expect(await manifestLog(2)).toEqual([
       `Deploy ${world.values.IMAGE}:${short(G)} to envs/stage`,
       `Deploy ${world.values.IMAGE}:${short(F)} to envs/stage`,
@@ -642,8 +632,8 @@ describe('templates, simulated on the bundled actions against real services', ()
       );
     expect(world.scheduler.history.slice(since)).toEqual(stageInTurn(n, o));
     // Stage stays on the newer commit: the older one's deploy was skipped, green, and said so.
-    expect(await manifestAt('stage')).toContain(`newTag: "${short(newer)}"`);
-    expect(await manifestAt('stage')).toContain(`digest: ${job(n, 'build').outputs.digest}`);
+    expect(await manifestAt(world, 'stage')).toContain(`newTag: "${short(newer)}"`);
+    expect(await manifestAt(world, 'stage')).toContain(`digest: ${job(n, 'build').outputs.digest}`);
     expect(await manifestLog(1)).toEqual([`Deploy ${world.values.IMAGE}:${short(newer)} to envs/stage`]);
     const deploy = step(o, 'stage-checks', 'deploy');
     expect(deploy.outcome).toBe('success');
@@ -740,7 +730,7 @@ describe('templates, simulated on the bundled actions against real services', ()
       'cancelled',
       'success',
     ]);
-    expect(await manifestAt('stage')).toContain(`newTag: "${short(J)}"`);
+    expect(await manifestAt(world, 'stage')).toContain(`newTag: "${short(J)}"`);
     expect(await manifestLog(2)).toEqual([
       `Deploy ${world.values.IMAGE}:${short(J)} to envs/stage`,
       `Deploy ${world.values.IMAGE}:${short(H)} to envs/stage`,
@@ -779,13 +769,13 @@ describe('templates, simulated on the bundled actions against real services', ()
     for (const run of [k, m])
       expect(results(run), explain(run)).toMatchObject({ build: 'success', 'stage-checks': 'success' });
     digests.M = job(m, 'build').outputs.digest as string;
-    expect(await manifestAt('stage')).toContain(`newTag: "${short(M)}"`);
+    expect(await manifestAt(world, 'stage')).toContain(`newTag: "${short(M)}"`);
   });
 
   it('build: a commit of main that no run built is built by hand from its short sha; stage and the head’s checks are left alone', async () => {
     const L = commits.L as Commit;
     const M = commits.M as Commit;
-    const stageBefore = await manifestAt('stage');
+    const stageBefore = await manifestAt(world, 'stage');
     const run = await world.run('build', dispatch({ sha: short(L) }, M.sha), buildStandIns());
     expect(results(run), explain(run)).toEqual({ build: 'success' });
     expect(step(run, 'build', 'Check the commit').outputs).toEqual({ sha: L.sha });
@@ -802,7 +792,7 @@ describe('templates, simulated on the bundled actions against real services', ()
     expect(await registryDigest(world.values.IMAGE as string, short(L))).toBe(
       job(run, 'build').outputs.digest,
     );
-    expect(await manifestAt('stage')).toBe(stageBefore);
+    expect(await manifestAt(world, 'stage')).toBe(stageBefore);
     // GitHub files a dispatch's checks under the branch head (M): they must not stand in for M's.
     expect(checkRun('Build a commit by hand', M.sha)).toBe('success');
     expect(checkRun('Stage checks', M.sha)).toBe('success');
@@ -832,7 +822,7 @@ describe('templates, simulated on the bundled actions against real services', ()
 
   it('promote: a prerelease v2.0.0-beta.1 goes to demo only; prod and latest stay, and its GitHub release is a prerelease, not latest', async () => {
     const M = commits.M as Commit;
-    const prodBefore = await manifestAt('prod');
+    const prodBefore = await manifestAt(world, 'prod');
     const deploymentsBefore = deployments('prod').length;
     const latestBefore = await registryDigest(world.values.IMAGE as string, 'latest');
     const run = await release('v2.0.0-beta.1', M);
@@ -840,8 +830,8 @@ describe('templates, simulated on the bundled actions against real services', ()
     expect(await registryDigest(world.values.IMAGE as string, 'v2.0.0-beta.1')).toBe(digests.M);
     expect(await registryDigest(world.values.IMAGE as string, 'latest')).toBe(latestBefore);
     expect(await registryDigest(world.values.IMAGE as string, 'prod')).toBe(digests.A);
-    expect(await manifestAt('demo')).toContain('newTag: "v2.0.0-beta.1"');
-    expect(await manifestAt('prod')).toBe(prodBefore);
+    expect(await manifestAt(world, 'demo')).toContain('newTag: "v2.0.0-beta.1"');
+    expect(await manifestAt(world, 'prod')).toBe(prodBefore);
     expect(deployments('prod')).toHaveLength(deploymentsBefore);
     const args = (await readFile(join(releases, 'v2.0.0-beta.1', 'args'), 'utf8')).split('\n');
     expect(args).toEqual(expect.arrayContaining(['v2.0.0-beta.1', '--prerelease', '--latest=false']));
@@ -931,18 +921,7 @@ describe('templates, simulated on the bundled actions against real services', ()
 
   it('no secret appears in any log, output, summary or error of any step of ours; each was masked', async () => {
     const secrets = [SECRETS.GITHUB_TOKEN, SECRETS.MANIFEST_TOKEN, world.verdaccio.token];
-    const flowSteps = world.runs
-      .flatMap((run) => run.jobs.flatMap((done) => done.steps))
-      .filter((s) => s.action);
-    expect(flowSteps.length).toBeGreaterThan(20);
-    for (const done of flowSteps) {
-      const action = done.action;
-      if (!action) continue;
-      const visible = [action.log, action.stderr, action.summary, JSON.stringify(action.outputs)].join('\n');
-      for (const secret of secrets) expect(visible).not.toContain(secret);
-      for (const value of Object.values(done.inputs ?? {}))
-        if (secrets.includes(value)) expect(action.masks).toContain(value);
-    }
+    expect(expectSecretsKept(world.runs, secrets)).toBeGreaterThan(20);
   });
 });
 

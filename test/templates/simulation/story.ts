@@ -1,4 +1,7 @@
+import { exec } from '@flow-actions/action-kit';
+import { expect } from 'vitest';
 import type { JobRun, StepRun, WorkflowRun } from './runner';
+import type { World } from './world';
 
 // Reading a simulated run the way a story asserts on it: a job by its id, a matrix leg by its
 // name, a step by its label, and the errors of what failed.
@@ -43,4 +46,32 @@ export function explain(run: WorkflowRun): string {
         `${candidate.label}: ${candidate.action?.errors.join(' | ')}\n${candidate.action?.stderr}`,
     )
     .join('\n');
+}
+
+/** An environment's kustomization as the manifest repository's main has it now. */
+export async function manifestAt(world: World, environment: string): Promise<string> {
+  const { stdout } = await exec('git', [
+    '--git-dir',
+    world.manifests.path,
+    'show',
+    `main:envs/${environment}/kustomization.yaml`,
+  ]);
+  return stdout;
+}
+
+/**
+ * No secret shows in any log, stderr, summary or output of any step of ours in `runs`, and every
+ * secret a step was given as an input was masked. Returns how many steps were looked at.
+ */
+export function expectSecretsKept(runs: readonly WorkflowRun[], secrets: readonly string[]): number {
+  const ours = runs.flatMap((run) => run.jobs.flatMap((done) => done.steps)).filter((done) => done.action);
+  for (const done of ours) {
+    const action = done.action;
+    if (!action) continue;
+    const visible = [action.log, action.stderr, action.summary, JSON.stringify(action.outputs)].join('\n');
+    for (const secret of secrets) expect(visible).not.toContain(secret);
+    for (const value of Object.values(done.inputs ?? {}))
+      if (secrets.includes(value)) expect(action.masks).toContain(value);
+  }
+  return ours.length;
 }
