@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { removeScratch, scratchDir } from '../release/world';
 import { type FlowActionsRemote, makeFlowActionsRemote } from '../support/flow-actions-remote';
 import { type FlowRun, runFlow } from '../support/flow-cli';
+import { listTemplates, readTemplate } from '../templates/templates';
 
 // `flow init` as a user runs it: a real process in a product repository's checkout, reading a
 // bare "acme/flow-actions" whose release line `pnpm release` wrote from the tree this run tested.
@@ -23,18 +24,6 @@ beforeAll(async () => {
   releases['1.1.0'] = await flowActions.release('1.1.0');
 }, 180_000);
 afterAll(removeScratch);
-
-const TEMPLATES = [
-  'build',
-  'main',
-  'merge-gate',
-  'npm-release',
-  'promote',
-  'pull-request',
-  'release',
-  'rollback',
-  'yank',
-];
 
 let count = 0;
 /**
@@ -65,6 +54,19 @@ function flow(cwd: string, ...args: string[]): Promise<FlowRun> {
   return runFlow(['init', ...args], { cwd, env: { HOME: dir } });
 }
 
+/** `flow init` naming the acme/flow-actions this file released with --flow-actions. */
+function flowFromAcme(cwd: string, ...args: string[]): Promise<FlowRun> {
+  return flow(cwd, '--flow-actions', flowActions.path, ...args);
+}
+
+/** A product checkout whose .github/workflows already exists, for files there before flow init. */
+async function checkoutWithWorkflows(): Promise<{ checkout: string; folder: string }> {
+  const checkout = await productCheckout();
+  const folder = join(checkout, '.github', 'workflows');
+  await mkdir(folder, { recursive: true });
+  return { checkout, folder };
+}
+
 const GHCR = [
   '--image',
   'ghcr.io/acme/api',
@@ -93,6 +95,9 @@ async function lsRemote(tag: string): Promise<string> {
 /** Every `uses:` line of flow-actions in a workflow. */
 const pins = (text: string) =>
   [...text.matchAll(/^ +(?:- )?uses: (acme\/flow-actions\/\S+.*)$/gm)].map((m) => m[1]);
+/** The actions a template's `uses: org/flow-actions/<path>@v1` lines name, in order. */
+const templatePaths = (text: string) =>
+  [...text.matchAll(/^ +(?:- )?uses: org\/flow-actions\/(\S+)@v1$/gm)].map((m) => m[1]);
 
 interface Step {
   uses?: string;
@@ -124,8 +129,19 @@ describe('flow init in a product repository', () => {
       'create the environments demo, merge-gate, npm, prod, release, stage (approvals go there; merge-gate gets no reviewers, only the default branch as its deployment branch; release only the default branch as its deployment branch)',
     );
 
+    // Every template of workflows-templates/, each the same workflow: its jobs, our actions where they were.
     const files = await workflows(checkout);
-    expect(Object.keys(files)).toEqual(TEMPLATES.map((name) => `${name}.yml`));
+    const templates = await Promise.all((await listTemplates()).map(readTemplate));
+    expect(templates.length).toBeGreaterThan(0);
+    expect(Object.keys(files).sort()).toEqual(templates.map((template) => `${template.name}.yml`).sort());
+    for (const template of templates) {
+      const text = files[`${template.name}.yml`] ?? '';
+      expect(Object.keys(jobs(text)), template.name).toEqual(Object.keys(template.workflow.jobs));
+      expect(
+        pins(text).map((use) => use?.split('/')[2]?.split('@')[0]),
+        template.name,
+      ).toEqual(templatePaths(template.text));
+    }
     for (const [name, text] of Object.entries(files)) {
       expect(text.split('\n')[0], name).toBe(
         '# flow init (acme/flow-actions) wrote this file: run flow init again to pin a newer release; your edits stay.',
@@ -168,10 +184,8 @@ describe('flow init in a product repository', () => {
 
   it('a registry with username and password secrets: those secrets in every login, no packages: write anywhere', async () => {
     const checkout = await productCheckout();
-    const run = await flow(
+    const run = await flowFromAcme(
       checkout,
-      '--flow-actions',
-      flowActions.path,
       '--image',
       'registry.acme.dev/acme/api',
       '--manifest-repository',
@@ -229,7 +243,7 @@ describe('flow init in a product repository', () => {
 
   it('a re-run after a new release moves only the pins: the owner’s stage checks, extra job and comments stay', async () => {
     const checkout = await productCheckout();
-    const first = await flow(checkout, '--flow-actions', flowActions.path, '--version', 'v1.0.0', ...GHCR);
+    const first = await flowFromAcme(checkout, '--version', 'v1.0.0', ...GHCR);
     expect(first.exitCode, first.stderr).toBe(0);
     expect(pins((await workflows(checkout))['main.yml'] as string)[0]).toMatch(/@[0-9a-f]{40} # v1\.0\.0$/);
     // The owner makes the files theirs and commits them.
@@ -247,7 +261,7 @@ describe('flow init in a product repository', () => {
     await git(checkout, 'commit', '--quiet', '-m', 'ci: adopt flow-actions');
 
     releases['1.2.0'] = await flowActions.release('1.2.0');
-    const rerun = await flow(checkout, '--flow-actions', flowActions.path);
+    const rerun = await flowFromAcme(checkout);
     expect(rerun.exitCode, rerun.stderr).toBe(0);
     expect(rerun.stdout).toContain(
       `Pinned acme/flow-actions v1.2.0 (commit ${releases['1.2.0']?.slice(0, 12)})`,
@@ -269,22 +283,20 @@ describe('flow init in a product repository', () => {
     expect(updated).toBe(main.replaceAll(before, after));
 
     // Nothing more to do the second time.
-    const again = await flow(checkout, '--flow-actions', flowActions.path);
+    const again = await flowFromAcme(checkout);
     expect(again.exitCode).toBe(0);
     expect(again.stdout).not.toMatch(/ (updated|created) /);
     expect((await git(checkout, 'status', '--porcelain')).stdout.split('\n').filter(Boolean)).toHaveLength(
-      TEMPLATES.length,
+      (await listTemplates()).length,
     );
   });
 
   it('refuses to replace a workflow it did not write, writing nothing at all; --force replaces it', async () => {
-    const checkout = await productCheckout();
-    const folder = join(checkout, '.github', 'workflows');
-    await mkdir(folder, { recursive: true });
+    const { checkout, folder } = await checkoutWithWorkflows();
     const theirs =
       'name: Promote\non: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make release\n';
     await writeFile(join(folder, 'promote.yml'), theirs);
-    const refused = await flow(checkout, '--flow-actions', flowActions.path, ...GHCR);
+    const refused = await flowFromAcme(checkout, ...GHCR);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr.trim().split('\n').at(-1)).toBe(
       'flow init: .github/workflows/promote.yml was not written by flow init, so nothing was written: move it away, leave it out (--template), or pass --force to replace it.',
@@ -292,15 +304,7 @@ describe('flow init in a product repository', () => {
     expect(await readdir(folder)).toEqual(['promote.yml']);
     expect(await readFile(join(folder, 'promote.yml'), 'utf8')).toBe(theirs);
 
-    const forced = await flow(
-      checkout,
-      '--flow-actions',
-      flowActions.path,
-      ...GHCR,
-      '--template',
-      'promote',
-      '--force',
-    );
+    const forced = await flowFromAcme(checkout, ...GHCR, '--template', 'promote', '--force');
     expect(forced.exitCode, forced.stderr).toBe(0);
     expect(forced.stdout).toMatch(/\.github\/workflows\/promote\.yml +replaced/);
     expect(await readFile(join(folder, 'promote.yml'), 'utf8')).toMatch(
@@ -309,35 +313,16 @@ describe('flow init in a product repository', () => {
   });
 
   it('a workflow that is a link is never read nor written through; a workflows folder leading out of the checkout is refused', async () => {
-    const checkout = await productCheckout();
-    const folder = join(checkout, '.github', 'workflows');
-    await mkdir(folder, { recursive: true });
+    const { checkout, folder } = await checkoutWithWorkflows();
     const outside = join(dir, `credentials-${count}.json`);
     const secret = '{"auths":{"ghcr.io":{"auth":"c2VjcmV0LXRva2VuLTQy"}}}\n';
     await writeFile(outside, secret);
     await symlink(outside, join(folder, 'main.yml'));
-    const refused = await flow(
-      checkout,
-      '--flow-actions',
-      flowActions.path,
-      ...GHCR,
-      '--template',
-      'main',
-      '--dry-run',
-      '--json',
-    );
+    const refused = await flowFromAcme(checkout, ...GHCR, '--template', 'main', '--dry-run', '--json');
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain('.github/workflows/main.yml was not written by flow init');
     expect(refused.stdout + refused.stderr).not.toContain('c2VjcmV0LXRva2VuLTQy');
-    const forced = await flow(
-      checkout,
-      '--flow-actions',
-      flowActions.path,
-      ...GHCR,
-      '--template',
-      'main',
-      '--force',
-    );
+    const forced = await flowFromAcme(checkout, ...GHCR, '--template', 'main', '--force');
     expect(forced.exitCode, forced.stderr).toBe(0);
     expect(forced.stdout).not.toContain('c2VjcmV0LXRva2VuLTQy');
     expect((await lstat(join(folder, 'main.yml'))).isFile()).toBe(true);
@@ -347,7 +332,7 @@ describe('flow init in a product repository', () => {
     await mkdir(join(linked, '.github'));
     await mkdir(join(dir, `elsewhere-${count}`));
     await symlink(join(dir, `elsewhere-${count}`), join(linked, '.github', 'workflows'));
-    const out = await flow(linked, '--flow-actions', flowActions.path, ...GHCR);
+    const out = await flowFromAcme(linked, ...GHCR);
     expect(out.exitCode).toBe(1);
     expect(out.stderr.trim()).toBe(
       `flow init: .github/workflows of ${linked} leads out of the checkout through a link: flow init writes only inside it; make it a folder of the repository.`,
@@ -357,15 +342,7 @@ describe('flow init in a product repository', () => {
 
   it('--dry-run shows the files, or the diff against those there, and writes nothing', async () => {
     const checkout = await productCheckout();
-    const fresh = await flow(
-      checkout,
-      '--flow-actions',
-      flowActions.path,
-      ...GHCR,
-      '--template',
-      'rollback',
-      '--dry-run',
-    );
+    const fresh = await flowFromAcme(checkout, ...GHCR, '--template', 'rollback', '--dry-run');
     expect(fresh.exitCode, fresh.stderr).toBe(0);
     expect(fresh.stdout).toContain('--- /dev/null\n+++ b/.github/workflows/rollback.yml\n@@ -0,0 +1,');
     expect(fresh.stdout).toContain(
@@ -376,21 +353,10 @@ describe('flow init in a product repository', () => {
     await expect(readdir(join(checkout, '.github'))).rejects.toThrow(/ENOENT/);
 
     expect(
-      (
-        await flow(
-          checkout,
-          '--flow-actions',
-          flowActions.path,
-          ...GHCR,
-          '--template',
-          'rollback',
-          '--version',
-          'v1.0.0',
-        )
-      ).exitCode,
+      (await flowFromAcme(checkout, ...GHCR, '--template', 'rollback', '--version', 'v1.0.0')).exitCode,
     ).toBe(0);
     const written = await workflows(checkout);
-    const update = await flow(checkout, '--flow-actions', flowActions.path, '--dry-run', '--json');
+    const update = await flowFromAcme(checkout, '--dry-run', '--json');
     expect(update.exitCode, update.stderr).toBe(0);
     const [file] = (JSON.parse(update.stdout) as { files: { path: string; change: string; diff: string }[] })
       .files;
@@ -402,13 +368,7 @@ describe('flow init in a product repository', () => {
 
   it('without a terminal, a missing value is a usage error naming its flag, before anything is written', async () => {
     const checkout = await productCheckout();
-    const run = await flow(
-      checkout,
-      '--flow-actions',
-      flowActions.path,
-      '--manifest-repository',
-      'acme/manifests',
-    );
+    const run = await flowFromAcme(checkout, '--manifest-repository', 'acme/manifests');
     expect(run.exitCode).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr.trim().split('\n').at(-1)).toBe(
@@ -416,10 +376,8 @@ describe('flow init in a product repository', () => {
     );
     await expect(readdir(join(checkout, '.github'))).rejects.toThrow(/ENOENT/);
 
-    const ecr = await flow(
+    const ecr = await flowFromAcme(
       checkout,
-      '--flow-actions',
-      flowActions.path,
       ...GHCR,
       '--image',
       '123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme/api',
@@ -458,7 +416,7 @@ describe('flow init in a product repository', () => {
     expect(missing.stderr).toMatch(
       /^flow init: --flow-actions \S+nothing\.git cannot be read \(.+\): name your flow-actions repository/,
     );
-    const unknown = await flow(checkout, '--flow-actions', flowActions.path, ...GHCR, '--version', 'v3');
+    const unknown = await flowFromAcme(checkout, ...GHCR, '--version', 'v3');
     expect(unknown.exitCode).toBe(1);
     expect(unknown.stderr.trim().split('\n').at(-1)).toMatch(
       /^flow init: acme\/flow-actions has no v3 release: the newest is v1\.[12]\.0\.$/,

@@ -1,21 +1,16 @@
-import { runAction } from '@flow-actions/runner-harness';
-import { afterEach, describe, expect, it } from 'vitest';
-import { releasedAction } from '../e2e/release-tree';
-import { type RunningFaultProxy, startFaultProxy } from '../fault-proxy';
+import { describe, expect, it } from 'vitest';
 import type { GitHubFake, JsonRecord } from '../github-fake';
 import {
   APP_LOGIN,
   APP_TOKEN,
-  ciChecks,
   expectClean,
   headOf,
-  openPull,
+  openGreenPull,
   pullRequestEvent,
-  REPOSITORY,
   runStep,
   shownGate,
+  startProxy,
   startWorld,
-  TOKEN,
 } from './world';
 
 // Auto-merge through GitHub's own requirements: the gate is the branch's required check, low risk
@@ -36,30 +31,13 @@ const POLICY = [
   '',
 ].join('\n');
 
-let github: GitHubFake | undefined;
-let proxy: RunningFaultProxy | undefined;
-afterEach(async () => {
-  await proxy?.stop();
-  await github?.stop();
-  proxy = undefined;
-  github = undefined;
-});
-
 /** A repository that allows auto-merge and requires the gate, with a PR that is green by the policy. */
 async function greenWorld(files?: { path: string; additions: number; deletions: number }[]) {
   const world = await startWorld(POLICY);
-  github = world;
   world.state.repository.allow_auto_merge = true;
   world.state.requiredStatusChecks = ['Merge gate'];
   world.state.requiredApprovingReviews = 0;
-  const pull = openPull(world, files ? { files } : {});
-  ciChecks(world, headOf(pull));
-  world.seed.review({
-    pullNumber: Number(pull.number),
-    login: 'bob',
-    state: 'APPROVED',
-    commitId: headOf(pull),
-  });
+  const pull = openGreenPull(world, files ? { files } : {});
   return { world, pull };
 }
 
@@ -131,16 +109,12 @@ describe('auto-merge', () => {
     const push = new Promise<void>((resolve) => {
       pushed = resolve;
     });
-    proxy = await startFaultProxy({ target: world.url });
+    const proxy = await startProxy(world);
     proxy.script({ method: 'PUT', path: /\/merge$/, holdUntil: push });
-    const running = runAction({
-      actionDir: releasedAction('merge-gate'),
-      repository: REPOSITORY,
+    const running = runStep('merge-gate', world, {
       apiUrl: proxy.url,
-      githubToken: TOKEN,
-      eventName: 'pull_request',
       payload: pullRequestEvent(pull),
-      inputs: { 'settle-seconds': '0', ...withApp },
+      inputs: withApp,
     });
     while (!proxy.requests.some((request) => request.method === 'PUT'))
       await new Promise((resolve) => setTimeout(resolve, 20));

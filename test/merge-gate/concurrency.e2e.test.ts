@@ -1,7 +1,4 @@
-import { runAction } from '@flow-actions/runner-harness';
-import { afterEach, describe, expect, it } from 'vitest';
-import { releasedAction } from '../e2e/release-tree';
-import { type RunningFaultProxy, startFaultProxy } from '../fault-proxy';
+import { describe, expect, it } from 'vitest';
 import type { GitHubFake } from '../github-fake';
 import {
   ciChecks,
@@ -10,25 +7,15 @@ import {
   headOf,
   openPull,
   pullRequestEvent,
-  REPOSITORY,
   runStep,
   shownGate,
+  startProxy,
   startWorld,
-  TOKEN,
 } from './world';
 
 // Two evaluations of one head at once — a review and a check completing together — must end with
 // the check showing the newer state, whichever writes last. The older evaluation reaches the fake
 // through a proxy that holds its write until the newer one's write has landed: the worst order.
-let github: GitHubFake | undefined;
-let proxy: RunningFaultProxy | undefined;
-afterEach(async () => {
-  await proxy?.stop();
-  await github?.stop();
-  proxy = undefined;
-  github = undefined;
-});
-
 async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (!condition()) {
@@ -53,17 +40,9 @@ async function raceOlderWritingLast(world: GitHubFake, headSha: string, payload:
         .some((request) => isWrite(request.method) && CHECK_RUN_WRITE.test(request.url.split('?')[0] ?? '')),
     'the newer evaluation’s write',
   );
-  proxy = await startFaultProxy({ target: world.url });
+  const proxy = await startProxy(world);
   proxy.script({ path: CHECK_RUN_WRITE, holdUntil: newerWrote, times: 1 });
-  const older = runAction({
-    actionDir: releasedAction('merge-gate'),
-    repository: REPOSITORY,
-    apiUrl: proxy.url,
-    githubToken: TOKEN,
-    eventName: 'pull_request',
-    payload,
-    inputs: { 'settle-seconds': '0' },
-  });
+  const older = runStep('merge-gate', world, { apiUrl: proxy.url, payload });
   await until(
     () =>
       world.requests
@@ -79,7 +58,7 @@ async function raceOlderWritingLast(world: GitHubFake, headSha: string, payload:
 
 describe('two evaluations at once: the newest state wins', () => {
   it('both create the check (none existed): the run GitHub shows ends with the newer state', async () => {
-    github = await startWorld('ci:\n  checks: [build, test]\nexpression: ci\n');
+    const github = await startWorld('ci:\n  checks: [build, test]\nexpression: ci\n');
     const pull = openPull(github);
     github.seed.checkRun({ name: 'build', head_sha: headOf(pull) });
     github.seed.checkRun({ name: 'test', head_sha: headOf(pull), status: 'in_progress' });
@@ -99,7 +78,7 @@ describe('two evaluations at once: the newest state wins', () => {
   });
 
   it('both update the one check run: the newer state is what stays', async () => {
-    github = await startWorld('ci:\n  checks: [build, test]\nexpression: ci\n');
+    const github = await startWorld('ci:\n  checks: [build, test]\nexpression: ci\n');
     const pull = openPull(github);
     github.seed.checkRun({ name: 'build', head_sha: headOf(pull) });
     github.seed.checkRun({ name: 'test', head_sha: headOf(pull), status: 'in_progress' });
@@ -116,7 +95,7 @@ describe('two evaluations at once: the newest state wins', () => {
   });
 
   it('an older evaluation that finds a newer one shown writes nothing over it', async () => {
-    github = await startWorld('ci:\n  checks: [build, test]\nexpression: ci\n');
+    const github = await startWorld('ci:\n  checks: [build, test]\nexpression: ci\n');
     const pull = openPull(github);
     ciChecks(github, headOf(pull));
     const newest = await runStep('merge-gate', github, { payload: pullRequestEvent(pull) });

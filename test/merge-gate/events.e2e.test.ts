@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GitHubFake, JsonRecord } from '../github-fake';
 import {
   ciChecks,
@@ -6,7 +6,7 @@ import {
   expectClean,
   gateRuns,
   headOf,
-  openPull,
+  openGreenPull,
   pullRequestEvent,
   REPOSITORY,
   runStep,
@@ -16,12 +16,6 @@ import {
 
 // Every event the gate runs on finds the pull request and posts on the right commit: the PR's
 // head (never the default branch a workflow_run runs on), or the merge queue's commit.
-let github: GitHubFake | undefined;
-afterEach(async () => {
-  await github?.stop();
-  github = undefined;
-});
-
 const BASE_REPO = { url: `https://api.github.com/repos/${REPOSITORY}`, name: 'api' };
 const listed = (pull: JsonRecord) => [
   { number: pull.number, head: { sha: headOf(pull) }, base: { ref: 'main', repo: BASE_REPO } },
@@ -32,16 +26,7 @@ async function greenPull(
   seed: { forkOwner?: string } = {},
 ): Promise<{ world: GitHubFake; pull: JsonRecord }> {
   const world = await startWorld();
-  github = world;
-  const pull = openPull(world, seed);
-  ciChecks(world, headOf(pull));
-  world.seed.review({
-    pullNumber: Number(pull.number),
-    login: 'bob',
-    state: 'APPROVED',
-    commitId: headOf(pull),
-  });
-  return { world, pull };
+  return { world, pull: openGreenPull(world, seed) };
 }
 
 describe('merge-gate finds the pull request of every event', () => {
@@ -232,7 +217,7 @@ describe('merge-gate finds the pull request of every event', () => {
   });
 
   it('an event the gate cannot read a pull request from is refused in one line', async () => {
-    github = await startWorld();
+    const github = await startWorld();
     const run = await runStep('merge-gate', github, {
       eventName: 'push',
       payload: { after: 'a'.repeat(40) },

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GitHubFake, JsonRecord } from '../github-fake';
 import {
   ciChecks,
@@ -23,12 +23,6 @@ const POLICY = [
   '',
 ].join('\n');
 
-let github: GitHubFake | undefined;
-afterEach(async () => {
-  await github?.stop();
-  github = undefined;
-});
-
 const labelsOf = (world: GitHubFake, number: number) =>
   ((world.state.pullRequests.find((pull) => pull.number === number)?.labels as JsonRecord[]) ?? []).map(
     (label) => label.name,
@@ -36,7 +30,7 @@ const labelsOf = (world: GitHubFake, number: number) =>
 
 describe('risk, from the change itself', () => {
   it('300 changed files: every page is read, by the risk step and by the gate', async () => {
-    github = await startWorld(`${POLICY}review:\n  codeowners: true\n`);
+    const github = await startWorld(`${POLICY}review:\n  codeowners: true\n`);
     github.seed.file('main', '.github/CODEOWNERS', '/docs/last/ @carol\n');
     const files = Array.from({ length: 300 }, (_, index) => ({
       path: index === 299 ? 'docs/last/file-299.md' : `src/module-${String(index).padStart(3, '0')}.ts`,
@@ -53,9 +47,11 @@ describe('risk, from the change itself', () => {
     });
     expect(risk.summary).toContain('| lines changed | 300 (+300 −0) in 300 files |');
     const pages = github.requests.filter((request) => request.operationId === 'pulls/list-files');
-    expect(pages.map((request) => new URL(request.url, github?.url).searchParams.get('page') ?? '1')).toEqual(
-      ['1', '2', '3'],
-    );
+    expect(pages.map((request) => new URL(request.url, github.url).searchParams.get('page') ?? '1')).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
     expect(labelsOf(github, Number(pull.number))).toEqual(['risk:high', 'size:XL']);
     expectClean(risk, github);
 
@@ -69,7 +65,7 @@ describe('risk, from the change itself', () => {
   });
 
   it('sets risk: and size: labels, and removes a stale one (its name encoded in the path)', async () => {
-    github = await startWorld(POLICY);
+    const github = await startWorld(POLICY);
     const pull = openPull(github);
     const number = Number(pull.number);
     github.seed.label(number, 'risk:high', 'someone');
@@ -94,7 +90,7 @@ describe('risk, from the change itself', () => {
   });
 
   it('labels added by an untrusted actor change nothing; the same labels by a trusted one do', async () => {
-    github = await startWorld(POLICY);
+    const github = await startWorld(POLICY);
     const pull = openPull(github);
     const number = Number(pull.number);
     const plain = await runStep('risk', github, {
@@ -145,7 +141,7 @@ describe('risk, from the change itself', () => {
   });
 
   it('a toggle the pull request adds to the toggles file is tested on and off', async () => {
-    github = await startWorld(POLICY);
+    const github = await startWorld(POLICY);
     github.seed.file('main', 'config/toggles.yml', 'new-ui: { default: off }\n');
     const pull = openPull(github, {
       files: [
@@ -169,7 +165,7 @@ describe('risk, from the change itself', () => {
   });
 
   it('a fork’s read-only token: the outputs and the summary, and plain words on why nothing was written', async () => {
-    github = await startWorld(POLICY);
+    const github = await startWorld(POLICY);
     const pull = openPull(github, { forkOwner: 'mallory', author: 'mallory' });
     github.permissions = { checks: 'read', contents: 'read', 'pull-requests': 'read', issues: 'read' };
     const run = await runStep('risk', github, { payload: pullRequestEvent(pull, 'opened', 'mallory') });

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { GitHubFake } from '../github-fake';
+import { describe, expect, it } from 'vitest';
+import type { GitHubFake, JsonRecord } from '../github-fake';
 import {
   ciChecks,
   deployed,
@@ -16,21 +16,12 @@ import {
 // The issue's stories, each an evaluation of the bundled merge-gate against the fake: the check
 // it posts on the head, and its outputs. The policy is the default expression, ci && (cd || review),
 // with CI's build and test, CD's pr-<number> environment and one approval.
-let github: GitHubFake | undefined;
-afterEach(async () => {
-  await github?.stop();
-  github = undefined;
-});
-
-const gate = (payload: object) => runStep('merge-gate', requireWorld(), { payload });
-function requireWorld(): GitHubFake {
-  if (!github) throw new Error('no world');
-  return github;
-}
+const gate = (github: GitHubFake, pull: JsonRecord) =>
+  runStep('merge-gate', github, { payload: pullRequestEvent(pull) });
 
 describe('merge-gate: CI && (CD || Review), on the head commit', () => {
   it('CI green, no review, no CD: pending; CD green: green — one check run, updated in place', async () => {
-    github = await startWorld();
+    const github = await startWorld();
     const pull = openPull(github);
     ciChecks(github, headOf(pull));
     // The permissions its README asks for are enough.
@@ -41,7 +32,7 @@ describe('merge-gate: CI && (CD || Review), on the head commit', () => {
       statuses: 'read',
       deployments: 'read',
     };
-    const first = await gate(pullRequestEvent(pull));
+    const first = await gate(github, pull);
     expect(first.errors).toEqual([]);
     expect(first.exitCode).toBe(0);
     expect(first.outputs).toMatchObject({
@@ -64,7 +55,7 @@ describe('merge-gate: CI && (CD || Review), on the head commit', () => {
     expectClean(first, github);
 
     deployed(github, pull);
-    const second = await gate(pullRequestEvent(pull));
+    const second = await gate(github, pull);
     expect(second.outputs).toMatchObject({ verdict: 'green', ci: 'green', cd: 'green', missing: '[]' });
     expect(shownGate(github, headOf(pull))).toMatchObject({ status: 'completed', conclusion: 'success' });
     expect(gateRuns(github, headOf(pull))).toHaveLength(1);
@@ -73,7 +64,7 @@ describe('merge-gate: CI && (CD || Review), on the head commit', () => {
   });
 
   it('a review by the author: still pending; a review by someone else: green', async () => {
-    github = await startWorld();
+    const github = await startWorld();
     const pull = openPull(github);
     ciChecks(github, headOf(pull));
     github.seed.review({
@@ -82,7 +73,7 @@ describe('merge-gate: CI && (CD || Review), on the head commit', () => {
       state: 'APPROVED',
       commitId: headOf(pull),
     });
-    const own = await gate(pullRequestEvent(pull));
+    const own = await gate(github, pull);
     expect(own.outputs).toMatchObject({ verdict: 'pending', review: 'pending' });
     expect(own.summary).toContain('@alice: approved');
     expect(own.summary).toContain('but they are the author');
@@ -94,14 +85,14 @@ describe('merge-gate: CI && (CD || Review), on the head commit', () => {
       state: 'APPROVED',
       commitId: headOf(pull),
     });
-    const other = await gate(pullRequestEvent(pull));
+    const other = await gate(github, pull);
     expect(other.outputs).toMatchObject({ verdict: 'green', review: 'green', cd: 'pending' });
     expect(shownGate(github, headOf(pull))).toMatchObject({ status: 'completed', conclusion: 'success' });
     expectClean(other, github);
   });
 
   it('an approval by someone who cannot push, or by a bot, does not count', async () => {
-    github = await startWorld();
+    const github = await startWorld();
     const pull = openPull(github);
     ciChecks(github, headOf(pull));
     const number = Number(pull.number);
@@ -118,7 +109,7 @@ describe('merge-gate: CI && (CD || Review), on the head commit', () => {
       state: 'APPROVED',
       commitId: headOf(pull),
     });
-    const run = await gate(pullRequestEvent(pull));
+    const run = await gate(github, pull);
     expect(run.outputs).toMatchObject({ verdict: 'pending', review: 'pending' });
     expect(run.summary).toContain('they cannot push to the repository (contributor)');
     expect(run.summary).toContain('a bot counts only when listed in allowed-bots');
@@ -126,13 +117,13 @@ describe('merge-gate: CI && (CD || Review), on the head commit', () => {
   });
 
   it('a push after the approval: the approval no longer counts; a push that only merges the base in keeps it', async () => {
-    github = await startWorld();
+    const github = await startWorld();
     const pull = openPull(github);
     const number = Number(pull.number);
     const approved = headOf(pull);
     ciChecks(github, approved);
     github.seed.review({ pullNumber: number, login: 'bob', state: 'APPROVED', commitId: approved });
-    expect((await gate(pullRequestEvent(pull))).outputs.verdict).toBe('green');
+    expect((await gate(github, pull)).outputs.verdict).toBe('green');
 
     // "Update branch": a merge of main that leaves the PR's own changes as they were.
     const merged = github.seed.push(number, {
@@ -140,7 +131,7 @@ describe('merge-gate: CI && (CD || Review), on the head commit', () => {
       committer: 'web-flow',
     });
     ciChecks(github, merged);
-    const kept = await gate(pullRequestEvent(pull));
+    const kept = await gate(github, pull);
     expect(kept.outputs).toMatchObject({ verdict: 'green', review: 'green' });
     expect(kept.summary).toContain('since then only the base branch was merged in');
     expect(shownGate(github, merged)).toMatchObject({ conclusion: 'success' });
@@ -153,7 +144,7 @@ describe('merge-gate: CI && (CD || Review), on the head commit', () => {
       files: [{ path: 'src/app.ts', additions: 14, deletions: 2 }],
     });
     ciChecks(github, pushed);
-    const stale = await gate(pullRequestEvent(pull));
+    const stale = await gate(github, pull);
     expect(stale.outputs).toMatchObject({ verdict: 'pending', review: 'pending' });
     expect(stale.summary).toContain(
       `approved ${approved.slice(0, 7)}; stale&#58; newer changes were pushed since`,
@@ -165,32 +156,32 @@ describe('merge-gate: CI && (CD || Review), on the head commit', () => {
   });
 
   it('a skipped expected check is pending, never green; a failed one is red', async () => {
-    github = await startWorld();
+    const github = await startWorld();
     const pull = openPull(github);
     ciChecks(github, headOf(pull), { test: 'skipped' });
     deployed(github, pull);
-    const skipped = await gate(pullRequestEvent(pull));
+    const skipped = await gate(github, pull);
     expect(skipped.outputs).toMatchObject({ verdict: 'pending', ci: 'pending', cd: 'green' });
     expect(skipped.summary).toContain('test: check run skipped');
     expect(shownGate(github, headOf(pull))).toMatchObject({ status: 'in_progress' });
     expectClean(skipped, github);
 
     github.seed.checkRun({ name: 'test', head_sha: headOf(pull), conclusion: 'failure' });
-    const failed = await gate(pullRequestEvent(pull));
+    const failed = await gate(github, pull);
     expect(failed.outputs).toMatchObject({ verdict: 'red', ci: 'red' });
     expect(shownGate(github, headOf(pull))).toMatchObject({ status: 'completed', conclusion: 'failure' });
     expectClean(failed, github);
 
     // Red → pending (a re-run started): GitHub keeps a completed run completed, so a new run shows it.
     github.seed.checkRun({ name: 'test', head_sha: headOf(pull), status: 'in_progress' });
-    const rerun = await gate(pullRequestEvent(pull));
+    const rerun = await gate(github, pull);
     expect(rerun.outputs).toMatchObject({ verdict: 'pending', ci: 'pending' });
     expect(gateRuns(github, headOf(pull)).map((run) => run.status)).toEqual(['completed', 'in_progress']);
     expectClean(rerun, github);
   });
 
   it('a change request blocks even with CD green, until it is dismissed or the reviewer approves', async () => {
-    github = await startWorld();
+    const github = await startWorld();
     const pull = openPull(github);
     ciChecks(github, headOf(pull));
     deployed(github, pull);
@@ -200,7 +191,7 @@ describe('merge-gate: CI && (CD || Review), on the head commit', () => {
       state: 'CHANGES_REQUESTED',
       commitId: headOf(pull),
     });
-    const blocked = await gate(pullRequestEvent(pull));
+    const blocked = await gate(github, pull);
     expect(blocked.outputs).toMatchObject({ verdict: 'red', cd: 'green', review: 'red' });
     expectClean(blocked, github);
     github.seed.review({
@@ -209,13 +200,13 @@ describe('merge-gate: CI && (CD || Review), on the head commit', () => {
       state: 'APPROVED',
       commitId: headOf(pull),
     });
-    expect((await gate(pullRequestEvent(pull))).outputs.verdict).toBe('green');
+    expect((await gate(github, pull)).outputs.verdict).toBe('green');
   });
 
   it('a broken policy fails the step in one line naming the file and key, and writes no check', async () => {
-    github = await startWorld('reviews:\n  approvals: 1\n');
+    const github = await startWorld('reviews:\n  approvals: 1\n');
     const pull = openPull(github);
-    const run = await gate(pullRequestEvent(pull));
+    const run = await gate(github, pull);
     expect(run.exitCode).toBe(1);
     expect(run.errors).toEqual([
       expect.stringMatching(

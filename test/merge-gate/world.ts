@@ -1,6 +1,7 @@
 import { type ActionRun, runAction } from '@flow-actions/runner-harness';
-import { expect } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { releasedAction } from '../e2e/release-tree';
+import { type RunningFaultProxy, startFaultProxy } from '../fault-proxy';
 import { type GitHubFake, type JsonRecord, startGitHubFake } from '../github-fake';
 import type { ChangedFileSeed } from '../github-fake/factories';
 
@@ -21,12 +22,14 @@ export const POLICY = [
   '',
 ].join('\n');
 
+/** The fake GitHub with main and the policy on it, stopped when the test that started it finishes. */
 export async function startWorld(policy: string | undefined = POLICY): Promise<GitHubFake> {
   const github = await startGitHubFake({
     token: TOKEN,
     repository: REPOSITORY,
     otherTokens: { [APP_TOKEN]: APP_LOGIN },
   });
+  onTestFinished(() => github.stop());
   github.seed.ref('main');
   if (policy !== undefined) github.seed.file('main', '.github/flow-merge-gate.yml', policy);
   return github;
@@ -57,6 +60,26 @@ export function openPull(github: GitHubFake, seed: PullSeed = {}): JsonRecord {
 }
 
 export const headOf = (pull: JsonRecord) => String((pull.head as JsonRecord).sha);
+
+/** A pull request with CI green and an approval by bob on its head: green by ci && review. */
+export function openGreenPull(github: GitHubFake, seed: PullSeed = {}): JsonRecord {
+  const pull = openPull(github, seed);
+  ciChecks(github, headOf(pull));
+  github.seed.review({
+    pullNumber: Number(pull.number),
+    login: 'bob',
+    state: 'APPROVED',
+    commitId: headOf(pull),
+  });
+  return pull;
+}
+
+/** A fault proxy in front of the fake, for runs that need a request held; stopped with the test. */
+export async function startProxy(github: GitHubFake): Promise<RunningFaultProxy> {
+  const proxy = await startFaultProxy({ target: github.url });
+  onTestFinished(() => proxy.stop());
+  return proxy;
+}
 
 /** CI's checks on the head: build and test, green unless told otherwise. */
 export function ciChecks(
@@ -103,6 +126,8 @@ export interface GateRunOptions {
   token?: string;
   /** `GITHUB_SHA`: for workflow_run, the default branch's head. */
   sha?: string;
+  /** Where the step reaches GitHub. Default: the fake itself; a proxy's url to hold or fail requests. */
+  apiUrl?: string;
 }
 
 /** Runs a bundled action (merge-gate or risk) as the runner runs it, against the fake. */
@@ -114,7 +139,7 @@ export function runStep(
   return runAction({
     actionDir: releasedAction(uses),
     repository: REPOSITORY,
-    apiUrl: github.url,
+    apiUrl: options.apiUrl ?? github.url,
     githubToken: options.token ?? TOKEN,
     eventName: options.eventName ?? 'pull_request',
     payload: options.payload ?? {},

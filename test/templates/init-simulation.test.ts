@@ -11,8 +11,9 @@ import { type FlowActionsRemote, makeFlowActionsRemote } from '../support/flow-a
 import { runFlow } from '../support/flow-cli';
 import { skopeoDigest } from '../support/skopeo';
 import { dispatch, pullRequest, pushTag, pushToMain, workflowRunCompleted } from './simulation/events';
-import type { JobRun, StandIns, WorkflowRun } from './simulation/runner';
+import type { StandIns, WorkflowRun } from './simulation/runner';
 import { checkout, dockerLogin, pretend, script } from './simulation/stand-ins';
+import { job, results } from './simulation/story';
 import {
   ACTOR,
   type Commit,
@@ -182,9 +183,6 @@ describe.each(Object.entries(CONFIGURATIONS))(
     const pkg = (version: string) =>
       `${JSON.stringify({ name: '@acme/api-client', version, license: 'MIT' }, null, 2)}\n`;
     const short = (commit?: Commit) => (commit?.sha ?? '').slice(0, 7);
-    const results = (run: WorkflowRun) =>
-      Object.fromEntries(run.jobs.map((job) => [job.matrix ? job.name : job.id, job.result]));
-    const job = (run: WorkflowRun, id: string) => run.jobs.find((candidate) => candidate.id === id) as JobRun;
     const failures = (run: WorkflowRun) =>
       run.jobs
         .flatMap((done) => done.steps)

@@ -1,7 +1,7 @@
 import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError, exec, resolveInside } from '@flow-actions/action-kit';
-import { parse } from 'yaml';
+import { isMap, isScalar, parseDocument } from 'yaml';
 import type { Command, CommandContext, CommandOutput, OptionSpec, ParsedArguments } from '../command';
 import { UsageError } from '../command';
 import { unifiedDiff } from '../init/diff';
@@ -376,34 +376,20 @@ function nextSteps(files: readonly FileResult[]) {
   ]
     .filter((name) => name !== 'GITHUB_TOKEN')
     .sort();
-  const environments = [...new Set(texts.flatMap(environmentsOf))].sort();
+  const deployTo = texts.flatMap(environmentsOf);
+  const environments = [...new Set(deployTo.map((environment) => environment.name))].sort();
+  const notes = [...new Set(deployTo.flatMap(({ name, note }) => (note ? [`${name} ${note}`] : [])))].sort();
+  const aside = ['approvals go there', ...notes].join('; ');
   const replaceMe = files.flatMap((file) =>
     [...file.text.matchAll(/name: (.*\(replace me\))/g)].map((m) => `"${m[1]}" of ${file.plan.template}.yml`),
   );
   const text = [
     `Next: review and commit ${WORKFLOWS}/`,
     ...(secrets.length ? [`create the secrets ${secrets.join(', ')}`] : []),
-    ...(environments.length
-      ? [`create the environments ${environments.join(', ')} (${environmentNote(environments)})`]
-      : []),
+    ...(environments.length ? [`create the environments ${environments.join(', ')} (${aside})`] : []),
     ...(replaceMe.length ? [`replace ${replaceMe.join(', ')} with your checks`] : []),
   ].join('; ');
   return { secrets, environments, text: `${text}.` };
-}
-
-/**
- * Deploy environments hold the approvals; merge-gate.yml's environment only keeps the merge App's
- * key to the default branch's copy of the workflow, so a reviewer there would hold up every merge.
- * release.yml's keeps the release App's key the same way, and may hold the release's approvals.
- */
-function environmentNote(environments: readonly string[]): string {
-  return [
-    'approvals go there',
-    ...(environments.includes('merge-gate')
-      ? ['merge-gate gets no reviewers, only the default branch as its deployment branch']
-      : []),
-    ...(environments.includes('release') ? ['release only the default branch as its deployment branch'] : []),
-  ].join('; ');
 }
 
 function describeChange(change: Change, dryRun: boolean): string {
@@ -666,11 +652,22 @@ async function resolveLogin(
   }
 }
 
-/** The environments a workflow's jobs deploy to (`environment:`). */
-function environmentsOf(text: string): string[] {
-  const workflow = parse(text) as { jobs?: Record<string, { environment?: string | { name?: string } }> };
-  return Object.values(workflow.jobs ?? {}).flatMap((job) => {
-    const environment = typeof job.environment === 'string' ? job.environment : job.environment?.name;
-    return environment && !environment.includes('${{') ? [environment] : [];
+/**
+ * What a template says to do with an environment beyond "approvals go there", on its own
+ * `environment:` line — `environment: merge-gate # flow init: gets no reviewers, …` — so that each
+ * template declares its note and flow init names no template.
+ */
+const ENVIRONMENT_NOTE = /^\s*flow init: (.+)$/;
+
+/** The environments a workflow's jobs deploy to (`environment:`), each with its line's note. */
+function environmentsOf(text: string): { name: string; note?: string }[] {
+  const jobs = parseDocument(text).get('jobs');
+  if (!isMap(jobs)) return [];
+  return jobs.items.flatMap(({ value: job }) => {
+    const environment = isMap(job) ? job.get('environment', true) : undefined;
+    const name = isMap(environment) ? environment.get('name', true) : environment;
+    if (!isScalar(name) || typeof name.value !== 'string' || name.value.includes('${{')) return [];
+    const note = ENVIRONMENT_NOTE.exec(name.comment ?? '')?.[1];
+    return [{ name: name.value, ...(note ? { note } : {}) }];
   });
 }
