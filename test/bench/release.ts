@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderChangelog } from '../../actions/release/src/changelog';
+import { readGitHistory } from '../../actions/release/src/git-log';
 import { createHistory, type HistoryCommit } from '../../actions/release/src/history';
 import { testCommit } from '../../actions/release/src/test-history';
 import { computeNextVersion } from '../../actions/release/src/version';
@@ -88,6 +89,26 @@ export async function benchRelease(): Promise<void> {
     const env = benchEnv();
     await timeProcess('git', ['init', '-q', '-b', 'main', dir], env);
     await fastImport(dir, importStream(synthetic));
+    // The same from the repository: the history read with git (two processes), then the core.
+    const fromGit: number[] = [];
+    const fromGitWithPaths: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      for (const [paths, times] of [
+        [false, fromGit],
+        [true, fromGitWithPaths],
+      ] as const) {
+        const started = performance.now();
+        const history = await readGitHistory(dir, { paths });
+        const next = computeNextVersion(history, {
+          head: history.branches?.get('main') as string,
+          kind: 'release',
+        });
+        renderChangelog(next.commits);
+        times.push(performance.now() - started);
+        if (`${next.previous?.tag} → ${next.tag}` !== released)
+          throw new Error(`from git: ${next.tag}, not ${released}`);
+      }
+    }
     const git: number[] = [];
     const previous = synthetic.tags.at(-1)?.[0] as string;
     for (let run = 0; run < RUNS; run++) {
@@ -112,6 +133,16 @@ export async function benchRelease(): Promise<void> {
           'release core (in process: index, walk, version, changelog)',
           ms(median(core)),
           ratio(median(core), median(git)),
+        ],
+        [
+          'the action end to end: history read from git (git log + for-each-ref), then the core',
+          ms(median(fromGit)),
+          ratio(median(fromGit), median(git)),
+        ],
+        [
+          'the same with the files of each commit (paths, components: --name-only)',
+          ms(median(fromGitWithPaths)),
+          ratio(median(fromGitWithPaths), median(git)),
         ],
         ['git describe + git log <tag>..main (two processes)', ms(median(git)), '1.00'],
       ],

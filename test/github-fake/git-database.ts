@@ -1,21 +1,9 @@
 // release: GitHub's git database routes over a real git repository, so that git reads back what a
 // client created through the API (an annotated tag is a real tag object, its ref a real ref).
 import { execFileSync } from 'node:child_process';
-import type { JsonRecord, JsonValue } from './factories';
+import type { JsonRecord } from './factories';
+import type { Answer, Route, RouteContext } from './github-fake';
 import type { OpenApiOperation } from './openapi';
-
-interface Answer {
-  status: number;
-  body?: JsonValue;
-  headers?: Record<string, string>;
-}
-
-interface RouteContext {
-  params: Record<string, string>;
-  body: JsonRecord;
-  operation: OpenApiOperation;
-  actor: string;
-}
 
 export interface GitDatabaseOptions {
   gitDir: string | undefined;
@@ -32,7 +20,7 @@ export interface GitDatabaseOptions {
 const API = 'https://api.github.com';
 const SHA = /^[0-9a-f]{40}$/;
 
-export function gitDatabaseRoutes(options: GitDatabaseOptions) {
+export function gitDatabaseRoutes(options: GitDatabaseOptions): Route[] {
   const repoUrl = `${API}/repos/${options.repository}`;
   const git = (args: string[], input?: string) =>
     execFileSync('git', ['-C', options.gitDir as string, ...args], {

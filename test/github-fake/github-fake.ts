@@ -258,13 +258,13 @@ export function packageKey(
   return `${seed.ownerType}/${seed.owner}/${seed.packageType}/${seed.packageName}`;
 }
 
-interface Answer {
+export interface Answer {
   status: number;
   body?: JsonValue;
   headers?: Record<string, string>;
 }
 
-interface RouteContext {
+export interface RouteContext {
   params: Record<string, string>;
   query: URLSearchParams;
   body: JsonRecord;
@@ -275,7 +275,7 @@ interface RouteContext {
   actor: string;
 }
 
-interface Route {
+export interface Route {
   method: string;
   /** The OpenAPI path template. */
   path: string;

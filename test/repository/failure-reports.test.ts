@@ -19,6 +19,7 @@ describe('failure reports', async () => {
       'merge-gate',
       'npm-publish-gate',
       'promote',
+      'release',
       'risk',
       'update-manifest',
       'yank-artifact',

@@ -104,13 +104,20 @@ function readKind(value: string): ReleaseKind {
     : { version: value };
 }
 
-/** `api components/api envs/prod/api/**`: the name, its checkout, and the product paths that pin it. */
+/**
+ * `api components/api envs/prod/api/**` (pinned by deploy commits in those paths) or
+ * `api components/api versions.yaml#api` (pinned by a versions file, under that key): the name, its
+ * checkout, and how the product pins it.
+ */
 function readComponent(line: string): ComponentCheckout {
-  const [name = '', checkout = '', ...paths] = line.split(/\s+/);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || !checkout || paths.length === 0) {
+  const [name = '', checkout = '', ...pins] = line.split(/\s+/);
+  const versionsFile = pins.length === 1 ? /^([^#]+)#(.+)$/.exec(pins[0] as string) : null;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || !checkout || pins.length === 0) {
     throw new ConfigurationError(
-      words`${input('components')} line ${JSON.stringify(line)} is not "<name> <checkout folder> <pinning path>…": e.g. api components/api envs/prod/api/**.`,
+      words`${input('components')} line ${JSON.stringify(line)} is not "<name> <checkout folder> <pinning path>…" nor "<name> <checkout folder> <versions file>#<key>": e.g. api components/api envs/prod/api/**.`,
     );
   }
-  return { name, checkout, paths };
+  return versionsFile
+    ? { name, checkout, versionsFile: { path: versionsFile[1] as string, key: versionsFile[2] as string } }
+    : { name, checkout, paths: pins };
 }

@@ -1,5 +1,6 @@
 import {
   ConfigurationError,
+  exec,
   type FailureReport,
   input,
   resolveInside,
@@ -49,7 +50,7 @@ export function run(): Promise<void> {
       {
         readHistory: () =>
           readGitHistory(workspace, {
-            paths: (request.paths ?? []).length > 0 || inputs.components.length > 0,
+            paths: (request.paths ?? []).length > 0 || inputs.components.some((component) => component.paths),
             logger: context.logger,
             label: 'the checkout',
           }),
@@ -58,6 +59,13 @@ export function run(): Promise<void> {
             logger: context.logger,
             label: `component ${component.name}'s checkout`,
           }),
+        readFileAt: async (commit, path) => {
+          const shown = await exec('git', ['-C', workspace, 'show', `${commit}:${path}`], {
+            allowFailure: true,
+            logger: context.logger,
+          });
+          return shown.exitCode === 0 ? shown.stdout : undefined;
+        },
         github,
         openStore: (reference) => openStore(reference, storeOptions),
         ...(promoteGit ? { promoteGit } : {}),

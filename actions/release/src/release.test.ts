@@ -6,6 +6,7 @@ import {
   type AnnotatedTag,
   cutRelease,
   pinAt,
+  pinInVersionsFile,
   planRelease,
   type ReleaseGitHub,
   type ReleaseIO,
@@ -114,7 +115,7 @@ describe('planRelease', () => {
     const plan = await planRelease(request(), io(productHistory(), github));
     expect(plan).toMatchObject({
       commit: sha('c4'),
-      commitSource: 'input',
+      commitSource: 'given',
       line: 'main',
       version: '1.3.0',
       tag: 'v1.3.0',
@@ -204,6 +205,7 @@ describe('planRelease', () => {
     expect(result).toEqual({
       tag: 'v1.2.4',
       tagCreated: true,
+      releaseCreated: true,
       releaseUrl: 'https://github.com/acme/api/releases/tag/v1.2.4',
     });
     expect(github.created[0]?.message).toContain(
@@ -221,6 +223,11 @@ describe('planRelease', () => {
     ['a version typo', { kind: { version: 'v1.4' } }, /^Input "kind" "v1\.4" is not a release version/],
     ['no stage checks', { stageChecks: [] }, /^Input "stage-checks" is required/],
     ['an unknown branch', { branch: 'mian' }, /^Input "branch" "mian" is not a branch of the checkout/],
+    [
+      'a commit the checkout does not have',
+      { commit: 'f'.repeat(40) },
+      /^Input "commit" f{40} is not in the checkout's history: name a commit of this repository, checked out with fetch-depth: 0\.$/,
+    ],
   ])('refuses %s before asking GitHub anything', async (_, overrides, message) => {
     const github = fakeGitHub([sha('c4')]);
     await expect(planRelease(request(overrides), io(productHistory(), github))).rejects.toThrow(message);
@@ -239,6 +246,34 @@ describe('cutRelease', () => {
     expect(github.releases.get('rc-1.3.0-1')).toMatchObject({ prerelease: true, body: plan.changelog });
   });
 
+  it('a re-run on the released commit, from a fresh or a stale checkout, plans the same tag and writes nothing', async () => {
+    const github = fakeGitHub([sha('c4')]);
+    await cutRelease(await planRelease(request(), io(productHistory(), github)), {
+      github,
+      logger: nullLogger,
+    });
+    const history = productHistory();
+    const fresh = createHistory(
+      history.commits.values(),
+      [...history.tags, ['v1.3.0', sha('c4')]],
+      history.branches ?? [],
+    );
+    for (const checkout of [fresh, history]) {
+      const plan = await planRelease(request(), io(checkout, github));
+      expect(plan).toMatchObject({
+        tag: 'v1.3.0',
+        released: { url: 'https://github.com/acme/api/releases/tag/v1.3.0' },
+      });
+      expect(plan.refusal).toBeUndefined();
+      expect(await cutRelease(plan, { github, logger: nullLogger })).toMatchObject({
+        tagCreated: false,
+        releaseCreated: false,
+      });
+    }
+    expect(github.created).toHaveLength(1);
+    expect(github.releases.size).toBe(1);
+  });
+
   it('refuses a plan with a failed check, writing nothing', async () => {
     const github = fakeGitHub([]);
     const plan = await planRelease(request(), io(productHistory(), github));
@@ -254,6 +289,112 @@ describe('cutRelease', () => {
     expect(await cutRelease(plan, { github, logger: nullLogger })).toMatchObject({ tagCreated: false });
     expect(github.created).toEqual([]);
     expect(github.releases.has('v1.3.0')).toBe(true);
+  });
+});
+
+describe('planRelease with bundled components', () => {
+  const component = createHistory(
+    [
+      testCommit(sha('a1'), [], 'feat: users'),
+      testCommit(sha('a2'), [sha('a1')], 'feat: search users', { login: 'bob' }),
+      testCommit(sha('a3'), [sha('a2')], 'fix: null user'),
+    ],
+    [],
+  );
+  const deploy = (name: string, parents: string[], source: string) =>
+    testCommit(
+      sha(name),
+      parents,
+      `Deploy ghcr.io/acme/api:${source.slice(0, 7)}\n\nFlow-Source-Commit: ${source}`,
+      {
+        paths: ['envs/prod/api/kustomization.yaml'],
+      },
+    );
+  const manifest = createHistory(
+    [deploy('m1', [], sha('a1')), deploy('m2', [sha('m1')], sha('a3'))],
+    [['v2.0.0', sha('m1')]],
+    [['main', sha('m2')]],
+  );
+  const api = { name: 'api', paths: ['envs/prod/api/**'] };
+
+  it("counts a component's commits for the version (a feat makes the product's minor) and lists them under it", async () => {
+    const github = fakeGitHub([sha('m2')]);
+    const plan = await planRelease(
+      request({ commit: sha('m2'), components: [api] }),
+      io(manifest, github, { readComponentHistory: async () => component }),
+    );
+    expect(plan).toMatchObject({ tag: 'v2.1.0', impact: 'minor' });
+    expect(
+      plan.components.map((change) => [
+        change.name,
+        change.from,
+        change.to,
+        change.commits.map((c) => c.sha),
+      ]),
+    ).toEqual([['api', sha('a1'), sha('a3'), [sha('a3'), sha('a2')]]]);
+    expect(plan.changelog).toContain('#### api');
+    expect(plan.changelog).toContain('- search users by @bob');
+    const patch = await planRelease(
+      request({ commit: sha('m2'), components: [api], kind: 'patch' }),
+      io(manifest, github, { readComponentHistory: async () => component }),
+    );
+    expect(String(patch.refusal)).toMatch(
+      /^Input "kind": 2\.0\.1 is a patch release but 6132000 calls for minor/,
+    );
+  });
+});
+
+describe('planRelease with components pinned in a versions file', () => {
+  const component = createHistory(
+    [
+      testCommit(sha('a1'), [], 'feat: users'),
+      testCommit(sha('a2'), [sha('a1')], 'feat!: drop v1 users'),
+      testCommit(sha('a3'), [sha('a2')], 'fix: null user'),
+    ],
+    [
+      ['v1.0.0', sha('a1')],
+      ['v2.0.0', sha('a3')],
+    ],
+  );
+  const product = createHistory(
+    [
+      testCommit(sha('p1'), [], 'chore: pin api 1.0.0', { paths: ['versions.yaml'] }),
+      testCommit(sha('p2'), [sha('p1')], 'chore: pin api 2.0.0', { paths: ['versions.yaml'] }),
+    ],
+    [['v3.1.0', sha('p1')]],
+    [['main', sha('p2')]],
+  );
+  const files: Record<string, string> = {
+    [`${sha('p1')}:versions.yaml`]: '# pinned components\napi: 1.0.0\nweb: v4.0.0\n',
+    [`${sha('p2')}:versions.yaml`]: 'api: v2.0.0 # after the breaking change\nweb: v4.0.0\n',
+  };
+  const api = { name: 'api', versionsFile: { path: 'versions.yaml', key: 'api' } };
+
+  it("reads the pins at the previous release and at the commit: the component's breaking change makes the product's major", async () => {
+    const plan = await planRelease(
+      request({ commit: sha('p2'), components: [api] }),
+      io(product, fakeGitHub([sha('p2')]), {
+        readComponentHistory: async () => component,
+        readFileAt: async (commit, path) => files[`${commit}:${path}`],
+      }),
+    );
+    expect(plan).toMatchObject({ tag: 'v4.0.0', impact: 'major', previousTag: 'v3.1.0' });
+    expect(plan.components.map((change) => [change.from, change.to, change.commits.length])).toEqual([
+      [sha('a1'), sha('a3'), 2],
+    ]);
+    expect(plan.changelog).toContain('#### api');
+    expect(plan.changelog).toContain('- drop v1 users by Dev');
+  });
+
+  it.each([
+    ['a version', 'api: 2.0.0', sha('a3')],
+    ['a v version', 'api: "v1.0.0"', sha('a1')],
+    ['a full sha', `api: ${sha('a2')}`, sha('a2')],
+    ['a version the component never tagged', 'api: 9.9.9', undefined],
+    ['another key', 'web: 1.0.0', undefined],
+    ['text that is no YAML map', '- api\n- : [', undefined],
+  ])('a pin given as %s', (_, text, expected) => {
+    expect(pinInVersionsFile(text, 'api', component)).toBe(expected);
   });
 });
 

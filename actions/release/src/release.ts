@@ -20,11 +20,13 @@ import { type ResolvedSource, resolveSource } from '@flow-actions/retag-promote/
 import { TRAILERS } from '@flow-actions/update-manifest/commit-message';
 import { runningDeploy } from '@flow-actions/update-manifest/git';
 import { compareSemver, parseSemver } from '@flow-actions/versions';
+import { parse as parseYaml } from 'yaml';
 import { type ComponentChanges, renderChangelog } from './changelog';
 import { commitsBetween, firstParentLine, type History, type HistoryCommit, reachableFrom } from './history';
 import {
   checkVersionOptions,
   computeNextVersion,
+  findPreviousRelease,
   type NextVersion,
   parseCalverFormat,
   type ReleaseKind,
@@ -85,14 +87,20 @@ export interface ReleaseRequest {
 }
 
 /**
- * A component this repository pins through update-manifest's deploy commits: the pin at a commit
- * is the `Flow-Source-Commit` trailer of the deploy running in `paths` there (the newest deploy
- * commit touching them that no later revert undid, as update-manifest reads it).
+ * A component this repository pins, in one of two ways:
+ * - `paths`: through update-manifest's deploy commits — the pin at a commit is the
+ *   `Flow-Source-Commit` trailer of the deploy running in those paths there (the newest deploy
+ *   commit touching them that no later revert undid, as update-manifest reads it);
+ * - `versionsFile`: through a file of versions — the pin is the value under `key` in that YAML or
+ *   JSON file at the commit: a version, found as the component's tag (`1.2.0` or `v1.2.0` names
+ *   `v1.2.0`), or a full commit sha.
  */
 export interface BundledComponent {
   name: string;
-  /** The product's files that pin it, as path patterns (`envs/prod/api/**`). */
-  paths: readonly string[];
+  /** The product's files that pin it through deploy commits, as path patterns (`envs/prod/api/**`). */
+  paths?: readonly string[];
+  /** The versions file and the key of this component in it. */
+  versionsFile?: { path: string; key: string };
 }
 
 /** What release needs of GitHub: see `createReleaseGitHub` for the real one. */
@@ -124,6 +132,8 @@ export interface ReleaseIO {
   readHistory(): Promise<History>;
   /** A bundled component's history (its own repository's commits). Needed only with `components`. */
   readComponentHistory?(component: BundledComponent): Promise<History>;
+  /** A file of this repository at a commit; undefined when it does not exist there. Needed only with a versions file. */
+  readFileAt?(commit: string, path: string): Promise<string | undefined>;
   github: ReleaseGitHub;
   /** Opens the artifact repository (oci-store's `openStore`). Needed only with `image`. */
   openStore?(reference: string): Promise<ArtifactStore>;
@@ -145,8 +155,8 @@ export interface ReleaseCheck {
 export interface ReleasePlan {
   /** The commit to release (full sha). */
   commit: string;
-  /** `input`: asked for; `newest-green`: the newest commit of the branch whose stage checks are green. */
-  commitSource: 'input' | 'newest-green';
+  /** `given`: asked for; `newest-green`: the newest commit of the branch whose stage checks are green. */
+  commitSource: 'given' | 'newest-green';
   /** The branch whose first-parent line holds the commit (`main`, or `release/1.4` for a hotfix); undefined when none does. */
   line?: string;
   /** Undefined when the version check failed. */
@@ -169,6 +179,8 @@ export interface ReleasePlan {
    * stopped between the two writes. The cut then only creates the release.
    */
   tagExists: boolean;
+  /** Set when the tag and its GitHub release exist on this commit already (a re-run): the cut writes nothing. */
+  released?: { url: string };
   /** In order: release line, stage checks, not yanked, artifact, version. */
   checks: ReleaseCheck[];
   /** The first failed check's one-line refusal; undefined when every check passed or was skipped. */
@@ -179,6 +191,8 @@ export interface CutResult {
   tag: string;
   /** False when a previous run had created it already (see ReleasePlan.tagExists). */
   tagCreated: boolean;
+  /** False when a previous run had published it already (see ReleasePlan.released). */
+  releaseCreated: boolean;
   releaseUrl: string;
 }
 
@@ -199,18 +213,18 @@ export async function planRelease(request: ReleaseRequest, io: ReleaseIO): Promi
       words`${input('branch')} ${JSON.stringify(request.branch)} is not a branch of the checkout: name the release branch (e.g. main), ${forAudience({ action: 'and check out with fetch-depth: 0', cli: 'and fetch it (git fetch origin)' })}.`,
     );
   }
+  if (request.commit && !history.commits.has(request.commit)) {
+    throw new ConfigurationError(
+      words`${input('commit')} ${request.commit} is not in the checkout's history: name a commit of this repository, ${forAudience({ action: 'checked out with fetch-depth: 0', cli: 'fetched (git fetch origin)' })}.`,
+    );
+  }
   const { commit, commitSource, checksResult } = request.commit
     ? {
         commit: request.commit,
-        commitSource: 'input' as const,
+        commitSource: 'given' as const,
         checksResult: await io.github.requiredChecks(request.commit, request.stageChecks),
       }
     : await newestGreen(history, tip, request, io);
-  if (!history.commits.has(commit)) {
-    throw new ConfigurationError(
-      words`${input('commit')} ${commit} is not in the checkout's history: name a commit of this repository, ${forAudience({ action: 'checked out with fetch-depth: 0', cli: 'fetched (git fetch origin)' })}.`,
-    );
-  }
   const checks: ReleaseCheck[] = [];
   const line = findLine(history, commit, request.branch);
   checks.push(lineCheck(line, commit, request.branch));
@@ -218,10 +232,16 @@ export async function planRelease(request: ReleaseRequest, io: ReleaseIO): Promi
   const artifactRows = await checkArtifact(request, commit, io);
   checks.push(...artifactRows.rows);
 
-  const version = await checkVersion(history, request, commit, line?.branch, io);
+  // A re-run on a commit already tagged (by this action, or by hand) plans the same tag as the
+  // first run did: the commit's own tag of that kind is left out of the history for the count.
+  const own = ownReleaseTag(history, commit, request);
+  const counted = own
+    ? { ...history, tags: new Map([...history.tags].filter(([tag]) => tag !== own)) }
+    : history;
+  const components = await bundledChanges(counted, request, commit, io);
+  const version = await checkVersion(counted, request, commit, line?.branch, io, components);
   checks.push(version.row);
   const next = version.next;
-  const components = next ? await componentChanges(history, request, commit, next, io) : [];
   const failed = checks.find((check) => check.state === 'fail');
   return {
     commit,
@@ -244,9 +264,10 @@ export async function planRelease(request: ReleaseRequest, io: ReleaseIO): Promi
           request.repositoryUrl ? { repositoryUrl: request.repositoryUrl } : {},
         )
       : '',
-    components,
+    components: next ? components : [],
     ...(artifactRows.artifact ? { artifact: artifactRows.artifact } : {}),
     tagExists: version.tagExists,
+    ...(version.released ? { released: version.released } : {}),
     checks,
     ...(failed ? { refusal: failed.detail } : {}),
   };
@@ -263,6 +284,10 @@ export async function cutRelease(
 ): Promise<CutResult> {
   if (plan.refusal) throw new ConfigurationError(plan.refusal);
   const tag = plan.tag as string;
+  if (plan.released) {
+    io.logger.info(`${tag} is released on ${plan.commit} already (${plan.released.url}): nothing written.`);
+    return { tag, tagCreated: false, releaseCreated: false, releaseUrl: plan.released.url };
+  }
   if (!plan.tagExists) {
     await io.github.createTag({ tag, sha: plan.commit, message: tagMessage(plan) });
     io.logger.info(`Created the annotated tag ${tag} on ${plan.commit}.`);
@@ -274,7 +299,7 @@ export async function cutRelease(
     prerelease: plan.prerelease,
   });
   io.logger.info(`Published the GitHub release ${release.url}.`);
-  return { tag, tagCreated: !plan.tagExists, releaseUrl: release.url };
+  return { tag, tagCreated: !plan.tagExists, releaseCreated: true, releaseUrl: release.url };
 }
 
 /** The annotated tag's message: what it is, and why force was needed when it was. */
@@ -296,8 +321,6 @@ function checkRequest(request: ReleaseRequest): void {
     );
   }
   checkVersionOptions(request);
-  if (request.image && !request.sha)
-    throw new Error('release: a request with an image needs its sha tag options');
 }
 
 /** The first commit of the branch's first-parent line, newest first, whose stage checks are all green. */
@@ -462,7 +485,8 @@ async function checkVersion(
   commit: string,
   line: string | undefined,
   io: ReleaseIO,
-): Promise<{ row: ReleaseCheck; next?: NextVersion; tagExists: boolean }> {
+  components: readonly ComponentChanges[],
+): Promise<{ row: ReleaseCheck; next?: NextVersion; tagExists: boolean; released?: { url: string } }> {
   let next: NextVersion;
   try {
     next = computeNextVersion(history, {
@@ -473,6 +497,9 @@ async function checkVersion(
       ...(request.paths && request.paths.length > 0 ? { paths: request.paths } : {}),
       ...(request.force ? { force: true } : {}),
       ...(request.now ? { now: request.now } : {}),
+      ...((request.components ?? []).length > 0
+        ? { bundled: components.flatMap((change) => [...change.commits]) }
+        : {}),
     });
   } catch (error) {
     if (!isConfigurationError(error)) throw error;
@@ -492,6 +519,18 @@ async function checkVersion(
     io.github.tagCommit(next.tag),
     io.github.findRelease(next.tag),
   ]);
+  if (release && onGitHub === commit) {
+    return {
+      row: {
+        name: 'version',
+        state: 'pass',
+        detail: `${next.tag} is released on this commit already (${release.url}): nothing to do`,
+      },
+      next,
+      tagExists: true,
+      released: release,
+    };
+  }
   if (release || (onGitHub && onGitHub !== commit)) {
     return fail(
       words`${input('kind')}: ${next.tag} is already ${release ? `released (${release.url})` : `a tag on GitHub, on ${shortSha(onGitHub as string)}`}: fetch the tags (the checkout does not have it), and choose a version that is not taken.`,
@@ -511,6 +550,19 @@ async function checkVersion(
     next,
     tagExists: onGitHub === commit,
   };
+}
+
+/** The commit's own tag of the kind asked for (`v*`, `rc-*`, or the explicit version), if the checkout has one. */
+function ownReleaseTag(history: History, commit: string, request: ReleaseRequest): string | undefined {
+  const prefix = request.tagPrefix ?? '';
+  const kind = request.kind;
+  const wanted = (tag: string) => {
+    if (typeof kind === 'object') return tag === `${prefix}v${kind.version}`;
+    if (kind === 'rc') return tag.startsWith(`${prefix}rc-`);
+    return tag.startsWith(`${prefix}v`) && !tag.slice(prefix.length).includes('-');
+  };
+  for (const [tag, sha] of history.tags) if (sha === commit && wanted(tag)) return tag;
+  return undefined;
 }
 
 /** The newest release tag on the line's first-parent line that is not below `version`, if any. */
@@ -555,30 +607,38 @@ function versionComparer(scheme: VersionScheme | undefined): (a: string, b: stri
   };
 }
 
-/** Each bundled component's commits between its pin at the previous release and its pin at the commit. */
-async function componentChanges(
+/**
+ * Each bundled component's commits between its pin at the previous release (the newest one
+ * reachable from the commit) and its pin at the commit; none for a component whose pin did not
+ * move. A pin that cannot be read is a warning, not a refusal: the notes are the less complete.
+ */
+async function bundledChanges(
   history: History,
   request: ReleaseRequest,
   commit: string,
-  next: NextVersion,
   io: ReleaseIO,
 ): Promise<ComponentChanges[]> {
   const components = request.components ?? [];
   if (components.length === 0) return [];
   if (!io.readComponentHistory) throw new Error('release: components need readComponentHistory');
-  const previous = next.previous ? history.tags.get(next.previous.tag) : undefined;
+  const previous = findPreviousRelease(history, {
+    head: commit,
+    ...(request.scheme ? { scheme: request.scheme } : {}),
+    ...(request.tagPrefix ? { tagPrefix: request.tagPrefix } : {}),
+  });
   const changes: ComponentChanges[] = [];
   for (const component of components) {
-    const to = pinAt(history, commit, component);
+    const componentHistory = await io.readComponentHistory(component);
+    const pin = (revision: string) => readPin(history, componentHistory, revision, component, io);
+    const to = await pin(commit);
     if (!to) {
       io.logger.warning(
-        `Component ${component.name}: no deploy commit with a ${TRAILERS.sourceCommit} trailer touches ${component.paths.join(', ')} in ${shortSha(commit)}'s history, so its changes are not listed.`,
+        `Component ${component.name}: no pin found in ${shortSha(commit)}, so its changes are not listed.`,
       );
       continue;
     }
-    const from = previous ? pinAt(history, previous, component) : undefined;
+    const from = previous ? await pin(previous.commit) : undefined;
     if (from === to) continue;
-    const componentHistory = await io.readComponentHistory(component);
     if (!componentHistory.commits.has(to)) {
       io.logger.warning(
         `Component ${component.name}: its pin ${shortSha(to)} is not in its repository's history as read, so its changes are not listed: check out the component with its whole history.`,
@@ -591,12 +651,47 @@ async function componentChanges(
   return changes;
 }
 
+/** The component commit the product pins at `revision`: by its deploy commits or its versions file. */
+async function readPin(
+  history: History,
+  componentHistory: History,
+  revision: string,
+  component: BundledComponent,
+  io: ReleaseIO,
+): Promise<string | undefined> {
+  if (!component.versionsFile) return pinAt(history, revision, component);
+  if (!io.readFileAt) throw new Error('release: a versions file needs readFileAt');
+  const text = await io.readFileAt(revision, component.versionsFile.path);
+  return text === undefined
+    ? undefined
+    : pinInVersionsFile(text, component.versionsFile.key, componentHistory);
+}
+
+/**
+ * The value under `key` in a YAML or JSON versions file, as a commit of the component: a full sha
+ * it has, or a version its tags name (`1.2.0` and `v1.2.0` both name the tag `v1.2.0`).
+ */
+export function pinInVersionsFile(text: string, key: string, componentHistory: History): string | undefined {
+  let parsed: unknown;
+  try {
+    // Every scalar as text: a sha of digits (or `12e4…`) must not turn into a number.
+    parsed = parseYaml(text, { schema: 'failsafe' });
+  } catch {
+    return undefined;
+  }
+  const value = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>)[key] : undefined;
+  if (typeof value !== 'string') return undefined;
+  const pin = String(value).trim();
+  if (isFullSha(pin) && componentHistory.commits.has(pin)) return pin;
+  return componentHistory.tags.get(`v${pin.replace(/^v/, '')}`) ?? componentHistory.tags.get(pin);
+}
+
 /**
  * The component commit `revision` runs: update-manifest's running deploy among the commits
  * touching the component's paths, read from their `Flow-Source-Commit` and `Flow-Reverts` trailers.
  */
 export function pinAt(history: History, revision: string, component: BundledComponent): string | undefined {
-  const touches = compilePathPatterns(component.paths);
+  const touches = compilePathPatterns(component.paths ?? []);
   const deploys = reachableFrom(history, revision)
     .filter((entry) => entry.paths.some(touches))
     .flatMap((entry) => {

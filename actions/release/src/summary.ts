@@ -26,7 +26,9 @@ export function buildReleaseSummary(outcome: ReleaseOutcome): SummaryBuilder {
     ? `Release refused${plan.tag ? `: ${plan.tag}` : ''}`
     : outcome.dryRun
       ? `Release plan (dry run: nothing written): ${plan.tag}`
-      : `Released ${plan.tag}`;
+      : plan.released
+        ? `Released already: ${plan.tag}`
+        : `Released ${plan.tag}`;
   const summary = new SummaryBuilder().heading(heading);
   const source =
     plan.commitSource === 'newest-green' ? ', the newest commit with its stage checks green' : '';
@@ -43,7 +45,11 @@ export function buildReleaseSummary(outcome: ReleaseOutcome): SummaryBuilder {
       plainText(wordingFor(check.detail, ACTION_AUDIENCE)),
     ]),
   );
-  if (outcome.cut) {
+  if (outcome.cut && !outcome.cut.releaseCreated) {
+    summary.paragraph(
+      `${inlineCode(outcome.cut.tag)} and its release were there already (an earlier run): nothing written. ${outcome.cut.releaseUrl}`,
+    );
+  } else if (outcome.cut) {
     summary.paragraph(
       `${outcome.cut.tagCreated ? 'Created the annotated tag' : 'The annotated tag was there already (an earlier run):'} ${inlineCode(outcome.cut.tag)} on ${inlineCode(plan.commit)}; release: ${outcome.cut.releaseUrl}`,
     );

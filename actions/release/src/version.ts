@@ -24,6 +24,12 @@ export interface NextVersionOptions {
   force?: boolean;
   /** Calver's date. Default: now. */
   now?: Date;
+  /**
+   * The bundled components' commits shipped since the previous release (findPreviousRelease):
+   * they count for the impact as the repository's own commits do — a component's `feat` makes
+   * the product's minor. Default: none.
+   */
+  bundled?: readonly HistoryCommit[];
 }
 
 export interface NextVersion {
@@ -104,7 +110,14 @@ interface TaggedRelease {
   version: Semver;
 }
 
-function nextSemver(history: History, options: NextVersionOptions, prefix: string): NextVersion {
+/** The releases of a scheme by commit, the versions taken, and how two of them compare. */
+interface ReleaseIndex<V> {
+  releases: Map<string, { tag: string; version: V }[]>;
+  taken: Set<string>;
+  compare(a: V, b: V): number;
+}
+
+function semverIndex(history: History, prefix: string): ReleaseIndex<Semver> {
   const releases = new Map<string, TaggedRelease[]>();
   const taken = new Set<string>();
   for (const [tag, sha] of history.tags) {
@@ -115,16 +128,52 @@ function nextSemver(history: History, options: NextVersionOptions, prefix: strin
     if (version.prerelease.length > 0) continue;
     releases.set(sha, [...(releases.get(sha) ?? []), { tag, version }]);
   }
-  const walked = walkUntil(history, options.head, (sha) => releases.has(sha));
+  return { releases, taken, compare: compareSemver };
+}
+
+/** The commits since the newest release reachable from `head`, and that release. */
+function sinceNewestRelease<V>(
+  history: History,
+  head: string,
+  index: ReleaseIndex<V>,
+): { walked: ReturnType<typeof walkUntil>; previous?: { tag: string; version: V } } {
+  const walked = walkUntil(history, head, (sha) => index.releases.has(sha));
   const previous = walked.boundaries
-    .flatMap((sha) => releases.get(sha) ?? [])
-    .reduce<TaggedRelease | undefined>(
-      (best, release) => (!best || compareSemver(release.version, best.version) > 0 ? release : best),
+    .flatMap((sha) => index.releases.get(sha) ?? [])
+    .reduce<{ tag: string; version: V } | undefined>(
+      (best, release) => (!best || index.compare(release.version, best.version) > 0 ? release : best),
       undefined,
     );
+  return { walked, ...(previous ? { previous } : {}) };
+}
+
+/**
+ * The newest release reachable from `head` (the one the next version follows), with its commit;
+ * undefined for a first release: where bundled components' pins are read before the version is
+ * computed.
+ */
+export function findPreviousRelease(
+  history: History,
+  options: Pick<NextVersionOptions, 'head' | 'scheme' | 'tagPrefix'>,
+): { tag: string; commit: string } | undefined {
+  const prefix = options.tagPrefix ?? '';
+  const index: ReleaseIndex<unknown> =
+    options.scheme?.kind === 'calver'
+      ? (calverIndex(history, prefix, parseCalverFormat(options.scheme.format)) as ReleaseIndex<unknown>)
+      : (semverIndex(history, prefix) as ReleaseIndex<unknown>);
+  const { previous } = sinceNewestRelease(history, options.head, index);
+  const commit = previous && history.tags.get(previous.tag);
+  return previous && commit ? { tag: previous.tag, commit } : undefined;
+}
+
+function nextSemver(history: History, options: NextVersionOptions, prefix: string): NextVersion {
+  const index = semverIndex(history, prefix);
+  const taken = index.taken;
+  const { walked, previous } = sinceNewestRelease(history, options.head, index);
   const commits = componentCommits(walked.commits, options.paths);
+  const counted = [...commits, ...(options.bundled ?? [])];
   const base = previous?.version ?? { major: 0, minor: 0, patch: 0, prerelease: [] };
-  const required = requiredImpact(commits, base);
+  const required = requiredImpact(counted, base);
   const previousOut = previous && { version: formatSemver(previous.version), tag: previous.tag };
   const kind = options.kind;
 
@@ -140,7 +189,7 @@ function nextSemver(history: History, options: NextVersionOptions, prefix: strin
   } else {
     if (required === 'none') {
       throw new ConfigurationError(
-        words`${input('kind')}: no feat, fix, perf or breaking commit since ${previous?.tag ?? 'the first commit'}${options.paths ? ' touches the paths' : ''}, so there is nothing to ${kind}: ${setInput('kind', 'patch')} to release anyway.`,
+        words`${input('kind')}: no feat, fix, perf or breaking commit since ${previous?.tag ?? 'the first commit'}${options.paths ? ' touches the paths' : ''}${options.bundled ? ' nor ships in a bundled component' : ''}, so there is nothing to ${kind}: ${setInput('kind', 'patch')} to release anyway.`,
       );
     }
     version = bump(base, previous ? required : 'none');
@@ -152,7 +201,7 @@ function nextSemver(history: History, options: NextVersionOptions, prefix: strin
   }
   const text = formatSemver(version);
   refuseTaken(taken, prefix, text);
-  const forced = asked && checkImpact(asked, required, commits, options.force, version);
+  const forced = asked && checkImpact(asked, required, counted, options.force, version);
   if (kind === 'rc') {
     return {
       version: text,
@@ -308,6 +357,31 @@ function compareCalver(a: readonly number[], b: readonly number[]): number {
   return 0;
 }
 
+interface CalverRelease {
+  version: string;
+  numbers: number[];
+}
+
+function calverIndex(
+  history: History,
+  prefix: string,
+  format: CalverFormat,
+): ReleaseIndex<CalverRelease> & { microByDate: Map<string, number> } {
+  const releases = new Map<string, { tag: string; version: CalverRelease }[]>();
+  const taken = new Set<string>();
+  const microByDate = new Map<string, number>();
+  for (const [tag, sha] of history.tags) {
+    if (!tag.startsWith(`${prefix}v`)) continue;
+    const version = tag.slice(prefix.length + 1);
+    const parsed = format.parse(version);
+    if (!parsed) continue;
+    taken.add(version);
+    microByDate.set(parsed.datePart, Math.max(microByDate.get(parsed.datePart) ?? -1, parsed.micro));
+    releases.set(sha, [...(releases.get(sha) ?? []), { tag, version: { version, numbers: parsed.numbers } }]);
+  }
+  return { releases, taken, microByDate, compare: (a, b) => compareCalver(a.numbers, b.numbers) };
+}
+
 function nextCalver(
   history: History,
   options: NextVersionOptions,
@@ -320,27 +394,17 @@ function nextCalver(
       words`${input('kind')}: ${kind} has no meaning in calver (${format.text}): use ${inputValue('kind', 'release')}, ${inputValue('kind', 'rc')} or an explicit version.`,
     );
   }
-  const releases = new Map<string, { tag: string; version: string; numbers: number[] }[]>();
-  const taken = new Set<string>();
-  const microByDate = new Map<string, number>();
-  for (const [tag, sha] of history.tags) {
-    if (!tag.startsWith(`${prefix}v`)) continue;
-    const version = tag.slice(prefix.length + 1);
-    const parsed = format.parse(version);
-    if (!parsed) continue;
-    taken.add(version);
-    microByDate.set(parsed.datePart, Math.max(microByDate.get(parsed.datePart) ?? -1, parsed.micro));
-    releases.set(sha, [...(releases.get(sha) ?? []), { tag, version, numbers: parsed.numbers }]);
-  }
-  const walked = walkUntil(history, options.head, (sha) => releases.has(sha));
-  const previous = walked.boundaries
-    .flatMap((sha) => releases.get(sha) ?? [])
-    .reduce<{ tag: string; version: string; numbers: number[] } | undefined>(
-      (best, release) => (!best || compareCalver(release.numbers, best.numbers) > 0 ? release : best),
-      undefined,
-    );
+  const index = calverIndex(history, prefix, format);
+  const { taken, microByDate } = index;
+  const { walked, previous: found } = sinceNewestRelease(history, options.head, index);
+  const previous = found && { tag: found.tag, ...found.version };
   const commits = componentCommits(walked.commits, options.paths);
-  const required = requiredImpact(commits, { major: 1, minor: 0, patch: 0, prerelease: [] });
+  const required = requiredImpact([...commits, ...(options.bundled ?? [])], {
+    major: 1,
+    minor: 0,
+    patch: 0,
+    prerelease: [],
+  });
   let version: string;
   if (typeof kind === 'object') {
     version = kind.version;
