@@ -218,6 +218,11 @@ describe('flow release in a product checkout', () => {
     const prefix = await release(p, '--tag-prefix', '../api');
     expect(prefix.exitCode).toBe(2);
     expect(prefix.stderr).toMatch(/^flow release: --tag-prefix "\.\.\/api" is not a tag prefix/);
+    const repository = await release(p, '--repository', 'https://github.com/acme/api');
+    expect(repository.exitCode).toBe(2);
+    expect(repository.stderr).toMatch(
+      /^flow release: --repository "https:\/\/github\.com\/acme\/api" is not owner\/name/,
+    );
     expect(p.github.requests.length).toBe(before);
 
     const noToken = await runFlow(['release', '--repository', 'acme/api', '--stage-checks', STAGE], {

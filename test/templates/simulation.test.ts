@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releasedAction } from '../e2e/release-tree';
 import { skopeoDigest } from '../support/skopeo';
 import { dispatch, pullRequest, pushTag, pushToMain, workflowRunCompleted } from './simulation/events';
-import type { StandIn, StandIns, WorkflowRun } from './simulation/runner';
-import { checkout, dockerLogin, pretend, script } from './simulation/stand-ins';
+import type { StandIns, WorkflowRun } from './simulation/runner';
+import { checkout, dockerLogin, ghReleases, pretend, script } from './simulation/stand-ins';
 import { expectSecretsKept, explain, job, listStandIns, manifestAt, results, step } from './simulation/story';
 import {
   ACTOR,
@@ -96,24 +96,6 @@ function standIns(extra: StandIns = {}): StandIns {
     'actions/setup-node': pretend('installs Node 22; the runner has Node already'),
     ...extra,
   };
-}
-
-/** gh as the release-notes step calls it: records its arguments and the notes file. */
-function ghShim(): StandIn {
-  return script({
-    gh: [
-      '#!/usr/bin/env bash',
-      'set -e',
-      // `gh release view`: the releases this shim created are the repository's.
-      `if [ "$2" = view ]; then [ -f "${releases}/$3/notes.md" ]; exit; fi`,
-      `out="${releases}/$3"`,
-      'mkdir -p "$out"',
-      'printf "%s\\n" "$@" > "$out/args"',
-      '[ -n "$GH_TOKEN" ] && echo yes > "$out/token-given"',
-      'while [ $# -gt 0 ]; do if [ "$1" = --notes-file ]; then cp "$2" "$out/notes.md"; fi; shift; done',
-      '',
-    ].join('\n'),
-  });
 }
 
 async function registryDigest(image: string, tag: string): Promise<string | undefined> {
@@ -973,7 +955,7 @@ function npmStandIns(): StandIns {
 }
 
 function promoteStandIns(): StandIns {
-  return standIns({ 'Release notes': ghShim() });
+  return standIns({ 'Release notes': ghReleases(releases) });
 }
 
 /** An annotated v* tag pushed on a commit, and the promote run it starts. */

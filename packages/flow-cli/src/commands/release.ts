@@ -149,6 +149,10 @@ export const releaseCommand: Command = {
     });
     const repository =
       (args.values.repository as string | undefined) ?? (await githubRepository(context, 'repository'));
+    if (!/^[\w.-]+\/[\w.-]+$/.test(repository))
+      throw new UsageError(
+        `--repository ${JSON.stringify(repository)} is not owner/name: write e.g. acme/api`,
+      );
     const client = new GitHubClient({
       token,
       repository,
