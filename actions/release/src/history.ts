@@ -62,7 +62,7 @@ export function reachableFrom(history: History, head: string): HistoryCommit[] {
   return walkUntil(history, head, () => false).commits;
 }
 
-/** The whole message, as backcompat-matrix's breaking check and merge-gate's impacts read it. */
+/** The whole message, as merge-gate's impacts (and backcompat-matrix's breaking check) read it. */
 export function commitMessage(commit: HistoryCommit): string {
   return commit.body ? `${commit.subject}\n\n${commit.body}` : commit.subject;
 }

@@ -109,7 +109,7 @@ export interface ReleaseGitHub {
   requiredChecks(sha: string, names: readonly string[]): Promise<RequiredChecksResult>;
   /** The commit a tag names on GitHub (an annotated tag peeled), or undefined when there is no such tag. */
   tagCommit(tag: string): Promise<string | undefined>;
-  /** The GitHub release of a tag (draft or not), or undefined. */
+  /** The published GitHub release of a tag, or undefined (GitHub shows no draft by tag). */
   findRelease(tag: string): Promise<{ url: string } | undefined>;
   /** Creates the annotated tag `tag` on `sha`: a tag object, then `refs/tags/<tag>`. */
   createTag(tag: AnnotatedTag): Promise<void>;
