@@ -231,7 +231,7 @@ describe('release.yml, and the promote.yml its tag starts', () => {
     expect(world.github.state.releases).toHaveLength(releases);
   });
 
-  it('red stage checks are refused, and so is a commit no run built: nothing is tagged', async () => {
+  it('red stage checks are refused, and a commit no run built fails its artifact row too: nothing is tagged', async () => {
     const red = await world.commit({ 'greeting.txt': 'hey\n' }, 'feat(api): say hey');
     world.github.seed.checkRun({
       name: 'Stage checks',
@@ -243,6 +243,9 @@ describe('release.yml, and the promote.yml its tag starts', () => {
     expect(results(run)).toEqual({ release: 'failure' });
     expect(step(run, 'release', 'release').action?.errors.join('\n')).toMatch(
       new RegExp(`Stage checks of ${red.sha.slice(0, 7)}: `),
+    );
+    expect(JSON.parse(step(run, 'release', 'release').action?.outputs.checks ?? '[]')).toContainEqual(
+      expect.objectContaining({ name: 'artifact', state: 'fail' }),
     );
     expect(created).toEqual([]);
     expect(await registryDigest('v0.2.0')).toBeUndefined();
