@@ -139,13 +139,11 @@ describe('flow release in a product checkout', () => {
     expect(String(published?.body)).not.toContain('explain greetings');
     expect(`${run.stdout}${run.stderr}`).not.toContain(TOKEN);
 
-    // The tag is on GitHub, not yet in the checkout: a second release of the same version is
-    // refused there, and once fetched, a docs-only commit since has nothing to release.
+    // Run again, the same release is done: nothing is written and it says so, green.
     const again = await release(p, '--commit', p.shas.greet as string, '--yes');
-    expect(again.exitCode).toBe(1);
-    expect(again.stderr.trim().split('\n').at(-1)).toMatch(
-      /^flow release: --kind: v0\.1\.0 is already released \(.*\): fetch the tags/,
-    );
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`v0.1.0 is released on commit ${p.shas.greet?.slice(0, 7)} already`);
+    expect(p.github.state.releases).toHaveLength(1);
     await git(['fetch', '-q', '--tags', 'origin'], p.checkout);
     const nothing = await release(p, '--yes');
     expect(nothing.exitCode).toBe(1);
@@ -158,6 +156,15 @@ describe('flow release in a product checkout', () => {
 
   it('--kind rc cuts the next candidate of the version the commits call for, as a prerelease', async () => {
     const p = await product([{ name: 'fix', subject: 'fix: keep it short', checks: 'success' }]);
+    const dry = await release(p, '--kind', 'rc', '--dry-run');
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(
+      `Release commit ${p.shas.fix?.slice(0, 7)} (the newest with green stage checks) as rc-0.1.0-1`,
+    );
+    expect(dry.stdout).toContain('- keep it short by Alice');
+    expect(await originTags(p)).toEqual({});
+    expect(p.github.state.releases).toEqual([]);
+
     const run = await release(p, '--kind', 'rc', '--json');
     expect(run.exitCode, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as Record<string, unknown>;
@@ -211,6 +218,11 @@ describe('flow release in a product checkout', () => {
     const prefix = await release(p, '--tag-prefix', '../api');
     expect(prefix.exitCode).toBe(2);
     expect(prefix.stderr).toMatch(/^flow release: --tag-prefix "\.\.\/api" is not a tag prefix/);
+    const repository = await release(p, '--repository', 'https://github.com/acme/api');
+    expect(repository.exitCode).toBe(2);
+    expect(repository.stderr).toMatch(
+      /^flow release: --repository "https:\/\/github\.com\/acme\/api" is not owner\/name/,
+    );
     expect(p.github.requests.length).toBe(before);
 
     const noToken = await runFlow(['release', '--repository', 'acme/api', '--stage-checks', STAGE], {

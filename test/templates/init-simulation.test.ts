@@ -12,7 +12,7 @@ import { runFlow } from '../support/flow-cli';
 import { skopeoDigest } from '../support/skopeo';
 import { dispatch, pullRequest, pushTag, pushToMain, workflowRunCompleted } from './simulation/events';
 import type { StandIns, WorkflowRun } from './simulation/runner';
-import { checkout, dockerLogin, pretend, script } from './simulation/stand-ins';
+import { checkout, dockerLogin, ghReleases, pretend, script } from './simulation/stand-ins';
 import { job, results } from './simulation/story';
 import {
   ACTOR,
@@ -218,15 +218,7 @@ describe.each(Object.entries(CONFIGURATIONS))(
         Test: pretend('the adopter’s tests'),
         'Stage checks (replace me)': script(),
         'Check the commit': script(),
-        'Release notes': script({
-          gh: [
-            '#!/usr/bin/env bash',
-            `out="${notes}/$3"`,
-            'mkdir -p "$out"',
-            'while [ $# -gt 0 ]; do if [ "$1" = --notes-file ]; then cp "$2" "$out/notes.md"; fi; shift; done',
-            '',
-          ].join('\n'),
-        }),
+        'Release notes': ghReleases(notes),
         ...extra,
       };
     }

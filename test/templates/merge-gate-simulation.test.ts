@@ -318,7 +318,7 @@ describe('merge-gate.yml and pull-request.yml, simulated on the bundled actions'
       expect.objectContaining({ number: 24, actor: MERGE_APP_LOGIN }),
     ]);
     expect(listStandIns(after)).toEqual([
-      "merge: app-token — mints the merge App's installation token, which the GitHub fake accepts as the App",
+      "merge: app-token — mints the App's installation token, which the GitHub fake accepts as the App",
     ]);
   });
 

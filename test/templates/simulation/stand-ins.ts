@@ -131,13 +131,35 @@ export function script(commands: Record<string, string> = {}): StandIn {
 }
 
 /**
+ * gh as promote.yml's release-notes step calls it, over a folder that holds the repository's GitHub
+ * releases, one folder per tag: `gh release view <tag>` answers whether the tag has one; `gh release
+ * create <tag> …` makes it, recording its arguments (`args`), whether a token was given
+ * (`token-given`) and the notes (`notes.md`).
+ */
+export function ghReleases(folder: string): StandIn {
+  return script({
+    gh: [
+      '#!/usr/bin/env bash',
+      'set -e',
+      `if [ "$2" = view ]; then [ -f "${folder}/$3/args" ]; exit; fi`,
+      `out="${folder}/$3"`,
+      'mkdir -p "$out"',
+      'printf "%s\\n" "$@" > "$out/args"',
+      '[ -n "$GH_TOKEN" ] && echo yes > "$out/token-given"',
+      'while [ $# -gt 0 ]; do if [ "$1" = --notes-file ]; then cp "$2" "$out/notes.md"; fi; shift; done',
+      '',
+    ].join('\n'),
+  });
+}
+
+/**
  * actions/create-github-app-token: the App's installation token, made from its client ID and
  * private key — given only when both reached the step (the environment's secrets) and the token
  * is narrowed to the permissions the step names. The fake accepts the token as the App's login.
  */
 export function githubAppToken(app: { clientId: string; privateKey: string; token: string }): StandIn {
   return {
-    description: "mints the merge App's installation token, which the GitHub fake accepts as the App",
+    description: "mints the App's installation token, which the GitHub fake accepts as the App",
     async run({ with: inputs }): Promise<StandInResult> {
       if (inputs['client-id'] !== app.clientId || inputs['private-key'] !== app.privateKey) {
         console.error('create-github-app-token: [@octokit/auth-app] appId or clientId option is required');

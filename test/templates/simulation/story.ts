@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { JobRun, StepRun, WorkflowRun } from './runner';
 
 // Reading a simulated run the way a story asserts on it: a job by its id, a matrix leg by its
@@ -66,4 +67,21 @@ export function readableOfOurSteps(runs: readonly WorkflowRun[]): { label: strin
         ].join('\n'),
       };
     });
+}
+
+/**
+ * No secret shows in any log, stderr, summary or output of any step of ours in `runs`, and every
+ * secret a step was given as an input was masked. Returns how many steps were looked at.
+ */
+export function expectSecretsKept(runs: readonly WorkflowRun[], secrets: readonly string[]): number {
+  const ours = runs.flatMap((run) => run.jobs.flatMap((done) => done.steps)).filter((done) => done.action);
+  for (const done of ours) {
+    const action = done.action;
+    if (!action) continue;
+    const visible = [action.log, action.stderr, action.summary, JSON.stringify(action.outputs)].join('\n');
+    for (const secret of secrets) expect(visible).not.toContain(secret);
+    for (const value of Object.values(done.inputs ?? {}))
+      if (secrets.includes(value)) expect(action.masks).toContain(value);
+  }
+  return ours.length;
 }

@@ -41,6 +41,10 @@ export const SECRETS = {
   MERGE_APP_TOKEN: `ghs_${random(36)}`,
   /** chatops.yml's token that may read the organization's teams (GITHUB_TOKEN cannot). */
   TEAMS_TOKEN: `ghs_${random(36)}`,
+  /** The release App's client ID and private key, secrets of release.yml's environment, and its token. */
+  RELEASE_APP_CLIENT_ID: `Iv23li${random(14)}`,
+  RELEASE_APP_PRIVATE_KEY: `-----BEGIN RSA PRIVATE KEY-----\n${random(64)}\n-----END RSA PRIVATE KEY-----`,
+  RELEASE_APP_TOKEN: `ghs_${random(36)}`,
 };
 /** Where the merge gate's policy lives: merge-gate.yml and pull-request.yml's risk job read it from main. */
 export const POLICY_FILE = '.github/flow-merge-gate.yml';
@@ -76,6 +80,8 @@ export const TEST_LEG = 'test (default, node 22)';
 export const MERGE_APP_LOGIN = 'flow-merger[bot]';
 /** Who chatops.yml's teams token acts as: an App with the organization's members: read. */
 export const TEAMS_APP_LOGIN = 'flow-teams[bot]';
+/** Who the release App's token acts as: a tag it creates starts workflows, unlike one of GITHUB_TOKEN. */
+export const RELEASE_APP_LOGIN = 'flow-releaser[bot]';
 /** Who opens the pull requests and pushes to them, unless a story says otherwise. */
 export const PR_AUTHOR = 'dev';
 
@@ -170,10 +176,33 @@ export interface World {
   ): Promise<WorkflowRun>;
   /** An environment's kustomization.yaml as the manifest repository's main has it now. */
   manifestAt(environment: string): Promise<string>;
+  /** The tags the app repository (GitHub's copy) holds now. */
+  tagNames(): Promise<Set<string>>;
+  /**
+   * The tags created since `before` (tagNames), each with who created it (an annotated tag's
+   * tagger, the token's user when made through the API) and whether GitHub starts workflows for
+   * its push: not for a tag a workflow's GITHUB_TOKEN created.
+   */
+  createdTags(before: ReadonlySet<string>): Promise<CreatedTag[]>;
   /** Every run so far, for the leak check. */
   runs: WorkflowRun[];
   stop(): Promise<void>;
 }
+
+/** A tag that appeared in the app repository, and what GitHub does about it. */
+export interface CreatedTag {
+  name: string;
+  /** Who created it: the tagger of an annotated tag. */
+  creator: string;
+  commit: Commit;
+  /** The tag object (an annotated tag) or the commit: the push event's `after`. */
+  object: string;
+  /** False for a tag GITHUB_TOKEN created: GitHub starts no workflow for its push. */
+  startsWorkflows: boolean;
+}
+
+/** Who a workflow's GITHUB_TOKEN acts as. */
+export const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]';
 
 /** How the app repository adopts the templates, and what its runs get. */
 export interface WorldOptions {
@@ -196,6 +225,10 @@ export async function startWorld(
 ): Promise<World> {
   const temp = await mkdtemp(join(tmpdir(), 'flow-templates-'));
   const user = options.registryUser ?? { username: ACTOR, password: SECRETS.GITHUB_TOKEN };
+  // GitHub's copy of the app repository is the app repository itself: a tag created through the
+  // API (release) is a real tag object there, which actions/checkout then fetches.
+  const app = join(temp, 'app');
+  await mkdir(app);
   const [registry, git, verdaccio, github] = await Promise.all([
     startRegistry({ auth: 'htpasswd', deleteEnabled: true, ...user }),
     startGitServer({ token: SECRETS.MANIFEST_TOKEN }),
@@ -203,7 +236,12 @@ export async function startWorld(
     startGitHubFake({
       token: SECRETS.GITHUB_TOKEN,
       repository: REPOSITORY,
-      otherTokens: { [SECRETS.MERGE_APP_TOKEN]: MERGE_APP_LOGIN, [SECRETS.TEAMS_TOKEN]: TEAMS_APP_LOGIN },
+      gitDir: app,
+      otherTokens: {
+        [SECRETS.MERGE_APP_TOKEN]: MERGE_APP_LOGIN,
+        [SECRETS.TEAMS_TOKEN]: TEAMS_APP_LOGIN,
+        [SECRETS.RELEASE_APP_TOKEN]: RELEASE_APP_LOGIN,
+      },
     }),
   ]);
   const values = {
@@ -226,8 +264,6 @@ export async function startWorld(
       'envs/appdev/kustomization.yaml': kustomization('appdev', values.DEVELOP_IMAGE),
     },
   });
-  const app = join(temp, 'app');
-  await mkdir(app);
   const git_ = (...args: string[]) =>
     exec('git', ['-C', app, '-c', 'user.name=Dev', '-c', 'user.email=dev@example.com', ...args]);
   await git_('init', '-q', '-b', DEFAULT_BRANCH);
@@ -391,6 +427,28 @@ export async function startWorld(
       await git_('tag', ...(annotated ? ['-a', '-m', name] : []), name, sha);
       return (await git_('rev-parse', `refs/tags/${name}`)).stdout.trim();
     },
+    async tagNames() {
+      const { stdout } = await git_('tag', '--list');
+      return new Set(stdout.split('\n').filter(Boolean));
+    },
+    async createdTags(before) {
+      const created: CreatedTag[] = [];
+      for (const name of await world.tagNames()) {
+        if (before.has(name)) continue;
+        const [object = '', creator = '', sha = '', subject = ''] = (
+          await git_(
+            'for-each-ref',
+            '--format=%(objectname)%00%(taggername)%00%(*objectname)%00%(*subject)',
+            `refs/tags/${name}`,
+          )
+        ).stdout
+          .trim()
+          .split('\0');
+        const commit = { sha, subject, changedFiles: [] };
+        created.push({ name, creator, commit, object, startsWorkflows: creator !== GITHUB_ACTIONS_LOGIN });
+      }
+      return created;
+    },
     async fastForward(branch) {
       await git_('merge', '-q', '--ff-only', branch);
       github.seed.ref(DEFAULT_BRANCH, (await git_('rev-parse', DEFAULT_BRANCH)).stdout.trim());
@@ -422,6 +480,8 @@ export async function startWorld(
           MERGE_APP_CLIENT_ID: SECRETS.MERGE_APP_CLIENT_ID,
           MERGE_APP_PRIVATE_KEY: SECRETS.MERGE_APP_PRIVATE_KEY,
           TEAMS_TOKEN: SECRETS.TEAMS_TOKEN,
+          RELEASE_APP_CLIENT_ID: SECRETS.RELEASE_APP_CLIENT_ID,
+          RELEASE_APP_PRIVATE_KEY: SECRETS.RELEASE_APP_PRIVATE_KEY,
           ...options.secrets,
         },
         actionDir,

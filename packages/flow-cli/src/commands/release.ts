@@ -149,6 +149,10 @@ export const releaseCommand: Command = {
     });
     const repository =
       (args.values.repository as string | undefined) ?? (await githubRepository(context, 'repository'));
+    if (!/^[\w.-]+\/[\w.-]+$/.test(repository))
+      throw new UsageError(
+        `--repository ${JSON.stringify(repository)} is not owner/name: write e.g. acme/api`,
+      );
     const client = new GitHubClient({
       token,
       repository,
@@ -169,7 +173,7 @@ export const releaseCommand: Command = {
       {
         readHistory: () =>
           readGitHistory(context.cwd, {
-            paths: (request.paths ?? []).length > 0 || inputs.components.length > 0,
+            paths: (request.paths ?? []).length > 0 || inputs.components.some((component) => component.paths),
             logger: context.logger,
             masker: context.masker,
             label: 'the checkout',
@@ -180,6 +184,13 @@ export const releaseCommand: Command = {
             masker: context.masker,
             label: `component ${component.name}'s checkout`,
           }),
+        readFileAt: async (commit, path) => {
+          const shown = await exec('git', ['-C', context.cwd, 'show', `${commit}:${path}`], {
+            allowFailure: true,
+            logger: context.logger,
+          });
+          return shown.exitCode === 0 ? shown.stdout : undefined;
+        },
         github,
         openStore: (reference) => openStore(reference),
         ...(promoteGit ? { promoteGit } : {}),
@@ -191,14 +202,20 @@ export const releaseCommand: Command = {
       return { json: planJson(plan), lines: [describePlan(plan)], table, failure: plan.refusal };
     }
     if (inputs.dryRun) return { json: planJson(plan), lines: [describePlan(plan), plan.changelog], table };
-    if (args.values.yes !== true) await confirm(context, plan, table);
+    // A re-run of a release that is done has nothing to write, so nothing to ask.
+    if (args.values.yes !== true && !plan.released) await confirm(context, plan, table);
     const cut = await cutRelease(plan, { github, logger: context.logger });
+    const done = cut.releaseCreated
+      ? `Released ${cut.tag} on commit ${shortSha(plan.commit)}: ${cut.tagCreated ? 'tag created' : 'the tag was there already'}, GitHub release ${cut.releaseUrl}.`
+      : `${cut.tag} is released on commit ${shortSha(plan.commit)} already (${cut.releaseUrl}): nothing written.`;
     return {
-      json: { ...planJson(plan), tagCreated: cut.tagCreated, releaseUrl: cut.releaseUrl },
-      lines: [
-        `Released ${cut.tag} on commit ${shortSha(plan.commit)}: ${cut.tagCreated ? 'tag created' : 'the tag was there already'}, GitHub release ${cut.releaseUrl}.`,
-        ...(plan.forced ? [`Forced: ${plan.forced}.`] : []),
-      ],
+      json: {
+        ...planJson(plan),
+        tagCreated: cut.tagCreated,
+        releaseCreated: cut.releaseCreated,
+        releaseUrl: cut.releaseUrl,
+      },
+      lines: [done, ...(plan.forced ? [`Forced: ${plan.forced}.`] : [])],
       table,
     };
   },
