@@ -1,5 +1,6 @@
 import {
   ConfigurationError,
+  forAudience,
   type InputReader,
   input,
   inputName,
@@ -47,7 +48,7 @@ export function getInputs(inputs: InputReader, masker: SecretMasker): Inputs {
   masker.add(jobToken);
   if (!githubToken) {
     throw new ConfigurationError(
-      words`${input('github-token')} is required: a token that may write tags and releases (contents: write); a GitHub App token, so that the tag starts your promote workflow.`,
+      words`${input('github-token')} is required: a token that may write tags and releases (contents: write); ${forAudience({ action: 'a GitHub App token, so that the tag starts your promote workflow', cli: 'set $GITHUB_TOKEN (or $GH_TOKEN)' })}.`,
     );
   }
   const image = inputs.optional('image');
