@@ -416,6 +416,21 @@ describe('workflows-templates/', () => {
         ]);
       });
 
+      it("deploy-command's README shows chatops.yml as the template has it, word for word", async () => {
+        const readme = await readFile(join(ROOT, 'actions', 'deploy-command', 'README.md'), 'utf8');
+        // The template without its opening comment: from its name on.
+        const workflow = (text: string) => text.slice(text.indexOf('name: Deploy command\n'));
+        const shown = (text: string) =>
+          [...text.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)]
+            .map((block) => block[1])
+            .filter((block) => block?.includes('phase: report'));
+        expect(shown(readme)).toEqual([workflow(template('chatops').text)]);
+        // The check can fail: a README whose example drifted from the template.
+        const drifted = readme.replace('secrets.TEAMS_TOKEN', 'secrets.TEAMS_READ_TOKEN');
+        expect(drifted).not.toBe(readme);
+        expect(shown(drifted)).not.toEqual([workflow(template('chatops').text)]);
+      });
+
       it('every deploy of every template holds deploy-<environment>, and reads the manifest token in update-manifest only', () => {
         const original = template('promote');
         const text = original.text
