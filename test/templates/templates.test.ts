@@ -68,6 +68,23 @@ describe('workflows-templates/', () => {
     expect(files.filter((file) => !file.endsWith('.yml') && !file.endsWith('.properties.json'))).toEqual([]);
   });
 
+  it('DESIGN §5 lists every template, by its name in words (pull-request.yml: pull request)', async () => {
+    const design = await readFile(join(ROOT, 'docs', 'DESIGN.md'), 'utf8');
+    const section = design.slice(design.indexOf('## 5. Templates'), design.indexOf('## 6. '));
+    // "holds copy-in workflows — a (why), b, c — each with …": the names, without their notes.
+    const list = /copy-in workflows — ([\s\S]*?) — each with/.exec(section)?.[1] ?? '';
+    const listed = list
+      .split(/,(?![^()]*\))/)
+      .map((item) =>
+        item
+          .replace(/\([^()]*\)/g, '')
+          .replace(/\s+/g, ' ')
+          .trim(),
+      )
+      .sort();
+    expect(listed).toEqual(names.map((name) => name.replaceAll('-', ' ')).sort());
+  });
+
   it.each(names)('%s.properties.json is in GitHub’s workflow-template format', (name) => {
     const { properties } = template(name);
     expect(Object.keys(properties).sort()).toEqual([
