@@ -541,6 +541,35 @@ describe('deploy-command accept (bundled, real registry, GitHub fake)', () => {
     await expectNoLeak(run, [GITHUB_TOKEN, TEAMS_TOKEN, wrong, registry.password ?? '']);
   });
 
+  it('an accept that fails unexpectedly hands its reply to report: one reply, rewritten, and the confused reaction', async () => {
+    const {
+      id,
+      run: running,
+      payload,
+    } = accept({ body: '/deploy pr-12 to appdev' }, { password: 'wrongRegistryPassword4242' });
+    const run = await running;
+    expect(run.exitCode).toBe(1);
+    const replies = () => github.state.issueComments.filter(({ comment }) => Number(comment.id) > id);
+    expect(replies()).toHaveLength(1);
+    // Set before the step failed, so chatops.yml's report job (needs.accept.result == 'failure')
+    // rewrites this reply instead of writing a second one.
+    expect(run.outputs).toMatchObject({
+      accepted: 'false',
+      command: 'deploy',
+      'comment-id': String(id),
+      'reply-comment-id': String(replies()[0]?.comment.id),
+    });
+    const report = await runDeployCommand(
+      { phase: 'report', outcome: 'failure', 'reply-comment-id': run.outputs['reply-comment-id'] ?? '' },
+      payload,
+    );
+    await expectClean(report);
+    expect(replies()).toHaveLength(1);
+    expect(report.outputs['reply-comment-id']).toBe(run.outputs['reply-comment-id']);
+    expect(replyOf(report)).toMatch(/^\*\*The deploy command did not finish \(failure\)\*\*: see the run\./);
+    expect(reactions(id)).toEqual(['eyes', 'confused']);
+  });
+
   it('refuses to run on another event than issue_comment', async () => {
     const run = await runDeployCommand(
       { phase: 'accept', image: release },

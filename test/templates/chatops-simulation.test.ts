@@ -347,6 +347,28 @@ describe('chatops.yml, simulated on the bundled actions against real services', 
     expect(said.replies[0]).toContain('**The deploy of `pr-12` to `qa` did not finish (failure)**');
   });
 
+  it('an accept that fails (the registry refuses) is reported in its one reply, with the confused reaction', async () => {
+    const before = await untouched();
+    const permission =
+      '      packages: read # resolve the artifact on ghcr.io; drop it for another registry\n';
+    // An adopter who dropped packages: read: the job token may not read the registry.
+    const said = await say('/deploy pr-12 to appdev', WRITER, {
+      edit: (text) => {
+        expect(text).toContain(permission);
+        return text.replace(permission, '');
+      },
+    });
+    expect(results(said.run), explain(said.run)).toEqual({
+      accept: 'failure',
+      deploy: 'skipped',
+      report: 'success',
+    });
+    expect(said.reactions).toEqual(['eyes', 'confused']);
+    expect(said.replies).toHaveLength(1);
+    expect(said.replies[0]).toMatch(/^\*\*The deploy command did not finish \(failure\)\*\*: see the run\./);
+    expect(await untouched()).toEqual(before);
+  });
+
   it.each([
     [
       'a read-only collaborator',

@@ -68,6 +68,23 @@ describe('workflows-templates/', () => {
     expect(files.filter((file) => !file.endsWith('.yml') && !file.endsWith('.properties.json'))).toEqual([]);
   });
 
+  it('DESIGN §5 lists every template, by its name in words (pull-request.yml: pull request)', async () => {
+    const design = await readFile(join(ROOT, 'docs', 'DESIGN.md'), 'utf8');
+    const section = design.slice(design.indexOf('## 5. Templates'), design.indexOf('## 6. '));
+    // "holds copy-in workflows — a (why), b, c — each with …": the names, without their notes.
+    const list = /copy-in workflows — ([\s\S]*?) — each with/.exec(section)?.[1] ?? '';
+    const listed = list
+      .split(/,(?![^()]*\))/)
+      .map((item) =>
+        item
+          .replace(/\([^()]*\)/g, '')
+          .replace(/\s+/g, ' ')
+          .trim(),
+      )
+      .sort();
+    expect(listed).toEqual(names.map((name) => name.replaceAll('-', ' ')).sort());
+  });
+
   it.each(names)('%s.properties.json is in GitHub’s workflow-template format', (name) => {
     const { properties } = template(name);
     expect(Object.keys(properties).sort()).toEqual([
@@ -414,6 +431,21 @@ describe('workflows-templates/', () => {
         expect(secure(original, otherGroup)).toEqual([
           'jobs.deploy: deploys to ${{ needs.accept.outputs.environment }} in the group chatops-${{ needs.accept.outputs.environment }}: every deploy workflow holds deploy-${{ needs.accept.outputs.environment }} for it',
         ]);
+      });
+
+      it("deploy-command's README shows chatops.yml as the template has it, word for word", async () => {
+        const readme = await readFile(join(ROOT, 'actions', 'deploy-command', 'README.md'), 'utf8');
+        // The template without its opening comment: from its name on.
+        const workflow = (text: string) => text.slice(text.indexOf('name: Deploy command\n'));
+        const shown = (text: string) =>
+          [...text.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)]
+            .map((block) => block[1])
+            .filter((block) => block?.includes('phase: report'));
+        expect(shown(readme)).toEqual([workflow(template('chatops').text)]);
+        // The check can fail: a README whose example drifted from the template.
+        const drifted = readme.replace('secrets.TEAMS_TOKEN', 'secrets.TEAMS_READ_TOKEN');
+        expect(drifted).not.toBe(readme);
+        expect(shown(drifted)).not.toEqual([workflow(template('chatops').text)]);
       });
 
       it('every deploy of every template holds deploy-<environment>, and reads the manifest token in update-manifest only', () => {

@@ -98,12 +98,14 @@ async function accept(
     accepted = await decide(command, reads, decideContext);
   } catch (error) {
     if (!(error instanceof Refusal)) {
-      await reply(
+      const replyId = await reply(
         renderRefusal(
           `the command could not be checked (${context.masker.redact(error instanceof Error ? error.message : String(error))}); see the run.`,
         ),
         'confused',
       ).catch((replyError: unknown) => context.logger.warning(`No reply written: ${String(replyError)}`));
+      // Before failing: the report job runs on this failure and rewrites this reply, not a second one.
+      outputs({ accepted: 'false', command: command.verb, commentId, replyCommentId: replyId ?? '' });
       throw error;
     }
     const replyId = await reply(renderRefusal(error.message), 'confused');

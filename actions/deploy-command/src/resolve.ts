@@ -144,7 +144,7 @@ async function resolveTag(repository: Repository, tag: string): Promise<{ digest
 }
 
 /**
- * Reads the artifact's revision (DESIGN §11: lineage from the artifact, never from the caller):
+ * Reads the artifact's revision (DESIGN §8 rule 11: lineage from the artifact, never from the caller):
  * an artifact without one, or with another commit than its sha tag says, is refused.
  */
 async function checkCommit(
