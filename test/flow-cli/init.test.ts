@@ -123,10 +123,10 @@ describe('flow init in a product repository', () => {
     expect(run.stdout).toContain("Registry login: ghcr.io with the job's GITHUB_TOKEN (packages: write).");
     expect(run.stdout).toContain('Default branch: trunk (origin/HEAD).');
     expect(run.stdout).toContain(
-      'create the secrets MANIFEST_TOKEN, MERGE_APP_CLIENT_ID, MERGE_APP_PRIVATE_KEY, NPM_TOKEN, RELEASE_APP_CLIENT_ID, RELEASE_APP_PRIVATE_KEY, TEAMS_TOKEN',
+      'create the secrets MANIFEST_TOKEN, MERGE_APP_CLIENT_ID, MERGE_APP_PRIVATE_KEY, NPM_TOKEN, PROPOSE_APP_CLIENT_ID, PROPOSE_APP_PRIVATE_KEY, RELEASE_APP_CLIENT_ID, RELEASE_APP_PRIVATE_KEY, TEAMS_TOKEN',
     );
     expect(run.stdout).toContain(
-      'create the environments demo, merge-gate, npm, prod, release, stage, and each one the commands of chatops.yml may name (approvals go there; merge-gate gets no reviewers, only the default branch as its deployment branch; release takes only the default branch as its deployment branch)',
+      'create the environments demo, merge-gate, npm, prod, propose, release, stage, and each one the commands of chatops.yml may name (approvals go there; merge-gate gets no reviewers, only the default branch as its deployment branch; release takes only the default branch as its deployment branch)',
     );
 
     // Every template of workflows-templates/, each the same workflow: its jobs, our actions where they were.

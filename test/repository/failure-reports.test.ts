@@ -20,6 +20,7 @@ describe('failure reports', async () => {
       'merge-gate',
       'npm-publish-gate',
       'promote',
+      'propose',
       'release',
       'risk',
       'update-manifest',
