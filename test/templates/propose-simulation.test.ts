@@ -231,6 +231,25 @@ async function propose(
 }
 
 /** git on the product repository (GitHub's copy of it: the bare repository the git server serves). */
+/**
+ * A new commit of the api (its greeting changed, as `name` in commits) released as `version`, then
+ * propose.yml for Promote's finished run, which must succeed.
+ */
+async function releaseAndPropose(
+  version: string,
+  name: string,
+  greeting: string,
+  subject: string,
+  before: Commit | undefined,
+): Promise<WorkflowRun> {
+  const commit = await world.commit({ 'greeting.txt': greeting }, subject);
+  commits[name] = commit;
+  await releaseComponent(version, commit, before?.sha as string);
+  const run = await propose(version, commit);
+  expect(results(run), explain(run)).toEqual({ propose: 'success' });
+  return run;
+}
+
 async function productGit(...args: string[]): Promise<string> {
   return (
     await exec('git', [
@@ -256,10 +275,7 @@ const labels = (pull: JsonRecord | undefined) =>
 
 describe('propose.yml: a component release opens its pull request in the product', () => {
   it('v1.1.0 promoted: propose opens one pull request bumping api, labelled minor, with the digest prod runs', async () => {
-    commits.A = await world.commit({ 'greeting.txt': 'hello\n' }, 'feat(api): greet callers');
-    await releaseComponent('v1.1.0', commits.A, commits.start?.sha as string);
-    const run = await propose('v1.1.0', commits.A);
-    expect(results(run), explain(run)).toEqual({ propose: 'success' });
+    const run = await releaseAndPropose('v1.1.0', 'A', 'hello\n', 'feat(api): greet callers', commits.start);
     expect(step(run, 'propose', 'propose').outputs).toMatchObject({
       status: 'opened',
       previous: 'v1.0.0',
@@ -289,10 +305,7 @@ describe('propose.yml: a component release opens its pull request in the product
   });
 
   it('v1.1.1 promoted: the same pull request is updated in place, a fresh commit on the product’s main', async () => {
-    commits.B = await world.commit({ 'greeting.txt': 'hello!\n' }, 'fix(api): greet with feeling');
-    await releaseComponent('v1.1.1', commits.B, commits.A?.sha as string);
-    const run = await propose('v1.1.1', commits.B);
-    expect(results(run), explain(run)).toEqual({ propose: 'success' });
+    const run = await releaseAndPropose('v1.1.1', 'B', 'hello!\n', 'fix(api): greet with feeling', commits.A);
     expect(step(run, 'propose', 'propose').outputs).toMatchObject({ status: 'updated', number: '1' });
     expect(product.state.pullRequests).toHaveLength(1);
     expect(product.state.pullRequests[0]).toMatchObject({ title: 'feat(api): bump api to v1.1.1' });
@@ -433,10 +446,13 @@ describe('the product: its merge gate merges a low-risk proposal, and its releas
   });
 
   it('v1.1.2 (a fix) promoted: propose opens #2, semver:patch; the gate finds it low risk and merges it as the App, a real merge on the product’s main', async () => {
-    commits.C = await world.commit({ 'greeting.txt': 'hello.\n' }, 'fix(api): end the greeting');
-    await releaseComponent('v1.1.2', commits.C, commits.B?.sha as string);
-    const proposed = await propose('v1.1.2', commits.C);
-    expect(results(proposed), explain(proposed)).toEqual({ propose: 'success' });
+    const proposed = await releaseAndPropose(
+      'v1.1.2',
+      'C',
+      'hello.\n',
+      'fix(api): end the greeting',
+      commits.B,
+    );
     expect(step(proposed, 'propose', 'propose').outputs).toMatchObject({
       status: 'opened',
       number: '2',
@@ -507,10 +523,13 @@ describe('the product: its merge gate merges a low-risk proposal, and its releas
   });
 
   it('v2.0.0 (feat!) promoted: propose opens #3 labelled semver:major; the gate finds it high risk and does not merge it', async () => {
-    commits.D = await world.commit({ 'greeting.txt': 'HELLO\n' }, 'feat(api)!: greet in capitals only');
-    await releaseComponent('v2.0.0', commits.D, commits.C?.sha as string);
-    const proposed = await propose('v2.0.0', commits.D);
-    expect(results(proposed), explain(proposed)).toEqual({ propose: 'success' });
+    const proposed = await releaseAndPropose(
+      'v2.0.0',
+      'D',
+      'HELLO\n',
+      'feat(api)!: greet in capitals only',
+      commits.C,
+    );
     expect(step(proposed, 'propose', 'propose').outputs).toMatchObject({
       status: 'opened',
       number: '3',
