@@ -27,7 +27,7 @@ beforeAll(async () => {
   git('init', '-q', '-b', 'main');
   git('commit', '-q', '--allow-empty', '-m', 'feat: start');
   commit = git('rev-parse', 'HEAD');
-  fake = await startGitHubFake({ token: TOKEN, repository: 'acme/api', gitDir: dir });
+  fake = await startGitHubFake({ token: TOKEN, repository: 'acme/api', gitDir: dir, gitMerges: true });
 });
 afterAll(async () => {
   await fake.stop();
@@ -97,6 +97,35 @@ describe('git database routes', () => {
     expect(await client().getReleaseByTag('v1.0.0')).toMatchObject({ tag_name: 'v1.0.0', body: 'notes' });
     expect(await client().getReleaseByTag('v1.1.0')).toBeUndefined();
     expect(await client().getReleaseByTag('v3.0.0')).toBeUndefined();
+  });
+
+  test('a merged pull request is a real merge commit on the base branch as it is now, by GitHub for the merger', async () => {
+    git('checkout', '-q', '-b', 'bump');
+    git('commit', '-q', '--allow-empty', '-m', 'fix(api): bump api');
+    const head = git('rev-parse', 'HEAD');
+    git('checkout', '-q', 'main');
+    git('commit', '-q', '--allow-empty', '-m', 'docs: meanwhile on main');
+    const base = git('rev-parse', 'main');
+    // main moved after the pull request was opened: GitHub merges into main's head, not the old base.
+    fake.seed.pullRequest({
+      title: 'fix(api): bump api',
+      body: null,
+      head: 'bump',
+      base: 'main',
+      headSha: head,
+      baseSha: commit,
+    });
+    fake.state.requiredApprovingReviews = 0;
+    const pull = Number(fake.state.pullRequests.at(-1)?.number);
+    const merged = await client().mergePullRequest(pull, { sha: head, mergeMethod: 'MERGE' });
+    expect(merged.merged).toBe(true);
+    expect(git('rev-parse', 'main')).toBe(merged.sha);
+    expect(git('rev-list', '--parents', '-n', '1', 'main')).toBe(`${merged.sha} ${base} ${head}`);
+    expect(git('log', '-1', '--format=%an|%cn|%B', 'main')).toBe(
+      `github-actions[bot]|GitHub|Merge pull request #${pull} from acme/bump\n\nfix(api): bump api`,
+    );
+    expect(fake.state.merges.at(-1)).toMatchObject({ number: pull, sha: merged.sha });
+    expect(fake.state.pullRequests.at(-1)).toMatchObject({ merged: true, merge_commit_sha: merged.sha });
   });
 
   test('a job token without contents: write is refused with 403', async () => {

@@ -18,6 +18,43 @@ export interface GitDatabaseOptions {
 }
 
 const API = 'https://api.github.com';
+
+/**
+ * GitHub's merge of a pull request with a merge commit, in the git database: the merge of `head`
+ * into the branch `base` as it is now (not as it was when the pull request was opened), committed
+ * by GitHub as `actor` and moving the branch, so that git reads back what the API merged. Returns
+ * the merge commit's sha, or undefined when the repository lacks the branch or the head, or the
+ * two conflict (GitHub then refuses the merge; the caller falls back to its model).
+ */
+export function mergeInGitDatabase(
+  gitDir: string,
+  { base, head, message, actor }: { base: string; head: string; message: string; actor: string },
+): string | undefined {
+  const email = `${actor.replace(/\[bot\]$/, '')}@users.noreply.github.com`;
+  const git = (args: string[]) =>
+    execFileSync('git', ['-C', gitDir, ...args], {
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: actor,
+        GIT_AUTHOR_EMAIL: email,
+        GIT_COMMITTER_NAME: 'GitHub',
+        GIT_COMMITTER_EMAIL: 'noreply@github.com',
+      },
+    }).trim();
+  try {
+    const branch = `refs/heads/${base}`;
+    const before = git(['rev-parse', '--verify', `${branch}^{commit}`]);
+    git(['rev-parse', '--verify', `${head}^{commit}`]);
+    const tree = git(['merge-tree', '--write-tree', before, head]).split('\n')[0] ?? '';
+    const merge = git(['commit-tree', tree, '-p', before, '-p', head, '-m', message]);
+    git(['update-ref', branch, merge, before]);
+    return merge;
+  } catch {
+    return undefined;
+  }
+}
 const SHA = /^[0-9a-f]{40}$/;
 
 export function gitDatabaseRoutes(options: GitDatabaseOptions): Route[] {

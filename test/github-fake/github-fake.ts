@@ -33,7 +33,7 @@ import {
   type StatusSeed,
   shaOf,
 } from './factories';
-import { gitDatabaseRoutes } from './git-database';
+import { gitDatabaseRoutes, mergeInGitDatabase } from './git-database';
 import { checkGraphQLRequest, runGraphQL } from './graphql';
 import { createGraphQLRoot } from './graphql-root';
 import { getOperation, type OpenApiOperation, validateRequest, validateResponse } from './openapi';
@@ -59,6 +59,12 @@ export interface GitHubFakeOptions {
    * client created. Default: none — those routes then answer 404 (reads) and 422 (writes).
    */
   gitDir?: string;
+  /**
+   * Merges through `PUT …/pulls/{n}/merge` are real merge commits in `gitDir` that move the base
+   * branch, as GitHub's are. Off by default: in a repository with a work tree (a simulation's app
+   * checkout) moving the checked-out branch under it would leave the work tree behind.
+   */
+  gitMerges?: boolean;
 }
 
 /** The fake's model of a commit: what GraphQL and the compare, files and merge routes show of it. */
@@ -837,8 +843,21 @@ export async function startGitHubFake(options: GitHubFakeOptions): Promise<GitHu
         const blocker = mergeBlocker(state, protection(), pull);
         if (blocker) return refuse(405, blocker.message);
         const base = pull.base as JsonRecord;
+        // As GitHub words a merge commit: the title is its body.
+        const message = `Merge pull request #${pull.number} from ${repoOwner}/${String(head.ref)}\n\n${String(pull.title)}`;
+        // release: with a git database, the merge is a real merge commit on the base branch.
+        const merged =
+          options.gitDir && options.gitMerges
+            ? mergeInGitDatabase(options.gitDir, {
+                base: String(base.ref),
+                head: String(head.sha),
+                message,
+                actor: route.actor,
+              })
+            : undefined;
         const sha = seeder.commit({
-          message: `Merge pull request #${pull.number}`,
+          ...(merged ? { sha: merged } : {}),
+          message,
           author: route.actor,
           parents: [String(base.sha), String(head.sha)],
           branch: String(base.ref),
